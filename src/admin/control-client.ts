@@ -1,0 +1,48 @@
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { ADMIN_METHODS, CONTROL_SOCKET, type AdminApi, type ControlResponse } from './protocol.ts';
+import { AdminError } from './service.ts';
+
+/**
+ * Connects to a running server's control socket; null when no server listens
+ * there (no socket file, or a stale one), so the CLI can open the store itself.
+ */
+export async function connectControl(dataDir: string): Promise<AdminApi | null> {
+  const path = join(dataDir, CONTROL_SOCKET);
+  const reachable = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (!reachable) return null;
+  const api: Record<string, unknown> = {};
+  for (const method of ADMIN_METHODS) {
+    api[method] = (params: unknown, body?: Buffer) => call(path, method, params, body);
+  }
+  return api as unknown as AdminApi;
+}
+
+function call(path: string, method: string, params: unknown, body?: Buffer): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    const chunks: Buffer[] = [];
+    socket.on('connect', () => {
+      socket.write(JSON.stringify({ method, params: params ?? {}, bodyLength: body?.length ?? 0 }) + '\n');
+      if (body) socket.write(body);
+    });
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', (err) => reject(new AdminError('unavailable', `control socket ${path}: ${err.message}`)));
+    socket.on('end', () => {
+      try {
+        const response = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ControlResponse;
+        if (response.ok) resolve(response.result);
+        else reject(new AdminError(response.error.code, response.error.message));
+      } catch {
+        reject(new AdminError('unavailable', `control socket ${path}: the server closed the connection without an answer`));
+      }
+    });
+  });
+}

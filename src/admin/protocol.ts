@@ -1,0 +1,33 @@
+import type { AdminService } from './service.ts';
+
+/**
+ * The control socket speaks one request per connection: a JSON line
+ * `{"method", "params", "bodyLength"}`, then `bodyLength` raw bytes (a message for
+ * `deliver`), answered by one JSON line `{"ok":true,"result"}` or
+ * `{"ok":false,"error":{"code","message"}}`.
+ */
+export interface ControlRequest {
+  method: AdminMethod;
+  params: unknown;
+  bodyLength?: number;
+}
+
+export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+
+export type AdminMethod = {
+  [K in keyof AdminService]: AdminService[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof AdminService];
+
+/** The admin operations, callable the same way locally or over the socket. */
+export type AdminApi = Pick<AdminService, AdminMethod>;
+
+export const ADMIN_METHODS: readonly AdminMethod[] = [
+  'domainAdd', 'domainList', 'domainRemove',
+  'userAdd', 'userList', 'userShow', 'userPasswd', 'userDisable', 'userEnable', 'userRemove', 'userQuota',
+  'aliasAdd', 'aliasList', 'aliasRemove',
+  'mailboxList', 'deliver', 'storeCheck',
+];
+
+export const CONTROL_SOCKET = 'control.sock';
+/** A request line is small JSON; anything longer is not a client of ours. */
+export const MAX_REQUEST_LINE = 64 * 1024;

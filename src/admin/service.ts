@@ -1,0 +1,219 @@
+import { hashPassword, passwordProblem } from '../auth/password.ts';
+import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
+import { deliverMessage, type RecipientReport } from '../delivery/deliver.ts';
+import type { Account, Alias, CheckProblem, Domain, MailStore } from '../store/types.ts';
+
+export interface AdminSettings {
+  minPasswordLength: number;
+  subaddressSeparator: string;
+  defaultQuotaBytes: number;
+  defaultQuotaMessages: number;
+  messageSizeLimit: number;
+}
+
+/** An account as the CLI shows it: never the password hash. */
+export interface AccountView {
+  address: string;
+  disabled: boolean;
+  quotaBytes: number;
+  quotaMessages: number;
+  usedBytes: number;
+  usedMessages: number;
+  createdAt: string;
+}
+
+export interface MailboxView {
+  name: string;
+  specialUse: string | null;
+  subscribed: boolean;
+  messages: number;
+  unseen: number;
+  size: number;
+  uidValidity: number;
+  uidNext: number;
+}
+
+/** A refusal the CLI prints as one line and exits 1 for. */
+export class AdminError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'AdminError';
+  }
+}
+
+/**
+ * Every administrative operation, with its validation. The CLI calls it directly
+ * when no server runs, and through the control socket when one does, so both
+ * paths behave identically.
+ */
+export class AdminService {
+  readonly #store: MailStore;
+  readonly #settings: AdminSettings;
+
+  constructor(store: MailStore, settings: AdminSettings) {
+    this.#store = store;
+    this.#settings = settings;
+  }
+
+  async domainAdd(p: { name: string }): Promise<Domain> {
+    return this.#store.addDomain(domainArg(p.name));
+  }
+
+  async domainList(): Promise<Domain[]> {
+    return this.#store.listDomains();
+  }
+
+  async domainRemove(p: { name: string }): Promise<{ removed: string }> {
+    const name = domainArg(p.name);
+    await this.#store.removeDomain(name);
+    return { removed: name };
+  }
+
+  async userAdd(p: { address: string; password: string; quotaBytes?: number; quotaMessages?: number }): Promise<AccountView> {
+    const address = addressArg(p.address);
+    this.#checkPassword(p.password, address);
+    const account = await this.#store.addAccount({
+      address,
+      passwordHash: await hashPassword(p.password),
+      quotaBytes: quotaArg(p.quotaBytes ?? this.#settings.defaultQuotaBytes),
+      quotaMessages: quotaArg(p.quotaMessages ?? this.#settings.defaultQuotaMessages),
+    });
+    return this.#view(account);
+  }
+
+  async userList(p: { domain?: string } = {}): Promise<AccountView[]> {
+    const accounts = await this.#store.listAccounts(p.domain === undefined ? undefined : domainArg(p.domain));
+    return Promise.all(accounts.map((a) => this.#view(a)));
+  }
+
+  async userShow(p: { address: string }): Promise<AccountView & { mailboxes: number }> {
+    const account = await this.#account(p.address);
+    const mailboxes = await this.#store.listMailboxes(account.id);
+    return { ...(await this.#view(account)), mailboxes: mailboxes.length };
+  }
+
+  async userPasswd(p: { address: string; password: string }): Promise<AccountView> {
+    const account = await this.#account(p.address);
+    this.#checkPassword(p.password, account.address);
+    return this.#view(await this.#store.updateAccount(account.address, { passwordHash: await hashPassword(p.password) }));
+  }
+
+  async userDisable(p: { address: string }): Promise<AccountView> {
+    const account = await this.#account(p.address);
+    return this.#view(await this.#store.updateAccount(account.address, { disabled: true }));
+  }
+
+  async userEnable(p: { address: string }): Promise<AccountView> {
+    const account = await this.#account(p.address);
+    return this.#view(await this.#store.updateAccount(account.address, { disabled: false }));
+  }
+
+  async userRemove(p: { address: string }): Promise<{ removed: string }> {
+    const account = await this.#account(p.address);
+    await this.#store.removeAccount(account.address);
+    return { removed: account.address };
+  }
+
+  async userQuota(p: { address: string; bytes?: number; messages?: number }): Promise<AccountView> {
+    const account = await this.#account(p.address);
+    const patch: Partial<Pick<Account, 'quotaBytes' | 'quotaMessages'>> = {};
+    if (p.bytes !== undefined) patch.quotaBytes = quotaArg(p.bytes);
+    if (p.messages !== undefined) patch.quotaMessages = quotaArg(p.messages);
+    return this.#view(await this.#store.updateAccount(account.address, patch));
+  }
+
+  async aliasAdd(p: { address: string; targets: string[] }): Promise<Alias> {
+    const address = p.address.startsWith('@') ? `@${domainArg(p.address.slice(1))}` : addressArg(p.address);
+    if (!Array.isArray(p.targets) || p.targets.length === 0) throw new AdminError('invalid', 'an alias needs at least one target address');
+    const targets = [...new Set(p.targets.map(addressArg))];
+    if (targets.includes(address)) throw new AdminError('invalid', `alias ${address} cannot point to itself`);
+    // A catch-all is the alias of `@domain`, as in Postfix's virtual maps.
+    return this.#store.addAlias(address, targets);
+  }
+
+  async aliasList(p: { domain?: string } = {}): Promise<Alias[]> {
+    return this.#store.listAliases(p.domain === undefined ? undefined : domainArg(p.domain));
+  }
+
+  async aliasRemove(p: { address: string }): Promise<{ removed: string }> {
+    const address = p.address.startsWith('@') ? `@${domainArg(p.address.slice(1))}` : addressArg(p.address);
+    await this.#store.removeAlias(address);
+    return { removed: address };
+  }
+
+  async mailboxList(p: { address: string }): Promise<MailboxView[]> {
+    const account = await this.#account(p.address);
+    const mailboxes = await this.#store.listMailboxes(account.id);
+    return mailboxes
+      .map(({ name, specialUse, subscribed, messages, unseen, size, uidValidity, uidNext }) => ({
+        name, specialUse, subscribed, messages, unseen, size, uidValidity, uidNext,
+      }))
+      .sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name.localeCompare(b.name)));
+  }
+
+  async deliver(p: { from: string; to: string[]; mailbox?: string }, raw: Buffer): Promise<RecipientReport[]> {
+    const from = p.from === '' ? '' : addressArg(p.from);
+    if (!Array.isArray(p.to) || p.to.length === 0) throw new AdminError('invalid', 'at least one recipient (--to) is required');
+    if (raw.length > this.#settings.messageSizeLimit) {
+      throw new AdminError('too-large', `the message is ${raw.length} bytes; the limit (limits.message_size) is ${this.#settings.messageSizeLimit}`);
+    }
+    return deliverMessage(this.#store, {
+      from,
+      recipients: p.to,
+      raw,
+      mailbox: p.mailbox,
+      subaddressSeparator: this.#settings.subaddressSeparator,
+    });
+  }
+
+  async storeCheck(p: { repair?: boolean } = {}): Promise<CheckProblem[]> {
+    return this.#store.check({ repair: p.repair === true });
+  }
+
+  async #account(input: string): Promise<Account> {
+    const address = addressArg(input);
+    const account = await this.#store.getAccount(address);
+    if (!account) throw new AdminError('not-found', `no such account: ${address}`);
+    return account;
+  }
+
+  async #view(account: Account): Promise<AccountView> {
+    const usage = await this.#store.accountUsage(account.id);
+    return {
+      address: account.address,
+      disabled: account.disabled,
+      quotaBytes: account.quotaBytes,
+      quotaMessages: account.quotaMessages,
+      usedBytes: usage.bytes,
+      usedMessages: usage.messages,
+      createdAt: new Date(account.createdAt).toISOString(),
+    };
+  }
+
+  #checkPassword(password: unknown, address: string): void {
+    if (typeof password !== 'string') throw new AdminError('invalid', 'a password is required');
+    const problem = passwordProblem(password, address, this.#settings.minPasswordLength);
+    if (problem) throw new AdminError('weak-password', problem);
+  }
+}
+
+function domainArg(input: unknown): string {
+  const domain = typeof input === 'string' ? normalizeDomain(input) : null;
+  if (!domain || !domain.includes('.')) throw new AdminError('invalid', `not a valid domain name: ${JSON.stringify(input)}`);
+  return domain;
+}
+
+function addressArg(input: unknown): string {
+  const address = typeof input === 'string' ? normalizeAddress(input) : null;
+  if (!address) throw new AdminError('invalid', `not a valid address: ${JSON.stringify(input)}`);
+  return address;
+}
+
+function quotaArg(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new AdminError('invalid', `a quota must be a whole number of 0 (unlimited) or more, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+import argon2 from 'argon2';
+
+/** RFC 9106's second recommended option, sized for a Raspberry Pi: 64 MiB, 3 passes. */
+const PARAMS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 } as const;
+
+export const hashPassword = (password: string): Promise<string> => argon2.hash(password, PARAMS);
+
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  try {
+    return await argon2.verify(hash, password);
+  } catch {
+    return false;
+  }
+}
+
+const COMMON = new Set([
+  'password', 'password1', 'password123', '1234567890', '12345678910', 'qwertyuiop', 'iloveyou12',
+  'letmein123', 'welcome123', 'changeme123', 'administrator', 'passw0rd123', 'qwerty12345', 'abc1234567',
+]);
+
+/** Why a new password is refused, or null when it is acceptable. */
+export function passwordProblem(password: string, address: string, minLength: number): string | null {
+  if (password.length === 0) return 'the password is empty';
+  if (password.length < minLength) return `the password is too short: at least ${minLength} characters are required`;
+  if (Buffer.byteLength(password) > 1024) return 'the password is longer than 1024 bytes';
+  if (/[\x00-\x1f\x7f]/.test(password)) return 'the password contains control characters';
+  const lower = password.toLowerCase();
+  if (new Set(lower).size < 4) return 'the password is too weak: it repeats too few different characters';
+  if (COMMON.has(lower)) return 'the password is too weak: it is a commonly used password';
+  const local = address.slice(0, address.lastIndexOf('@')).toLowerCase();
+  if (lower === address.toLowerCase() || (local.length > 0 && lower.includes(local) && local.length * 2 >= lower.length)) {
+    return 'the password is too weak: it is based on the address';
+  }
+  return null;
+}

@@ -1,0 +1,117 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { AccountView } from '../../admin/service.ts';
+import { parseSize } from '../../config/index.ts';
+import { CliError, output, withAdmin } from '../context.ts';
+import { formatBytes, formatQuota, table } from '../format.ts';
+import { promptHidden, promptLine, readFirstLine } from '../prompt.ts';
+
+/** Never from the command line, where it would land in shell history and `ps`. */
+async function readPassword(fromStdin: boolean | undefined): Promise<string> {
+  if (fromStdin) return readFirstLine();
+  if (!process.stdin.isTTY) throw new CliError('no password given: use --password-stdin, or run on a terminal to be asked');
+  const first = await promptHidden('Password: ');
+  const second = await promptHidden('Repeat password: ');
+  if (first !== second) throw new CliError('the passwords do not match');
+  return first;
+}
+
+async function confirm(question: string, yes: boolean | undefined): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new CliError('refusing without confirmation: add --yes');
+  const answer = await promptLine(`${question} [y/N] `);
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('cancelled');
+}
+
+const sizeOption = (value: string): number => {
+  const n = parseSize(value);
+  if (n === null) throw new InvalidArgumentError(`not a size: ${JSON.stringify(value)} (use bytes, or a number with k, M, G or T)`);
+  return n;
+};
+
+const countOption = (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`not a whole number: ${JSON.stringify(value)}`);
+  return Number(value);
+};
+
+const describe = (a: AccountView): string =>
+  [
+    `address:   ${a.address}`,
+    `status:    ${a.disabled ? 'disabled' : 'enabled'}`,
+    `storage:   ${formatQuota(a.usedBytes, a.quotaBytes, formatBytes)}`,
+    `messages:  ${formatQuota(a.usedMessages, a.quotaMessages, String)}`,
+    `created:   ${a.createdAt}`,
+  ].join('\n');
+
+export function userCommands(program: Command): void {
+  const user = program.command('user').description('manage accounts');
+  user
+    .command('add <address>')
+    .description('add an account (its INBOX, Sent, Drafts, Trash, Junk and Archive are created with it)')
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--quota-bytes <size>', 'storage quota, e.g. 2G (0 = unlimited)', sizeOption)
+    .option('--quota-messages <n>', 'message count quota (0 = unlimited)', countOption)
+    .action(async (address: string, opts: { passwordStdin?: boolean; quotaBytes?: number; quotaMessages?: number }, cmd: Command) => {
+      const password = await readPassword(opts.passwordStdin);
+      const result = await withAdmin(cmd, (admin) =>
+        admin.userAdd({ address, password, quotaBytes: opts.quotaBytes, quotaMessages: opts.quotaMessages }),
+      );
+      output(cmd, result, () => `added account ${result.address}`);
+    });
+  user
+    .command('list [domain]')
+    .description('list accounts, of one domain or all')
+    .action(async (domain: string | undefined, _opts, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) => admin.userList({ domain }));
+      output(cmd, result, () =>
+        table(
+          ['ADDRESS', 'STATUS', 'STORAGE', 'MESSAGES'],
+          result.map((a) => [a.address, a.disabled ? 'disabled' : 'enabled', formatQuota(a.usedBytes, a.quotaBytes, formatBytes), formatQuota(a.usedMessages, a.quotaMessages, String)]),
+        ),
+      );
+    });
+  user
+    .command('show <address>')
+    .description('show an account, its usage and quota')
+    .action(async (address: string, _opts, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) => admin.userShow({ address }));
+      output(cmd, result, () => `${describe(result)}\nmailboxes: ${result.mailboxes}`);
+    });
+  user
+    .command('passwd <address>')
+    .description("change an account's password")
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .action(async (address: string, opts: { passwordStdin?: boolean }, cmd: Command) => {
+      const password = await readPassword(opts.passwordStdin);
+      const result = await withAdmin(cmd, (admin) => admin.userPasswd({ address, password }));
+      output(cmd, result, () => `password changed for ${result.address}`);
+    });
+  for (const [name, verb] of [['disable', 'disabled'], ['enable', 'enabled']] as const) {
+    user
+      .command(`${name} <address>`)
+      .description(name === 'disable' ? 'refuse logins and mail for an account, keeping its mail' : 'allow a disabled account again')
+      .action(async (address: string, _opts, cmd: Command) => {
+        const result = await withAdmin(cmd, (admin) => (name === 'disable' ? admin.userDisable({ address }) : admin.userEnable({ address })));
+        output(cmd, result, () => `${verb} ${result.address}`);
+      });
+  }
+  user
+    .command('remove <address>')
+    .description('remove an account and all its mail')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (address: string, opts: { yes?: boolean }, cmd: Command) => {
+      await confirm(`Remove ${address} and ALL its mail?`, opts.yes);
+      const result = await withAdmin(cmd, (admin) => admin.userRemove({ address }));
+      output(cmd, result, () => `removed account ${result.removed}`);
+    });
+  user
+    .command('quota <address>')
+    .description("show or set an account's quota")
+    .option('--bytes <size>', 'storage quota, e.g. 2G (0 = unlimited)', sizeOption)
+    .option('--messages <n>', 'message count quota (0 = unlimited)', countOption)
+    .action(async (address: string, opts: { bytes?: number; messages?: number }, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) =>
+        opts.bytes === undefined && opts.messages === undefined ? admin.userShow({ address }) : admin.userQuota({ address, ...opts }),
+      );
+      output(cmd, result, () => describe(result));
+    });
+}

@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { AdminError } from '../admin/service.ts';
+import { ConfigError } from '../config/index.ts';
+import { StoreError } from '../store/types.ts';
+import { aliasCommands } from './commands/alias.ts';
+import { configCommands } from './commands/config.ts';
+import { deliverCommand, EX } from './commands/deliver.ts';
+import { domainCommands } from './commands/domain.ts';
+import { mailboxCommands } from './commands/mailbox.ts';
+import { serveCommand } from './commands/serve.ts';
+import { storeCommands } from './commands/store.ts';
+import { userCommands } from './commands/user.ts';
+import { CliError } from './context.ts';
+import { VERSION } from '../version.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('mailfold')
+    .description('a complete mail server in one process')
+    .version(VERSION)
+    .option('-c, --config <file>', 'config file (or MAILFOLD_CONFIG)')
+    .option('-d, --data-dir <dir>', 'data directory (or MAILFOLD_DATA), overriding the config')
+    .option('--json', 'print results as JSON, for scripts')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  serveCommand(program);
+  domainCommands(program);
+  userCommands(program);
+  aliasCommands(program);
+  mailboxCommands(program);
+  deliverCommand(program);
+  configCommands(program);
+  storeCommands(program);
+  for (const cmd of allCommands(program)) cmd.exitOverride();
+  return program;
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+/** Exit codes: 0, 1 with one line on stderr, or sysexits for `deliver` (design.md). */
+export async function main(argv: string[]): Promise<number> {
+  const isDeliver = argv.slice(2).includes('deliver');
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0;
+      return isDeliver ? EX.USAGE : 1;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`mailfold: ${message.replace(/\n/g, '\nmailfold: ')}\n`);
+    if (err instanceof CliError) return err.exitCode;
+    if (!isDeliver) return 1;
+    if (err instanceof ConfigError) return EX.CONFIG;
+    if (err instanceof StoreError && err.code === 'locked') return EX.TEMPFAIL;
+    if (err instanceof AdminError && err.code === 'invalid') return EX.USAGE;
+    return EX.TEMPFAIL;
+  }
+}

@@ -1,0 +1,50 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Config, ListenerName, Listener, Profile } from './types.ts';
+
+/** [dev, system]: a checkout runs unprivileged on loopback; the packaged binary on the standard ports. */
+const PORTS: Record<ListenerName, [number, number]> = {
+  smtp: [2525, 25],
+  submission: [2587, 587],
+  submissions: [2465, 465],
+  imap: [2143, 143],
+  imaps: [2993, 993],
+  pop3: [2110, 110],
+  pop3s: [2995, 995],
+  http: [2080, 80],
+  https: [2443, 443],
+};
+
+export const DEFAULT_DATA_DIR: Record<Profile, string> = { dev: './data', system: '/var/lib/mailfold' };
+
+/** Used when neither --config nor MAILFOLD_CONFIG names a file, and only if it exists. */
+export const DEFAULT_CONFIG_FILE: Record<Profile, string> = { dev: 'mailfold.toml', system: '/etc/mailfold/mailfold.toml' };
+
+function listeners(profile: Profile): Record<ListenerName, Listener> {
+  const address = profile === 'dev' ? '127.0.0.1' : '::';
+  const index = profile === 'dev' ? 0 : 1;
+  const entries = Object.entries(PORTS).map(([name, ports]) => [name, { enabled: true, address, port: ports[index] }]);
+  return Object.fromEntries(entries) as Record<ListenerName, Listener>;
+}
+
+/** Every option's default; `cwd` anchors the dev profile's relative data dir. */
+export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
+  return {
+    config_file: null,
+    data_dir: resolve(cwd, DEFAULT_DATA_DIR[profile]),
+    hostname: hostname(),
+    listeners: listeners(profile),
+    log: { level: 'info', format: 'auto' },
+    limits: {
+      message_size: 50 * 1024 * 1024,
+      line_length: 65536,
+      recipients: 1000,
+      mime_depth: 100,
+      connections_per_ip: 20,
+    },
+    delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
+    auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_window_seconds: 900 },
+    smtp: {},
+    store: { sync: true, chunk_size: 65536 },
+  };
+}

@@ -1,0 +1,7 @@
+export type { Config, Listener, ListenerName, LogFormat, LogLevel, Profile, Smarthost, SmarthostTls, SubaddressSeparator } from './types.ts';
+export { LISTENER_NAMES } from './types.ts';
+export { ConfigError } from './error.ts';
+export { defaultConfig } from './defaults.ts';
+export { loadConfig, type LoadOptions } from './load.ts';
+export { showConfig } from './show.ts';
+export { formatSize, parseSize } from './size.ts';

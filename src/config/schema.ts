@@ -1,0 +1,89 @@
+import type { z } from 'zod';
+import { address, bool, hostname, int, oneOf, size, table, text } from './fields.ts';
+import { LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
+
+const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
+
+const listener = (d: Listener) =>
+  table({
+    enabled: bool().default(d.enabled),
+    address: address().default(d.address),
+    port: int(1, 65535).default(d.port),
+  }).prefault({});
+
+const smarthost = table({
+  host: hostname(),
+  port: int(1, 65535).optional(),
+  tls: oneOf(SMARTHOST_TLS).default('starttls'),
+  username: text().optional(),
+  password: text().optional(),
+})
+  .superRefine((s, ctx) => {
+    if ((s.username === undefined) !== (s.password === undefined)) {
+      const missing = s.username === undefined ? 'username' : 'password';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is missing; username and password are given together or not at all' });
+    } else if (s.password !== undefined && s.tls === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'must be "starttls" or "implicit" when a password is set; it is never sent in clear' });
+    }
+  })
+  .transform(({ host, port, tls, username, password }) => ({
+    host,
+    port: port ?? SMARTHOST_PORT[tls],
+    tls,
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+  }));
+
+/**
+ * What mailfold.toml may contain, with the profile's defaults filled in for every key left out.
+ * data_dir stays optional: where it came from decides what a relative path is relative to.
+ */
+export function fileSchema(d: Config) {
+  const L = d.listeners;
+  return table({
+    hostname: hostname().default(d.hostname),
+    data_dir: text().optional(),
+    listeners: table({
+      smtp: listener(L.smtp),
+      submission: listener(L.submission),
+      submissions: listener(L.submissions),
+      imap: listener(L.imap),
+      imaps: listener(L.imaps),
+      pop3: listener(L.pop3),
+      pop3s: listener(L.pop3s),
+      http: listener(L.http),
+      https: listener(L.https),
+    }).prefault({}),
+    log: table({
+      level: oneOf(LOG_LEVELS).default(d.log.level),
+      format: oneOf(LOG_FORMATS).default(d.log.format),
+    }).prefault({}),
+    limits: table({
+      message_size: size(1024, 2 ** 30).default(d.limits.message_size),
+      line_length: size(1000, 2 ** 20).default(d.limits.line_length),
+      recipients: int(1, 100000).default(d.limits.recipients),
+      mime_depth: int(1, 1000).default(d.limits.mime_depth),
+      connections_per_ip: int(1, 10000).default(d.limits.connections_per_ip),
+    }).prefault({}),
+    delivery: table({
+      subaddress_separator: oneOf(SUBADDRESS_SEPARATORS).default(d.delivery.subaddress_separator),
+      default_quota_bytes: size(0).default(d.delivery.default_quota_bytes),
+      default_quota_messages: int(0).default(d.delivery.default_quota_messages),
+    }).prefault({}),
+    auth: table({
+      min_password_length: int(8, 1024).default(d.auth.min_password_length),
+      plaintext_on_loopback: bool().default(d.auth.plaintext_on_loopback),
+      throttle_max_failures: int(1, 1000).default(d.auth.throttle_max_failures),
+      throttle_window_seconds: int(1, 86400).default(d.auth.throttle_window_seconds),
+    }).prefault({}),
+    smtp: table({
+      smarthost: smarthost.optional(),
+    }).prefault({}),
+    store: table({
+      sync: bool().default(d.store.sync),
+      chunk_size: size(4096, 1048576).default(d.store.chunk_size),
+    }).prefault({}),
+  });
+}
+
+export type FileConfig = z.output<ReturnType<typeof fileSchema>>;

@@ -1,0 +1,13 @@
+import { stringify } from 'smol-toml';
+import type { Config } from './types.ts';
+
+const MASK = '********';
+
+/** The effective config as TOML that loads back to the same values; secrets are masked. */
+export function showConfig(config: Config): string {
+  const { config_file, ...values } = config;
+  const { smarthost } = config.smtp;
+  const smtp = smarthost?.password === undefined ? config.smtp : { smarthost: { ...smarthost, password: MASK } };
+  const source = config_file ?? 'built-in defaults, no config file';
+  return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp })}\n`;
+}

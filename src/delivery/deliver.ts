@@ -1,0 +1,102 @@
+import { indexMessage } from '../mime/index.ts';
+import type { Account, AccountId, AppendOutcome, MailboxId, MailStore, Uid } from '../store/types.ts';
+import { toCrlf } from './line-endings.ts';
+import { resolveRecipient } from './resolve.ts';
+
+/** A mailbox a message is written to, with the header lines that copy gets in front. */
+export interface WriteTarget {
+  accountId: AccountId;
+  mailboxId: MailboxId;
+  prefix: string;
+  flags: string[];
+}
+
+export type WriteResult = AppendOutcome;
+
+/**
+ * The one write path (design.md): every message that enters a mailbox, by SMTP,
+ * IMAP APPEND, import, `mailfold deliver` or a bounce, is indexed once here and
+ * written once, shared by all its targets, in one synced batch.
+ */
+export async function writeMessage(
+  store: MailStore,
+  raw: Buffer,
+  targets: WriteTarget[],
+  opts: { internalDate?: number; enforceQuota: boolean },
+): Promise<WriteResult[]> {
+  const body = toCrlf(raw);
+  const index = indexMessage(body);
+  const internalDate = opts.internalDate ?? Date.now();
+  return store.append(
+    { raw: body, index },
+    targets.map((t) => ({ ...t, internalDate })),
+    { enforceQuota: opts.enforceQuota },
+  );
+}
+
+export type RecipientStatus =
+  | { status: 'delivered'; account: string; mailbox: string; uid: Uid }
+  | { status: 'unknown'; detail: string }
+  | { status: 'over-quota'; account: string; detail: string }
+  | { status: 'remote'; address: string }
+  | { status: 'failed'; detail: string };
+
+export interface RecipientReport {
+  recipient: string;
+  outcomes: RecipientStatus[];
+}
+
+export interface DeliveryRequest {
+  /** Envelope sender; the empty string is the null sender of bounces. */
+  from: string;
+  recipients: string[];
+  raw: Buffer;
+  /** Mailbox to file into (default INBOX); a missing one falls back to INBOX. */
+  mailbox?: string;
+  flags?: string[];
+  internalDate?: number;
+  subaddressSeparator: string;
+}
+
+/**
+ * The MDA: resolves each recipient to accounts, prepends Return-Path and
+ * Delivered-To, and writes every local copy through `writeMessage`. Remote
+ * targets of aliases are reported back for the caller to queue.
+ */
+export async function deliverMessage(store: MailStore, request: DeliveryRequest): Promise<RecipientReport[]> {
+  if (/[\r\n<>]/.test(request.from)) throw new Error(`invalid envelope sender ${JSON.stringify(request.from)}`);
+  const reports: RecipientReport[] = [];
+  const targets: { recipient: string; account: Account; mailboxName: string; target: WriteTarget }[] = [];
+  const seen = new Set<number>();
+  for (const recipient of request.recipients) {
+    const report: RecipientReport = { recipient, outcomes: [] };
+    reports.push(report);
+    const resolution = await resolveRecipient(store, recipient, request.subaddressSeparator);
+    for (const unknown of resolution.unknown) {
+      report.outcomes.push({ status: 'unknown', detail: `${unknown.address}: ${unknown.reason.replace(/-/g, ' ')}` });
+    }
+    for (const address of resolution.remote) report.outcomes.push({ status: 'remote', address });
+    for (const account of resolution.local) {
+      if (seen.has(account.id)) continue;
+      seen.add(account.id);
+      const mailbox =
+        (request.mailbox ? await store.getMailbox(account.id, request.mailbox) : null) ?? (await store.getMailbox(account.id, 'INBOX'));
+      if (!mailbox) {
+        report.outcomes.push({ status: 'failed', detail: `${account.address} has no INBOX (run \`mailfold store check\`)` });
+        continue;
+      }
+      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n`;
+      targets.push({ recipient, account, mailboxName: mailbox.name, target: { accountId: account.id, mailboxId: mailbox.id, prefix, flags: request.flags ?? [] } });
+    }
+  }
+  if (targets.length === 0) return reports;
+  const results = await writeMessage(store, request.raw, targets.map((t) => t.target), { internalDate: request.internalDate, enforceQuota: true });
+  results.forEach((result, i) => {
+    const { recipient, account, mailboxName } = targets[i]!;
+    const report = reports.find((r) => r.recipient === recipient)!;
+    if (result.ok) report.outcomes.push({ status: 'delivered', account: account.address, mailbox: mailboxName, uid: result.uid });
+    else if (result.reason === 'quota') report.outcomes.push({ status: 'over-quota', account: account.address, detail: result.detail });
+    else report.outcomes.push({ status: 'failed', detail: result.detail });
+  });
+  return reports;
+}

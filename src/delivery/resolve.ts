@@ -1,0 +1,64 @@
+import type { Account, MailStore } from '../store/types.ts';
+import { parseAddress, formatAddress } from './address.ts';
+
+/** Where one recipient address leads once aliases, subaddresses and catch-alls are followed. */
+export interface Resolution {
+  local: Account[];
+  remote: string[];
+  /** Local-domain addresses that lead nowhere, or disabled accounts. */
+  unknown: { address: string; reason: 'no-such-user' | 'disabled' | 'invalid' | 'loop' }[];
+}
+
+const MAX_DEPTH = 10;
+
+/**
+ * Follows an address to its final mailboxes, as Postfix's virtual alias expansion
+ * does: exact account, exact alias, the address without its `+tag`, then the
+ * domain's catch-all (`@domain` alias). Each account appears once in the answer.
+ */
+export async function resolveRecipient(store: MailStore, address: string, separator: string): Promise<Resolution> {
+  const result: Resolution = { local: [], remote: [], unknown: [] };
+  const seenAccounts = new Set<number>();
+  const visit = async (raw: string, depth: number, trail: Set<string>): Promise<void> => {
+    const parsed = parseAddress(raw);
+    if (!parsed) {
+      result.unknown.push({ address: raw, reason: 'invalid' });
+      return;
+    }
+    const canonical = formatAddress(parsed);
+    if (depth > MAX_DEPTH || trail.has(canonical)) {
+      result.unknown.push({ address: canonical, reason: 'loop' });
+      return;
+    }
+    const next = new Set(trail).add(canonical);
+    const base = separator && parsed.local.includes(separator) ? `${parsed.local.split(separator)[0]}@${parsed.domain}` : null;
+    for (const candidate of base ? [canonical, base] : [canonical]) {
+      const account = await store.getAccount(candidate);
+      if (account) {
+        if (account.disabled) result.unknown.push({ address: candidate, reason: 'disabled' });
+        else if (!seenAccounts.has(account.id)) {
+          seenAccounts.add(account.id);
+          result.local.push(account);
+        }
+        return;
+      }
+      const alias = await store.getAlias(candidate);
+      if (alias) {
+        for (const target of alias.targets) await visit(target, depth + 1, next);
+        return;
+      }
+    }
+    if (!(await store.getDomain(parsed.domain))) {
+      if (!result.remote.includes(canonical)) result.remote.push(canonical);
+      return;
+    }
+    const catchAll = await store.getAlias(`@${parsed.domain}`);
+    if (catchAll && depth === 0) {
+      for (const target of catchAll.targets) await visit(target, depth + 1, next);
+      return;
+    }
+    result.unknown.push({ address: canonical, reason: 'no-such-user' });
+  };
+  await visit(address, 0, new Set());
+  return result;
+}

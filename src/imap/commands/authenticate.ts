@@ -1,0 +1,41 @@
+import { decodeSaslResponse, startSasl } from '../../auth/sasl.ts';
+import { bad, command, no } from '../command.ts';
+
+/** RFC 3501 6.2.2 with SASL-IR (RFC 4959); the mechanisms come from auth/sasl.ts. */
+export default command({
+  states: ['not-authenticated'],
+  parse(p) {
+    p.sp();
+    const mechanism = p.atom().toUpperCase();
+    let initial: string | null = null;
+    if (!p.atEnd) {
+      p.sp();
+      initial = p.take('=') ? '=' : p.atom();
+    }
+    p.end();
+    return { mechanism, initial };
+  },
+  async run(session, { mechanism, initial }) {
+    if (!session.plaintextAllowed) return no('Use STARTTLS or port 993 before logging in', 'PRIVACYREQUIRED');
+    const exchange = startSasl(mechanism);
+    if (!exchange) return no(`Mechanism ${mechanism} is not supported`, 'CANNOT');
+    let response: Buffer | null = null;
+    if (initial !== null) {
+      const decoded = decodeSaslResponse(initial);
+      if (decoded.type !== 'data') return bad('Invalid initial response');
+      response = decoded.data;
+    }
+    for (;;) {
+      const step = exchange.step(response);
+      if (step.type === 'error') return no(step.reason, 'AUTHENTICATIONFAILED');
+      if (step.type === 'done') return session.login(step.credentials, mechanism);
+      await session.write(`+ ${step.challenge}\r\n`);
+      const line = await session.readLine();
+      if (line === null) return no('Connection closed');
+      const decoded = decodeSaslResponse(line.toString('latin1'));
+      if (decoded.type === 'cancel') return bad('Authentication cancelled');
+      if (decoded.type === 'invalid') return bad('Invalid base64 in the response');
+      response = decoded.data;
+    }
+  },
+});

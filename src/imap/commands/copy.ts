@@ -1,0 +1,20 @@
+import { resolve } from '../message-set.ts';
+import { command, ok, type Outcome } from '../command.ts';
+import type { ImapSession } from '../session.ts';
+import { copyResult, parseTransfer, targetMailbox, type TransferArgs } from '../transfer.ts';
+
+/** RFC 3501 6.4.7 with COPYUID (RFC 4315); the bodies are shared, not copied. */
+async function runCopy(session: ImapSession, args: TransferArgs): Promise<Outcome> {
+  const view = session.view!;
+  const uids = resolve(view, args.messages);
+  const target = await targetMailbox(session, args.target);
+  if (typeof target !== 'number') return target;
+  const result = copyResult(await session.deps.store.copyMessages(view.mailbox.id, uids, target, { enforceQuota: true }));
+  if ('status' in result) return result;
+  return ok('COPY completed', result.code ?? undefined);
+}
+
+export default command({ states: ['selected'], parse: (p) => parseTransfer(p, false), run: runCopy });
+
+/** RFC 3501 6.4.8: COPY by UID. */
+export const uidCopy = command({ states: ['selected'], parse: (p) => parseTransfer(p, true), run: runCopy });

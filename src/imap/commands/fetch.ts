@@ -1,0 +1,162 @@
+import type { BlobMeta, MessageMeta } from '../../store/types.ts';
+import { dateTime, flagList, literalHead } from '../encoder.ts';
+import { parseFetch, sectionLabel, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
+import { filterHeader } from '../header-fields.ts';
+import { bodyStructure, envelope, sectionRange, type ByteRange } from '../message-parts.ts';
+import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
+import type { Parser } from '../parser.ts';
+import { command, ok, type Outcome } from '../command.ts';
+import type { ImapSession } from '../session.ts';
+
+interface FetchArgs extends FetchQuery {
+  messages: MessageSet;
+}
+
+/** Messages are read and answered this many at a time, so a FETCH 1:* does not hold a mailbox in memory. */
+const BATCH = 200;
+
+function parseFetchArgs(p: Parser, byUid: boolean): FetchArgs {
+  p.sp();
+  const messages = parseMessageSet(p, byUid);
+  return { messages, ...parseFetch(p) };
+}
+
+/** Items that mark the message \Seen (RFC 3501 6.4.5): BODY[...] without PEEK, RFC822, RFC822.TEXT. */
+const setsSeen = (item: FetchItem): boolean =>
+  (item.type === 'section' && !item.peek) || (item.type === 'rfc822' && item.name !== 'RFC822.HEADER');
+
+/**
+ * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162). Everything is answered
+ * from the message record, the stored MIME index and byte ranges of the body,
+ * which is streamed to the client chunk by chunk.
+ */
+async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome> {
+  const view = session.view!;
+  const store = session.deps.store;
+  const items = [...args.items];
+  const has = (name: string) => items.some((i) => i.type === 'simple' && i.name === name);
+  if (args.messages.byUid && !has('UID')) items.unshift({ type: 'simple', name: 'UID' });
+  if (args.changedSince !== null && !has('MODSEQ')) items.push({ type: 'simple', name: 'MODSEQ' });
+  if (has('MODSEQ')) session.condstore = true;
+  const markSeen = !view.readOnly && items.some(setsSeen);
+  const uids = resolve(view, args.messages);
+  const blobs = new Map<string, BlobMeta | null>();
+  for (let i = 0; i < uids.length; i += BATCH) {
+    const batch = uids.slice(i, i + BATCH);
+    let messages = await store.getMessages(view.mailbox.id, batch);
+    const seenNow = new Set<number>();
+    if (markSeen) {
+      const unseen = messages.filter((m): m is MessageMeta => m !== null && !m.flags.includes('\\Seen')).map((m) => m.uid);
+      if (unseen.length > 0) {
+        const changed = new Map((await store.storeFlags(view.mailbox.id, unseen, 'add', ['\\Seen'])).map((m) => [m.uid, m]));
+        for (const uid of changed.keys()) seenNow.add(uid);
+        messages = messages.map((m) => (m && changed.get(m.uid)) ?? m);
+      }
+    }
+    for (const message of messages) {
+      // A message expunged by another session is left out until the EXPUNGE can be reported.
+      if (!message) continue;
+      if (args.changedSince !== null && message.modSeq <= args.changedSince) continue;
+      let blob = blobs.get(message.blobId);
+      if (blob === undefined) {
+        blob = await store.getBlob(message.blobId);
+        if (blobs.size > BATCH) blobs.clear();
+        blobs.set(message.blobId, blob);
+      }
+      const withFlags = seenNow.has(message.uid) && !has('FLAGS') ? [...items, { type: 'simple', name: 'FLAGS' } as FetchItem] : items;
+      if (!(await respond(session, message, blob, withFlags))) return ok('Connection closed');
+    }
+  }
+  return ok('FETCH completed');
+}
+
+/** Writes one `* n FETCH (...)`; false when the connection went away. */
+async function respond(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<boolean> {
+  const view = session.view!;
+  const store = session.deps.store;
+  const prefixLength = Buffer.byteLength(message.prefix);
+  let out = `* ${view.seqOf(message.uid)} FETCH (`;
+  for (const [n, item] of items.entries()) {
+    if (n > 0) out += ' ';
+    if (item.type === 'simple') {
+      out += simple(session, message, blob, item.name);
+      continue;
+    }
+    const section: SectionItem =
+      item.type === 'section' ? item
+      : { type: 'section', peek: true, part: [], text: item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT', fields: [], partial: null };
+    const label = item.type === 'section' ? sectionLabel(item) : item.name;
+    const range = blob ? sectionRange(blob.index, prefixLength, message.size, section.part, section.text) : null;
+    if (!range) {
+      out += `${label} NIL`;
+      continue;
+    }
+    if (section.fields.length > 0) {
+      const header = await read(session, message, range);
+      const data = window(filterHeader(header, section.fields, section.text === 'HEADER.FIELDS.NOT'), section.partial);
+      out += `${label} ${literalHead(data.length)}${data.toString('latin1')}`;
+      continue;
+    }
+    const { start, end } = clip(range, section.partial);
+    out += `${label} ${literalHead(end - start)}`;
+    if (!(await session.write(out))) return false;
+    out = '';
+    for await (const chunk of store.readMessage(message, start, end)) if (!(await session.write(chunk))) return false;
+  }
+  return session.write(`${out})\r\n`);
+}
+
+function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, name: string): string {
+  switch (name) {
+    case 'UID':
+      return `UID ${message.uid}`;
+    case 'FLAGS':
+      session.view!.told(message.uid, message.modSeq);
+      return `FLAGS ${flagList(message.flags)}`;
+    case 'INTERNALDATE':
+      return `INTERNALDATE ${dateTime(message.internalDate)}`;
+    case 'RFC822.SIZE':
+      return `RFC822.SIZE ${message.size}`;
+    case 'MODSEQ':
+      return `MODSEQ (${message.modSeq})`;
+    case 'ENVELOPE':
+      return `ENVELOPE ${blob ? envelope(blob.index) : 'NIL'}`;
+    case 'BODYSTRUCTURE':
+      return `BODYSTRUCTURE ${blob ? bodyStructure(blob.index, true) : 'NIL'}`;
+    default:
+      return `BODY ${blob ? bodyStructure(blob.index, false) : 'NIL'}`;
+  }
+}
+
+async function read(session: ImapSession, message: MessageMeta, range: ByteRange): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of session.deps.store.readMessage(message, range.start, range.end)) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+/** `<start.count>` applied to a range: past the end it is empty (RFC 3501 6.4.5). */
+function clip(range: ByteRange, partial: SectionItem['partial']): ByteRange {
+  if (!partial) return range;
+  const start = Math.min(range.end, range.start + partial.start);
+  return { start, end: Math.min(range.end, start + partial.count) };
+}
+
+function window(data: Buffer, partial: SectionItem['partial']): Buffer {
+  if (!partial) return data;
+  return data.subarray(Math.min(data.length, partial.start), Math.min(data.length, partial.start + partial.count));
+}
+
+/** RFC 3501 6.4.5. */
+export default command({
+  states: ['selected'],
+  expunges: false,
+  parse: (p) => parseFetchArgs(p, false),
+  run: runFetch,
+});
+
+/** RFC 3501 6.4.8: FETCH by UID; the UID is always part of the answer. */
+export const uidFetch = command({
+  states: ['selected'],
+  parse: (p) => parseFetchArgs(p, true),
+  run: runFetch,
+});

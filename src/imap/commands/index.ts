@@ -1,0 +1,72 @@
+import type { ImapCommand } from '../command.ts';
+import append from './append.ts';
+import authenticate from './authenticate.ts';
+import capability from './capability.ts';
+import check from './check.ts';
+import close from './close.ts';
+import copy, { uidCopy } from './copy.ts';
+import create from './create.ts';
+import del from './delete.ts';
+import enable from './enable.ts';
+import examine from './examine.ts';
+import expunge from './expunge.ts';
+import fetch, { uidFetch } from './fetch.ts';
+import id from './id.ts';
+import idle from './idle.ts';
+import list from './list.ts';
+import login from './login.ts';
+import logout from './logout.ts';
+import lsub from './lsub.ts';
+import move, { uidMove } from './move.ts';
+import namespace from './namespace.ts';
+import noop from './noop.ts';
+import rename from './rename.ts';
+import search, { uidSearch } from './search.ts';
+import select from './select.ts';
+import starttls from './starttls.ts';
+import status from './status.ts';
+import store, { uidStore } from './store.ts';
+import subscribe from './subscribe.ts';
+import uidExpunge from './uid-expunge.ts';
+import unselect from './unselect.ts';
+import unsubscribe from './unsubscribe.ts';
+
+/** Every command by name; the UID forms under `UID <name>`. */
+export const COMMANDS = new Map<string, ImapCommand>([
+  ['APPEND', append],
+  ['AUTHENTICATE', authenticate],
+  ['CAPABILITY', capability],
+  ['CHECK', check],
+  ['CLOSE', close],
+  ['COPY', copy],
+  ['CREATE', create],
+  ['DELETE', del],
+  ['ENABLE', enable],
+  ['EXAMINE', examine],
+  ['EXPUNGE', expunge],
+  ['FETCH', fetch],
+  ['ID', id],
+  ['IDLE', idle],
+  ['LIST', list],
+  ['LOGIN', login],
+  ['LOGOUT', logout],
+  ['LSUB', lsub],
+  ['MOVE', move],
+  ['NAMESPACE', namespace],
+  ['NOOP', noop],
+  ['RENAME', rename],
+  ['SEARCH', search],
+  ['SELECT', select],
+  ['STARTTLS', starttls],
+  ['STATUS', status],
+  ['STORE', store],
+  ['SUBSCRIBE', subscribe],
+  ['UNSELECT', unselect],
+  ['UNSUBSCRIBE', unsubscribe],
+  ['UID COPY', uidCopy],
+  ['UID EXPUNGE', uidExpunge],
+  ['UID FETCH', uidFetch],
+  ['UID MOVE', uidMove],
+  ['UID SEARCH', uidSearch],
+  ['UID STORE', uidStore],
+]);

@@ -1,0 +1,39 @@
+import type { Mailbox } from '../../store/types.ts';
+import { mailbox as encodeName } from '../encoder.ts';
+import { parseMailboxName } from '../mailbox-name.ts';
+import { ParseError } from '../parser.ts';
+import { command, no, ok } from '../command.ts';
+
+const ITEMS: Record<string, (m: Mailbox) => number> = {
+  MESSAGES: (m) => m.messages,
+  RECENT: () => 0,
+  UIDNEXT: (m) => m.uidNext,
+  UIDVALIDITY: (m) => m.uidValidity,
+  UNSEEN: (m) => m.unseen,
+  HIGHESTMODSEQ: (m) => m.highestModSeq,
+  SIZE: (m) => m.size,
+};
+
+/** RFC 3501 6.3.10, with HIGHESTMODSEQ (RFC 7162) and SIZE (RFC 8438), from the mailbox record alone. */
+export default command({
+  states: ['authenticated', 'selected'],
+  parse(p) {
+    p.sp();
+    const name = parseMailboxName(p);
+    p.sp();
+    const items = p.list(() => {
+      const item = p.keyword();
+      if (!(item in ITEMS)) throw new ParseError(`unknown STATUS item ${item}`);
+      return item;
+    }, false);
+    p.end();
+    return { name, items };
+  },
+  async run(session, { name, items }) {
+    const mailbox = await session.deps.store.getMailbox(session.account!.id, name);
+    if (!mailbox) return no(`No mailbox named ${name}`, 'NONEXISTENT');
+    if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
+    await session.untagged(`STATUS ${encodeName(mailbox.name)} (${items.map((item) => `${item} ${ITEMS[item]!(mailbox)}`).join(' ')})`);
+    return ok('STATUS completed');
+  },
+});

@@ -1,0 +1,85 @@
+import type { FlagOperation } from '../../store/types.ts';
+import { flagList } from '../encoder.ts';
+import { parseStoreFlags } from '../flags.ts';
+import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
+import { ParseError, type Parser } from '../parser.ts';
+import { compactSet } from '../sequence-set.ts';
+import { command, no, ok } from '../command.ts';
+import type { ImapSession } from '../session.ts';
+
+interface StoreArgs {
+  messages: MessageSet;
+  unchangedSince: number | null;
+  op: FlagOperation;
+  silent: boolean;
+  flags: string[];
+}
+
+const OPS: Record<string, FlagOperation> = { '': 'set', '+': 'add', '-': 'remove' };
+
+function parseStore(p: Parser, byUid: boolean): StoreArgs {
+  p.sp();
+  const messages = parseMessageSet(p, byUid);
+  p.sp();
+  let unchangedSince: number | null = null;
+  if (p.peek() === 0x28) {
+    p.expect('(');
+    p.expect('UNCHANGEDSINCE ');
+    unchangedSince = p.modSeq();
+    p.expect(') ');
+  }
+  const sign = p.take('+') ? '+' : p.take('-') ? '-' : '';
+  const item = p.keyword();
+  if (item !== 'FLAGS' && item !== 'FLAGS.SILENT') throw new ParseError('expected FLAGS or FLAGS.SILENT');
+  p.sp();
+  const flags = parseStoreFlags(p);
+  p.end();
+  return { messages, unchangedSince, op: OPS[sign]!, silent: item === 'FLAGS.SILENT', flags };
+}
+
+/**
+ * RFC 3501 6.4.6 with UNCHANGEDSINCE (RFC 7162 3.1.3): messages changed after the
+ * given MODSEQ are left alone and named in a MODIFIED response code.
+ */
+async function runStore(session: ImapSession, args: StoreArgs) {
+  const view = session.view!;
+  if (view.readOnly) return no('The mailbox is read-only', 'READ-ONLY');
+  if (args.unchangedSince !== null) session.condstore = true;
+  const uids = resolve(view, args.messages);
+  const store = session.deps.store;
+  const changed = await store.storeFlags(view.mailbox.id, uids, args.op, args.flags, args.unchangedSince ?? undefined);
+  const changedUids = new Set(changed.map((m) => m.uid));
+  const current = await store.getMessages(view.mailbox.id, uids);
+  const modified: number[] = [];
+  for (const message of current) {
+    if (!message) continue;
+    if (args.unchangedSince !== null && !changedUids.has(message.uid) && message.modSeq > args.unchangedSince) {
+      modified.push(args.messages.byUid ? message.uid : view.seqOf(message.uid));
+      continue;
+    }
+    if (args.silent) {
+      if (changedUids.has(message.uid)) view.told(message.uid, message.modSeq);
+      continue;
+    }
+    view.told(message.uid, message.modSeq);
+    const modseq = session.condstore ? ` MODSEQ (${message.modSeq})` : '';
+    await session.untagged(`${view.seqOf(message.uid)} FETCH (UID ${message.uid} FLAGS ${flagList(message.flags)}${modseq})`);
+  }
+  if (modified.length > 0) return ok('Some messages were modified meanwhile', `MODIFIED ${compactSet(modified)}`);
+  return ok('STORE completed');
+}
+
+/** RFC 3501 6.4.6. */
+export default command({
+  states: ['selected'],
+  expunges: false,
+  parse: (p) => parseStore(p, false),
+  run: runStore,
+});
+
+/** RFC 3501 6.4.8: STORE by UID. */
+export const uidStore = command({
+  states: ['selected'],
+  parse: (p) => parseStore(p, true),
+  run: runStore,
+});

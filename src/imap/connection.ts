@@ -1,0 +1,155 @@
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { TLSSocket, type TlsOptions } from 'node:tls';
+import { CommandReader, type ReaderEvent, type ReaderLimits } from './reader.ts';
+
+/** Past this many unhandled events the socket is paused, so a pipelined flood waits in the kernel. */
+const PAUSE_AT = 64;
+const RESUME_AT = 8;
+
+/**
+ * The socket side of an IMAP session: framed commands in (bounded pipelining),
+ * bytes out with backpressure, the inactivity timer, and the switch to TLS.
+ * Response strings are binary strings (one char per byte) and go out as latin1.
+ */
+export class Connection {
+  socket: Socket;
+  readonly #reader: CommandReader;
+  readonly #idleMs: number;
+  readonly #onIdle: () => void;
+  #timer: NodeJS.Timeout | null = null;
+  #queue: ReaderEvent[] = [];
+  #wake: (() => void) | null = null;
+  #ended = false;
+  #paused = false;
+
+  constructor(socket: Socket, opts: { limits: ReaderLimits; idleMs: number; onIdle: () => void }) {
+    this.socket = socket;
+    this.#reader = new CommandReader(opts.limits);
+    this.#idleMs = opts.idleMs;
+    this.#onIdle = opts.onIdle;
+    this.#attach(socket);
+    this.touch();
+  }
+
+  get closed(): boolean {
+    return this.socket.destroyed || this.socket.writableEnded;
+  }
+
+  /** True when the client has sent something not yet handled. */
+  get pending(): boolean {
+    return this.#queue.length > 0;
+  }
+
+  /** Restarts the inactivity timer: only the client's activity counts (RFC 3501 5.4). */
+  touch(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = this.#ended ? null : setTimeout(this.#onIdle, this.#idleMs);
+  }
+
+  /** The next event from the client, or null once the connection is gone. */
+  async next(): Promise<ReaderEvent | null> {
+    while (this.#queue.length === 0) {
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    const event = this.#queue.shift()!;
+    if (this.#paused && this.#queue.length <= RESUME_AT) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    return event;
+  }
+
+  /** Resolves once the bytes are accepted (waiting out a full send buffer); false when the connection is gone. */
+  async write(data: string | Buffer): Promise<boolean> {
+    if (this.closed) return false;
+    const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    if (ok) return true;
+    const drained = once(this.socket, 'drain').then(() => true);
+    const closed = once(this.socket, 'close').then(() => false);
+    return Promise.race([drained, closed]);
+  }
+
+  /** Writes a last response (if any) and closes the connection. */
+  async end(last?: string): Promise<void> {
+    this.#stop();
+    if (this.closed) return;
+    await new Promise<void>((resolve) => this.socket.end(Buffer.from(last ?? '', 'latin1'), resolve));
+  }
+
+  destroy(): void {
+    this.#stop();
+    this.socket.destroy();
+  }
+
+  #stop(): void {
+    this.#ended = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#wakeUp();
+  }
+
+  /**
+   * STARTTLS (RFC 3501 6.2.1): whatever the client pipelined behind the command is
+   * dropped unread, since nothing sent in plaintext may be acted on after the handshake.
+   */
+  async startTls(options: TlsOptions): Promise<void> {
+    const plain = this.socket;
+    plain.pause();
+    this.#detach(plain);
+    this.#queue = [];
+    this.#paused = false;
+    this.#reader.clear();
+    const secure = new TLSSocket(plain, { ...options, isServer: true });
+    this.socket = secure;
+    this.#attach(secure);
+    const failed = once(secure, 'error').then(([err]) => Promise.reject(err as Error));
+    const closed = once(secure, 'close').then(() => Promise.reject(new Error('connection closed during the TLS handshake')));
+    failed.catch(() => {});
+    closed.catch(() => {});
+    await Promise.race([once(secure, 'secure'), failed, closed]);
+  }
+
+  readonly #onData = (data: Buffer): void => {
+    this.touch();
+    this.#queue.push(...this.#reader.push(data));
+    if (this.#queue.length >= PAUSE_AT && !this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+    this.#wakeUp();
+  };
+
+  /** The client is gone or finished sending; what it sent before is still handled. */
+  readonly #onEnd = (): void => {
+    this.#ended = true;
+    this.#wakeUp();
+  };
+
+  /** Nobody can read answers any more: pipelined commands are dropped. */
+  readonly #onClose = (): void => {
+    this.#queue = [];
+    this.#stop();
+  };
+
+  #attach(socket: Socket): void {
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    socket.on('error', this.#onClose);
+  }
+
+  #detach(socket: Socket): void {
+    socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
+    socket.off('close', this.#onClose);
+    // The error listener stays: the raw socket can still fail under the TLS layer.
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}

@@ -1,0 +1,25 @@
+import { ParseError, type Parser } from './parser.ts';
+import { decodeMailboxName } from './utf7.ts';
+
+/** The hierarchy separator; it is also the store's. */
+export const SEPARATOR = '/';
+
+/** A mailbox argument: modified UTF-7 decoded, INBOX in any case is INBOX (RFC 3501 5.1). */
+export function parseMailboxName(p: Parser): string {
+  const decoded = decodeMailboxName(p.astring());
+  if (decoded === null) throw new ParseError('mailbox name is not valid modified UTF-7');
+  return normalize(decoded);
+}
+
+export function normalize(name: string): string {
+  if (name.toUpperCase() === 'INBOX') return 'INBOX';
+  const slash = name.indexOf(SEPARATOR);
+  if (slash > 0 && name.slice(0, slash).toUpperCase() === 'INBOX') return `INBOX${name.slice(slash)}`;
+  return name;
+}
+
+/** The names above `name` in the hierarchy, nearest last: `a/b/c` gives `a`, `a/b`. */
+export function parentsOf(name: string): string[] {
+  const parts = name.split(SEPARATOR);
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join(SEPARATOR));
+}

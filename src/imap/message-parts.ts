@@ -1,0 +1,52 @@
+import { serializeImapValue } from '../mime/imap-value.ts';
+import type { ByteRange, PartIndex } from '../mime/types.ts';
+import type { BlobMeta } from '../store/types.ts';
+import type { SectionText } from './fetch-query.ts';
+
+export type { ByteRange };
+
+type StoredIndex = BlobMeta['index'];
+
+/** A message's parts as IMAP numbers them: a multipart's children, else the body itself as part 1. */
+const partsOf = (message: PartIndex): PartIndex[] => message.parts ?? [message];
+
+/** The part a section path names (RFC 3501 6.4.5), or null when there is none. */
+function locate(root: PartIndex, path: number[]): PartIndex | null {
+  let node: PartIndex | null = null;
+  for (const n of path) {
+    // Below a message/rfc822 part the numbering starts again in the encapsulated message.
+    const children: PartIndex[] | undefined = node === null ? partsOf(root) : node.message ? partsOf(node.message) : node.parts;
+    node = children?.[n - 1] ?? null;
+    if (!node) return null;
+  }
+  return node;
+}
+
+/**
+ * The bytes a `BODY[section]` names, as offsets into the message as served:
+ * the per-copy prefix comes first and belongs to the top-level header, so
+ * every range moves by its length and one starting at the top header takes it in.
+ */
+export function sectionRange(index: StoredIndex, prefixLength: number, size: number, path: number[], text: SectionText): ByteRange | null {
+  const root = index.root;
+  const served = (range: ByteRange): ByteRange => ({
+    start: range === root.header ? 0 : range.start + prefixLength,
+    end: range.end + prefixLength,
+  });
+  if (path.length === 0) {
+    if (text === '') return { start: 0, end: size };
+    return served(text === 'TEXT' ? root.body : root.header);
+  }
+  const node = locate(root, path);
+  if (!node) return null;
+  if (text === '') return served(node.body);
+  if (text === 'MIME') return served(node.header);
+  // HEADER and TEXT below the top level exist only for an encapsulated message.
+  if (!node.message) return null;
+  return served(text === 'TEXT' ? node.message.body : node.message.header);
+}
+
+export const envelope = (index: StoredIndex): string => serializeImapValue(index.envelope);
+
+/** BODYSTRUCTURE with extension data, or BODY without. */
+export const bodyStructure = (index: StoredIndex, extended: boolean): string => serializeImapValue(extended ? index.bodyStructure : index.body);

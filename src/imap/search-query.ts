@@ -1,0 +1,159 @@
+import { ParseError, type Parser } from './parser.ts';
+import { parseSequenceSet, type SequenceSet } from './sequence-set.ts';
+
+/** A parsed SEARCH criterion (RFC 3501 6.4.4, MODSEQ from RFC 7162 3.1.5). */
+export type SearchKey =
+  | { type: 'all' }
+  | { type: 'flag'; flag: string; set: boolean }
+  | { type: 'header'; field: string; value: string }
+  | { type: 'body'; value: string }
+  | { type: 'text'; value: string }
+  | { type: 'date'; of: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
+  | { type: 'size'; op: 'larger' | 'smaller'; octets: number }
+  | { type: 'seq'; set: SequenceSet }
+  | { type: 'uid'; set: SequenceSet }
+  | { type: 'modseq'; modSeq: number }
+  | { type: 'not'; key: SearchKey }
+  | { type: 'or'; a: SearchKey; b: SearchKey }
+  | { type: 'and'; keys: SearchKey[] };
+
+const FLAG_KEYS: Record<string, [string, boolean]> = {
+  ANSWERED: ['\\Answered', true],
+  DELETED: ['\\Deleted', true],
+  DRAFT: ['\\Draft', true],
+  FLAGGED: ['\\Flagged', true],
+  SEEN: ['\\Seen', true],
+  OLD: ['\\Recent', false],
+  UNANSWERED: ['\\Answered', false],
+  UNDELETED: ['\\Deleted', false],
+  UNDRAFT: ['\\Draft', false],
+  UNFLAGGED: ['\\Flagged', false],
+  UNSEEN: ['\\Seen', false],
+};
+const ADDRESS_KEYS = new Set(['BCC', 'CC', 'FROM', 'SUBJECT', 'TO']);
+const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']> = {
+  BEFORE: ['internal', 'before'],
+  ON: ['internal', 'on'],
+  SINCE: ['internal', 'since'],
+  SENTBEFORE: ['sent', 'before'],
+  SENTON: ['sent', 'on'],
+  SENTSINCE: ['sent', 'since'],
+};
+/** Charsets whose bytes are taken as UTF-8 (US-ASCII is a subset). */
+export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'];
+
+export interface SearchQuery {
+  charset: string | null;
+  key: SearchKey;
+}
+
+/** `[CHARSET name SP] search-key *(SP search-key)`; several keys are ANDed. */
+export function parseSearch(p: Parser): SearchQuery {
+  p.sp();
+  let charset: string | null = null;
+  if (p.take('CHARSET ')) {
+    charset = p.astring().toUpperCase();
+    p.sp();
+  }
+  const keys = [searchKey(p)];
+  while (p.take(' ')) keys.push(searchKey(p));
+  p.end();
+  return { charset, key: keys.length === 1 ? keys[0]! : { type: 'and', keys } };
+}
+
+function searchKey(p: Parser): SearchKey {
+  const c = p.peek();
+  if (c === 0x28) {
+    p.expect('(');
+    p.enter();
+    const keys = [searchKey(p)];
+    while (p.take(' ')) keys.push(searchKey(p));
+    p.expect(')');
+    p.leave();
+    return keys.length === 1 ? keys[0]! : { type: 'and', keys };
+  }
+  if ((c >= 0x30 && c <= 0x39) || c === 0x2a) return { type: 'seq', set: parseSequenceSet(p) };
+  const name = p.keyword();
+  const arg = <T>(read: () => T): T => {
+    p.sp();
+    return read();
+  };
+  if (name in FLAG_KEYS) {
+    const [flag, set] = FLAG_KEYS[name]!;
+    return { type: 'flag', flag, set };
+  }
+  if (ADDRESS_KEYS.has(name)) return { type: 'header', field: name.toLowerCase(), value: arg(() => p.astring()) };
+  if (name in DATE_KEYS) {
+    const [of, op] = DATE_KEYS[name]!;
+    return { type: 'date', of, op, day: arg(() => p.date()) };
+  }
+  switch (name) {
+    case 'ALL':
+      return { type: 'all' };
+    // Mailfold keeps no \Recent flag: no message is new or recent, every one is old.
+    case 'NEW':
+    case 'RECENT':
+      return { type: 'not', key: { type: 'all' } };
+    case 'KEYWORD':
+    case 'UNKEYWORD':
+      return { type: 'flag', flag: arg(() => p.atom()), set: name === 'KEYWORD' };
+    case 'BODY':
+      return { type: 'body', value: arg(() => p.astring()) };
+    case 'TEXT':
+      return { type: 'text', value: arg(() => p.astring()) };
+    case 'HEADER': {
+      const field = arg(() => p.astring()).toLowerCase();
+      return { type: 'header', field, value: arg(() => p.astring()) };
+    }
+    case 'LARGER':
+    case 'SMALLER':
+      return { type: 'size', op: name === 'LARGER' ? 'larger' : 'smaller', octets: arg(() => p.number()) };
+    case 'UID':
+      return { type: 'uid', set: arg(() => parseSequenceSet(p)) };
+    case 'NOT': {
+      p.sp();
+      p.enter();
+      const key = searchKey(p);
+      p.leave();
+      return { type: 'not', key };
+    }
+    case 'OR': {
+      p.sp();
+      p.enter();
+      const a = searchKey(p);
+      p.sp();
+      const b = searchKey(p);
+      p.leave();
+      return { type: 'or', a, b };
+    }
+    case 'MODSEQ': {
+      p.sp();
+      // The optional entry name and type (per-flag MODSEQs) are accepted and ignored: flags share one MODSEQ.
+      if (p.peek() === 0x22) {
+        p.string();
+        p.sp();
+        p.keyword();
+        p.sp();
+      }
+      return { type: 'modseq', modSeq: p.modSeq() };
+    }
+    default:
+      throw new ParseError(`unknown search key ${name}`);
+  }
+}
+
+/** Whether the query uses MODSEQ, which makes the answer carry the highest MODSEQ (RFC 7162 3.1.5). */
+export function usesModSeq(key: SearchKey): boolean {
+  switch (key.type) {
+    case 'modseq':
+      return true;
+    case 'not':
+      return usesModSeq(key.key);
+    case 'or':
+      return usesModSeq(key.a) || usesModSeq(key.b);
+    case 'and':
+      return key.keys.some(usesModSeq);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,258 @@
+import { checkLogin } from '../auth/login.ts';
+import type { SaslCredentials } from '../auth/sasl.ts';
+import type { AuthThrottle } from '../auth/throttle.ts';
+import type { Logger } from '../log/logger.ts';
+import { StoreError, type Account, type MailStore } from '../store/types.ts';
+import type { TlsProvider } from '../tls/context.ts';
+import { COMMANDS } from './commands/index.ts';
+import type { Connection } from './connection.ts';
+import { bad, no, ok, type ImapCommand, type Outcome } from './command.ts';
+import { safeText, statusLine } from './encoder.ts';
+import type { MailboxView } from './mailbox-view.ts';
+import { ParseError, Parser } from './parser.ts';
+import { storeRefusal } from './store-error.ts';
+
+export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+/** What every session of the IMAP service shares. */
+export interface ImapDeps {
+  store: MailStore;
+  throttle: AuthThrottle;
+  tls: TlsProvider;
+  plaintextOnLoopback: boolean;
+  /** The largest message APPEND accepts (and APPENDLIMIT advertises). */
+  maxMessageSize: number;
+}
+
+/**
+ * One IMAP connection as a state machine (RFC 3501 section 3): not authenticated,
+ * authenticated, selected, logout. Commands live in commands/, one file each;
+ * this class reads commands, dispatches them, reports mailbox changes at the
+ * points the RFC allows and writes the tagged responses.
+ */
+export class ImapSession {
+  readonly deps: ImapDeps;
+  readonly connection: Connection;
+  readonly log: Logger;
+  readonly ip: string;
+  readonly loopback: boolean;
+  /** Whether this listener offers STARTTLS (the implicit-TLS one does not). */
+  readonly starttlsOffered: boolean;
+  secure: boolean;
+  state: SessionState = 'not-authenticated';
+  account: Account | null = null;
+  view: MailboxView | null = null;
+  /** CONDSTORE is on once the client used it (RFC 7162 3.1): MODSEQ then goes out with flag updates. */
+  condstore = false;
+  #busy = false;
+  #idling = false;
+  #shuttingDown = false;
+
+  constructor(deps: ImapDeps, connection: Connection, log: Logger, peer: { ip: string; loopback: boolean; secure: boolean; starttls: boolean }) {
+    this.deps = deps;
+    this.connection = connection;
+    this.log = log;
+    this.ip = peer.ip;
+    this.loopback = peer.loopback;
+    this.secure = peer.secure;
+    this.starttlsOffered = peer.starttls;
+  }
+
+  /** Design rule 5: no password crosses the network in clear, loopback aside when allowed. */
+  get plaintextAllowed(): boolean {
+    return this.secure || (this.loopback && this.deps.plaintextOnLoopback);
+  }
+
+  capabilities(): string[] {
+    const caps = ['IMAP4rev1', 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE'];
+    caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
+    if (this.state === 'not-authenticated') {
+      if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
+      if (this.plaintextAllowed) caps.push('SASL-IR', 'AUTH=PLAIN', 'AUTH=LOGIN');
+      else caps.push('LOGINDISABLED');
+    }
+    return caps;
+  }
+
+  write(data: string | Buffer): Promise<boolean> {
+    return this.connection.write(data);
+  }
+
+  untagged(text: string): Promise<boolean> {
+    return this.connection.write(`* ${text}\r\n`);
+  }
+
+  async run(): Promise<void> {
+    await this.write(statusLine('*', 'OK', 'Mailfold IMAP4rev1 ready', `CAPABILITY ${this.capabilities().join(' ')}`));
+    while (this.#open) {
+      const event = await this.connection.next();
+      if (event === null) break;
+      this.#busy = true;
+      if (event.type === 'continue') {
+        await this.write('+ Ready for literal data\r\n');
+      } else if (event.type === 'refused') {
+        await this.#refused(event.head, event.reason, event.fatal);
+      } else {
+        await this.#dispatch(event.data);
+      }
+      this.#busy = false;
+      this.connection.touch();
+      if (this.#shuttingDown && this.#open) await this.#bye('Server shutting down');
+    }
+    this.#finish();
+  }
+
+  get #open(): boolean {
+    return this.state !== 'logout';
+  }
+
+  async #refused(head: Buffer, reason: 'line-too-long' | 'literal-too-big', fatal: boolean): Promise<void> {
+    const tag = tagOf(head);
+    this.log.warn({ reason, tag }, 'command refused');
+    const line =
+      reason === 'line-too-long'
+        ? statusLine(tag ?? '*', 'BAD', 'Command line too long', 'TOOBIG')
+        : statusLine(tag ?? '*', tag ? 'NO' : 'BAD', `Literal larger than ${this.deps.maxMessageSize} octets`, 'TOOBIG');
+    await this.write(line);
+    if (fatal) await this.#bye('Too much data, closing the connection');
+  }
+
+  async #dispatch(data: Buffer): Promise<void> {
+    const started = Date.now();
+    const p = new Parser(data);
+    let tag: string;
+    try {
+      tag = p.tag();
+      p.sp();
+    } catch {
+      this.log.info('command without a tag');
+      await this.write(statusLine('*', 'BAD', 'Missing or invalid tag'));
+      return;
+    }
+    let name = '';
+    let outcome: Outcome;
+    let spec: ImapCommand | undefined;
+    try {
+      name = p.keyword();
+      if (name === 'UID') {
+        p.sp();
+        name = `${name} ${p.keyword()}`;
+      }
+      spec = COMMANDS.get(name);
+      if (!spec) outcome = bad('Unknown command');
+      else if (!spec.states.includes(this.state)) outcome = bad(`${name} is not allowed ${stateText[this.state]}`);
+      else outcome = await spec.run(this, spec.parse(p), tag);
+    } catch (err) {
+      if (err instanceof ParseError) {
+        outcome = bad(err.message);
+      } else if (err instanceof StoreError) {
+        // A mailbox another session deleted or renamed meanwhile, and the like.
+        outcome = storeRefusal(err);
+      } else {
+        this.log.error({ err, command: name }, 'command failed');
+        outcome = no('Internal error, try again later', 'SERVERBUG');
+      }
+    }
+    if (this.view) {
+      const lines = await this.view.flush({ expunge: spec?.expunges !== false, condstore: this.condstore });
+      for (const line of lines) await this.write(line);
+    }
+    await this.write(statusLine(tag, outcome.status, safeText(outcome.text), outcome.code));
+    // AUTHENTICATE and LOGIN carry secrets: only the name is logged.
+    this.log.debug({ tag, command: name || undefined, status: outcome.status, ms: Date.now() - started }, 'command');
+    await outcome.after?.();
+  }
+
+  /** The client's next line (an AUTHENTICATE response, IDLE's DONE), or null when it is gone. */
+  async readLine(): Promise<Buffer | null> {
+    for (;;) {
+      const event = await this.connection.next();
+      if (event === null) return null;
+      if (event.type === 'command') return event.data;
+      if (event.type === 'continue') await this.write('+ Ready for literal data\r\n');
+      else return Buffer.alloc(0);
+    }
+  }
+
+  /** Checks credentials from LOGIN or AUTHENTICATE and moves to the authenticated state. */
+  async login(credentials: SaslCredentials, mechanism: string): Promise<Outcome> {
+    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, ...credentials });
+    const user = credentials.username;
+    if (!result.ok) {
+      this.log.info({ user, mechanism, reason: result.reason }, 'login failed');
+      if (result.reason === 'throttled') return no(`Too many failed logins, try again in ${result.retryAfterSeconds} seconds`, 'UNAVAILABLE');
+      if (result.reason === 'disabled') return no('This account is disabled', 'CONTACTADMIN');
+      return no('Invalid user name or password', 'AUTHENTICATIONFAILED');
+    }
+    this.account = result.account;
+    this.state = 'authenticated';
+    this.log.info({ user: result.account.address, mechanism }, 'login');
+    return ok('Logged in', `CAPABILITY ${this.capabilities().join(' ')}`);
+  }
+
+  /** Leaves the selected state; returns whether a mailbox was selected. */
+  deselect(): boolean {
+    if (!this.view) return false;
+    this.view.close();
+    this.view = null;
+    this.state = 'authenticated';
+    return true;
+  }
+
+  /**
+   * Runs `wait` with shutdown allowed to interrupt it (IDLE): a session waiting
+   * for the client is not in the middle of a response.
+   */
+  async idle<T>(wait: () => Promise<T>): Promise<T> {
+    this.#idling = true;
+    try {
+      return await wait();
+    } finally {
+      this.#idling = false;
+    }
+  }
+
+  /** Server shutdown: BYE now if the session waits for the client, else after the command in progress. */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    if (!this.#busy || this.#idling) void this.#bye('Server shutting down');
+  }
+
+  /** Autologout (RFC 3501 5.4). */
+  timeout(): void {
+    this.log.info('autologout');
+    void this.#bye('Autologout: idle for too long');
+  }
+
+  async #bye(text: string): Promise<void> {
+    if (this.state === 'logout') return;
+    this.state = 'logout';
+    await this.connection.end(statusLine('*', 'BYE', text));
+  }
+
+  #finish(): void {
+    this.deselect();
+    this.state = 'logout';
+    if (!this.connection.closed) void this.connection.end();
+    this.log.info({ user: this.account?.address }, 'disconnect');
+  }
+}
+
+const stateText: Record<SessionState, string> = {
+  'not-authenticated': 'before login',
+  authenticated: 'without a selected mailbox',
+  selected: 'with a mailbox selected',
+  logout: 'after LOGOUT',
+};
+
+/** The tag of a command that could not be read whole, if it has a valid one. */
+function tagOf(head: Buffer): string | null {
+  try {
+    const p = new Parser(head);
+    const tag = p.tag();
+    p.sp();
+    return tag;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,20 @@
+import { isatty } from 'node:tty';
+import { createWriteStream } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+export interface LogOptions {
+  level: string;
+  format: 'auto' | 'json' | 'pretty';
+}
+
+/** JSON lines for journald and log shippers; readable lines when a person watches a terminal. */
+export function createLogger(opts: LogOptions, fd = 1): Logger {
+  const usePretty = opts.format === 'pretty' || (opts.format === 'auto' && isatty(fd));
+  const base = { level: opts.level, base: { pid: process.pid } };
+  if (!usePretty) return pino(base, pino.destination({ dest: fd, sync: true }));
+  const destination = createWriteStream('', { fd, autoClose: false });
+  return pino(base, pretty({ destination, sync: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' }));
+}

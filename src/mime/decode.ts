@@ -1,0 +1,95 @@
+/**
+ * Decoding for search and preview: transfer encodings, charsets, RFC 2047
+ * encoded-words. Lenient by design — undecodable input degrades to
+ * replacement characters, never to an exception.
+ */
+import iconv from 'iconv-lite';
+import libmime from 'libmime';
+
+/** Bytes of a latin1 byte-string. */
+export function bytesOf(s: string): Buffer {
+  return Buffer.from(s, 'latin1');
+}
+
+/** Raw 8-bit header text as Unicode: UTF-8 when it is valid UTF-8, else Windows-1252. */
+export function headerBytesToUnicode(s: string): string {
+  if (!/[\x80-\xff]/.test(s)) return s;
+  const buf = bytesOf(s);
+  const utf8 = buf.toString('utf8');
+  return utf8.includes('\ufffd') ? iconv.decode(buf, 'windows-1252') : utf8;
+}
+
+/** A header value (latin1 byte-string) as Unicode, encoded-words decoded, unfolded. */
+export function decodeHeaderText(s: string): string {
+  let text = headerBytesToUnicode(s);
+  try {
+    text = libmime.decodeWords(text);
+  } catch {
+    // keep the undecoded text
+  }
+  return text.replace(/[\r\n]+/g, '').replace(/[ \t]+/g, ' ').trim();
+}
+
+/** Transfer-decodes a body (base64 and quoted-printable; others are as is). */
+export function transferDecode(body: Buffer, encoding: string): Buffer {
+  switch (encoding) {
+    case 'base64':
+      // Node ignores characters outside the base64 alphabet.
+      return Buffer.from(body.toString('latin1'), 'base64');
+    case 'quoted-printable':
+      return decodeQuotedPrintable(body);
+    default:
+      return body;
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** Quoted-printable: =XX escapes, soft line breaks; malformed escapes are kept as written. */
+export function decodeQuotedPrintable(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(body.length);
+  let o = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== 0x3d) {
+      out[o++] = c;
+      continue;
+    }
+    const h = hexValue(body[i + 1] ?? -1);
+    const l = hexValue(body[i + 2] ?? -1);
+    if (h >= 0 && l >= 0) {
+      out[o++] = h * 16 + l;
+      i += 2;
+      continue;
+    }
+    // Soft line break: "=" then optional trailing whitespace then [CR]LF.
+    let j = i + 1;
+    while (body[j] === 0x20 || body[j] === 0x09) j++;
+    if (body[j] === 0x0d && body[j + 1] === 0x0a) i = j + 1;
+    else if (body[j] === 0x0a) i = j;
+    else if (j >= body.length) i = j;
+    else out[o++] = c;
+  }
+  return out.subarray(0, o);
+}
+
+/** Bytes in a charset as Unicode; unknown charsets are read as UTF-8. */
+export function charsetDecode(bytes: Buffer, charset: string | undefined): string {
+  const name = (charset ?? 'us-ascii').trim().toLowerCase();
+  try {
+    if (name === 'us-ascii' || name === 'ascii') {
+      // Mislabelled 8-bit text is common: read it as UTF-8 when it is valid UTF-8.
+      const utf8 = bytes.toString('utf8');
+      return utf8.includes('\ufffd') ? iconv.decode(bytes, 'windows-1252') : utf8;
+    }
+    if (iconv.encodingExists(name)) return iconv.decode(bytes, name);
+  } catch {
+    // fall through to UTF-8
+  }
+  return bytes.toString('utf8');
+}

@@ -1,0 +1,188 @@
+import { checkLogin } from '../auth/login.ts';
+import type { SaslCredentials } from '../auth/sasl.ts';
+import type { AuthThrottle } from '../auth/throttle.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Account, MailStore } from '../store/types.ts';
+import type { TlsProvider } from '../tls/context.ts';
+import type { LineChannel } from './channel.ts';
+import { COMMANDS } from './commands/index.ts';
+import { Maildrop, type MaildropLocks } from './maildrop.ts';
+import { parseCommand } from './parser.ts';
+
+export type Pop3State = 'authorization' | 'transaction' | 'update';
+
+/** What every session of a POP3 service shares. */
+export interface Pop3Deps {
+  store: MailStore;
+  throttle: AuthThrottle;
+  locks: MaildropLocks;
+  tls: TlsProvider;
+  plaintextOnLoopback: boolean;
+}
+
+export interface Pop3Command {
+  states: readonly Pop3State[];
+  /** Answers the client itself; the value returned is not used. */
+  run(session: Pop3Session, rest: string): Promise<unknown>;
+}
+
+/**
+ * One POP3 connection as a state machine (RFC 1939 section 3): AUTHORIZATION,
+ * TRANSACTION after a login, UPDATE after QUIT. Commands live in commands/,
+ * one file each; this class holds the state they share and reads the lines.
+ */
+export class Pop3Session {
+  readonly deps: Pop3Deps;
+  readonly channel: LineChannel;
+  readonly log: Logger;
+  readonly ip: string;
+  readonly loopback: boolean;
+  state: Pop3State = 'authorization';
+  secure: boolean;
+  /** The name given by USER, waiting for PASS. */
+  pendingUser: string | null = null;
+  account: Account | null = null;
+  maildrop: Maildrop | null = null;
+  /** Set by QUIT and by a fatal error: no further line is read. */
+  ending = false;
+  #shuttingDown = false;
+  #busy = false;
+
+  constructor(deps: Pop3Deps, channel: LineChannel, log: Logger, peer: { ip: string; loopback: boolean; secure: boolean }) {
+    this.deps = deps;
+    this.channel = channel;
+    this.log = log;
+    this.ip = peer.ip;
+    this.loopback = peer.loopback;
+    this.secure = peer.secure;
+  }
+
+  /** Design rule 5: no password crosses the network in clear, loopback aside when allowed. */
+  get plaintextAllowed(): boolean {
+    return this.secure || (this.loopback && this.deps.plaintextOnLoopback);
+  }
+
+  reply(line: string): Promise<boolean> {
+    return this.channel.write(`${line}\r\n`);
+  }
+
+  ok(text = ''): Promise<boolean> {
+    return this.reply(text ? `+OK ${text}` : '+OK');
+  }
+
+  err(text: string, code?: string): Promise<boolean> {
+    return this.reply(code ? `-ERR [${code}] ${text}` : `-ERR ${text}`);
+  }
+
+  async run(): Promise<void> {
+    await this.ok('Mailfold POP3 ready.');
+    while (!this.ending) {
+      const incoming = await this.channel.next();
+      if (incoming === null) break;
+      this.#busy = true;
+      if (incoming.type === 'too-long') {
+        this.log.warn('command line too long');
+        await this.err('Command line too long');
+      } else {
+        await this.#dispatch(incoming.text);
+      }
+      this.#busy = false;
+      if (this.#shuttingDown && !this.ending) await this.#sayGoodbye();
+    }
+    await this.#finish();
+  }
+
+  async #dispatch(line: string): Promise<void> {
+    const parsed = parseCommand(line);
+    if (!parsed.ok) {
+      this.log.info({ error: parsed.error }, 'bad command');
+      await this.err(parsed.error);
+      return;
+    }
+    const command = COMMANDS.get(parsed.name);
+    // AUTH lines and PASS carry secrets: only the command name is logged.
+    this.log.debug({ command: parsed.name }, 'command');
+    if (!command) {
+      await this.err('Unknown command');
+      return;
+    }
+    if (!command.states.includes(this.state)) {
+      await this.err(`${parsed.name} is not valid in this state`);
+      return;
+    }
+    try {
+      await command.run(this, parsed.rest);
+    } catch (err) {
+      this.log.error({ err, command: parsed.name }, 'command failed');
+      await this.err('Internal error, try again later', 'SYS/TEMP');
+    }
+  }
+
+  /**
+   * Checks credentials (from PASS or AUTH), takes the maildrop lock and reads
+   * the INBOX snapshot. Answers the client either way.
+   */
+  async login(credentials: SaslCredentials, mechanism: string): Promise<void> {
+    this.pendingUser = null;
+    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, ...credentials });
+    const user = credentials.username;
+    if (!result.ok) {
+      this.log.info({ user, mechanism, reason: result.reason }, 'login failed');
+      if (result.reason === 'throttled') {
+        await this.err(`Too many failed logins, try again in ${result.retryAfterSeconds} seconds`, 'SYS/TEMP');
+      } else if (result.reason === 'disabled') {
+        await this.err('This account is disabled', 'SYS/PERM');
+      } else {
+        await this.err('Authentication failed', 'AUTH');
+      }
+      return;
+    }
+    const { account } = result;
+    if (!this.deps.locks.tryLock(account.id)) {
+      this.log.info({ user: account.address }, 'maildrop in use');
+      await this.err('Maildrop is in use by another POP3 session', 'IN-USE');
+      return;
+    }
+    try {
+      this.maildrop = await Maildrop.open(this.deps.store, account.id);
+    } finally {
+      if (!this.maildrop) this.deps.locks.unlock(account.id);
+    }
+    if (!this.maildrop) {
+      await this.err('The account has no INBOX', 'SYS/PERM');
+      return;
+    }
+    this.account = account;
+    this.state = 'transaction';
+    const { count, size } = this.maildrop.stat();
+    this.log.info({ user: account.address, mechanism, messages: count, size }, 'login');
+    await this.ok(`Logged in, ${count} messages (${size} octets)`);
+  }
+
+  /** Server shutdown: the session ends after the command in progress, or now if there is none. */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    if (!this.#busy && !this.ending) void this.#sayGoodbye();
+  }
+
+  async #sayGoodbye(): Promise<void> {
+    this.ending = true;
+    await this.channel.end('-ERR [SYS/TEMP] Server shutting down, try again later\r\n');
+  }
+
+  async #finish(): Promise<void> {
+    const drop = this.maildrop;
+    if (drop && this.account) {
+      if (this.state !== 'update') {
+        try {
+          await drop.saveSeen();
+        } catch (err) {
+          this.log.error({ err }, 'saving \\Seen flags failed');
+        }
+      }
+      this.deps.locks.unlock(this.account.id);
+    }
+    if (!this.channel.closed) await this.channel.end();
+    this.log.info({ state: this.state, deletedPending: this.state === 'update' ? 0 : (drop?.deletedCount ?? 0) }, 'disconnect');
+  }
+}

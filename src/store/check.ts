@@ -1,0 +1,164 @@
+import { decode } from './codec.ts';
+import type { BatchOp } from './commit-queue.ts';
+import { keys, parseChunkKey, parseMessageKey, prefixEnd } from './keys.ts';
+import { del, put, type LevelStore } from './level-store.ts';
+import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta } from './types.ts';
+import { isSeen } from './flags.ts';
+
+interface Found {
+  problems: CheckProblem[];
+  ops: BatchOp[];
+}
+
+/**
+ * Verifies every counter and reference against the data it summarises and, with
+ * `repair`, rewrites what differs in one synced batch. The caller holds every lock.
+ */
+export async function checkStore(store: LevelStore, repair: boolean): Promise<CheckProblem[]> {
+  const found: Found = { problems: [], ops: [] };
+  const report = (what: string, ...fix: BatchOp[]) => {
+    found.problems.push({ what, repaired: repair && fix.length > 0 });
+    found.ops.push(...fix);
+  };
+  const entries = async <T>(prefix: string) => {
+    const out: [string, T][] = [];
+    for await (const [key, value] of store.db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
+      out.push([key, decode<T>(value)]);
+    }
+    return out;
+  };
+  const keysUnder = async (prefix: string) => {
+    const out: string[] = [];
+    for await (const key of store.db.keys({ gte: prefix, lt: prefixEnd(prefix) })) out.push(key);
+    return out;
+  };
+
+  const accounts = new Map((await entries<Account>(keys.accountPrefix)).map(([, a]) => [a.id, a]));
+  const byId = new Map((await entries<string>(keys.accountByIdPrefix)).map(([k, address]) => [parseInt(k.slice(4), 16), address]));
+  const domains = new Set((await entries<{ name: string }>(keys.domainPrefix)).map(([, d]) => d.name));
+  for (const account of accounts.values()) {
+    if (byId.get(account.id) !== account.address) report(`account ${account.address}: id index missing or wrong`, put(keys.accountById(account.id), account.address));
+    if (!domains.has(account.address.slice(account.address.lastIndexOf('@') + 1))) report(`account ${account.address}: its domain does not exist (not repaired: add the domain)`);
+  }
+  for (const [id, address] of byId) {
+    if (accounts.get(id)?.address !== address) report(`account id ${id}: index points to missing account ${address}`, del(keys.accountById(id)));
+  }
+
+  const mailboxes = new Map((await entries<Mailbox>(keys.mailboxPrefix)).map(([, m]) => [m.id, m]));
+  const names = await entries<number>(keys.mailboxNameAll);
+  for (const [key, id] of names) {
+    const mailbox = mailboxes.get(id);
+    if (!mailbox || keys.mailboxName(mailbox.accountId, mailbox.name) !== key) report(`mailbox name entry ${key}: points to no mailbox`, del(key));
+  }
+  const nameKeys = new Set(names.map(([k]) => k));
+  const live = new Map<number, Mailbox>();
+  for (const mailbox of mailboxes.values()) {
+    if (!accounts.has(mailbox.accountId)) {
+      report(`mailbox ${mailbox.id} (${mailbox.name}): its account ${mailbox.accountId} does not exist`, del(keys.mailbox(mailbox.id)));
+      continue;
+    }
+    live.set(mailbox.id, mailbox);
+    const nameKey = keys.mailboxName(mailbox.accountId, mailbox.name);
+    if (!nameKeys.has(nameKey)) report(`mailbox ${mailbox.name} of account ${mailbox.accountId}: name entry missing`, put(nameKey, mailbox.id));
+  }
+
+  const blobs = new Map((await entries<BlobMeta>(keys.blobPrefix)).map(([, b]) => [b.id, b]));
+  const refs = new Set(await keysUnder(keys.refAll));
+  const referenced = new Set<string>();
+  const liveBlobs = new Set<string>();
+  const tally = new Map<number, { messages: number; unseen: number; size: number; maxUid: number; maxModSeq: number }>();
+  const tallyOf = (id: number) => {
+    let t = tally.get(id);
+    if (!t) tally.set(id, (t = { messages: 0, unseen: 0, size: 0, maxUid: 0, maxModSeq: 0 }));
+    return t;
+  };
+
+  for (const [key, message] of await entries<MessageMeta>(keys.messageAll)) {
+    const refKey = keys.ref(message.blobId, message.mailboxId, message.uid);
+    const blob = blobs.get(message.blobId);
+    const where = `message ${message.mailboxId}/${message.uid}`;
+    if (!live.has(message.mailboxId)) {
+      report(`${where}: its mailbox does not exist`, del(key), del(refKey));
+      continue;
+    }
+    if (!blob) {
+      report(`${where}: its body ${message.blobId} is missing (the message is lost; repair removes it)`, del(key), del(refKey));
+      continue;
+    }
+    const size = Buffer.byteLength(message.prefix) + blob.size;
+    if (message.size !== size) report(`${where}: size ${message.size} should be ${size}`, put(key, { ...message, size }));
+    if (!refs.has(refKey)) report(`${where}: body reference missing`, { type: 'put', key: refKey, value: Buffer.alloc(0) });
+    referenced.add(refKey);
+    liveBlobs.add(message.blobId);
+    const t = tallyOf(message.mailboxId);
+    t.messages++;
+    t.size += size;
+    if (!isSeen(message.flags)) t.unseen++;
+    t.maxUid = Math.max(t.maxUid, message.uid);
+    t.maxModSeq = Math.max(t.maxModSeq, message.modSeq);
+  }
+
+  for (const [key, modSeq] of await entries<number>(keys.expungedAll)) {
+    const { mailboxId, uid } = parseMessageKey(key);
+    if (!live.has(mailboxId)) {
+      report(`expunge record ${key}: its mailbox does not exist`, del(key));
+      continue;
+    }
+    const t = tallyOf(mailboxId);
+    t.maxUid = Math.max(t.maxUid, uid);
+    t.maxModSeq = Math.max(t.maxModSeq, modSeq);
+  }
+
+  for (const mailbox of live.values()) {
+    const t = tallyOf(mailbox.id);
+    const fixed: Mailbox = {
+      ...mailbox,
+      messages: t.messages,
+      unseen: t.unseen,
+      size: t.size,
+      uidNext: Math.max(mailbox.uidNext, t.maxUid + 1),
+      highestModSeq: Math.max(mailbox.highestModSeq, t.maxModSeq),
+    };
+    const diffs = (['messages', 'unseen', 'size', 'uidNext', 'highestModSeq'] as const)
+      .filter((field) => fixed[field] !== mailbox[field])
+      .map((field) => `${field} ${mailbox[field]} should be ${fixed[field]}`);
+    if (diffs.length > 0) report(`mailbox ${mailbox.name} (id ${mailbox.id}): ${diffs.join(', ')}`, put(keys.mailbox(mailbox.id), fixed));
+  }
+
+  for (const refKey of refs) {
+    if (!referenced.has(refKey)) report(`body reference ${refKey}: no such message`, del(refKey));
+  }
+  for (const blob of blobs.values()) {
+    if (liveBlobs.has(blob.id)) continue;
+    const chunkOps = Array.from({ length: blob.chunks }, (_, i) => del(keys.chunk(blob.id, i)));
+    report(`body ${blob.id}: no message refers to it`, del(keys.blob(blob.id)), del(keys.blobText(blob.id)), ...chunkOps);
+  }
+  const chunksSeen = new Map<string, number>();
+  for (const key of await keysUnder(keys.chunkAll)) {
+    const { blobId, index } = parseChunkKey(key);
+    const blob = blobs.get(blobId);
+    if (!blob || index >= blob.chunks) {
+      report(`chunk ${key}: belongs to no body`, del(key));
+      continue;
+    }
+    chunksSeen.set(blobId, (chunksSeen.get(blobId) ?? 0) + 1);
+  }
+  for (const blob of blobs.values()) {
+    const seen = chunksSeen.get(blob.id) ?? 0;
+    if (liveBlobs.has(blob.id) && seen !== blob.chunks) report(`body ${blob.id}: ${blob.chunks - seen} chunk(s) missing (not repairable)`);
+  }
+
+  const floor = {
+    nextAccountId: Math.max(0, ...accounts.keys()) + 1,
+    nextMailboxId: Math.max(0, ...mailboxes.keys()) + 1,
+    nextUidValidity: Math.max(0, ...[...mailboxes.values()].map((m) => m.uidValidity)) + 1,
+  };
+  const counters = store.counters;
+  if (counters.nextAccountId < floor.nextAccountId || counters.nextMailboxId < floor.nextMailboxId || counters.nextUidValidity < floor.nextUidValidity) {
+    found.problems.push({ what: 'id counters are behind the ids in use', repaired: repair });
+    if (repair) found.ops.push(store.raiseCounters(floor));
+  }
+
+  if (repair && found.ops.length > 0) await store.commit(found.ops);
+  return found.problems;
+}

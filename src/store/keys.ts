@@ -1,0 +1,64 @@
+import type { AccountId, BlobId, MailboxId, Uid } from './types.ts';
+
+/**
+ * The whole LevelDB key layout (docs/architecture.md explains it). Numbers are
+ * fixed-width hex so that byte order is numeric order; a name, when present, is
+ * always the last component, so `/` inside it cannot be confused with a separator.
+ */
+const hex = (n: number): string => n.toString(16).padStart(8, '0');
+
+/** The upper bound for a prefix scan: every key starting with `prefix` sorts below it. */
+export const prefixEnd = (prefix: string): string => prefix + '\xff';
+
+export const keys = {
+  counters: 'meta/counters',
+  version: 'meta/version',
+  domain: (name: string) => `dom/${name}`,
+  domainPrefix: 'dom/',
+  account: (address: string) => `acc/${address}`,
+  accountPrefix: 'acc/',
+  accountById: (id: AccountId) => `aid/${hex(id)}`,
+  accountByIdPrefix: 'aid/',
+  alias: (address: string) => `ali/${address}`,
+  aliasPrefix: 'ali/',
+  mailbox: (id: MailboxId) => `mbx/${hex(id)}`,
+  mailboxPrefix: 'mbx/',
+  mailboxName: (accountId: AccountId, name: string) => `mbn/${hex(accountId)}/${name}`,
+  mailboxNamePrefix: (accountId: AccountId) => `mbn/${hex(accountId)}/`,
+  mailboxNameAll: 'mbn/',
+  message: (mailboxId: MailboxId, uid: Uid) => `msg/${hex(mailboxId)}/${hex(uid)}`,
+  messagePrefix: (mailboxId: MailboxId) => `msg/${hex(mailboxId)}/`,
+  messageAll: 'msg/',
+  expunged: (mailboxId: MailboxId, uid: Uid) => `xpg/${hex(mailboxId)}/${hex(uid)}`,
+  expungedPrefix: (mailboxId: MailboxId) => `xpg/${hex(mailboxId)}/`,
+  expungedAll: 'xpg/',
+  blob: (id: BlobId) => `blb/${id}`,
+  blobPrefix: 'blb/',
+  blobText: (id: BlobId) => `blt/${id}`,
+  blobTextPrefix: 'blt/',
+  chunk: (id: BlobId, index: number) => `chk/${id}/${hex(index)}`,
+  chunkPrefix: (id: BlobId) => `chk/${id}/`,
+  chunkAll: 'chk/',
+  ref: (blobId: BlobId, mailboxId: MailboxId, uid: Uid) => `ref/${blobId}/${hex(mailboxId)}/${hex(uid)}`,
+  refPrefix: (blobId: BlobId) => `ref/${blobId}/`,
+  refAll: 'ref/',
+  certificate: (name: string) => `crt/${name}`,
+};
+
+/** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */
+export function parseRefKey(key: string): { blobId: BlobId; mailboxId: MailboxId; uid: Uid } {
+  const [, blobId, mailbox, uid] = key.split('/');
+  return { blobId: blobId!, mailboxId: parseInt(mailbox!, 16), uid: parseInt(uid!, 16) };
+}
+
+/** Splits `msg/<mailbox>/<uid>` (or `xpg/...`) into its numbers. */
+export function parseMessageKey(key: string): { mailboxId: MailboxId; uid: Uid } {
+  const [, mailbox, uid] = key.split('/');
+  return { mailboxId: parseInt(mailbox!, 16), uid: parseInt(uid!, 16) };
+}
+
+/** Splits `chk/<blob>/<index>`. */
+export function parseChunkKey(key: string): { blobId: BlobId; index: number } {
+  const [, blobId, index] = key.split('/');
+  return { blobId: blobId!, index: parseInt(index!, 16) };
+}

@@ -1,0 +1,203 @@
+import type { MessageIndex } from '../mime/types.ts';
+
+export type AccountId = number;
+export type MailboxId = number;
+export type Uid = number;
+export type ModSeq = number;
+export type BlobId = string;
+
+export interface Domain {
+  name: string;
+  createdAt: number;
+}
+
+export interface Account {
+  id: AccountId;
+  address: string;
+  passwordHash: string;
+  /** 0 means unlimited. */
+  quotaBytes: number;
+  /** 0 means unlimited. */
+  quotaMessages: number;
+  disabled: boolean;
+  createdAt: number;
+}
+
+/** An alias maps an address (or `@domain` for a domain's catch-all) to one or more targets. */
+export interface Alias {
+  address: string;
+  targets: string[];
+  createdAt: number;
+}
+
+export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
+
+export interface Mailbox {
+  id: MailboxId;
+  accountId: AccountId;
+  /** Full hierarchical name with `/` as separator, UTF-8; INBOX is always "INBOX". */
+  name: string;
+  specialUse: SpecialUse | null;
+  subscribed: boolean;
+  uidValidity: number;
+  uidNext: Uid;
+  highestModSeq: ModSeq;
+  messages: number;
+  unseen: number;
+  /** Sum of message sizes in octets. */
+  size: number;
+  createdAt: number;
+}
+
+export interface MessageMeta {
+  mailboxId: MailboxId;
+  uid: Uid;
+  blobId: BlobId;
+  /** System flags (`\Seen`...) and keywords, in the order they were set. */
+  flags: string[];
+  internalDate: number;
+  savedDate: number;
+  modSeq: ModSeq;
+  /** Per-delivery header lines (Return-Path, Delivered-To) served before the shared blob. */
+  prefix: string;
+  /** prefix bytes + blob bytes */
+  size: number;
+}
+
+/** What is stored once per distinct message body, shared by every copy of it. */
+export interface BlobMeta {
+  id: BlobId;
+  size: number;
+  chunkSize: number;
+  chunks: number;
+  index: Omit<MessageIndex, 'text'>;
+}
+
+export interface NewBlob {
+  raw: Buffer;
+  index: MessageIndex;
+}
+
+export interface AppendTarget {
+  accountId: AccountId;
+  mailboxId: MailboxId;
+  prefix: string;
+  flags: string[];
+  internalDate: number;
+}
+
+export type AppendOutcome =
+  | { ok: true; uid: Uid; mailboxId: MailboxId; uidValidity: number; modSeq: ModSeq }
+  | { ok: false; reason: 'quota'; detail: string }
+  | { ok: false; reason: 'no-mailbox'; detail: string };
+
+export type FlagOperation = 'set' | 'add' | 'remove';
+
+/** COPY and MOVE: each source UID with the UID its copy got, in source UID order. */
+export type CopyOutcome =
+  | { ok: true; uidValidity: number; copies: { from: Uid; to: Uid }[] }
+  | { ok: false; reason: 'quota' | 'no-mailbox'; detail: string };
+
+export interface AccountUsage {
+  bytes: number;
+  messages: number;
+}
+
+/** Emitted after a change is committed, so that live sessions can report it. */
+export type StoreEvent =
+  | { type: 'append'; accountId: AccountId; mailboxId: MailboxId; uids: Uid[]; modSeq: ModSeq }
+  | { type: 'flags'; accountId: AccountId; mailboxId: MailboxId; uids: Uid[]; modSeq: ModSeq }
+  | { type: 'expunge'; accountId: AccountId; mailboxId: MailboxId; uids: Uid[]; modSeq: ModSeq }
+  | { type: 'mailboxes'; accountId: AccountId };
+
+export interface StoredCertificate {
+  keyPem: string;
+  certPem: string;
+}
+
+export interface CheckProblem {
+  what: string;
+  repaired: boolean;
+}
+
+/**
+ * Everything above store/ sees only this interface (design rule 6), so a networked
+ * backend can replace LevelDB without touching the protocols.
+ */
+export interface MailStore {
+  close(): Promise<void>;
+  on(listener: (event: StoreEvent) => void): () => void;
+
+  addDomain(name: string): Promise<Domain>;
+  getDomain(name: string): Promise<Domain | null>;
+  listDomains(): Promise<Domain[]>;
+  removeDomain(name: string): Promise<void>;
+
+  addAccount(input: { address: string; passwordHash: string; quotaBytes: number; quotaMessages: number }): Promise<Account>;
+  getAccount(address: string): Promise<Account | null>;
+  getAccountById(id: AccountId): Promise<Account | null>;
+  listAccounts(domain?: string): Promise<Account[]>;
+  updateAccount(address: string, patch: Partial<Pick<Account, 'passwordHash' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>): Promise<Account>;
+  removeAccount(address: string): Promise<void>;
+  accountUsage(accountId: AccountId): Promise<AccountUsage>;
+
+  addAlias(address: string, targets: string[]): Promise<Alias>;
+  getAlias(address: string): Promise<Alias | null>;
+  listAliases(domain?: string): Promise<Alias[]>;
+  removeAlias(address: string): Promise<void>;
+
+  listMailboxes(accountId: AccountId): Promise<Mailbox[]>;
+  getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null>;
+  getMailboxById(id: MailboxId): Promise<Mailbox | null>;
+  createMailbox(accountId: AccountId, name: string, opts?: { specialUse?: SpecialUse | null; subscribed?: boolean }): Promise<Mailbox>;
+  renameMailbox(accountId: AccountId, from: string, to: string): Promise<void>;
+  /**
+   * Removes a mailbox and its messages. One with children is refused unless
+   * `keepChildren`: then only it goes and its children stay (IMAP then lists the
+   * name as \Noselect, RFC 3501 6.3.4).
+   */
+  deleteMailbox(accountId: AccountId, name: string, opts?: { keepChildren?: boolean }): Promise<void>;
+  setSubscribed(accountId: AccountId, name: string, subscribed: boolean): Promise<void>;
+
+  /** Stores the body once and adds a message to each target mailbox; one synced batch. */
+  append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]>;
+  listMessages(mailboxId: MailboxId): Promise<MessageMeta[]>;
+  getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null>;
+  /** The messages with these UIDs, in the same order; null where one does not exist. */
+  getMessages(mailboxId: MailboxId, uids: Uid[]): Promise<(MessageMeta | null)[]>;
+  /**
+   * Copies messages to another mailbox of the same account: new records and body
+   * references, the bodies themselves shared. Flags and internal dates are kept;
+   * UIDs that no longer exist are skipped. One synced batch.
+   */
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome>;
+  /** Like copyMessages, and expunges the sources in the same batch (RFC 6851 MOVE). */
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome>;
+  getBlob(blobId: BlobId): Promise<BlobMeta | null>;
+  getSearchText(blobId: BlobId): Promise<string>;
+  /** The message's bytes from `start` to `end` (exclusive), chunk by chunk. */
+  readMessage(message: MessageMeta, start?: number, end?: number): AsyncGenerator<Buffer>;
+  /**
+   * Changes flags and returns the messages that changed. With `unchangedSince`
+   * (CONDSTORE), a message whose MODSEQ is above it is left alone.
+   */
+  storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]>;
+  expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]>;
+  /** Expunged UIDs whose expunge modseq is greater than `since`. */
+  expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]>;
+
+  check(opts: { repair: boolean }): Promise<CheckProblem[]>;
+
+  /** A TLS key and certificate kept under a name (a host name), or null. */
+  getCertificate(name: string): Promise<StoredCertificate | null>;
+  putCertificate(name: string, value: StoredCertificate): Promise<void>;
+}
+
+export class StoreError extends Error {
+  readonly code: 'exists' | 'not-found' | 'invalid' | 'locked' | 'conflict';
+  constructor(code: StoreError['code'], message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'StoreError';
+  }
+}
