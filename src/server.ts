@@ -7,6 +7,7 @@ import type { Logger } from './log/logger.ts';
 import { ConnectionLimit } from './net/connection-limit.ts';
 import { startImap, type ImapService } from './imap/server.ts';
 import { startPop3, type Pop3Service } from './pop3/server.ts';
+import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
 import { startTls } from './tls/certificates.ts';
@@ -16,6 +17,8 @@ export interface RunningServer {
   store: MailStore;
   /** Where each enabled listener is bound (tests configure port 0 and read the port here). */
   listeners: Partial<Record<ListenerName, AddressInfo>>;
+  /** The LMTP port, or its unix socket path, when LMTP is enabled. */
+  lmtp?: AddressInfo | string;
   close(): Promise<void>;
 }
 
@@ -52,7 +55,25 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const tls = () => (tlsProvider ??= startTls(store, config.hostname, log));
   let pop3: Pop3Service | null = null;
   let imap: ImapService | null = null;
+  let smtp: SmtpService | null = null;
   try {
+    const { smtp: mx, submission, submissions } = config.listeners;
+    if (mx.enabled || submission.enabled || submissions.enabled || config.lmtp.enabled) {
+      smtp = await startSmtp({
+        store,
+        log,
+        tls: await tls(),
+        throttle,
+        connections,
+        hostname: config.hostname,
+        messageSize: config.limits.message_size,
+        maxRecipients: config.limits.recipients,
+        subaddressSeparator: config.delivery.subaddress_separator,
+        plaintextOnLoopback: config.auth.plaintext_on_loopback,
+        listeners: { smtp: mx, submission, submissions },
+        lmtp: config.lmtp,
+      });
+    }
     const { pop3: plain, pop3s } = config.listeners;
     if (plain.enabled || pop3s.enabled) {
       pop3 = await startPop3({
@@ -79,17 +100,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       });
     }
   } catch (err) {
-    await pop3?.close();
+    await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
     await closeControl();
     await store.close();
     throw err;
   }
   return {
     store,
-    listeners: { ...pop3?.addresses, ...imap?.addresses },
+    listeners: { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses },
+    ...(smtp?.lmtp ? { lmtp: smtp.lmtp } : {}),
     async close() {
       // Listeners first, so that no session is left using the store when it closes.
-      await Promise.all([pop3?.close(), imap?.close()]);
+      await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
       await closeControl();
       await store.close();
       log.info('store closed');

@@ -79,6 +79,12 @@ export function fileSchema(d: Config) {
     smtp: table({
       smarthost: smarthost.optional(),
     }).prefault({}),
+    lmtp: table({
+      enabled: bool().default(d.lmtp.enabled),
+      address: address().default(d.lmtp.address),
+      port: int(1, 65535).default(d.lmtp.port),
+      socket: text().optional(),
+    }).prefault({}),
     store: table({
       sync: bool().default(d.store.sync),
       chunk_size: size(4096, 1048576).default(d.store.chunk_size),

@@ -24,6 +24,11 @@ export interface Listener {
   port: number;
 }
 
+/** LMTP (RFC 2033) for a local MTA such as Postfix; `socket`, when set, is used instead of address and port. */
+export interface Lmtp extends Listener {
+  socket?: string;
+}
+
 export interface Smarthost {
   host: string;
   port: number;
@@ -67,6 +72,7 @@ export interface Config {
   smtp: {
     smarthost?: Smarthost;
   };
+  lmtp: Lmtp;
   store: {
     sync: boolean;
     chunk_size: number;

@@ -9,9 +9,6 @@ import { encodeMailboxName } from './utf7.ts';
 /** A string for a response: quoted when it can be, else a literal (which may carry 8-bit). */
 export const str = (value: string | Buffer): string => quoteString(typeof value === 'string' ? Buffer.from(value).toString('latin1') : value.toString('latin1'));
 
-/** nstring: NIL for null. */
-export const nstr = (value: string | Buffer | null): string => (value === null ? 'NIL' : str(value));
-
 /** A literal's announcement; the bytes follow separately (streamed). */
 export const literalHead = (size: number): string => `{${size}}\r\n`;
 

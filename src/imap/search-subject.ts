@@ -1,6 +1,6 @@
-import libmime from 'libmime';
+import { decodeHeaderText } from '../mime/decode.ts';
 import type { MailStore, MessageMeta } from '../store/types.ts';
-import { fieldValue, splitHeader } from './header-fields.ts';
+import { splitHeader } from './header-fields.ts';
 import { sectionRange } from './message-parts.ts';
 import type { SearchSubject } from './search-eval.ts';
 
@@ -17,14 +17,6 @@ export function sentDay(value: string): number | null {
   return Date.UTC(year, month, Number(m[1]));
 }
 
-function decode(value: string): string {
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
-}
-
 /** A message for SEARCH, reading its header block and search text only when a key needs them. */
 export function searchSubject(store: MailStore, seq: number, meta: MessageMeta): SearchSubject {
   let headers: Promise<{ name: string; value: string }[]> | null = null;
@@ -34,7 +26,7 @@ export function searchSubject(store: MailStore, seq: number, meta: MessageMeta):
     if (!range) return [];
     const parts: Buffer[] = [];
     for await (const chunk of store.readMessage(meta, range.start, range.end)) parts.push(chunk);
-    return splitHeader(Buffer.concat(parts)).map((f) => ({ name: f.name, value: decode(fieldValue(f)) }));
+    return splitHeader(Buffer.concat(parts)).map((f) => ({ name: f.name, value: decodeHeaderText(f.value) }));
   };
   const subject: SearchSubject = {
     seq,

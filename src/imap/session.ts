@@ -218,8 +218,9 @@ export class ImapSession {
     if (!this.#busy || this.#idling) void this.#bye('Server shutting down');
   }
 
-  /** Autologout (RFC 3501 5.4). */
+  /** Autologout (RFC 3501 5.4): only time spent waiting for the client counts, so a slow command is never cut. */
   timeout(): void {
+    if (this.#busy && !this.#idling) return;
     this.log.info('autologout');
     void this.#bye('Autologout: idle for too long');
   }

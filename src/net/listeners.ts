@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Listener } from '../config/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { TlsProvider } from '../tls/context.ts';
+import type { ConnectionLimit } from './connection-limit.ts';
+
+/** How long shutdown waits for sessions to finish their command before cutting them. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+/** A protocol session as the listeners see it: it runs until the client leaves, and ends politely when asked. */
+export interface ListenerSession {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export interface ListenerPairOptions<Name extends string> {
+  log: Logger;
+  tls: TlsProvider;
+  connections: ConnectionLimit;
+  /** Plaintext from the first byte, with STARTTLS/STLS inside the protocol. */
+  plain?: { name: Name; listener: Listener };
+  /** TLS from the first byte (RFC 8314). */
+  implicitTls?: { name: Name; listener: Listener };
+  /** What the plaintext port answers to a connection over the per-IP limit. */
+  tooManyReply: string;
+  /** Builds the protocol session for an accepted connection; `destroy` cuts it when `run` fails. */
+  open(socket: Socket, secure: boolean, log: Logger): { session: ListenerSession; destroy(): void };
+}
+
+export interface ListenerPair<Name extends string> {
+  addresses: Partial<Record<Name, AddressInfo>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The plaintext and implicit-TLS listeners of one protocol: per-IP admission,
+ * a connection id per session, and a shutdown that lets every session say goodbye.
+ */
+export async function startListenerPair<Name extends string>(opts: ListenerPairOptions<Name>): Promise<ListenerPair<Name>> {
+  const { log } = opts;
+  const sessions = new Map<ListenerSession, Promise<void>>();
+  const sockets = new Set<Socket>();
+
+  /** Counts the raw connection against its IP's limit; false when it was turned away. */
+  const admit = (socket: Socket, refusal: string | null): boolean => {
+    const ip = socket.remoteAddress ?? 'unknown';
+    if (!opts.connections.acquire(ip)) {
+      log.warn({ ip }, 'too many connections from one address');
+      if (refusal === null) socket.destroy();
+      else socket.end(refusal);
+      return false;
+    }
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      opts.connections.release(ip);
+    });
+    return true;
+  };
+
+  const serve = (socket: Socket, secure: boolean): void => {
+    const sessionLog = log.child({ conn: randomBytes(4).toString('hex') });
+    const { session, destroy } = opts.open(socket, secure, sessionLog);
+    sessionLog.info({ ip: socket.remoteAddress, port: socket.remotePort, tls: secure }, 'connect');
+    const running = session.run().catch((err: unknown) => {
+      sessionLog.error({ err }, 'session failed');
+      destroy();
+    });
+    sessions.set(session, running);
+    void running.finally(() => sessions.delete(session));
+  };
+
+  const servers: Server[] = [];
+  const addresses: Partial<Record<Name, AddressInfo>> = {};
+  const listen = async (server: Server, listener: Listener): Promise<AddressInfo> => {
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listener.port, listener.address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server.address() as AddressInfo;
+  };
+
+  try {
+    if (opts.plain?.listener.enabled) {
+      const server = createServer((socket) => {
+        if (admit(socket, opts.tooManyReply)) serve(socket, false);
+      });
+      addresses[opts.plain.name] = await listen(server, opts.plain.listener);
+    }
+    if (opts.implicitTls?.listener.enabled) {
+      const server = createTlsServer(opts.tls.serverOptions(), (socket: TLSSocket) => serve(socket, true));
+      // Counted before the handshake, so a flood of handshakes is limited too.
+      server.on('connection', (socket: Socket) => admit(socket, null));
+      server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+      addresses[opts.implicitTls.name] = await listen(server, opts.implicitTls.listener);
+    }
+  } catch (err) {
+    for (const server of servers) server.close();
+    throw err;
+  }
+  for (const [name, address] of Object.entries(addresses) as [string, AddressInfo][]) {
+    log.info({ listener: name, address: address.address, port: address.port }, 'listening');
+  }
+
+  return {
+    addresses,
+    async close() {
+      const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const session of sessions.keys()) session.shutdown();
+      const grace = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, SHUTDOWN_GRACE_MS);
+      await Promise.all(sessions.values());
+      // Connections still in their TLS handshake have no session to end politely.
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      clearTimeout(grace);
+    },
+  };
+}

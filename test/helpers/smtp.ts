@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import type { TestContext } from 'node:test';
+import { pino } from 'pino';
+import { defaultConfig, type Config } from '../../src/config/index.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import type { LevelStore } from '../../src/store/level-store.ts';
+import type { MessageMeta } from '../../src/store/types.ts';
+import { tempDir } from './env.ts';
+import { HOSTNAME, PASSWORD, RawClient, serverCa } from './pop3.ts';
+import { addAccount, collect } from './store.ts';
+
+export { addAccount, HOSTNAME, PASSWORD, serverCa };
+
+export interface SmtpTestServer {
+  server: RunningServer;
+  store: LevelStore;
+  config: Config;
+  mx: number;
+  submission: number;
+  submissions: number;
+}
+
+/**
+ * An in-process server with only the SMTP listeners, on ports the system picks.
+ * `MAILFOLD_TEST_LOG=debug` shows its log on stderr.
+ */
+export async function startSmtpServer(t: TestContext, adjust: (config: Config) => void = () => {}): Promise<SmtpTestServer> {
+  const config = defaultConfig('dev');
+  config.data_dir = tempDir(t);
+  config.hostname = HOSTNAME;
+  for (const listener of Object.values(config.listeners)) listener.enabled = false;
+  for (const name of ['smtp', 'submission', 'submissions'] as const) config.listeners[name] = { enabled: true, address: '127.0.0.1', port: 0 };
+  adjust(config);
+  const log = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2));
+  const running = await startServer(config, log);
+  let closing: Promise<void> | null = null;
+  const server: RunningServer = { ...running, close: () => (closing ??= running.close()) };
+  t.after(() => server.close());
+  const port = (name: 'smtp' | 'submission' | 'submissions') => server.listeners[name]?.port ?? 0;
+  return { server, store: server.store as LevelStore, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions') };
+}
+
+/** The INBOX messages of an account, with their bytes as a client would read them. */
+export async function inbox(store: LevelStore, address: string): Promise<{ meta: MessageMeta; bytes: Buffer }[]> {
+  const account = await store.getAccount(address);
+  if (!account) throw new Error(`no account ${address}`);
+  const mailbox = await store.getMailbox(account.id, 'INBOX');
+  const messages = await store.listMessages(mailbox!.id);
+  return Promise.all(messages.map(async (meta) => ({ meta, bytes: await collect(store.readMessage(meta)) })));
+}
+
+/** A raw SMTP client: sends exactly what it is given and reads whole (multi-line) replies. */
+export class SmtpClient extends RawClient {
+  static override async connect(port: number, opts: { tls?: boolean; ca?: string } = {}): Promise<SmtpClient> {
+    const raw = await RawClient.connect(port, opts);
+    return Object.setPrototypeOf(raw, SmtpClient.prototype) as SmtpClient;
+  }
+
+  /** The lines of the next reply, up to the one with a space after its code. */
+  async reply(): Promise<string[]> {
+    const lines: string[] = [];
+    for (;;) {
+      const line = await this.line();
+      if (line === null) throw new Error(`connection closed after ${JSON.stringify(lines)}`);
+      lines.push(line);
+      if (line[3] !== '-') return lines;
+    }
+  }
+
+  /** Sends a command and returns the last line of its reply. */
+  async cmd(line: string): Promise<string> {
+    this.send(`${line}\r\n`);
+    return (await this.reply()).at(-1)!;
+  }
+
+  /** Reads the greeting and says EHLO; returns the EHLO reply lines. */
+  async hello(name = 'client.example.net'): Promise<string[]> {
+    await this.reply();
+    this.send(`EHLO ${name}\r\n`);
+    return this.reply();
+  }
+
+  /** DATA with dot-stuffing; returns the reply to the final dot. */
+  async data(message: Buffer | string): Promise<string> {
+    const start = await this.cmd('DATA');
+    if (!start.startsWith('354')) return start;
+    const text = Buffer.isBuffer(message) ? message : Buffer.from(message);
+    const stuffed = Buffer.from(text.toString('latin1').replace(/^\./gm, '..'), 'latin1');
+    const ending = stuffed.subarray(-2).toString() === '\r\n' ? '.\r\n' : '\r\n.\r\n';
+    this.send(Buffer.concat([stuffed, Buffer.from(ending)]));
+    return (await this.reply()).at(-1)!;
+  }
+
+  async authPlain(user: string, password = PASSWORD): Promise<string> {
+    return this.cmd(`AUTH PLAIN ${Buffer.from(`\0${user}\0${password}`).toString('base64')}`);
+  }
+}
+
+/** Whether a command-line tool exists; on CI (CI=true) its absence fails the test instead. */
+export function haveTool(t: TestContext, tool: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', `command -v ${tool}`], (err) => {
+      if (!err) return resolve(true);
+      if (process.env.CI === 'true') return reject(new Error(`${tool} is not installed (CI=true requires it)`));
+      t.skip(`${tool} is not installed`);
+      resolve(false);
+    });
+  });
+}
