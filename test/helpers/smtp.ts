@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
@@ -96,14 +96,14 @@ export class SmtpClient extends RawClient {
   }
 }
 
-/** Whether a command-line tool exists; on CI (CI=true) its absence fails the test instead. */
-export function haveTool(t: TestContext, tool: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    execFile('sh', ['-c', `command -v ${tool}`], (err) => {
-      if (!err) return resolve(true);
-      if (process.env.CI === 'true') return reject(new Error(`${tool} is not installed (CI=true requires it)`));
-      t.skip(`${tool} is not installed`);
-      resolve(false);
-    });
-  });
+/** Whether a command-line tool exists; on CI (CI=true) its absence fails the test instead of skipping it. */
+export function requireTool(t: TestContext, tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI === 'true') throw new Error(`${tool} is not installed (.ci/run installs it)`);
+    t.skip(`${tool} is not installed`);
+    return false;
+  }
 }

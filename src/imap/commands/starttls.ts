@@ -10,7 +10,7 @@ export default command({
       ...ok('Begin TLS negotiation now'),
       after: async () => {
         try {
-          await session.connection.startTls(session.deps.tls.serverOptions());
+          await session.connection.startTls(session.deps.tls.socketOptions());
           session.secure = true;
           session.log.info('TLS started');
         } catch (err) {

@@ -1,0 +1,185 @@
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { AuthThrottle } from '../auth/throttle.ts';
+import { deliverMessage } from '../delivery/deliver.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ConnectionLimit } from '../net/connection-limit.ts';
+import type { Account, MailStore } from '../store/types.ts';
+import type { TlsProvider } from '../tls/context.ts';
+import { authenticate, mayAuthenticate } from './auth.ts';
+import { readMessage } from './message.ts';
+import { recipientReplies, transactionReply } from './outcome.ts';
+import { receivedHeader } from './received.ts';
+import { checkRecipient } from './recipient-policy.ts';
+import { reply } from './reply.ts';
+import { mayUseSender } from './sender-policy.ts';
+
+/** `mx` takes mail for local users from anyone; `submission` from authenticated users; `lmtp` from a local MTA. */
+export type Role = 'mx' | 'submission' | 'lmtp';
+
+export interface SmtpDeps {
+  store: MailStore;
+  log: Logger;
+  tls: TlsProvider;
+  throttle: AuthThrottle;
+  connections: ConnectionLimit;
+  hostname: string;
+  messageSize: number;
+  maxRecipients: number;
+  subaddressSeparator: string;
+  plaintextOnLoopback: boolean;
+}
+
+/** RFC 5321 section 4.5.3.2.7: a server waits at least 5 minutes for the next command. */
+const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
+/** How long shutdown lets a transaction in flight finish before cutting it with 421. */
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** Why each protocol command is off for a role. */
+const DISABLED: Record<Role, string[]> = {
+  // No AUTH on port 25: users submit on 587/465, where the sender rules apply.
+  mx: ['AUTH'],
+  submission: [],
+  // LMTP comes from a trusted local MTA over a local socket.
+  lmtp: ['AUTH', 'STARTTLS'],
+};
+
+export interface SmtpListener {
+  server: SMTPServer;
+  /** Session ids whose message is being received or delivered: shutdown lets them finish. */
+  busy: Set<string>;
+}
+
+/** One smtp-server instance with Mailfold's policy in its callbacks. */
+export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean): SmtpListener {
+  const log = deps.log.child({ proto: role === 'lmtp' ? 'lmtp' : 'smtp', role, tls: implicitTls });
+  const admitted = new Set<string>();
+  const busy = new Set<string>();
+  const authCtx = { store: deps.store, throttle: deps.throttle, plaintextOnLoopback: deps.plaintextOnLoopback };
+  const sessionLog = (session: SMTPServerSession) => log.child({ conn: session.id });
+
+  const options: SMTPServerOptions = {
+    ...deps.tls.serverOptions(),
+    secure: implicitTls,
+    name: deps.hostname,
+    banner: 'Mailfold',
+    lmtp: role === 'lmtp',
+    logger: log.child({ lib: 'smtp-server' }),
+    size: deps.messageSize,
+    rejectOversized: true,
+    maxRecipients: deps.maxRecipients,
+    // Both are off unless asked for.
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: false,
+    // REQUIRETLS promises TLS on every later hop, which no outbound queue can keep yet.
+    hideREQUIRETLS: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: role !== 'submission',
+    // Decided per session in onConnect and onAuth, where the loopback exception is known.
+    allowInsecureAuth: true,
+    disabledCommands: DISABLED[role],
+    // The client's name in Received comes from EHLO and its IP; a DNS lookup per
+    // connection would only slow every session down.
+    disableReverseLookup: true,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    closeTimeout: CLOSE_TIMEOUT_MS,
+
+    onConnect(session, callback) {
+      const ip = session.remoteAddress;
+      // A unix socket (LMTP) has no peer address and only local peers.
+      if (ip) {
+        if (!deps.connections.acquire(ip)) {
+          log.warn({ ip }, 'too many connections from one address');
+          return callback(reply(421, '4.7.0', 'Too many connections from your address, try again later'));
+        }
+        admitted.add(session.id);
+      }
+      // AUTH is not even offered where a password would cross the network in clear.
+      if (role === 'submission' && !mayAuthenticate(authCtx, session)) session.disabledCommands = ['AUTH'];
+      sessionLog(session).info({ ip, port: session.remotePort }, 'connect');
+      callback();
+    },
+
+    onSecure(_socket, session, callback) {
+      if (role === 'submission') session.disabledCommands = undefined;
+      callback();
+    },
+
+    onClose(session) {
+      busy.delete(session.id);
+      if (admitted.delete(session.id)) deps.connections.release(session.remoteAddress);
+      sessionLog(session).info('disconnect');
+    },
+
+    onAuth(auth, session, callback) {
+      authenticate(authCtx, auth, session).then(
+        (result) => {
+          sessionLog(session).info({ user: auth.username, ok: !(result instanceof Error) }, 'auth');
+          if (result instanceof Error) callback(result);
+          else callback(null, result);
+        },
+        (err: unknown) => {
+          sessionLog(session).error({ err }, 'auth failed');
+          callback(reply(454, '4.7.0', 'Temporary authentication failure'));
+        },
+      );
+    },
+
+    onMailFrom(address, session, callback) {
+      if (role !== 'submission') return callback();
+      const account = session.user as Account | undefined;
+      if (!account) return callback(reply(530, '5.7.0', 'Authentication required'));
+      mayUseSender(deps.store, account, address.address, deps.subaddressSeparator).then(
+        (ok) => callback(ok ? null : reply(553, '5.7.1', `Sender address <${address.address}> not owned by ${account.address}`)),
+        (err: unknown) => {
+          sessionLog(session).error({ err }, 'sender check failed');
+          callback(reply(451, '4.3.0', 'Local error in processing'));
+        },
+      );
+    },
+
+    onRcptTo(address, session, callback) {
+      checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user) }, address.address).then(
+        (refusal) => {
+          if (refusal) sessionLog(session).info({ rcpt: address.address, reply: refusal.message }, 'recipient refused');
+          callback(refusal);
+        },
+        (err: unknown) => {
+          sessionLog(session).error({ err }, 'recipient check failed');
+          callback(reply(451, '4.3.0', 'Local error in processing'));
+        },
+      );
+    },
+
+    onData(stream, session, callback) {
+      busy.add(session.id);
+      const slog = sessionLog(session);
+      const recipients = session.envelope.rcptTo.map((r) => r.address);
+      const finish = (...args: Parameters<typeof callback>) => {
+        busy.delete(session.id);
+        callback(...args);
+      };
+      const deliver = async () => {
+        const raw = await readMessage(stream, deps.messageSize);
+        if (!raw) return finish(reply(552, '5.3.4', 'Message exceeds fixed maximum message size'));
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname)), raw]);
+        // Design rule 1: the reply waits for the synced commit inside deliverMessage.
+        const reports = await deliverMessage(deps.store, { from, recipients, raw: message, subaddressSeparator: deps.subaddressSeparator });
+        if (role === 'lmtp') {
+          const replies = recipientReplies(recipients, reports);
+          slog.info({ from, recipients, size: raw.length, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
+          return finish(null, replies);
+        }
+        const refusal = transactionReply(reports);
+        slog.info({ from, recipients, size: raw.length, reply: refusal?.message ?? 'ok' }, 'delivered');
+        finish(refusal, 'Message delivered');
+      };
+      deliver().catch((err: unknown) => {
+        slog.error({ err }, 'delivery failed');
+        stream.resume();
+        finish(reply(451, '4.3.0', 'Local error in processing'));
+      });
+    },
+  };
+  return { server: new SMTPServer(options), busy };
+}

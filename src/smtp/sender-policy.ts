@@ -1,0 +1,21 @@
+import { normalizeAddress, parseAddress } from '../delivery/address.ts';
+import type { Account, MailStore } from '../store/types.ts';
+
+/**
+ * Whether an authenticated account may use `from` as its envelope sender (design
+ * rule 5): its own address, its address with a `+tag`, or an alias (or the alias
+ * of the untagged address) that lists the account among its direct targets.
+ * Catch-alls do not count: receiving anything@domain is not owning every address.
+ */
+export async function mayUseSender(store: MailStore, account: Account, from: string, separator: string): Promise<boolean> {
+  const parsed = parseAddress(from);
+  if (!parsed) return false;
+  const candidates = [`${parsed.local}@${parsed.domain}`];
+  if (separator && parsed.local.includes(separator)) candidates.push(`${parsed.local.split(separator)[0]}@${parsed.domain}`);
+  for (const candidate of candidates) {
+    if (candidate === account.address) return true;
+    const alias = await store.getAlias(candidate);
+    if (alias?.targets.some((target) => normalizeAddress(target) === account.address)) return true;
+  }
+  return false;
+}
