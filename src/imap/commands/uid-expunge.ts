@@ -1,5 +1,6 @@
 import { parseSequenceSet } from '../sequence-set.ts';
 import { command, no, ok } from '../command.ts';
+import { expungedCode } from '../expunged-code.ts';
 
 /** RFC 4315 2.1: EXPUNGE limited to the given UIDs. */
 export default command({
@@ -16,6 +17,6 @@ export default command({
     const messages = await session.deps.store.getMessages(view.mailbox.id, view.byUid(set));
     const deleted = messages.filter((m) => m?.flags.includes('\\Deleted')).map((m) => m!.uid);
     if (deleted.length > 0) await session.deps.store.expunge(view.mailbox.id, deleted);
-    return ok('UID EXPUNGE completed');
+    return ok('UID EXPUNGE completed', expungedCode(session));
   },
 });
