@@ -26,6 +26,8 @@ export class MailboxView {
    * reported by the next flush that may report expunges (QRESYNC's HIGHESTMODSEQ after EXPUNGE).
    */
   highestModSeq: number;
+  /** The UIDs of the last `SEARCH RETURN (SAVE)` (RFC 5182), `$` in later commands. */
+  saved: Uid[] = [];
   /** Called on every change, so IDLE can report at once. */
   onChange: (() => void) | null = null;
 
@@ -110,6 +112,11 @@ export class MailboxView {
   byUid(set: SequenceSet): Uid[] {
     const matches = set.matcher(this.uids[this.uids.length - 1] ?? 0);
     return this.uids.filter(matches);
+  }
+
+  /** `$`: the saved UIDs the client still knows, ascending (expunged ones drop out, RFC 5182 2.1). */
+  savedUids(): Uid[] {
+    return this.saved.filter((uid) => this.seqOf(uid) > 0);
   }
 
   /** The client now knows this message's flags as of `modSeq`. */

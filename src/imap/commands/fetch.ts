@@ -80,10 +80,11 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
  * RFC 7162 3.2.6: the UIDs of the set expunged after `since`, as VANISHED (EARLIER).
  * `*` is the mailbox's last UID; UIDs the client still holds are reported by the next VANISHED.
  */
-async function reportVanished(session: ImapSession, set: SequenceSet, since: number): Promise<void> {
+async function reportVanished(session: ImapSession, set: SequenceSet | null, since: number): Promise<void> {
   const view = session.view!;
   const mailbox = await session.deps.store.getMailboxById(view.mailbox.id);
-  const inSet = set.matcher((mailbox ?? view.mailbox).uidNext - 1);
+  const saved = new Set(view.saved);
+  const inSet = set ? set.matcher((mailbox ?? view.mailbox).uidNext - 1) : (uid: number) => saved.has(uid);
   const expunged = await session.deps.store.expungedSince(view.mailbox.id, since);
   const vanished = expunged.filter((uid) => inSet(uid) && view.seqOf(uid) === 0);
   if (vanished.length > 0) await session.untagged(`VANISHED (EARLIER) ${compactSet(vanished)}`);
