@@ -4,22 +4,19 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOT } from './helpers/env.ts';
-import { addAccount, deliver, imapflow, PASSWORD, RawImap, startImapServer } from './helpers/imap.ts';
+import { imapflow, PASSWORD, RawImap } from './helpers/imap.ts';
+import { ALICE, serverWithInbox } from './helpers/imap-inbox.ts';
 import { requireTool } from './helpers/smtp.ts';
-import { message } from './helpers/store.ts';
 
-const ALICE = 'alice@example.org';
 const run = promisify(execFile);
 
 /** Six messages m1..m6; 1 and 3 expunged, so UIDs 2,4,5,6 are numbers 1..4; UID 4 is \Seen. */
 async function setup(t: TestContext) {
-  const env = await startImapServer(t);
-  await addAccount(env.store, ALICE);
-  for (let i = 1; i <= 6; i++) await deliver(env.store, ALICE, message(`m${i}`));
-  const inbox = (await env.store.getMailbox((await env.store.getAccount(ALICE))!.id, 'INBOX'))!;
+  const env = await serverWithInbox(t, 6);
+  const { inbox } = env;
   await env.store.expunge(inbox.id, [1, 3]);
   await env.store.storeFlags(inbox.id, [4], 'add', ['\\Seen']);
-  return { ...env, inbox };
+  return env;
 }
 
 async function selected(t: TestContext, port: number): Promise<RawImap> {

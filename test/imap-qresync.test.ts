@@ -4,21 +4,15 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOT } from './helpers/env.ts';
-import { addAccount, deliver, imapflow, PASSWORD, RawImap, startImapServer } from './helpers/imap.ts';
+import { deliver, imapflow, PASSWORD, RawImap } from './helpers/imap.ts';
+import { ALICE, serverWithInbox } from './helpers/imap-inbox.ts';
 import { requireTool } from './helpers/smtp.ts';
 import { message } from './helpers/store.ts';
 
-const ALICE = 'alice@example.org';
 const run = promisify(execFile);
 
 /** Five messages in INBOX, and the mailbox state a client would have cached. */
-async function setup(t: TestContext) {
-  const env = await startImapServer(t);
-  await addAccount(env.store, ALICE);
-  for (let i = 1; i <= 5; i++) await deliver(env.store, ALICE, message(`m${i}`));
-  const inbox = (await env.store.getMailbox((await env.store.getAccount(ALICE))!.id, 'INBOX'))!;
-  return { ...env, inbox };
-}
+const setup = (t: TestContext) => serverWithInbox(t, 5);
 
 /** Changes made while the client is away: UIDs 2 and 3 expunged, 4 flagged, 6 and 7 delivered, 7 expunged. */
 async function changeWhileAway(env: Awaited<ReturnType<typeof setup>>): Promise<void> {
