@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseCreate } from '../src/imap/commands/create.ts';
+import { parseStatusItems } from '../src/imap/commands/status.ts';
 import { parseFetch } from '../src/imap/fetch-query.ts';
+import { parseListQuery } from '../src/imap/list-query.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
 import { parseMessageSet } from '../src/imap/message-set.ts';
 import { parseSearch } from '../src/imap/search-query.ts';
@@ -57,4 +60,31 @@ test('SEARCH RETURN options, $ and the ESEARCH response', () => {
   assert.equal(esearchResponse('t', false, ['MIN', 'COUNT'], [], true), 'ESEARCH (TAG "t") COUNT 0');
   assert.equal(esearchResponse('t', false, ['SAVE'], hits, false), null);
   assert.equal(esearchResponse('t', false, ['SAVE', 'COUNT'], hits, false), 'ESEARCH (TAG "t") COUNT 4');
+});
+
+test('LIST-EXTENDED arguments: selection, patterns, return options', () => {
+  const list = (text: string) => parseListQuery(parser(text), parseStatusItems);
+  assert.deepEqual(list(' "" "*"'), {
+    select: { subscribed: false, recursiveMatch: false, specialUse: false },
+    reference: '',
+    patterns: ['*'],
+    returns: { subscribed: false, specialUse: false, status: null },
+  });
+  const full = list(' (subscribed REMOTE RecursiveMatch) "a/" (INBOX "&AOQ-%" x*) RETURN (CHILDREN SUBSCRIBED SPECIAL-USE STATUS (MESSAGES SIZE))');
+  assert.deepEqual(full.select, { subscribed: true, recursiveMatch: true, specialUse: false });
+  assert.equal(full.reference, 'a/');
+  assert.deepEqual(full.patterns, ['INBOX', 'ä%', 'x*']);
+  assert.deepEqual(full.returns, { subscribed: true, specialUse: true, status: ['MESSAGES', 'SIZE'] });
+  assert.deepEqual(list(' (SPECIAL-USE RECURSIVEMATCH) "" %').select.specialUse, true);
+  for (const bad of [' (RECURSIVEMATCH) "" *', ' (X) "" *', ' "" ()', ' "" * RETURN', ' "" * RETURN (X)', ' "" * RETURN (STATUS ())', ' "" "&Jjo"', ' () "" * RETURN () x']) {
+    assert.throws(() => list(bad), ParseError, bad);
+  }
+});
+
+test('CREATE arguments: USE list of special uses', () => {
+  assert.deepEqual(parseCreate(parser(' Sent2')), { name: 'Sent2', uses: [] });
+  assert.deepEqual(parseCreate(parser(' "a/b/" (USE (\\Sent \\Junk))')), { name: 'a/b', uses: ['\\Sent', '\\Junk'] });
+  for (const bad of [' x (USE)', ' x (USE (\\Sent)', ' x (FOO (\\Sent))', ' x USE (\\Sent)', ' x (USE (\\Sent)) y']) {
+    assert.throws(() => parseCreate(parser(bad)), ParseError, bad);
+  }
 });

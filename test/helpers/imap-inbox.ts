@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { addAccount, deliver, startImapServer } from './imap.ts';
+import { addAccount, deliver, startImapServer, type RawImap } from './imap.ts';
 import { message } from './store.ts';
 
 export const ALICE = 'alice@example.org';
@@ -11,4 +12,10 @@ export async function serverWithInbox(t: TestContext, count: number) {
   for (let i = 1; i <= count; i++) await deliver(env.store, ALICE, message(`m${i}`));
   const inbox = (await env.store.getMailbox((await env.store.getAccount(ALICE))!.id, 'INBOX'))!;
   return { ...env, inbox };
+}
+
+/** Each command is answered BAD, and the session still serves a NOOP afterwards. */
+export async function assertAllBad(c: RawImap, commands: string[]): Promise<void> {
+  for (const cmd of commands) assert.match((await c.command('x', cmd)).at(-1)!, /^x BAD /, cmd);
+  assert.equal((await c.command('n', 'NOOP')).at(-1), 'n OK NOOP completed');
 }
