@@ -25,6 +25,8 @@ export interface FetchQuery {
   items: FetchItem[];
   /** CHANGEDSINCE (RFC 7162 3.1.4.1): only messages whose MODSEQ is above it. */
   changedSince: number | null;
+  /** VANISHED (RFC 7162 3.2.6): also report expunged UIDs of the set, with CHANGEDSINCE only. */
+  vanished: boolean;
 }
 
 const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ']);
@@ -53,16 +55,22 @@ export function parseFetch(p: Parser): FetchQuery {
     }
   }
   let changedSince: number | null = null;
+  let vanished = false;
   if (p.take(' ')) {
     p.list(() => {
       const name = p.keyword();
+      if (name === 'VANISHED') {
+        vanished = true;
+        return;
+      }
       if (name !== 'CHANGEDSINCE') throw new ParseError(`unknown FETCH modifier ${name}`);
       p.sp();
       changedSince = p.modSeq();
     }, false);
   }
   p.end();
-  return { items, changedSince };
+  if (vanished && changedSince === null) throw new ParseError('VANISHED needs CHANGEDSINCE');
+  return { items, changedSince, vanished };
 }
 
 function fetchAtt(p: Parser): FetchItem {

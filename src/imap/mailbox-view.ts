@@ -1,7 +1,7 @@
 import type { Mailbox, MailStore, MessageMeta, StoreEvent, Uid } from '../store/types.ts';
 import { flagList } from './encoder.ts';
 import { ParseError } from './parser.ts';
-import type { SequenceSet } from './sequence-set.ts';
+import { compactSet, type SequenceSet } from './sequence-set.ts';
 
 /**
  * The selected mailbox as this session's client knows it: message numbers
@@ -21,6 +21,13 @@ export class MailboxView {
   readonly #expunged = new Set<Uid>();
   readonly #flagged = new Set<Uid>();
   readonly #unsubscribe: () => void;
+  /**
+   * The highest MODSEQ of the changes this view has received; all of them are
+   * reported by the next flush that may report expunges (QRESYNC's HIGHESTMODSEQ after EXPUNGE).
+   */
+  highestModSeq: number;
+  /** The UIDs of the last `SEARCH RETURN (SAVE)` (RFC 5182), `$` in later commands. */
+  saved: Uid[] = [];
   /** Called on every change, so IDLE can report at once. */
   onChange: (() => void) | null = null;
 
@@ -30,6 +37,7 @@ export class MailboxView {
     this.readOnly = readOnly;
     this.uids = [];
     this.#unsubscribe = unsubscribe;
+    this.highestModSeq = mailbox.highestModSeq;
   }
 
   /** Listens before listing, so no change falls between the listing and the events. */
@@ -68,6 +76,7 @@ export class MailboxView {
   #handle(event: StoreEvent): void {
     if (event.type === 'mailboxes' || event.mailboxId !== this.mailbox.id) return;
     const last = this.uids[this.uids.length - 1] ?? 0;
+    this.highestModSeq = Math.max(this.highestModSeq, event.modSeq);
     for (const uid of event.uids) {
       if (event.type === 'expunge') this.#expunged.add(uid);
       else if (event.type === 'flags') this.#flagged.add(uid);
@@ -105,6 +114,11 @@ export class MailboxView {
     return this.uids.filter(matches);
   }
 
+  /** `$`: the saved UIDs the client still knows, ascending (expunged ones drop out, RFC 5182 2.1). */
+  savedUids(): Uid[] {
+    return this.saved.filter((uid) => this.seqOf(uid) > 0);
+  }
+
   /** The client now knows this message's flags as of `modSeq`. */
   told(uid: Uid, modSeq: number): void {
     if (this.#told.has(uid)) this.#told.set(uid, modSeq);
@@ -118,19 +132,23 @@ export class MailboxView {
   /**
    * The untagged responses for what changed since the last flush. Expunges wait
    * when `expunge` is false (FETCH, STORE, SEARCH running: RFC 3501 7.4.1).
+   * With `qresync` they are one `VANISHED` of the UIDs the client knew (RFC 7162 3.2.10).
    */
-  async flush(opts: { expunge: boolean; condstore: boolean }): Promise<string[]> {
+  async flush(opts: { expunge: boolean; condstore: boolean; qresync?: boolean }): Promise<string[]> {
     const lines: string[] = [];
     if (opts.expunge && this.#expunged.size > 0) {
+      const vanished: Uid[] = [];
       for (const uid of [...this.#expunged].sort((a, b) => b - a)) {
         const seq = this.seqOf(uid);
         if (seq > 0) {
           this.uids.splice(seq - 1, 1);
           this.#told.delete(uid);
-          lines.push(`* ${seq} EXPUNGE\r\n`);
+          if (opts.qresync) vanished.push(uid);
+          else lines.push(`* ${seq} EXPUNGE\r\n`);
         }
         this.#flagged.delete(uid);
       }
+      if (vanished.length > 0) lines.push(`* VANISHED ${compactSet(vanished)}\r\n`);
       for (const uid of this.#expunged) this.#appended.delete(uid);
       this.#expunged.clear();
     }

@@ -17,6 +17,8 @@ export interface SearchSubject {
 export interface SearchScope {
   maxSeq: number;
   maxUid: number;
+  /** The UIDs of `$` (RFC 5182); none when absent. */
+  saved?: ReadonlySet<number>;
 }
 
 const DAY = 86_400_000;
@@ -35,6 +37,8 @@ export async function matches(key: SearchKey, m: SearchSubject, scope: SearchSco
       return key.set.matcher(scope.maxSeq)(m.seq);
     case 'uid':
       return key.set.matcher(scope.maxUid)(m.meta.uid);
+    case 'saved':
+      return scope.saved?.has(m.meta.uid) ?? false;
     case 'size':
       return key.op === 'larger' ? m.meta.size > key.octets : m.meta.size < key.octets;
     case 'modseq':

@@ -1,4 +1,5 @@
 import { ParseError, type Parser } from './parser.ts';
+import { parseSearchReturn, type ReturnOption } from './search-return.ts';
 import { parseSequenceSet, type SequenceSet } from './sequence-set.ts';
 
 /** A parsed SEARCH criterion (RFC 3501 6.4.4, MODSEQ from RFC 7162 3.1.5). */
@@ -12,6 +13,8 @@ export type SearchKey =
   | { type: 'size'; op: 'larger' | 'smaller'; octets: number }
   | { type: 'seq'; set: SequenceSet }
   | { type: 'uid'; set: SequenceSet }
+  /** `$`, the saved search result (RFC 5182), as a message set or after UID. */
+  | { type: 'saved' }
   | { type: 'modseq'; modSeq: number }
   | { type: 'not'; key: SearchKey }
   | { type: 'or'; a: SearchKey; b: SearchKey }
@@ -43,13 +46,20 @@ const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']
 export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'];
 
 export interface SearchQuery {
+  /** ESEARCH result options (RFC 4731), null for a plain SEARCH. */
+  returns: ReturnOption[] | null;
   charset: string | null;
   key: SearchKey;
 }
 
-/** `[CHARSET name SP] search-key *(SP search-key)`; several keys are ANDed. */
+/** `[RETURN (options) SP] [CHARSET name SP] search-key *(SP search-key)`; several keys are ANDed. */
 export function parseSearch(p: Parser): SearchQuery {
   p.sp();
+  let returns: ReturnOption[] | null = null;
+  if (p.take('RETURN ')) {
+    returns = parseSearchReturn(p);
+    p.sp();
+  }
   let charset: string | null = null;
   if (p.take('CHARSET ')) {
     charset = p.astring().toUpperCase();
@@ -58,7 +68,7 @@ export function parseSearch(p: Parser): SearchQuery {
   const keys = [searchKey(p)];
   while (p.take(' ')) keys.push(searchKey(p));
   p.end();
-  return { charset, key: keys.length === 1 ? keys[0]! : { type: 'and', keys } };
+  return { returns, charset, key: keys.length === 1 ? keys[0]! : { type: 'and', keys } };
 }
 
 function searchKey(p: Parser): SearchKey {
@@ -73,6 +83,7 @@ function searchKey(p: Parser): SearchKey {
     return keys.length === 1 ? keys[0]! : { type: 'and', keys };
   }
   if ((c >= 0x30 && c <= 0x39) || c === 0x2a) return { type: 'seq', set: parseSequenceSet(p) };
+  if (p.take('$')) return { type: 'saved' };
   const name = p.keyword();
   const arg = <T>(read: () => T): T => {
     p.sp();
@@ -109,7 +120,8 @@ function searchKey(p: Parser): SearchKey {
     case 'SMALLER':
       return { type: 'size', op: name === 'LARGER' ? 'larger' : 'smaller', octets: arg(() => p.number()) };
     case 'UID':
-      return { type: 'uid', set: arg(() => parseSequenceSet(p)) };
+      p.sp();
+      return p.take('$') ? { type: 'saved' } : { type: 'uid', set: parseSequenceSet(p) };
     case 'NOT': {
       p.sp();
       p.enter();

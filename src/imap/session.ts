@@ -44,6 +44,8 @@ export class ImapSession {
   view: MailboxView | null = null;
   /** CONDSTORE is on once the client used it (RFC 7162 3.1): MODSEQ then goes out with flag updates. */
   condstore = false;
+  /** QRESYNC is on after `ENABLE QRESYNC` (RFC 7162 3.2.3): expunges go out as VANISHED. */
+  qresync = false;
   #busy = false;
   #idling = false;
   #shuttingDown = false;
@@ -64,7 +66,7 @@ export class ImapSession {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE'];
+    const caps = ['IMAP4rev1', 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE'];
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
@@ -154,7 +156,7 @@ export class ImapSession {
       }
     }
     if (this.view) {
-      const lines = await this.view.flush({ expunge: spec?.expunges !== false, condstore: this.condstore });
+      const lines = await this.view.flush({ expunge: spec?.expunges !== false, condstore: this.condstore, qresync: this.qresync });
       for (const line of lines) await this.write(line);
     }
     await this.write(statusLine(tag, outcome.status, safeText(outcome.text), outcome.code));

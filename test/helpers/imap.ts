@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TestContext } from 'node:test';
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { pino } from 'pino';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { deliverMessage } from '../../src/delivery/deliver.ts';
@@ -53,7 +53,7 @@ export async function deliver(store: MailStore, to: string, raw: Buffer | string
 }
 
 /** An imapflow client, logged in, closed when the test ends. */
-export async function imapflow(t: TestContext, port: number, user: string, opts: { secure?: boolean; ca?: string } = {}): Promise<ImapFlow> {
+export async function imapflow(t: TestContext, port: number, user: string, opts: { secure?: boolean; ca?: string; extra?: Partial<ImapFlowOptions> } = {}): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: '127.0.0.1',
     port,
@@ -62,6 +62,7 @@ export async function imapflow(t: TestContext, port: number, user: string, opts:
     tls: { servername: HOSTNAME, ca: opts.ca, rejectUnauthorized: opts.ca !== undefined },
     auth: { user, pass: PASSWORD },
     logger: false,
+    ...opts.extra,
   });
   client.on('error', () => {});
   await client.connect();

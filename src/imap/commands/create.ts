@@ -1,25 +1,47 @@
+import type { SpecialUse } from '../../store/types.ts';
 import { parentsOf, parseMailboxName, SEPARATOR } from '../mailbox-name.ts';
+import type { Parser } from '../parser.ts';
 import { command, no, ok } from '../command.ts';
 import { storeRefusal } from '../store-error.ts';
 
-/** RFC 3501 6.3.3. A trailing separator is dropped; missing parents are created too. */
+/** What CREATE-SPECIAL-USE can set: the store keeps one real use per mailbox; \All and \Flagged would be virtual. */
+const CREATABLE_USES = new Set<string>(['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive']);
+
+/** `mailbox [SP "(" "USE" SP "(" use-attr *(SP use-attr) ")" ")"]` (RFC 6154 5.2). */
+export function parseCreate(p: Parser): { name: string; uses: string[] } {
+  p.sp();
+  const name = parseMailboxName(p);
+  let uses: string[] = [];
+  if (p.take(' ')) {
+    p.expect('(');
+    p.enter();
+    p.expect('USE ');
+    uses = p.list(() => p.flag());
+    p.expect(')');
+    p.leave();
+  }
+  p.end();
+  return { name: name.endsWith(SEPARATOR) ? name.slice(0, -1) : name, uses };
+}
+
+/** RFC 3501 6.3.3 with CREATE-SPECIAL-USE. A trailing separator is dropped; missing parents are created too. */
 export default command({
   states: ['authenticated', 'selected'],
-  parse(p) {
-    p.sp();
-    const name = parseMailboxName(p);
-    p.end();
-    return name.endsWith(SEPARATOR) ? name.slice(0, -1) : name;
-  },
-  async run(session, name) {
+  parse: parseCreate,
+  async run(session, { name, uses }) {
     if (/[*%]/.test(name)) return no('Mailbox names cannot contain * or %', 'CANNOT');
+    const known = uses.map((u) => [...CREATABLE_USES].find((c) => c.toLowerCase() === u.toLowerCase()));
+    if (known.length > 1 || known.some((u) => u === undefined)) {
+      return no(`A mailbox can have one of ${[...CREATABLE_USES].join(' ')}`, 'USEATTR');
+    }
+    const specialUse = (known[0] ?? null) as SpecialUse | null;
     const store = session.deps.store;
     const accountId = session.account!.id;
     try {
       for (const parent of parentsOf(name)) {
         if (!(await store.getMailbox(accountId, parent))) await store.createMailbox(accountId, parent);
       }
-      await store.createMailbox(accountId, name);
+      await store.createMailbox(accountId, name, { specialUse });
     } catch (err) {
       return storeRefusal(err);
     }

@@ -1,6 +1,18 @@
 import { command, ok } from '../command.ts';
+import type { ImapSession } from '../session.ts';
 
-/** RFC 5161. Of the extensions that need enabling, only CONDSTORE is offered. */
+/** What each extension that needs enabling turns on; QRESYNC implies CONDSTORE (RFC 7162 3.2.3). */
+const ENABLERS: Record<string, (session: ImapSession) => void> = {
+  CONDSTORE: (s) => {
+    s.condstore = true;
+  },
+  QRESYNC: (s) => {
+    s.condstore = true;
+    s.qresync = true;
+  },
+};
+
+/** RFC 5161: unknown names are ignored; the answer lists what was enabled. */
 export default command({
   states: ['authenticated', 'selected'],
   parse(p) {
@@ -12,8 +24,8 @@ export default command({
     return names;
   },
   async run(session, names) {
-    const enabled = names.includes('CONDSTORE') ? ['CONDSTORE'] : [];
-    if (enabled.length > 0) session.condstore = true;
+    const enabled = [...new Set(names.filter((n) => n in ENABLERS))];
+    for (const name of enabled) ENABLERS[name]!(session);
     await session.untagged(`ENABLED${enabled.map((n) => ` ${n}`).join('')}`);
     return ok('ENABLE completed');
   },

@@ -1,4 +1,5 @@
 import { command, no, ok } from '../command.ts';
+import { expungedCode } from '../expunged-code.ts';
 
 /** RFC 3501 6.4.3. The EXPUNGE responses come from the session's report of the change. */
 export default command({
@@ -10,6 +11,6 @@ export default command({
     const messages = await session.deps.store.listMessages(view.mailbox.id);
     const deleted = messages.filter((m) => m.flags.includes('\\Deleted')).map((m) => m.uid);
     if (deleted.length > 0) await session.deps.store.expunge(view.mailbox.id, deleted);
-    return ok('EXPUNGE completed');
+    return ok('EXPUNGE completed', expungedCode(session));
   },
 });

@@ -5,7 +5,8 @@ import { filterHeader } from '../header-fields.ts';
 import { bodyStructure, envelope, sectionRange, type ByteRange } from '../message-parts.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import type { Parser } from '../parser.ts';
-import { command, ok, type Outcome } from '../command.ts';
+import { compactSet, type SequenceSet } from '../sequence-set.ts';
+import { bad, command, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
 
 interface FetchArgs extends FetchQuery {
@@ -33,6 +34,11 @@ const setsSeen = (item: FetchItem): boolean =>
 async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome> {
   const view = session.view!;
   const store = session.deps.store;
+  if (args.vanished) {
+    if (!args.messages.byUid) return bad('VANISHED is for UID FETCH only');
+    if (!session.qresync) return bad('VANISHED needs ENABLE QRESYNC first');
+    await reportVanished(session, args.messages.set, args.changedSince!);
+  }
   const items = [...args.items];
   const has = (name: string) => items.some((i) => i.type === 'simple' && i.name === name);
   if (args.messages.byUid && !has('UID')) items.unshift({ type: 'simple', name: 'UID' });
@@ -68,6 +74,20 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
     }
   }
   return ok('FETCH completed');
+}
+
+/**
+ * RFC 7162 3.2.6: the UIDs of the set expunged after `since`, as VANISHED (EARLIER).
+ * `*` is the mailbox's last UID; UIDs the client still holds are reported by the next VANISHED.
+ */
+async function reportVanished(session: ImapSession, set: SequenceSet | null, since: number): Promise<void> {
+  const view = session.view!;
+  const mailbox = await session.deps.store.getMailboxById(view.mailbox.id);
+  const saved = new Set(view.saved);
+  const inSet = set ? set.matcher((mailbox ?? view.mailbox).uidNext - 1) : (uid: number) => saved.has(uid);
+  const expunged = await session.deps.store.expungedSince(view.mailbox.id, since);
+  const vanished = expunged.filter((uid) => inSet(uid) && view.seqOf(uid) === 0);
+  if (vanished.length > 0) await session.untagged(`VANISHED (EARLIER) ${compactSet(vanished)}`);
 }
 
 /** Writes one `* n FETCH (...)`; false when the connection went away. */

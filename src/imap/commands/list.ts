@@ -1,40 +1,54 @@
+import type { Mailbox } from '../../store/types.ts';
 import { mailbox as encodeName } from '../encoder.ts';
 import { hierarchy, patternMatcher } from '../list-pattern.ts';
+import { decode, parseListQuery } from '../list-query.ts';
 import { SEPARATOR } from '../mailbox-name.ts';
-import { ParseError, type Parser } from '../parser.ts';
+import type { Parser } from '../parser.ts';
 import { command, ok } from '../command.ts';
-import { decodeMailboxName } from '../utf7.ts';
+import { parseStatusItems, statusResponse } from './status.ts';
 
-/** reference SP list-mailbox, both in modified UTF-7; shared with LSUB. */
+/** reference SP list-mailbox, both in modified UTF-7; LSUB's arguments. */
 export function parseListArgs(p: Parser): { reference: string; pattern: string } {
   p.sp();
-  const reference = decodeMailboxName(p.astring());
+  const reference = decode(p.astring());
   p.sp();
-  const pattern = decodeMailboxName(p.listMailbox());
+  const pattern = decode(p.listMailbox());
   p.end();
-  if (reference === null || pattern === null) throw new ParseError('not valid modified UTF-7');
   return { reference, pattern };
 }
 
-/** RFC 3501 6.3.8 with CHILDREN (RFC 3348) and SPECIAL-USE (RFC 6154) attributes. */
+/**
+ * RFC 3501 6.3.8 with CHILDREN (RFC 3348) and SPECIAL-USE (RFC 6154) attributes,
+ * the extended syntax of LIST-EXTENDED (RFC 5258) and STATUS in LIST (RFC 5819).
+ * Special-use and children attributes are always given; `\Subscribed` when asked.
+ */
 export default command({
   states: ['authenticated', 'selected'],
-  parse: parseListArgs,
-  async run(session, { reference, pattern }) {
-    if (pattern === '') {
+  parse: (p) => parseListQuery(p, parseStatusItems),
+  async run(session, { select, reference, patterns, returns }) {
+    if (patterns.length === 1 && patterns[0] === '' && !select.subscribed && !select.specialUse) {
       await session.untagged(`LIST (\\Noselect) "${SEPARATOR}" ""`);
       return ok('LIST completed');
     }
     const mailboxes = await session.deps.store.listMailboxes(session.account!.id);
-    const special = new Map(mailboxes.map((m) => [m.name, m.specialUse]));
-    const matches = patternMatcher(reference, pattern);
+    const byName = new Map<string, Mailbox>(mailboxes.map((m) => [m.name, m]));
+    const matchers = patterns.map((pattern) => patternMatcher(reference, pattern));
+    const showSubscribed = select.subscribed || returns.subscribed;
+    if (returns.status?.includes('HIGHESTMODSEQ')) session.condstore = true;
+    const selected = (m: Mailbox | undefined): boolean => (!select.subscribed || !!m?.subscribed) && (!select.specialUse || !!m?.specialUse);
     for (const entry of hierarchy(mailboxes.map((m) => m.name))) {
-      if (!matches(entry.name)) continue;
+      if (!matchers.some((matches) => matches(entry.name))) continue;
+      const mailbox = byName.get(entry.name);
+      // RECURSIVEMATCH (RFC 5258 3.5): a name is also listed for a selected child, and says so in CHILDINFO.
+      const childSelected = select.recursiveMatch && select.subscribed && mailboxes.some((m) => m.subscribed && m.name.startsWith(`${entry.name}${SEPARATOR}`));
+      if (!selected(mailbox) && !childSelected) continue;
       const attributes = [entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
       if (!entry.exists) attributes.unshift('\\Noselect');
-      const use = special.get(entry.name);
-      if (use) attributes.push(use);
-      await session.untagged(`LIST (${attributes.join(' ')}) "${SEPARATOR}" ${encodeName(entry.name)}`);
+      if (showSubscribed && mailbox?.subscribed) attributes.push('\\Subscribed');
+      if (mailbox?.specialUse) attributes.push(mailbox.specialUse);
+      const extended = childSelected ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
+      await session.untagged(`LIST (${attributes.join(' ')}) "${SEPARATOR}" ${encodeName(entry.name)}${extended}`);
+      if (returns.status && mailbox) await session.untagged(statusResponse(mailbox, returns.status));
     }
     return ok('LIST completed');
   },

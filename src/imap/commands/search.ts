@@ -1,5 +1,6 @@
 import { matches } from '../search-eval.ts';
 import { parseSearch, SEARCH_CHARSETS, usesModSeq, type SearchQuery } from '../search-query.ts';
+import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
 import { searchSubject } from '../search-subject.ts';
 import { command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
@@ -8,31 +9,39 @@ import type { ImapSession } from '../session.ts';
 const BATCH = 500;
 
 /**
- * RFC 3501 6.4.4 over the messages the client knows, with MODSEQ (RFC 7162 3.1.5).
- * Text keys match case-insensitively in the decoded header values and the stored search text.
+ * RFC 3501 6.4.4 over the messages the client knows, with MODSEQ (RFC 7162 3.1.5),
+ * ESEARCH results (RFC 4731) and SAVE (RFC 5182). Text keys match
+ * case-insensitively in the decoded header values and the stored search text.
  */
-async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolean): Promise<Outcome> {
+async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolean, tag: string): Promise<Outcome> {
+  const view = session.view!;
+  const saves = query.returns?.includes('SAVE') ?? false;
   if (query.charset !== null && !SEARCH_CHARSETS.includes(query.charset)) {
+    // A failed SEARCH with SAVE empties `$` (RFC 5182 2.1).
+    if (saves) view.saved = [];
     return no(`Charset ${query.charset} is not supported`, `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`);
   }
-  const view = session.view!;
   const store = session.deps.store;
-  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0 };
-  const found: number[] = [];
-  let highest = 0;
+  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()) };
+  const hits: (SearchHit & { uid: number })[] = [];
   const uids = [...view.uids];
   for (let i = 0; i < uids.length; i += BATCH) {
     const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
     for (const [j, meta] of messages.entries()) {
       if (!meta || !(await matches(query.key, searchSubject(store, i + j + 1, meta), scope))) continue;
-      found.push(byUid ? meta.uid : i + j + 1);
-      highest = Math.max(highest, meta.modSeq);
+      hits.push({ number: byUid ? meta.uid : i + j + 1, uid: meta.uid, modSeq: meta.modSeq });
     }
   }
   const withModSeq = usesModSeq(query.key);
   if (withModSeq) session.condstore = true;
-  const modseq = withModSeq && found.length > 0 ? ` (MODSEQ ${highest})` : '';
-  await session.untagged(`SEARCH${found.map((n) => ` ${n}`).join('')}${modseq}`);
+  if (query.returns) {
+    if (saves) view.saved = coveredHits(hits, query.returns).map((h) => h.uid);
+    const line = esearchResponse(tag, byUid, query.returns, hits, withModSeq);
+    if (line) await session.untagged(line);
+  } else {
+    const modseq = withModSeq && hits.length > 0 ? ` (MODSEQ ${Math.max(...hits.map((h) => h.modSeq))})` : '';
+    await session.untagged(`SEARCH${hits.map((h) => ` ${h.number}`).join('')}${modseq}`);
+  }
   return ok('SEARCH completed');
 }
 
@@ -41,12 +50,12 @@ export default command({
   states: ['selected'],
   expunges: false,
   parse: parseSearch,
-  run: (session, query) => runSearch(session, query, false),
+  run: (session, query, tag) => runSearch(session, query, false, tag),
 });
 
 /** RFC 3501 6.4.8: SEARCH answering UIDs. */
 export const uidSearch = command({
   states: ['selected'],
   parse: parseSearch,
-  run: (session, query) => runSearch(session, query, true),
+  run: (session, query, tag) => runSearch(session, query, true, tag),
 });

@@ -2,27 +2,33 @@ import { flagList } from '../encoder.ts';
 import { PERMANENT_FLAGS, SYSTEM_FLAGS } from '../flags.ts';
 import { MailboxView } from '../mailbox-view.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
-import { ParseError, type Parser } from '../parser.ts';
-import { command, no, ok, type Outcome } from '../command.ts';
+import type { Parser } from '../parser.ts';
+import { parseSelectParams, type QresyncParam, type SelectParams } from '../select-params.ts';
+import { compactSet } from '../sequence-set.ts';
+import { bad, command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
+import type { MessageMeta } from '../../store/types.ts';
 
-/** `mailbox [(CONDSTORE)]` (RFC 3501 6.3.1, RFC 7162 3.1.8). */
-export function parseSelect(p: Parser): { name: string; condstore: boolean } {
+interface SelectArgs extends SelectParams {
+  name: string;
+}
+
+/** `mailbox [(CONDSTORE / QRESYNC (...))]` (RFC 3501 6.3.1, RFC 7162 3.1.8 and 3.2.5). */
+export function parseSelect(p: Parser): SelectArgs {
   p.sp();
   const name = parseMailboxName(p);
-  let condstore = false;
+  let params: SelectParams = { condstore: false, qresync: null };
   if (!p.atEnd) {
     p.sp();
-    const params = p.list(() => p.keyword());
-    for (const param of params) if (param !== 'CONDSTORE') throw new ParseError(`unknown SELECT parameter ${param}`);
-    condstore = params.length > 0;
+    params = parseSelectParams(p);
   }
   p.end();
-  return { name, condstore };
+  return { name, ...params };
 }
 
 /** SELECT and EXAMINE: the old mailbox is closed first, even when the new one cannot be opened. */
-export async function selectMailbox(session: ImapSession, args: { name: string; condstore: boolean }, readOnly: boolean): Promise<Outcome> {
+export async function selectMailbox(session: ImapSession, args: SelectArgs, readOnly: boolean): Promise<Outcome> {
+  if (args.qresync && !session.qresync) return bad('QRESYNC needs ENABLE QRESYNC first');
   if (session.deselect()) await session.untagged('OK [CLOSED] Previous mailbox closed');
   if (args.condstore) session.condstore = true;
   const mailbox = await session.deps.store.getMailbox(session.account!.id, args.name);
@@ -41,8 +47,27 @@ export async function selectMailbox(session: ImapSession, args: { name: string; 
   await session.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
   await session.untagged(`OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID`);
   await session.untagged(`OK [HIGHESTMODSEQ ${mailbox.highestModSeq}] Highest`);
+  if (args.qresync && args.qresync.uidValidity === mailbox.uidValidity) await resync(session, args.qresync, messages);
   session.log.debug({ mailbox: mailbox.name, readOnly, messages: view.exists }, 'select');
   return readOnly ? ok('EXAMINE completed', 'READ-ONLY') : ok('SELECT completed', 'READ-WRITE');
+}
+
+/**
+ * RFC 7162 3.2.5.1: what changed since the client's MODSEQ. Every expunge is
+ * remembered by the store, so the seq-match data is not needed to find them.
+ * UIDs the view still holds (expunged while selecting) are left to the next VANISHED.
+ */
+async function resync(session: ImapSession, param: QresyncParam, messages: MessageMeta[]): Promise<void> {
+  const view = session.view!;
+  const known = param.knownUids?.matcher(view.mailbox.uidNext - 1) ?? (() => true);
+  const expunged = await session.deps.store.expungedSince(view.mailbox.id, param.modSeq);
+  const vanished = expunged.filter((uid) => known(uid) && view.seqOf(uid) === 0);
+  if (vanished.length > 0) await session.untagged(`VANISHED (EARLIER) ${compactSet(vanished)}`);
+  for (const m of messages) {
+    if (m.modSeq <= param.modSeq || view.seqOf(m.uid) === 0) continue;
+    view.told(m.uid, m.modSeq);
+    await session.untagged(`${view.seqOf(m.uid)} FETCH (UID ${m.uid} FLAGS ${flagList(m.flags)} MODSEQ (${m.modSeq}))`);
+  }
 }
 
 /** RFC 3501 6.3.1. */

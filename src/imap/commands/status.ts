@@ -1,7 +1,7 @@
 import type { Mailbox } from '../../store/types.ts';
 import { mailbox as encodeName } from '../encoder.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
-import { ParseError } from '../parser.ts';
+import { ParseError, type Parser } from '../parser.ts';
 import { command, no, ok } from '../command.ts';
 
 const ITEMS: Record<string, (m: Mailbox) => number> = {
@@ -14,6 +14,19 @@ const ITEMS: Record<string, (m: Mailbox) => number> = {
   SIZE: (m) => m.size,
 };
 
+/** `(status-att *(SP status-att))`; shared with LIST RETURN (STATUS ...) (RFC 5819). */
+export function parseStatusItems(p: Parser): string[] {
+  return p.list(() => {
+    const item = p.keyword();
+    if (!(item in ITEMS)) throw new ParseError(`unknown STATUS item ${item}`);
+    return item;
+  }, false);
+}
+
+/** `STATUS name (item value ...)`, from the mailbox record alone. */
+export const statusResponse = (mailbox: Mailbox, items: readonly string[]): string =>
+  `STATUS ${encodeName(mailbox.name)} (${items.map((item) => `${item} ${ITEMS[item]!(mailbox)}`).join(' ')})`;
+
 /** RFC 3501 6.3.10, with HIGHESTMODSEQ (RFC 7162) and SIZE (RFC 8438), from the mailbox record alone. */
 export default command({
   states: ['authenticated', 'selected'],
@@ -21,11 +34,7 @@ export default command({
     p.sp();
     const name = parseMailboxName(p);
     p.sp();
-    const items = p.list(() => {
-      const item = p.keyword();
-      if (!(item in ITEMS)) throw new ParseError(`unknown STATUS item ${item}`);
-      return item;
-    }, false);
+    const items = parseStatusItems(p);
     p.end();
     return { name, items };
   },
@@ -33,7 +42,7 @@ export default command({
     const mailbox = await session.deps.store.getMailbox(session.account!.id, name);
     if (!mailbox) return no(`No mailbox named ${name}`, 'NONEXISTENT');
     if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
-    await session.untagged(`STATUS ${encodeName(mailbox.name)} (${items.map((item) => `${item} ${ITEMS[item]!(mailbox)}`).join(' ')})`);
+    await session.untagged(statusResponse(mailbox, items));
     return ok('STATUS completed');
   },
 });

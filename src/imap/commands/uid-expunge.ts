@@ -1,21 +1,22 @@
-import { parseSequenceSet } from '../sequence-set.ts';
+import { parseMessageSet, resolve } from '../message-set.ts';
 import { command, no, ok } from '../command.ts';
+import { expungedCode } from '../expunged-code.ts';
 
-/** RFC 4315 2.1: EXPUNGE limited to the given UIDs. */
+/** RFC 4315 2.1: EXPUNGE limited to the given UIDs (or `$`, RFC 5182). */
 export default command({
   states: ['selected'],
   parse(p) {
     p.sp();
-    const set = parseSequenceSet(p);
+    const set = parseMessageSet(p, true);
     p.end();
     return set;
   },
   async run(session, set) {
     const view = session.view!;
     if (view.readOnly) return no('The mailbox is read-only', 'READ-ONLY');
-    const messages = await session.deps.store.getMessages(view.mailbox.id, view.byUid(set));
+    const messages = await session.deps.store.getMessages(view.mailbox.id, resolve(view, set));
     const deleted = messages.filter((m) => m?.flags.includes('\\Deleted')).map((m) => m!.uid);
     if (deleted.length > 0) await session.deps.store.expunge(view.mailbox.id, deleted);
-    return ok('UID EXPUNGE completed');
+    return ok('UID EXPUNGE completed', expungedCode(session));
   },
 });

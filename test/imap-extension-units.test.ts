@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCreate } from '../src/imap/commands/create.ts';
+import { parseStatusItems } from '../src/imap/commands/status.ts';
+import { parseFetch } from '../src/imap/fetch-query.ts';
+import { parseListQuery } from '../src/imap/list-query.ts';
+import { ParseError, Parser } from '../src/imap/parser.ts';
+import { parseMessageSet } from '../src/imap/message-set.ts';
+import { parseSearch } from '../src/imap/search-query.ts';
+import { coveredHits, esearchResponse, parseSearchReturn } from '../src/imap/search-return.ts';
+import { parseSelectParams } from '../src/imap/select-params.ts';
+
+const parser = (text: string) => new Parser(Buffer.from(text));
+
+test('SELECT parameters: CONDSTORE, QRESYNC with known UIDs and seq-match data', () => {
+  assert.deepEqual(parseSelectParams(parser('(CONDSTORE)')), { condstore: true, qresync: null });
+  const full = parseSelectParams(parser('(QRESYNC (67890007 2005071519404500 41:211,214:541 (1:10 5:15)) CONDSTORE)'));
+  assert.equal(full.condstore, true);
+  assert.equal(full.qresync?.uidValidity, 67890007);
+  assert.equal(full.qresync?.modSeq, 2005071519404500);
+  assert.equal(full.qresync?.knownUids?.toString(), '41:211,214:541');
+  assert.equal(full.qresync?.seqMatch?.seqs.toString(), '1:10');
+  assert.equal(full.qresync?.seqMatch?.uids.toString(), '5:15');
+  const bare = parseSelectParams(parser('(qresync (1 0))'));
+  assert.deepEqual([bare.qresync?.uidValidity, bare.qresync?.modSeq, bare.qresync?.knownUids, bare.qresync?.seqMatch], [1, 0, null, null]);
+  const seqOnly = parseSelectParams(parser('(QRESYNC (1 2 (1,3 5,9)))'));
+  assert.equal(seqOnly.qresync?.knownUids, null);
+  assert.equal(seqOnly.qresync?.seqMatch?.uids.toString(), '5,9');
+  for (const bad of ['(QRESYNC)', '(QRESYNC ())', '(QRESYNC (0 1))', '(QRESYNC (1))', '(QRESYNC (1 2 3 4))', '(QRESYNC (1 2 (1)))', '(QRESYNC (1 2) QRESYNC (1 2))', '(FOO)', '(QRESYNC (1 2)']) {
+    assert.throws(() => parseSelectParams(parser(bad)), ParseError, bad);
+  }
+});
+
+test('FETCH modifiers: VANISHED only with CHANGEDSINCE', () => {
+  const q = parseFetch(parser(' (FLAGS) (CHANGEDSINCE 12 VANISHED)'));
+  assert.deepEqual([q.changedSince, q.vanished], [12, true]);
+  assert.equal(parseFetch(parser(' FLAGS')).vanished, false);
+  assert.throws(() => parseFetch(parser(' FLAGS (VANISHED)')), ParseError);
+  assert.throws(() => parseFetch(parser(' FLAGS (VANISHED CHANGEDSINCE)')), ParseError);
+});
+
+test('SEARCH RETURN options, $ and the ESEARCH response', () => {
+  assert.deepEqual(parseSearchReturn(parser('()')), ['ALL']);
+  assert.deepEqual(parseSearchReturn(parser('(min MAX min SAVE)')), ['MIN', 'MAX', 'SAVE']);
+  for (const bad of ['(FOO)', 'ALL', '(MIN', '((MIN))']) assert.throws(() => parseSearchReturn(parser(bad)), ParseError, bad);
+  const q = parseSearch(parser(' RETURN (COUNT) CHARSET UTF-8 $ UID $'));
+  assert.deepEqual(q, { returns: ['COUNT'], charset: 'UTF-8', key: { type: 'and', keys: [{ type: 'saved' }, { type: 'saved' }] } });
+  assert.equal(parseSearch(parser(' ALL')).returns, null);
+  assert.equal(parseMessageSet(parser('$'), false).set, null);
+  assert.throws(() => parseSearch(parser(' $1')), ParseError);
+
+  const hits = [1, 2, 3, 7].map((n) => ({ number: n, modSeq: 10 - n }));
+  assert.deepEqual(coveredHits(hits, ['MIN', 'MAX']).map((h) => h.number), [1, 7]);
+  assert.deepEqual(coveredHits(hits, ['MAX', 'SAVE']).map((h) => h.number), [7]);
+  assert.deepEqual(coveredHits(hits.slice(0, 1), ['MIN', 'MAX']).map((h) => h.number), [1]);
+  assert.deepEqual(coveredHits(hits, ['MIN', 'COUNT']).length, 4);
+  assert.equal(esearchResponse('a.1', false, ['MIN', 'MAX', 'ALL', 'COUNT'], hits, false), 'ESEARCH (TAG "a.1") MIN 1 MAX 7 ALL 1:3,7 COUNT 4');
+  assert.equal(esearchResponse('t', true, ['MAX'], hits, true), 'ESEARCH (TAG "t") UID MAX 7 MODSEQ 3');
+  assert.equal(esearchResponse('t', true, ['ALL'], hits, true), 'ESEARCH (TAG "t") UID ALL 1:3,7 MODSEQ 9');
+  assert.equal(esearchResponse('t', false, ['MIN', 'COUNT'], [], true), 'ESEARCH (TAG "t") COUNT 0');
+  assert.equal(esearchResponse('t', false, ['SAVE'], hits, false), null);
+  assert.equal(esearchResponse('t', false, ['SAVE', 'COUNT'], hits, false), 'ESEARCH (TAG "t") COUNT 4');
+});
+
+test('LIST-EXTENDED arguments: selection, patterns, return options', () => {
+  const list = (text: string) => parseListQuery(parser(text), parseStatusItems);
+  assert.deepEqual(list(' "" "*"'), {
+    select: { subscribed: false, recursiveMatch: false, specialUse: false },
+    reference: '',
+    patterns: ['*'],
+    returns: { subscribed: false, specialUse: false, status: null },
+  });
+  const full = list(' (subscribed REMOTE RecursiveMatch) "a/" (INBOX "&AOQ-%" x*) RETURN (CHILDREN SUBSCRIBED SPECIAL-USE STATUS (MESSAGES SIZE))');
+  assert.deepEqual(full.select, { subscribed: true, recursiveMatch: true, specialUse: false });
+  assert.equal(full.reference, 'a/');
+  assert.deepEqual(full.patterns, ['INBOX', 'ä%', 'x*']);
+  assert.deepEqual(full.returns, { subscribed: true, specialUse: true, status: ['MESSAGES', 'SIZE'] });
+  assert.deepEqual(list(' (SPECIAL-USE RECURSIVEMATCH) "" %').select.specialUse, true);
+  for (const bad of [' (RECURSIVEMATCH) "" *', ' (X) "" *', ' "" ()', ' "" * RETURN', ' "" * RETURN (X)', ' "" * RETURN (STATUS ())', ' "" "&Jjo"', ' () "" * RETURN () x']) {
+    assert.throws(() => list(bad), ParseError, bad);
+  }
+});
+
+test('CREATE arguments: USE list of special uses', () => {
+  assert.deepEqual(parseCreate(parser(' Sent2')), { name: 'Sent2', uses: [] });
+  assert.deepEqual(parseCreate(parser(' "a/b/" (USE (\\Sent \\Junk))')), { name: 'a/b', uses: ['\\Sent', '\\Junk'] });
+  for (const bad of [' x (USE)', ' x (USE (\\Sent)', ' x (FOO (\\Sent))', ' x USE (\\Sent)', ' x (USE (\\Sent)) y']) {
+    assert.throws(() => parseCreate(parser(bad)), ParseError, bad);
+  }
+});
