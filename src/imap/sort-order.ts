@@ -29,27 +29,22 @@ const compareText = (a: string, b: string): number => {
 /** The sent date (RFC 5256 2.2): the Date header, else the internal date. */
 export const sentDate = (e: SortEntry): number => e.fields.date ?? e.internalDate;
 
+/** The text a key compares, from the stored header data. */
+const TEXT_KEYS: Record<Exclude<SortKey, 'ARRIVAL' | 'DATE' | 'SIZE'>, (f: SearchFields) => string> = {
+  SUBJECT: (f) => f.baseSubject,
+  FROM: (f) => f.sortFrom,
+  TO: (f) => f.sortTo,
+  CC: (f) => f.sortCc,
+  DISPLAYFROM: (f) => f.displayFrom,
+  DISPLAYTO: (f) => f.displayTo,
+};
+
 function compareBy(key: SortKey, a: SortEntry, b: SortEntry): number {
-  switch (key) {
-    case 'ARRIVAL':
-      return a.internalDate - b.internalDate;
-    case 'DATE':
-      return sentDate(a) - sentDate(b);
-    case 'SIZE':
-      return a.size - b.size;
-    case 'SUBJECT':
-      return compareText(a.fields.baseSubject, b.fields.baseSubject);
-    case 'FROM':
-      return compareText(a.fields.sortFrom, b.fields.sortFrom);
-    case 'TO':
-      return compareText(a.fields.sortTo, b.fields.sortTo);
-    case 'CC':
-      return compareText(a.fields.sortCc, b.fields.sortCc);
-    case 'DISPLAYFROM':
-      return compareText(a.fields.displayFrom, b.fields.displayFrom);
-    case 'DISPLAYTO':
-      return compareText(a.fields.displayTo, b.fields.displayTo);
-  }
+  if (key === 'ARRIVAL') return a.internalDate - b.internalDate;
+  if (key === 'DATE') return sentDate(a) - sentDate(b);
+  if (key === 'SIZE') return a.size - b.size;
+  const text = TEXT_KEYS[key];
+  return compareText(text(a.fields), text(b.fields));
 }
 
 /** Sorted by the criteria in turn; what they leave equal stays in message number order. */
