@@ -23,7 +23,10 @@ export interface BinaryItem {
   partial: { start: number; count: number } | null;
 }
 
-export type SimpleName = 'ENVELOPE' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'BODY' | 'BODYSTRUCTURE' | 'UID' | 'MODSEQ';
+export type SimpleName =
+  | 'ENVELOPE' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'BODY' | 'BODYSTRUCTURE' | 'UID' | 'MODSEQ'
+  /** RFC 8514, RFC 8474, RFC 8970. */
+  | 'SAVEDATE' | 'EMAILID' | 'THREADID' | 'PREVIEW';
 
 export type FetchItem =
   | { type: 'simple'; name: SimpleName }
@@ -38,7 +41,7 @@ export interface FetchQuery {
   changedSince: number | null;
 }
 
-const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ']);
+const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ', 'SAVEDATE', 'EMAILID', 'THREADID', 'PREVIEW']);
 const MACROS: Record<string, SimpleName[]> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
@@ -87,8 +90,24 @@ function fetchAtt(p: Parser): FetchItem {
   }
   if (name === 'BINARY' || name === 'BINARY.PEEK' || name === 'BINARY.SIZE') return binary(p, name);
   if (name === 'RFC822' || name === 'RFC822.HEADER' || name === 'RFC822.TEXT') return { type: 'rfc822', name };
+  if (name === 'PREVIEW') previewModifiers(p);
   if (SIMPLE.has(name)) return { type: 'simple', name: name as SimpleName };
   throw new ParseError(`unknown FETCH item ${name}`);
+}
+
+/**
+ * `PREVIEW (LAZY)` (RFC 8970 section 3.1): the preview is always stored, so LAZY
+ * changes nothing. A list after PREVIEW that does not start with a preview
+ * modifier is left for the FETCH modifiers (`FETCH 1 PREVIEW (CHANGEDSINCE 5)`).
+ */
+function previewModifiers(p: Parser): void {
+  if (!p.take(' (LAZY')) return;
+  p.pos -= ' (LAZY'.length;
+  p.sp();
+  p.list(() => {
+    const mod = p.keyword();
+    if (mod !== 'LAZY') throw new ParseError(`unknown PREVIEW modifier ${mod}`);
+  }, false);
 }
 
 function section(p: Parser, peek: boolean): SectionItem {

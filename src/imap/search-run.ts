@@ -29,7 +29,7 @@ export function charsetRefusal(charset: string | null): Outcome | null {
 export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[]> {
   const view = session.view!;
   const store = session.deps.store;
-  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0 };
+  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, now: Date.now() };
   const found: Match[] = [];
   const uids = [...view.uids];
   for (let i = 0; i < uids.length; i += BATCH) {

@@ -1,8 +1,9 @@
 import { parentsOf, parseMailboxName, SEPARATOR } from '../mailbox-name.ts';
+import { mailboxId } from '../object-id.ts';
 import { command, no, ok } from '../command.ts';
 import { storeRefusal } from '../store-error.ts';
 
-/** RFC 3501 6.3.3. A trailing separator is dropped; missing parents are created too. */
+/** RFC 3501 6.3.3, with MAILBOXID (RFC 8474). A trailing separator is dropped; missing parents are created too. */
 export default command({
   states: ['authenticated', 'selected'],
   parse(p) {
@@ -19,10 +20,10 @@ export default command({
       for (const parent of parentsOf(name)) {
         if (!(await store.getMailbox(accountId, parent))) await store.createMailbox(accountId, parent);
       }
-      await store.createMailbox(accountId, name);
+      const created = await store.createMailbox(accountId, name);
+      return ok('CREATE completed', `MAILBOXID (${mailboxId(created)})`);
     } catch (err) {
       return storeRefusal(err);
     }
-    return ok('CREATE completed');
   },
 });

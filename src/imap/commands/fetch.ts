@@ -1,9 +1,10 @@
 import { transferDecode } from '../../mime/decode.ts';
 import type { BlobMeta, MessageMeta } from '../../store/types.ts';
-import { dateTime, flagList, literal8Head, literalHead } from '../encoder.ts';
+import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
 import { binaryLabel, parseFetch, sectionLabel, type BinaryItem, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
 import { filterHeader } from '../header-fields.ts';
 import { binaryHandling, binaryPart, bodyStructure, envelope, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
+import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import type { Parser } from '../parser.ts';
 import { command, no, ok, type Outcome } from '../command.ts';
@@ -156,6 +157,14 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
       return `MODSEQ (${message.modSeq})`;
     case 'ENVELOPE':
       return `ENVELOPE ${blob ? envelope(blob.index) : 'NIL'}`;
+    case 'SAVEDATE':
+      return `SAVEDATE ${dateTime(message.savedDate)}`;
+    case 'EMAILID':
+      return `EMAILID (${emailId(message)})`;
+    case 'THREADID':
+      return `THREADID ${blob ? `(${threadId(blob.index.fields, message)})` : 'NIL'}`;
+    case 'PREVIEW':
+      return `PREVIEW ${blob ? str(blob.index.preview) : 'NIL'}`;
     case 'BODYSTRUCTURE':
       return `BODYSTRUCTURE ${blob ? bodyStructure(blob.index, true) : 'NIL'}`;
     default:

@@ -2,6 +2,7 @@ import { flagList } from '../encoder.ts';
 import { PERMANENT_FLAGS, SYSTEM_FLAGS } from '../flags.ts';
 import { MailboxView } from '../mailbox-view.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
+import { mailboxId } from '../object-id.ts';
 import { ParseError, type Parser } from '../parser.ts';
 import { command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
@@ -41,6 +42,7 @@ export async function selectMailbox(session: ImapSession, args: { name: string; 
   await session.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
   await session.untagged(`OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID`);
   await session.untagged(`OK [HIGHESTMODSEQ ${mailbox.highestModSeq}] Highest`);
+  await session.untagged(`OK [MAILBOXID (${mailboxId(mailbox)})] Ok`);
   session.log.debug({ mailbox: mailbox.name, readOnly, messages: view.exists }, 'select');
   return readOnly ? ok('EXAMINE completed', 'READ-ONLY') : ok('SELECT completed', 'READ-WRITE');
 }
