@@ -57,13 +57,13 @@ test('LIST-EXTENDED raw: selection and return options, several patterns, CHILDIN
 
 test('CREATE-SPECIAL-USE raw: USE sets the special use; unknown or several uses are NO [USEATTR]', async (t) => {
   const { c } = await setup(t);
-  assert.equal((await c.command('a', 'CREATE "Sent Items" (USE (\\Sent))')).at(-1), 'a OK CREATE completed');
+  assert.match((await c.command('a', 'CREATE "Sent Items" (USE (\\Sent))')).at(-1)!, /^a OK \[MAILBOXID \(\w+\)\] CREATE completed$/);
   assert.deepEqual(body(await c.command('b', 'LIST "" "Sent Items"')), ['* LIST (\\HasNoChildren \\Sent) "/" "Sent Items"']);
   assert.match((await c.command('c', 'CREATE Virtual (USE (\\All))')).at(-1)!, /^c NO \[USEATTR\]/);
   assert.match((await c.command('d', 'CREATE Two (USE (\\Sent \\Trash))')).at(-1)!, /^d NO \[USEATTR\]/);
   assert.match((await c.command('e', 'CREATE Odd (USE (\\Whatever))')).at(-1)!, /^e NO \[USEATTR\]/);
   assert.deepEqual(body(await c.command('f', 'LIST "" "%"')).filter((l) => /Virtual|Two|Odd/.test(l)), []);
-  assert.equal((await c.command('g', 'CREATE Plain (USE ())')).at(-1), 'g OK CREATE completed');
+  assert.match((await c.command('g', 'CREATE Plain (USE ())')).at(-1)!, /^g OK \[MAILBOXID \(\w+\)\] CREATE completed$/);
 });
 
 test('LIST-EXTENDED raw: malformed options are BAD and the session goes on', async (t) => {

@@ -80,7 +80,7 @@ test('mailboxes: CREATE with parents, LIST attributes, RENAME with children, DEL
   const c = await RawImap.connect(port);
   t.after(() => c.close());
   await c.login('alice@example.org');
-  assert.equal(last(await c.command('c1', 'CREATE "Projekte/Entw&APw-rfe/"')), 'c1 OK CREATE completed');
+  assert.equal(last(await c.command('c1', 'CREATE "Projekte/Entw&APw-rfe/"')), 'c1 OK [MAILBOXID (F8)] CREATE completed');
   assert.match(last(await c.command('c2', 'CREATE Projekte')), /^c2 NO \[ALREADYEXISTS\]/);
   assert.match(last(await c.command('c2b', 'CREATE inbox')), /^c2b NO \[ALREADYEXISTS\]/);
   const list = await c.command('c3', 'LIST "" "*"');
@@ -143,6 +143,7 @@ test('SELECT and EXAMINE of an empty mailbox; commands outside their state', asy
     '* OK [UIDVALIDITY V] UIDs valid',
     '* OK [UIDNEXT 1] Predicted next UID',
     '* OK [HIGHESTMODSEQ 1] Highest',
+    '* OK [MAILBOXID (F1)] Ok',
     's2 OK [READ-WRITE] SELECT completed',
   ]);
   assert.match(last(await c.command('s3', 'FETCH 1 FLAGS')), /^s3 BAD .*empty/);

@@ -12,6 +12,9 @@ export const str = (value: string | Buffer): string => quoteString(typeof value 
 /** A literal's announcement; the bytes follow separately (streamed). */
 export const literalHead = (size: number): string => `{${size}}\r\n`;
 
+/** A literal8's announcement (RFC 3516), for data that may hold NULs. */
+export const literal8Head = (size: number): string => `~{${size}}\r\n`;
+
 export const list = (items: readonly string[]): string => `(${items.join(' ')})`;
 
 export const flagList = (flags: readonly string[]): string => list(flags);

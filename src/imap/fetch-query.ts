@@ -13,13 +13,27 @@ export interface SectionItem {
   partial: { start: number; count: number } | null;
 }
 
-export type SimpleName = 'ENVELOPE' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'BODY' | 'BODYSTRUCTURE' | 'UID' | 'MODSEQ';
+/** BINARY[part]<partial>, BINARY.PEEK and BINARY.SIZE[part] (RFC 3516): the part with its transfer encoding undone. */
+export interface BinaryItem {
+  type: 'binary';
+  peek: boolean;
+  /** Only the decoded size is wanted (BINARY.SIZE). */
+  size: boolean;
+  part: number[];
+  partial: { start: number; count: number } | null;
+}
+
+export type SimpleName =
+  | 'ENVELOPE' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'BODY' | 'BODYSTRUCTURE' | 'UID' | 'MODSEQ'
+  /** RFC 8514, RFC 8474, RFC 8970. */
+  | 'SAVEDATE' | 'EMAILID' | 'THREADID' | 'PREVIEW';
 
 export type FetchItem =
   | { type: 'simple'; name: SimpleName }
   /** RFC822, RFC822.HEADER, RFC822.TEXT: old names for BODY[], BODY.PEEK[HEADER], BODY[TEXT]. */
   | { type: 'rfc822'; name: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT' }
-  | SectionItem;
+  | SectionItem
+  | BinaryItem;
 
 export interface FetchQuery {
   items: FetchItem[];
@@ -29,7 +43,7 @@ export interface FetchQuery {
   vanished: boolean;
 }
 
-const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ']);
+const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ', 'SAVEDATE', 'EMAILID', 'THREADID', 'PREVIEW']);
 const MACROS: Record<string, SimpleName[]> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
@@ -82,9 +96,26 @@ function fetchAtt(p: Parser): FetchItem {
     }
     return section(p, name === 'BODY.PEEK');
   }
+  if (name === 'BINARY' || name === 'BINARY.PEEK' || name === 'BINARY.SIZE') return binary(p, name);
   if (name === 'RFC822' || name === 'RFC822.HEADER' || name === 'RFC822.TEXT') return { type: 'rfc822', name };
+  if (name === 'PREVIEW') previewModifiers(p);
   if (SIMPLE.has(name)) return { type: 'simple', name: name as SimpleName };
   throw new ParseError(`unknown FETCH item ${name}`);
+}
+
+/**
+ * `PREVIEW (LAZY)` (RFC 8970 section 3.1): the preview is always stored, so LAZY
+ * changes nothing. A list after PREVIEW that does not start with a preview
+ * modifier is left for the FETCH modifiers (`FETCH 1 PREVIEW (CHANGEDSINCE 5)`).
+ */
+function previewModifiers(p: Parser): void {
+  if (!p.take(' (LAZY')) return;
+  p.pos -= ' (LAZY'.length;
+  p.sp();
+  p.list(() => {
+    const mod = p.keyword();
+    if (mod !== 'LAZY') throw new ParseError(`unknown PREVIEW modifier ${mod}`);
+  }, false);
 }
 
 function section(p: Parser, peek: boolean): SectionItem {
@@ -93,8 +124,7 @@ function section(p: Parser, peek: boolean): SectionItem {
   let text: SectionText = '';
   let fields: string[] = [];
   while (p.peek() >= 0x30 && p.peek() <= 0x39) {
-    part.push(p.nzNumber());
-    if (part.length > MAX_PART_DEPTH) throw new ParseError('part number too deep');
+    partNumber(p, part);
     if (!p.take('.')) break;
   }
   const textNames: SectionText[] = ['HEADER.FIELDS.NOT', 'HEADER.FIELDS', 'HEADER', 'TEXT', 'MIME'];
@@ -109,15 +139,40 @@ function section(p: Parser, peek: boolean): SectionItem {
     }
   }
   p.expect(']');
-  let partial: SectionItem['partial'] = null;
-  if (p.take('<')) {
-    const start = p.number();
-    p.expect('.');
-    const count = p.nzNumber();
-    p.expect('>');
-    partial = { start, count };
+  return { type: 'section', peek, part, text, fields, partial: partialOf(p) };
+}
+
+function partNumber(p: Parser, part: number[]): void {
+  part.push(p.nzNumber());
+  if (part.length > MAX_PART_DEPTH) throw new ParseError('part number too deep');
+}
+
+/** `<start.count>` after a section, or null. */
+function partialOf(p: Parser): SectionItem['partial'] {
+  if (!p.take('<')) return null;
+  const start = p.number();
+  p.expect('.');
+  const count = p.nzNumber();
+  p.expect('>');
+  return { start, count };
+}
+
+/** section-binary = "[" [section-part] "]" (RFC 3516 section 4.1); BINARY.SIZE takes no partial. */
+function binary(p: Parser, name: string): BinaryItem {
+  p.expect('[');
+  const part: number[] = [];
+  if (p.peek() !== 0x5d) {
+    partNumber(p, part);
+    while (p.take('.')) partNumber(p, part);
   }
-  return { type: 'section', peek, part, text, fields, partial };
+  p.expect(']');
+  const size = name === 'BINARY.SIZE';
+  return { type: 'binary', peek: name !== 'BINARY', size, part, partial: size ? null : partialOf(p) };
+}
+
+/** `BINARY[1.2]<0>` or `BINARY.SIZE[1.2]`; PEEK is not echoed. */
+export function binaryLabel(item: BinaryItem): string {
+  return `BINARY${item.size ? '.SIZE' : ''}[${item.part.join('.')}]${item.partial ? `<${item.partial.start}>` : ''}`;
 }
 
 /** The item's name in the response: `BODY[1.HEADER.FIELDS (SUBJECT)]<0>`; PEEK is not echoed. */

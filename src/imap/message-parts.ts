@@ -46,6 +46,29 @@ export function sectionRange(index: StoredIndex, prefixLength: number, size: num
   return served(text === 'TEXT' ? node.message.body : node.message.header);
 }
 
+/** A part named by BINARY[part] (RFC 3516): its body as served and its transfer encoding. */
+export interface BinaryPart {
+  range: ByteRange;
+  encoding: string;
+}
+
+/** The body BINARY[path] names; the empty path is the whole message, taken as it is. */
+export function binaryPart(index: StoredIndex, prefixLength: number, size: number, path: number[]): BinaryPart | null {
+  if (path.length === 0) return { range: { start: 0, end: size }, encoding: 'binary' };
+  const node = locate(index.root, path);
+  if (!node) return null;
+  return { range: { start: node.body.start + prefixLength, end: node.body.end + prefixLength }, encoding: node.encoding };
+}
+
+/** Transfer encodings that leave the bytes as they are. */
+const IDENTITY = new Set(['7bit', '8bit', 'binary']);
+
+/** How BINARY serves an encoding: as is, decoded, or not at all (an unknown one is `[UNKNOWN-CTE]`). */
+export function binaryHandling(encoding: string): 'identity' | 'decode' | 'unknown' {
+  if (IDENTITY.has(encoding)) return 'identity';
+  return encoding === 'base64' || encoding === 'quoted-printable' ? 'decode' : 'unknown';
+}
+
 export const envelope = (index: StoredIndex): string => serializeImapValue(index.envelope);
 
 /** BODYSTRUCTURE with extension data, or BODY without. */

@@ -1,4 +1,6 @@
+import type { SearchFields } from '../mime/types.ts';
 import type { MessageMeta } from '../store/types.ts';
+import { emailId, threadId } from './object-id.ts';
 import type { SearchKey } from './search-query.ts';
 
 /** What a search may need of a message beyond its record, read only when a key asks. */
@@ -11,14 +13,17 @@ export interface SearchSubject {
   bodyText(): Promise<string>;
   /** The Date header's day (ms at 00:00 UTC of its calendar day), or null. */
   sentDay(): Promise<number | null>;
+  /** The header data stored at delivery, or null when the body is missing. */
+  fields(): Promise<SearchFields | null>;
 }
 
-/** Largest message number and UID, for `*` in sets. */
+/** Largest message number and UID, for `*` in sets; the time of the search, for OLDER and YOUNGER. */
 export interface SearchScope {
   maxSeq: number;
   maxUid: number;
   /** The UIDs of `$` (RFC 5182); none when absent. */
   saved?: ReadonlySet<number>;
+  now: number;
 }
 
 const DAY = 86_400_000;
@@ -44,8 +49,18 @@ export async function matches(key: SearchKey, m: SearchSubject, scope: SearchSco
     case 'modseq':
       return m.meta.modSeq >= key.modSeq;
     case 'date': {
-      const day = key.of === 'internal' ? Math.floor(m.meta.internalDate / DAY) * DAY : ((await m.sentDay()) ?? Math.floor(m.meta.internalDate / DAY) * DAY);
+      const own = Math.floor((key.of === 'saved' ? m.meta.savedDate : m.meta.internalDate) / DAY) * DAY;
+      const day = key.of === 'sent' ? ((await m.sentDay()) ?? own) : own;
       return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
+    }
+    case 'age': {
+      const age = scope.now - m.meta.internalDate;
+      return key.op === 'older' ? age >= key.seconds * 1000 : age < key.seconds * 1000;
+    }
+    case 'objectid': {
+      if (key.of === 'email') return emailId(m.meta) === key.id;
+      const fields = await m.fields();
+      return fields !== null && threadId(fields, m.meta) === key.id;
     }
     case 'header': {
       const value = fold(key.value);

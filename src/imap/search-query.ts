@@ -9,7 +9,11 @@ export type SearchKey =
   | { type: 'header'; field: string; value: string }
   | { type: 'body'; value: string }
   | { type: 'text'; value: string }
-  | { type: 'date'; of: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
+  | { type: 'date'; of: 'internal' | 'sent' | 'saved'; op: 'before' | 'on' | 'since'; day: number }
+  /** WITHIN (RFC 5032): the internal date against the time of the search. */
+  | { type: 'age'; op: 'older' | 'younger'; seconds: number }
+  /** OBJECTID (RFC 8474). */
+  | { type: 'objectid'; of: 'email' | 'thread'; id: string }
   | { type: 'size'; op: 'larger' | 'smaller'; octets: number }
   | { type: 'seq'; set: SequenceSet }
   | { type: 'uid'; set: SequenceSet }
@@ -34,14 +38,19 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
   UNSEEN: ['\\Seen', false],
 };
 const ADDRESS_KEYS = new Set(['BCC', 'CC', 'FROM', 'SUBJECT', 'TO']);
-const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']> = {
+const DATE_KEYS: Record<string, ['internal' | 'sent' | 'saved', 'before' | 'on' | 'since']> = {
   BEFORE: ['internal', 'before'],
   ON: ['internal', 'on'],
   SINCE: ['internal', 'since'],
   SENTBEFORE: ['sent', 'before'],
   SENTON: ['sent', 'on'],
   SENTSINCE: ['sent', 'since'],
+  SAVEDBEFORE: ['saved', 'before'],
+  SAVEDON: ['saved', 'on'],
+  SAVEDSINCE: ['saved', 'since'],
 };
+/** objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 section 4). */
+const OBJECTID = /^[A-Za-z0-9_-]{1,255}$/;
 /** Charsets whose bytes are taken as UTF-8 (US-ASCII is a subset). */
 export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'];
 
@@ -137,6 +146,19 @@ function searchKey(p: Parser): SearchKey {
       const b = searchKey(p);
       p.leave();
       return { type: 'or', a, b };
+    }
+    case 'OLDER':
+    case 'YOUNGER':
+      return { type: 'age', op: name === 'OLDER' ? 'older' : 'younger', seconds: arg(() => p.nzNumber()) };
+    // Every message has a save date (RFC 8514 section 4.2).
+    case 'SAVEDATESUPPORTED':
+      return { type: 'all' };
+    case 'EMAILID':
+    case 'THREADID': {
+      // An atom by the grammar; a quoted one is taken too, as clients may quote it.
+      const id = arg(() => p.astring());
+      if (!OBJECTID.test(id)) throw new ParseError(`invalid ${name}`);
+      return { type: 'objectid', of: name === 'EMAILID' ? 'email' : 'thread', id };
     }
     case 'MODSEQ': {
       p.sp();

@@ -20,9 +20,11 @@ export function sentDay(value: string): number | null {
 /** A message for SEARCH, reading its header block and search text only when a key needs them. */
 export function searchSubject(store: MailStore, seq: number, meta: MessageMeta): SearchSubject {
   let headers: Promise<{ name: string; value: string }[]> | null = null;
+  let blob: ReturnType<MailStore['getBlob']> | null = null;
+  const loadBlob = () => (blob ??= store.getBlob(meta.blobId));
   const loadHeaders = async () => {
-    const blob = await store.getBlob(meta.blobId);
-    const range = blob && sectionRange(blob.index, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
+    const stored = await loadBlob();
+    const range = stored && sectionRange(stored.index, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
     if (!range) return [];
     const parts: Buffer[] = [];
     for await (const chunk of store.readMessage(meta, range.start, range.end)) parts.push(chunk);
@@ -33,6 +35,7 @@ export function searchSubject(store: MailStore, seq: number, meta: MessageMeta):
     meta,
     headers: () => (headers ??= loadHeaders()),
     bodyText: () => store.getSearchText(meta.blobId),
+    fields: async () => (await loadBlob())?.index.fields ?? null,
     async sentDay() {
       const date = (await subject.headers()).find((h) => h.name === 'date');
       return date ? sentDay(date.value) : null;

@@ -1,6 +1,7 @@
 import { writeMessage } from '../../delivery/deliver.ts';
 import { checkFlags } from '../flags.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
+import { ParseError } from '../parser.ts';
 import { command, no, ok } from '../command.ts';
 
 /**
@@ -24,6 +25,8 @@ export default command({
       internalDate = p.dateTime();
       p.sp();
     }
+    // literal8 (RFC 3516): the message may hold NULs.
+    if (p.take('~') && p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
     const raw = p.stringBytes();
     p.end();
     return { name, flags, internalDate, raw };

@@ -1,6 +1,7 @@
 import type { SpecialUse } from '../../store/types.ts';
 import { parentsOf, parseMailboxName, SEPARATOR } from '../mailbox-name.ts';
 import type { Parser } from '../parser.ts';
+import { mailboxId } from '../object-id.ts';
 import { command, no, ok } from '../command.ts';
 import { storeRefusal } from '../store-error.ts';
 
@@ -24,7 +25,7 @@ export function parseCreate(p: Parser): { name: string; uses: string[] } {
   return { name: name.endsWith(SEPARATOR) ? name.slice(0, -1) : name, uses };
 }
 
-/** RFC 3501 6.3.3 with CREATE-SPECIAL-USE. A trailing separator is dropped; missing parents are created too. */
+/** RFC 3501 6.3.3 with CREATE-SPECIAL-USE and MAILBOXID (RFC 8474). A trailing separator is dropped; missing parents are created too. */
 export default command({
   states: ['authenticated', 'selected'],
   parse: parseCreate,
@@ -41,10 +42,10 @@ export default command({
       for (const parent of parentsOf(name)) {
         if (!(await store.getMailbox(accountId, parent))) await store.createMailbox(accountId, parent);
       }
-      await store.createMailbox(accountId, name, { specialUse });
+      const created = await store.createMailbox(accountId, name, { specialUse });
+      return ok('CREATE completed', `MAILBOXID (${mailboxId(created)})`);
     } catch (err) {
       return storeRefusal(err);
     }
-    return ok('CREATE completed');
   },
 });

@@ -1,12 +1,14 @@
+import { transferDecode } from '../../mime/decode.ts';
 import type { BlobMeta, MessageMeta } from '../../store/types.ts';
-import { dateTime, flagList, literalHead } from '../encoder.ts';
-import { parseFetch, sectionLabel, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
+import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
+import { binaryLabel, parseFetch, sectionLabel, type BinaryItem, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
 import { filterHeader } from '../header-fields.ts';
-import { bodyStructure, envelope, sectionRange, type ByteRange } from '../message-parts.ts';
+import { binaryHandling, binaryPart, bodyStructure, envelope, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
+import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import type { Parser } from '../parser.ts';
 import { compactSet, type SequenceSet } from '../sequence-set.ts';
-import { bad, command, ok, type Outcome } from '../command.ts';
+import { bad, command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
 
 interface FetchArgs extends FetchQuery {
@@ -22,9 +24,10 @@ function parseFetchArgs(p: Parser, byUid: boolean): FetchArgs {
   return { messages, ...parseFetch(p) };
 }
 
-/** Items that mark the message \Seen (RFC 3501 6.4.5): BODY[...] without PEEK, RFC822, RFC822.TEXT. */
+/** Items that mark the message \Seen (RFC 3501 6.4.5, RFC 3516): BODY[...] and BINARY[...] without PEEK, RFC822, RFC822.TEXT. */
 const setsSeen = (item: FetchItem): boolean =>
-  (item.type === 'section' && !item.peek) || (item.type === 'rfc822' && item.name !== 'RFC822.HEADER');
+  ((item.type === 'section' || item.type === 'binary') && !item.peek && !(item.type === 'binary' && item.size)) ||
+  (item.type === 'rfc822' && item.name !== 'RFC822.HEADER');
 
 /**
  * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162). Everything is answered
@@ -70,7 +73,9 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
         blobs.set(message.blobId, blob);
       }
       const withFlags = seenNow.has(message.uid) && !has('FLAGS') ? [...items, { type: 'simple', name: 'FLAGS' } as FetchItem] : items;
-      if (!(await respond(session, message, blob, withFlags))) return ok('Connection closed');
+      const sent = await respond(session, message, blob, withFlags);
+      if (sent === 'closed') return ok('Connection closed');
+      if (sent === 'unknown-cte') return no(`Message ${view.seqOf(message.uid)}: a part has a transfer encoding this server cannot decode`, 'UNKNOWN-CTE');
     }
   }
   return ok('FETCH completed');
@@ -90,16 +95,31 @@ async function reportVanished(session: ImapSession, set: SequenceSet | null, sin
   if (vanished.length > 0) await session.untagged(`VANISHED (EARLIER) ${compactSet(vanished)}`);
 }
 
-/** Writes one `* n FETCH (...)`; false when the connection went away. */
-async function respond(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<boolean> {
+/**
+ * Writes one `* n FETCH (...)`: 'closed' when the connection went away,
+ * 'unknown-cte' (before anything is written) when a BINARY part cannot be decoded.
+ */
+async function respond(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<'sent' | 'closed' | 'unknown-cte'> {
   const view = session.view!;
-  const store = session.deps.store;
   const prefixLength = Buffer.byteLength(message.prefix);
+  const binaryParts = new Map<BinaryItem, BinaryPart | null>();
+  for (const item of items) {
+    if (item.type !== 'binary') continue;
+    const part = blob ? binaryPart(blob.index, prefixLength, message.size, item.part) : null;
+    if (part && binaryHandling(part.encoding) === 'unknown') return 'unknown-cte';
+    binaryParts.set(item, part);
+  }
   let out = `* ${view.seqOf(message.uid)} FETCH (`;
   for (const [n, item] of items.entries()) {
     if (n > 0) out += ' ';
     if (item.type === 'simple') {
       out += simple(session, message, blob, item.name);
+      continue;
+    }
+    if (item.type === 'binary') {
+      const next = await binary(session, message, item, binaryParts.get(item)!, out);
+      if (next === null) return 'closed';
+      out = next;
       continue;
     }
     const section: SectionItem =
@@ -117,13 +137,29 @@ async function respond(session: ImapSession, message: MessageMeta, blob: BlobMet
       out += `${label} ${literalHead(data.length)}${data.toString('latin1')}`;
       continue;
     }
-    const { start, end } = clip(range, section.partial);
-    out += `${label} ${literalHead(end - start)}`;
-    if (!(await session.write(out))) return false;
+    if (!(await stream(session, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
     out = '';
-    for await (const chunk of store.readMessage(message, start, end)) if (!(await session.write(chunk))) return false;
   }
-  return session.write(`${out})\r\n`);
+  return (await session.write(`${out})\r\n`)) ? 'sent' : 'closed';
+}
+
+/**
+ * Adds one BINARY item (RFC 3516) to the response text `out` and returns the text
+ * still to write, or null when the connection went away. Encoded parts are decoded
+ * in memory; parts as stored are streamed.
+ */
+async function binary(session: ImapSession, message: MessageMeta, item: BinaryItem, part: BinaryPart | null, out: string): Promise<string | null> {
+  const label = binaryLabel(item);
+  if (!part) return `${out}${label} ${item.size ? '0' : 'NIL'}`;
+  if (binaryHandling(part.encoding) === 'decode') {
+    const data = transferDecode(await read(session, message, part.range), part.encoding);
+    if (item.size) return `${out}${label} ${data.length}`;
+    const shown = window(data, item.partial);
+    return `${out}${label} ${literal8Head(shown.length)}${shown.toString('latin1')}`;
+  }
+  if (item.size) return `${out}${label} ${part.range.end - part.range.start}`;
+  // Bytes as stored may hold NULs: they go out as a literal8.
+  return (await stream(session, message, `${out}${label} `, clip(part.range, item.partial), literal8Head)) ? '' : null;
 }
 
 function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, name: string): string {
@@ -141,11 +177,26 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
       return `MODSEQ (${message.modSeq})`;
     case 'ENVELOPE':
       return `ENVELOPE ${blob ? envelope(blob.index) : 'NIL'}`;
+    case 'SAVEDATE':
+      return `SAVEDATE ${dateTime(message.savedDate)}`;
+    case 'EMAILID':
+      return `EMAILID (${emailId(message)})`;
+    case 'THREADID':
+      return `THREADID ${blob ? `(${threadId(blob.index.fields, message)})` : 'NIL'}`;
+    case 'PREVIEW':
+      return `PREVIEW ${blob ? str(blob.index.preview) : 'NIL'}`;
     case 'BODYSTRUCTURE':
       return `BODYSTRUCTURE ${blob ? bodyStructure(blob.index, true) : 'NIL'}`;
     default:
       return `BODY ${blob ? bodyStructure(blob.index, false) : 'NIL'}`;
   }
+}
+
+/** Writes `before`, then a range of the message as a literal, chunk by chunk; false when the connection went away. */
+async function stream(session: ImapSession, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
+  if (!(await session.write(`${before}${head(range.end - range.start)}`))) return false;
+  for await (const chunk of session.deps.store.readMessage(message, range.start, range.end)) if (!(await session.write(chunk))) return false;
+  return true;
 }
 
 async function read(session: ImapSession, message: MessageMeta, range: ByteRange): Promise<Buffer> {

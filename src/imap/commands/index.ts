@@ -23,10 +23,12 @@ import noop from './noop.ts';
 import rename from './rename.ts';
 import search, { uidSearch } from './search.ts';
 import select from './select.ts';
+import sort, { uidSort } from './sort.ts';
 import starttls from './starttls.ts';
 import status from './status.ts';
 import store, { uidStore } from './store.ts';
 import subscribe from './subscribe.ts';
+import thread, { uidThread } from './thread.ts';
 import uidExpunge from './uid-expunge.ts';
 import unselect from './unselect.ts';
 import unsubscribe from './unsubscribe.ts';
@@ -57,10 +59,12 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['RENAME', rename],
   ['SEARCH', search],
   ['SELECT', select],
+  ['SORT', sort],
   ['STARTTLS', starttls],
   ['STATUS', status],
   ['STORE', store],
   ['SUBSCRIBE', subscribe],
+  ['THREAD', thread],
   ['UNSELECT', unselect],
   ['UNSUBSCRIBE', unsubscribe],
   ['UID COPY', uidCopy],
@@ -68,5 +72,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['UID FETCH', uidFetch],
   ['UID MOVE', uidMove],
   ['UID SEARCH', uidSearch],
+  ['UID SORT', uidSort],
   ['UID STORE', uidStore],
+  ['UID THREAD', uidThread],
 ]);

@@ -1,12 +1,8 @@
-import { matches } from '../search-eval.ts';
-import { parseSearch, SEARCH_CHARSETS, usesModSeq, type SearchQuery } from '../search-query.ts';
+import { charsetRefusal, searchMessages } from '../search-run.ts';
+import { parseSearch, usesModSeq, type SearchQuery } from '../search-query.ts';
 import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
-import { searchSubject } from '../search-subject.ts';
-import { command, no, ok, type Outcome } from '../command.ts';
+import { command, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
-
-/** Records are read this many at a time. */
-const BATCH = 500;
 
 /**
  * RFC 3501 6.4.4 over the messages the client knows, with MODSEQ (RFC 7162 3.1.5),
@@ -16,22 +12,17 @@ const BATCH = 500;
 async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolean, tag: string): Promise<Outcome> {
   const view = session.view!;
   const saves = query.returns?.includes('SAVE') ?? false;
-  if (query.charset !== null && !SEARCH_CHARSETS.includes(query.charset)) {
+  const refusal = charsetRefusal(query.charset);
+  if (refusal) {
     // A failed SEARCH with SAVE empties `$` (RFC 5182 2.1).
     if (saves) view.saved = [];
-    return no(`Charset ${query.charset} is not supported`, `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`);
+    return refusal;
   }
-  const store = session.deps.store;
-  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()) };
-  const hits: (SearchHit & { uid: number })[] = [];
-  const uids = [...view.uids];
-  for (let i = 0; i < uids.length; i += BATCH) {
-    const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
-    for (const [j, meta] of messages.entries()) {
-      if (!meta || !(await matches(query.key, searchSubject(store, i + j + 1, meta), scope))) continue;
-      hits.push({ number: byUid ? meta.uid : i + j + 1, uid: meta.uid, modSeq: meta.modSeq });
-    }
-  }
+  const hits: (SearchHit & { uid: number })[] = (await searchMessages(session, query.key)).map(({ seq, meta }) => ({
+    number: byUid ? meta.uid : seq,
+    uid: meta.uid,
+    modSeq: meta.modSeq,
+  }));
   const withModSeq = usesModSeq(query.key);
   if (withModSeq) session.condstore = true;
   if (query.returns) {

@@ -2,6 +2,7 @@ import { flagList } from '../encoder.ts';
 import { PERMANENT_FLAGS, SYSTEM_FLAGS } from '../flags.ts';
 import { MailboxView } from '../mailbox-view.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
+import { mailboxId } from '../object-id.ts';
 import type { Parser } from '../parser.ts';
 import { parseSelectParams, type QresyncParam, type SelectParams } from '../select-params.ts';
 import { compactSet } from '../sequence-set.ts';
@@ -47,6 +48,7 @@ export async function selectMailbox(session: ImapSession, args: SelectArgs, read
   await session.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
   await session.untagged(`OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID`);
   await session.untagged(`OK [HIGHESTMODSEQ ${mailbox.highestModSeq}] Highest`);
+  await session.untagged(`OK [MAILBOXID (${mailboxId(mailbox)})] Ok`);
   if (args.qresync && args.qresync.uidValidity === mailbox.uidValidity) await resync(session, args.qresync, messages);
   session.log.debug({ mailbox: mailbox.name, readOnly, messages: view.exists }, 'select');
   return readOnly ? ok('EXAMINE completed', 'READ-ONLY') : ok('SELECT completed', 'READ-WRITE');

@@ -1,10 +1,11 @@
 import type { Mailbox } from '../../store/types.ts';
 import { mailbox as encodeName } from '../encoder.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
+import { mailboxId } from '../object-id.ts';
 import { ParseError, type Parser } from '../parser.ts';
 import { command, no, ok } from '../command.ts';
 
-const ITEMS: Record<string, (m: Mailbox) => number> = {
+const ITEMS: Record<string, (m: Mailbox) => number | string> = {
   MESSAGES: (m) => m.messages,
   RECENT: () => 0,
   UIDNEXT: (m) => m.uidNext,
@@ -12,6 +13,7 @@ const ITEMS: Record<string, (m: Mailbox) => number> = {
   UNSEEN: (m) => m.unseen,
   HIGHESTMODSEQ: (m) => m.highestModSeq,
   SIZE: (m) => m.size,
+  MAILBOXID: (m) => `(${mailboxId(m)})`,
 };
 
 /** `(status-att *(SP status-att))`; shared with LIST RETURN (STATUS ...) (RFC 5819). */
@@ -27,7 +29,7 @@ export function parseStatusItems(p: Parser): string[] {
 export const statusResponse = (mailbox: Mailbox, items: readonly string[]): string =>
   `STATUS ${encodeName(mailbox.name)} (${items.map((item) => `${item} ${ITEMS[item]!(mailbox)}`).join(' ')})`;
 
-/** RFC 3501 6.3.10, with HIGHESTMODSEQ (RFC 7162) and SIZE (RFC 8438), from the mailbox record alone. */
+/** RFC 3501 6.3.10, with HIGHESTMODSEQ (RFC 7162), SIZE (RFC 8438) and MAILBOXID (RFC 8474), from the mailbox record alone. */
 export default command({
   states: ['authenticated', 'selected'],
   parse(p) {

@@ -1,0 +1,31 @@
+import { charsetRefusal, searchMessages, sortEntriesOf } from '../search-run.ts';
+import { encodeThreads, orderedSubject, references } from '../thread.ts';
+import { parseThread, type ThreadQuery } from '../sort-query.ts';
+import { command, ok, type Outcome } from '../command.ts';
+import type { ImapSession } from '../session.ts';
+
+/** RFC 5256 THREAD with ORDEREDSUBJECT or REFERENCES over the matching messages. */
+async function runThread(session: ImapSession, query: ThreadQuery, byUid: boolean): Promise<Outcome> {
+  const refusal = charsetRefusal(query.charset);
+  if (refusal) return refusal;
+  const entries = await sortEntriesOf(session, await searchMessages(session, query.key), byUid);
+  const threads = query.algorithm === 'ORDEREDSUBJECT' ? orderedSubject(entries) : references(entries);
+  const text = encodeThreads(threads);
+  await session.untagged(text ? `THREAD ${text}` : 'THREAD');
+  return ok('THREAD completed');
+}
+
+/** RFC 5256 section 3 THREAD; like SEARCH, no EXPUNGE may be sent while it runs. */
+export default command({
+  states: ['selected'],
+  expunges: false,
+  parse: parseThread,
+  run: (session, query) => runThread(session, query, false),
+});
+
+/** UID THREAD answers UIDs. */
+export const uidThread = command({
+  states: ['selected'],
+  parse: parseThread,
+  run: (session, query) => runThread(session, query, true),
+});

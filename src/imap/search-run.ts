@@ -1,0 +1,56 @@
+import type { SearchFields } from '../mime/types.ts';
+import type { MessageMeta } from '../store/types.ts';
+import { no, type Outcome } from './command.ts';
+import { matches } from './search-eval.ts';
+import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
+import { searchSubject } from './search-subject.ts';
+import type { ImapSession } from './session.ts';
+import type { SortEntry } from './sort-order.ts';
+
+/** Records are read this many at a time. */
+const BATCH = 500;
+
+export interface Match {
+  seq: number;
+  meta: MessageMeta;
+}
+
+/** The NO for a charset SEARCH, SORT and THREAD cannot take, or null when it is fine. */
+export function charsetRefusal(charset: string | null): Outcome | null {
+  if (charset === null || SEARCH_CHARSETS.includes(charset)) return null;
+  return no(`Charset ${charset} is not supported`, `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`);
+}
+
+/**
+ * The messages the client knows that match `key`, in mailbox order: what SEARCH,
+ * SORT and THREAD select. Text keys match case-insensitively in the decoded header
+ * values and the stored search text.
+ */
+export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[]> {
+  const view = session.view!;
+  const store = session.deps.store;
+  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now() };
+  const found: Match[] = [];
+  const uids = [...view.uids];
+  for (let i = 0; i < uids.length; i += BATCH) {
+    const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
+    for (const [j, meta] of messages.entries()) {
+      if (meta && (await matches(key, searchSubject(store, i + j + 1, meta), scope))) found.push({ seq: i + j + 1, meta });
+    }
+  }
+  return found;
+}
+
+/** Matches with the header data stored at delivery, for SORT and THREAD; `id` is the UID or the number. */
+export async function sortEntriesOf(session: ImapSession, found: Match[], byUid: boolean): Promise<SortEntry[]> {
+  const store = session.deps.store;
+  const fields = new Map<string, SearchFields | null>();
+  const entries: SortEntry[] = [];
+  for (const { seq, meta } of found) {
+    if (!fields.has(meta.blobId)) fields.set(meta.blobId, (await store.getBlob(meta.blobId))?.index.fields ?? null);
+    const f = fields.get(meta.blobId);
+    // A record without its body is for `mailfold store check` to repair; it is left out meanwhile.
+    if (f) entries.push({ seq, id: byUid ? meta.uid : seq, size: meta.size, internalDate: meta.internalDate, fields: f });
+  }
+  return entries;
+}
