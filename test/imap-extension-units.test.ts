@@ -4,6 +4,7 @@ import { parseCreate } from '../src/imap/commands/create.ts';
 import { parseStatusItems } from '../src/imap/commands/status.ts';
 import { parseFetch } from '../src/imap/fetch-query.ts';
 import { parseListQuery } from '../src/imap/list-query.ts';
+import { quotaResources } from '../src/imap/quota.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
 import { parseMessageSet } from '../src/imap/message-set.ts';
 import { parseSearch } from '../src/imap/search-query.ts';
@@ -87,4 +88,10 @@ test('CREATE arguments: USE list of special uses', () => {
   for (const bad of [' x (USE)', ' x (USE (\\Sent)', ' x (FOO (\\Sent))', ' x USE (\\Sent)', ' x (USE (\\Sent)) y']) {
     assert.throws(() => parseCreate(parser(bad)), ParseError, bad);
   }
+});
+
+test('QUOTA resources: KiB rounded against the client, unlimited ones left out', () => {
+  assert.deepEqual(quotaResources({ quotaBytes: 10 * 1024 + 1000, quotaMessages: 7 }, { bytes: 1025, messages: 2 }), ['STORAGE 2 10', 'MESSAGE 2 7']);
+  assert.deepEqual(quotaResources({ quotaBytes: 0, quotaMessages: 7 }, { bytes: 0, messages: 0 }), ['MESSAGE 0 7']);
+  assert.deepEqual(quotaResources({ quotaBytes: 0, quotaMessages: 0 }, { bytes: 5, messages: 5 }), []);
 });

@@ -11,6 +11,14 @@ export function parseMailboxName(p: Parser): string {
   return normalize(decoded);
 }
 
+/** ` mailbox` as a command's only argument (DELETE, SUBSCRIBE, GETQUOTAROOT...). */
+export function parseMailboxArgument(p: Parser): string {
+  p.sp();
+  const name = parseMailboxName(p);
+  p.end();
+  return name;
+}
+
 export function normalize(name: string): string {
   if (name.toUpperCase() === 'INBOX') return 'INBOX';
   const slash = name.indexOf(SEPARATOR);

@@ -11,6 +11,8 @@ import enable from './enable.ts';
 import examine from './examine.ts';
 import expunge from './expunge.ts';
 import fetch, { uidFetch } from './fetch.ts';
+import getquota from './getquota.ts';
+import getquotaroot from './getquotaroot.ts';
 import id from './id.ts';
 import idle from './idle.ts';
 import list from './list.ts';
@@ -23,6 +25,7 @@ import noop from './noop.ts';
 import rename from './rename.ts';
 import search, { uidSearch } from './search.ts';
 import select from './select.ts';
+import setquota from './setquota.ts';
 import starttls from './starttls.ts';
 import status from './status.ts';
 import store, { uidStore } from './store.ts';
@@ -45,6 +48,8 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['EXAMINE', examine],
   ['EXPUNGE', expunge],
   ['FETCH', fetch],
+  ['GETQUOTA', getquota],
+  ['GETQUOTAROOT', getquotaroot],
   ['ID', id],
   ['IDLE', idle],
   ['LIST', list],
@@ -57,6 +62,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['RENAME', rename],
   ['SEARCH', search],
   ['SELECT', select],
+  ['SETQUOTA', setquota],
   ['STARTTLS', starttls],
   ['STATUS', status],
   ['STORE', store],

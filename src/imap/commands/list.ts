@@ -48,7 +48,7 @@ export default command({
       if (mailbox?.specialUse) attributes.push(mailbox.specialUse);
       const extended = childSelected ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
       await session.untagged(`LIST (${attributes.join(' ')}) "${SEPARATOR}" ${encodeName(entry.name)}${extended}`);
-      if (returns.status && mailbox) await session.untagged(statusResponse(mailbox, returns.status));
+      if (returns.status && mailbox) await session.untagged(await statusResponse(session.deps.store, mailbox, returns.status));
     }
     return ok('LIST completed');
   },
