@@ -49,6 +49,8 @@ export class ImapSession {
   condstore = false;
   /** QRESYNC is on after `ENABLE QRESYNC` (RFC 7162 3.2.3): expunges go out as VANISHED. */
   qresync = false;
+  /** UTF8=ACCEPT is on (RFC 6855): mailbox names are UTF-8 both ways, APPEND takes UTF8 (~{n}). */
+  utf8 = false;
   #busy = false;
   #idling = false;
   #shuttingDown = false;
@@ -69,7 +71,7 @@ export class ImapSession {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', this.deps.literalMinus ? 'LITERAL-' : 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND'];
+    const caps = ['IMAP4rev1', this.deps.literalMinus ? 'LITERAL-' : 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND', 'UTF8=ACCEPT'];
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
@@ -125,6 +127,7 @@ export class ImapSession {
   async #dispatch(data: Buffer): Promise<void> {
     const started = Date.now();
     const p = new Parser(data);
+    p.utf8Names = this.utf8;
     let tag: string;
     try {
       tag = p.tag();

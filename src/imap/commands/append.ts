@@ -11,7 +11,11 @@ interface AppendMessage {
   raw: Buffer;
 }
 
-/** `[SP flag-list] [SP date-time] SP literal`, the part MULTIAPPEND repeats (RFC 3502). */
+/**
+ * `[SP flag-list] [SP date-time] SP (literal / "UTF8" SP "(" literal8 ")")`, the
+ * part MULTIAPPEND repeats (RFC 3502); UTF8 marks a message with UTF-8 headers
+ * (RFC 6855 4), stored the same way.
+ */
 function appendMessage(p: Parser): AppendMessage {
   p.sp();
   let flags: string[] = [];
@@ -24,7 +28,11 @@ function appendMessage(p: Parser): AppendMessage {
     internalDate = p.dateTime();
     p.sp();
   }
-  return { flags, internalDate, raw: p.stringBytes() };
+  if (!p.take('UTF8 (')) return { flags, internalDate, raw: p.stringBytes() };
+  p.expect('~');
+  const raw = p.stringBytes();
+  p.expect(')');
+  return { flags, internalDate, raw };
 }
 
 /**

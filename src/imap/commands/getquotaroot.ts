@@ -12,7 +12,7 @@ export default command({
     const mailbox = await session.deps.store.getMailbox(session.account!.id, name);
     if (!mailbox) return no(`No mailbox named ${name}`, 'NONEXISTENT');
     const resources = await currentQuota(session);
-    await session.untagged(`QUOTAROOT ${encodeName(mailbox.name)}${resources.length > 0 ? ` ${str(QUOTA_ROOT)}` : ''}`);
+    await session.untagged(`QUOTAROOT ${encodeName(mailbox.name, session.utf8)}${resources.length > 0 ? ` ${str(QUOTA_ROOT)}` : ''}`);
     if (resources.length > 0) await session.untagged(`QUOTA ${str(QUOTA_ROOT)} (${resources.join(' ')})`);
     return ok('GETQUOTAROOT completed');
   },

@@ -38,10 +38,10 @@ export function parseStatusItems(p: Parser): string[] {
 }
 
 /** `STATUS name (item value ...)`, from the mailbox record; DELETED and DELETED-STORAGE read its messages. */
-export async function statusResponse(store: MailStore, mailbox: Mailbox, items: readonly string[]): Promise<string> {
+export async function statusResponse(store: MailStore, mailbox: Mailbox, items: readonly string[], utf8: boolean): Promise<string> {
   const values: string[] = [];
   for (const item of items) values.push(`${item} ${await ITEMS[item]!(mailbox, store)}`);
-  return `STATUS ${encodeName(mailbox.name)} (${values.join(' ')})`;
+  return `STATUS ${encodeName(mailbox.name, utf8)} (${values.join(' ')})`;
 }
 
 /** RFC 3501 6.3.10, with HIGHESTMODSEQ (RFC 7162), SIZE (RFC 8438), DELETED and DELETED-STORAGE (RFC 9208). */
@@ -59,7 +59,7 @@ export default command({
     const mailbox = await session.deps.store.getMailbox(session.account!.id, name);
     if (!mailbox) return no(`No mailbox named ${name}`, 'NONEXISTENT');
     if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
-    await session.untagged(await statusResponse(session.deps.store, mailbox, items));
+    await session.untagged(await statusResponse(session.deps.store, mailbox, items, session.utf8));
     return ok('STATUS completed');
   },
 });
