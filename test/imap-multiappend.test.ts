@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { MAX_APPEND_MESSAGES } from '../src/imap/commands/append.ts';
 import { ROOT } from './helpers/env.ts';
 import { imapflow, PASSWORD, RawImap } from './helpers/imap.ts';
 import { ALICE, assertAllBad, serverWithInbox } from './helpers/imap-inbox.ts';
@@ -67,6 +68,7 @@ test('MULTIAPPEND raw: malformed messages in the list are BAD and nothing is sto
     `APPEND INBOX ${m1} "not a date" ${m1}`,
     `APPEND INBOX ${m1} ${m1} x`,
     `APPEND INBOX ${m1} "${M1.trim().replace(/\r\n/g, ' ')}"x`,
+    `APPEND INBOX${' {1+}\r\nx'.repeat(MAX_APPEND_MESSAGES + 1)}`,
   ]);
   assert.deepEqual(await uidsOf(env), []);
 });

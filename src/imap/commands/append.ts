@@ -1,9 +1,12 @@
 import { writeMessages } from '../../delivery/deliver.ts';
 import { checkFlags } from '../flags.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
-import type { Parser } from '../parser.ts';
+import { ParseError, type Parser } from '../parser.ts';
 import { compactSet } from '../sequence-set.ts';
 import { command, no, ok } from '../command.ts';
+
+/** Messages in one MULTIAPPEND: each is indexed and written in the same batch, so their number is bounded too. */
+export const MAX_APPEND_MESSAGES = 1000;
 
 interface AppendMessage {
   flags: string[];
@@ -47,7 +50,10 @@ export default command({
     p.sp();
     const name = parseMailboxName(p);
     const messages = [appendMessage(p)];
-    while (!p.atEnd) messages.push(appendMessage(p));
+    while (!p.atEnd) {
+      if (messages.length >= MAX_APPEND_MESSAGES) throw new ParseError(`at most ${MAX_APPEND_MESSAGES} messages in one APPEND`);
+      messages.push(appendMessage(p));
+    }
     return { name, messages };
   },
   async run(session, { name, messages }) {
