@@ -97,6 +97,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         listeners: { imap: imapPlain, imaps },
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
         limits: { lineLength: config.limits.line_length, messageSize: config.limits.message_size },
+        literalMinus: config.imap.literal === 'minus',
       });
     }
   } catch (err) {

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCreate } from '../src/imap/commands/create.ts';
 import { parseStatusItems } from '../src/imap/commands/status.ts';
+import { mailbox } from '../src/imap/encoder.ts';
 import { parseFetch } from '../src/imap/fetch-query.ts';
 import { parseListQuery } from '../src/imap/list-query.ts';
+import { quotaResources } from '../src/imap/quota.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
+import { parseMailboxName } from '../src/imap/mailbox-name.ts';
 import { parseMessageSet } from '../src/imap/message-set.ts';
 import { parseSearch } from '../src/imap/search-query.ts';
 import { coveredHits, esearchResponse, parseSearchReturn } from '../src/imap/search-return.ts';
@@ -87,4 +90,28 @@ test('CREATE arguments: USE list of special uses', () => {
   for (const bad of [' x (USE)', ' x (USE (\\Sent)', ' x (FOO (\\Sent))', ' x USE (\\Sent)', ' x (USE (\\Sent)) y']) {
     assert.throws(() => parseCreate(parser(bad)), ParseError, bad);
   }
+});
+
+test('QUOTA resources: KiB rounded against the client, unlimited ones left out', () => {
+  assert.deepEqual(quotaResources({ quotaBytes: 10 * 1024 + 1000, quotaMessages: 7 }, { bytes: 1025, messages: 2 }), ['STORAGE 2 10', 'MESSAGE 2 7']);
+  assert.deepEqual(quotaResources({ quotaBytes: 0, quotaMessages: 7 }, { bytes: 0, messages: 0 }), ['MESSAGE 0 7']);
+  assert.deepEqual(quotaResources({ quotaBytes: 0, quotaMessages: 0 }, { bytes: 5, messages: 5 }), []);
+});
+
+test('UTF8=ACCEPT: mailbox names as UTF-8 both ways, "&" taken literally', () => {
+  const utf8 = (text: string) => {
+    const p = parser(text);
+    p.utf8Names = true;
+    return p;
+  };
+  assert.equal(parseMailboxName(parser('"Caf&AOk-"')), 'Café');
+  assert.equal(parseMailboxName(utf8('"Caf&AOk-"')), 'Caf&AOk-');
+  assert.equal(parseMailboxName(utf8('"Größe & Co"')), 'Größe & Co');
+  assert.equal(parseMailboxName(utf8('inbox')), 'INBOX');
+  assert.throws(() => parseMailboxName(parser('"a&b"')), ParseError);
+  assert.equal(mailbox('Café'), '"Caf&AOk-"');
+  assert.equal(mailbox('Café', true), '{5}\r\nCaf\xc3\xa9');
+  assert.equal(mailbox('a&b', true), '"a&b"');
+  const list = parseListQuery(utf8(' "" "Gr&*"'), parseStatusItems);
+  assert.deepEqual(list.patterns, ['Gr&*']);
 });

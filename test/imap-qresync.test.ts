@@ -63,7 +63,7 @@ test('QRESYNC raw: expunges made while the client was away are reported on recon
   assert.equal(part[0], '* VANISHED (EARLIER) 3');
 });
 
-test('QRESYNC raw: live expunges are VANISHED, EXPUNGE answers HIGHESTMODSEQ', async (t) => {
+test('QRESYNC raw: live expunges are VANISHED (also in IDLE), EXPUNGE answers HIGHESTMODSEQ', async (t) => {
   const env = await setup(t);
   const c = await RawImap.connect(env.port);
   t.after(() => c.close());
@@ -81,6 +81,13 @@ test('QRESYNC raw: live expunges are VANISHED, EXPUNGE answers HIGHESTMODSEQ', a
   assert.deepEqual(expunge, ['* VANISHED 1', `x OK [HIGHESTMODSEQ ${highest}] EXPUNGE completed`]);
   const status = await c.command('c', 'FETCH 1:* (UID)');
   assert.deepEqual(status.slice(0, -1), ['* 1 FETCH (UID 3)', '* 2 FETCH (UID 5)']);
+  // IDLE pushes VANISHED as it happens.
+  c.send('i IDLE\r\n');
+  assert.match((await c.line())!, /^\+ /);
+  await env.store.expunge(env.inbox.id, [5]);
+  assert.equal(await c.line(), '* VANISHED 5');
+  c.send('DONE\r\n');
+  assert.deepEqual(await c.until('i'), ['i OK IDLE terminated']);
 });
 
 test('QRESYNC raw: malformed and out-of-order arguments are BAD and the session goes on', async (t) => {

@@ -47,6 +47,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     smtp: {},
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.
     lmtp: { enabled: false, address: profile === 'dev' ? '127.0.0.1' : '::1', port: profile === 'dev' ? 2024 : 24 },
+    imap: { literal: 'plus' },
     store: { sync: true, chunk_size: 65536 },
   };
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { address, bool, hostname, int, oneOf, size, table, text } from './fields.ts';
-import { LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
+import { IMAP_LITERALS, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
 
@@ -84,6 +84,9 @@ export function fileSchema(d: Config) {
       address: address().default(d.lmtp.address),
       port: int(1, 65535).default(d.lmtp.port),
       socket: text().optional(),
+    }).prefault({}),
+    imap: table({
+      literal: oneOf(IMAP_LITERALS).default(d.imap.literal),
     }).prefault({}),
     store: table({
       sync: bool().default(d.store.sync),

@@ -12,6 +12,8 @@ export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const SMARTHOST_TLS = ['implicit', 'starttls', 'none'] as const;
+/** RFC 7888: which non-synchronizing literals IMAP offers. */
+export const IMAP_LITERALS = ['plus', 'minus'] as const;
 export type SmarthostTls = (typeof SMARTHOST_TLS)[number];
 
 /** "" turns subaddressing off. */
@@ -73,6 +75,9 @@ export interface Config {
     smarthost?: Smarthost;
   };
   lmtp: Lmtp;
+  imap: {
+    literal: (typeof IMAP_LITERALS)[number];
+  };
   store: {
     sync: boolean;
     chunk_size: number;

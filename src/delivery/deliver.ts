@@ -24,14 +24,34 @@ export async function writeMessage(
   targets: WriteTarget[],
   opts: { internalDate?: number; enforceQuota: boolean },
 ): Promise<WriteResult[]> {
-  const body = toCrlf(raw);
-  const index = indexMessage(body);
-  const internalDate = opts.internalDate ?? Date.now();
+  const { blob, internalDate } = prepare(raw, opts.internalDate);
   return store.append(
-    { raw: body, index },
+    blob,
     targets.map((t) => ({ ...t, internalDate })),
     { enforceQuota: opts.enforceQuota },
   );
+}
+
+/**
+ * Several messages through the same path in one synced batch (IMAP MULTIAPPEND);
+ * with `atomic`, none is written unless all can be.
+ */
+export async function writeMessages(
+  store: MailStore,
+  messages: { raw: Buffer; internalDate?: number; targets: WriteTarget[] }[],
+  opts: { enforceQuota: boolean; atomic: boolean },
+): Promise<WriteResult[][]> {
+  const items = messages.map((m) => {
+    const { blob, internalDate } = prepare(m.raw, m.internalDate);
+    return { blob, targets: m.targets.map((t) => ({ ...t, internalDate })) };
+  });
+  return store.appendMany(items, opts);
+}
+
+/** CRLF line ends and the MIME index, computed once per message. */
+function prepare(raw: Buffer, internalDate: number | undefined) {
+  const body = toCrlf(raw);
+  return { blob: { raw: body, index: indexMessage(body) }, internalDate: internalDate ?? Date.now() };
 }
 
 export type RecipientStatus =

@@ -19,8 +19,11 @@ export const list = (items: readonly string[]): string => `(${items.join(' ')})`
 
 export const flagList = (flags: readonly string[]): string => list(flags);
 
-/** A mailbox name in modified UTF-7, quoted (a name may hold spaces or wildcards). */
-export const mailbox = (name: string): string => str(encodeMailboxName(name));
+/**
+ * A mailbox name in modified UTF-7, quoted (a name may hold spaces or wildcards);
+ * as UTF-8 once the client enabled UTF8=ACCEPT (RFC 6855 3).
+ */
+export const mailbox = (name: string, utf8 = false): string => str(utf8 ? name : encodeMailboxName(name));
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');

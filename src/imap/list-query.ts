@@ -1,5 +1,5 @@
+import { mailboxText } from './mailbox-name.ts';
 import { ParseError, type Parser } from './parser.ts';
-import { decodeMailboxName } from './utf7.ts';
 
 /** LIST with the extended syntax of RFC 5258, SPECIAL-USE (RFC 6154) and STATUS (RFC 5819). */
 export interface ListQuery {
@@ -31,9 +31,9 @@ export function parseListQuery(p: Parser, statusItems: (p: Parser) => string[]):
   if (selected.has('RECURSIVEMATCH') && !selected.has('SUBSCRIBED') && !selected.has('SPECIAL-USE')) {
     throw new ParseError('RECURSIVEMATCH needs another selection option');
   }
-  const reference = decode(p.astring());
+  const reference = mailboxText(p, p.astring());
   p.sp();
-  const patterns = p.peek() === 0x28 ? p.list(() => decode(p.listMailbox()), false) : [decode(p.listMailbox())];
+  const patterns = p.peek() === 0x28 ? p.list(() => mailboxText(p, p.listMailbox()), false) : [mailboxText(p, p.listMailbox())];
   const returns: ListQuery['returns'] = { subscribed: false, specialUse: false, status: null };
   if (p.take(' ')) {
     p.expect('RETURN ');
@@ -55,11 +55,4 @@ export function parseListQuery(p: Parser, statusItems: (p: Parser) => string[]):
     patterns,
     returns,
   };
-}
-
-/** A name or pattern as the client sent it, in modified UTF-7. */
-export function decode(text: string): string {
-  const name = decodeMailboxName(text);
-  if (name === null) throw new ParseError('not valid modified UTF-7');
-  return name;
 }

@@ -6,9 +6,23 @@ export const SEPARATOR = '/';
 
 /** A mailbox argument: modified UTF-7 decoded, INBOX in any case is INBOX (RFC 3501 5.1). */
 export function parseMailboxName(p: Parser): string {
-  const decoded = decodeMailboxName(p.astring());
+  return normalize(mailboxText(p, p.astring()));
+}
+
+/** A name or pattern as the client sent it: modified UTF-7, or UTF-8 after UTF8=ACCEPT. */
+export function mailboxText(p: Parser, text: string): string {
+  if (p.utf8Names) return text;
+  const decoded = decodeMailboxName(text);
   if (decoded === null) throw new ParseError('mailbox name is not valid modified UTF-7');
-  return normalize(decoded);
+  return decoded;
+}
+
+/** ` mailbox` as a command's only argument (DELETE, SUBSCRIBE, GETQUOTAROOT...). */
+export function parseMailboxArgument(p: Parser): string {
+  p.sp();
+  const name = parseMailboxName(p);
+  p.end();
+  return name;
 }
 
 export function normalize(name: string): string {

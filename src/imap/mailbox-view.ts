@@ -134,7 +134,7 @@ export class MailboxView {
    * when `expunge` is false (FETCH, STORE, SEARCH running: RFC 3501 7.4.1).
    * With `qresync` they are one `VANISHED` of the UIDs the client knew (RFC 7162 3.2.10).
    */
-  async flush(opts: { expunge: boolean; condstore: boolean; qresync?: boolean }): Promise<string[]> {
+  async flush(opts: { expunge: boolean; condstore: boolean; qresync: boolean }): Promise<string[]> {
     const lines: string[] = [];
     if (opts.expunge && this.#expunged.size > 0) {
       const vanished: Uid[] = [];

@@ -28,6 +28,8 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 export class Parser {
   readonly data: Buffer;
   pos = 0;
+  /** Mailbox names arrive as UTF-8, not modified UTF-7 (UTF8=ACCEPT enabled, RFC 6855 3). */
+  utf8Names = false;
   #depth = 0;
 
   constructor(data: Buffer) {

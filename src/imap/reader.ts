@@ -13,14 +13,22 @@ export type ReaderEvent =
    * The command was refused before it was read whole; `head` is what arrived of its
    * first line (for the tag). A fatal error leaves the stream without a command boundary.
    */
-  | { type: 'refused'; head: Buffer; reason: 'line-too-long' | 'literal-too-big'; fatal: boolean };
+  | { type: 'refused'; head: Buffer; reason: RefusalReason; fatal: boolean };
+
+/** `non-sync-literal`: a LITERAL- server got a non-synchronizing literal over 4096 octets (RFC 7888 4). */
+export type RefusalReason = 'line-too-long' | 'literal-too-big' | 'non-sync-literal';
 
 export interface ReaderLimits {
   /** Bytes of command text (everything but literal data), over all lines of a command. */
   maxLine: number;
   /** Bytes of literal data in one command. */
   maxLiteral: number;
+  /** The largest non-synchronizing literal taken; unset for LITERAL+ (no limit of its own). */
+  maxNonSyncLiteral?: number;
 }
+
+/** LITERAL-'s limit on non-synchronizing literals (RFC 7888 4). */
+export const LITERAL_MINUS_MAX = 4096;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -99,14 +107,15 @@ export class CommandReader {
     }
     const size = Number(literal[1]);
     const sync = literal[2] === '';
-    if (this.#literalBytes + size > this.#limits.maxLiteral) {
+    const nonSyncTooBig = !sync && size > (this.#limits.maxNonSyncLiteral ?? Infinity);
+    if (this.#literalBytes + size > this.#limits.maxLiteral || nonSyncTooBig) {
       this.#parts.push(line);
       const head = this.#head();
       this.#reset();
       // A client that sent a non-synchronizing literal sends its bytes anyway, and
       // they cannot be told apart from commands: the connection has to end.
       if (!sync) this.#dead = true;
-      return { type: 'refused', head, reason: 'literal-too-big', fatal: !sync };
+      return { type: 'refused', head, reason: nonSyncTooBig ? 'non-sync-literal' : 'literal-too-big', fatal: !sync };
     }
     this.#parts.push(line, Buffer.from('\r\n'));
     this.#literalBytes += size;

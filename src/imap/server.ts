@@ -7,6 +7,7 @@ import { isLoopback } from '../net/loopback.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { Connection } from './connection.ts';
+import { LITERAL_MINUS_MAX } from './reader.ts';
 import { ImapSession, type ImapDeps } from './session.ts';
 
 /** RFC 3501 5.4: the autologout timer is at least 30 minutes. */
@@ -22,6 +23,8 @@ export interface ImapOptions {
   listeners: { imap?: Listener; imaps?: Listener };
   plaintextOnLoopback: boolean;
   limits: { lineLength: number; messageSize: number };
+  /** `imap.literal = "minus"`: LITERAL- instead of LITERAL+. */
+  literalMinus?: boolean;
   autologoutMs?: number;
 }
 
@@ -35,6 +38,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     tls: opts.tls,
     plaintextOnLoopback: opts.plaintextOnLoopback,
     maxMessageSize: opts.limits.messageSize,
+    literalMinus: opts.literalMinus,
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'imap' }),
@@ -47,7 +51,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
       const ip = socket.remoteAddress ?? 'unknown';
       let session: ImapSession | null = null;
       const connection = new Connection(socket, {
-        limits: { maxLine: opts.limits.lineLength, maxLiteral: opts.limits.messageSize },
+        limits: { maxLine: opts.limits.lineLength, maxLiteral: opts.limits.messageSize, maxNonSyncLiteral: opts.literalMinus ? LITERAL_MINUS_MAX : undefined },
         idleMs: opts.autologoutMs ?? AUTOLOGOUT_MS,
         onIdle: () => session?.timeout(),
       });

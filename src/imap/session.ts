@@ -10,6 +10,7 @@ import { bad, no, ok, type ImapCommand, type Outcome } from './command.ts';
 import { safeText, statusLine } from './encoder.ts';
 import type { MailboxView } from './mailbox-view.ts';
 import { ParseError, Parser } from './parser.ts';
+import { LITERAL_MINUS_MAX, type RefusalReason } from './reader.ts';
 import { storeRefusal } from './store-error.ts';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -22,6 +23,8 @@ export interface ImapDeps {
   plaintextOnLoopback: boolean;
   /** The largest message APPEND accepts (and APPENDLIMIT advertises). */
   maxMessageSize: number;
+  /** Offer LITERAL- (non-synchronizing literals up to 4096 octets) instead of LITERAL+ (RFC 7888). */
+  literalMinus?: boolean;
 }
 
 /**
@@ -46,6 +49,8 @@ export class ImapSession {
   condstore = false;
   /** QRESYNC is on after `ENABLE QRESYNC` (RFC 7162 3.2.3): expunges go out as VANISHED. */
   qresync = false;
+  /** UTF8=ACCEPT is on (RFC 6855): mailbox names are UTF-8 both ways, APPEND takes UTF8 (~{n}). */
+  utf8 = false;
   #busy = false;
   #idling = false;
   #shuttingDown = false;
@@ -66,7 +71,7 @@ export class ImapSession {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE'];
+    const caps = ['IMAP4rev1', this.deps.literalMinus ? 'LITERAL-' : 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND', 'UTF8=ACCEPT'];
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW');
     if (this.state === 'not-authenticated') {
@@ -109,13 +114,13 @@ export class ImapSession {
     return this.state !== 'logout';
   }
 
-  async #refused(head: Buffer, reason: 'line-too-long' | 'literal-too-big', fatal: boolean): Promise<void> {
+  async #refused(head: Buffer, reason: RefusalReason, fatal: boolean): Promise<void> {
     const tag = tagOf(head);
     this.log.warn({ reason, tag }, 'command refused');
     const line =
-      reason === 'line-too-long'
-        ? statusLine(tag ?? '*', 'BAD', 'Command line too long', 'TOOBIG')
-        : statusLine(tag ?? '*', tag ? 'NO' : 'BAD', `Literal larger than ${this.deps.maxMessageSize} octets`, 'TOOBIG');
+      reason === 'line-too-long' ? statusLine(tag ?? '*', 'BAD', 'Command line too long', 'TOOBIG')
+      : reason === 'non-sync-literal' ? statusLine(tag ?? '*', 'BAD', `Non-synchronizing literals are limited to ${LITERAL_MINUS_MAX} octets`, 'TOOBIG')
+      : statusLine(tag ?? '*', tag ? 'NO' : 'BAD', `Literal larger than ${this.deps.maxMessageSize} octets`, 'TOOBIG');
     await this.write(line);
     if (fatal) await this.#bye('Too much data, closing the connection');
   }
@@ -123,6 +128,7 @@ export class ImapSession {
   async #dispatch(data: Buffer): Promise<void> {
     const started = Date.now();
     const p = new Parser(data);
+    p.utf8Names = this.utf8;
     let tag: string;
     try {
       tag = p.tag();

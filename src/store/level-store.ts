@@ -415,60 +415,68 @@ export class LevelStore implements MailStore {
   // Messages
 
   async append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
-    const accountIds = [...new Set(targets.map((t) => t.accountId))];
+    return (await this.appendMany([{ blob, targets }], { ...opts, atomic: false }))[0]!;
+  }
+
+  async appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]> {
+    const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
     const { outcomes, events } = await this.#locks.withLocks(accountIds.map(accountLock), async () => {
-      const blobId = randomBytes(12).toString('hex');
       const mailboxes = new Map<MailboxId, Mailbox>();
       const usage = new Map<AccountId, AccountUsage>();
       const ops: BatchOp[] = [];
-      const outcomes: AppendOutcome[] = [];
+      const outcomes: AppendOutcome[][] = [];
       const events: StoreEvent[] = [];
       const now = Date.now();
-      for (const target of targets) {
-        const mailbox = mailboxes.get(target.mailboxId) ?? (await this.getMailboxById(target.mailboxId));
-        if (!mailbox || mailbox.accountId !== target.accountId) {
-          outcomes.push({ ok: false, reason: 'no-mailbox', detail: `mailbox ${target.mailboxId} does not exist` });
-          continue;
-        }
-        const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-        if (opts.enforceQuota) {
-          const problem = await this.#quotaProblem(target.accountId, size, usage);
-          if (problem) {
-            outcomes.push({ ok: false, reason: 'quota', detail: problem });
+      for (const { blob, targets } of items) {
+        const blobId = randomBytes(12).toString('hex');
+        const itemOutcomes: AppendOutcome[] = [];
+        outcomes.push(itemOutcomes);
+        for (const target of targets) {
+          const mailbox = mailboxes.get(target.mailboxId) ?? (await this.getMailboxById(target.mailboxId));
+          if (!mailbox || mailbox.accountId !== target.accountId) {
+            itemOutcomes.push({ ok: false, reason: 'no-mailbox', detail: `mailbox ${target.mailboxId} does not exist` });
             continue;
           }
+          const size = Buffer.byteLength(target.prefix) + blob.raw.length;
+          if (opts.enforceQuota) {
+            const problem = await this.#quotaProblem(target.accountId, size, usage);
+            if (problem) {
+              itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
+              continue;
+            }
+          }
+          const uid = mailbox.uidNext++;
+          const modSeq = ++mailbox.highestModSeq;
+          const message: MessageMeta = {
+            mailboxId: mailbox.id,
+            uid,
+            blobId,
+            flags: target.flags,
+            internalDate: target.internalDate,
+            savedDate: now,
+            modSeq,
+            prefix: target.prefix,
+            size,
+          };
+          mailbox.messages++;
+          mailbox.size += size;
+          if (!isSeen(target.flags)) mailbox.unseen++;
+          mailboxes.set(mailbox.id, mailbox);
+          const accountUsage = usage.get(target.accountId);
+          if (accountUsage) {
+            accountUsage.bytes += size;
+            accountUsage.messages++;
+          }
+          ops.push(put(keys.message(mailbox.id, uid), message), { type: 'put', key: keys.ref(blobId, mailbox.id, uid), value: Buffer.alloc(0) });
+          itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
+          events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
         }
-        const uid = mailbox.uidNext++;
-        const modSeq = ++mailbox.highestModSeq;
-        const message: MessageMeta = {
-          mailboxId: mailbox.id,
-          uid,
-          blobId,
-          flags: target.flags,
-          internalDate: target.internalDate,
-          savedDate: now,
-          modSeq,
-          prefix: target.prefix,
-          size,
-        };
-        mailbox.messages++;
-        mailbox.size += size;
-        if (!isSeen(target.flags)) mailbox.unseen++;
-        mailboxes.set(mailbox.id, mailbox);
-        const accountUsage = usage.get(target.accountId);
-        if (accountUsage) {
-          accountUsage.bytes += size;
-          accountUsage.messages++;
-        }
-        ops.push(put(keys.message(mailbox.id, uid), message), { type: 'put', key: keys.ref(blobId, mailbox.id, uid), value: Buffer.alloc(0) });
-        outcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
-        events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
+        if (itemOutcomes.some((o) => o.ok)) ops.push(...this.#blobOps(blobId, blob));
       }
-      if (events.length > 0) {
-        for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
-        ops.push(...this.#blobOps(blobId, blob));
-        await this.commit(ops);
-      }
+      const failed = outcomes.some((item) => item.some((o) => !o.ok));
+      if (events.length === 0 || (opts.atomic && failed)) return { outcomes, events: [] };
+      for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
+      await this.commit(ops);
       return { outcomes, events };
     });
     for (const event of events) this.#emit(event);

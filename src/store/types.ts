@@ -161,6 +161,12 @@ export interface MailStore {
 
   /** Stores the body once and adds a message to each target mailbox; one synced batch. */
   append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]>;
+  /**
+   * Several bodies, each to its targets, in one synced batch (IMAP MULTIAPPEND).
+   * With `atomic`, nothing is written unless every target of every item succeeds;
+   * the outcomes then say which failed.
+   */
+  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]>;
   listMessages(mailboxId: MailboxId): Promise<MessageMeta[]>;
   getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null>;
   /** The messages with these UIDs, in the same order; null where one does not exist. */

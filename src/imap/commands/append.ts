@@ -1,47 +1,80 @@
-import { writeMessage } from '../../delivery/deliver.ts';
+import { writeMessages } from '../../delivery/deliver.ts';
 import { checkFlags } from '../flags.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
-import { ParseError } from '../parser.ts';
+import { ParseError, type Parser } from '../parser.ts';
+import { compactSet } from '../sequence-set.ts';
 import { command, no, ok } from '../command.ts';
 
+/** Messages in one MULTIAPPEND: each is indexed and written in the same batch, so their number is bounded too. */
+export const MAX_APPEND_MESSAGES = 1000;
+
+interface AppendMessage {
+  flags: string[];
+  internalDate: number | undefined;
+  raw: Buffer;
+}
+
 /**
- * RFC 3501 6.3.11 with APPENDUID (RFC 4315). The message goes through the one
- * write path, delivery/writeMessage; the reader already refused a literal over the
- * size limit before it was sent.
+ * `[SP flag-list] [SP date-time] SP (literal / "UTF8" SP "(" literal8 ")")`, the
+ * part MULTIAPPEND repeats (RFC 3502); UTF8 marks a message with UTF-8 headers
+ * (RFC 6855 4), stored the same way.
+ */
+function appendMessage(p: Parser): AppendMessage {
+  p.sp();
+  let flags: string[] = [];
+  if (p.peek() === 0x28) {
+    flags = checkFlags(p.flagList());
+    p.sp();
+  }
+  let internalDate: number | undefined;
+  if (p.peek() === 0x22) {
+    internalDate = p.dateTime();
+    p.sp();
+  }
+  if (p.take('UTF8 (')) {
+    p.expect('~');
+    const raw = p.stringBytes();
+    p.expect(')');
+    return { flags, internalDate, raw };
+  }
+  // literal8 (RFC 3516): the message may hold NULs.
+  if (p.take('~') && p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
+  return { flags, internalDate, raw: p.stringBytes() };
+}
+
+/**
+ * RFC 3501 6.3.11 with APPENDUID (RFC 4315) and MULTIAPPEND (RFC 3502). The
+ * messages go through the one write path, delivery/writeMessages, in one synced
+ * batch: all are stored or none. The reader already refused literals over the
+ * size limit (for MULTIAPPEND, all literals of the command together).
  */
 export default command({
   states: ['authenticated', 'selected'],
   parse(p) {
     p.sp();
     const name = parseMailboxName(p);
-    p.sp();
-    let flags: string[] = [];
-    if (p.peek() === 0x28) {
-      flags = checkFlags(p.flagList());
-      p.sp();
+    const messages = [appendMessage(p)];
+    while (!p.atEnd) {
+      if (messages.length >= MAX_APPEND_MESSAGES) throw new ParseError(`at most ${MAX_APPEND_MESSAGES} messages in one APPEND`);
+      messages.push(appendMessage(p));
     }
-    let internalDate: number | undefined;
-    if (p.peek() === 0x22) {
-      internalDate = p.dateTime();
-      p.sp();
-    }
-    // literal8 (RFC 3516): the message may hold NULs.
-    if (p.take('~') && p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
-    const raw = p.stringBytes();
-    p.end();
-    return { name, flags, internalDate, raw };
+    return { name, messages };
   },
-  async run(session, { name, flags, internalDate, raw }) {
-    if (raw.length === 0) return no('Empty message', 'CANNOT');
+  async run(session, { name, messages }) {
+    if (messages.some((m) => m.raw.length === 0)) return no('Empty message', 'CANNOT');
     const account = session.account!;
     const mailbox = await session.deps.store.getMailbox(account.id, name);
     if (!mailbox) return no(`No mailbox named ${name}`, 'TRYCREATE');
-    const [result] = await writeMessage(session.deps.store, raw, [{ accountId: account.id, mailboxId: mailbox.id, prefix: '', flags }], {
-      internalDate,
-      enforceQuota: true,
-    });
-    if (!result!.ok) return no(result!.detail, result!.reason === 'quota' ? 'OVERQUOTA' : 'TRYCREATE');
-    session.log.info({ mailbox: mailbox.name, uid: result!.uid, size: raw.length }, 'append');
-    return ok('APPEND completed', `APPENDUID ${result!.uidValidity} ${result!.uid}`);
+    const results = await writeMessages(
+      session.deps.store,
+      messages.map((m) => ({ raw: m.raw, internalDate: m.internalDate, targets: [{ accountId: account.id, mailboxId: mailbox.id, prefix: '', flags: m.flags }] })),
+      { enforceQuota: true, atomic: true },
+    );
+    const outcomes = results.map((r) => r[0]!);
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed && !failed.ok) return no(failed.detail, failed.reason === 'quota' ? 'OVERQUOTA' : 'TRYCREATE');
+    const uids = outcomes.map((o) => (o.ok ? o.uid : 0));
+    session.log.info({ mailbox: mailbox.name, uids, size: messages.reduce((n, m) => n + m.raw.length, 0) }, 'append');
+    return ok('APPEND completed', `APPENDUID ${mailbox.uidValidity} ${compactSet(uids)}`);
   },
 });

@@ -1,4 +1,4 @@
-import { parseMailboxName } from '../mailbox-name.ts';
+import { parseMailboxArgument } from '../mailbox-name.ts';
 import { command, no, ok } from '../command.ts';
 import { storeRefusal } from '../store-error.ts';
 
@@ -8,12 +8,7 @@ import { storeRefusal } from '../store-error.ts';
  */
 export default command({
   states: ['authenticated', 'selected'],
-  parse(p) {
-    p.sp();
-    const name = parseMailboxName(p);
-    p.end();
-    return name;
-  },
+  parse: parseMailboxArgument,
   async run(session, name) {
     if (name === 'INBOX') return no('INBOX cannot be deleted', 'CANNOT');
     try {

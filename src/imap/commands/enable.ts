@@ -10,6 +10,9 @@ const ENABLERS: Record<string, (session: ImapSession) => void> = {
     s.condstore = true;
     s.qresync = true;
   },
+  'UTF8=ACCEPT': (s) => {
+    s.utf8 = true;
+  },
 };
 
 /** RFC 5161: unknown names are ignored; the answer lists what was enabled. */

@@ -20,7 +20,7 @@ export default command({
     });
     try {
       for (;;) {
-        if (view) for (const update of await view.flush({ expunge: true, condstore: session.condstore })) await session.write(update);
+        if (view) for (const update of await view.flush({ expunge: true, condstore: session.condstore, qresync: session.qresync })) await session.write(update);
         if (done !== undefined) break;
         if (view?.hasChanges) continue;
         await session.idle(() => new Promise<void>((resolve) => (wake = resolve)));

@@ -11,6 +11,8 @@ import enable from './enable.ts';
 import examine from './examine.ts';
 import expunge from './expunge.ts';
 import fetch, { uidFetch } from './fetch.ts';
+import getquota from './getquota.ts';
+import getquotaroot from './getquotaroot.ts';
 import id from './id.ts';
 import idle from './idle.ts';
 import list from './list.ts';
@@ -24,6 +26,7 @@ import rename from './rename.ts';
 import search, { uidSearch } from './search.ts';
 import select from './select.ts';
 import sort, { uidSort } from './sort.ts';
+import setquota from './setquota.ts';
 import starttls from './starttls.ts';
 import status from './status.ts';
 import store, { uidStore } from './store.ts';
@@ -47,6 +50,8 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['EXAMINE', examine],
   ['EXPUNGE', expunge],
   ['FETCH', fetch],
+  ['GETQUOTA', getquota],
+  ['GETQUOTAROOT', getquotaroot],
   ['ID', id],
   ['IDLE', idle],
   ['LIST', list],
@@ -60,6 +65,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['SEARCH', search],
   ['SELECT', select],
   ['SORT', sort],
+  ['SETQUOTA', setquota],
   ['STARTTLS', starttls],
   ['STATUS', status],
   ['STORE', store],

@@ -1,8 +1,8 @@
 import type { Mailbox } from '../../store/types.ts';
 import { mailbox as encodeName } from '../encoder.ts';
 import { hierarchy, patternMatcher } from '../list-pattern.ts';
-import { decode, parseListQuery } from '../list-query.ts';
-import { SEPARATOR } from '../mailbox-name.ts';
+import { parseListQuery } from '../list-query.ts';
+import { mailboxText, SEPARATOR } from '../mailbox-name.ts';
 import type { Parser } from '../parser.ts';
 import { command, ok } from '../command.ts';
 import { parseStatusItems, statusResponse } from './status.ts';
@@ -10,9 +10,9 @@ import { parseStatusItems, statusResponse } from './status.ts';
 /** reference SP list-mailbox, both in modified UTF-7; LSUB's arguments. */
 export function parseListArgs(p: Parser): { reference: string; pattern: string } {
   p.sp();
-  const reference = decode(p.astring());
+  const reference = mailboxText(p, p.astring());
   p.sp();
-  const pattern = decode(p.listMailbox());
+  const pattern = mailboxText(p, p.listMailbox());
   p.end();
   return { reference, pattern };
 }
@@ -47,8 +47,8 @@ export default command({
       if (showSubscribed && mailbox?.subscribed) attributes.push('\\Subscribed');
       if (mailbox?.specialUse) attributes.push(mailbox.specialUse);
       const extended = childSelected ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-      await session.untagged(`LIST (${attributes.join(' ')}) "${SEPARATOR}" ${encodeName(entry.name)}${extended}`);
-      if (returns.status && mailbox) await session.untagged(statusResponse(mailbox, returns.status));
+      await session.untagged(`LIST (${attributes.join(' ')}) "${SEPARATOR}" ${encodeName(entry.name, session.utf8)}${extended}`);
+      if (returns.status && mailbox) await session.untagged(await statusResponse(session.deps.store, mailbox, returns.status, session.utf8));
     }
     return ok('LIST completed');
   },

@@ -12,7 +12,7 @@ export default command({
     const matches = patternMatcher(reference, pattern);
     const mailboxes = await session.deps.store.listMailboxes(session.account!.id);
     for (const mailbox of mailboxes.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (mailbox.subscribed && matches(mailbox.name)) await session.untagged(`LSUB () "${SEPARATOR}" ${encodeName(mailbox.name)}`);
+      if (mailbox.subscribed && matches(mailbox.name)) await session.untagged(`LSUB () "${SEPARATOR}" ${encodeName(mailbox.name, session.utf8)}`);
     }
     return ok('LSUB completed');
   },

@@ -1,11 +1,22 @@
-import type { Mailbox } from '../../store/types.ts';
+import type { Mailbox, MailStore } from '../../store/types.ts';
 import { mailbox as encodeName } from '../encoder.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
 import { mailboxId } from '../object-id.ts';
 import { ParseError, type Parser } from '../parser.ts';
 import { command, no, ok } from '../command.ts';
 
-const ITEMS: Record<string, (m: Mailbox) => number | string> = {
+/** The \\Deleted messages of a mailbox and their octets: these are counted, not kept. */
+async function deleted(store: MailStore, m: Mailbox): Promise<{ messages: number; size: number }> {
+  const out = { messages: 0, size: 0 };
+  for (const message of await store.listMessages(m.id)) {
+    if (!message.flags.includes('\\Deleted')) continue;
+    out.messages++;
+    out.size += message.size;
+  }
+  return out;
+}
+
+const ITEMS: Record<string, (m: Mailbox, store: MailStore) => number | string | Promise<number>> = {
   MESSAGES: (m) => m.messages,
   RECENT: () => 0,
   UIDNEXT: (m) => m.uidNext,
@@ -14,6 +25,9 @@ const ITEMS: Record<string, (m: Mailbox) => number | string> = {
   HIGHESTMODSEQ: (m) => m.highestModSeq,
   SIZE: (m) => m.size,
   MAILBOXID: (m) => `(${mailboxId(m)})`,
+  // RFC 9051 and RFC 9208 (QUOTA=RES-MESSAGE, QUOTA=RES-STORAGE): what EXPUNGE would free.
+  DELETED: async (m, store) => (await deleted(store, m)).messages,
+  'DELETED-STORAGE': async (m, store) => Math.ceil((await deleted(store, m)).size / 1024),
 };
 
 /** `(status-att *(SP status-att))`; shared with LIST RETURN (STATUS ...) (RFC 5819). */
@@ -25,11 +39,14 @@ export function parseStatusItems(p: Parser): string[] {
   }, false);
 }
 
-/** `STATUS name (item value ...)`, from the mailbox record alone. */
-export const statusResponse = (mailbox: Mailbox, items: readonly string[]): string =>
-  `STATUS ${encodeName(mailbox.name)} (${items.map((item) => `${item} ${ITEMS[item]!(mailbox)}`).join(' ')})`;
+/** `STATUS name (item value ...)`, from the mailbox record; DELETED and DELETED-STORAGE read its messages. */
+export async function statusResponse(store: MailStore, mailbox: Mailbox, items: readonly string[], utf8: boolean): Promise<string> {
+  const values: string[] = [];
+  for (const item of items) values.push(`${item} ${await ITEMS[item]!(mailbox, store)}`);
+  return `STATUS ${encodeName(mailbox.name, utf8)} (${values.join(' ')})`;
+}
 
-/** RFC 3501 6.3.10, with HIGHESTMODSEQ (RFC 7162), SIZE (RFC 8438) and MAILBOXID (RFC 8474), from the mailbox record alone. */
+/** RFC 3501 6.3.10, with HIGHESTMODSEQ (RFC 7162), SIZE (RFC 8438), MAILBOXID (RFC 8474), DELETED and DELETED-STORAGE (RFC 9208). */
 export default command({
   states: ['authenticated', 'selected'],
   parse(p) {
@@ -44,7 +61,7 @@ export default command({
     const mailbox = await session.deps.store.getMailbox(session.account!.id, name);
     if (!mailbox) return no(`No mailbox named ${name}`, 'NONEXISTENT');
     if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
-    await session.untagged(statusResponse(mailbox, items));
+    await session.untagged(await statusResponse(session.deps.store, mailbox, items, session.utf8));
     return ok('STATUS completed');
   },
 });
