@@ -66,7 +66,7 @@ export class ImapSession {
   capabilities(): string[] {
     const caps = ['IMAP4rev1', 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE'];
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
-    caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW');
+    caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
       if (this.plaintextAllowed) caps.push('SASL-IR', 'AUTH=PLAIN', 'AUTH=LOGIN');
