@@ -1,7 +1,7 @@
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
-import type { ConnectionLimit } from '../net/connection-limit.ts';
+import { ConnectionLimit } from '../net/connection-limit.ts';
 import { startListenerPair, type ListenerPair } from '../net/listeners.ts';
 import { isLoopback } from '../net/loopback.ts';
 import type { MailStore } from '../store/types.ts';
@@ -21,7 +21,7 @@ export interface ImapOptions {
   /** `imap` speaks plaintext with STARTTLS, `imaps` TLS from the first byte; each only when given. */
   listeners: { imap?: Listener; imaps?: Listener };
   plaintextOnLoopback: boolean;
-  limits: { lineLength: number; messageSize: number };
+  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number };
   autologoutMs?: number;
 }
 
@@ -35,6 +35,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     tls: opts.tls,
     plaintextOnLoopback: opts.plaintextOnLoopback,
     maxMessageSize: opts.limits.messageSize,
+    accountSessions: new ConnectionLimit(opts.limits.connectionsPerAccount),
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'imap' }),

@@ -2,6 +2,7 @@ import { checkLogin } from '../auth/login.ts';
 import type { SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
+import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { StoreError, type Account, type MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -22,6 +23,8 @@ export interface ImapDeps {
   plaintextOnLoopback: boolean;
   /** The largest message APPEND accepts (and APPENDLIMIT advertises). */
   maxMessageSize: number;
+  /** Logged-in sessions per account (`limits.imap_connections_per_account`), keyed by account address. */
+  accountSessions: ConnectionLimit;
 }
 
 /**
@@ -185,6 +188,10 @@ export class ImapSession {
       if (result.reason === 'disabled') return no('This account is disabled', 'CONTACTADMIN');
       return no('Invalid user name or password', 'AUTHENTICATIONFAILED');
     }
+    if (!this.deps.accountSessions.acquire(result.account.address)) {
+      this.log.warn({ user: result.account.address }, 'too many sessions for the account');
+      return no('Too many open sessions for this account; close one and try again', 'LIMIT');
+    }
     this.account = result.account;
     this.state = 'authenticated';
     this.log.info({ user: result.account.address, mechanism }, 'login');
@@ -234,6 +241,7 @@ export class ImapSession {
 
   #finish(): void {
     this.deselect();
+    if (this.account) this.deps.accountSessions.release(this.account.address);
     this.state = 'logout';
     if (!this.connection.closed) void this.connection.end();
     this.log.info({ user: this.account?.address }, 'disconnect');
