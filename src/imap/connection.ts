@@ -118,12 +118,16 @@ export class Connection {
   startCompression(): void {
     const socket = this.socket;
     socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
     this.#queue = [];
     this.#reader.clear();
     const inflate = createInflateRaw();
     const deflate = createDeflateRaw({ flush: zlib.Z_SYNC_FLUSH });
     socket.on('data', (data: Buffer) => inflate.write(data));
+    // zlib works off the main thread: the client's last commands are still inflating when its FIN arrives.
+    socket.on('end', () => inflate.end());
     inflate.on('data', this.#onData);
+    inflate.on('end', this.#onEnd);
     inflate.on('error', () => this.destroy());
     deflate.on('error', () => this.destroy());
     deflate.pipe(socket);
