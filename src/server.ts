@@ -96,7 +96,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         connections,
         listeners: { imap: imapPlain, imaps },
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
-        limits: { lineLength: config.limits.line_length, messageSize: config.limits.message_size },
+        limits: { lineLength: config.limits.line_length, messageSize: config.limits.message_size, connectionsPerAccount: config.limits.imap_connections_per_account },
         literalMinus: config.imap.literal === 'minus',
       });
     }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { decodedRange, decodedSize } from '../src/imap/binary-body.ts';
 import { binaryLabel, parseFetch, type BinaryItem } from '../src/imap/fetch-query.ts';
+import { chunkDecoder, transferDecode } from '../src/mime/decode.ts';
 import { binaryHandling } from '../src/imap/message-parts.ts';
 import { Parser } from '../src/imap/parser.ts';
 import { addAccount, deliver, imapflow, PASSWORD, RawImap, startImapServer } from './helpers/imap.ts';
@@ -59,6 +62,40 @@ test('BINARY items parse: sections, PEEK, SIZE, partials; bad forms are refused'
   assert.equal(binaryHandling('x-uuencode'), 'unknown');
 });
 
+/** The bytes cut at random places, as the store's chunks would be. */
+async function* chunked(data: Buffer, seed: number): AsyncGenerator<Buffer> {
+  let state = seed;
+  for (let at = 0; at < data.length; ) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const size = 1 + (state % 7);
+    yield data.subarray(at, at + size);
+    at += size;
+  }
+}
+
+test('chunked decoding gives the bytes whole decoding gives, windows and sizes included', async () => {
+  const payload = randomBytes(3000);
+  const base64 = Buffer.from(payload.toString('base64').replace(/.{76}/g, '$&\r\n'));
+  const qpText = Buffer.from('Caf=C3=A9 =3D equals, soft=\r\nbreak, spaces =  \r\nand a bare = sign, =4', 'latin1');
+  const qp = Buffer.concat(Array.from({ length: 40 }, () => qpText));
+  for (const [encoding, encoded] of [['base64', base64], ['quoted-printable', qp], ['8bit', qp]] as const) {
+    const whole = transferDecode(encoded, encoding);
+    for (const seed of [1, 2, 3]) {
+      const parts: Buffer[] = [];
+      const decoder = chunkDecoder(encoding);
+      for await (const chunk of chunked(encoded, seed)) parts.push(decoder.push(chunk));
+      parts.push(decoder.end());
+      assert.deepEqual(Buffer.concat(parts), whole, `${encoding} seed ${seed}`);
+      assert.equal(await decodedSize(chunked(encoded, seed), encoding), whole.length);
+      assert.equal(await decodedSize(chunked(encoded, seed), encoding, 100), 100);
+      const windowParts: Buffer[] = [];
+      for await (const part of decodedRange(chunked(encoded, seed), encoding, 1000, 1500)) windowParts.push(part);
+      assert.deepEqual(Buffer.concat(windowParts), whole.subarray(1000, 1500));
+    }
+  }
+  assert.deepEqual(transferDecode(base64, 'base64'), payload);
+});
+
 async function populated(t: import('node:test').TestContext) {
   const env = await startImapServer(t);
   await addAccount(env.store, 'alice@example.org');
@@ -90,6 +127,16 @@ test('imapflow: BINARY fetch and download decode on the server; APPEND of NUL by
   const back = await client.fetchOne(String(appended.uid), { bodyParts: ['1'] }, { uid: true, binary: true });
   assert.ok(back);
   assert.deepEqual(back.bodyParts?.get('1'), Buffer.concat([BYTES, Buffer.from('\r\n')]));
+  // A large attachment comes in 64 KiB BINARY partials, each decoded chunk by chunk on the server.
+  const big = randomBytes(600_000);
+  const bigRaw = `Subject: big\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${big.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`;
+  const bigUid = await client.append('INBOX', bigRaw);
+  assert.ok(bigUid && bigUid.uid);
+  const download = await client.download(String(bigUid.uid), '1', { uid: true, binary: true, chunkSize: 65536 });
+  const got: Buffer[] = [];
+  assert.ok(download.content);
+  for await (const chunk of download.content) got.push(chunk as Buffer);
+  assert.deepEqual(Buffer.concat(got), big);
   // Nothing above set \Seen: imapflow peeks.
   assert.deepEqual(await client.search({ seen: true }), []);
 });

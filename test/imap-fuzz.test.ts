@@ -17,6 +17,10 @@ const VALID = [
   'j CREATE "a/b"',
   'k AUTHENTICATE PLAIN',
   'l ID ("name" "fuzz")',
+  'm UID SORT (REVERSE DATE SUBJECT) UTF-8 YOUNGER 60',
+  'n THREAD REFERENCES UTF-8 NOT SAVEDBEFORE 1-Jan-2026',
+  'o FETCH 1 (BINARY.PEEK[1]<0.9> BINARY.SIZE[1] PREVIEW (LAZY) EMAILID THREADID SAVEDATE)',
+  'p SEARCH EMAILID M1 THREADID T2 OLDER 5',
 ];
 
 test('thousands of random and mutated commands get answers, and a second session keeps being served', async (t) => {

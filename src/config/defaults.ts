@@ -41,6 +41,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       recipients: 1000,
       mime_depth: 100,
       connections_per_ip: 20,
+      imap_connections_per_account: 20,
     },
     delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
     auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_window_seconds: 900 },

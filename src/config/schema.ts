@@ -64,6 +64,7 @@ export function fileSchema(d: Config) {
       recipients: int(1, 100000).default(d.limits.recipients),
       mime_depth: int(1, 1000).default(d.limits.mime_depth),
       connections_per_ip: int(1, 10000).default(d.limits.connections_per_ip),
+      imap_connections_per_account: int(1, 10000).default(d.limits.imap_connections_per_account),
     }).prefault({}),
     delivery: table({
       subaddress_separator: oneOf(SUBADDRESS_SEPARATORS).default(d.delivery.subaddress_separator),

@@ -57,6 +57,7 @@ export interface Config {
     recipients: number;
     mime_depth: number;
     connections_per_ip: number;
+    imap_connections_per_account: number;
   };
   delivery: {
     subaddress_separator: SubaddressSeparator;

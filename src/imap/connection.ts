@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { TLSSocket, type TlsOptions } from 'node:tls';
+import { constants as zlib, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import { CommandReader, type ReaderEvent, type ReaderLimits } from './reader.ts';
 
 /** Past this many unhandled events the socket is paused, so a pipelined flood waits in the kernel. */
@@ -22,6 +24,9 @@ export class Connection {
   #wake: (() => void) | null = null;
   #ended = false;
   #paused = false;
+  /** COMPRESS=DEFLATE: responses go through #deflate, client bytes through #inflate. */
+  #deflate: DeflateRaw | null = null;
+  #inflate: InflateRaw | null = null;
 
   constructor(socket: Socket, opts: { limits: ReaderLimits; idleMs: number; onIdle: () => void }) {
     this.socket = socket;
@@ -61,26 +66,77 @@ export class Connection {
     return event;
   }
 
+  get compressed(): boolean {
+    return this.#deflate !== null;
+  }
+
   /** Resolves once the bytes are accepted (waiting out a full send buffer); false when the connection is gone. */
   async write(data: string | Buffer): Promise<boolean> {
     if (this.closed) return false;
-    const ok = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    const out: Writable = this.#deflate ?? this.socket;
+    const ok = typeof data === 'string' ? out.write(data, 'latin1') : out.write(data);
     if (ok) return true;
-    const drained = once(this.socket, 'drain').then(() => true);
-    const closed = once(this.socket, 'close').then(() => false);
-    return Promise.race([drained, closed]);
+    // The listener that loses the race is removed, so long responses do not pile them up.
+    const race = new AbortController();
+    const drained = once(out, 'drain', { signal: race.signal }).then(() => true, () => false);
+    const closed = once(this.socket, 'close', { signal: race.signal }).then(() => false, () => false);
+    try {
+      return await Promise.race([drained, closed]);
+    } finally {
+      race.abort();
+    }
   }
 
   /** Writes a last response (if any) and closes the connection. */
   async end(last?: string): Promise<void> {
     this.#stop();
     if (this.closed) return;
-    await new Promise<void>((resolve) => this.socket.end(Buffer.from(last ?? '', 'latin1'), resolve));
+    const socket = this.socket;
+    const deflate = this.#deflate;
+    await new Promise<void>((resolve) => {
+      if (!deflate) return socket.end(Buffer.from(last ?? '', 'latin1'), resolve);
+      // The deflate stream ends the socket through the pipe once it has flushed.
+      socket.once('finish', resolve).once('close', resolve);
+      deflate.end(Buffer.from(last ?? '', 'latin1'));
+    });
   }
 
   destroy(): void {
     this.#stop();
     this.socket.destroy();
+    this.#deflate?.destroy();
+    this.#inflate?.destroy();
+  }
+
+  /**
+   * COMPRESS=DEFLATE (RFC 4978), after the tagged OK: raw deflate both ways, each
+   * write flushed so that a response is never held back. As with STARTTLS,
+   * whatever the client pipelined behind the command is dropped unread (it may
+   * send nothing until it has the OK). A stream that does not inflate ends the
+   * connection.
+   */
+  startCompression(): void {
+    const socket = this.socket;
+    socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
+    this.#queue = [];
+    this.#reader.clear();
+    const inflate = createInflateRaw();
+    const deflate = createDeflateRaw({ flush: zlib.Z_SYNC_FLUSH });
+    socket.on('data', (data: Buffer) => inflate.write(data));
+    // zlib works off the main thread: the client's last commands are still inflating when its FIN arrives.
+    socket.on('end', () => inflate.end());
+    inflate.on('data', this.#onData);
+    inflate.on('end', this.#onEnd);
+    inflate.on('error', () => this.destroy());
+    deflate.on('error', () => this.destroy());
+    deflate.pipe(socket);
+    this.#inflate = inflate;
+    this.#deflate = deflate;
+    if (this.#paused) {
+      this.#paused = false;
+      socket.resume();
+    }
   }
 
   #stop(): void {
@@ -131,6 +187,8 @@ export class Connection {
   readonly #onClose = (): void => {
     this.#queue = [];
     this.#stop();
+    this.#deflate?.destroy();
+    this.#inflate?.destroy();
   };
 
   #attach(socket: Socket): void {

@@ -1,7 +1,7 @@
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
-import type { ConnectionLimit } from '../net/connection-limit.ts';
+import { ConnectionLimit } from '../net/connection-limit.ts';
 import { startListenerPair, type ListenerPair } from '../net/listeners.ts';
 import { isLoopback } from '../net/loopback.ts';
 import type { MailStore } from '../store/types.ts';
@@ -22,7 +22,7 @@ export interface ImapOptions {
   /** `imap` speaks plaintext with STARTTLS, `imaps` TLS from the first byte; each only when given. */
   listeners: { imap?: Listener; imaps?: Listener };
   plaintextOnLoopback: boolean;
-  limits: { lineLength: number; messageSize: number };
+  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number };
   /** `imap.literal = "minus"`: LITERAL- instead of LITERAL+. */
   literalMinus?: boolean;
   autologoutMs?: number;
@@ -39,6 +39,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     plaintextOnLoopback: opts.plaintextOnLoopback,
     maxMessageSize: opts.limits.messageSize,
     literalMinus: opts.literalMinus,
+    accountSessions: new ConnectionLimit(opts.limits.connectionsPerAccount),
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'imap' }),

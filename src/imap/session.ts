@@ -2,6 +2,7 @@ import { checkLogin } from '../auth/login.ts';
 import type { SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
+import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { StoreError, type Account, type MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -25,6 +26,8 @@ export interface ImapDeps {
   maxMessageSize: number;
   /** Offer LITERAL- (non-synchronizing literals up to 4096 octets) instead of LITERAL+ (RFC 7888). */
   literalMinus?: boolean;
+  /** Logged-in sessions per account (`limits.imap_connections_per_account`), keyed by account address. */
+  accountSessions: ConnectionLimit;
 }
 
 /**
@@ -73,7 +76,7 @@ export class ImapSession {
   capabilities(): string[] {
     const caps = ['IMAP4rev1', this.deps.literalMinus ? 'LITERAL-' : 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND', 'UTF8=ACCEPT'];
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
-    caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW');
+    caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
       if (this.plaintextAllowed) caps.push('SASL-IR', 'AUTH=PLAIN', 'AUTH=LOGIN');
@@ -193,6 +196,10 @@ export class ImapSession {
       if (result.reason === 'disabled') return no('This account is disabled', 'CONTACTADMIN');
       return no('Invalid user name or password', 'AUTHENTICATIONFAILED');
     }
+    if (!this.deps.accountSessions.acquire(result.account.address)) {
+      this.log.warn({ user: result.account.address }, 'too many sessions for the account');
+      return no('Too many open sessions for this account; close one and try again', 'LIMIT');
+    }
     this.account = result.account;
     this.state = 'authenticated';
     this.log.info({ user: result.account.address, mechanism }, 'login');
@@ -242,6 +249,7 @@ export class ImapSession {
 
   #finish(): void {
     this.deselect();
+    if (this.account) this.deps.accountSessions.release(this.account.address);
     this.state = 'logout';
     if (!this.connection.closed) void this.connection.end();
     this.log.info({ user: this.account?.address }, 'disconnect');

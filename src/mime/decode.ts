@@ -43,6 +43,60 @@ export function transferDecode(body: Buffer, encoding: string): Buffer {
   }
 }
 
+/** A transfer decoder fed chunk by chunk, so a large body is never decoded whole in memory. */
+export interface ChunkDecoder {
+  push(chunk: Buffer): Buffer;
+  end(): Buffer;
+}
+
+/** A quoted-printable escape or soft line break cut by a chunk end is held back, up to this many bytes. */
+const QP_HOLD_LIMIT = 1024;
+
+/**
+ * The chunked form of transferDecode: base64 is decoded in whole groups of four
+ * characters, quoted-printable up to a `=` whose escape or soft line break the
+ * next chunk completes; other encodings pass as they are.
+ */
+export function chunkDecoder(encoding: string): ChunkDecoder {
+  if (encoding === 'base64') {
+    let carry = '';
+    return {
+      push(chunk) {
+        const text = carry + chunk.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '');
+        const whole = text.length - (text.length % 4);
+        carry = text.slice(whole);
+        return Buffer.from(text.slice(0, whole), 'base64');
+      },
+      end: () => Buffer.from(carry, 'base64'),
+    };
+  }
+  if (encoding === 'quoted-printable') {
+    let held = Buffer.alloc(0);
+    return {
+      push(chunk) {
+        const data = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
+        const cut = qpSafeEnd(data);
+        held = Buffer.from(data.subarray(cut));
+        return decodeQuotedPrintable(data.subarray(0, cut));
+      },
+      end: () => decodeQuotedPrintable(held),
+    };
+  }
+  return { push: (chunk) => chunk, end: () => Buffer.alloc(0) };
+}
+
+/** Where quoted-printable data can be cut: before a last `=` that may still become an escape or a soft line break. */
+function qpSafeEnd(data: Buffer): number {
+  const eq = data.lastIndexOf(0x3d);
+  if (eq === -1 || data.length - eq > QP_HOLD_LIMIT) return data.length;
+  for (let i = eq + 1; i < data.length; i++) {
+    const c = data[i]!;
+    const pending = (i - eq <= 2 && hexValue(c) >= 0) || c === 0x20 || c === 0x09 || c === 0x0d;
+    if (!pending) return data.length;
+  }
+  return eq;
+}
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;

@@ -1,5 +1,5 @@
-import { transferDecode } from '../../mime/decode.ts';
 import type { BlobMeta, MessageMeta } from '../../store/types.ts';
+import { decodedRange, decodedSize } from '../binary-body.ts';
 import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
 import { binaryLabel, parseFetch, sectionLabel, type BinaryItem, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
 import { filterHeader } from '../header-fields.ts';
@@ -26,7 +26,7 @@ function parseFetchArgs(p: Parser, byUid: boolean): FetchArgs {
 
 /** Items that mark the message \Seen (RFC 3501 6.4.5, RFC 3516): BODY[...] and BINARY[...] without PEEK, RFC822, RFC822.TEXT. */
 const setsSeen = (item: FetchItem): boolean =>
-  ((item.type === 'section' || item.type === 'binary') && !item.peek && !(item.type === 'binary' && item.size)) ||
+  ((item.type === 'section' || item.type === 'binary') && !item.peek) ||
   (item.type === 'rfc822' && item.name !== 'RFC822.HEADER');
 
 /**
@@ -146,16 +146,20 @@ async function respond(session: ImapSession, message: MessageMeta, blob: BlobMet
 /**
  * Adds one BINARY item (RFC 3516) to the response text `out` and returns the text
  * still to write, or null when the connection went away. Encoded parts are decoded
- * in memory; parts as stored are streamed.
+ * chunk by chunk, twice (size, then bytes); parts as stored are streamed.
  */
 async function binary(session: ImapSession, message: MessageMeta, item: BinaryItem, part: BinaryPart | null, out: string): Promise<string | null> {
   const label = binaryLabel(item);
   if (!part) return `${out}${label} ${item.size ? '0' : 'NIL'}`;
   if (binaryHandling(part.encoding) === 'decode') {
-    const data = transferDecode(await read(session, message, part.range), part.encoding);
-    if (item.size) return `${out}${label} ${data.length}`;
-    const shown = window(data, item.partial);
-    return `${out}${label} ${literal8Head(shown.length)}${shown.toString('latin1')}`;
+    const body = () => session.deps.store.readMessage(message, part.range.start, part.range.end);
+    const from = item.partial?.start ?? 0;
+    const to = item.partial ? from + item.partial.count : Infinity;
+    const size = await decodedSize(body(), part.encoding, to);
+    if (item.size) return `${out}${label} ${size}`;
+    if (!(await session.write(`${out}${label} ${literal8Head(Math.max(0, size - from))}`))) return null;
+    for await (const chunk of decodedRange(body(), part.encoding, from, to)) if (!(await session.write(chunk))) return null;
+    return '';
   }
   if (item.size) return `${out}${label} ${part.range.end - part.range.start}`;
   // Bytes as stored may hold NULs: they go out as a literal8.

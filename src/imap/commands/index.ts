@@ -4,6 +4,7 @@ import authenticate from './authenticate.ts';
 import capability from './capability.ts';
 import check from './check.ts';
 import close from './close.ts';
+import compress from './compress.ts';
 import copy, { uidCopy } from './copy.ts';
 import create from './create.ts';
 import del from './delete.ts';
@@ -43,6 +44,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['CAPABILITY', capability],
   ['CHECK', check],
   ['CLOSE', close],
+  ['COMPRESS', compress],
   ['COPY', copy],
   ['CREATE', create],
   ['DELETE', del],
