@@ -12,15 +12,15 @@ const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
 
 /**
  * Writes `mailfold.toml` in `dir`: MX SMTP, IMAP and POP3 on 127.0.0.1 at the given
- * ports, every other listener off.
+ * ports, every other listener off; `extra` is more TOML for the end of the file.
  */
-export function writeServeConfig(dir: string, dataDir: string, ports: ServePorts, logLevel = 'info'): string {
+export function writeServeConfig(dir: string, dataDir: string, ports: ServePorts, extra = ''): string {
   const file = join(dir, 'mailfold.toml');
   const listeners = ALL_LISTENERS.map((name) => {
     const port = ports[name as ServedProtocol];
     return port ? `[listeners.${name}]\naddress = "127.0.0.1"\nport = ${port}\n` : `[listeners.${name}]\nenabled = false\n`;
   });
-  writeFileSync(file, `hostname = "localhost"\ndata_dir = "${dataDir}"\n[log]\nlevel = "${logLevel}"\nformat = "json"\n${listeners.join('')}`);
+  writeFileSync(file, `hostname = "localhost"\ndata_dir = "${dataDir}"\n[log]\nlevel = "info"\nformat = "json"\n${listeners.join('')}${extra}`);
   return file;
 }
 
