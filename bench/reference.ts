@@ -29,6 +29,10 @@ function uidOf(user: string): { uid: number; gid: number } {
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
+/** A login service on 127.0.0.1:port, its implicit-TLS twin off. */
+const loginService = (protocol: string, port: number) =>
+  `service ${protocol}-login {\n  inet_listener ${protocol} {\n    address = 127.0.0.1\n    port = ${port}\n  }\n  inet_listener ${protocol}s {\n    port = 0\n  }\n}\n`;
+
 function dovecotConfig(dir: string, ports: Ports): string {
   const vmail = uidOf('dovecot');
   return `
@@ -57,25 +61,7 @@ userdb {
   driver = static
   args = uid=${vmail.uid} gid=${vmail.gid} home=${dir}/home/%u
 }
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${ports.imap}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = ${ports.pop3}
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
-service lmtp {
+${loginService('imap', ports.imap)}${loginService('pop3', ports.pop3)}service lmtp {
   unix_listener lmtp {
     mode = 0666
   }

@@ -21,21 +21,15 @@ import { referenceMissing, startReference } from './reference.ts';
 import { benchUsers, runWorkloads, type Counts, type Figure } from './workloads.ts';
 import type { Target } from './target.ts';
 
+const COUNTS = ['messages', 'big', 'sessions', 'idle', 'pushes', 'logins', 'move', 'changes'] as const;
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' },
     large: { type: 'boolean' },
-    messages: { type: 'string' },
-    big: { type: 'string' },
-    sessions: { type: 'string' },
-    idle: { type: 'string' },
-    pushes: { type: 'string' },
-    logins: { type: 'string' },
-    move: { type: 'string' },
-    changes: { type: 'string' },
     only: { type: 'string' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    ...Object.fromEntries(COUNTS.map((key) => [key, { type: 'string' as const }])),
   },
 });
 
@@ -43,8 +37,8 @@ const defaults: Counts = values.quick
   ? { messages: 300, big: 30, sessions: 16, idle: 20, pushes: 20, logins: 5, move: 100, changes: 20 }
   : { messages: values.large ? 100000 : 10000, big: 1000, sessions: 16, idle: 200, pushes: 200, logins: 50, move: 1000, changes: 100 };
 const counts: Counts = { ...defaults };
-for (const key of Object.keys(counts) as (keyof Counts)[]) {
-  const given = values[key];
+for (const key of COUNTS) {
+  const given = (values as Record<string, unknown>)[key] as string | undefined;
   if (given === undefined) continue;
   const n = Number(given);
   if (!Number.isInteger(n) || n < 1) {
@@ -67,7 +61,7 @@ async function measure(start: () => Promise<Target>): Promise<{ name: string; fi
 
 const users = benchUsers(counts);
 const results: { name: string; figures: Figure[] }[] = [];
-if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] })));
+if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined })));
 const missing = referenceMissing();
 if (values.only !== 'mailfold') {
   if (missing) console.error(`reference skipped: ${missing}`);
@@ -91,4 +85,4 @@ console.log(`counts: ${JSON.stringify(counts)}`);
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
 for (const row of rows) console.log(line(row));
-if (values.json) writeFileSync(values.json, `${JSON.stringify({ counts, results }, null, 2)}\n`);
+if (typeof values.json === 'string') writeFileSync(values.json, `${JSON.stringify({ counts, results }, null, 2)}\n`);
