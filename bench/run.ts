@@ -75,7 +75,13 @@ const rows = (ours ?? reference)!.figures.map((figure) => {
   const theirs = reference && ours ? reference.figures.find((f) => f.key === figure.key)?.value : undefined;
   const mine = ours ? figure.value : undefined;
   const ratio = typeof mine === 'number' && typeof theirs === 'number' && theirs > 0 ? mine / theirs : null;
-  const met = ratio === null ? '' : (figure.better === 'higher' ? ratio >= 1 : ratio <= 1) ? 'yes' : 'NO';
+  const yes = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const met =
+    figure.limit !== undefined && typeof mine === 'number'
+      ? `${yes(mine < figure.limit)} (< ${figure.limit})`
+      : ratio === null || figure.compared === false
+        ? ''
+        : yes(figure.better === 'higher' ? ratio >= 1 : ratio <= 1);
   return [figure.key, figure.unit, format(mine), format(theirs), ratio === null ? '' : ratio.toFixed(2), met];
 });
 const header = ['workload', 'unit', ours?.name ?? '-', reference?.name ?? 'reference', 'ratio', 'target met'];

@@ -114,6 +114,8 @@ export class ImapClient extends LineSocket {
   async idle(): Promise<{ done: () => Promise<ImapResult> }> {
     const go = waitFor<string>((w) => (this.#continuation = w));
     const finished = this.command('IDLE');
+    // A server may end an idling connection (a timeout, shutdown): not an error until done() is awaited.
+    finished.catch(() => {});
     await go;
     return {
       done: () => {
