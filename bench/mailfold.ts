@@ -30,7 +30,8 @@ export async function startMailfold(users: string[], opts: MailfoldOptions = {})
   const ports = await freePorts();
   // The benchmark opens hundreds of sessions from 127.0.0.1.
   const config = writeServeConfig(dir, dataDir, ports, '[limits]\nconnections_per_ip = 10000\n');
-  const log = openSync(join(dir, 'serve.log'), 'a');
+  const logFile = join(dir, 'serve.log');
+  const log = openSync(logFile, 'a');
   const launch = async (profile: boolean): Promise<{ child: ChildProcess; ms: number }> => {
     const flags = profile && opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
     const started = performance.now();
@@ -51,6 +52,7 @@ export async function startMailfold(users: string[], opts: MailfoldOptions = {})
     name: 'Mailfold',
     ports,
     startupMs: ms,
+    logFile,
     roots: () => [child.pid!],
     stop: async () => {
       await stop(child);

@@ -4,6 +4,7 @@
  * that retrieve and delete, sessions in IDLE), printing its RSS and open file
  * descriptors each minute; both should level off.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ImapClient } from './client/imap.ts';
 import { Pop3Client } from './client/pop3.ts';
@@ -25,7 +26,7 @@ if (!(minutes > 0) || !Number.isInteger(userCount) || userCount < 2) {
 const KEEP = 50;
 const users = Array.from({ length: userCount }, (_, i) => `soak${i + 1}`);
 const pick = () => users[Math.floor(Math.random() * users.length)]!;
-const done = { delivered: 0, imapSessions: 0, expunged: 0, popSessions: 0, popDeleted: 0 };
+const done = { delivered: 0, imapSessions: 0, expunged: 0, popSessions: 0, popDeleted: 0, readRefused: 0 };
 let stopping = false;
 
 async function smtpLoop(target: Target): Promise<void> {
@@ -54,9 +55,12 @@ async function imapLoop(target: Target): Promise<void> {
     };
     await imap.ok('SELECT INBOX');
     if (exists > 0) {
-      await imap.ok('FETCH 1:* (FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)');
-      await imap.ok(`FETCH ${exists} BODY.PEEK[]`);
-      await imap.ok(`UID SEARCH TEXT ${RARE_WORD}`);
+      // Reads that meet a message another session just expunged may be refused with NO: counted.
+      for (const read of ['FETCH 1:* (FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)', `FETCH ${exists} BODY.PEEK[]`, `UID SEARCH TEXT ${RARE_WORD}`]) {
+        const { status } = await imap.command(read);
+        if (status.startsWith('NO')) done.readRefused++;
+        else if (!status.startsWith('OK')) throw new Error(`${read}: ${status}`);
+      }
     }
     if (exists > 0) await imap.ok(`STORE ${exists} +FLAGS (\\Seen)`);
     if (exists > KEEP) {
@@ -106,7 +110,7 @@ try {
     const memory = treeMemory(target.roots());
     console.log(
       `${String(minute).padStart(3)} min  RSS ${memory.rss.toFixed(1).padStart(6)} MB  fds ${String(treeFds(target.roots())).padStart(4)}  ` +
-        `idle sessions open ${idle.filter((s) => !s.socket.destroyed).length}/${idle.length}  delivered ${done.delivered}  imap sessions ${done.imapSessions}  expunged ${done.expunged}  pop3 sessions ${done.popSessions}  pop3 deleted ${done.popDeleted}`,
+        `idle sessions open ${idle.filter((s) => !s.socket.destroyed).length}/${idle.length}  delivered ${done.delivered}  imap sessions ${done.imapSessions}  expunged ${done.expunged}  pop3 sessions ${done.popSessions}  pop3 deleted ${done.popDeleted}  reads refused ${done.readRefused}`,
     );
   };
   report(0);
@@ -123,8 +127,12 @@ try {
   );
   clearInterval(timer);
   clearTimeout(stop);
-  for (const session of idle) session.close();
   report(Number(((Date.now() - started) / 60000).toFixed(1)));
+  for (const session of idle) session.close();
+} catch (err) {
+  const log = readFileSync(target.logFile!, 'utf8').trim().split('\n');
+  console.error(`last lines of the server's log:\n${log.slice(-15).join('\n')}`);
+  throw err;
 } finally {
   await target.stop();
 }

@@ -18,6 +18,8 @@ export interface Target {
   startupMs: number;
   /** Pids whose process trees make up the server, for memory and fd counts. */
   roots(): number[];
+  /** The server's log, for a look when something failed (removed by stop()). */
+  logFile?: string;
   stop(): Promise<void>;
 }
 
