@@ -88,13 +88,15 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
 
   try {
     if (opts.plain?.listener.enabled) {
-      const server = createServer((socket) => {
+      // Without TCP_NODELAY a reply written in pieces (a RETR: status, body, dot) waits
+      // for the client's delayed ACK, about 40 ms per command.
+      const server = createServer({ noDelay: true }, (socket) => {
         if (admit(socket, opts.tooManyReply)) serve(socket, false);
       });
       addresses[opts.plain.name] = await listen(server, opts.plain.listener);
     }
     if (opts.implicitTls?.listener.enabled) {
-      const server = createTlsServer(opts.tls.serverOptions(), (socket: TLSSocket) => serve(socket, true));
+      const server = createTlsServer({ ...opts.tls.serverOptions(), noDelay: true }, (socket: TLSSocket) => serve(socket, true));
       // Counted before the handshake, so a flood of handshakes is limited too.
       server.on('connection', (socket: Socket) => admit(socket, null));
       server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
