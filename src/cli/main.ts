@@ -6,6 +6,7 @@ import { aliasCommands } from './commands/alias.ts';
 import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
 import { domainCommands } from './commands/domain.ts';
+import { initCommand } from './commands/init.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
 import { serveCommand } from './commands/serve.ts';
 import { storeCommands } from './commands/store.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .option('--json', 'print results as JSON, for scripts')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  initCommand(program);
   serveCommand(program);
   domainCommands(program);
   userCommands(program);
