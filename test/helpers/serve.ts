@@ -75,3 +75,23 @@ export function peerCertificate(port: number): Promise<string> {
     socket.once('error', reject);
   });
 }
+
+/** Resolves when what the server printed after offset `from` matches `pattern`; fails if it exits first. */
+export function outputMatching(served: Served, pattern: RegExp, from: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const text = served.output().slice(from);
+      if (!pattern.test(text)) return false;
+      served.child.stdout!.off('data', onData);
+      served.child.off('exit', onExit);
+      resolve(text);
+      return true;
+    };
+    // The helper's own listener appends first, so the output seen here includes this chunk.
+    const onData = () => void check();
+    const onExit = () => reject(new Error(`server exited before printing ${pattern}:\n${served.output().slice(from)}`));
+    if (check()) return;
+    served.child.stdout!.on('data', onData);
+    served.child.once('exit', onExit);
+  });
+}
