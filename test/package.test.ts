@@ -38,6 +38,11 @@ test('the x64 executable serves IMAP and SMTP from an empty directory', { timeou
     return p;
   };
   assert.equal((await cli(['--version'])).stdout.trim(), VERSION);
+  // Packaged, with no config: the system profile's standard ports and data dir.
+  const defaults = (await cli(['config', 'show'])).stdout;
+  assert.match(defaults, /^data_dir = "\/var\/lib\/mailfold"$/m);
+  assert.match(defaults, /\[listeners\.smtp\]\nenabled = true\naddress = "::"\nport = 25\n/);
+  assert.match(defaults, /\[listeners\.imaps\]\nenabled = true\naddress = "::"\nport = 993\n/);
 
   const work = join(dir, 'srv');
   mkdirSync(work);
