@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
@@ -66,6 +66,12 @@ test('init refuses bad or missing answers without leaving anything behind', asyn
     [FLAGS.slice(0, -1), PASSWORD, /^mailfold: no password given/],
     [['init', '--hostname', 'x'.repeat(300) + '.org', '--domain', 'example.org', '--user', 'a', '--password-stdin'], PASSWORD, /^mailfold: --hostname:/],
   ];
+  const inTheWay = join(dir, 'a-file');
+  writeFileSync(inTheWay, '');
+  cases.push(
+    [['--config', join(inTheWay, 'mailfold.toml'), ...FLAGS], PASSWORD, /^mailfold: cannot create the config file .*\/a-file\/mailfold\.toml: .*a-file is not a directory$/],
+    [['--data-dir', join(inTheWay, 'data'), ...FLAGS], PASSWORD, /^mailfold: cannot create the data dir .*\/a-file\/data: .*a-file is not a directory$/],
+  );
   for (const [args, input, pattern] of cases) {
     const r = await cli(args, `${input}\n`);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -18,6 +18,23 @@ function existing(configFile: string, dataDir: string): string[] {
   if (existsSync(configFile)) found.push(`config file ${configFile} exists`);
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) found.push(`data dir ${dataDir} is not empty`);
   return found;
+}
+
+/** Refuses before any question is asked when `path` cannot be created here (not root, a file in the way). */
+function creatable(path: string, what: string): void {
+  let dir = dirname(path);
+  while (!existsSync(dir)) dir = dirname(dir);
+  const problem = !statSync(dir).isDirectory() ? `${dir} is not a directory` : !writable(dir) ? `no permission to write in ${dir} (run as root?)` : null;
+  if (problem) throw new CliError(`cannot create the ${what} ${path}: ${problem}`);
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The data dir with the store, the domain, the account and the certificate; removed again if a step fails. */
@@ -58,6 +75,8 @@ export function initCommand(program: Command): void {
       const found = existing(configFile, dataDir);
       if (found.length) throw new CliError(`already set up: ${found.join('; ')}; nothing was changed`);
 
+      creatable(configFile, 'config file');
+      if (!existsSync(dataDir)) creatable(dataDir, 'data dir');
       const config = { ...defaultConfig(profile, cwd), data_dir: dataDir };
       const answers = await initAnswers(flags, config.auth.min_password_length);
       config.hostname = answers.hostname;
