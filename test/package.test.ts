@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
@@ -99,4 +99,24 @@ test('the arm64 executable is an aarch64 ELF that runs under qemu', { timeout: 2
   if (!requireTool(t, 'qemu-aarch64-static')) return;
   const { stdout } = await run('qemu-aarch64-static', ['-L', '/usr/aarch64-linux-gnu', exe, '--version'], { cwd: dir, env: { PATH: process.env.PATH!, ...env } });
   assert.equal(stdout.trim(), VERSION);
+});
+
+test('the executable loads its addons only from a private cache dir, and rewrites a tampered copy', { timeout: 240_000 }, async (t) => {
+  const { dir, exe } = await installed(t, 'x64');
+  const shared = join(dir, 'shared');
+  const own = join(dir, 'own');
+  mkdirSync(shared, { mode: 0o777 });
+  chmodSync(shared, 0o777);
+  const version = () => run(exe, ['--version'], { cwd: dir, env: { PATH: process.env.PATH!, HOME: dir, MAILFOLD_CACHE: shared, XDG_CACHE_HOME: own } });
+
+  assert.equal((await version()).stdout.trim(), VERSION);
+  assert.deepEqual(readdirSync(shared), [], 'a directory others can write to is never used');
+  const cache = join(own, 'mailfold');
+  const files = readdirSync(cache).sort();
+  assert.deepEqual(files.map((f) => f.replace(/-[0-9a-f]{16}\.node$/, '')), ['argon2', 'classic-level']);
+  const good = readFileSync(join(cache, files[0]!));
+  chmodSync(join(cache, files[0]!), 0o600);
+  writeFileSync(join(cache, files[0]!), 'not an addon');
+  assert.equal((await version()).stdout.trim(), VERSION);
+  assert.deepEqual(readFileSync(join(cache, files[0]!)), good);
 });
