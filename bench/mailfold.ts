@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { hashPassword } from '../src/auth/password.ts';
 import { openLevelStore } from '../src/store/level-store.ts';
 import { BIN } from '../test/helpers/env.ts';
-import { writeServeConfig } from '../test/helpers/serve.ts';
+import { writeServeConfig } from '../test/helpers/serve-load.ts';
 import { address, DOMAIN, freePorts, listening, PASSWORD, type Target } from './target.ts';
 
 export interface MailfoldOptions {

@@ -1,5 +1,6 @@
 import type { AddressInfo, Server } from 'node:net';
 import { AdminService, type AdminSettings } from './admin/service.ts';
+import type { StatusSource } from './admin/status.ts';
 import { startControlServer } from './admin/control-server.ts';
 import { AuthThrottle } from './auth/throttle.ts';
 import type { Config, ListenerName } from './config/index.ts';
@@ -12,6 +13,7 @@ import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
 import { startTls } from './tls/certificates.ts';
 import type { TlsProvider } from './tls/context.ts';
+import { VERSION } from './version.ts';
 
 export interface RunningServer {
   store: MailStore;
@@ -39,9 +41,20 @@ export const openStore = (config: Config): Promise<MailStore> =>
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const store = await openStore(config);
   log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
+  const connections = new ConnectionLimit(config.limits.connections_per_ip);
+  const bound: Record<string, string> = {};
+  const status: StatusSource = {
+    hostname: config.hostname,
+    configFile: config.config_file,
+    dataDir: config.data_dir,
+    startedAt: new Date(),
+    version: VERSION,
+    connections: () => connections.open,
+    listeners: () => ({ ...bound }),
+  };
   let control: Server;
   try {
-    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config)), log, config.limits.message_size);
+    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), status), log, config.limits.message_size);
   } catch (err) {
     await store.close();
     throw err;
@@ -49,7 +62,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const closeControl = () => new Promise<void>((resolve) => control.close(() => resolve()));
   // Shared by every protocol: failures and connections count per IP whichever port they use.
   const throttle = new AuthThrottle({ maxFailures: config.auth.throttle_max_failures, windowSeconds: config.auth.throttle_window_seconds });
-  const connections = new ConnectionLimit(config.limits.connections_per_ip);
   // One certificate for every listener, made on first use.
   let tlsProvider: Promise<TlsProvider> | null = null;
   const tls = () => (tlsProvider ??= startTls(store, config.hostname, log));
@@ -106,9 +118,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await store.close();
     throw err;
   }
+  const listeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
+  for (const [name, a] of Object.entries(listeners)) bound[name] = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  if (smtp?.lmtp) bound.lmtp = typeof smtp.lmtp === 'string' ? smtp.lmtp : `${smtp.lmtp.address}:${smtp.lmtp.port}`;
   return {
     store,
-    listeners: { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses },
+    listeners,
     ...(smtp?.lmtp ? { lmtp: smtp.lmtp } : {}),
     async close() {
       // Listeners first, so that no session is left using the store when it closes.

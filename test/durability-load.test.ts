@@ -14,7 +14,7 @@ import { ImapFlow } from 'imapflow';
 import { openLevelStore } from '../src/store/level-store.ts';
 import { exited, runCli, tempDir } from './helpers/env.ts';
 import { RawClient } from './helpers/pop3.ts';
-import { serveOnFreePorts, type ServePorts } from './helpers/serve.ts';
+import { serveOnFreePorts, type ServePorts } from './helpers/serve-load.ts';
 import { SmtpClient } from './helpers/smtp.ts';
 import { collect } from './helpers/store.ts';
 

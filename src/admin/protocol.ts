@@ -25,7 +25,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'domainAdd', 'domainList', 'domainRemove',
   'userAdd', 'userList', 'userShow', 'userPasswd', 'userDisable', 'userEnable', 'userRemove', 'userQuota',
   'aliasAdd', 'aliasList', 'aliasRemove',
-  'mailboxList', 'deliver', 'storeCheck',
+  'mailboxList', 'deliver', 'storeCheck', 'status',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

@@ -2,6 +2,7 @@ import { hashPassword, passwordProblem } from '../auth/password.ts';
 import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
 import { deliverMessage, type RecipientReport } from '../delivery/deliver.ts';
 import type { Account, Alias, CheckProblem, Domain, MailStore } from '../store/types.ts';
+import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 
 export interface AdminSettings {
   minPasswordLength: number;
@@ -52,9 +53,13 @@ export class AdminService {
   readonly #store: MailStore;
   readonly #settings: AdminSettings;
 
-  constructor(store: MailStore, settings: AdminSettings) {
+  readonly #status: StatusSource | null;
+
+  /** `status` is the running server's; without it (the CLI on a stopped server) `status` is refused. */
+  constructor(store: MailStore, settings: AdminSettings, status: StatusSource | null = null) {
     this.#store = store;
     this.#settings = settings;
+    this.#status = status;
   }
 
   async domainAdd(p: { name: string }): Promise<Domain> {
@@ -170,6 +175,11 @@ export class AdminService {
 
   async storeCheck(p: { repair?: boolean } = {}): Promise<CheckProblem[]> {
     return this.#store.check({ repair: p.repair === true });
+  }
+
+  async status(): Promise<ServerStatus> {
+    if (!this.#status) throw new AdminError('not-running', 'the server is not running');
+    return collectStatus(this.#status);
   }
 
   async #account(input: string): Promise<Account> {

@@ -3,11 +3,14 @@ import { AdminError } from '../admin/service.ts';
 import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/types.ts';
 import { aliasCommands } from './commands/alias.ts';
+import { completionCommand, helpCommand } from './commands/help.ts';
 import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
 import { domainCommands } from './commands/domain.ts';
+import { initCommand } from './commands/init.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
 import { serveCommand } from './commands/serve.ts';
+import { statusCommand } from './commands/status.ts';
 import { storeCommands } from './commands/store.ts';
 import { userCommands } from './commands/user.ts';
 import { CliError } from './context.ts';
@@ -22,7 +25,9 @@ export function buildProgram(): Command {
     .option('--json', 'print results as JSON, for scripts')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  initCommand(program);
   serveCommand(program);
+  statusCommand(program);
   domainCommands(program);
   userCommands(program);
   aliasCommands(program);
@@ -30,6 +35,8 @@ export function buildProgram(): Command {
   deliverCommand(program);
   configCommands(program);
   storeCommands(program);
+  completionCommand(program);
+  helpCommand(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

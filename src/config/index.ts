@@ -1,7 +1,8 @@
 export type { Config, Listener, ListenerName, Lmtp, LogFormat, LogLevel, Profile, Smarthost, SmarthostTls, SubaddressSeparator } from './types.ts';
 export { LISTENER_NAMES } from './types.ts';
 export { ConfigError } from './error.ts';
-export { defaultConfig } from './defaults.ts';
+export { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig } from './defaults.ts';
+export { hostname as hostnameField } from './fields.ts';
 export { loadConfig, type LoadOptions } from './load.ts';
 export { showConfig } from './show.ts';
 export { formatSize, parseSize } from './size.ts';

@@ -18,6 +18,13 @@ export class ConnectionLimit {
     return true;
   }
 
+  /** Every open connection counted here, all addresses together. */
+  get open(): number {
+    let total = 0;
+    for (const n of this.#open.values()) total += n;
+    return total;
+  }
+
   release(ip: string): void {
     const open = (this.#open.get(ip) ?? 1) - 1;
     if (open <= 0) this.#open.delete(ip);

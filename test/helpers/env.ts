@@ -36,10 +36,19 @@ export function runCli(args: string[], opts: { cwd: string; input?: string | Buf
   });
 }
 
-/** Starts `mailfold serve` and resolves once it logs that it is ready. */
-export function startServe(opts: { cwd: string; args?: string[]; env?: Record<string, string> }): Promise<ChildProcess> {
+/**
+ * Starts `mailfold serve` (the checkout's, or the executable `exe`) and resolves once it
+ * logs that it is ready; `output` is everything it printed since.
+ */
+export function startServe(opts: {
+  cwd: string;
+  args?: string[];
+  env?: Record<string, string>;
+  exe?: string;
+}): Promise<ChildProcess & { output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...(opts.args ?? []), 'serve'], {
+    const args = [...(opts.args ?? []), 'serve'];
+    const child = spawn(opts.exe ?? process.execPath, opts.exe ? args : [BIN, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,10 +56,7 @@ export function startServe(opts: { cwd: string; args?: string[]; env?: Record<st
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (out.includes('mailfold ready')) {
-        child.stdout!.off('data', onData);
-        resolve(child);
-      }
+      if (out.includes('mailfold ready')) resolve(Object.assign(child, { output: () => out }));
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

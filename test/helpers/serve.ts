@@ -1,43 +1,97 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { startServe } from './env.ts';
+import type { TestContext } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import type { ListenerName } from '../../src/config/index.ts';
+import { exited, startServe } from './env.ts';
 
-export type ServedProtocol = 'smtp' | 'imap' | 'pop3';
-export type ServePorts = Record<ServedProtocol, number>;
+/** The listeners a `serve` subprocess runs in these tests; HTTP is not served yet. */
+export const SERVED = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s'] as const;
+export type Ports = Record<(typeof SERVED)[number], number>;
 
-const ALL_LISTENERS = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'http', 'https'];
+/** Ports that were free a moment ago; a subprocess config needs numbers (port 0 is not a valid config value). */
+async function freePorts(): Promise<Ports> {
+  const servers = SERVED.map(() => createServer());
+  const ports = await Promise.all(
+    servers.map((s) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)))),
+  );
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return Object.fromEntries(SERVED.map((name, i) => [name, ports[i]])) as Ports;
+}
 
-const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
+/** A config file for a subprocess: loopback listeners on the given ports, HTTP off, `extra` TOML appended. */
+export function writeConfig(file: string, dataDir: string, ports: Ports, extra = ''): void {
+  const off: ListenerName[] = ['http', 'https'];
+  const lines = [`hostname = "localhost"`, `data_dir = ${JSON.stringify(dataDir)}`];
+  for (const name of SERVED) lines.push(`[listeners.${name}]`, `address = "127.0.0.1"`, `port = ${ports[name]}`);
+  for (const name of off) lines.push(`[listeners.${name}]`, `enabled = false`);
+  writeFileSync(file, lines.join('\n') + '\n' + extra);
+}
 
-/**
- * Writes `mailfold.toml` in `dir`: MX SMTP, IMAP and POP3 on 127.0.0.1 at the given
- * ports, every other listener off; `extra` is more TOML for the end of the file.
- */
-export function writeServeConfig(dir: string, dataDir: string, ports: ServePorts, extra = ''): string {
-  const file = join(dir, 'mailfold.toml');
-  const listeners = ALL_LISTENERS.map((name) => {
-    const port = ports[name as ServedProtocol];
-    return port ? `[listeners.${name}]\naddress = "127.0.0.1"\nport = ${port}\n` : `[listeners.${name}]\nenabled = false\n`;
-  });
-  writeFileSync(file, `hostname = "localhost"\ndata_dir = "${dataDir}"\n[log]\nlevel = "info"\nformat = "json"\n${listeners.join('')}${extra}`);
-  return file;
+export interface Served {
+  child: ChildProcess;
+  ports: Ports;
+  config: string;
+  /** Everything the server printed so far. */
+  output: () => string;
 }
 
 /**
- * Starts `mailfold serve` as a subprocess with SMTP, IMAP and POP3 listeners. `serve`
- * needs real port numbers, so it picks random high ports and tries others when one
- * is taken. Pass `ports` to reuse the ones of an earlier run (after a kill).
+ * `serve` as a subprocess (the checkout's bin, or `exe`) on free high ports; it is
+ * started again on new ports if another process took one in between (EADDRINUSE).
  */
-export async function serveOnFreePorts(dir: string, dataDir: string, ports?: ServePorts): Promise<{ child: ChildProcess; ports: ServePorts }> {
-  for (let attempt = 0; ; attempt++) {
-    const chosen = attempt === 0 && ports ? ports : { smtp: randomPort(), imap: randomPort(), pop3: randomPort() };
-    if (new Set(Object.values(chosen)).size < 3) continue;
-    const config = writeServeConfig(dir, dataDir, chosen);
+export async function serveOnFreePorts(
+  t: TestContext,
+  dir: string,
+  opts: { exe?: string; env?: Record<string, string>; extra?: string } = {},
+): Promise<Served> {
+  const config = join(dir, 'mailfold.toml');
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freePorts();
+    writeConfig(config, join(dir, 'data'), ports, opts.extra);
     try {
-      return { child: await startServe({ cwd: dir, args: ['--config', config] }), ports: chosen };
+      const child = await startServe({ cwd: dir, args: ['--config', config], env: opts.env, exe: opts.exe });
+      t.after(async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited(child);
+      });
+      return { child, ports, config, output: child.output };
     } catch (err) {
-      if (attempt >= 20 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
     }
   }
+}
+
+/** The server's certificate as PEM, read from a TLS handshake, to trust it by name in a client. */
+export function peerCertificate(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false }, () => {
+      const der = socket.getPeerCertificate().raw;
+      socket.destroy();
+      resolve(`-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Resolves when what the server printed after offset `from` matches `pattern`; fails if it exits first. */
+export function outputMatching(served: Served, pattern: RegExp, from: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const text = served.output().slice(from);
+      if (!pattern.test(text)) return false;
+      served.child.stdout!.off('data', onData);
+      served.child.off('exit', onExit);
+      resolve(text);
+      return true;
+    };
+    // The helper's own listener appends first, so the output seen here includes this chunk.
+    const onData = () => void check();
+    const onExit = () => reject(new Error(`server exited before printing ${pattern}:\n${served.output().slice(from)}`));
+    if (check()) return;
+    served.child.stdout!.on('data', onData);
+    served.child.once('exit', onExit);
+  });
 }

@@ -2,24 +2,41 @@ import type { Command } from 'commander';
 import { createLogger } from '../../log/logger.ts';
 import { startServer } from '../../server.ts';
 import { configFor } from '../context.ts';
+import { reloadConfig } from '../reload.ts';
+
+/** Sessions get 5 s to finish their command (net/listeners.ts, smtp/listener.ts); this is the hard stop. */
+const SHUTDOWN_LIMIT_MS = 10_000;
 
 export function serveCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the mail server')
+    .description('run the mail server (SIGTERM: graceful stop; SIGHUP: reload the config)')
     .action(async (_opts, cmd: Command) => {
-      const config = configFor(cmd);
+      let config = configFor(cmd);
       const log = createLogger(config.log);
       const server = await startServer(config, log);
+      const reload = () => {
+        log.info({ signal: 'SIGHUP' }, 'reloading the configuration');
+        config = reloadConfig(() => configFor(cmd), config, log);
+      };
+      process.on('SIGHUP', reload);
       log.info({ version: program.version() }, 'mailfold ready');
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log.info({ signal }, 'shutting down');
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      const signal = await new Promise<string>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
       });
+      log.info({ signal }, 'shutting down: no new connections, sessions finish their command');
+      process.off('SIGHUP', reload);
+      const stopNow = (reason: string) => {
+        log.error(reason);
+        process.exit(1);
+      };
+      // A second signal, or a shutdown that hangs, ends the process at once.
+      process.once('SIGINT', () => stopNow('second signal: exiting without waiting'));
+      process.once('SIGTERM', () => stopNow('second signal: exiting without waiting'));
+      const limit = setTimeout(() => stopNow(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s: exiting`), SHUTDOWN_LIMIT_MS);
       await server.close();
+      clearTimeout(limit);
+      log.info('stopped');
     });
 }

@@ -1,0 +1,45 @@
+import { dirname, resolve, sep } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { ADDONS } from './targets.ts';
+
+/**
+ * argon2 and classic-level find their addon with node-gyp-build next to their own files;
+ * in the executable there are no such files, so each gets a loader that reads the
+ * addon from the SEA assets instead (src/sea/addons.ts).
+ */
+function seaAddons(root: string): Plugin {
+  const loader = resolve(root, 'src/sea/addons.ts');
+  return {
+    name: 'sea-addons',
+    setup(b) {
+      b.onResolve({ filter: /^node-gyp-build$/ }, (args) => {
+        const name = Object.keys(ADDONS).find((pkg) => args.importer.includes(`${sep}node_modules${sep}${pkg}${sep}`));
+        if (!name) return { errors: [{ text: `node-gyp-build used by ${args.importer}, which has no SEA asset` }] };
+        return { path: name, namespace: 'sea-addon' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'sea-addon' }, (args) => ({
+        contents: `module.exports = () => require(${JSON.stringify(loader)}).loadAddon(${JSON.stringify(args.path)});`,
+        resolveDir: dirname(loader),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The whole program in one CommonJS file, the form a SEA main script takes. */
+export async function bundle(root: string, outfile: string): Promise<void> {
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['src/sea/main.ts'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'eof',
+    logLevel: 'warning',
+    plugins: [seaAddons(root)],
+  });
+}

@@ -1,0 +1,90 @@
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { stringify } from 'smol-toml';
+import { AdminService } from '../../admin/service.ts';
+import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig, type Config } from '../../config/index.ts';
+import { adminSettings, openStore } from '../../server.ts';
+import { ensureCertificate } from '../../tls/certificates.ts';
+import { CliError, globals } from '../context.ts';
+import { initAnswers, type InitAnswers, type InitFlags } from '../init/answers.ts';
+import { nextSteps } from '../init/next-steps.ts';
+import { runtimeProfile } from '../profile.ts';
+
+/** What is already there; init touches nothing when this is not empty. */
+function existing(configFile: string, dataDir: string): string[] {
+  const found: string[] = [];
+  if (existsSync(configFile)) found.push(`config file ${configFile} exists`);
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) found.push(`data dir ${dataDir} is not empty`);
+  return found;
+}
+
+/** Refuses before any question is asked when `path` cannot be created here (not root, a file in the way). */
+function creatable(path: string, what: string): void {
+  let dir = dirname(path);
+  while (!existsSync(dir)) dir = dirname(dir);
+  const problem = !statSync(dir).isDirectory() ? `${dir} is not a directory` : !writable(dir) ? `no permission to write in ${dir} (run as root?)` : null;
+  if (problem) throw new CliError(`cannot create the ${what} ${path}: ${problem}`);
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The data dir with the store, the domain, the account and the certificate; removed again if a step fails. */
+async function createStore(config: Config, answers: InitAnswers): Promise<void> {
+  const created = !existsSync(config.data_dir);
+  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+  try {
+    const store = await openStore(config);
+    try {
+      const admin = new AdminService(store, adminSettings(config));
+      await admin.domainAdd({ name: answers.domain });
+      await admin.userAdd({ address: answers.address, password: answers.password });
+      await ensureCertificate(store, answers.hostname, pino({ level: 'silent' }));
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    if (created) rmSync(config.data_dir, { recursive: true, force: true });
+    else for (const entry of readdirSync(config.data_dir)) rmSync(resolve(config.data_dir, entry), { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function initCommand(program: Command): void {
+  program
+    .command('init')
+    .description('set up a new server: config file, data dir, first domain and account, certificate')
+    .option('--hostname <name>', 'the mail host name, e.g. mail.example.org')
+    .option('--domain <domain>', 'the first mail domain, e.g. example.org')
+    .option('--user <address>', 'the first account, e.g. alice@example.org')
+    .option('--password-stdin', "read the first account's password from the first line of standard input")
+    .action(async (flags: InitFlags, cmd: Command) => {
+      const opts = globals(cmd);
+      const profile = runtimeProfile();
+      const cwd = process.cwd();
+      const configFile = resolve(cwd, opts.config || process.env.MAILFOLD_CONFIG || DEFAULT_CONFIG_FILE[profile]);
+      const dataDir = resolve(cwd, opts.dataDir || process.env.MAILFOLD_DATA || DEFAULT_DATA_DIR[profile]);
+      const found = existing(configFile, dataDir);
+      if (found.length) throw new CliError(`already set up: ${found.join('; ')}; nothing was changed`);
+
+      creatable(configFile, 'config file');
+      if (!existsSync(dataDir)) creatable(dataDir, 'data dir');
+      const config = { ...defaultConfig(profile, cwd), data_dir: dataDir };
+      const answers = await initAnswers(flags, config.auth.min_password_length);
+      config.hostname = answers.hostname;
+      await createStore(config, answers);
+      // Written last: a config file means init finished.
+      mkdirSync(dirname(configFile), { recursive: true });
+      const header = `# Written by mailfold init. Every option and its default: docs/configuration.md\n\n`;
+      writeFileSync(configFile, header + stringify({ hostname: answers.hostname, data_dir: dataDir }) + '\n', { flag: 'wx' });
+      process.stdout.write(nextSteps({ ...answers, configFile, dataDir, profile }));
+    });
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { connectControl } from '../../admin/control-client.ts';
+import { CONTROL_SOCKET } from '../../admin/protocol.ts';
+import type { ServerStatus } from '../../admin/status.ts';
+import { CliError, configFor, output } from '../context.ts';
+import { formatBytes, table } from '../format.ts';
+
+export function formatUptime(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h ${m}m`;
+  if (h > 0) return `${h}h ${m}m`;
+  return m > 0 ? `${m}m ${seconds % 60}s` : `${seconds}s`;
+}
+
+const describe = (s: ServerStatus): string =>
+  [
+    `mailfold ${s.version}, running for ${formatUptime(s.uptimeSeconds)} (pid ${s.pid}, since ${s.startedAt})`,
+    `host name:    ${s.hostname}`,
+    `config file:  ${s.configFile ?? '(none: defaults)'}`,
+    `data dir:     ${s.dataDir} (${formatBytes(s.storeBytes)})`,
+    `connections:  ${s.connections} open`,
+    '',
+    table(['LISTENER', 'ADDRESS'], Object.entries(s.listeners)),
+  ].join('\n');
+
+export function statusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('show the running server: version, uptime, listeners, connections, store size')
+    .action(async (_opts, cmd: Command) => {
+      const config = configFor(cmd);
+      const server = await connectControl(config.data_dir);
+      if (!server) throw new CliError(`not running: no server answers on ${config.data_dir}/${CONTROL_SOCKET}`, 3);
+      const status = await server.status();
+      output(cmd, status, () => describe(status));
+    });
+}

@@ -1,0 +1,23 @@
+import type { Profile } from '../../config/index.ts';
+import type { InitAnswers } from './answers.ts';
+
+/** What `mailfold init` prints when it is done: what it made, and what a person does next. */
+export function nextSteps(p: Omit<InitAnswers, 'password'> & { configFile: string; dataDir: string; profile: Profile }): string {
+  const serve = p.profile === 'system' ? 'sudo systemctl start mailfold   (or: mailfold serve)' : 'npm start   (or: npx mailfold serve)';
+  return `Mailfold is set up.
+  config file:  ${p.configFile}
+  data dir:     ${p.dataDir}
+  domain:       ${p.domain}
+  account:      ${p.address}
+  certificate:  self-signed for ${p.hostname} (replaced by a trusted one once ACME is configured)
+
+Next steps:
+  1. Start the server:  ${serve}
+  2. Publish DNS records for ${p.domain}: an MX record pointing to ${p.hostname}, and an
+     A/AAAA record for ${p.hostname} (docs/install.md lists them all, with SPF and DMARC).
+  3. Forward ports 25, 465, 587, 993 and 143 from your router to this machine.
+  4. In your mail app, sign in as ${p.address}: IMAP ${p.hostname} port 993 (SSL/TLS),
+     SMTP ${p.hostname} port 465 (SSL/TLS) or 587 (STARTTLS), user name ${p.address}.
+  5. Check it:  mailfold status
+`;
+}
