@@ -10,8 +10,10 @@ import { startPop3, type Pop3Service } from './pop3/server.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
-import { startTls } from './tls/certificates.ts';
-import type { TlsProvider } from './tls/context.ts';
+import { startHttp, type HttpService } from './http/server.ts';
+import { mailServices } from './net/services.ts';
+import { AcmeChallenges } from './tls/challenges.ts';
+import { CertificateManager } from './tls/manager.ts';
 
 export interface RunningServer {
   store: MailStore;
@@ -19,6 +21,9 @@ export interface RunningServer {
   listeners: Partial<Record<ListenerName, AddressInfo>>;
   /** The LMTP port, or its unix socket path, when LMTP is enabled. */
   lmtp?: AddressInfo | string;
+  certificates: CertificateManager;
+  /** SIGHUP: re-reads what can change without a restart (the certificate files). */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,6 +37,9 @@ export function adminSettings(config: Config): AdminSettings {
   };
 }
 
+const certificateFiles = (config: Config) =>
+  config.tls.cert_file && config.tls.key_file ? { files: { cert: config.tls.cert_file, key: config.tls.key_file } } : {};
+
 export const openStore = (config: Config): Promise<MailStore> =>
   openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size });
 
@@ -40,9 +48,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const store = await openStore(config);
   log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
   let control: Server;
+  let certificates: CertificateManager;
+  const challenges = new AcmeChallenges();
+  try {
+    // One certificate for every listener, made at the first start.
+    certificates = await CertificateManager.start({ store, log, hostname: config.hostname, ...certificateFiles(config) });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   try {
     control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config)), log, config.limits.message_size);
   } catch (err) {
+    certificates.close();
     await store.close();
     throw err;
   }
@@ -50,19 +68,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Shared by every protocol: failures and connections count per IP whichever port they use.
   const throttle = new AuthThrottle({ maxFailures: config.auth.throttle_max_failures, windowSeconds: config.auth.throttle_window_seconds });
   const connections = new ConnectionLimit(config.limits.connections_per_ip);
-  // One certificate for every listener, made on first use.
-  let tlsProvider: Promise<TlsProvider> | null = null;
-  const tls = () => (tlsProvider ??= startTls(store, config.hostname, log));
+  const tls = certificates.provider;
   let pop3: Pop3Service | null = null;
   let imap: ImapService | null = null;
   let smtp: SmtpService | null = null;
+  let http: HttpService | null = null;
   try {
     const { smtp: mx, submission, submissions } = config.listeners;
     if (mx.enabled || submission.enabled || submissions.enabled || config.lmtp.enabled) {
       smtp = await startSmtp({
         store,
         log,
-        tls: await tls(),
+        tls,
         throttle,
         connections,
         hostname: config.hostname,
@@ -79,7 +96,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       pop3 = await startPop3({
         store,
         log,
-        tls: await tls(),
+        tls,
         throttle,
         connections,
         listeners: { pop3: plain, pop3s },
@@ -91,7 +108,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       imap = await startImap({
         store,
         log,
-        tls: await tls(),
+        tls,
         throttle,
         connections,
         listeners: { imap: imapPlain, imaps },
@@ -99,19 +116,38 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         limits: { lineLength: config.limits.line_length, messageSize: config.limits.message_size },
       });
     }
+    const bound = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
+    const { http: plainHttp, https } = config.listeners;
+    if (plainHttp.enabled || https.enabled) {
+      http = await startHttp({
+        store,
+        log: log.child({ proto: 'http' }),
+        tls,
+        challenges,
+        hostname: config.hostname,
+        // The ports really bound, so that autoconfig tells clients the truth.
+        services: mailServices(Object.fromEntries(Object.entries(bound).map(([name, a]) => [name, a.port]))),
+        mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
+        listeners: { http: plainHttp, https },
+      });
+    }
   } catch (err) {
-    await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
+    await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+    certificates.close();
     await closeControl();
     await store.close();
     throw err;
   }
   return {
     store,
-    listeners: { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses },
+    listeners: { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses, ...http?.addresses },
     ...(smtp?.lmtp ? { lmtp: smtp.lmtp } : {}),
+    certificates,
+    reload: () => certificates.reload(),
     async close() {
       // Listeners first, so that no session is left using the store when it closes.
-      await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
+      await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+      certificates.close();
       await closeControl();
       await store.close();
       log.info('store closed');

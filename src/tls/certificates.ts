@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore, StoredCertificate } from '../store/types.ts';
-import { TlsProvider } from './context.ts';
 import { createSelfSigned } from './self-signed.ts';
 
 /** A certificate this close to its end is replaced at start. */
@@ -28,8 +27,4 @@ export async function ensureCertificate(store: MailStore, hostname: string, log:
   await store.putCertificate(hostname, created);
   log.info({ hostname, renewed: stored !== null }, 'self-signed certificate created');
   return created;
-}
-
-export async function startTls(store: MailStore, hostname: string, log: Logger): Promise<TlsProvider> {
-  return new TlsProvider(await ensureCertificate(store, hostname, log));
 }

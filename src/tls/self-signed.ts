@@ -40,5 +40,5 @@ export async function createSelfSigned(hostname: string, now = new Date()): Prom
     { name: 'subjectAltName', altNames: [altName] },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { keyPem: privateKey, certPem: forge.pki.certificateToPem(cert) };
+  return { keyPem: privateKey, certPem: forge.pki.certificateToPem(cert), source: 'self-signed' };
 }

@@ -11,6 +11,11 @@ export function serveCommand(program: Command): void {
       const config = configFor(cmd);
       const log = createLogger(config.log);
       const server = await startServer(config, log);
+      const reload = () => {
+        log.info({ signal: 'SIGHUP' }, 'reloading certificates');
+        void server.reload();
+      };
+      process.on('SIGHUP', reload);
       log.info({ version: program.version() }, 'mailfold ready');
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -20,6 +25,7 @@ export function serveCommand(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      process.off('SIGHUP', reload);
       await server.close();
     });
 }
