@@ -5,6 +5,7 @@ import { StoreError } from '../store/types.ts';
 import { aliasCommands } from './commands/alias.ts';
 import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
+import { dnsCommand } from './commands/dns.ts';
 import { domainCommands } from './commands/domain.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   deliverCommand(program);
   configCommands(program);
   storeCommands(program);
+  dnsCommand(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }
