@@ -12,6 +12,7 @@ import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
 import { startHttp, type HttpService } from './http/server.ts';
 import { mailServices } from './net/services.ts';
+import { directoryUrl } from './tls/acme.ts';
 import { AcmeChallenges } from './tls/challenges.ts';
 import { CertificateManager } from './tls/manager.ts';
 
@@ -34,11 +35,31 @@ export function adminSettings(config: Config): AdminSettings {
     defaultQuotaBytes: config.delivery.default_quota_bytes,
     defaultQuotaMessages: config.delivery.default_quota_messages,
     messageSizeLimit: config.limits.message_size,
+    hostname: config.hostname,
   };
 }
 
-const certificateFiles = (config: Config) =>
-  config.tls.cert_file && config.tls.key_file ? { files: { cert: config.tls.cert_file, key: config.tls.key_file } } : {};
+/** The configured certificate files, or ACME's settings when it is on. */
+function certificateSource(config: Config, challenges: AcmeChallenges) {
+  const { tls, acme } = config;
+  return {
+    ...(tls.cert_file && tls.key_file ? { files: { cert: tls.cert_file, key: tls.key_file } } : {}),
+    ...(acme.enabled
+      ? {
+          acme: {
+            challenges,
+            settings: {
+              directoryUrl: directoryUrl(acme.directory),
+              challenge: acme.challenge,
+              ...(acme.email ? { email: acme.email } : {}),
+              ...(acme.eab_kid && acme.eab_hmac_key ? { eab: { kid: acme.eab_kid, hmacKey: acme.eab_hmac_key } } : {}),
+              ...(acme.ca_file ? { caFile: acme.ca_file } : {}),
+            },
+          },
+        }
+      : {}),
+  };
+}
 
 export const openStore = (config: Config): Promise<MailStore> =>
   openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size });
@@ -52,13 +73,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const challenges = new AcmeChallenges();
   try {
     // One certificate for every listener, made at the first start.
-    certificates = await CertificateManager.start({ store, log, hostname: config.hostname, ...certificateFiles(config) });
+    certificates = await CertificateManager.start({ store, log, hostname: config.hostname, ...certificateSource(config, challenges) });
   } catch (err) {
     await store.close();
     throw err;
   }
   try {
-    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config)), log, config.limits.message_size);
+    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), certificates), log, config.limits.message_size);
   } catch (err) {
     certificates.close();
     await store.close();
@@ -138,6 +159,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await store.close();
     throw err;
   }
+  certificates.startRenewal();
   return {
     store,
     listeners: { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses, ...http?.addresses },

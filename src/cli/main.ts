@@ -3,6 +3,7 @@ import { AdminError } from '../admin/service.ts';
 import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/types.ts';
 import { aliasCommands } from './commands/alias.ts';
+import { certCommands } from './commands/cert.ts';
 import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
 import { dnsCommand } from './commands/dns.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   configCommands(program);
   storeCommands(program);
   dnsCommand(program);
+  certCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

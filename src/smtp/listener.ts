@@ -187,6 +187,9 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
   };
   const server = new SMTPServer(options);
+  // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
+  // unheard, it would end the process.
+  server.on('error', (err: Error) => log.info({ err: err.message }, 'connection error'));
   // A new certificate applies from the next handshake; sessions already in TLS keep theirs.
   const unwatch = deps.tls.onChange(() => server.updateSecureContext(deps.tls.serverOptions()));
   server.server.once('close', unwatch);

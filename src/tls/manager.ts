@@ -5,7 +5,10 @@ import { collect } from '../metrics/registry.ts';
 import type { MailStore, StoredCertificate } from '../store/types.ts';
 import { ensureCertificate } from './certificates.ts';
 import { TlsProvider } from './context.ts';
-import { checkPemPair, readPemFiles } from './manual.ts';
+import type { AcmeSettings } from './acme.ts';
+import type { AcmeChallenges } from './challenges.ts';
+import { readPemFiles } from './manual.ts';
+import { AcmeRenewer, type AcmeStatus } from './renewal.ts';
 
 export interface CertificateStatus {
   hostname: string;
@@ -17,6 +20,8 @@ export interface CertificateStatus {
   fingerprint256: string;
   /** The manual PEM files being watched, when configured. */
   files?: { cert: string; key: string };
+  /** With ACME on: the last attempts and what comes next. */
+  acme?: AcmeStatus;
 }
 
 export interface CertificateManagerOptions {
@@ -25,6 +30,8 @@ export interface CertificateManagerOptions {
   hostname: string;
   /** `tls.cert_file` and `tls.key_file`: served instead of the stored certificate, reloaded on change. */
   files?: { cert: string; key: string };
+  /** ACME orders and renewals; not used with configured files. */
+  acme?: { settings: AcmeSettings; challenges: AcmeChallenges };
 }
 
 /** How often the manual PEM files are checked for a change (fs.watchFile polls; it survives renames). */
@@ -39,6 +46,7 @@ export class CertificateManager {
   readonly provider: TlsProvider;
   readonly #opts: CertificateManagerOptions;
   readonly #stop: (() => void)[] = [];
+  #renewer: AcmeRenewer | null = null;
 
   private constructor(opts: CertificateManagerOptions, provider: TlsProvider) {
     this.#opts = opts;
@@ -62,16 +70,25 @@ export class CertificateManager {
         manager.#stop.push(() => unwatchFile(file, changed));
       }
       opts.log.info({ cert, key }, 'serving the configured certificate files');
+      if (opts.acme) opts.log.warn('acme.enabled is ignored: tls.cert_file and tls.key_file are served instead');
+    } else if (opts.acme) {
+      const renewer = new AcmeRenewer({
+        store: opts.store,
+        log: opts.log.child({ acme: opts.acme.settings.directoryUrl }),
+        ...opts.acme,
+        names: () => manager.#acmeNames(),
+        current: () => manager.provider.certificate,
+        install: (certificate) => manager.install(certificate),
+      });
+      manager.#renewer = renewer;
+      manager.#stop.push(() => renewer.close());
     }
     return manager;
   }
 
-  get hostname(): string {
-    return this.#opts.hostname;
-  }
-
-  get log(): Logger {
-    return this.#opts.log;
+  /** Starts ACME's schedule; called once the listeners that answer its challenges are up. */
+  startRenewal(): void {
+    this.#renewer?.start();
   }
 
   /** Re-reads the configured PEM files (on change and SIGHUP); a bad pair is logged and the served one kept. */
@@ -97,15 +114,29 @@ export class CertificateManager {
     if (!this.#opts.files) this.provider.update(certificate);
   }
 
-  /** `cert import`: a PEM pair, checked, kept and served. */
-  async import(certPem: string, keyPem: string): Promise<CertificateStatus> {
-    await this.install(checkPemPair(certPem, keyPem));
+  /** `cert import`: a checked PEM pair, kept and served. */
+  async import(certificate: StoredCertificate): Promise<CertificateStatus> {
+    await this.install(certificate);
     this.#opts.log.info('imported certificate installed');
     return this.status();
   }
 
-  status(): CertificateStatus {
-    return describe(this.#opts.hostname, this.provider.certificate, this.#opts.files);
+  async status(): Promise<CertificateStatus> {
+    const status = describe(this.#opts.hostname, this.provider.certificate, this.#opts.files);
+    return this.#renewer ? { ...status, acme: await this.#renewer.status() } : status;
+  }
+
+  /** `cert renew`: an ACME order now; throws what went wrong (also kept for `cert status`). */
+  async renew(): Promise<CertificateStatus> {
+    if (!this.#renewer) throw new Error(this.#opts.files ? 'the certificate comes from tls.cert_file; renew it there' : 'ACME is off (set acme.enabled = true)');
+    await this.#renewer.renewNow();
+    return this.status();
+  }
+
+  /** The mail host name, then the names the HTTP services answer on for each local domain. */
+  async #acmeNames(): Promise<string[]> {
+    const domains = await this.#opts.store.listDomains();
+    return [this.#opts.hostname, ...domains.flatMap((d) => [`autoconfig.${d.name}`, `mta-sts.${d.name}`])];
   }
 
   close(): void {

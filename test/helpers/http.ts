@@ -4,7 +4,8 @@ import { request as httpsRequest } from 'node:https';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
 import { defaultConfig, LISTENER_NAMES, type Config } from '../../src/config/index.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { openStore, startServer, type RunningServer } from '../../src/server.ts';
+import type { MailStore } from '../../src/store/types.ts';
 import type { LevelStore } from '../../src/store/level-store.ts';
 import { tempDir } from './env.ts';
 import { HOSTNAME } from './pop3.ts';
@@ -34,13 +35,22 @@ export function fetchText(
   });
 }
 
-/** An in-process server with every listener on a port the system picks. */
-export async function startFullServer(t: TestContext, adjust: (config: Config) => void = () => {}): Promise<{ server: RunningServer; store: LevelStore; config: Config; port: (name: (typeof LISTENER_NAMES)[number]) => number }> {
+/** An in-process server with every listener on a port the system picks; `seed` fills the store before it starts. */
+export async function startFullServer(
+  t: TestContext,
+  adjust: (config: Config) => void = () => {},
+  seed?: (store: MailStore) => Promise<void>,
+): Promise<{ server: RunningServer; store: LevelStore; config: Config; port: (name: (typeof LISTENER_NAMES)[number]) => number }> {
   const config = defaultConfig('dev');
   config.data_dir = tempDir(t);
   config.hostname = HOSTNAME;
   for (const name of LISTENER_NAMES) config.listeners[name] = { enabled: true, address: '127.0.0.1', port: 0 };
   adjust(config);
+  if (seed) {
+    const store = await openStore(config);
+    await seed(store);
+    await store.close();
+  }
   const log = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2));
   const server = await startServer(config, log);
   t.after(() => server.close());
