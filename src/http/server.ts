@@ -23,10 +23,15 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 function handler(ctx: HttpContext) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    void route(ctx, req).then((reply) => {
-      res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...reply.headers });
-      res.end(req.method === 'HEAD' ? undefined : reply.body);
-    });
+    route(ctx, req)
+      .then((reply) => {
+        res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...reply.headers });
+        res.end(req.method === 'HEAD' ? undefined : reply.body);
+      })
+      .catch((err: unknown) => {
+        ctx.log.warn({ err }, 'HTTP response failed');
+        res.destroy();
+      });
   };
 }
 
