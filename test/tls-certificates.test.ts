@@ -9,7 +9,8 @@ import { connect as tlsConnect } from 'node:tls';
 import { backoffMs, renewAt } from '../src/tls/renewal.ts';
 import type { TlsProvider } from '../src/tls/context.ts';
 import { createSelfSigned } from '../src/tls/self-signed.ts';
-import { runCli, tempDir } from './helpers/env.ts';
+import { exited, runCli, startServe, tempDir } from './helpers/env.ts';
+import { freePort } from './helpers/pebble.ts';
 import { startFullServer } from './helpers/http.ts';
 
 async function servedFingerprint(port: number): Promise<string> {
@@ -120,4 +121,34 @@ test('cert renew without a running server says it needs one; cert status reads t
   const renew = await runCli(['cert', 'renew'], { cwd });
   assert.equal(renew.code, 1);
   assert.match(renew.stderr, /cert renew needs the running server/);
+});
+
+test('mailfold serve re-reads the certificate files on SIGHUP and keeps running', async (t) => {
+  const dir = tempDir(t);
+  const first = await createSelfSigned('localhost');
+  writeFileSync(join(dir, 'cert.pem'), first.certPem);
+  writeFileSync(join(dir, 'key.pem'), first.keyPem);
+  const imaps = await freePort();
+  const off = ['smtp', 'submission', 'submissions', 'imap', 'pop3', 'pop3s', 'http', 'https'].map((l) => `[listeners.${l}]\nenabled = false\n`).join('');
+  writeFileSync(join(dir, 'mailfold.toml'), `hostname = "localhost"\n[tls]\ncert_file = "cert.pem"\nkey_file = "key.pem"\n[listeners.imaps]\nport = ${imaps}\n${off}`);
+  const child = await startServe({ cwd: dir });
+  t.after(() => {
+    child.kill('SIGTERM');
+  });
+  assert.equal(await servedFingerprint(imaps), new X509Certificate(first.certPem).fingerprint256);
+
+  const second = await createSelfSigned('localhost');
+  writeFileSync(join(dir, 'key.pem'), second.keyPem);
+  writeFileSync(join(dir, 'cert.pem'), second.certPem);
+  const reloaded = new Promise<void>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('certificate files reloaded')) resolve();
+    });
+  });
+  child.kill('SIGHUP');
+  await reloaded;
+  assert.equal(child.exitCode, null, 'SIGHUP does not end the server');
+  assert.equal(await servedFingerprint(imaps), new X509Certificate(second.certPem).fingerprint256);
+  child.kill('SIGTERM');
+  assert.deepEqual(await exited(child), { code: 0, signal: null });
 });
