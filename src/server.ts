@@ -11,9 +11,12 @@ import { startPop3, type Pop3Service } from './pop3/server.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
-import { startTls } from './tls/certificates.ts';
-import type { TlsProvider } from './tls/context.ts';
 import { VERSION } from './version.ts';
+import { startHttp, type HttpService } from './http/server.ts';
+import { mailServices } from './net/services.ts';
+import { directoryUrl } from './tls/acme.ts';
+import { AcmeChallenges } from './tls/challenges.ts';
+import { CertificateManager } from './tls/manager.ts';
 
 export interface RunningServer {
   store: MailStore;
@@ -21,6 +24,9 @@ export interface RunningServer {
   listeners: Partial<Record<ListenerName, AddressInfo>>;
   /** The LMTP port, or its unix socket path, when LMTP is enabled. */
   lmtp?: AddressInfo | string;
+  certificates: CertificateManager;
+  /** SIGHUP: re-reads what can change without a restart (the certificate files). */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,6 +37,29 @@ export function adminSettings(config: Config): AdminSettings {
     defaultQuotaBytes: config.delivery.default_quota_bytes,
     defaultQuotaMessages: config.delivery.default_quota_messages,
     messageSizeLimit: config.limits.message_size,
+    hostname: config.hostname,
+  };
+}
+
+/** The configured certificate files, or ACME's settings when it is on. */
+function certificateSource(config: Config, challenges: AcmeChallenges) {
+  const { tls, acme } = config;
+  return {
+    ...(tls.cert_file && tls.key_file ? { files: { cert: tls.cert_file, key: tls.key_file } } : {}),
+    ...(acme.enabled
+      ? {
+          acme: {
+            challenges,
+            settings: {
+              directoryUrl: directoryUrl(acme.directory),
+              challenge: acme.challenge,
+              ...(acme.email ? { email: acme.email } : {}),
+              ...(acme.eab_kid && acme.eab_hmac_key ? { eab: { kid: acme.eab_kid, hmacKey: acme.eab_hmac_key } } : {}),
+              ...(acme.ca_file ? { caFile: acme.ca_file } : {}),
+            },
+          },
+        }
+      : {}),
   };
 }
 
@@ -53,28 +82,37 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners: () => ({ ...bound }),
   };
   let control: Server;
+  let certificates: CertificateManager;
+  const challenges = new AcmeChallenges();
   try {
-    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), status), log, config.limits.message_size);
+    // One certificate for every listener, made at the first start.
+    certificates = await CertificateManager.start({ store, log, hostname: config.hostname, ...certificateSource(config, challenges) });
   } catch (err) {
+    await store.close();
+    throw err;
+  }
+  try {
+    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), status, certificates), log, config.limits.message_size);
+  } catch (err) {
+    certificates.close();
     await store.close();
     throw err;
   }
   const closeControl = () => new Promise<void>((resolve) => control.close(() => resolve()));
   // Shared by every protocol: failures and connections count per IP whichever port they use.
   const throttle = new AuthThrottle({ maxFailures: config.auth.throttle_max_failures, windowSeconds: config.auth.throttle_window_seconds });
-  // One certificate for every listener, made on first use.
-  let tlsProvider: Promise<TlsProvider> | null = null;
-  const tls = () => (tlsProvider ??= startTls(store, config.hostname, log));
+  const tls = certificates.provider;
   let pop3: Pop3Service | null = null;
   let imap: ImapService | null = null;
   let smtp: SmtpService | null = null;
+  let http: HttpService | null = null;
   try {
     const { smtp: mx, submission, submissions } = config.listeners;
     if (mx.enabled || submission.enabled || submissions.enabled || config.lmtp.enabled) {
       smtp = await startSmtp({
         store,
         log,
-        tls: await tls(),
+        tls,
         throttle,
         connections,
         hostname: config.hostname,
@@ -91,7 +129,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       pop3 = await startPop3({
         store,
         log,
-        tls: await tls(),
+        tls,
         throttle,
         connections,
         listeners: { pop3: plain, pop3s },
@@ -103,7 +141,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       imap = await startImap({
         store,
         log,
-        tls: await tls(),
+        tls,
         throttle,
         connections,
         listeners: { imap: imapPlain, imaps },
@@ -112,22 +150,42 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         literalMinus: config.imap.literal === 'minus',
       });
     }
+    const bound = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
+    const { http: plainHttp, https } = config.listeners;
+    if (plainHttp.enabled || https.enabled) {
+      http = await startHttp({
+        store,
+        log: log.child({ proto: 'http' }),
+        tls,
+        challenges,
+        hostname: config.hostname,
+        // The ports really bound, so that autoconfig tells clients the truth.
+        services: mailServices(Object.fromEntries(Object.entries(bound).map(([name, a]) => [name, a.port]))),
+        mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
+        listeners: { http: plainHttp, https },
+      });
+    }
   } catch (err) {
-    await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
+    await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+    certificates.close();
     await closeControl();
     await store.close();
     throw err;
   }
-  const listeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
+  const listeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses, ...http?.addresses };
   for (const [name, a] of Object.entries(listeners)) bound[name] = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
   if (smtp?.lmtp) bound.lmtp = typeof smtp.lmtp === 'string' ? smtp.lmtp : `${smtp.lmtp.address}:${smtp.lmtp.port}`;
+  certificates.startRenewal();
   return {
     store,
     listeners,
     ...(smtp?.lmtp ? { lmtp: smtp.lmtp } : {}),
+    certificates,
+    reload: () => certificates.reload(),
     async close() {
       // Listeners first, so that no session is left using the store when it closes.
-      await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
+      await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+      certificates.close();
       await closeControl();
       await store.close();
       log.info('store closed');

@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { AuthThrottle } from '../src/auth/throttle.ts';
 import { startImap } from '../src/imap/server.ts';
 import { ConnectionLimit } from '../src/net/connection-limit.ts';
-import { startTls } from '../src/tls/certificates.ts';
+import { ensureCertificate } from '../src/tls/certificates.ts';
+import { TlsProvider } from '../src/tls/context.ts';
 import { addAccount, HOSTNAME, PASSWORD, RawImap, startImapServer } from './helpers/imap.ts';
 import { testStore } from './helpers/store.ts';
 
@@ -223,7 +224,7 @@ test('autologout after inactivity; client traffic restarts the timer', async (t)
   const service = await startImap({
     store,
     log,
-    tls: await startTls(store, HOSTNAME, log),
+    tls: new TlsProvider(await ensureCertificate(store, HOSTNAME, log)),
     throttle: new AuthThrottle({ maxFailures: 5, windowSeconds: 60 }),
     connections: new ConnectionLimit(10),
     listeners: { imap: { enabled: true, address: '127.0.0.1', port: 0 } },

@@ -3,6 +3,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { ensureCertificate } from '../src/tls/certificates.ts';
+import { createSelfSigned } from '../src/tls/self-signed.ts';
 import { testStore } from './helpers/store.ts';
 
 const log = pino({ level: 'silent' });
@@ -27,4 +28,10 @@ test('the self-signed certificate is made once, kept, and remade for a new name 
   const later = new Date(new Date(x509.validTo).getTime() - 10 * DAY);
   const renewed = await ensureCertificate(store, 'mail.example.org', log, later);
   assert.notEqual(renewed.certPem, first.certPem, 'renewed before it expires');
+
+  // An imported (or ACME) certificate is kept until its last day: ACME, not the bootstrap, renews it.
+  const imported = { ...(await createSelfSigned('mail.example.org')), source: 'manual' as const };
+  await store.putCertificate('mail.example.org', imported);
+  const lastWeek = new Date(new Date(new X509Certificate(imported.certPem).validTo).getTime() - 7 * DAY);
+  assert.deepEqual(await ensureCertificate(store, 'mail.example.org', log, lastWeek), imported);
 });

@@ -3,6 +3,8 @@ import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
 import { deliverMessage, type RecipientReport } from '../delivery/deliver.ts';
 import type { Account, Alias, CheckProblem, Domain, MailStore } from '../store/types.ts';
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
+import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
+import { checkPemPair } from '../tls/manual.ts';
 
 export interface AdminSettings {
   minPasswordLength: number;
@@ -10,6 +12,8 @@ export interface AdminSettings {
   defaultQuotaBytes: number;
   defaultQuotaMessages: number;
   messageSizeLimit: number;
+  /** The name the served certificate is kept under. */
+  hostname: string;
 }
 
 /** An account as the CLI shows it: never the password hash. */
@@ -52,14 +56,17 @@ export class AdminError extends Error {
 export class AdminService {
   readonly #store: MailStore;
   readonly #settings: AdminSettings;
+  /** Present in the running server; without it (CLI, no server) certificates are read and written in the store only. */
+  readonly #certificates: CertificateManager | undefined;
 
   readonly #status: StatusSource | null;
 
   /** `status` is the running server's; without it (the CLI on a stopped server) `status` is refused. */
-  constructor(store: MailStore, settings: AdminSettings, status: StatusSource | null = null) {
+  constructor(store: MailStore, settings: AdminSettings, status: StatusSource | null = null, certificates?: CertificateManager) {
     this.#store = store;
     this.#settings = settings;
     this.#status = status;
+    this.#certificates = certificates;
   }
 
   async domainAdd(p: { name: string }): Promise<Domain> {
@@ -180,6 +187,37 @@ export class AdminService {
   async status(): Promise<ServerStatus> {
     if (!this.#status) throw new AdminError('not-running', 'the server is not running');
     return collectStatus(this.#status);
+  }
+
+  async certStatus(): Promise<CertificateStatus> {
+    if (this.#certificates) return this.#certificates.status();
+    const stored = await this.#store.getCertificate(this.#settings.hostname);
+    if (!stored) throw new AdminError('not-found', `no certificate for ${this.#settings.hostname} yet; \`mailfold serve\` makes one at its first start`);
+    const state = await this.#store.getAcmeState();
+    return { ...describe(this.#settings.hostname, stored), ...(state ? { acme: state } : {}) };
+  }
+
+  async certRenew(): Promise<CertificateStatus> {
+    if (!this.#certificates) throw new AdminError('unavailable', 'cert renew needs the running server (`mailfold serve`), which answers the CA\'s challenges');
+    try {
+      return await this.#certificates.renew();
+    } catch (err) {
+      throw new AdminError('failed', `renewal failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** A PEM certificate (with its chain) and key: checked, kept, and served from the next handshake. */
+  async certImport(p: { certPem: string; keyPem: string }): Promise<CertificateStatus> {
+    if (typeof p.certPem !== 'string' || typeof p.keyPem !== 'string') throw new AdminError('invalid', 'a PEM certificate and key are required');
+    let checked;
+    try {
+      checked = checkPemPair(p.certPem, p.keyPem);
+    } catch (err) {
+      throw new AdminError('invalid', (err as Error).message);
+    }
+    if (this.#certificates) return this.#certificates.import(checked);
+    await this.#store.putCertificate(this.#settings.hostname, checked);
+    return describe(this.#settings.hostname, checked);
   }
 
   async #account(input: string): Promise<Account> {

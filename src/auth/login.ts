@@ -4,6 +4,7 @@ import { normalizeAddress } from '../delivery/address.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import type { AuthThrottle } from './throttle.ts';
+import { increment } from '../metrics/registry.ts';
 
 export interface LoginAttempt {
   /** The client's IP address, for throttling. */
@@ -39,6 +40,7 @@ export async function checkLogin(store: MailStore, throttle: AuthThrottle, attem
   const authzOk = !attempt.authzid || normalizeAddress(attempt.authzid) === address;
   if (!account || !valid || !authzOk) {
     throttle.recordFailure(attempt.ip, name);
+    increment('mailfold_auth_failures_total');
     return { ok: false, reason: 'invalid' };
   }
   throttle.recordSuccess(name);

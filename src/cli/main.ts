@@ -4,8 +4,10 @@ import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/types.ts';
 import { aliasCommands } from './commands/alias.ts';
 import { completionCommand, helpCommand } from './commands/help.ts';
+import { certCommands } from './commands/cert.ts';
 import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
+import { dnsCommand } from './commands/dns.ts';
 import { domainCommands } from './commands/domain.ts';
 import { initCommand } from './commands/init.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   storeCommands(program);
   completionCommand(program);
   helpCommand(program);
+  dnsCommand(program);
+  certCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

@@ -49,6 +49,11 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.
     lmtp: { enabled: false, address: profile === 'dev' ? '127.0.0.1' : '::1', port: profile === 'dev' ? 2024 : 24 },
     imap: { literal: 'plus' },
+    tls: {},
+    acme: { enabled: false, directory: 'letsencrypt', challenge: 'http-01' },
+    // testing until the admin has seen the TLS reports; a week, as RFC 8461 suggests at least.
+    mta_sts: { mode: 'testing', max_age: 604800 },
+    dns: {},
     store: { sync: true, chunk_size: 65536 },
   };
 }

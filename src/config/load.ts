@@ -54,5 +54,11 @@ export function loadConfig(opts: LoadOptions): Config {
     flagDataDir !== undefined ? resolve(cwd, flagDataDir)
     : fileDataDir !== undefined && file !== null ? resolve(dirname(file), fileDataDir)
     : defaults.data_dir;
-  return { config_file: file, data_dir, ...values };
+  // Certificate files, like data_dir, are relative to the file that names them.
+  const base = file === null ? cwd : dirname(file);
+  const tls = { ...values.tls };
+  if (tls.cert_file !== undefined) tls.cert_file = resolve(base, tls.cert_file);
+  if (tls.key_file !== undefined) tls.key_file = resolve(base, tls.key_file);
+  const acme = values.acme.ca_file === undefined ? values.acme : { ...values.acme, ca_file: resolve(base, values.acme.ca_file) };
+  return { config_file: file, data_dir, ...values, tls, acme };
 }

@@ -1,6 +1,7 @@
+import { isIP } from 'node:net';
 import type { z } from 'zod';
 import { address, bool, hostname, int, oneOf, size, table, text } from './fields.ts';
-import { IMAP_LITERALS, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
+import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
 
@@ -33,6 +34,16 @@ const smarthost = table({
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
   }));
+
+/** Given together or not at all; the message names the one that is missing. */
+const pair = <K extends string>(a: K, b: K, why: string) => (value: Partial<Record<K, unknown>>, ctx: z.RefinementCtx) => {
+  if ((value[a] === undefined) !== (value[b] === undefined)) {
+    const missing = value[a] === undefined ? a : b;
+    ctx.addIssue({ code: 'custom', path: [missing], message: `is missing; ${a} and ${b} are given together or not at all${why}` });
+  }
+};
+
+const ACME_DIRECTORY = /^(?:letsencrypt|letsencrypt-staging|https?:\/\/\S+)$/;
 
 /**
  * What mailfold.toml may contain, with the profile's defaults filled in for every key left out.
@@ -88,6 +99,33 @@ export function fileSchema(d: Config) {
     }).prefault({}),
     imap: table({
       literal: oneOf(IMAP_LITERALS).default(d.imap.literal),
+    }).prefault({}),
+    tls: table({
+      cert_file: text().optional(),
+      key_file: text().optional(),
+    })
+      .superRefine(pair('cert_file', 'key_file', ''))
+      .prefault({}),
+    acme: table({
+      enabled: bool().default(d.acme.enabled),
+      directory: text()
+        .refine((s) => ACME_DIRECTORY.test(s), { error: 'must be "letsencrypt", "letsencrypt-staging" or a directory URL starting with https://' })
+        .default(d.acme.directory),
+      email: text().optional(),
+      challenge: oneOf(ACME_CHALLENGES).default(d.acme.challenge),
+      eab_kid: text().optional(),
+      eab_hmac_key: text().optional(),
+      ca_file: text().optional(),
+    })
+      .superRefine(pair('eab_kid', 'eab_hmac_key', ' (External Account Binding)'))
+      .prefault({}),
+    mta_sts: table({
+      mode: oneOf(MTA_STS_MODES).default(d.mta_sts.mode),
+      max_age: int(86400, 31557600).default(d.mta_sts.max_age),
+    }).prefault({}),
+    dns: table({
+      ipv4: address().refine((s) => isIP(s) === 4, { error: 'expected an IPv4 address like "192.0.2.10"' }).optional(),
+      ipv6: address().refine((s) => isIP(s) === 6, { error: 'expected an IPv6 address like "2001:db8::10"' }).optional(),
     }).prefault({}),
     store: table({
       sync: bool().default(d.store.sync),

@@ -20,6 +20,13 @@ export type SmarthostTls = (typeof SMARTHOST_TLS)[number];
 export const SUBADDRESS_SEPARATORS = ['+', '-', '_', '.', ''] as const;
 export type SubaddressSeparator = (typeof SUBADDRESS_SEPARATORS)[number];
 
+export const ACME_CHALLENGES = ['http-01', 'tls-alpn-01'] as const;
+export type AcmeChallenge = (typeof ACME_CHALLENGES)[number];
+
+/** RFC 8461 policy modes. */
+export const MTA_STS_MODES = ['none', 'testing', 'enforce'] as const;
+export type MtaStsMode = (typeof MTA_STS_MODES)[number];
+
 export interface Listener {
   enabled: boolean;
   address: string;
@@ -78,6 +85,32 @@ export interface Config {
   lmtp: Lmtp;
   imap: {
     literal: (typeof IMAP_LITERALS)[number];
+  };
+  /** Manual certificate files (PEM), instead of the self-signed or ACME one; both or neither. */
+  tls: {
+    cert_file?: string;
+    key_file?: string;
+  };
+  acme: {
+    enabled: boolean;
+    /** "letsencrypt", "letsencrypt-staging", or a directory URL. */
+    directory: string;
+    email?: string;
+    challenge: AcmeChallenge;
+    /** External Account Binding (RFC 8555 section 7.3.4); both or neither. */
+    eab_kid?: string;
+    eab_hmac_key?: string;
+    /** A PEM file of CAs trusted for the directory's HTTPS (a private CA, a test CA). */
+    ca_file?: string;
+  };
+  mta_sts: {
+    mode: MtaStsMode;
+    max_age: number;
+  };
+  /** What `mailfold dns` puts in the A/AAAA records. */
+  dns: {
+    ipv4?: string;
+    ipv6?: string;
   };
   store: {
     sync: boolean;

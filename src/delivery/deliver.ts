@@ -2,6 +2,7 @@ import { indexMessage } from '../mime/index.ts';
 import type { Account, AccountId, AppendOutcome, MailboxId, MailStore, Uid } from '../store/types.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
+import { increment } from '../metrics/registry.ts';
 
 /** A mailbox a message is written to, with the header lines that copy gets in front. */
 export interface WriteTarget {
@@ -109,13 +110,16 @@ export async function deliverMessage(store: MailStore, request: DeliveryRequest)
       targets.push({ recipient, account, mailboxName: mailbox.name, target: { accountId: account.id, mailboxId: mailbox.id, prefix, flags: request.flags ?? [] } });
     }
   }
+  increment('mailfold_messages_received_total');
   if (targets.length === 0) return reports;
   const results = await writeMessage(store, request.raw, targets.map((t) => t.target), { internalDate: request.internalDate, enforceQuota: true });
   results.forEach((result, i) => {
     const { recipient, account, mailboxName } = targets[i]!;
     const report = reports.find((r) => r.recipient === recipient)!;
-    if (result.ok) report.outcomes.push({ status: 'delivered', account: account.address, mailbox: mailboxName, uid: result.uid });
-    else if (result.reason === 'quota') report.outcomes.push({ status: 'over-quota', account: account.address, detail: result.detail });
+    if (result.ok) {
+      increment('mailfold_messages_delivered_total');
+      report.outcomes.push({ status: 'delivered', account: account.address, mailbox: mailboxName, uid: result.uid });
+    } else if (result.reason === 'quota') report.outcomes.push({ status: 'over-quota', account: account.address, detail: result.detail });
     else report.outcomes.push({ status: 'failed', detail: result.detail });
   });
   return reports;

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
+import { increment } from '../metrics/registry.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import type { ConnectionLimit } from './connection-limit.ts';
 
@@ -60,7 +61,8 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
     return true;
   };
 
-  const serve = (socket: Socket, secure: boolean): void => {
+  const serve = (socket: Socket, secure: boolean, listener: Name): void => {
+    increment('mailfold_connections_total', { listener });
     const sessionLog = log.child({ conn: randomBytes(4).toString('hex') });
     const { session, destroy } = opts.open(socket, secure, sessionLog);
     sessionLog.info({ ip: socket.remoteAddress, port: socket.remotePort, tls: secure }, 'connect');
@@ -73,6 +75,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
   };
 
   const servers: Server[] = [];
+  const unwatch: (() => void)[] = [];
   const addresses: Partial<Record<Name, AddressInfo>> = {};
   const listen = async (server: Server, listener: Listener): Promise<AddressInfo> => {
     servers.push(server);
@@ -87,23 +90,26 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
   };
 
   try {
-    if (opts.plain?.listener.enabled) {
+    const { plain, implicitTls } = opts;
+    if (plain?.listener.enabled) {
       // Without TCP_NODELAY a reply written in pieces (a RETR: status, body, dot) waits
       // for the client's delayed ACK, about 40 ms per command.
       const server = createServer({ noDelay: true }, (socket) => {
-        if (admit(socket, opts.tooManyReply)) serve(socket, false);
+        if (admit(socket, opts.tooManyReply)) serve(socket, false, plain.name);
       });
-      addresses[opts.plain.name] = await listen(server, opts.plain.listener);
+      addresses[plain.name] = await listen(server, plain.listener);
     }
-    if (opts.implicitTls?.listener.enabled) {
-      const server = createTlsServer({ ...opts.tls.serverOptions(), noDelay: true }, (socket: TLSSocket) => serve(socket, true));
+    if (implicitTls?.listener.enabled) {
+      const server = createTlsServer({ ...opts.tls.serverOptions(), noDelay: true }, (socket: TLSSocket) => serve(socket, true, implicitTls.name));
+      unwatch.push(opts.tls.watch(server));
       // Counted before the handshake, so a flood of handshakes is limited too.
       server.on('connection', (socket: Socket) => admit(socket, null));
       server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
-      addresses[opts.implicitTls.name] = await listen(server, opts.implicitTls.listener);
+      addresses[implicitTls.name] = await listen(server, implicitTls.listener);
     }
   } catch (err) {
     for (const server of servers) server.close();
+    for (const stop of unwatch) stop();
     throw err;
   }
   for (const [name, address] of Object.entries(addresses) as [string, AddressInfo][]) {
@@ -113,6 +119,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
   return {
     addresses,
     async close() {
+      for (const stop of unwatch) stop();
       const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       for (const session of sessions.keys()) session.shutdown();
       const grace = setTimeout(() => {

@@ -2,6 +2,7 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp
 import type { AuthThrottle } from '../auth/throttle.ts';
 import { deliverMessage } from '../delivery/deliver.ts';
 import type { Logger } from '../log/logger.ts';
+import { increment } from '../metrics/registry.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
@@ -42,6 +43,9 @@ const DISABLED: Record<Role, string[]> = {
   // LMTP comes from a trusted local MTA over a local socket.
   lmtp: ['AUTH', 'STARTTLS'],
 };
+
+/** The config's listener name for each role, [plaintext, implicit TLS]. */
+const LISTENER_NAME: Record<Role, [string, string]> = { mx: ['smtp', 'smtp'], submission: ['submission', 'submissions'], lmtp: ['lmtp', 'lmtp'] };
 
 export interface SmtpListener {
   server: SMTPServer;
@@ -95,6 +99,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       }
       // AUTH is not even offered where a password would cross the network in clear.
       if (role === 'submission' && !mayAuthenticate(authCtx, session)) session.disabledCommands = ['AUTH'];
+      increment('mailfold_connections_total', { listener: LISTENER_NAME[role][implicitTls ? 1 : 0] });
       sessionLog(session).info({ ip, port: session.remotePort }, 'connect');
       callback();
     },
@@ -181,5 +186,12 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       });
     },
   };
-  return { server: new SMTPServer(options), busy };
+  const server = new SMTPServer(options);
+  // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
+  // unheard, it would end the process.
+  server.on('error', (err: Error) => log.info({ err: err.message }, 'connection error'));
+  // A new certificate applies from the next handshake; sessions already in TLS keep theirs.
+  const unwatch = deps.tls.onChange(() => server.updateSecureContext(deps.tls.serverOptions()));
+  server.server.once('close', unwatch);
+  return { server, busy };
 }

@@ -43,6 +43,8 @@ export const keys = {
   refPrefix: (blobId: BlobId) => `ref/${blobId}/`,
   refAll: 'ref/',
   certificate: (name: string) => `crt/${name}`,
+  acmeAccount: (directoryUrl: string) => `acm/${directoryUrl}`,
+  acmeState: 'meta/acme',
 };
 
 /** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */

@@ -31,6 +31,8 @@ import {
   type SpecialUse,
   type StoreEvent,
   type StoredCertificate,
+  type AcmeAccount,
+  type AcmeState,
   type Uid,
 } from './types.ts';
 
@@ -711,6 +713,22 @@ export class LevelStore implements MailStore {
 
   async putCertificate(name: string, value: StoredCertificate): Promise<void> {
     await this.commit([put(keys.certificate(name), value)]);
+  }
+
+  getAcmeAccount(directoryUrl: string): Promise<AcmeAccount | null> {
+    return this.#get<AcmeAccount>(keys.acmeAccount(directoryUrl));
+  }
+
+  async putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void> {
+    await this.commit([put(keys.acmeAccount(directoryUrl), value)]);
+  }
+
+  getAcmeState(): Promise<AcmeState | null> {
+    return this.#get<AcmeState>(keys.acmeState);
+  }
+
+  async putAcmeState(value: AcmeState): Promise<void> {
+    await this.commit([put(keys.acmeState, value)]);
   }
 }
 

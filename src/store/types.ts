@@ -112,7 +112,27 @@ export type StoreEvent =
 
 export interface StoredCertificate {
   keyPem: string;
+  /** The leaf first, then its chain. */
   certPem: string;
+  /** Where it came from; absent on records made before ACME existed, which were self-signed. */
+  source?: 'self-signed' | 'acme' | 'manual';
+}
+
+/** The ACME account at one directory (RFC 8555 section 7.3). */
+export interface AcmeAccount {
+  keyPem: string;
+  /** The account URL, once the CA created the account. */
+  url?: string;
+}
+
+/** What the last ACME attempts did, for `cert status` and the retry schedule. */
+export interface AcmeState {
+  lastAttemptAt?: number;
+  lastSuccessAt?: number;
+  lastError?: string;
+  /** Failures in a row since the last success; sets the backoff. */
+  failures: number;
+  nextAttemptAt?: number;
 }
 
 export interface CheckProblem {
@@ -197,6 +217,11 @@ export interface MailStore {
   /** A TLS key and certificate kept under a name (a host name), or null. */
   getCertificate(name: string): Promise<StoredCertificate | null>;
   putCertificate(name: string, value: StoredCertificate): Promise<void>;
+  /** The account key (and URL) for an ACME directory URL, or null. */
+  getAcmeAccount(directoryUrl: string): Promise<AcmeAccount | null>;
+  putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void>;
+  getAcmeState(): Promise<AcmeState | null>;
+  putAcmeState(value: AcmeState): Promise<void>;
 }
 
 export class StoreError extends Error {

@@ -1,17 +1,20 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore, StoredCertificate } from '../store/types.ts';
-import { TlsProvider } from './context.ts';
 import { createSelfSigned } from './self-signed.ts';
 
-/** A certificate this close to its end is replaced at start. */
+/**
+ * A self-signed certificate this close to its end is replaced at start. One from
+ * ACME or an import is kept to its last day: it is trusted, and ACME renews it.
+ */
 const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
 
 function usable(stored: StoredCertificate, hostname: string, now: Date): boolean {
   try {
     const x509 = new X509Certificate(stored.certPem);
     const matches = x509.checkHost(hostname) !== undefined || x509.checkIP(hostname) !== undefined;
-    return matches && new Date(x509.validTo).getTime() - now.getTime() > RENEW_BEFORE_MS;
+    const margin = (stored.source ?? 'self-signed') === 'self-signed' ? RENEW_BEFORE_MS : 0;
+    return matches && new Date(x509.validTo).getTime() - now.getTime() > margin;
   } catch {
     return false;
   }
@@ -28,8 +31,4 @@ export async function ensureCertificate(store: MailStore, hostname: string, log:
   await store.putCertificate(hostname, created);
   log.info({ hostname, renewed: stored !== null }, 'self-signed certificate created');
   return created;
-}
-
-export async function startTls(store: MailStore, hostname: string, log: Logger): Promise<TlsProvider> {
-  return new TlsProvider(await ensureCertificate(store, hostname, log));
 }

@@ -1,8 +1,8 @@
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { promisify } from 'node:util';
 import forge from 'node-forge';
 import type { StoredCertificate } from '../store/types.ts';
+import { generateRsaKey } from './keys.ts';
 
 /** Apple's limit for TLS server certificates; other clients accept it too. */
 export const SELF_SIGNED_DAYS = 825;
@@ -10,16 +10,10 @@ const DAY = 24 * 60 * 60 * 1000;
 
 /**
  * A self-signed certificate for `hostname`, to serve TLS from the first start
- * until ACME issues a real one. The RSA key comes from Node's native generator
- * (forge's JavaScript one takes seconds on a Raspberry Pi); forge builds and signs
- * the certificate, which Node cannot do.
+ * until ACME issues a real one. forge builds and signs the certificate, which Node cannot do.
  */
 export async function createSelfSigned(hostname: string, now = new Date()): Promise<StoredCertificate> {
-  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+  const { privateKey, publicKey } = await generateRsaKey();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   // A positive 128-bit serial: the top bit cleared so DER does not read it as negative.
@@ -40,5 +34,5 @@ export async function createSelfSigned(hostname: string, now = new Date()): Prom
     { name: 'subjectAltName', altNames: [altName] },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { keyPem: privateKey, certPem: forge.pki.certificateToPem(cert) };
+  return { keyPem: privateKey, certPem: forge.pki.certificateToPem(cert), source: 'self-signed' };
 }

@@ -18,6 +18,7 @@ export function serveCommand(program: Command): void {
       const reload = () => {
         log.info({ signal: 'SIGHUP' }, 'reloading the configuration');
         config = reloadConfig(() => configFor(cmd), config, log);
+        void server.reload();
       };
       process.on('SIGHUP', reload);
       log.info({ version: program.version() }, 'mailfold ready');
@@ -35,6 +36,7 @@ export function serveCommand(program: Command): void {
       process.once('SIGINT', () => stopNow('second signal: exiting without waiting'));
       process.once('SIGTERM', () => stopNow('second signal: exiting without waiting'));
       const limit = setTimeout(() => stopNow(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s: exiting`), SHUTDOWN_LIMIT_MS);
+        void server.reload();
       await server.close();
       clearTimeout(limit);
       log.info('stopped');

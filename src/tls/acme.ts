@@ -1,0 +1,104 @@
+import { generateKeyPair } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { promisify } from 'node:util';
+import * as acme from 'acme-client';
+import type { AcmeChallenge } from '../config/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { MailStore, StoredCertificate } from '../store/types.ts';
+import type { AcmeChallenges } from './challenges.ts';
+import { createCsr, generateRsaKey } from './keys.ts';
+
+/** The directory names the config accepts besides a URL. */
+export const DIRECTORIES: Record<string, string> = {
+  letsencrypt: acme.directory.letsencrypt.production,
+  'letsencrypt-staging': acme.directory.letsencrypt.staging,
+};
+
+export const directoryUrl = (directory: string): string => DIRECTORIES[directory] ?? directory;
+
+export interface AcmeSettings {
+  directoryUrl: string;
+  email?: string;
+  challenge: AcmeChallenge;
+  eab?: { kid: string; hmacKey: string };
+  /** PEM CAs trusted for the directory's HTTPS. */
+  caFile?: string;
+}
+
+export interface OrderOptions {
+  store: MailStore;
+  log: Logger;
+  settings: AcmeSettings;
+  challenges: AcmeChallenges;
+  /** The certificate's names; the first becomes the subject. */
+  names: string[];
+}
+
+/** acme-client talks through one module-wide HTTP client; a private CA is trusted there. */
+function trustDirectoryCa(caFile: string | undefined): void {
+  if (caFile) acme.axios.defaults.httpsAgent = new Agent({ ca: readFileSync(caFile, 'utf8') });
+}
+
+/** The account key at this directory, made and kept at first use; the account URL once known. */
+async function account(store: MailStore, settings: AcmeSettings, log: Logger): Promise<acme.Client> {
+  let stored = await store.getAcmeAccount(settings.directoryUrl);
+  if (!stored) {
+    const { privateKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    stored = { keyPem: privateKey };
+    await store.putAcmeAccount(settings.directoryUrl, stored);
+  }
+  const client = new acme.Client({
+    directoryUrl: settings.directoryUrl,
+    accountKey: stored.keyPem,
+    ...(stored.url ? { accountUrl: stored.url } : {}),
+    ...(settings.eab ? { externalAccountBinding: settings.eab } : {}),
+    // Polls for a pending validation start after a second rather than five.
+    backoffMin: 1000,
+  });
+  if (!stored.url) {
+    await client.createAccount({ termsOfServiceAgreed: true, ...(settings.email ? { contact: [`mailto:${settings.email}`] } : {}) });
+    await store.putAcmeAccount(settings.directoryUrl, { ...stored, url: client.getAccountUrl() });
+    log.info({ directory: settings.directoryUrl, account: client.getAccountUrl() }, 'ACME account created');
+  }
+  return client;
+}
+
+/** Answers one authorization with the configured challenge, and waits until the CA accepts it. */
+async function authorize(client: acme.Client, authz: acme.Authorization, opts: OrderOptions): Promise<void> {
+  if (authz.status === 'valid') return;
+  const name = authz.identifier.value;
+  const challenge = authz.challenges.find((c) => c.type === opts.settings.challenge);
+  if (!challenge) throw new Error(`the CA offers no ${opts.settings.challenge} challenge for ${name}`);
+  const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
+  if (challenge.type === 'http-01') opts.challenges.setHttp(challenge.token, keyAuthorization);
+  else {
+    const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
+    opts.challenges.setAlpn(name, key.toString(), cert.toString());
+  }
+  try {
+    await client.completeChallenge(challenge);
+    await client.waitForValidStatus(challenge);
+    opts.log.info({ name, challenge: challenge.type }, 'ACME authorization valid');
+  } finally {
+    if (challenge.type === 'http-01') opts.challenges.removeHttp(challenge.token);
+    else opts.challenges.removeAlpn(name);
+  }
+}
+
+/**
+ * One ACME order (RFC 8555 section 7.4): every name authorized through the
+ * configured challenge, which this server answers itself, then a new key and
+ * CSR, and the issued certificate with its chain.
+ */
+export async function orderCertificate(opts: OrderOptions): Promise<StoredCertificate> {
+  trustDirectoryCa(opts.settings.caFile);
+  const client = await account(opts.store, opts.settings, opts.log);
+  const order = await client.createOrder({ identifiers: opts.names.map((value) => ({ type: 'dns', value })) });
+  const authorizations = await client.getAuthorizations(order);
+  await Promise.all(authorizations.map((authz) => authorize(client, authz, opts)));
+  const key = await generateRsaKey();
+  const finalized = await client.finalizeOrder(order, createCsr(opts.names, key));
+  const certPem = await client.getCertificate(finalized);
+  return { keyPem: key.privateKey, certPem, source: 'acme' };
+}

@@ -1,0 +1,151 @@
+import { X509Certificate } from 'node:crypto';
+import type { Logger } from '../log/logger.ts';
+import type { AcmeState, MailStore, StoredCertificate } from '../store/types.ts';
+import { orderCertificate, type AcmeSettings } from './acme.ts';
+import type { AcmeChallenges } from './challenges.ts';
+
+export interface RenewalOptions {
+  store: MailStore;
+  log: Logger;
+  settings: AcmeSettings;
+  challenges: AcmeChallenges;
+  /** The names the certificate must cover now (local domains come and go). */
+  names(): Promise<string[]>;
+  /** The certificate being served. */
+  current(): StoredCertificate;
+  /** Serves and keeps a new certificate. */
+  install(certificate: StoredCertificate): Promise<void>;
+}
+
+/** The running server knows the settings and names; the CLI alone only the stored state. */
+export interface AcmeStatus extends AcmeState {
+  directory?: string;
+  challenge?: string;
+  names?: string[];
+  /** When the served certificate becomes due (a third of its lifetime left). */
+  renewAt?: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Checked at least this often, so that a new local domain gets its names soon. */
+const CHECK_EVERY_MS = HOUR;
+const MAX_BACKOFF_MS = 24 * HOUR;
+
+/** A minute after the first failure, doubling up to a day. */
+export const backoffMs = (failures: number): number => Math.min(MAX_BACKOFF_MS, MINUTE * 2 ** Math.max(0, failures - 1));
+
+/** The moment a certificate is due: when a third of its lifetime is left. */
+export function renewAt(certPem: string): number {
+  const x509 = new X509Certificate(certPem);
+  const from = new Date(x509.validFrom).getTime();
+  const to = new Date(x509.validTo).getTime();
+  return to - (to - from) / 3;
+}
+
+/** Why the served certificate needs an ACME order now, or null. */
+function reason(current: StoredCertificate, names: string[], now: number): string | null {
+  if (current.source !== 'acme') return `the served certificate is ${current.source ?? 'self-signed'}`;
+  const x509 = new X509Certificate(current.certPem);
+  const missing = names.filter((n) => x509.checkHost(n, { wildcards: false }) === undefined);
+  if (missing.length) return `it does not cover ${missing.join(', ')}`;
+  if (now >= renewAt(current.certPem)) return 'a third of its lifetime is left';
+  return null;
+}
+
+/**
+ * Keeps an ACME certificate in place: orders one when the served certificate is
+ * not ACME's, lacks a name or is due, retries failures with backoff, and records
+ * every attempt for `cert status`. One order runs at a time.
+ */
+export class AcmeRenewer {
+  readonly #opts: RenewalOptions;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(opts: RenewalOptions) {
+    this.#opts = opts;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  /** Orders now, whatever the schedule says; resolves when the attempt is over (and throws its error). */
+  async renewNow(): Promise<void> {
+    if (this.#running) await this.#running.catch(() => {});
+    this.#running = this.#attempt('requested');
+    try {
+      await this.#running;
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  async status(): Promise<AcmeStatus> {
+    const state = (await this.#opts.store.getAcmeState()) ?? { failures: 0 };
+    const current = this.#opts.current();
+    return {
+      ...state,
+      directory: this.#opts.settings.directoryUrl,
+      challenge: this.#opts.settings.challenge,
+      names: await this.#opts.names(),
+      ...(current.source === 'acme' ? { renewAt: Math.floor(renewAt(current.certPem)) } : {}),
+    };
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#check(), Math.max(0, Math.min(delayMs, CHECK_EVERY_MS)));
+    this.#timer.unref();
+  }
+
+  async #check(): Promise<void> {
+    const now = Date.now();
+    try {
+      const state = await this.#opts.store.getAcmeState();
+      if (state?.nextAttemptAt && now < state.nextAttemptAt) return this.#schedule(state.nextAttemptAt - now);
+      const why = reason(this.#opts.current(), await this.#opts.names(), now);
+      if (why && !this.#running) {
+        this.#running = this.#attempt(why);
+        await this.#running.catch(() => {});
+        this.#running = null;
+      }
+    } catch (err) {
+      this.#opts.log.error({ err }, 'ACME renewal check failed');
+    }
+    const state = await this.#opts.store.getAcmeState().catch(() => null);
+    const current = this.#opts.current();
+    const due = state?.nextAttemptAt ?? (current.source === 'acme' ? renewAt(current.certPem) : Date.now() + CHECK_EVERY_MS);
+    this.#schedule(due - Date.now());
+  }
+
+  /** One order; the outcome is kept in the store and logged either way. */
+  async #attempt(why: string): Promise<void> {
+    const { store, log } = this.#opts;
+    const previous = (await store.getAcmeState()) ?? { failures: 0 };
+    const names = await this.#opts.names();
+    const startedAt = Date.now();
+    log.info({ names, reason: why, directory: this.#opts.settings.directoryUrl }, 'ACME order started');
+    try {
+      const certificate = await orderCertificate({ store, log, settings: this.#opts.settings, challenges: this.#opts.challenges, names });
+      await this.#opts.install(certificate);
+      await store.putAcmeState({ failures: 0, lastAttemptAt: startedAt, lastSuccessAt: Date.now() });
+      log.info({ names, notAfter: new X509Certificate(certificate.certPem).validTo }, 'ACME certificate installed');
+    } catch (err) {
+      const failures = previous.failures + 1;
+      const message = (err as Error).message;
+      const nextAttemptAt = Date.now() + backoffMs(failures);
+      await store.putAcmeState({ ...previous, failures, lastAttemptAt: startedAt, lastError: message, nextAttemptAt });
+      log.error({ names, err: message, failures, nextAttemptAt: new Date(nextAttemptAt).toISOString() }, 'ACME order failed');
+      throw err;
+    }
+  }
+}
