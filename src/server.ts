@@ -7,6 +7,9 @@ import type { Logger } from './log/logger.ts';
 import { ConnectionLimit } from './net/connection-limit.ts';
 import { startImap, type ImapService } from './imap/server.ts';
 import { startPop3, type Pop3Service } from './pop3/server.ts';
+import { OutboundQueue } from './queue/outbound.ts';
+import { startQueueRunner, type QueueRunner } from './queue/runner.ts';
+import { runnerSettings } from './queue/settings.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
@@ -15,6 +18,8 @@ import type { TlsProvider } from './tls/context.ts';
 
 export interface RunningServer {
   store: MailStore;
+  /** The outbound queue (tests flush it and watch its 'change' events). */
+  queue: OutboundQueue;
   /** Where each enabled listener is bound (tests configure port 0 and read the port here). */
   listeners: Partial<Record<ListenerName, AddressInfo>>;
   /** The LMTP port, or its unix socket path, when LMTP is enabled. */
@@ -39,9 +44,10 @@ export const openStore = (config: Config): Promise<MailStore> =>
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const store = await openStore(config);
   log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
+  const queue = new OutboundQueue(store);
   let control: Server;
   try {
-    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config)), log, config.limits.message_size);
+    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), queue), log, config.limits.message_size);
   } catch (err) {
     await store.close();
     throw err;
@@ -56,11 +62,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let pop3: Pop3Service | null = null;
   let imap: ImapService | null = null;
   let smtp: SmtpService | null = null;
+  let runner: QueueRunner | null = null;
   try {
     const { smtp: mx, submission, submissions } = config.listeners;
     if (mx.enabled || submission.enabled || submissions.enabled || config.lmtp.enabled) {
       smtp = await startSmtp({
         store,
+        queue,
         log,
         tls: await tls(),
         throttle,
@@ -99,6 +107,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         limits: { lineLength: config.limits.line_length, messageSize: config.limits.message_size },
       });
     }
+    runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
   } catch (err) {
     await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
     await closeControl();
@@ -107,11 +116,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
   return {
     store,
+    queue,
     listeners: { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses },
     ...(smtp?.lmtp ? { lmtp: smtp.lmtp } : {}),
     async close() {
       // Listeners first, so that no session is left using the store when it closes.
       await Promise.all([smtp?.close(), pop3?.close(), imap?.close()]);
+      await runner?.close();
       await closeControl();
       await store.close();
       log.info('store closed');

@@ -123,7 +123,7 @@ chunk_size = 131072
   expected.limits = { message_size: 25 * 2 ** 20, line_length: 8192, recipients: 50, mime_depth: 20, connections_per_ip: 5 };
   expected.delivery = { subaddress_separator: '', default_quota_bytes: 2 ** 30, default_quota_messages: 100000 };
   expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_window_seconds: 600 };
-  expected.smtp = { smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', username: 'me', password: 's3cret' } };
+  expected.smtp = { smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', verify_certificate: true, username: 'me', password: 's3cret' } };
   expected.store = { sync: false, chunk_size: 131072 };
   assert.deepEqual(config, expected);
 });
@@ -132,7 +132,7 @@ test('the smarthost port follows its tls mode unless given', () => {
   const port = (tls: string) => load({ file: configFile(`[smtp.smarthost]\nhost = "relay.example"\ntls = "${tls}"\n`) }).smtp.smarthost?.port;
   assert.deepEqual([port('starttls'), port('implicit'), port('none')], [587, 465, 25]);
   const config = load({ file: configFile('[smtp.smarthost]\nhost = "relay.example"\nport = 2525\n') });
-  assert.deepEqual(config.smtp.smarthost, { host: 'relay.example', port: 2525, tls: 'starttls' });
+  assert.deepEqual(config.smtp.smarthost, { host: 'relay.example', port: 2525, tls: 'starttls', verify_certificate: true });
 });
 
 test('each kind of bad value gives one line: key path, what is wrong, what is allowed', () => {

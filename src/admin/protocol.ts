@@ -26,6 +26,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'userAdd', 'userList', 'userShow', 'userPasswd', 'userDisable', 'userEnable', 'userRemove', 'userQuota',
   'aliasAdd', 'aliasList', 'aliasRemove',
   'mailboxList', 'deliver', 'storeCheck',
+  'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

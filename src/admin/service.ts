@@ -1,7 +1,9 @@
 import { hashPassword, passwordProblem } from '../auth/password.ts';
 import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
-import { deliverMessage, type RecipientReport } from '../delivery/deliver.ts';
-import type { Account, Alias, CheckProblem, Domain, MailStore } from '../store/types.ts';
+import type { RecipientReport } from '../delivery/deliver.ts';
+import { acceptMessage } from '../queue/accept.ts';
+import { OutboundQueue } from '../queue/outbound.ts';
+import type { Account, Alias, CheckProblem, Domain, MailStore, QueueEntry } from '../store/types.ts';
 
 export interface AdminSettings {
   minPasswordLength: number;
@@ -51,10 +53,13 @@ export class AdminError extends Error {
 export class AdminService {
   readonly #store: MailStore;
   readonly #settings: AdminSettings;
+  readonly #queue: OutboundQueue;
 
-  constructor(store: MailStore, settings: AdminSettings) {
+  /** `queue` is the running server's; without one, queue commands work on the store alone. */
+  constructor(store: MailStore, settings: AdminSettings, queue = new OutboundQueue(store)) {
     this.#store = store;
     this.#settings = settings;
+    this.#queue = queue;
   }
 
   async domainAdd(p: { name: string }): Promise<Domain> {
@@ -159,13 +164,37 @@ export class AdminService {
     if (raw.length > this.#settings.messageSizeLimit) {
       throw new AdminError('too-large', `the message is ${raw.length} bytes; the limit (limits.message_size) is ${this.#settings.messageSizeLimit}`);
     }
-    return deliverMessage(this.#store, {
+    return acceptMessage(this.#queue, {
       from,
       recipients: p.to,
       raw,
       mailbox: p.mailbox,
       subaddressSeparator: this.#settings.subaddressSeparator,
     });
+  }
+
+  async queueList(): Promise<QueueEntry[]> {
+    return this.#queue.list();
+  }
+
+  async queueShow(p: { id: string }): Promise<QueueEntry> {
+    return this.#queue.show(p.id);
+  }
+
+  /** Makes a message's pending recipients due now. */
+  async queueRetry(p: { id: string }): Promise<QueueEntry> {
+    return this.#queue.retry(p.id);
+  }
+
+  /** Removes a message from the queue without a report to its sender. */
+  async queueDelete(p: { id: string }): Promise<{ removed: string }> {
+    await this.#queue.remove(p.id);
+    return { removed: p.id };
+  }
+
+  /** Makes every pending recipient due now. */
+  async queueFlush(): Promise<{ entries: number }> {
+    return { entries: await this.#queue.flush() };
   }
 
   async storeCheck(p: { repair?: boolean } = {}): Promise<CheckProblem[]> {

@@ -7,6 +7,7 @@ import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
 import { domainCommands } from './commands/domain.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
+import { queueCommands } from './commands/queue.ts';
 import { serveCommand } from './commands/serve.ts';
 import { storeCommands } from './commands/store.ts';
 import { userCommands } from './commands/user.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   deliverCommand(program);
   configCommands(program);
   storeCommands(program);
+  queueCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

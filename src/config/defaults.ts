@@ -47,6 +47,17 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     smtp: {},
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.
     lmtp: { enabled: false, address: profile === 'dev' ? '127.0.0.1' : '::1', port: profile === 'dev' ? 2024 : 24 },
+    queue: {
+      mx_port: 25,
+      concurrency: 10,
+      concurrency_per_domain: 2,
+      // First retry within minutes, doubling up to every 4 hours, for 5 days, as Postfix roughly does.
+      retry_first: 5 * 60,
+      retry_max: 4 * 3600,
+      give_up_after: 5 * 86400,
+      delay_warning_after: 4 * 3600,
+    },
+    dns: { servers: [] },
     store: { sync: true, chunk_size: 65536 },
   };
 }

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { address, bool, hostname, int, oneOf, size, table, text } from './fields.ts';
+import { z } from 'zod';
+import { address, bool, duration, hostname, int, nameServer, oneOf, size, table, text } from './fields.ts';
 import { LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -15,6 +15,7 @@ const smarthost = table({
   host: hostname(),
   port: int(1, 65535).optional(),
   tls: oneOf(SMARTHOST_TLS).default('starttls'),
+  verify_certificate: bool().default(true),
   username: text().optional(),
   password: text().optional(),
 })
@@ -26,10 +27,11 @@ const smarthost = table({
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'must be "starttls" or "implicit" when a password is set; it is never sent in clear' });
     }
   })
-  .transform(({ host, port, tls, username, password }) => ({
+  .transform(({ host, port, tls, verify_certificate, username, password }) => ({
     host,
     port: port ?? SMARTHOST_PORT[tls],
     tls,
+    verify_certificate,
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
   }));
@@ -84,6 +86,19 @@ export function fileSchema(d: Config) {
       address: address().default(d.lmtp.address),
       port: int(1, 65535).default(d.lmtp.port),
       socket: text().optional(),
+    }).prefault({}),
+    queue: table({
+      mx_port: int(1, 65535).default(d.queue.mx_port),
+      concurrency: int(1, 1000).default(d.queue.concurrency),
+      concurrency_per_domain: int(1, 100).default(d.queue.concurrency_per_domain),
+      retry_first: duration(1, 86400).default(d.queue.retry_first),
+      retry_max: duration(1, 7 * 86400).default(d.queue.retry_max),
+      give_up_after: duration(60, 30 * 86400).default(d.queue.give_up_after),
+      delay_warning_after: duration(0, 30 * 86400).default(d.queue.delay_warning_after),
+      capture: text().optional(),
+    }).prefault({}),
+    dns: table({
+      servers: z.array(nameServer()).default(d.dns.servers),
     }).prefault({}),
     store: table({
       sync: bool().default(d.store.sync),

@@ -1,0 +1,31 @@
+import type { OutboundQueue } from '../../src/queue/outbound.ts';
+
+/**
+ * Resolves with what `check` finds once it finds something, looking again after
+ * every change to the queue (the runner commits its results before it reports a change).
+ */
+export function untilQueue<T>(queue: OutboundQueue, check: () => Promise<T | null | undefined | false>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let checking = Promise.resolve();
+    const look = () => {
+      checking = checking.then(async () => {
+        if (done) return;
+        try {
+          const found = await check();
+          if (found) {
+            done = true;
+            queue.off('change', look);
+            resolve(found);
+          }
+        } catch (err) {
+          done = true;
+          queue.off('change', look);
+          reject(err as Error);
+        }
+      });
+    };
+    queue.on('change', look);
+    look();
+  });
+}
