@@ -132,16 +132,18 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
   /** The runner is done: `next` is the entry's new state, or null when it leaves the queue. */
   async release(id: QueueId, next: QueueEntry | null): Promise<void> {
     const pending = this.#busy.get(id) ?? { retry: false, remove: false };
+    let after: QueueEntry | null = null;
     try {
       if (next === null || pending.remove) {
         await this.store.removeQueueEntry(id);
-        this.emit('change', id, null);
         return;
       }
       if (pending.retry) for (const r of next.recipients) if (r.state === 'pending') r.nextAttempt = Date.now();
-      if (await this.store.updateQueueEntry(next)) this.emit('change', id, next);
+      if (await this.store.updateQueueEntry(next)) after = next;
     } finally {
+      // Not busy any more by the time anyone hears of the change.
       this.#busy.delete(id);
+      this.emit('change', id, after);
     }
   }
 }
