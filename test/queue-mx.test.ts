@@ -8,7 +8,7 @@ import { startDns, type Zone } from './helpers/dns.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
-import { untilQueue } from './helpers/queue.ts';
+import { untilQueue, untilTried } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, startMailfold, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
 
 const A = '127.0.0.2';
@@ -179,17 +179,12 @@ test('a delay warning after 4 hours, a report on expiry, and never a report to t
   await addAccount(a.store, 'alice@a.test');
   await a.store.addAlias('fwd@a.test', ['never@c.test', 'busy@c.test']);
   await submit(a.submission, 'alice@a.test').sendMail({ from: 'alice@a.test', to: 'busy@c.test', subject: 'Patience', text: 'Still trying.' });
-  const tried = (n: number) =>
-    untilQueue(a.server.queue, async () => {
-      const [e] = await a.store.listQueue();
-      return e && e.recipients[0]!.attempts === n && !a.server.queue.isBusy(e.id) && e;
-    });
-  const first = await tried(1);
+  const first = await untilTried(a.server.queue, 1);
   assert.equal(first.delayWarned, false);
 
   await age(a, first, 5 * 3600_000);
   await a.server.queue.flush();
-  const second = await tried(2);
+  const second = await untilTried(a.server.queue, 2);
   assert.equal(second.delayWarned, true);
   const [warning] = await inboxOf(a, 'alice@a.test', 1);
   assert.match(warning!, /^Subject: Delayed Mail \(still being retried\)\r\n/m);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
 import { deafDns } from './helpers/dns.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
-import { untilQueue } from './helpers/queue.ts';
+import { untilQueue, untilTried } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, startSmtpServer } from './helpers/smtp.ts';
 
 const send = (port: number, to: string[]) =>
@@ -39,10 +39,7 @@ test('smarthost: every remote message goes to the relay, over STARTTLS with AUTH
   });
   await addAccount(strict.store, 'alice@a.test');
   await send(strict.submission, ['bob@b.test']);
-  const waiting = await untilQueue(strict.server.queue, async () => {
-    const [e] = await strict.store.listQueue();
-    return e?.recipients[0]!.attempts === 1 && e;
-  });
+  const waiting = await untilTried(strict.server.queue);
   assert.equal(waiting.recipients[0]!.state, 'pending');
   assert.match(waiting.recipients[0]!.lastResult!, /certificate/);
   assert.equal(relay.length, 1);
@@ -56,10 +53,7 @@ test('a wrong smarthost password keeps the mail queued instead of bouncing it', 
   });
   await addAccount(a.store, 'alice@a.test');
   await send(a.submission, ['bob@b.test']);
-  const entry = await untilQueue(a.server.queue, async () => {
-    const [e] = await a.store.listQueue();
-    return e?.recipients[0]!.attempts === 1 && e;
-  });
+  const entry = await untilTried(a.server.queue);
   assert.equal(entry.recipients[0]!.state, 'pending');
   assert.match(entry.recipients[0]!.lastResult!, /authentication failed/);
   assert.equal((await inbox(a.store, 'alice@a.test')).length, 0);

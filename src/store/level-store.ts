@@ -726,7 +726,7 @@ export class LevelStore implements MailStore {
     return this.#scan<QueueEntry>(keys.queuePrefix);
   }
 
-  getQueueEntry(id: QueueId): Promise<QueueEntry | null> {
+  async getQueueEntry(id: QueueId): Promise<QueueEntry | null> {
     return this.#get<QueueEntry>(keys.queue(queueId(id)));
   }
 

@@ -1,4 +1,5 @@
 import type { OutboundQueue } from '../../src/queue/outbound.ts';
+import type { QueueEntry } from '../../src/store/types.ts';
 
 /**
  * Resolves with what `check` finds once it finds something, looking again after
@@ -27,5 +28,13 @@ export function untilQueue<T>(queue: OutboundQueue, check: () => Promise<T | nul
     };
     queue.on('change', look);
     look();
+  });
+}
+
+/** The oldest queue entry, once its first recipient was tried `n` times and the runner let go of it. */
+export function untilTried(queue: OutboundQueue, n = 1): Promise<QueueEntry> {
+  return untilQueue(queue, async () => {
+    const [e] = await queue.list();
+    return e !== undefined && e.recipients[0]!.attempts === n && !queue.isBusy(e.id) && e;
   });
 }
