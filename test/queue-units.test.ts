@@ -204,4 +204,8 @@ test('the store keeps a queued message in chunks, with its recipients, until it 
   assert.equal(await store.updateQueueEntry(entry), false, 'a removed entry is not brought back');
   assert.deepEqual(await collect(store.readQueueMessage(entry.id)), Buffer.alloc(0));
   assert.deepEqual(await store.check({ repair: false }), []);
+  // A chunk left behind (only a bug could do it: every change is one batch) is found and removed.
+  await store.db.put(`qch/${entry.id}/00000000`, Buffer.from('stray'));
+  assert.deepEqual(await store.check({ repair: true }), [{ what: `queue chunk qch/${entry.id}/00000000: belongs to no queued message`, repaired: true }]);
+  assert.deepEqual(await store.check({ repair: false }), []);
 });

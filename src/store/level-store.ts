@@ -682,7 +682,7 @@ export class LevelStore implements MailStore {
   async check(opts: { repair: boolean }): Promise<CheckProblem[]> {
     const accountIds = (await this.#scanKeys(keys.accountByIdPrefix)).map((k) => parseInt(k.slice(keys.accountByIdPrefix.length), 16));
     const mailboxOwners = (await this.#scan<Mailbox>(keys.mailboxPrefix)).map((m) => m.accountId);
-    const locks = [ADMIN_LOCK, BLOB_LOCK, ...[...accountIds, ...mailboxOwners].map(accountLock)];
+    const locks = [ADMIN_LOCK, BLOB_LOCK, QUEUE_LOCK, ...[...accountIds, ...mailboxOwners].map(accountLock)];
     return this.#locks.withLocks(locks, () => checkStore(this, opts.repair));
   }
 
