@@ -300,3 +300,24 @@ test('parseSize reads bytes and binary units', () => {
   assert.equal(parseSize('10MB'), 10 * 2 ** 20);
   for (const bad of ['', 'M', '-1', '1X', '1e3', '1 2']) assert.equal(parseSize(bad), null, bad);
 });
+
+test('[queue] and [dns]: durations with units, resolver addresses, a capture address; bad values one line each', () => {
+  const config = load({
+    file: configFile('[queue]\nretry_first = "90s"\nretry_max = "2h"\ngive_up_after = "3d"\ndelay_warning_after = 0\ncapture = "outbox@example.org"\nmx_port = 2525\n[dns]\nservers = ["127.0.0.1:5353", "::1", "[::1]:53", "192.0.2.1"]\n'),
+  });
+  assert.deepEqual(config.queue, { ...defaultConfig('dev').queue, retry_first: 90, retry_max: 7200, give_up_after: 259200, delay_warning_after: 0, capture: 'outbox@example.org', mx_port: 2525 });
+  assert.deepEqual(config.dns.servers, ['127.0.0.1:5353', '::1', '[::1]:53', '192.0.2.1']);
+  assert.deepEqual(load().queue, { mx_port: 25, concurrency: 10, concurrency_per_domain: 2, retry_first: 300, retry_max: 14400, give_up_after: 432000, delay_warning_after: 14400 });
+  assert.deepEqual(
+    problems('[queue]\nretry_first = "soon"\ngive_up_after = "10s"\ncapture = "not an address"\nmx_port = 0\n[dns]\nservers = ["dns.example", "127.0.0.1:99999", 53]\n'),
+    [
+      'queue.retry_first: expected a duration from 1s to 1d (seconds, or a string like "30s", "5m", "4h", "5d"), got "soon"',
+      'queue.give_up_after: expected a duration from 1m to 30d (seconds, or a string like "30s", "5m", "4h", "5d"), got "10s"',
+      'queue.capture: expected a mail address like "outbox@example.org", got "not an address"',
+      'queue.mx_port: expected an integer from 1 to 65535, got 0',
+      'dns.servers.0: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got "dns.example"',
+      'dns.servers.1: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got "127.0.0.1:99999"',
+      'dns.servers.2: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got 53',
+    ],
+  );
+});

@@ -78,6 +78,12 @@ export function address() {
   return z.string({ error }).refine((s) => isIP(s) !== 0 || isHostname(s), { error });
 }
 
+/** A mail address, `local@domain`; whether it exists is decided where it is used. */
+export function mailAddress() {
+  const error = expecting('expected a mail address like "outbox@example.org"');
+  return z.string({ error }).refine((s) => /^[^@\s<>]+@[^@\s<>]+$/.test(s) && isHostname(s.slice(s.indexOf('@') + 1)), { error });
+}
+
 /** A DNS server as node:dns takes it: "192.0.2.1", "192.0.2.1:5353", "2001:db8::1" or "[2001:db8::1]:5353". */
 export function nameServer() {
   const error = expecting('expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53"');

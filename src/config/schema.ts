@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { address, bool, duration, hostname, int, nameServer, oneOf, size, table, text } from './fields.ts';
+import { address, bool, duration, hostname, int, mailAddress, nameServer, oneOf, size, table, text } from './fields.ts';
 import { LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -95,7 +95,7 @@ export function fileSchema(d: Config) {
       retry_max: duration(1, 7 * 86400).default(d.queue.retry_max),
       give_up_after: duration(60, 30 * 86400).default(d.queue.give_up_after),
       delay_warning_after: duration(0, 30 * 86400).default(d.queue.delay_warning_after),
-      capture: text().optional(),
+      capture: mailAddress().optional(),
     }).prefault({}),
     dns: table({
       servers: z.array(nameServer()).default(d.dns.servers),
