@@ -217,3 +217,41 @@ test('a delay warning after 4 hours, a report on expiry, and never a report to t
   await emptyQueue(a);
   assert.equal((await inbox(a.store, 'alice@a.test')).length, 2, 'no report for the null sender');
 });
+
+test('a retry or a delete asked for while a message is being tried takes effect when the try ends', async (t) => {
+  const w = await world(t);
+  let held = Promise.withResolvers<void>();
+  let gate = Promise.withResolvers<void>();
+  const peer = await startPeer(t, PEER, w.port, {
+    hold: () => {
+      held.resolve();
+      return gate.promise;
+    },
+  });
+  const a = await mailfold(t, w, A);
+  await addAccount(a.store, 'alice@a.test');
+  const queue = a.server.queue;
+
+  await submit(a.submission, 'alice@a.test').sendMail({ from: 'alice@a.test', to: 'holdlater@c.test', subject: 'Retry me', text: '.' });
+  await held.promise;
+  const [busy] = await queue.list();
+  assert.ok(busy && queue.isBusy(busy.id));
+  assert.equal(await queue.flush(), 1);
+  gate.resolve();
+  // The greylisting 451 would mean a wait of minutes; the flush asked during the try makes it due at once.
+  await emptyQueue(a);
+  assert.deepEqual(peer.map((m) => m.to), [['holdlater@c.test']]);
+
+  held = Promise.withResolvers<void>();
+  gate = Promise.withResolvers<void>();
+  await submit(a.submission, 'alice@a.test').sendMail({ from: 'alice@a.test', to: 'holdbusy@c.test', subject: 'Drop me', text: '.' });
+  await held.promise;
+  const [doomed] = await queue.list();
+  assert.ok(doomed && queue.isBusy(doomed.id));
+  assert.equal((await queue.remove(doomed.id)).id, doomed.id);
+  assert.equal((await queue.list()).length, 1, 'still there while it is tried');
+  gate.resolve();
+  await emptyQueue(a);
+  assert.equal(peer.length, 1);
+  assert.equal((await inbox(a.store, 'alice@a.test')).length, 0, 'deleted without a report');
+});

@@ -16,7 +16,7 @@ const send = (port: number, to: string[]) =>
 
 test('smarthost: every remote message goes to the relay, over STARTTLS with AUTH; its certificate is checked unless told not to', async (t) => {
   const port = await sharedPort(['127.0.0.1']);
-  const relay = await startPeer(t, '127.0.0.1', port, { relayuser: 'relay secret' });
+  const relay = await startPeer(t, '127.0.0.1', port, { users: { relayuser: 'relay secret' } });
   // No DNS answers at all: the smarthost needs no MX lookup.
   const dns = await deafDns(t);
   const smarthost = { host: 'localhost', port, tls: 'starttls' as const, username: 'relayuser', password: 'relay secret' };
@@ -47,7 +47,7 @@ test('smarthost: every remote message goes to the relay, over STARTTLS with AUTH
 
 test('a wrong smarthost password keeps the mail queued instead of bouncing it', async (t) => {
   const port = await sharedPort(['127.0.0.1']);
-  await startPeer(t, '127.0.0.1', port, { relayuser: 'relay secret' });
+  await startPeer(t, '127.0.0.1', port, { users: { relayuser: 'relay secret' } });
   const a = await startSmtpServer(t, (c) => {
     c.smtp.smarthost = { host: 'localhost', port, tls: 'starttls', verify_certificate: false, username: 'relayuser', password: 'wrong password' };
   });

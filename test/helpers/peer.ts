@@ -31,10 +31,17 @@ export interface PeerMessage {
 
 /**
  * Another MTA for the queue to talk to, built on smtp-server (not Mailfold): it
- * takes every recipient, except `later...@` (451 the first time, then 250),
- * `busy@` (always 451) and `never@` (550 5.1.1). With `users`, it wants AUTH, as a smarthost does.
+ * takes every recipient, except `...later...@` (451 the first time, then 250),
+ * `...busy@` (always 451) and `never@` (550 5.1.1). A local part starting with
+ * `hold` first waits for `opts.hold()`. With `opts.users`, it wants AUTH, as a smarthost does.
  */
-export async function startPeer(t: TestContext, address: string, port: number, users?: Record<string, string>): Promise<PeerMessage[]> {
+export async function startPeer(
+  t: TestContext,
+  address: string,
+  port: number,
+  opts: { users?: Record<string, string>; hold?: () => Promise<void> } = {},
+): Promise<PeerMessage[]> {
+  const { users } = opts;
   const messages: PeerMessage[] = [];
   const seen = new Map<string, number>();
   const server = new SMTPServer({
@@ -49,10 +56,14 @@ export async function startPeer(t: TestContext, address: string, port: number, u
       const local = rcpt.address.slice(0, rcpt.address.indexOf('@'));
       const count = (seen.get(rcpt.address) ?? 0) + 1;
       seen.set(rcpt.address, count);
-      if (local === 'never') return callback(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
-      if (local === 'busy') return callback(Object.assign(new Error('4.3.0 Busy, try again later'), { responseCode: 451 }));
-      if (local.startsWith('later') && count === 1) return callback(Object.assign(new Error('4.7.1 Greylisted, try again later'), { responseCode: 451 }));
-      callback();
+      const answer = () => {
+        if (local === 'never') return callback(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
+        if (local.endsWith('busy')) return callback(Object.assign(new Error('4.3.0 Busy, try again later'), { responseCode: 451 }));
+        if (local.includes('later') && count === 1) return callback(Object.assign(new Error('4.7.1 Greylisted, try again later'), { responseCode: 451 }));
+        callback();
+      };
+      if (local.startsWith('hold') && opts.hold) void opts.hold().then(answer);
+      else answer();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
