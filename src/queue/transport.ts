@@ -36,6 +36,9 @@ export function routeKey(settings: TransportSettings, address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
 }
 
+/** Addresses tried per attempt, over all MX hosts, as Postfix's smtp_mx_address_limit: a domain with dozens cannot stall the queue. */
+const MAX_ADDRESSES = 5;
+
 const everyone = (addresses: string[], outcome: Attempt['outcome'], result: string, status: string): Attempt[] =>
   addresses.map((address) => ({ address, outcome, result, status }));
 
@@ -60,11 +63,14 @@ export async function attemptDelivery(settings: TransportSettings, entry: QueueE
   const route = await findRoute(settings.resolver, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
   let last = `no MX host of ${key} could be reached`;
+  let tried = 0;
   // The next MX, and the next address of each, is tried only when no server answered the transaction.
   for (const host of route.hosts) {
+    if (tried >= MAX_ADDRESSES) break;
     const ips = await hostAddresses(settings.resolver, host);
     if (ips.length === 0) last = `${host}: host has no address`;
-    for (const ip of ips) {
+    for (const ip of ips.slice(0, MAX_ADDRESSES - tried)) {
+      tried++;
       if (signal.aborted) return everyone(addresses, 'temporary', 'shutting down', '4.3.2');
       const hop: Hop = { host: ip, port: settings.mxPort, name: host, security: 'opportunistic', verifyCertificate: false, helo: settings.helo };
       const result = await sendVia(hop, envelope, message, signal);
