@@ -8,6 +8,9 @@ import type { Logger } from './log/logger.ts';
 import { ConnectionLimit } from './net/connection-limit.ts';
 import { startImap, type ImapService } from './imap/server.ts';
 import { startPop3, type Pop3Service } from './pop3/server.ts';
+import { OutboundQueue } from './queue/outbound.ts';
+import { startQueueRunner, type QueueRunner } from './queue/runner.ts';
+import { runnerSettings } from './queue/settings.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
@@ -20,6 +23,8 @@ import { CertificateManager } from './tls/manager.ts';
 
 export interface RunningServer {
   store: MailStore;
+  /** The outbound queue (tests flush it and watch its 'change' events). */
+  queue: OutboundQueue;
   /** Where each enabled listener is bound (tests configure port 0 and read the port here). */
   listeners: Partial<Record<ListenerName, AddressInfo>>;
   /** The LMTP port, or its unix socket path, when LMTP is enabled. */
@@ -81,6 +86,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     connections: () => connections.open,
     listeners: () => ({ ...bound }),
   };
+  const queue = new OutboundQueue(store);
   let control: Server;
   let certificates: CertificateManager;
   const challenges = new AcmeChallenges();
@@ -92,7 +98,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw err;
   }
   try {
-    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), status, certificates), log, config.limits.message_size);
+    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), { status, queue, certificates }), log, config.limits.message_size);
   } catch (err) {
     certificates.close();
     await store.close();
@@ -106,11 +112,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let imap: ImapService | null = null;
   let smtp: SmtpService | null = null;
   let http: HttpService | null = null;
+  let runner: QueueRunner | null = null;
   try {
     const { smtp: mx, submission, submissions } = config.listeners;
     if (mx.enabled || submission.enabled || submissions.enabled || config.lmtp.enabled) {
       smtp = await startSmtp({
         store,
+        queue,
         log,
         tls,
         throttle,
@@ -150,7 +158,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         literalMinus: config.imap.literal === 'minus',
       });
     }
-    const bound = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
+    const mailListeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
     const { http: plainHttp, https } = config.listeners;
     if (plainHttp.enabled || https.enabled) {
       http = await startHttp({
@@ -160,11 +168,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         challenges,
         hostname: config.hostname,
         // The ports really bound, so that autoconfig tells clients the truth.
-        services: mailServices(Object.fromEntries(Object.entries(bound).map(([name, a]) => [name, a.port]))),
+        services: mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port]))),
         mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
         listeners: { http: plainHttp, https },
       });
     }
+    runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
   } catch (err) {
     await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
     certificates.close();
@@ -178,6 +187,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   certificates.startRenewal();
   return {
     store,
+    queue,
     listeners,
     ...(smtp?.lmtp ? { lmtp: smtp.lmtp } : {}),
     certificates,
@@ -186,6 +196,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // Listeners first, so that no session is left using the store when it closes.
       await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
       certificates.close();
+      await runner?.close();
       await closeControl();
       await store.close();
       log.info('store closed');

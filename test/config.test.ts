@@ -124,7 +124,7 @@ chunk_size = 131072
   expected.limits = { message_size: 25 * 2 ** 20, line_length: 8192, recipients: 50, mime_depth: 20, connections_per_ip: 5, imap_connections_per_account: 3 };
   expected.delivery = { subaddress_separator: '', default_quota_bytes: 2 ** 30, default_quota_messages: 100000 };
   expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_window_seconds: 600 };
-  expected.smtp = { smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', username: 'me', password: 's3cret' } };
+  expected.smtp = { smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', verify_certificate: true, username: 'me', password: 's3cret' } };
   expected.store = { sync: false, chunk_size: 131072 };
   assert.deepEqual(config, expected);
 });
@@ -133,7 +133,7 @@ test('the smarthost port follows its tls mode unless given', () => {
   const port = (tls: string) => load({ file: configFile(`[smtp.smarthost]\nhost = "relay.example"\ntls = "${tls}"\n`) }).smtp.smarthost?.port;
   assert.deepEqual([port('starttls'), port('implicit'), port('none')], [587, 465, 25]);
   const config = load({ file: configFile('[smtp.smarthost]\nhost = "relay.example"\nport = 2525\n') });
-  assert.deepEqual(config.smtp.smarthost, { host: 'relay.example', port: 2525, tls: 'starttls' });
+  assert.deepEqual(config.smtp.smarthost, { host: 'relay.example', port: 2525, tls: 'starttls', verify_certificate: true });
 });
 
 test('each kind of bad value gives one line: key path, what is wrong, what is allowed', () => {
@@ -301,4 +301,25 @@ test('parseSize reads bytes and binary units', () => {
   assert.equal(parseSize('1.5k'), 1536);
   assert.equal(parseSize('10MB'), 10 * 2 ** 20);
   for (const bad of ['', 'M', '-1', '1X', '1e3', '1 2']) assert.equal(parseSize(bad), null, bad);
+});
+
+test('[queue] and [dns]: durations with units, resolver addresses, a capture address; bad values one line each', () => {
+  const config = load({
+    file: configFile('[queue]\nretry_first = "90s"\nretry_max = "2h"\ngive_up_after = "3d"\ndelay_warning_after = 0\ncapture = "outbox@example.org"\nmx_port = 2525\n[dns]\nservers = ["127.0.0.1:5353", "::1", "[::1]:53", "192.0.2.1"]\n'),
+  });
+  assert.deepEqual(config.queue, { ...defaultConfig('dev').queue, retry_first: 90, retry_max: 7200, give_up_after: 259200, delay_warning_after: 0, capture: 'outbox@example.org', mx_port: 2525 });
+  assert.deepEqual(config.dns.servers, ['127.0.0.1:5353', '::1', '[::1]:53', '192.0.2.1']);
+  assert.deepEqual(load().queue, { mx_port: 25, concurrency: 10, concurrency_per_domain: 2, retry_first: 300, retry_max: 14400, give_up_after: 432000, delay_warning_after: 14400 });
+  assert.deepEqual(
+    problems('[queue]\nretry_first = "soon"\ngive_up_after = "10s"\ncapture = "not an address"\nmx_port = 0\n[dns]\nservers = ["dns.example", "127.0.0.1:99999", 53]\n'),
+    [
+      'queue.retry_first: expected a duration from 1s to 1d (seconds, or a string like "30s", "5m", "4h", "5d"), got "soon"',
+      'queue.give_up_after: expected a duration from 1m to 30d (seconds, or a string like "30s", "5m", "4h", "5d"), got "10s"',
+      'queue.capture: expected a mail address like "outbox@example.org", got "not an address"',
+      'queue.mx_port: expected an integer from 1 to 65535, got 0',
+      'dns.servers.0: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got "dns.example"',
+      'dns.servers.1: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got "127.0.0.1:99999"',
+      'dns.servers.2: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got 53',
+    ],
+  );
 });

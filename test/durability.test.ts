@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openLevelStore } from '../src/store/level-store.ts';
-import { exited, runCli, ROOT, tempDir } from './helpers/env.ts';
+import { runCli, runUntilKilled, tempDir } from './helpers/env.ts';
 import { collect } from './helpers/store.ts';
 
 const KILLS = 24;
 const PASSWORD = 'correct horse battery\n';
 
-/** Starts the delivery loop and kills it with SIGKILL after `acks` acknowledgements. */
-async function runUntilKilled(dataDir: string, run: number, acks: number): Promise<Map<string, string[]>> {
-  const child = spawn(process.execPath, [join(ROOT, 'test/helpers/deliver-loop.ts'), dataDir, String(run)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs the delivery loop and kills it with SIGKILL after `acks` acknowledgements. */
+async function runLoop(dataDir: string, run: number, acks: number): Promise<Map<string, string[]>> {
   const acked = new Map<string, string[]>();
-  let pending = '';
-  child.stdout.on('data', (data: Buffer) => {
-    pending += data.toString();
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
-      const [, id, accounts] = line.split(' ');
-      acked.set(id!, accounts ? accounts.split(',') : []);
-    }
-    if (acked.size >= acks && child.exitCode === null) child.kill('SIGKILL');
+  await runUntilKilled('deliver-loop.ts', [dataDir, String(run)], (line) => {
+    const [, id, accounts] = line.split(' ');
+    acked.set(id!, accounts ? accounts.split(',') : []);
+    return acked.size >= acks;
   });
-  const { signal } = await exited(child);
-  assert.equal(signal, 'SIGKILL', 'the loop only ends by being killed');
   return acked;
 }
 
@@ -45,7 +35,7 @@ test('deliveries survive SIGKILL at random moments: every acknowledged message i
   let seed = 0x2545f491;
   const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
   for (let run = 0; run < KILLS; run++) {
-    for (const [id, accounts] of await runUntilKilled(dataDir, run, 1 + Math.floor(random() * 12))) expected.set(id, accounts);
+    for (const [id, accounts] of await runLoop(dataDir, run, 1 + Math.floor(random() * 12))) expected.set(id, accounts);
 
     const check = await cli(['store', 'check']);
     assert.equal(check.code, 0, `store check after kill ${run}: ${check.stdout}${check.stderr}`);

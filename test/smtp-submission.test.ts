@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addAccount, inbox, serverCa, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
+import { untilQueue } from './helpers/queue.ts';
 import { message } from './helpers/store.ts';
 
 test('submission refuses AUTH before TLS when loopback plaintext is off, and accepts it after STARTTLS', async (t) => {
@@ -42,8 +43,8 @@ test('AUTH LOGIN works in clear on loopback when allowed, and mail needs AUTH', 
   assert.match(await client.cmd(Buffer.from('correct horse battery').toString('base64')), /^235/);
 });
 
-test('the sender must be an address the account owns (553 5.7.1); remote recipients get 451 4.3.2', async (t) => {
-  const { submissions, store } = await startSmtpServer(t);
+test('the sender must be an address the account owns (553 5.7.1); remote recipients are queued', async (t) => {
+  const { submissions, store, server } = await startSmtpServer(t, (c) => (c.queue.capture = 'bob@example.org'));
   await addAccount(store, 'alice@example.org');
   await addAccount(store, 'bob@example.org');
   await store.addAlias('team@example.org', ['alice@example.org', 'bob@example.org']);
@@ -60,10 +61,15 @@ test('the sender must be an address the account owns (553 5.7.1); remote recipie
     assert.match(await client.cmd('RSET'), /^250/);
   }
   await client.cmd('MAIL FROM:<alice@example.org>');
-  assert.match(await client.cmd('RCPT TO:<friend@remote.example>'), /^451 4\.3\.2 Outbound queue not available yet/);
+  assert.match(await client.cmd('RCPT TO:<friend@remote.example>'), /^250/);
   assert.match(await client.cmd('RCPT TO:<bob@example.org>'), /^250/);
   assert.match(await client.data(message('to bob')), /^250/);
-  assert.equal((await inbox(store, 'bob@example.org')).length, 1);
+  // Bob's own copy, and the remote copy that capture mode (queue.capture) filed into his INBOX too.
+  const copies = await untilQueue(server.queue, async () => {
+    const messages = await inbox(store, 'bob@example.org');
+    return messages.length === 2 && messages;
+  });
+  assert.ok(copies.some((m) => /^X-Original-To: friend@remote\.example\r\n/m.test(m.bytes.toString())));
 });
 
 test('failed logins are throttled across connections', async (t) => {

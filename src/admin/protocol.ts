@@ -27,6 +27,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'aliasAdd', 'aliasList', 'aliasRemove',
   'mailboxList', 'deliver', 'storeCheck', 'status',
   'certStatus', 'certRenew', 'certImport',
+  'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

@@ -1,7 +1,9 @@
 import { hashPassword, passwordProblem } from '../auth/password.ts';
 import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
-import { deliverMessage, type RecipientReport } from '../delivery/deliver.ts';
-import type { Account, Alias, CheckProblem, Domain, MailStore } from '../store/types.ts';
+import type { RecipientReport } from '../delivery/deliver.ts';
+import { acceptMessage } from '../queue/accept.ts';
+import { OutboundQueue } from '../queue/outbound.ts';
+import type { Account, Alias, CheckProblem, Domain, MailStore, QueueEntry } from '../store/types.ts';
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';
@@ -61,12 +63,23 @@ export class AdminService {
 
   readonly #status: StatusSource | null;
 
-  /** `status` is the running server's; without it (the CLI on a stopped server) `status` is refused. */
-  constructor(store: MailStore, settings: AdminSettings, status: StatusSource | null = null, certificates?: CertificateManager) {
+  readonly #queue: OutboundQueue;
+
+  /**
+   * `status`, `queue` and `certificates` are the running server's. Without them (the CLI on a
+   * stopped server) `status` is refused, queue commands work on the store alone, and
+   * certificates are read and written in the store only.
+   */
+  constructor(
+    store: MailStore,
+    settings: AdminSettings,
+    opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager } = {},
+  ) {
     this.#store = store;
     this.#settings = settings;
-    this.#status = status;
-    this.#certificates = certificates;
+    this.#status = opts.status ?? null;
+    this.#certificates = opts.certificates;
+    this.#queue = opts.queue ?? new OutboundQueue(store);
   }
 
   async domainAdd(p: { name: string }): Promise<Domain> {
@@ -171,13 +184,37 @@ export class AdminService {
     if (raw.length > this.#settings.messageSizeLimit) {
       throw new AdminError('too-large', `the message is ${raw.length} bytes; the limit (limits.message_size) is ${this.#settings.messageSizeLimit}`);
     }
-    return deliverMessage(this.#store, {
+    return acceptMessage(this.#queue, {
       from,
       recipients: p.to,
       raw,
       mailbox: p.mailbox,
       subaddressSeparator: this.#settings.subaddressSeparator,
     });
+  }
+
+  async queueList(): Promise<QueueEntry[]> {
+    return this.#queue.list();
+  }
+
+  async queueShow(p: { id: string }): Promise<QueueEntry> {
+    return this.#queue.show(p.id);
+  }
+
+  /** Makes a message's pending recipients due now. */
+  async queueRetry(p: { id: string }): Promise<QueueEntry> {
+    return this.#queue.retry(p.id);
+  }
+
+  /** Removes a message from the queue without a report to its sender. */
+  async queueDelete(p: { id: string }): Promise<{ removed: string }> {
+    await this.#queue.remove(p.id);
+    return { removed: p.id };
+  }
+
+  /** Makes every pending recipient due now. */
+  async queueFlush(): Promise<{ entries: number }> {
+    return { entries: await this.#queue.flush() };
   }
 
   async storeCheck(p: { repair?: boolean } = {}): Promise<CheckProblem[]> {

@@ -11,6 +11,7 @@ import { dnsCommand } from './commands/dns.ts';
 import { domainCommands } from './commands/domain.ts';
 import { initCommand } from './commands/init.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
+import { queueCommands } from './commands/queue.ts';
 import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { storeCommands } from './commands/store.ts';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   helpCommand(program);
   dnsCommand(program);
   certCommands(program);
+  queueCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

@@ -53,7 +53,17 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     acme: { enabled: false, directory: 'letsencrypt', challenge: 'http-01' },
     // testing until the admin has seen the TLS reports; a week, as RFC 8461 suggests at least.
     mta_sts: { mode: 'testing', max_age: 604800 },
-    dns: {},
+    queue: {
+      mx_port: 25,
+      concurrency: 10,
+      concurrency_per_domain: 2,
+      // First retry within minutes, doubling up to every 4 hours, for 5 days, as Postfix roughly does.
+      retry_first: 5 * 60,
+      retry_max: 4 * 3600,
+      give_up_after: 5 * 86400,
+      delay_warning_after: 4 * 3600,
+    },
+    dns: { servers: [] },
     store: { sync: true, chunk_size: 65536 },
   };
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { formatDuration, parseDuration } from './duration.ts';
 import { formatSize, parseSize } from './size.ts';
 import { closest } from './suggest.ts';
 
@@ -25,17 +26,28 @@ export function int(min: number, max?: number) {
   return max === undefined ? schema : schema.max(max, { error });
 }
 
-/** Bytes, as a number or a string like "64k"; the string form is what people write for limits. */
-export function size(min: number, max?: number) {
-  const error = expecting(`expected a size ${range(min, max, formatSize)} (bytes, or a string like "64k", "50M", "1G")`);
+/** A whole number given as such or as a string with a unit, which `parse` reads; within bounds. */
+function withUnit(error: (iss: { input?: unknown }) => string, parse: (text: string) => number | null, min: number, max?: number) {
   return z.unknown().transform((value, ctx) => {
-    const bytes = typeof value === 'string' ? parseSize(value) : typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
-    if (bytes === null || bytes < min || (max !== undefined && bytes > max)) {
+    const n = typeof value === 'string' ? parse(value) : typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
+    if (n === null || n < min || (max !== undefined && n > max)) {
       ctx.addIssue({ code: 'custom', input: value, message: error({ input: value }) });
       return z.NEVER;
     }
-    return bytes;
+    return n;
   });
+}
+
+/** Bytes, as a number or a string like "64k"; the string form is what people write for limits. */
+export function size(min: number, max?: number) {
+  const error = expecting(`expected a size ${range(min, max, formatSize)} (bytes, or a string like "64k", "50M", "1G")`);
+  return withUnit(error, parseSize, min, max);
+}
+
+/** Seconds, as a number or a string like "90s", "5m", "4h", "5d". */
+export function duration(min: number, max?: number) {
+  const error = expecting(`expected a duration ${range(min, max, formatDuration)} (seconds, or a string like "30s", "5m", "4h", "5d")`);
+  return withUnit(error, parseDuration, min, max);
 }
 
 export const bool = () => z.boolean({ error: expecting('expected true or false') });
@@ -64,6 +76,24 @@ export function hostname() {
 export function address() {
   const error = expecting('expected an IP address like "127.0.0.1" or "::", or a host name');
   return z.string({ error }).refine((s) => isIP(s) !== 0 || isHostname(s), { error });
+}
+
+/** A mail address, `local@domain`; whether it exists is decided where it is used. */
+export function mailAddress() {
+  const error = expecting('expected a mail address like "outbox@example.org"');
+  return z.string({ error }).refine((s) => /^[^@\s<>]+@[^@\s<>]+$/.test(s) && isHostname(s.slice(s.indexOf('@') + 1)), { error });
+}
+
+/** A DNS server as node:dns takes it: "192.0.2.1", "192.0.2.1:5353", "2001:db8::1" or "[2001:db8::1]:5353". */
+export function nameServer() {
+  const error = expecting('expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53"');
+  const valid = (s: string) => {
+    const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([\d.]+):(\d{1,5})$/.exec(s);
+    if (!m) return isIP(s) !== 0;
+    const port = Number(m[2]);
+    return isIP(m[1]!) !== 0 && port >= 1 && port <= 65535;
+  };
+  return z.string({ error }).refine(valid, { error });
 }
 
 /** A TOML table whose unknown keys are errors; the message names each key, one per line, with a suggestion. */

@@ -1,4 +1,4 @@
-export type { AcmeChallenge, Config, Listener, ListenerName, Lmtp, LogFormat, LogLevel, Profile, Smarthost, SmarthostTls, SubaddressSeparator } from './types.ts';
+export type { AcmeChallenge, Config, Listener, ListenerName, Lmtp, LogFormat, LogLevel, Profile, QueueConfig, Smarthost, SmarthostTls, SubaddressSeparator } from './types.ts';
 export { LISTENER_NAMES } from './types.ts';
 export { ConfigError } from './error.ts';
 export { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig } from './defaults.ts';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import type { z } from 'zod';
-import { address, bool, hostname, int, oneOf, size, table, text } from './fields.ts';
+import { z } from 'zod';
+import { address, bool, duration, hostname, int, mailAddress, nameServer, oneOf, size, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -16,6 +16,7 @@ const smarthost = table({
   host: hostname(),
   port: int(1, 65535).optional(),
   tls: oneOf(SMARTHOST_TLS).default('starttls'),
+  verify_certificate: bool().default(true),
   username: text().optional(),
   password: text().optional(),
 })
@@ -27,10 +28,11 @@ const smarthost = table({
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'must be "starttls" or "implicit" when a password is set; it is never sent in clear' });
     }
   })
-  .transform(({ host, port, tls, username, password }) => ({
+  .transform(({ host, port, tls, verify_certificate, username, password }) => ({
     host,
     port: port ?? SMARTHOST_PORT[tls],
     tls,
+    verify_certificate,
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
   }));
@@ -123,7 +125,18 @@ export function fileSchema(d: Config) {
       mode: oneOf(MTA_STS_MODES).default(d.mta_sts.mode),
       max_age: int(86400, 31557600).default(d.mta_sts.max_age),
     }).prefault({}),
+    queue: table({
+      mx_port: int(1, 65535).default(d.queue.mx_port),
+      concurrency: int(1, 1000).default(d.queue.concurrency),
+      concurrency_per_domain: int(1, 100).default(d.queue.concurrency_per_domain),
+      retry_first: duration(1, 86400).default(d.queue.retry_first),
+      retry_max: duration(1, 7 * 86400).default(d.queue.retry_max),
+      give_up_after: duration(60, 30 * 86400).default(d.queue.give_up_after),
+      delay_warning_after: duration(0, 30 * 86400).default(d.queue.delay_warning_after),
+      capture: mailAddress().optional(),
+    }).prefault({}),
     dns: table({
+      servers: z.array(nameServer()).default(d.dns.servers),
       ipv4: address().refine((s) => isIP(s) === 4, { error: 'expected an IPv4 address like "192.0.2.10"' }).optional(),
       ipv6: address().refine((s) => isIP(s) === 6, { error: 'expected an IPv6 address like "2001:db8::10"' }).optional(),
     }).prefault({}),

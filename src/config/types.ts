@@ -42,9 +42,26 @@ export interface Smarthost {
   host: string;
   port: number;
   tls: SmarthostTls;
+  /** false accepts any certificate: only for a relay on a LAN with a self-signed one, or tests. */
+  verify_certificate: boolean;
   /** username and password come together or not at all. */
   username?: string;
   password?: string;
+}
+
+/** The outbound queue: where and how often remote mail is tried. Durations are in seconds. */
+export interface QueueConfig {
+  /** The port of remote MX hosts: 25, except in tests. */
+  mx_port: number;
+  concurrency: number;
+  concurrency_per_domain: number;
+  retry_first: number;
+  retry_max: number;
+  give_up_after: number;
+  /** 0: never warn. */
+  delay_warning_after: number;
+  /** When set, outbound mail is not sent but filed into this local address's INBOX (for testing applications). */
+  capture?: string;
 }
 
 export interface Config {
@@ -107,8 +124,11 @@ export interface Config {
     mode: MtaStsMode;
     max_age: number;
   };
-  /** What `mailfold dns` puts in the A/AAAA records. */
+  queue: QueueConfig;
   dns: {
+    /** Resolvers for outbound MX lookups, "ip" or "ip:port"; empty uses the system's. */
+    servers: string[];
+    /** What `mailfold dns` puts in the A/AAAA records. */
     ipv4?: string;
     ipv6?: string;
   };

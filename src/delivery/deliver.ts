@@ -60,6 +60,7 @@ export type RecipientStatus =
   | { status: 'unknown'; detail: string }
   | { status: 'over-quota'; account: string; detail: string }
   | { status: 'remote'; address: string }
+  | { status: 'queued'; address: string; queueId: string }
   | { status: 'failed'; detail: string };
 
 export interface RecipientReport {

@@ -1,12 +1,14 @@
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { AuthThrottle } from '../auth/throttle.ts';
-import { deliverMessage } from '../delivery/deliver.ts';
 import type { Logger } from '../log/logger.ts';
 import { increment } from '../metrics/registry.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
+import { acceptMessage } from '../queue/accept.ts';
+import type { OutboundQueue } from '../queue/outbound.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
+import { dsnRequest } from './dsn.ts';
 import { readMessage } from './message.ts';
 import { recipientReplies, transactionReply } from './outcome.ts';
 import { receivedHeader } from './received.ts';
@@ -19,6 +21,7 @@ export type Role = 'mx' | 'submission' | 'lmtp';
 
 export interface SmtpDeps {
   store: MailStore;
+  queue: OutboundQueue;
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;
@@ -168,8 +171,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         if (!raw) return finish(reply(552, '5.3.4', 'Message exceeds fixed maximum message size'));
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname)), raw]);
-        // Design rule 1: the reply waits for the synced commit inside deliverMessage.
-        const reports = await deliverMessage(deps.store, { from, recipients, raw: message, subaddressSeparator: deps.subaddressSeparator });
+        // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
+        const reports = await acceptMessage(deps.queue, { from, recipients, raw: message, subaddressSeparator: deps.subaddressSeparator, dsn: dsnRequest(session) });
         if (role === 'lmtp') {
           const replies = recipientReplies(recipients, reports);
           slog.info({ from, recipients, size: raw.length, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');

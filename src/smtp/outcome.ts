@@ -1,6 +1,5 @@
 import type { RecipientReport, RecipientStatus } from '../delivery/deliver.ts';
 import { reply, type SmtpReply } from './reply.ts';
-import { NO_QUEUE } from './recipient-policy.ts';
 
 /** The refusal for one copy that was not written, or null when it was. */
 function refusal(outcome: RecipientStatus): SmtpReply | null {
@@ -11,8 +10,11 @@ function refusal(outcome: RecipientStatus): SmtpReply | null {
       return reply(452, '4.2.2', `Mailbox full (account over quota): ${outcome.account}`);
     case 'unknown':
       return reply(550, '5.1.1', `No such user: ${outcome.detail}`);
+    case 'queued':
+      return null;
     case 'remote':
-      return NO_QUEUE;
+      // A remote target the caller did not queue: nothing may be acknowledged for it.
+      return reply(451, '4.3.0', 'Local error in processing');
     case 'failed':
       return reply(451, '4.3.0', 'Local delivery failed, try again later');
   }

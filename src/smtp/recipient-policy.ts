@@ -10,9 +10,6 @@ export interface RecipientContext {
   authenticated: boolean;
 }
 
-/** No outbound queue exists yet: remote mail is refused temporarily rather than accepted and lost. */
-export const NO_QUEUE = reply(451, '4.3.2', 'Outbound queue not available yet; only local recipients are accepted');
-
 /** Whether delivering one more message would go over the account's quota (0 = no limit). */
 async function overQuota(store: MailStore, account: Account): Promise<boolean> {
   if (account.quotaBytes === 0 && account.quotaMessages === 0) return false;
@@ -31,11 +28,11 @@ export async function checkRecipient(ctx: RecipientContext, address: string): Pr
   if (!parsed) return reply(501, '5.1.3', 'Bad recipient address syntax');
   const canonical = formatAddress(parsed);
   const isLocalDomain = (await ctx.store.getDomain(parsed.domain)) !== null;
-  if (!isLocalDomain) return ctx.authenticated ? NO_QUEUE : reply(554, '5.7.1', `Relay access denied for <${canonical}>`);
+  // An authenticated client's remote recipient goes to the outbound queue; anyone else's is relaying.
+  if (!isLocalDomain) return ctx.authenticated ? null : reply(554, '5.7.1', `Relay access denied for <${canonical}>`);
   const resolution = await resolveRecipient(ctx.store, canonical, ctx.subaddressSeparator);
-  // An alias that forwards outside cannot be served until the queue exists.
-  if (resolution.remote.length > 0) return NO_QUEUE;
-  if (resolution.local.length === 0) {
+  // An alias may forward outside: its remote targets are queued.
+  if (resolution.local.length === 0 && resolution.remote.length === 0) {
     const disabled = resolution.unknown.some((u) => u.reason === 'disabled');
     return disabled ? reply(550, '5.2.1', 'Mailbox disabled') : reply(550, '5.1.1', `No such user <${canonical}>`);
   }

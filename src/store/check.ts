@@ -2,7 +2,7 @@ import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { keys, parseChunkKey, parseMessageKey, prefixEnd } from './keys.ts';
 import { del, put, type LevelStore } from './level-store.ts';
-import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta } from './types.ts';
+import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from './types.ts';
 import { isSeen } from './flags.ts';
 
 interface Found {
@@ -146,6 +146,17 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
   for (const blob of blobs.values()) {
     const seen = chunksSeen.get(blob.id) ?? 0;
     if (liveBlobs.has(blob.id) && seen !== blob.chunks) report(`body ${blob.id}: ${blob.chunks - seen} chunk(s) missing (not repairable)`);
+  }
+
+  const queued = new Map((await entries<QueueEntry>(keys.queuePrefix)).map(([, e]) => [e.id, e]));
+  const queuedBytes = new Map<string, number>();
+  for await (const [key, value] of store.db.iterator({ gte: keys.queueChunkAll, lt: prefixEnd(keys.queueChunkAll) })) {
+    const id = key.split('/')[1]!;
+    if (queued.has(id)) queuedBytes.set(id, (queuedBytes.get(id) ?? 0) + value.length);
+    else report(`queue chunk ${key}: belongs to no queued message`, del(key));
+  }
+  for (const entry of queued.values()) {
+    if ((queuedBytes.get(entry.id) ?? 0) !== entry.size) report(`queued message ${entry.id}: its body is incomplete (not repairable; \`mailfold queue delete ${entry.id}\`)`);
   }
 
   const floor = {

@@ -1,4 +1,4 @@
-import type { AccountId, BlobId, MailboxId, Uid } from './types.ts';
+import type { AccountId, BlobId, MailboxId, QueueId, Uid } from './types.ts';
 
 /**
  * The whole LevelDB key layout (docs/architecture.md explains it). Numbers are
@@ -45,7 +45,15 @@ export const keys = {
   certificate: (name: string) => `crt/${name}`,
   acmeAccount: (directoryUrl: string) => `acm/${directoryUrl}`,
   acmeState: 'meta/acme',
+  queue: (id: QueueId) => `que/${id}`,
+  queuePrefix: 'que/',
+  queueChunk: (id: QueueId, index: number) => `qch/${id}/${hex(index)}`,
+  queueChunkPrefix: (id: QueueId) => `qch/${id}/`,
+  queueChunkAll: 'qch/',
 };
+
+/** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */
+export const QUEUE_ID = /^[0-9a-z]{9}[0-9a-f]{8}$/;
 
 /** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */
 export function parseRefKey(key: string): { blobId: BlobId; mailboxId: MailboxId; uid: Uid } {

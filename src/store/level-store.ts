@@ -5,7 +5,7 @@ import { ClassicLevel } from 'classic-level';
 import { encode, decode } from './codec.ts';
 import { CommitQueue, type BatchOp } from './commit-queue.ts';
 import { applyFlags, isSeen, sameFlags } from './flags.ts';
-import { keys, prefixEnd } from './keys.ts';
+import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
 import { LockSet } from './locks.ts';
 import { checkStore } from './check.ts';
 import {
@@ -28,6 +28,8 @@ import {
   type MessageMeta,
   type ModSeq,
   type NewBlob,
+  type QueueEntry,
+  type QueueId,
   type SpecialUse,
   type StoreEvent,
   type StoredCertificate,
@@ -58,6 +60,7 @@ const DEFAULT_MAILBOXES: { name: string; specialUse: SpecialUse | null }[] = [
 ];
 
 const ADMIN_LOCK = 'admin';
+const QUEUE_LOCK = 'queue';
 const BLOB_LOCK = 'blobs';
 const accountLock = (id: AccountId) => `acct:${id}`;
 
@@ -689,7 +692,7 @@ export class LevelStore implements MailStore {
   async check(opts: { repair: boolean }): Promise<CheckProblem[]> {
     const accountIds = (await this.#scanKeys(keys.accountByIdPrefix)).map((k) => parseInt(k.slice(keys.accountByIdPrefix.length), 16));
     const mailboxOwners = (await this.#scan<Mailbox>(keys.mailboxPrefix)).map((m) => m.accountId);
-    const locks = [ADMIN_LOCK, BLOB_LOCK, ...[...accountIds, ...mailboxOwners].map(accountLock)];
+    const locks = [ADMIN_LOCK, BLOB_LOCK, QUEUE_LOCK, ...[...accountIds, ...mailboxOwners].map(accountLock)];
     return this.#locks.withLocks(locks, () => checkStore(this, opts.repair));
   }
 
@@ -730,6 +733,56 @@ export class LevelStore implements MailStore {
   async putAcmeState(value: AcmeState): Promise<void> {
     await this.commit([put(keys.acmeState, value)]);
   }
+
+  // Outbound queue
+
+  async enqueue(input: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry> {
+    const id = Date.now().toString(36).padStart(9, '0') + randomBytes(4).toString('hex');
+    const entry: QueueEntry = { ...input, id, size: raw.length };
+    const ops: BatchOp[] = [put(keys.queue(id), entry)];
+    const size = this.#options.chunkSize;
+    for (let i = 0; i * size < raw.length; i++) {
+      ops.push({ type: 'put', key: keys.queueChunk(id, i), value: raw.subarray(i * size, (i + 1) * size) });
+    }
+    await this.#locks.withLocks([QUEUE_LOCK], () => this.commit(ops));
+    return entry;
+  }
+
+  listQueue(): Promise<QueueEntry[]> {
+    return this.#scan<QueueEntry>(keys.queuePrefix);
+  }
+
+  async getQueueEntry(id: QueueId): Promise<QueueEntry | null> {
+    return this.#get<QueueEntry>(keys.queue(queueId(id)));
+  }
+
+  async updateQueueEntry(entry: QueueEntry): Promise<boolean> {
+    return this.#locks.withLocks([QUEUE_LOCK], async () => {
+      if (!(await this.getQueueEntry(entry.id))) return false;
+      await this.commit([put(keys.queue(entry.id), entry)]);
+      return true;
+    });
+  }
+
+  async removeQueueEntry(id: QueueId): Promise<boolean> {
+    return this.#locks.withLocks([QUEUE_LOCK], async () => {
+      if (!(await this.getQueueEntry(id))) return false;
+      const chunks = await this.#scanKeys(keys.queueChunkPrefix(id));
+      await this.commit([del(keys.queue(id)), ...chunks.map(del)]);
+      return true;
+    });
+  }
+
+  async *readQueueMessage(id: QueueId): AsyncGenerator<Buffer> {
+    const prefix = keys.queueChunkPrefix(queueId(id));
+    for await (const chunk of this.db.values({ gte: prefix, lt: prefixEnd(prefix) })) yield chunk;
+  }
+}
+
+/** An id from outside (the CLI) must not be able to name another key. */
+function queueId(id: QueueId): QueueId {
+  if (!QUEUE_ID.test(id)) throw new StoreError('invalid', `not a queue id: ${JSON.stringify(id)}`);
+  return id;
 }
 
 export const put = (key: string, value: unknown): BatchOp => ({ type: 'put', key, value: encode(value) });

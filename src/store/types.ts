@@ -135,6 +135,46 @@ export interface AcmeState {
   nextAttemptAt?: number;
 }
 
+export type QueueId = string;
+
+/** pending: still to be tried; sent: a remote server took it; failed: given up (and reported). */
+export type QueueRecipientState = 'pending' | 'sent' | 'failed';
+
+/** One recipient of a queued message, with its own delivery state. */
+export interface QueueRecipient {
+  address: string;
+  state: QueueRecipientState;
+  /** DSN NOTIFY (RFC 3461) as the sender gave it: NEVER, or SUCCESS, FAILURE, DELAY. */
+  notify?: string[];
+  /** The recipient the sender named, when an alias led here (`rfc822;addr`). */
+  orcpt?: string;
+  attempts: number;
+  /** When it is due next (ms since the epoch). */
+  nextAttempt: number;
+  lastAttempt?: number;
+  /** The last answer: a remote server's reply, or why none was had. */
+  lastResult?: string;
+  /** The RFC 3463 status of that answer, e.g. "4.4.1". */
+  status?: string;
+  /** The host that gave the answer. */
+  remoteMta?: string;
+}
+
+/** One outbound message: its body is stored once, whatever the number of recipients. */
+export interface QueueEntry {
+  id: QueueId;
+  /** Envelope sender; "" is the null sender of a bounce. */
+  from: string;
+  recipients: QueueRecipient[];
+  size: number;
+  createdAt: number;
+  /** Whether the delay warning was sent already. */
+  delayWarned: boolean;
+  /** DSN ENVID and RET (RFC 3461), when the sender gave them. */
+  envid?: string;
+  ret?: 'FULL' | 'HDRS';
+}
+
 export interface CheckProblem {
   what: string;
   repaired: boolean;
@@ -222,6 +262,18 @@ export interface MailStore {
   putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void>;
   getAcmeState(): Promise<AcmeState | null>;
   putAcmeState(value: AcmeState): Promise<void>;
+
+  /** Stores an outbound message and its recipients; one synced batch. */
+  enqueue(entry: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry>;
+  /** Every queued message, oldest first. */
+  listQueue(): Promise<QueueEntry[]>;
+  getQueueEntry(id: QueueId): Promise<QueueEntry | null>;
+  /** Rewrites an entry's state; false (and nothing written) when it is gone. */
+  updateQueueEntry(entry: QueueEntry): Promise<boolean>;
+  /** Removes an entry and its body; false when it was not there. */
+  removeQueueEntry(id: QueueId): Promise<boolean>;
+  /** The queued message's bytes, chunk by chunk. */
+  readQueueMessage(id: QueueId): AsyncGenerator<Buffer>;
 }
 
 export class StoreError extends Error {

@@ -68,3 +68,22 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
+
+/**
+ * Runs a test loop script (under test/helpers) and kills it with SIGKILL as soon as
+ * `onLine`, called with each whole line it prints, returns true; fails if it ends otherwise.
+ */
+export async function runUntilKilled(script: string, args: string[], onLine: (line: string) => boolean): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'test/helpers', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let pending = '';
+  child.stdout!.on('data', (data: Buffer) => {
+    pending += data.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    let enough = false;
+    for (const line of lines) enough = onLine(line) || enough;
+    if (enough && child.exitCode === null) child.kill('SIGKILL');
+  });
+  const { signal } = await exited(child);
+  if (signal !== 'SIGKILL') throw new Error(`${script} ended by itself (${signal}); it only ends by being killed`);
+}

@@ -31,13 +31,19 @@ export async function startSmtpServer(t: TestContext, adjust: (config: Config) =
   for (const listener of Object.values(config.listeners)) listener.enabled = false;
   for (const name of ['smtp', 'submission', 'submissions'] as const) config.listeners[name] = { enabled: true, address: '127.0.0.1', port: 0 };
   adjust(config);
+  const server = await startMailfold(t, config);
+  const port = (name: 'smtp' | 'submission' | 'submissions') => server.listeners[name]?.port ?? 0;
+  return { server, store: server.store as LevelStore, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions') };
+}
+
+/** Starts Mailfold with this config (again, for a restart); closed when the test ends, or before by `close()`. */
+export async function startMailfold(t: TestContext, config: Config): Promise<RunningServer> {
   const log = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2));
   const running = await startServer(config, log);
   let closing: Promise<void> | null = null;
   const server: RunningServer = { ...running, close: () => (closing ??= running.close()) };
   t.after(() => server.close());
-  const port = (name: 'smtp' | 'submission' | 'submissions') => server.listeners[name]?.port ?? 0;
-  return { server, store: server.store as LevelStore, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions') };
+  return server;
 }
 
 /** The INBOX messages of an account, with their bytes as a client would read them. */

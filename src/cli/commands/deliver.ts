@@ -21,7 +21,8 @@ function describe(report: RecipientReport): string[] {
       case 'delivered': return `${report.recipient}: delivered to ${o.account} (${o.mailbox}, uid ${o.uid})`;
       case 'unknown': return `${report.recipient}: no such user (${o.detail})`;
       case 'over-quota': return `${report.recipient}: temporary failure: ${o.detail}`;
-      case 'remote': return `${report.recipient}: not delivered to remote address ${o.address}: there is no outbound queue yet`;
+      case 'queued': return `${report.recipient}: queued for ${o.address} (queue id ${o.queueId})`;
+      case 'remote': return `${report.recipient}: not queued for remote address ${o.address}`;
       case 'failed': return `${report.recipient}: temporary failure: ${o.detail}`;
     }
   });

@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import { toCrlf } from '../delivery/line-endings.ts';
+import { StoreError, type MailStore, type QueueEntry, type QueueId } from '../store/types.ts';
+
+/** A recipient as it enters the queue, with the DSN wishes its sender gave (RFC 3461). */
+export interface NewRecipient {
+  address: string;
+  notify?: string[];
+  orcpt?: string;
+}
+
+export interface NewEntry {
+  from: string;
+  recipients: NewRecipient[];
+  envid?: string;
+  ret?: 'FULL' | 'HDRS';
+}
+
+/** What an admin asked for while the runner was trying the entry; applied when it is done. */
+interface Pending {
+  retry: boolean;
+  remove: boolean;
+}
+
+/** After each change: the entry as it now is, or null once it left the queue. */
+export interface QueueEvents {
+  change: [id: QueueId, entry: QueueEntry | null];
+}
+
+/**
+ * The outbound queue as everyone else sees it: SMTP and `deliver` put messages in,
+ * the admin API lists, retries and removes them, and the runner takes them out to
+ * try them. Works on the store alone, so the CLI can use it with no server running;
+ * a started runner attaches itself to be woken up.
+ */
+export class OutboundQueue extends EventEmitter<QueueEvents> {
+  readonly store: MailStore;
+  #wake: () => void = () => {};
+  readonly #busy = new Map<QueueId, Pending>();
+
+  constructor(store: MailStore) {
+    super();
+    this.store = store;
+  }
+
+  /** One entry for every recipient, committed (synced) before this returns. */
+  async enqueue(input: NewEntry, raw: Buffer): Promise<QueueEntry> {
+    const now = Date.now();
+    const entry = await this.store.enqueue(
+      {
+        from: input.from,
+        createdAt: now,
+        delayWarned: false,
+        ...(input.envid === undefined ? {} : { envid: input.envid }),
+        ...(input.ret === undefined ? {} : { ret: input.ret }),
+        recipients: input.recipients.map((r) => ({ ...r, state: 'pending', attempts: 0, nextAttempt: now })),
+      },
+      toCrlf(raw),
+    );
+    this.emit('change', entry.id, entry);
+    this.#wake();
+    return entry;
+  }
+
+  list(): Promise<QueueEntry[]> {
+    return this.store.listQueue();
+  }
+
+  async show(id: QueueId): Promise<QueueEntry> {
+    const entry = await this.store.getQueueEntry(id);
+    if (!entry) throw new StoreError('not-found', `no queued message ${id}`);
+    return entry;
+  }
+
+  /** Makes an entry's pending recipients due now. */
+  async retry(id: QueueId): Promise<QueueEntry> {
+    const entry = await this.show(id);
+    const busy = this.#busy.get(id);
+    if (busy) busy.retry = true;
+    else await this.#dueNow(entry);
+    this.#wake();
+    return entry;
+  }
+
+  /** Makes every pending recipient of every entry due now; returns how many entries there are. */
+  async flush(): Promise<number> {
+    const entries = await this.list();
+    for (const entry of entries) {
+      const busy = this.#busy.get(entry.id);
+      if (busy) busy.retry = true;
+      else await this.#dueNow(entry);
+    }
+    this.#wake();
+    return entries.length;
+  }
+
+  /** Removes an entry without any report to its sender; one being tried goes when the attempt ends. */
+  async remove(id: QueueId): Promise<QueueEntry> {
+    const entry = await this.show(id);
+    const busy = this.#busy.get(id);
+    if (busy) busy.remove = true;
+    else if (await this.store.removeQueueEntry(id)) this.emit('change', id, null);
+    return entry;
+  }
+
+  async #dueNow(entry: QueueEntry): Promise<void> {
+    const now = Date.now();
+    for (const r of entry.recipients) if (r.state === 'pending') r.nextAttempt = now;
+    if (await this.store.updateQueueEntry(entry)) this.emit('change', entry.id, entry);
+  }
+
+  /** The runner: be called when something becomes due. */
+  attach(wake: () => void): void {
+    this.#wake = wake;
+  }
+
+  detach(): void {
+    this.#wake = () => {};
+  }
+
+  isBusy(id: QueueId): boolean {
+    return this.#busy.has(id);
+  }
+
+  /** The runner takes an entry to try it; false when it is already being tried. */
+  claim(id: QueueId): boolean {
+    if (this.#busy.has(id)) return false;
+    this.#busy.set(id, { retry: false, remove: false });
+    return true;
+  }
+
+  /** The runner is done: `next` is the entry's new state, or null when it leaves the queue. */
+  async release(id: QueueId, next: QueueEntry | null): Promise<void> {
+    const pending = this.#busy.get(id) ?? { retry: false, remove: false };
+    let after: QueueEntry | null = null;
+    try {
+      if (next === null || pending.remove) {
+        await this.store.removeQueueEntry(id);
+        return;
+      }
+      if (pending.retry) for (const r of next.recipients) if (r.state === 'pending') r.nextAttempt = Date.now();
+      if (await this.store.updateQueueEntry(next)) after = next;
+    } finally {
+      // Not busy any more by the time anyone hears of the change.
+      this.#busy.delete(id);
+      this.emit('change', id, after);
+    }
+  }
+}

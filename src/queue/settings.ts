@@ -1,0 +1,25 @@
+import type { Config } from '../config/index.ts';
+import type { MailStore } from '../store/types.ts';
+import { createResolver } from './mx.ts';
+import type { RunnerSettings } from './runner.ts';
+
+/** The runner's settings from the config file's [queue], [dns] and [smtp.smarthost]. */
+export function runnerSettings(config: Config, store: MailStore): RunnerSettings {
+  const q = config.queue;
+  return {
+    store,
+    resolver: createResolver(config.dns.servers),
+    hostname: config.hostname,
+    helo: config.hostname,
+    mxPort: q.mx_port,
+    ...(config.smtp.smarthost ? { smarthost: config.smtp.smarthost } : {}),
+    ...(q.capture ? { capture: q.capture } : {}),
+    subaddressSeparator: config.delivery.subaddress_separator,
+    concurrency: q.concurrency,
+    perDomain: q.concurrency_per_domain,
+    retryFirst: q.retry_first,
+    retryMax: q.retry_max,
+    giveUpAfter: q.give_up_after,
+    delayWarningAfter: q.delay_warning_after,
+  };
+}

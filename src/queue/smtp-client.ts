@@ -1,0 +1,135 @@
+import type { Readable } from 'node:stream';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+
+/** One server to hand a message to. */
+export interface Hop {
+  /** What to connect to: an address (MX) or a name (smarthost). */
+  host: string;
+  port: number;
+  /** The server's name: for SNI, certificate checks and reports. */
+  name: string;
+  /** `opportunistic`: STARTTLS when offered, any certificate (RFC 3207 for MX hops without MTA-STS or DANE). */
+  security: 'opportunistic' | 'starttls' | 'implicit' | 'none';
+  verifyCertificate: boolean;
+  auth?: { user: string; pass: string };
+  /** Our own name, for EHLO. */
+  helo: string;
+}
+
+export interface HopEnvelope {
+  from: string;
+  to: string[];
+  size: number;
+}
+
+export interface Reply {
+  code: number;
+  text: string;
+}
+
+/** Either the server answered each recipient, or no transaction happened and the next hop may be tried. */
+export type HopResult = { answered: true; replies: Map<string, Reply> } | { answered: false; reason: string; reply?: Reply };
+
+/** What nodemailer's errors carry besides the message. */
+interface SmtpError extends Error {
+  responseCode?: number;
+  response?: string;
+  recipient?: string;
+  rejectedErrors?: SmtpError[];
+}
+
+const TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 60_000, socketTimeout: 5 * 60_000, socketCloseTimeout: 1000 };
+
+const asReply = (err: SmtpError): Reply | undefined =>
+  err.responseCode && err.response ? { code: err.responseCode, text: err.response.trim() } : undefined;
+
+/** Runs one step of the session; the connection's 'error' and 'end' settle it too. */
+function step<T>(conn: SMTPConnection, run: (done: (err: SmtpError | null | undefined, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onError = (err: SmtpError) => finish(err);
+    const onEnd = () => finish(Object.assign(new Error('connection closed'), {}));
+    const finish = (err: SmtpError | null | undefined, value?: T) => {
+      conn.off('error', onError);
+      conn.off('end', onEnd);
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    conn.once('error', onError);
+    conn.once('end', onEnd);
+    run(finish);
+  });
+}
+
+/**
+ * One SMTP transaction with nodemailer's client: connect, STARTTLS, AUTH when
+ * configured, MAIL, RCPT for each recipient, DATA. Each recipient gets the reply
+ * that decided it (its RCPT refusal, or the answer to DATA).
+ */
+export async function sendVia(hop: Hop, envelope: HopEnvelope, message: () => Readable, signal: AbortSignal): Promise<HopResult> {
+  const conn = new SMTPConnection({
+    host: hop.host,
+    port: hop.port,
+    servername: hop.name,
+    name: hop.helo,
+    secure: hop.security === 'implicit',
+    ignoreTLS: hop.security === 'none',
+    requireTLS: hop.security === 'starttls',
+    opportunisticTLS: hop.security === 'opportunistic',
+    tls: { rejectUnauthorized: hop.verifyCertificate, minVersion: 'TLSv1.2' },
+    logger: false,
+    ...TIMEOUTS,
+  });
+  // Errors also arrive as events; without a listener one would crash the process.
+  conn.on('error', () => {});
+  const abort = () => conn.close();
+  signal.addEventListener('abort', abort);
+  try {
+    await step<void>(conn, (done) => conn.connect(() => done(null)));
+  } catch (err) {
+    conn.close();
+    signal.removeEventListener('abort', abort);
+    const e = err as SmtpError;
+    return { answered: false, reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) };
+  }
+  try {
+    if (hop.auth) {
+      try {
+        await step<boolean>(conn, (done) => conn.login({ user: hop.auth!.user, pass: hop.auth!.pass }, (err, ok) => done(err, ok)));
+      } catch (err) {
+        // A refused login is the relay's configuration, not the recipients' fault: try again later.
+        return { answered: false, reason: `${hop.name}: authentication failed: ${(err as Error).message}` };
+      }
+    }
+    try {
+      const info = await step<SMTPConnection.SentMessageInfo>(conn, (done) =>
+        conn.send({ from: envelope.from || false, to: envelope.to, size: envelope.size, use8BitMime: true }, message(), (err, info) => done(err, info)),
+      );
+      const replies = new Map<string, Reply>();
+      for (const rejected of info.rejectedErrors ?? []) {
+        const reply = asReply(rejected as SmtpError);
+        if (rejected.recipient && reply) replies.set(rejected.recipient, reply);
+      }
+      const accepted = { code: Number(info.response.slice(0, 3)) || 250, text: info.response.trim() };
+      for (const address of info.accepted) replies.set(address, accepted);
+      return { answered: true, replies };
+    } catch (err) {
+      return transactionFailure(err as SmtpError, envelope.to, hop);
+    }
+  } finally {
+    signal.removeEventListener('abort', abort);
+    conn.quit();
+  }
+}
+
+/** MAIL, DATA or every RCPT refused: each recipient gets its reply; a lost connection lets the next hop be tried. */
+function transactionFailure(err: SmtpError, to: string[], hop: Hop): HopResult {
+  const replies = new Map<string, Reply>();
+  for (const rejected of err.rejectedErrors ?? []) {
+    const reply = asReply(rejected);
+    if (rejected.recipient && reply) replies.set(rejected.recipient, reply);
+  }
+  const reply = asReply(err);
+  if (replies.size === 0 && !reply) return { answered: false, reason: `${hop.name}[${hop.host}]:${hop.port}: ${err.message}` };
+  for (const address of to) if (!replies.has(address) && reply) replies.set(address, reply);
+  return { answered: true, replies };
+}

@@ -1,0 +1,109 @@
+import type { Resolver } from 'node:dns/promises';
+import { Readable } from 'node:stream';
+import type { Smarthost } from '../config/index.ts';
+import { deliverMessage } from '../delivery/deliver.ts';
+import type { MailStore, QueueEntry } from '../store/types.ts';
+import { statusOf } from './dsn.ts';
+import { findRoute, hostAddresses } from './mx.ts';
+import { sendVia, type Hop, type HopResult } from './smtp-client.ts';
+
+/** What one try did for one recipient. */
+export interface Attempt {
+  address: string;
+  outcome: 'sent' | 'temporary' | 'permanent';
+  /** The reply, or why there was none. */
+  result: string;
+  status: string;
+  remoteMta?: string;
+}
+
+export interface TransportSettings {
+  store: MailStore;
+  resolver: Resolver;
+  /** Our name in EHLO. */
+  helo: string;
+  mxPort: number;
+  smarthost?: Smarthost;
+  /** Outbound mail goes into this local address instead of out. */
+  capture?: string;
+  subaddressSeparator: string;
+}
+
+/** How recipients are grouped into transactions: per domain, or all through the one relay or capture box. */
+export function routeKey(settings: TransportSettings, address: string): string {
+  if (settings.capture) return 'capture';
+  if (settings.smarthost) return `smarthost:${settings.smarthost.host}`;
+  return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/** Addresses tried per attempt, over all MX hosts, as Postfix's smtp_mx_address_limit: a domain with dozens cannot stall the queue. */
+const MAX_ADDRESSES = 5;
+
+const everyone = (addresses: string[], outcome: Attempt['outcome'], result: string, status: string): Attempt[] =>
+  addresses.map((address) => ({ address, outcome, result, status }));
+
+/** Tries one group of an entry's recipients (one domain, or everything via the smarthost) once. */
+export async function attemptDelivery(settings: TransportSettings, entry: QueueEntry, key: string, addresses: string[], signal: AbortSignal): Promise<Attempt[]> {
+  if (settings.capture) return capture(settings, settings.capture, entry, addresses);
+  const envelope = { from: entry.from, to: addresses, size: entry.size };
+  const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
+  if (settings.smarthost) {
+    const s = settings.smarthost;
+    const hop: Hop = {
+      host: s.host,
+      port: s.port,
+      name: s.host,
+      security: s.tls,
+      verifyCertificate: s.verify_certificate,
+      helo: settings.helo,
+      ...(s.username !== undefined && s.password !== undefined ? { auth: { user: s.username, pass: s.password } } : {}),
+    };
+    return outcomes(await sendVia(hop, envelope, message, signal), addresses, s.host);
+  }
+  const route = await findRoute(settings.resolver, key);
+  if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
+  let last = `no MX host of ${key} could be reached`;
+  let tried = 0;
+  // The next MX, and the next address of each, is tried only when no server answered the transaction.
+  for (const host of route.hosts) {
+    if (tried >= MAX_ADDRESSES) break;
+    const ips = await hostAddresses(settings.resolver, host);
+    if (ips.length === 0) last = `${host}: host has no address`;
+    for (const ip of ips.slice(0, MAX_ADDRESSES - tried)) {
+      tried++;
+      if (signal.aborted) return everyone(addresses, 'temporary', 'shutting down', '4.3.2');
+      const hop: Hop = { host: ip, port: settings.mxPort, name: host, security: 'opportunistic', verifyCertificate: false, helo: settings.helo };
+      const result = await sendVia(hop, envelope, message, signal);
+      if (result.answered) return outcomes(result, addresses, host);
+      last = result.reply ? `${result.reason} (${result.reply.text})` : result.reason;
+    }
+  }
+  return everyone(addresses, 'temporary', last, '4.4.1');
+}
+
+function outcomes(result: HopResult, addresses: string[], remoteMta: string): Attempt[] {
+  if (!result.answered) return everyone(addresses, 'temporary', result.reason, '4.4.1');
+  return addresses.map((address) => {
+    const reply = result.replies.get(address);
+    if (!reply) return { address, outcome: 'temporary', result: `${remoteMta} gave no answer for this recipient`, status: '4.4.2', remoteMta };
+    const outcome = reply.code < 300 ? 'sent' : reply.code < 500 ? 'temporary' : 'permanent';
+    return { address, outcome, result: reply.text, status: statusOf(reply.code, reply.text), remoteMta };
+  });
+}
+
+/** Capture mode: the message goes into a local mailbox through the write path, with where it was going on top. */
+async function capture(settings: TransportSettings, box: string, entry: QueueEntry, addresses: string[]): Promise<Attempt[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of settings.store.readQueueMessage(entry.id)) chunks.push(chunk);
+  const trace = addresses.map((a) => `X-Original-To: ${a}\r\n`).join('');
+  const reports = await deliverMessage(settings.store, {
+    from: entry.from,
+    recipients: [box],
+    raw: Buffer.concat([Buffer.from(trace), ...chunks]),
+    subaddressSeparator: settings.subaddressSeparator,
+  });
+  const delivered = reports[0]?.outcomes.find((o) => o.status === 'delivered');
+  if (delivered) return everyone(addresses, 'sent', `250 2.0.0 captured in ${box} (not sent)`, '2.0.0');
+  const why = reports[0]?.outcomes.map((o) => ('detail' in o ? o.detail : o.status)).join('; ') || 'no outcome';
+  return everyone(addresses, 'temporary', `capture into ${box} failed: ${why}`, '4.3.0');
+}

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import { createTransport } from 'nodemailer';
+import { createSelfSigned } from '../src/tls/self-signed.ts';
+import { startDns } from './helpers/dns.ts';
+import { sharedPort } from './helpers/peer.ts';
+import { untilQueue } from './helpers/queue.ts';
+import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer } from './helpers/smtp.ts';
+
+const run = promisify(execFile);
+const A = '127.0.0.2';
+const POSTFIX = '127.0.0.6';
+/** The unprivileged user Postfix's virtual agent writes maildirs as (nobody). */
+const MAIL_UID = 65534;
+
+/**
+ * A private Postfix instance (its own config, queue and maildirs under `dir`):
+ * the MX of p.test, where bob@p.test has a maildir, and relaying a.test to Mailfold.
+ */
+async function startPostfix(t: TestContext, port: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'mf-postfix-'));
+  const etc = join(dir, 'etc');
+  // Stopped before its directory goes: without its config, `postfix stop` could not find the instance.
+  t.after(async () => {
+    await run('postfix', ['-c', etc, 'stop']).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const maildir = join(dir, 'mail', 'bob');
+  // The data directory is left for Postfix to make: it must belong to its own user.
+  for (const d of [etc, join(dir, 'queue')]) mkdirSync(d, { recursive: true });
+  for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+  chmodSync(dir, 0o755);
+  for (const d of [join(dir, 'mail'), maildir, ...['new', 'cur', 'tmp'].map((s) => join(maildir, s))]) chownSync(d, MAIL_UID, MAIL_UID);
+  const cert = await createSelfSigned('mx.p.test');
+  writeFileSync(join(etc, 'tls.pem'), cert.keyPem + cert.certPem, { mode: 0o600 });
+  writeFileSync(
+    join(etc, 'main.cf'),
+    [
+      'compatibility_level = 3.6',
+      'myhostname = mx.p.test',
+      'mydomain = p.test',
+      'myorigin = p.test',
+      'mydestination =',
+      // Postfix only knows 127.0.0.1 as an interface address; smtpd binds the test's own address from master.cf.
+      'inet_interfaces = all',
+      'inet_protocols = ipv4',
+      'mynetworks = 127.0.0.0/8',
+      `queue_directory = ${join(dir, 'queue')}`,
+      `data_directory = ${join(dir, 'data')}`,
+      `maillog_file = ${join(dir, 'maillog')}`,
+      `maillog_file_prefixes = ${dir}`,
+      'alias_maps =',
+      'alias_database =',
+      'virtual_mailbox_domains = p.test',
+      `virtual_mailbox_base = ${join(dir, 'mail')}`,
+      'virtual_mailbox_maps = inline:{ bob@p.test=bob/ }',
+      `virtual_uid_maps = static:${MAIL_UID}`,
+      `virtual_gid_maps = static:${MAIL_UID}`,
+      // Mail for a.test goes straight to Mailfold's MX: Postfix reads only the system's DNS.
+      `transport_maps = inline:{ a.test=smtp:[${A}]:${port} }`,
+      'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
+      `smtpd_tls_chain_files = ${join(etc, 'tls.pem')}`,
+      'smtpd_tls_security_level = may',
+      'smtp_tls_security_level = may',
+      'smtp_helo_name = mx.p.test',
+      'biff = no',
+    ].join('\n') + '\n',
+  );
+  // Debian's services, without chroot (the instance lives in a temp dir) and with smtpd on the test's address.
+  const master = readFileSync('/etc/postfix/master.cf', 'utf8')
+    .split('\n')
+    .map((line) => {
+      if (/^smtp\s+inet\s/.test(line)) return line.replace(/^smtp/, `${POSTFIX}:${port}`).replace(/^(\S+\s+\S+\s+\S+\s+\S+\s+)y/, '$1n');
+      return line.replace(/^(\S+\s+(?:unix|unix-dgram|fifo|pass)\s+\S+\s+\S+\s+)y(\s)/, '$1n$2');
+    })
+    .join('\n');
+  writeFileSync(join(etc, 'master.cf'), master);
+  await run('postfix', ['-c', etc, 'start']);
+  return maildir;
+}
+
+/** The first message Postfix files into the maildir, once it is there. */
+function nextMail(maildir: string): Promise<string> {
+  const dir = join(maildir, 'new');
+  return new Promise((resolve) => {
+    const look = () => {
+      const [file] = readdirSync(dir);
+      if (!file) return;
+      watcher.close();
+      resolve(readFileSync(join(dir, file), 'utf8'));
+    };
+    const watcher = watch(dir, look);
+    look();
+  });
+}
+
+test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its domain, refuses an unknown user, and relays mail to Mailfold', async (t) => {
+  if (!requireTool(t, 'postfix')) return;
+  const dns = await startDns(t, {
+    'a.test': { mx: [[10, 'mx.a.test']] },
+    'mx.a.test': { a: [A] },
+    'p.test': { mx: [[10, 'mx.p.test']] },
+    'mx.p.test': { a: [POSTFIX] },
+  });
+  const port = await sharedPort([A, POSTFIX]);
+  const a = await startSmtpServer(t, (c) => {
+    c.listeners.smtp = { enabled: true, address: A, port };
+    c.queue.mx_port = port;
+    c.dns.servers = [dns];
+  });
+  await addAccount(a.store, 'alice@a.test');
+  const maildir = await startPostfix(t, port);
+
+  const submit = createTransport({ host: '127.0.0.1', port: a.submission, secure: false, auth: { user: 'alice@a.test', pass: PASSWORD }, tls: { rejectUnauthorized: false } });
+  await submit.sendMail({ from: 'alice@a.test', to: 'bob@p.test', subject: 'To Postfix', text: 'Hello Bob.' });
+  const received = await nextMail(maildir);
+  assert.match(received, /^Subject: To Postfix$/m);
+  assert.match(received, /^Return-Path: <alice@a\.test>$/m);
+  // Postfix's own Received line: "ESMTPS", so Mailfold's queue used STARTTLS.
+  assert.match(received, /^Received: from localhost \(\S+ \[127\.0\.0\.\d+\]\)\n\tby mx\.p\.test \(Postfix\) with ESMTPS id /m);
+  await untilQueue(a.server.queue, async () => (await a.store.listQueue()).length === 0);
+
+  await submit.sendMail({ from: 'alice@a.test', to: 'nobody@p.test', subject: 'To nobody', text: 'Anyone?' });
+  const [bounce] = await untilQueue(a.server.queue, async () => {
+    const messages = await inbox(a.store, 'alice@a.test');
+    return messages.length === 1 && messages.map((m) => m.bytes.toString());
+  });
+  assert.match(bounce!, /Final-Recipient: rfc822; nobody@p\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx\.p\.test\r\nDiagnostic-Code: smtp; 550 5\.1\.1 <nobody@p\.test>/);
+
+  // Postfix relays to Mailfold's MX: the message lands in Alice's INBOX.
+  const arrived = new Promise<void>((resolve) => {
+    const off = a.store.on((event) => {
+      if (event.type === 'append') {
+        off();
+        resolve();
+      }
+    });
+  });
+  const relay = createTransport({ host: POSTFIX, port, secure: false, ignoreTLS: true, name: 'client.p.test' });
+  await relay.sendMail({ from: 'carol@p.test', to: 'alice@a.test', subject: 'Via Postfix', text: 'Relayed.' });
+  await arrived;
+  const [, relayed] = (await inbox(a.store, 'alice@a.test')).map((m) => m.bytes.toString());
+  assert.match(relayed!, /^Return-Path: <carol@p\.test>\r\nDelivered-To: alice@a\.test\r\nReceived: from mx\.p\.test /);
+  assert.match(relayed!, /Subject: Via Postfix/);
+});
