@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addAccount, inbox, serverCa, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
-import { message } from './helpers/store.ts';
+import { addAccount, inbox, messageFrom, serverCa, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 
 test('submission refuses AUTH before TLS when loopback plaintext is off, and accepts it after STARTTLS', async (t) => {
   const { submission, store } = await startSmtpServer(t, (c) => (c.auth.plaintext_on_loopback = false));
@@ -23,7 +22,7 @@ test('submission refuses AUTH before TLS when loopback plaintext is off, and acc
   assert.match(await client.authPlain('alice@example.org'), /^235 2\.7\.0/);
   assert.match(await client.cmd('MAIL FROM:<alice@example.org>'), /^250/);
   assert.match(await client.cmd('RCPT TO:<alice@example.org>'), /^250/);
-  assert.match(await client.data(message('self')), /^250/);
+  assert.match(await client.data(messageFrom('alice@example.org', 'self')), /^250/);
   const [stored] = await inbox(store, 'alice@example.org');
   assert.match(stored!.bytes.toString(), /with ESMTPSA id/);
 });
@@ -62,7 +61,7 @@ test('the sender must be an address the account owns (553 5.7.1); remote recipie
   await client.cmd('MAIL FROM:<alice@example.org>');
   assert.match(await client.cmd('RCPT TO:<friend@remote.example>'), /^451 4\.3\.2 Outbound queue not available yet/);
   assert.match(await client.cmd('RCPT TO:<bob@example.org>'), /^250/);
-  assert.match(await client.data(message('to bob')), /^250/);
+  assert.match(await client.data(messageFrom('alice@example.org', 'to bob')), /^250/);
   assert.equal((await inbox(store, 'bob@example.org')).length, 1);
 });
 

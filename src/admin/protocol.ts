@@ -26,6 +26,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'userAdd', 'userList', 'userShow', 'userPasswd', 'userDisable', 'userEnable', 'userRemove', 'userQuota',
   'aliasAdd', 'aliasList', 'aliasRemove',
   'mailboxList', 'deliver', 'storeCheck',
+  'dkimGenerate', 'dkimShow', 'dkimRemove',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

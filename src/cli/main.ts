@@ -5,6 +5,7 @@ import { StoreError } from '../store/types.ts';
 import { aliasCommands } from './commands/alias.ts';
 import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
+import { dkimCommands } from './commands/dkim.ts';
 import { domainCommands } from './commands/domain.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   domainCommands(program);
   userCommands(program);
   aliasCommands(program);
+  dkimCommands(program);
   mailboxCommands(program);
   deliverCommand(program);
   configCommands(program);

@@ -47,6 +47,10 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     smtp: {},
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.
     lmtp: { enabled: false, address: profile === 'dev' ? '127.0.0.1' : '::1', port: profile === 'dev' ? 2024 : 24 },
+    dns: { servers: [] },
+    dmarc: { reject: true, quarantine: true },
+    // Enough for a person or a family; a stolen password then sends little spam before someone notices.
+    submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
     store: { sync: true, chunk_size: 65536 },
   };
 }

@@ -81,3 +81,13 @@ function unknownKey(key: string, known: string[]): string {
   const guess = closest(key, known);
   return `unknown key ${JSON.stringify(key)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`;
 }
+
+/** A DNS server: an IP address, with a port after a colon ("127.0.0.1:5353", "[::1]:5353"). */
+export function dnsServer() {
+  const error = expecting('expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353"');
+  return z.string({ error }).refine((s) => {
+    const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:]+):(\d{1,5})$/.exec(s);
+    const [ip, port] = match ? [match[1]!, Number(match[2])] : [s, 53];
+    return isIP(ip) !== 0 && port >= 1 && port <= 65535;
+  }, { error });
+}

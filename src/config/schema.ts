@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { address, bool, hostname, int, oneOf, size, table, text } from './fields.ts';
+import { z } from 'zod';
+import { address, bool, dnsServer, hostname, int, oneOf, size, table, text } from './fields.ts';
 import { LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -84,6 +84,17 @@ export function fileSchema(d: Config) {
       address: address().default(d.lmtp.address),
       port: int(1, 65535).default(d.lmtp.port),
       socket: text().optional(),
+    }).prefault({}),
+    dns: table({
+      servers: z.array(dnsServer(), { error: 'expected a list of strings like "127.0.0.1" or "127.0.0.1:5353"' }).max(8).default(d.dns.servers),
+    }).prefault({}),
+    dmarc: table({
+      reject: bool().default(d.dmarc.reject),
+      quarantine: bool().default(d.dmarc.quarantine),
+    }).prefault({}),
+    submission_limits: table({
+      messages_per_hour: int(0, 1000000).default(d.submission_limits.messages_per_hour),
+      recipients_per_hour: int(0, 1000000).default(d.submission_limits.recipients_per_hour),
     }).prefault({}),
     store: table({
       sync: bool().default(d.store.sync),

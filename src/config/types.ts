@@ -73,6 +73,17 @@ export interface Config {
     smarthost?: Smarthost;
   };
   lmtp: Lmtp;
+  /** DNS for SPF, DKIM, DMARC and ARC: "ip" or "ip:port" ("[v6]:port"); empty = the system's resolver. */
+  dns: { servers: string[] };
+  /** What the MX does with mail that fails DMARC of a domain that asks for reject or quarantine. */
+  dmarc: {
+    /** p=reject: refuse with 550 5.7.1 (true) or file into Junk (false). */
+    reject: boolean;
+    /** p=quarantine: file into Junk (true) or into INBOX like any other (false). */
+    quarantine: boolean;
+  };
+  /** Per account on submission, over any sliding hour; 0 = unlimited. */
+  submission_limits: { messages_per_hour: number; recipients_per_hour: number };
   store: {
     sync: boolean;
     chunk_size: number;

@@ -43,6 +43,8 @@ export const keys = {
   refPrefix: (blobId: BlobId) => `ref/${blobId}/`,
   refAll: 'ref/',
   certificate: (name: string) => `crt/${name}`,
+  dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
+  dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
 };
 
 /** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */

@@ -115,6 +115,20 @@ export interface StoredCertificate {
   certPem: string;
 }
 
+export type DkimAlgorithm = 'ed25519' | 'rsa';
+
+/** A domain's DKIM signing key: the newest key of each algorithm signs (both are used). */
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  algorithm: DkimAlgorithm;
+  /** PKCS#8 PEM. */
+  privateKey: string;
+  /** The `p=` value of the DNS record: base64 of the raw key (ed25519) or of the SubjectPublicKeyInfo (RSA). */
+  publicKey: string;
+  createdAt: number;
+}
+
 export interface CheckProblem {
   what: string;
   repaired: boolean;
@@ -191,6 +205,12 @@ export interface MailStore {
   /** A TLS key and certificate kept under a name (a host name), or null. */
   getCertificate(name: string): Promise<StoredCertificate | null>;
   putCertificate(name: string, value: StoredCertificate): Promise<void>;
+
+  /** Adds keys of a local domain in one synced batch; refused when a selector is taken. */
+  addDkimKeys(domain: string, keys: DkimKey[]): Promise<void>;
+  /** The domain's keys, oldest first. */
+  listDkimKeys(domain: string): Promise<DkimKey[]>;
+  removeDkimKey(domain: string, selector: string): Promise<void>;
 }
 
 export class StoreError extends Error {

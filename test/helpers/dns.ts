@@ -1,0 +1,94 @@
+import { createSocket, type RemoteInfo } from 'node:dgram';
+import { isIPv4 } from 'node:net';
+import type { TestContext } from 'node:test';
+
+const TYPES = { A: 1, TXT: 16, AAAA: 28 } as const;
+type RecordType = keyof typeof TYPES;
+
+/**
+ * A tiny authoritative DNS server over UDP for tests: TXT and A records of test
+ * domains, NXDOMAIN for every other name, NODATA for another type of a known name.
+ * Its zone can change while the test runs. Only what a resolver asks is parsed.
+ */
+export class TestDns {
+  readonly port: number;
+  readonly #records = new Map<string, { type: RecordType; value: string }[]>();
+  /** Every question asked, as "TYPE name". */
+  readonly queries: string[] = [];
+
+  constructor(port: number) {
+    this.port = port;
+  }
+
+  get server(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  add(name: string, type: RecordType, value: string): void {
+    const key = name.toLowerCase().replace(/\.$/, '');
+    this.#records.set(key, [...(this.#records.get(key) ?? []), { type, value }]);
+  }
+
+  txt(name: string, value: string): void {
+    this.add(name, 'TXT', value);
+  }
+
+  answer(query: Buffer): Buffer | null {
+    if (query.length < 12) return null;
+    let pos = 12;
+    const labels: string[] = [];
+    while (pos < query.length && query[pos] !== 0) {
+      const len = query[pos]!;
+      if (len > 63 || pos + 1 + len > query.length) return null;
+      labels.push(query.toString('latin1', pos + 1, pos + 1 + len));
+      pos += 1 + len;
+    }
+    if (pos + 5 > query.length) return null;
+    const question = query.subarray(12, pos + 5);
+    const qtype = query.readUInt16BE(pos + 1);
+    const name = labels.join('.').toLowerCase();
+    const typeName = (Object.keys(TYPES) as RecordType[]).find((k) => TYPES[k] === qtype);
+    this.queries.push(`${typeName ?? qtype} ${name}`);
+    const known = this.#records.get(name);
+    const answers = (known ?? []).filter((r) => r.type === typeName).map((r) => resourceRecord(r.type, r.value));
+    const header = Buffer.alloc(12);
+    header.writeUInt16BE(query.readUInt16BE(0), 0);
+    // QR, AA, the client's RD, RA; NXDOMAIN when the name has no records at all.
+    header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (known ? 0 : 3), 2);
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(answers.length, 6);
+    return Buffer.concat([header, question, ...answers]);
+  }
+}
+
+function resourceRecord(type: RecordType, value: string): Buffer {
+  let data: Buffer;
+  if (type === 'TXT') {
+    const strings = value.match(/[\s\S]{1,255}/g) ?? [''];
+    data = Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from([Buffer.byteLength(s, 'latin1')]), Buffer.from(s, 'latin1')])));
+  } else if (type === 'A') {
+    data = Buffer.from(value.split('.').map(Number));
+  } else {
+    data = Buffer.alloc(16);
+  }
+  const head = Buffer.alloc(12);
+  head.writeUInt16BE(0xc00c, 0);
+  head.writeUInt16BE(TYPES[type], 2);
+  head.writeUInt16BE(1, 4);
+  head.writeUInt32BE(60, 6);
+  head.writeUInt16BE(data.length, 10);
+  return Buffer.concat([head, data]);
+}
+
+/** Starts a TestDns on a port the system picks; closed when the test ends. */
+export async function startDns(t: TestContext): Promise<TestDns> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const dns = new TestDns(socket.address().port);
+  socket.on('message', (msg: Buffer, peer: RemoteInfo) => {
+    const reply = dns.answer(msg);
+    if (reply && isIPv4(peer.address)) socket.send(reply, peer.port, peer.address);
+  });
+  t.after(() => socket.close());
+  return dns;
+}
