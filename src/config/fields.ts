@@ -82,6 +82,12 @@ function unknownKey(key: string, known: string[]): string {
   return `unknown key ${JSON.stringify(key)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`;
 }
 
+/** Up to 8 DNS servers, each as dnsServer() takes it. */
+export function dnsServers() {
+  const error = expecting('expected a list of up to 8 strings like "127.0.0.1" or "127.0.0.1:5353"');
+  return z.array(dnsServer(), { error }).refine((list) => list.length <= 8, { error });
+}
+
 /** A DNS server: an IP address, with a port after a colon ("127.0.0.1:5353", "[::1]:5353"). */
 export function dnsServer() {
   const error = expecting('expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353"');

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { address, bool, dnsServer, hostname, int, oneOf, size, table, text } from './fields.ts';
+import type { z } from 'zod';
+import { address, bool, dnsServers, hostname, int, oneOf, size, table, text } from './fields.ts';
 import { LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -86,7 +86,7 @@ export function fileSchema(d: Config) {
       socket: text().optional(),
     }).prefault({}),
     dns: table({
-      servers: z.array(dnsServer(), { error: 'expected a list of strings like "127.0.0.1" or "127.0.0.1:5353"' }).max(8).default(d.dns.servers),
+      servers: dnsServers().default(d.dns.servers),
     }).prefault({}),
     dmarc: table({
       reject: bool().default(d.dmarc.reject),

@@ -13,6 +13,8 @@ type RecordType = keyof typeof TYPES;
 export class TestDns {
   readonly port: number;
   readonly #records = new Map<string, { type: RecordType; value: string }[]>();
+  /** While true, questions get no answer, as from a server that is down. */
+  silent = false;
   /** Every question asked, as "TYPE name". */
   readonly queries: string[] = [];
 
@@ -87,7 +89,7 @@ export async function startDns(t: TestContext): Promise<TestDns> {
   const dns = new TestDns(socket.address().port);
   socket.on('message', (msg: Buffer, peer: RemoteInfo) => {
     const reply = dns.answer(msg);
-    if (reply && isIPv4(peer.address)) socket.send(reply, peer.port, peer.address);
+    if (reply && !dns.silent && isIPv4(peer.address)) socket.send(reply, peer.port, peer.address);
   });
   t.after(() => socket.close());
   return dns;
