@@ -6,11 +6,13 @@ import { AuthThrottle } from './auth/throttle.ts';
 import type { Config, ListenerName } from './config/index.ts';
 import type { Logger } from './log/logger.ts';
 import { ConnectionLimit } from './net/connection-limit.ts';
+import { createResolver } from './net/dns.ts';
 import { startImap, type ImapService } from './imap/server.ts';
 import { startPop3, type Pop3Service } from './pop3/server.ts';
 import { OutboundQueue } from './queue/outbound.ts';
 import { startQueueRunner, type QueueRunner } from './queue/runner.ts';
 import { runnerSettings } from './queue/settings.ts';
+import { SendRate } from './smtp/send-rate.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
@@ -130,6 +132,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
         listeners: { smtp: mx, submission, submissions },
         lmtp: config.lmtp,
+        resolve: createResolver({ servers: config.dns.servers }),
+        dmarc: config.dmarc,
+        sendRate: new SendRate({
+          messagesPerHour: config.submission_limits.messages_per_hour,
+          recipientsPerHour: config.submission_limits.recipients_per_hour,
+        }),
       });
     }
     const { pop3: plain, pop3s } = config.listeners;

@@ -4,7 +4,7 @@ import { createTransport } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Config } from '../src/config/index.ts';
 import type { QueueEntry } from '../src/store/types.ts';
-import { startDns, type Zone } from './helpers/dns.ts';
+import { startDns, type Zone } from './helpers/dns-zone.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';

@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
 import { createSelfSigned } from '../src/tls/self-signed.ts';
-import { startDns } from './helpers/dns.ts';
+import { startDns } from './helpers/dns-zone.ts';
 import { sharedPort } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer } from './helpers/smtp.ts';

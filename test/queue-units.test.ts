@@ -11,7 +11,7 @@ import { createResolver, findRoute } from '../src/queue/mx.ts';
 import { backoff, dueTime } from '../src/queue/runner.ts';
 import { sendVia } from '../src/queue/smtp-client.ts';
 import type { QueueEntry } from '../src/store/types.ts';
-import { deafDns, startDns } from './helpers/dns.ts';
+import { deafDns, startDns } from './helpers/dns-zone.ts';
 import { collect, testStore } from './helpers/store.ts';
 
 test('durations: seconds or a number with s, m, h, d', () => {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
-import { deafDns } from './helpers/dns.ts';
+import { deafDns } from './helpers/dns-zone.ts';
 import { ROOT, tempDir } from './helpers/env.ts';
-import { addAccount, inbox, PASSWORD, requireTool, serverCa, startSmtpServer } from './helpers/smtp.ts';
+import { addAccount, inbox, messageFrom, PASSWORD, requireTool, serverCa, startSmtpServer } from './helpers/smtp.ts';
 import { message } from './helpers/store.ts';
 
 const run = promisify(execFile);
@@ -45,10 +45,12 @@ test('Python smtplib: MX delivery, relay refusal, STARTTLS and implicit TLS subm
   assert.match(await send(mx, 'mx', '-', 'sender@example.net', 'victim@remote.example', inbound), /^refused 554 5\.7\.1 Relay access denied/);
   assert.match(await send(mx, 'mx', '-', 'sender@example.net', 'nobody@example.org', inbound), /^refused 550 5\.1\.1/);
 
-  const submitted = message('smtplib submission');
+  const submitted = messageFrom(ALICE, 'smtplib submission');
   assert.equal(await send(submission, 'starttls', ALICE, ALICE, BOB, submitted), 'ok');
   assert.match((await assertStoredExactly(store, BOB, submitted)).toString(), /with ESMTPSA id/);
-  assert.equal(await send(submissions, 'ssl', BOB, `bob+lists@example.org`, ALICE, submitted), 'ok');
+  const fromBob = messageFrom('bob+lists@example.org', 'smtplib from bob');
+  assert.equal(await send(submissions, 'ssl', BOB, `bob+lists@example.org`, ALICE, fromBob), 'ok');
+  await assertStoredExactly(store, ALICE, fromBob);
   assert.match(await send(submissions, 'ssl', BOB, ALICE, ALICE, submitted), /^refused 553 5\.7\.1/);
 });
 
@@ -70,7 +72,7 @@ test('nodemailer submits over STARTTLS and implicit TLS', async (t) => {
       tls: { ca, servername: 'localhost', minVersion: 'TLSv1.2' },
     });
     t.after(() => transport.close());
-    const raw = message(`nodemailer ${secure ? 'implicit' : 'starttls'}`, 'Grüße, 8bit.\r\n');
+    const raw = messageFrom(ALICE, `nodemailer ${secure ? 'implicit' : 'starttls'}`, 'Grüße, 8bit.\r\n');
     const info = await transport.sendMail({ envelope: { from: ALICE, to: [BOB] }, raw });
     assert.deepEqual(info.accepted, [BOB]);
     assert.match(info.response, /^250 2\.6\.0/);
@@ -121,13 +123,14 @@ test('swaks: inbound with pipelining, refusals, size, and STARTTLS with AUTH', a
   const oversized = await swaks(mx, ['--data', file]);
   assert.match(oversized.out, /552 5\.3\.4/);
 
-  writeFileSync(file, raw);
+  const own = messageFrom(ALICE, 'swaks submission');
+  writeFileSync(file, own);
   const noTls = await swaks(submission, ['--data', file, '--from', ALICE, '--to', BOB, '--auth', 'PLAIN', '--auth-user', ALICE, '--auth-password', PASSWORD]);
   assert.notEqual(noTls.code, 0, 'AUTH is not offered before TLS');
   const submitted = await swaks(submission, ['--data', file, '--from', ALICE, '--to', BOB, '--tls', '--tls-verify', '--tls-ca-path', ca, '--tls-sni', 'localhost',
     '--auth', 'PLAIN', '--auth-user', ALICE, '--auth-password', PASSWORD]);
   assert.equal(submitted.code, 0, submitted.out);
-  await assertStoredExactly(store, BOB, swaksSent);
+  await assertStoredExactly(store, BOB, Buffer.concat([own, Buffer.from('\r\n')]));
   const forged = await swaks(submission, ['--data', file, '--from', BOB, '--to', BOB, '--tls', '--tls-ca-path', ca, '--auth', 'LOGIN', '--auth-user', ALICE, '--auth-password', PASSWORD]);
   assert.match(forged.out, /553 5\.7\.1/);
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addAccount, inbox, serverCa, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
+import { addAccount, inbox, messageFrom, serverCa, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 import { untilQueue } from './helpers/queue.ts';
-import { message } from './helpers/store.ts';
 
 test('submission refuses AUTH before TLS when loopback plaintext is off, and accepts it after STARTTLS', async (t) => {
   const { submission, store } = await startSmtpServer(t, (c) => (c.auth.plaintext_on_loopback = false));
@@ -24,7 +23,7 @@ test('submission refuses AUTH before TLS when loopback plaintext is off, and acc
   assert.match(await client.authPlain('alice@example.org'), /^235 2\.7\.0/);
   assert.match(await client.cmd('MAIL FROM:<alice@example.org>'), /^250/);
   assert.match(await client.cmd('RCPT TO:<alice@example.org>'), /^250/);
-  assert.match(await client.data(message('self')), /^250/);
+  assert.match(await client.data(messageFrom('alice@example.org', 'self')), /^250/);
   const [stored] = await inbox(store, 'alice@example.org');
   assert.match(stored!.bytes.toString(), /with ESMTPSA id/);
 });
@@ -63,7 +62,7 @@ test('the sender must be an address the account owns (553 5.7.1); remote recipie
   await client.cmd('MAIL FROM:<alice@example.org>');
   assert.match(await client.cmd('RCPT TO:<friend@remote.example>'), /^250/);
   assert.match(await client.cmd('RCPT TO:<bob@example.org>'), /^250/);
-  assert.match(await client.data(message('to bob')), /^250/);
+  assert.match(await client.data(messageFrom('alice@example.org', 'to bob')), /^250/);
   // Bob's own copy, and the remote copy that capture mode (queue.capture) filed into his INBOX too.
   const copies = await untilQueue(server.queue, async () => {
     const messages = await inbox(store, 'bob@example.org');

@@ -28,6 +28,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'mailboxList', 'deliver', 'storeCheck', 'status',
   'certStatus', 'certRenew', 'certImport',
   'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
+  'dkimGenerate', 'dkimShow', 'dkimRemove',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

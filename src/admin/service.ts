@@ -3,6 +3,7 @@ import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
 import type { RecipientReport } from '../delivery/deliver.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import { OutboundQueue } from '../queue/outbound.ts';
+import { defaultSuffix, dnsRecord, generateDkimKeys, signingKeys, type DkimDnsRecord } from '../dkim/keys.ts';
 import type { Account, Alias, CheckProblem, Domain, MailStore, QueueEntry } from '../store/types.ts';
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
@@ -217,6 +218,31 @@ export class AdminService {
     return { entries: await this.#queue.flush() };
   }
 
+  /** New Ed25519 and RSA keys for a local domain; their records are what `dkim show` prints. */
+  async dkimGenerate(p: { domain: string; suffix?: string }): Promise<DkimDnsRecord[]> {
+    const domain = await this.#localDomain(p.domain);
+    const suffix = p.suffix ?? defaultSuffix(new Date());
+    if (typeof suffix !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$/.test(suffix)) {
+      throw new AdminError('invalid', `a selector suffix is lower-case letters, digits and inner hyphens, got ${JSON.stringify(suffix)}`);
+    }
+    await this.#store.addDkimKeys(domain, await generateDkimKeys(domain, suffix));
+    return this.dkimShow({ domain });
+  }
+
+  async dkimShow(p: { domain: string }): Promise<DkimDnsRecord[]> {
+    const domain = await this.#localDomain(p.domain);
+    const keys = await this.#store.listDkimKeys(domain);
+    const active = new Set(signingKeys(keys));
+    return keys.map((key) => dnsRecord(key, active.has(key)));
+  }
+
+  async dkimRemove(p: { domain: string; selector: string }): Promise<{ removed: string }> {
+    const domain = await this.#localDomain(p.domain);
+    if (typeof p.selector !== 'string') throw new AdminError('invalid', 'a selector is required');
+    await this.#store.removeDkimKey(domain, p.selector);
+    return { removed: `${p.selector}._domainkey.${domain}` };
+  }
+
   async storeCheck(p: { repair?: boolean } = {}): Promise<CheckProblem[]> {
     return this.#store.check({ repair: p.repair === true });
   }
@@ -255,6 +281,12 @@ export class AdminService {
     if (this.#certificates) return this.#certificates.import(checked);
     await this.#store.putCertificate(this.#settings.hostname, checked);
     return describe(this.#settings.hostname, checked);
+  }
+
+  async #localDomain(input: string): Promise<string> {
+    const domain = domainArg(input);
+    if (!(await this.#store.getDomain(domain))) throw new AdminError('not-found', `no such domain: ${domain} (add it with \`mailfold domain add ${domain}\`)`);
+    return domain;
   }
 
   async #account(input: string): Promise<Account> {

@@ -8,6 +8,7 @@ import { certCommands } from './commands/cert.ts';
 import { configCommands } from './commands/config.ts';
 import { deliverCommand, EX } from './commands/deliver.ts';
 import { dnsCommand } from './commands/dns.ts';
+import { dkimCommands } from './commands/dkim.ts';
 import { domainCommands } from './commands/domain.ts';
 import { initCommand } from './commands/init.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   domainCommands(program);
   userCommands(program);
   aliasCommands(program);
+  dkimCommands(program);
   mailboxCommands(program);
   deliverCommand(program);
   configCommands(program);

@@ -64,6 +64,9 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       delay_warning_after: 4 * 3600,
     },
     dns: { servers: [] },
+    dmarc: { reject: true, quarantine: true },
+    // Enough for a person or a family; a stolen password then sends little spam before someone notices.
+    submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
     store: { sync: true, chunk_size: 65536 },
   };
 }

@@ -84,18 +84,6 @@ export function mailAddress() {
   return z.string({ error }).refine((s) => /^[^@\s<>]+@[^@\s<>]+$/.test(s) && isHostname(s.slice(s.indexOf('@') + 1)), { error });
 }
 
-/** A DNS server as node:dns takes it: "192.0.2.1", "192.0.2.1:5353", "2001:db8::1" or "[2001:db8::1]:5353". */
-export function nameServer() {
-  const error = expecting('expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53"');
-  const valid = (s: string) => {
-    const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([\d.]+):(\d{1,5})$/.exec(s);
-    if (!m) return isIP(s) !== 0;
-    const port = Number(m[2]);
-    return isIP(m[1]!) !== 0 && port >= 1 && port <= 65535;
-  };
-  return z.string({ error }).refine(valid, { error });
-}
-
 /** A TOML table whose unknown keys are errors; the message names each key, one per line, with a suggestion. */
 export function table<T extends z.core.$ZodLooseShape>(shape: T) {
   const known = Object.keys(shape);
@@ -110,4 +98,20 @@ export function table<T extends z.core.$ZodLooseShape>(shape: T) {
 function unknownKey(key: string, known: string[]): string {
   const guess = closest(key, known);
   return `unknown key ${JSON.stringify(key)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`;
+}
+
+/** Up to 8 DNS servers, each as dnsServer() takes it. */
+export function dnsServers() {
+  const error = expecting('expected a list of up to 8 strings like "127.0.0.1" or "127.0.0.1:5353"');
+  return z.array(dnsServer(), { error }).refine((list) => list.length <= 8, { error });
+}
+
+/** A DNS server: an IP address, with a port after a colon ("127.0.0.1:5353", "[::1]:5353"). */
+export function dnsServer() {
+  const error = expecting('expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353"');
+  return z.string({ error }).refine((s) => {
+    const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:]+):(\d{1,5})$/.exec(s);
+    const [ip, port] = match ? [match[1]!, Number(match[2])] : [s, 53];
+    return isIP(ip) !== 0 && port >= 1 && port <= 65535;
+  }, { error });
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { address, bool, duration, hostname, int, mailAddress, nameServer, oneOf, size, table, text } from './fields.ts';
+import { address, bool, duration, hostname, int, dnsServers, mailAddress, oneOf, size, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -136,9 +136,17 @@ export function fileSchema(d: Config) {
       capture: mailAddress().optional(),
     }).prefault({}),
     dns: table({
-      servers: z.array(nameServer()).default(d.dns.servers),
+      servers: dnsServers().default(d.dns.servers),
       ipv4: address().refine((s) => isIP(s) === 4, { error: 'expected an IPv4 address like "192.0.2.10"' }).optional(),
       ipv6: address().refine((s) => isIP(s) === 6, { error: 'expected an IPv6 address like "2001:db8::10"' }).optional(),
+    }).prefault({}),
+    dmarc: table({
+      reject: bool().default(d.dmarc.reject),
+      quarantine: bool().default(d.dmarc.quarantine),
+    }).prefault({}),
+    submission_limits: table({
+      messages_per_hour: int(0, 1000000).default(d.submission_limits.messages_per_hour),
+      recipients_per_hour: int(0, 1000000).default(d.submission_limits.recipients_per_hour),
     }).prefault({}),
     store: table({
       sync: bool().default(d.store.sync),

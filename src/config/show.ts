@@ -7,7 +7,7 @@ const MASK = '********';
 export function showConfig(config: Config): string {
   const { config_file, ...values } = config;
   const { smarthost } = config.smtp;
-  const smtp = smarthost?.password === undefined ? config.smtp : { smarthost: { ...smarthost, password: MASK } };
+  const smtp = smarthost?.password === undefined ? config.smtp : { ...config.smtp, smarthost: { ...smarthost, password: MASK } };
   const acme = config.acme.eab_hmac_key === undefined ? config.acme : { ...config.acme, eab_hmac_key: MASK };
   const source = config_file ?? 'built-in defaults, no config file';
   return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp, acme })}\n`;

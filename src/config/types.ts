@@ -126,12 +126,21 @@ export interface Config {
   };
   queue: QueueConfig;
   dns: {
-    /** Resolvers for outbound MX lookups, "ip" or "ip:port"; empty uses the system's. */
+    /** Resolvers for outbound MX lookups and SPF, DKIM, DMARC and ARC: "ip" or "ip:port" ("[v6]:port"); empty = the system's. */
     servers: string[];
     /** What `mailfold dns` puts in the A/AAAA records. */
     ipv4?: string;
     ipv6?: string;
   };
+  /** What the MX does with mail that fails DMARC of a domain that asks for reject or quarantine. */
+  dmarc: {
+    /** p=reject: refuse with 550 5.7.1 (true) or file into Junk (false). */
+    reject: boolean;
+    /** p=quarantine: file into Junk (true) or into INBOX like any other (false). */
+    quarantine: boolean;
+  };
+  /** Per account on submission, over any sliding hour; 0 = unlimited. */
+  submission_limits: { messages_per_hour: number; recipients_per_hour: number };
   store: {
     sync: boolean;
     chunk_size: number;

@@ -1,4 +1,4 @@
-import { isBlankLine, readField } from '../mime/header.ts';
+import { splitHeader } from '../mime/header.ts';
 
 /**
  * Header blocks as fields, read by mime/'s field reader so that FETCH and SEARCH
@@ -6,25 +6,7 @@ import { isBlankLine, readField } from '../mime/header.ts';
  * included, for HEADER.FIELDS. Pure.
  */
 
-export interface HeaderField {
-  /** Lower-cased field name. */
-  name: string;
-  /** Unfolded value as a latin1 byte-string. */
-  value: string;
-  /** The field's lines as sent, with their line ends. */
-  raw: Buffer;
-}
-
-export function splitHeader(header: Buffer): HeaderField[] {
-  const fields: HeaderField[] = [];
-  let pos = 0;
-  while (pos < header.length && !isBlankLine(header, pos)) {
-    const { field, end } = readField(header, pos);
-    fields.push({ name: field.name.toLowerCase(), value: field.value, raw: header.subarray(pos, end) });
-    pos = end;
-  }
-  return fields;
-}
+export { splitHeader } from '../mime/header.ts';
 
 /** HEADER.FIELDS (or .NOT with `exclude`): the chosen fields, then the blank line (RFC 3501 6.4.5). */
 export function filterHeader(header: Buffer, names: string[], exclude: boolean): Buffer {

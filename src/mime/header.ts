@@ -70,3 +70,28 @@ export function readField(raw: Buffer, pos: number): FieldRead {
   }
   return { field: { name, value: pieces.length === 1 ? value : pieces.join('') }, end, newline };
 }
+
+/** One field of a header block with its place in the bytes. */
+export interface BlockField {
+  /** Lower-cased field name. */
+  name: string;
+  /** Unfolded value as a latin1 byte-string. */
+  value: string;
+  /** The field's lines as sent, with their line ends. */
+  raw: Buffer;
+  /** Byte offsets of `raw` in the block. */
+  start: number;
+  end: number;
+}
+
+/** A header block (or a whole message: it stops at the blank line) as its fields, in order. */
+export function splitHeader(header: Buffer): BlockField[] {
+  const fields: BlockField[] = [];
+  let pos = 0;
+  while (pos < header.length && !isBlankLine(header, pos)) {
+    const { field, end } = readField(header, pos);
+    fields.push({ name: field.name.toLowerCase(), value: field.value, raw: header.subarray(pos, end), start: pos, end });
+    pos = end;
+  }
+  return fields;
+}

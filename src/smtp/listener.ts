@@ -5,6 +5,7 @@ import { increment } from '../metrics/registry.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import type { OutboundQueue } from '../queue/outbound.ts';
+import type { DnsResolve } from '../net/dns.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
@@ -15,6 +16,9 @@ import { receivedHeader } from './received.ts';
 import { checkRecipient } from './recipient-policy.ts';
 import { reply } from './reply.ts';
 import { mayUseSender } from './sender-policy.ts';
+import type { SendRate } from './send-rate.ts';
+import { prepareSubmission } from './submission.ts';
+import { verifyMessage, type Verdict } from './verify.ts';
 
 /** `mx` takes mail for local users from anyone; `submission` from authenticated users; `lmtp` from a local MTA. */
 export type Role = 'mx' | 'submission' | 'lmtp';
@@ -31,7 +35,14 @@ export interface SmtpDeps {
   maxRecipients: number;
   subaddressSeparator: string;
   plaintextOnLoopback: boolean;
+  /** For SPF, DKIM, DMARC and ARC on the MX. */
+  resolve: DnsResolve;
+  dmarc: { reject: boolean; quarantine: boolean };
+  /** Shared by both submission listeners. */
+  sendRate: SendRate;
 }
+
+const RATE_LIMITED = reply(450, '4.7.1', 'Sending rate limit reached for this account, try again later');
 
 /** RFC 5321 section 4.5.3.2.7: a server waits at least 5 minutes for the next command. */
 const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
@@ -136,6 +147,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       if (role !== 'submission') return callback();
       const account = session.user as Account | undefined;
       if (!account) return callback(reply(530, '5.7.0', 'Authentication required'));
+      if (!deps.sendRate.mayStartMessage(account.id)) return callback(RATE_LIMITED);
       mayUseSender(deps.store, account, address.address, deps.subaddressSeparator).then(
         (ok) => callback(ok ? null : reply(553, '5.7.1', `Sender address <${address.address}> not owned by ${account.address}`)),
         (err: unknown) => {
@@ -146,6 +158,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
 
     onRcptTo(address, session, callback) {
+      const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
+      if (account && !deps.sendRate.mayAddRecipients(account.id, session.envelope.rcptTo.length + 1)) return callback(RATE_LIMITED);
       checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user) }, address.address).then(
         (refusal) => {
           if (refusal) sessionLog(session).info({ rcpt: address.address, reply: refusal.message }, 'recipient refused');
@@ -170,15 +184,32 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         const raw = await readMessage(stream, deps.messageSize);
         if (!raw) return finish(reply(552, '5.3.4', 'Message exceeds fixed maximum message size'));
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname)), raw]);
+        const account = session.user as Account | undefined;
+        const verdict: Verdict =
+          role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
+          : role === 'mx' ? await verifyMessage(deps, session, raw, slog)
+          : { accept: true, message: raw };
+        if (!verdict.accept) {
+          slog.info({ from, recipients, reply: verdict.refusal.message }, 'message refused');
+          return finish(verdict.refusal);
+        }
+        const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname)), verdict.message]);
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
-        const reports = await acceptMessage(deps.queue, { from, recipients, raw: message, subaddressSeparator: deps.subaddressSeparator, dsn: dsnRequest(session) });
+        const reports = await acceptMessage(deps.queue, {
+          from,
+          recipients,
+          raw: message,
+          mailbox: verdict.mailbox,
+          subaddressSeparator: deps.subaddressSeparator,
+          dsn: dsnRequest(session),
+        });
         if (role === 'lmtp') {
           const replies = recipientReplies(recipients, reports);
           slog.info({ from, recipients, size: raw.length, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
           return finish(null, replies);
         }
         const refusal = transactionReply(reports);
+        if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
         slog.info({ from, recipients, size: raw.length, reply: refusal?.message ?? 'ok' }, 'delivered');
         finish(refusal, 'Message delivered');
       };

@@ -1,4 +1,5 @@
 import { normalizeAddress, parseAddress } from '../delivery/address.ts';
+import { reply, type SmtpReply } from './reply.ts';
 import type { Account, MailStore } from '../store/types.ts';
 
 /**
@@ -18,4 +19,17 @@ export async function mayUseSender(store: MailStore, account: Account, from: str
     if (alias?.targets.some((target) => normalizeAddress(target) === account.address)) return true;
   }
   return false;
+}
+
+/**
+ * The From header rule of submission: every author must be an address the account
+ * may use as its envelope sender, so a user cannot sign mail as someone else.
+ * Null when the message may go, else the refusal.
+ */
+export async function checkAuthors(store: MailStore, account: Account, authors: string[] | null, separator: string): Promise<SmtpReply | null> {
+  if (!authors) return reply(550, '5.6.0', 'The message needs exactly one From header field with an address');
+  for (const author of authors) {
+    if (!(await mayUseSender(store, account, author, separator))) return reply(553, '5.7.1', `From address <${author}> not owned by ${account.address}`);
+  }
+  return null;
 }

@@ -50,6 +50,8 @@ export const keys = {
   queueChunk: (id: QueueId, index: number) => `qch/${id}/${hex(index)}`,
   queueChunkPrefix: (id: QueueId) => `qch/${id}/`,
   queueChunkAll: 'qch/',
+  dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
+  dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */

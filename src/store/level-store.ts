@@ -20,6 +20,7 @@ import {
   type BlobMeta,
   type CheckProblem,
   type CopyOutcome,
+  type DkimKey,
   type Domain,
   type FlagOperation,
   type Mailbox,
@@ -181,7 +182,9 @@ export class LevelStore implements MailStore {
           `domain ${name} still has ${accounts.length} account(s) and ${aliases.length} alias(es); remove them first`,
         );
       }
-      await this.commit([{ type: 'del', key: keys.domain(name) }]);
+      // Its DKIM keys go with it: they sign for no one once the domain is gone.
+      const dkim = await this.#scanKeys(keys.dkimKeyPrefix(name));
+      await this.commit([{ type: 'del', key: keys.domain(name) }, ...dkim.map(del)]);
     });
   }
 
@@ -776,6 +779,36 @@ export class LevelStore implements MailStore {
   async *readQueueMessage(id: QueueId): AsyncGenerator<Buffer> {
     const prefix = keys.queueChunkPrefix(queueId(id));
     for await (const chunk of this.db.values({ gte: prefix, lt: prefixEnd(prefix) })) yield chunk;
+  }
+
+  // DKIM keys
+
+  async addDkimKeys(domain: string, dkimKeys: DkimKey[]): Promise<void> {
+    await this.#locks.withLocks([ADMIN_LOCK], async () => {
+      if (!(await this.getDomain(domain))) throw new StoreError('not-found', `no such domain: ${domain}`);
+      for (const key of dkimKeys) {
+        if (key.domain !== domain || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(key.selector)) {
+          throw new StoreError('invalid', `not a valid DKIM selector for ${domain}: ${JSON.stringify(key.selector)}`);
+        }
+        if ((await this.db.get(keys.dkimKey(domain, key.selector))) !== undefined) {
+          throw new StoreError('exists', `DKIM selector ${key.selector} of ${domain} already exists`);
+        }
+      }
+      await this.commit(dkimKeys.map((key) => put(keys.dkimKey(domain, key.selector), key)));
+    });
+  }
+
+  async listDkimKeys(domain: string): Promise<DkimKey[]> {
+    const all = await this.#scan<DkimKey>(keys.dkimKeyPrefix(domain));
+    return all.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async removeDkimKey(domain: string, selector: string): Promise<void> {
+    await this.#locks.withLocks([ADMIN_LOCK], async () => {
+      const key = keys.dkimKey(domain, selector);
+      if ((await this.db.get(key)) === undefined) throw new StoreError('not-found', `no DKIM selector ${selector} for ${domain}`);
+      await this.commit([del(key)]);
+    });
   }
 }
 

@@ -175,6 +175,20 @@ export interface QueueEntry {
   ret?: 'FULL' | 'HDRS';
 }
 
+export type DkimAlgorithm = 'ed25519' | 'rsa';
+
+/** A domain's DKIM signing key: the newest key of each algorithm signs (both are used). */
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  algorithm: DkimAlgorithm;
+  /** PKCS#8 PEM. */
+  privateKey: string;
+  /** The `p=` value of the DNS record: base64 of the raw key (ed25519) or of the SubjectPublicKeyInfo (RSA). */
+  publicKey: string;
+  createdAt: number;
+}
+
 export interface CheckProblem {
   what: string;
   repaired: boolean;
@@ -274,6 +288,12 @@ export interface MailStore {
   removeQueueEntry(id: QueueId): Promise<boolean>;
   /** The queued message's bytes, chunk by chunk. */
   readQueueMessage(id: QueueId): AsyncGenerator<Buffer>;
+
+  /** Adds keys of a local domain in one synced batch; refused when a selector is taken. */
+  addDkimKeys(domain: string, keys: DkimKey[]): Promise<void>;
+  /** The domain's keys, oldest first. */
+  listDkimKeys(domain: string): Promise<DkimKey[]>;
+  removeDkimKey(domain: string, selector: string): Promise<void>;
 }
 
 export class StoreError extends Error {

@@ -1,83 +1,96 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo } from 'node:dgram';
+import { isIPv4 } from 'node:net';
 import type { TestContext } from 'node:test';
 
-/** What the test DNS server knows: per name, its MX records ([preference, host]; "." is a null MX) and addresses. */
-export type Zone = Record<string, { mx?: [number, string][]; a?: string[] }>;
+const TYPES = { A: 1, TXT: 16, AAAA: 28 } as const;
+type RecordType = keyof typeof TYPES;
 
-const TYPE = { A: 1, MX: 15, AAAA: 28 } as const;
+/**
+ * A tiny authoritative DNS server over UDP for tests: TXT and A records of test
+ * domains, NXDOMAIN for every other name, NODATA for another type of a known name.
+ * Its zone can change while the test runs. Only what a resolver asks is parsed.
+ */
+export class TestDns {
+  readonly port: number;
+  readonly #records = new Map<string, { type: RecordType; value: string }[]>();
+  /** While true, questions get no answer, as from a server that is down. */
+  silent = false;
+  /** Every question asked, as "TYPE name". */
+  readonly queries: string[] = [];
 
-/** A name in DNS wire format: length-prefixed labels and the root's zero. */
-function encodeName(name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
-  return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')])), Buffer.from([0])]);
-}
-
-/** The question's name and where the question ends; null for anything malformed. */
-function readQuestion(query: Buffer): { name: string; type: number; end: number } | null {
-  let offset = 12;
-  const labels: string[] = [];
-  while (offset < query.length) {
-    const length = query[offset]!;
-    if (length === 0) break;
-    if (length > 63) return null;
-    labels.push(query.subarray(offset + 1, offset + 1 + length).toString('ascii'));
-    offset += length + 1;
+  constructor(port: number) {
+    this.port = port;
   }
-  if (offset + 5 > query.length) return null;
-  return { name: labels.join('.').toLowerCase(), type: query.readUInt16BE(offset + 1), end: offset + 5 };
-}
 
-function answer(query: Buffer, zone: Zone): Buffer | null {
-  if (query.length < 12) return null;
-  const question = readQuestion(query);
-  if (!question) return null;
-  const record = zone[question.name];
-  const rdatas: Buffer[] = [];
-  if (record && question.type === TYPE.MX) {
-    for (const [preference, host] of record.mx ?? []) {
-      const pref = Buffer.alloc(2);
-      pref.writeUInt16BE(preference);
-      rdatas.push(Buffer.concat([pref, host === '.' ? Buffer.from([0]) : encodeName(host)]));
+  get server(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  add(name: string, type: RecordType, value: string): void {
+    const key = name.toLowerCase().replace(/\.$/, '');
+    this.#records.set(key, [...(this.#records.get(key) ?? []), { type, value }]);
+  }
+
+  txt(name: string, value: string): void {
+    this.add(name, 'TXT', value);
+  }
+
+  answer(query: Buffer): Buffer | null {
+    if (query.length < 12) return null;
+    let pos = 12;
+    const labels: string[] = [];
+    while (pos < query.length && query[pos] !== 0) {
+      const len = query[pos]!;
+      if (len > 63 || pos + 1 + len > query.length) return null;
+      labels.push(query.toString('latin1', pos + 1, pos + 1 + len));
+      pos += 1 + len;
     }
+    if (pos + 5 > query.length) return null;
+    const question = query.subarray(12, pos + 5);
+    const qtype = query.readUInt16BE(pos + 1);
+    const name = labels.join('.').toLowerCase();
+    const typeName = (Object.keys(TYPES) as RecordType[]).find((k) => TYPES[k] === qtype);
+    this.queries.push(`${typeName ?? qtype} ${name}`);
+    const known = this.#records.get(name);
+    const answers = (known ?? []).filter((r) => r.type === typeName).map((r) => resourceRecord(r.type, r.value));
+    const header = Buffer.alloc(12);
+    header.writeUInt16BE(query.readUInt16BE(0), 0);
+    // QR, AA, the client's RD, RA; NXDOMAIN when the name has no records at all.
+    header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (known ? 0 : 3), 2);
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(answers.length, 6);
+    return Buffer.concat([header, question, ...answers]);
   }
-  if (record && question.type === TYPE.A) {
-    for (const ip of record.a ?? []) rdatas.push(Buffer.from(ip.split('.').map(Number)));
-  }
-  const header = Buffer.alloc(12);
-  query.copy(header, 0, 0, 2);
-  // QR, the client's RD, RA; NXDOMAIN for a name the zone does not have.
-  header.writeUInt16BE(0x8180 | (query.readUInt16BE(2) & 0x0100) | (record ? 0 : 3), 2);
-  header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(rdatas.length, 6);
-  const answers = rdatas.map((rdata) => {
-    const fixed = Buffer.alloc(12);
-    fixed.writeUInt16BE(0xc00c, 0); // a pointer to the question's name
-    fixed.writeUInt16BE(question.type, 2);
-    fixed.writeUInt16BE(1, 4);
-    fixed.writeUInt32BE(60, 6);
-    fixed.writeUInt16BE(rdata.length, 10);
-    return Buffer.concat([fixed, rdata]);
-  });
-  return Buffer.concat([header, query.subarray(12, question.end), ...answers]);
 }
 
-async function bind(t: TestContext, onMessage: (socket: Socket, msg: Buffer, port: number, address: string) => void): Promise<string> {
+function resourceRecord(type: RecordType, value: string): Buffer {
+  let data: Buffer;
+  if (type === 'TXT') {
+    const strings = value.match(/[\s\S]{1,255}/g) ?? [''];
+    data = Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from([Buffer.byteLength(s, 'latin1')]), Buffer.from(s, 'latin1')])));
+  } else if (type === 'A') {
+    data = Buffer.from(value.split('.').map(Number));
+  } else {
+    data = Buffer.alloc(16);
+  }
+  const head = Buffer.alloc(12);
+  head.writeUInt16BE(0xc00c, 0);
+  head.writeUInt16BE(TYPES[type], 2);
+  head.writeUInt16BE(1, 4);
+  head.writeUInt32BE(60, 6);
+  head.writeUInt16BE(data.length, 10);
+  return Buffer.concat([head, data]);
+}
+
+/** Starts a TestDns on a port the system picks; closed when the test ends. */
+export async function startDns(t: TestContext): Promise<TestDns> {
   const socket = createSocket('udp4');
-  socket.on('message', (msg, rinfo) => onMessage(socket, msg, rinfo.port, rinfo.address));
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  t.after(() => socket.close());
-  return `127.0.0.1:${socket.address().port}`;
-}
-
-/** A tiny authoritative DNS server for the test's domains (MX and A only); returns "127.0.0.1:port" for [dns] servers. */
-export function startDns(t: TestContext, zone: Zone): Promise<string> {
-  return bind(t, (socket, msg, port, address) => {
-    const reply = answer(msg, zone);
-    if (reply) socket.send(reply, port, address);
+  const dns = new TestDns(socket.address().port);
+  socket.on('message', (msg: Buffer, peer: RemoteInfo) => {
+    const reply = dns.answer(msg);
+    if (reply && !dns.silent && isIPv4(peer.address)) socket.send(reply, peer.port, peer.address);
   });
-}
-
-/** A DNS server that never answers: lookups hang until they time out or are cancelled. */
-export function deafDns(t: TestContext): Promise<string> {
-  return bind(t, () => {});
+  t.after(() => socket.close());
+  return dns;
 }

@@ -5,9 +5,10 @@ import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { LevelStore } from '../../src/store/level-store.ts';
 import type { MessageMeta } from '../../src/store/types.ts';
+import { startDns, type TestDns } from './dns.ts';
 import { tempDir } from './env.ts';
 import { HOSTNAME, PASSWORD, RawClient, serverCa } from './pop3.ts';
-import { addAccount, collect } from './store.ts';
+import { addAccount, collect, message } from './store.ts';
 
 export { addAccount, HOSTNAME, PASSWORD, serverCa };
 
@@ -18,6 +19,8 @@ export interface SmtpTestServer {
   mx: number;
   submission: number;
   submissions: number;
+  /** The only DNS server the MX's checks ask: tests publish SPF, DKIM and DMARC records here. */
+  dns: TestDns;
 }
 
 /**
@@ -28,12 +31,14 @@ export async function startSmtpServer(t: TestContext, adjust: (config: Config) =
   const config = defaultConfig('dev');
   config.data_dir = tempDir(t);
   config.hostname = HOSTNAME;
+  const dns = await startDns(t);
+  config.dns.servers = [dns.server];
   for (const listener of Object.values(config.listeners)) listener.enabled = false;
   for (const name of ['smtp', 'submission', 'submissions'] as const) config.listeners[name] = { enabled: true, address: '127.0.0.1', port: 0 };
   adjust(config);
   const server = await startMailfold(t, config);
   const port = (name: 'smtp' | 'submission' | 'submissions') => server.listeners[name]?.port ?? 0;
-  return { server, store: server.store as LevelStore, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions') };
+  return { server, store: server.store as LevelStore, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions'), dns };
 }
 
 /** Starts Mailfold with this config (again, for a restart); closed when the test ends, or before by `close()`. */
@@ -54,6 +59,10 @@ export async function inbox(store: LevelStore, address: string): Promise<{ meta:
   const messages = await store.listMessages(mailbox!.id);
   return Promise.all(messages.map(async (meta) => ({ meta, bytes: await collect(store.readMessage(meta)) })));
 }
+
+/** A test message whose From is `from`, as a user's mail client writes it for submission. */
+export const messageFrom = (from: string, subject: string, body?: string): Buffer =>
+  Buffer.from(message(subject, body).toString('latin1').replace('From: Bob <bob@example.net>', `From: <${from}>`), 'latin1');
 
 /** A raw SMTP client: sends exactly what it is given and reads whole (multi-line) replies. */
 export class SmtpClient extends RawClient {

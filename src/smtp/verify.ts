@@ -1,0 +1,62 @@
+import { authenticate, type AuthenticateOptions, type DNSResolver } from 'mailauth';
+import type { SMTPServerSession } from 'smtp-server';
+import type { Logger } from '../log/logger.ts';
+import { budgeted, type DnsResolve } from '../net/dns.ts';
+import { splitHeader } from '../mime/header.ts';
+import { withoutFields } from './headers.ts';
+import { reply, type SmtpReply } from './reply.ts';
+
+export interface VerifyDeps {
+  resolve: DnsResolve;
+  /** The authserv-id of our Authentication-Results. */
+  hostname: string;
+  dmarc: { reject: boolean; quarantine: boolean };
+}
+
+export type Verdict =
+  | { accept: true; message: Buffer; mailbox?: 'Junk' }
+  | { accept: false; refusal: SmtpReply };
+
+/** DNS lookups one message may cause (SPF alone may use 10 plus its void lookups). */
+const LOOKUPS_PER_MESSAGE = 50;
+/** SPF evaluation gives up as temperror after this long; DKIM and DMARC are bounded by the resolver's timeout. */
+const SPF_TIME_MS = 20_000;
+
+/** The authserv-id an Authentication-Results field names: its first token (RFC 8601 2.2). */
+const authservId = (value: string): string => value.replace(/\([^)]*\)/g, ' ').trim().split(/[\s;]+/)[0]!.toLowerCase();
+
+/**
+ * SPF, DKIM, DMARC and ARC for a message from the world, through mailauth. The
+ * message comes back with Received-SPF and Authentication-Results in front, and
+ * without any Authentication-Results that claimed to be ours (RFC 8601 5: a
+ * sender must not be able to forge our verdict). A DMARC failure of a domain that
+ * asks for reject is refused, or filed into Junk like quarantine, as configured.
+ */
+export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession, raw: Buffer, log: Logger): Promise<Verdict> {
+  const own = deps.hostname.toLowerCase();
+  const forged = splitHeader(raw).filter((f) => f.name === 'authentication-results' && authservId(f.value) === own);
+  const message = withoutFields(raw, forged);
+  const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  // mailauth passes maxElapsedTime on to its SPF check; its types do not list it.
+  const options: AuthenticateOptions & { maxElapsedTime: number } = {
+    ip: session.remoteAddress,
+    helo: session.hostNameAppearsAs ? String(session.hostNameAppearsAs) : undefined,
+    sender,
+    mta: deps.hostname,
+    resolver: budgeted(deps.resolve, LOOKUPS_PER_MESSAGE) as DNSResolver,
+    disableBimi: true,
+    maxElapsedTime: SPF_TIME_MS,
+  };
+  const result = await authenticate(message, options);
+  const dmarc = result.dmarc || null;
+  const policy = dmarc?.status.result === 'fail' ? dmarc.policy : 'none';
+  log.info(
+    { spf: result.spf ? result.spf.status.result : 'none', dkim: result.dkim.results.map((r) => r.status.result), arc: result.arc ? result.arc.status.result : 'none', dmarc: dmarc?.status.result ?? 'none', policy, forged: forged.length },
+    'authentication checked',
+  );
+  if (policy === 'reject' && deps.dmarc.reject) {
+    return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`) };
+  }
+  const junk = policy === 'reject' || (policy === 'quarantine' && deps.dmarc.quarantine);
+  return { accept: true, message: Buffer.concat([Buffer.from(result.headers), message]), ...(junk ? { mailbox: 'Junk' as const } : {}) };
+}
