@@ -10,6 +10,7 @@ test('mailfold dns prints every record for a local domain, as zone lines and as 
   const cwd = tempDir(t);
   writeFileSync(join(cwd, 'mailfold.toml'), 'hostname = "mail.example.org"\n[dns]\nipv4 = "192.0.2.10"\nipv6 = "2001:db8::10"\n[listeners.pop3]\nenabled = false\n');
   assert.equal((await runCli(['domain', 'add', 'example.org'], { cwd })).code, 0);
+  assert.equal((await runCli(['dkim', 'generate', 'example.org', '--suffix', 'test'], { cwd })).code, 0);
 
   const json = await runCli(['--json', 'dns', 'Example.ORG'], { cwd });
   assert.equal(json.code, 0, json.stderr);
@@ -29,6 +30,9 @@ test('mailfold dns prints every record for a local domain, as zone lines and as 
   assert.deepEqual(find('_pop3._tcp.example.org.', 'SRV'), ['0 0 0 .'], 'a disabled service is published as not offered');
   for (const name of ['autoconfig', 'autodiscover', 'mta-sts']) assert.deepEqual(find(`${name}.example.org.`, 'CNAME'), ['mail.example.org.']);
   assert.ok(records.every((r) => !r.placeholder));
+  // The keys `dkim generate` made, as `dkim show` prints them.
+  assert.match(find('mf-ed-test._domainkey.example.org.', 'TXT')[0]!, /^"v=DKIM1; k=ed25519; p=[A-Za-z0-9+/=]+"$/);
+  assert.match(find('mf-rsa-test._domainkey.example.org.', 'TXT')[0]!, /^"v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]+" "[A-Za-z0-9+/="]/);
 
   const zone = await runCli(['dns', 'example.org'], { cwd });
   assert.equal(zone.code, 0);

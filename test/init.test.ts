@@ -38,6 +38,10 @@ test('init by flags creates config, store, account and certificate; a second run
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /account:\s+alice@example\.org/);
   assert.match(first.stdout, /Next steps:/);
+  // The records to publish, with the DKIM keys init made: one per algorithm.
+  assert.match(first.stdout, /^mf-ed-\w+\._domainkey\.example\.org\.\s+3600 IN TXT\s+"v=DKIM1; k=ed25519; p=/m);
+  assert.match(first.stdout, /^mf-rsa-\w+\._domainkey\.example\.org\.\s+3600 IN TXT\s+"v=DKIM1; k=rsa; p=/m);
+  assert.match(first.stdout, /^example\.org\.\s+3600 IN MX/m);
   assert.match(readFileSync(config, 'utf8'), /^hostname = "mail\.example\.org"$/m);
   assert.equal((await cli(['config', 'check'])).code, 0);
   assert.match((await cli(['user', 'list'])).stdout, /^alice@example\.org\s+enabled/m);

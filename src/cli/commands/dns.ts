@@ -10,11 +10,11 @@ export function dnsCommand(program: Command): void {
     .action(async (input: string, _opts, cmd: Command) => {
       const domain = normalizeDomain(input);
       if (!domain) throw new CliError(`not a valid domain name: ${JSON.stringify(input)}`);
-      // DKIM keys join the records here once the store keeps them (dnsRecords' third argument).
       const records = await withAdmin(cmd, async (admin, config) => {
         const local = await admin.domainList();
         if (!local.some((d) => d.name === domain)) throw new CliError(`${domain} is not a domain of this server (add it with \`mailfold domain add ${domain}\`)`);
-        return dnsRecords(domain, config);
+        const dkim = (await admin.dkimShow({ domain })).map((r) => ({ selector: r.selector, algorithm: r.algorithm, publicKey: r.value.replace(/^.*; p=/, '') }));
+        return dnsRecords(domain, config, dkim);
       });
       output(cmd, records, () => formatZone(records));
     });

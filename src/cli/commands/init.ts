@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { stringify } from 'smol-toml';
 import { AdminService } from '../../admin/service.ts';
 import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig, type Config } from '../../config/index.ts';
+import { dnsRecords, formatZone, type DkimPublicKey } from '../../dns/records.ts';
 import { adminSettings, openStore } from '../../server.ts';
 import { ensureCertificate } from '../../tls/certificates.ts';
 import { CliError, globals } from '../context.ts';
@@ -37,8 +38,11 @@ function writable(dir: string): boolean {
   }
 }
 
-/** The data dir with the store, the domain, the account and the certificate; removed again if a step fails. */
-async function createStore(config: Config, answers: InitAnswers): Promise<void> {
+/**
+ * The data dir with the store, the domain, the account, DKIM keys and the certificate;
+ * removed again if a step fails. Returns the DKIM keys' DNS data.
+ */
+async function createStore(config: Config, answers: InitAnswers): Promise<DkimPublicKey[]> {
   const created = !existsSync(config.data_dir);
   mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
   try {
@@ -47,7 +51,9 @@ async function createStore(config: Config, answers: InitAnswers): Promise<void> 
       const admin = new AdminService(store, adminSettings(config));
       await admin.domainAdd({ name: answers.domain });
       await admin.userAdd({ address: answers.address, password: answers.password });
+      const dkim = await admin.dkimGenerate({ domain: answers.domain });
       await ensureCertificate(store, answers.hostname, pino({ level: 'silent' }));
+      return dkim.map((r) => ({ selector: r.selector, algorithm: r.algorithm, publicKey: r.value.replace(/^.*; p=/, '') }));
     } finally {
       await store.close();
     }
@@ -80,11 +86,13 @@ export function initCommand(program: Command): void {
       const config = { ...defaultConfig(profile, cwd), data_dir: dataDir };
       const answers = await initAnswers(flags, config.auth.min_password_length);
       config.hostname = answers.hostname;
-      await createStore(config, answers);
+      const dkim = await createStore(config, answers);
       // Written last: a config file means init finished.
       mkdirSync(dirname(configFile), { recursive: true });
       const header = `# Written by mailfold init. Every option and its default: docs/configuration.md\n\n`;
       writeFileSync(configFile, header + stringify({ hostname: answers.hostname, data_dir: dataDir }) + '\n', { flag: 'wx' });
       process.stdout.write(nextSteps({ ...answers, configFile, dataDir, profile }));
+      process.stdout.write(`\nThe DNS records to publish for ${answers.domain} (\`mailfold dns ${answers.domain}\` prints them again):\n\n`);
+      process.stdout.write(formatZone(dnsRecords(answers.domain, config, dkim)));
     });
 }
