@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Config } from '../src/config/index.ts';
+import { renderMetrics } from '../src/metrics/registry.ts';
 import type { QueueEntry } from '../src/store/types.ts';
 import { startDns, type Zone } from './helpers/dns-zone.ts';
 import { runCli, tempDir } from './helpers/env.ts';
@@ -134,6 +135,10 @@ test('a 4xx is retried on flush, also after a restart; a 5xx bounces into the se
   assert.match(bounce!, /^Final-Recipient: rfc822; never@c\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx\.c\.test\r\nDiagnostic-Code: smtp; 550 5\.1\.1 No such user here/m);
   assert.doesNotMatch(bounce!, /Final-Recipient: rfc822; (later|ok)@c\.test/);
   assert.match(bounce!, /Content-Type: message\/rfc822\r\n\r\n[^]*Subject: Mixed fortunes/);
+  // /metrics counts what the queue took and what bounced (this process's registry).
+  const metrics = renderMetrics();
+  assert.match(metrics, /^mailfold_messages_queued_total [1-9]\d*$/m);
+  assert.match(metrics, /^mailfold_messages_bounced_total [1-9]\d*$/m);
 
   // Nothing is lost across a restart: the entry is still there, and is tried again.
   await a.server.close();

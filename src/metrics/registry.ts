@@ -20,6 +20,8 @@ const HELP: Record<string, [Family['type'], string]> = {
   mailfold_connections_total: ['counter', 'Connections accepted, per listener.'],
   mailfold_messages_received_total: ['counter', 'Messages handed to local delivery (SMTP, LMTP, deliver, import).'],
   mailfold_messages_delivered_total: ['counter', 'Copies of messages written into a mailbox.'],
+  mailfold_messages_queued_total: ['counter', 'Messages put into the outbound queue.'],
+  mailfold_messages_bounced_total: ['counter', 'Queued messages with recipients that failed for good (a bounce goes to the sender unless it is null).'],
   mailfold_auth_failures_total: ['counter', 'Failed logins (wrong password, unknown user, bad authorization id).'],
   mailfold_certificate_expiry_timestamp_seconds: ['gauge', 'When the served certificate expires (Unix time), per name.'],
 };

@@ -1,3 +1,4 @@
+import { increment } from '../metrics/registry.ts';
 import { EventEmitter } from 'node:events';
 import { toCrlf } from '../delivery/line-endings.ts';
 import { StoreError, type MailStore, type QueueEntry, type QueueId } from '../store/types.ts';
@@ -57,6 +58,7 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
       },
       toCrlf(raw),
     );
+    increment('mailfold_messages_queued_total');
     this.emit('change', entry.id, entry);
     this.#wake();
     return entry;

@@ -1,3 +1,4 @@
+import { increment } from '../metrics/registry.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueEntry, QueueRecipient } from '../store/types.ts';
 import { KeyedLimiter } from './limiter.ts';
@@ -153,7 +154,10 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
         log.info({ queue: entry.id, rcpt: a.address, outcome: a.outcome, mx: a.remoteMta, result: a.result }, 'delivery attempt');
       }
       const expires = entry.createdAt + settings.giveUpAfter * 1000;
-      if (failed.length > 0) await sendReport(reports, log, entry, 'failed', failed, expires);
+      if (failed.length > 0) {
+        increment('mailfold_messages_bounced_total');
+        await sendReport(reports, log, entry, 'failed', failed, expires);
+      }
       const pending = entry.recipients.filter((r) => r.state === 'pending');
       const warnAt = entry.createdAt + settings.delayWarningAfter * 1000;
       if (pending.length > 0 && !entry.delayWarned && settings.delayWarningAfter > 0 && now >= warnAt && !stop.signal.aborted) {

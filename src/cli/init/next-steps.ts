@@ -15,7 +15,7 @@ export function nextSteps(p: Omit<InitAnswers, 'password'> & { configFile: strin
 Next steps:
   1. Start the server:  ${serve}
   2. Publish the DNS records for ${p.domain} printed below (MX, A/AAAA, SPF, DKIM,
-     DMARC, MTA-STS, SRV); docs/install.md explains each.
+     DMARC, MTA-STS, SRV); docs/install-raspberry-pi.md explains each.
   3. Forward ports 25, 465, 587, 993 and 143 from your router to this machine.
   4. In your mail app, sign in as ${p.address}: IMAP ${p.hostname} port 993 (SSL/TLS),
      SMTP ${p.hostname} port 465 (SSL/TLS) or 587 (STARTTLS), user name ${p.address}.
