@@ -29,7 +29,7 @@ test('TLS, ACME, MTA-STS and DNS keys: defaults, relative paths, masked secret',
   assert.deepEqual(defaults.acme, { enabled: false, directory: 'letsencrypt', challenge: 'http-01' });
   assert.deepEqual(defaults.mta_sts, { mode: 'testing', max_age: 604800 });
   assert.deepEqual(defaults.tls, {});
-  assert.deepEqual(defaults.dns, {});
+  assert.deepEqual(defaults.dns, { servers: [] });
 
   const { dir, config } = load(`
 [tls]

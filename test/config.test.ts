@@ -317,9 +317,9 @@ test('[queue] and [dns]: durations with units, resolver addresses, a capture add
       'queue.give_up_after: expected a duration from 1m to 30d (seconds, or a string like "30s", "5m", "4h", "5d"), got "10s"',
       'queue.capture: expected a mail address like "outbox@example.org", got "not an address"',
       'queue.mx_port: expected an integer from 1 to 65535, got 0',
-      'dns.servers.0: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got "dns.example"',
-      'dns.servers.1: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got "127.0.0.1:99999"',
-      'dns.servers.2: expected an IP address with an optional port, like "127.0.0.1:5353" or "[::1]:53", got 53',
+      'dns.servers.0: expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353", got "dns.example"',
+      'dns.servers.1: expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353", got "127.0.0.1:99999"',
+      'dns.servers.2: expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353", got 53',
     ],
   );
 });
