@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { AcmeChallenge } from '../src/config/index.ts';
+import { certId } from '../src/tls/renewal-info.ts';
 import { runCli } from './helpers/env.ts';
 import { startFullServer } from './helpers/http.ts';
 import { freePort, startPebble } from './helpers/pebble.ts';
@@ -109,5 +110,8 @@ test('a renewal reaches new connections while a connected IMAP client keeps its 
   assert.equal(parsed.source, 'acme');
   assert.equal(parsed.fingerprint256, renewed.fingerprint256);
   assert.ok(parsed.acme.renewAt > Date.now(), 'the next renewal is when a third of the lifetime is left');
+  // pebble has no renewalInfo endpoint, so the lifetime rule decides; its certificates still have an ARI identifier.
+  assert.equal(parsed.acme.renewalWindow, undefined);
+  assert.match(certId(renewed.toString()) ?? '', /^[\w-]+\.[\w-]+$/);
   assert.equal((await servedCertificate(port('https'), `mta-sts.${DOMAIN}`)).fingerprint256, renewed.fingerprint256);
 });

@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import type { MailStore, StoredCertificate } from '../store/types.ts';
 import type { AcmeChallenges } from './challenges.ts';
 import { createCsr, generateRsaKey } from './keys.ts';
+import { certId, parseRenewalInfo, retryAfterMs, type RenewalWindow } from './renewal-info.ts';
 
 /** The directory names the config accepts besides a URL. */
 export const DIRECTORIES: Record<string, string> = {
@@ -33,6 +34,8 @@ export interface OrderOptions {
   challenges: AcmeChallenges;
   /** The certificate's names; the first becomes the subject. */
   names: string[];
+  /** The ARI identifier of the certificate this order replaces (RFC 9773 section 5). */
+  replaces?: string;
 }
 
 /** acme-client talks through one module-wide HTTP client; a private CA is trusted there. */
@@ -94,11 +97,37 @@ async function authorize(client: acme.Client, authz: acme.Authorization, opts: O
 export async function orderCertificate(opts: OrderOptions): Promise<StoredCertificate> {
   trustDirectoryCa(opts.settings.caFile);
   const client = await account(opts.store, opts.settings, opts.log);
-  const order = await client.createOrder({ identifiers: opts.names.map((value) => ({ type: 'dns', value })) });
+  const order = await client.createOrder({ identifiers: opts.names.map((value) => ({ type: 'dns', value })), ...(opts.replaces ? { replaces: opts.replaces } : {}) });
   const authorizations = await client.getAuthorizations(order);
   await Promise.all(authorizations.map((authz) => authorize(client, authz, opts)));
   const key = await generateRsaKey();
   const finalized = await client.finalizeOrder(order, createCsr(opts.names, key));
   const certPem = await client.getCertificate(finalized);
   return { keyPem: key.privateKey, certPem, source: 'acme' };
+}
+
+export interface RenewalInfo {
+  certId: string;
+  window: RenewalWindow;
+  /** When to ask the CA again. */
+  checkAfterMs: number;
+}
+
+/**
+ * The CA's renewal window for a certificate (RFC 9773), or null when the
+ * directory has no `renewalInfo` endpoint or the certificate no identifier.
+ * A CA that offers ARI but answers badly throws, so the caller can log it.
+ */
+export async function fetchRenewalInfo(settings: AcmeSettings, certPem: string): Promise<RenewalInfo | null> {
+  const id = certId(certPem);
+  if (!id) return null;
+  trustDirectoryCa(settings.caFile);
+  const directory = await acme.axios.get(settings.directoryUrl);
+  const endpoint: unknown = directory.data?.renewalInfo;
+  if (typeof endpoint !== 'string') return null;
+  const answer = await acme.axios.get(`${endpoint.replace(/\/$/, '')}/${id}`);
+  const window = parseRenewalInfo(answer.data);
+  if (!window) throw new Error(`the CA's renewal information for ${id} has no valid suggestedWindow`);
+  const retryAfter = answer.headers['retry-after'];
+  return { certId: id, window, checkAfterMs: retryAfterMs(typeof retryAfter === 'string' ? retryAfter : undefined, Date.now()) };
 }

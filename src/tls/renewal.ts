@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
 import type { AcmeState, MailStore, StoredCertificate } from '../store/types.ts';
-import { orderCertificate, type AcmeSettings } from './acme.ts';
+import { fetchRenewalInfo, orderCertificate, type AcmeSettings } from './acme.ts';
+import { certId, pickInWindow, type RenewalWindow } from './renewal-info.ts';
 import type { AcmeChallenges } from './challenges.ts';
 
 export interface RenewalOptions {
@@ -22,8 +23,18 @@ export interface AcmeStatus extends AcmeState {
   directory?: string;
   challenge?: string;
   names?: string[];
-  /** When the served certificate becomes due (a third of its lifetime left). */
+  /** When the served certificate becomes due (the CA's ARI pick, else a third of its lifetime left). */
   renewAt?: number;
+  /** The CA's suggested renewal window, when it offers ARI. */
+  renewalWindow?: RenewalWindow;
+}
+
+/** What the CA said about the served certificate through ARI, and the moment picked in its window. */
+interface Advice {
+  certId: string;
+  window: RenewalWindow;
+  renewAt: number;
+  checkAgainAt: number;
 }
 
 const MINUTE = 60_000;
@@ -44,11 +55,12 @@ export function renewAt(certPem: string): number {
 }
 
 /** Why the served certificate needs an ACME order now, or null. */
-function reason(current: StoredCertificate, names: string[], now: number): string | null {
+function reason(current: StoredCertificate, names: string[], advice: Advice | null, now: number): string | null {
   if (current.source !== 'acme') return `the served certificate is ${current.source ?? 'self-signed'}`;
   const x509 = new X509Certificate(current.certPem);
   const missing = names.filter((n) => x509.checkHost(n, { wildcards: false }) === undefined);
   if (missing.length) return `it does not cover ${missing.join(', ')}`;
+  if (advice) return now >= advice.renewAt ? 'the CA suggests renewing now (ARI)' : null;
   if (now >= renewAt(current.certPem)) return 'a third of its lifetime is left';
   return null;
 }
@@ -63,6 +75,7 @@ export class AcmeRenewer {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #closed = false;
+  #advice: Advice | null = null;
 
   constructor(opts: RenewalOptions) {
     this.#opts = opts;
@@ -96,7 +109,8 @@ export class AcmeRenewer {
       directory: this.#opts.settings.directoryUrl,
       challenge: this.#opts.settings.challenge,
       names: await this.#opts.names(),
-      ...(current.source === 'acme' ? { renewAt: Math.floor(renewAt(current.certPem)) } : {}),
+      ...(current.source === 'acme' ? { renewAt: Math.floor(this.#due(current)) } : {}),
+      ...(this.#advice ? { renewalWindow: this.#advice.window } : {}),
     };
   }
 
@@ -112,7 +126,8 @@ export class AcmeRenewer {
     try {
       const state = await this.#opts.store.getAcmeState();
       if (state?.nextAttemptAt && now < state.nextAttemptAt) return this.#schedule(state.nextAttemptAt - now);
-      const why = reason(this.#opts.current(), await this.#opts.names(), now);
+      await this.#askCa(now);
+      const why = reason(this.#opts.current(), await this.#opts.names(), this.#advice, now);
       if (why && !this.#running) {
         this.#running = this.#attempt(why);
         await this.#running.catch(() => {});
@@ -123,8 +138,36 @@ export class AcmeRenewer {
     }
     const state = await this.#opts.store.getAcmeState().catch(() => null);
     const current = this.#opts.current();
-    const due = state?.nextAttemptAt ?? (current.source === 'acme' ? renewAt(current.certPem) : Date.now() + CHECK_EVERY_MS);
+    const due = state?.nextAttemptAt ?? (current.source === 'acme' ? Math.min(this.#due(current), this.#advice?.checkAgainAt ?? Infinity) : Date.now() + CHECK_EVERY_MS);
     this.#schedule(due - Date.now());
+  }
+
+  /** The served certificate's renewal moment: the CA's advice when it gives one. */
+  #due(current: StoredCertificate): number {
+    return this.#advice?.renewAt ?? renewAt(current.certPem);
+  }
+
+  /**
+   * Asks the CA for its renewal window (RFC 9773) when the served ACME
+   * certificate has no advice yet or the last answer's Retry-After has passed;
+   * the moment picked stays the same while the window does. A CA without ARI,
+   * or an error, leaves the third-of-lifetime rule in charge.
+   */
+  async #askCa(now: number): Promise<void> {
+    const current = this.#opts.current();
+    if (current.source !== 'acme') return void (this.#advice = null);
+    // Advice about a certificate no longer served (imported, or renewed meanwhile) is void.
+    const previous = this.#advice?.certId === certId(current.certPem) ? this.#advice : null;
+    if (previous && now < previous.checkAgainAt) return;
+    try {
+      const info = await fetchRenewalInfo(this.#opts.settings, current.certPem);
+      if (!info) return void (this.#advice = null);
+      const same = previous?.certId === info.certId && previous.window.start === info.window.start && previous.window.end === info.window.end;
+      this.#advice = { certId: info.certId, window: info.window, renewAt: same ? previous.renewAt : pickInWindow(info.window, Math.random()), checkAgainAt: now + info.checkAfterMs };
+    } catch (err) {
+      this.#opts.log.warn({ err: (err as Error).message }, 'ACME renewal information unavailable; using the certificate lifetime');
+      this.#advice = previous ? { ...previous, checkAgainAt: now + CHECK_EVERY_MS } : null;
+    }
   }
 
   /** One order; the outcome is kept in the store and logged either way. */
@@ -135,7 +178,9 @@ export class AcmeRenewer {
     const startedAt = Date.now();
     log.info({ names, reason: why, directory: this.#opts.settings.directoryUrl }, 'ACME order started');
     try {
-      const certificate = await orderCertificate({ store, log, settings: this.#opts.settings, challenges: this.#opts.challenges, names });
+      const replaces = this.#advice?.certId;
+      const certificate = await orderCertificate({ store, log, settings: this.#opts.settings, challenges: this.#opts.challenges, names, ...(replaces ? { replaces } : {}) });
+      this.#advice = null;
       await this.#opts.install(certificate);
       await store.putAcmeState({ failures: 0, lastAttemptAt: startedAt, lastSuccessAt: Date.now() });
       log.info({ names, notAfter: new X509Certificate(certificate.certPem).validTo }, 'ACME certificate installed');

@@ -18,7 +18,7 @@ function describeStatus(s: CertificateStatus): string {
     const a = s.acme;
     lines.push(
       ...(a.directory ? [`acme:         ${a.directory} (${a.challenge})`, `acme names:   ${a.names?.join(', ')}`] : []),
-      `renew at:     ${when(a.renewAt)}`,
+      `renew at:     ${when(a.renewAt)}${a.renewalWindow ? ` (the CA's window: ${when(a.renewalWindow.start)} to ${when(a.renewalWindow.end)})` : ''}`,
       `last attempt: ${when(a.lastAttemptAt)}`,
       `last success: ${when(a.lastSuccessAt)}`,
       `failures:     ${a.failures}${a.lastError ? ` (last: ${a.lastError})` : ''}`,
