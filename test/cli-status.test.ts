@@ -17,7 +17,7 @@ test('status reports a running server through the control socket, and says when 
   const cli = (args: string[]) => runCli(['--config', config, ...args], { cwd: dir });
 
   const none = await runCli(['--data-dir', join(dir, 'data'), 'status'], { cwd: dir });
-  assert.equal(none.code, 3);
+  assert.equal(none.code, 1);
   assert.equal(none.stderr, `mailfold: not running: no server answers on ${join(dir, 'data')}/control.sock\n`);
 
   const served = await serveOnFreePorts(t, dir);

@@ -32,7 +32,7 @@ export function statusCommand(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const config = configFor(cmd);
       const server = await connectControl(config.data_dir);
-      if (!server) throw new CliError(`not running: no server answers on ${config.data_dir}/${CONTROL_SOCKET}`, 3);
+      if (!server) throw new CliError(`not running: no server answers on ${config.data_dir}/${CONTROL_SOCKET}`);
       const status = await server.status();
       output(cmd, status, () => describe(status));
     });
