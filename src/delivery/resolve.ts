@@ -1,5 +1,6 @@
 import type { Account, MailStore } from '../store/types.ts';
 import { parseAddress, formatAddress } from './address.ts';
+import { isSrsAddress, SRS_SECRET, srsReverse } from './srs.ts';
 
 /** Where one recipient address leads once aliases, subaddresses and catch-alls are followed. */
 export interface Resolution {
@@ -51,6 +52,11 @@ export async function resolveRecipient(store: MailStore, address: string, separa
     if (!(await store.getDomain(parsed.domain))) {
       if (!result.remote.includes(canonical)) result.remote.push(canonical);
       return;
+    }
+    // A bounce to an address this server rewrote when forwarding goes back to the original sender.
+    if (depth === 0 && isSrsAddress(parsed.local)) {
+      const reversed = srsReverse(canonical, await store.secret(SRS_SECRET), Date.now());
+      if ('address' in reversed) return visit(reversed.address, depth + 1, next);
     }
     const catchAll = await store.getAlias(`@${parsed.domain}`);
     if (catchAll && depth === 0) {

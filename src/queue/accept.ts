@@ -1,5 +1,8 @@
 import { deliverMessage, type DeliveryRequest, type RecipientReport } from '../delivery/deliver.ts';
+import { parseAddress } from '../delivery/address.ts';
+import type { MailStore } from '../store/types.ts';
 import type { OutboundQueue, NewRecipient } from './outbound.ts';
+import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 
 /** DSN parameters (RFC 3461) given with MAIL FROM and each RCPT TO. */
 export interface DsnRequest {
@@ -18,22 +21,38 @@ export interface DsnRequest {
 export async function acceptMessage(queue: OutboundQueue, request: DeliveryRequest & { dsn?: DsnRequest }): Promise<RecipientReport[]> {
   const reports = await deliverMessage(queue.store, request);
   const remote: NewRecipient[] = [];
+  let forwardDomain: string | null = null;
   reports.forEach((report, i) => {
     const dsn = request.dsn?.recipients[i];
     for (const outcome of report.outcomes) {
       if (outcome.status !== 'remote' || remote.some((r) => r.address === outcome.address)) continue;
       // Through an alias, the address the sender wrote is the one a report must name.
-      const orcpt = dsn?.orcpt ?? (outcome.address === report.recipient ? undefined : `rfc822;${report.recipient}`);
+      const forwarded = outcome.address !== report.recipient;
+      if (forwarded) forwardDomain ??= parseAddress(report.recipient)?.domain ?? null;
+      const orcpt = dsn?.orcpt ?? (forwarded ? `rfc822;${report.recipient}` : undefined);
       remote.push({ address: outcome.address, ...(dsn?.notify ? { notify: dsn.notify } : {}), ...(orcpt ? { orcpt } : {}) });
     }
   });
   if (remote.length === 0) return reports;
+  const from = forwardDomain ? await forwardSender(queue.store, request.from, forwardDomain) : request.from;
   const entry = await queue.enqueue(
-    { from: request.from, recipients: remote, ...(request.dsn?.envid ? { envid: request.dsn.envid } : {}), ...(request.dsn?.ret ? { ret: request.dsn.ret } : {}) },
+    { from, recipients: remote, ...(request.dsn?.envid ? { envid: request.dsn.envid } : {}), ...(request.dsn?.ret ? { ret: request.dsn.ret } : {}) },
     request.raw,
   );
   for (const report of reports) {
     report.outcomes = report.outcomes.map((o) => (o.status === 'remote' ? { status: 'queued', address: o.address, queueId: entry.id } : o));
   }
   return reports;
+}
+
+/**
+ * The envelope sender for mail an alias forwards out: a foreign sender is
+ * rewritten with SRS into the alias's domain, so that the next hop's SPF check
+ * sees a domain whose MX is this server and bounces come back here to be sent
+ * on. A local sender, or the null sender of a bounce, stays as it is.
+ */
+async function forwardSender(store: MailStore, from: string, forwardDomain: string): Promise<string> {
+  const sender = parseAddress(from);
+  if (!sender || (await store.getDomain(sender.domain))) return from;
+  return srsForward(from, forwardDomain, await store.secret(SRS_SECRET), Date.now());
 }

@@ -45,6 +45,7 @@ export const keys = {
   certificate: (name: string) => `crt/${name}`,
   acmeAccount: (directoryUrl: string) => `acm/${directoryUrl}`,
   acmeState: 'meta/acme',
+  secret: (name: string) => `meta/secret/${name}`,
   queue: (id: QueueId) => `que/${id}`,
   queuePrefix: 'que/',
   queueChunk: (id: QueueId, index: number) => `qch/${id}/${hex(index)}`,

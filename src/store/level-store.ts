@@ -737,6 +737,16 @@ export class LevelStore implements MailStore {
     await this.commit([put(keys.acmeState, value)]);
   }
 
+  async secret(name: string): Promise<Buffer> {
+    return this.#locks.withLocks([ADMIN_LOCK], async () => {
+      const stored = await this.#get<string>(keys.secret(name));
+      if (stored !== null) return Buffer.from(stored, 'base64');
+      const made = randomBytes(32);
+      await this.commit([put(keys.secret(name), made.toString('base64'))]);
+      return made;
+    });
+  }
+
   // Outbound queue
 
   async enqueue(input: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry> {

@@ -276,6 +276,8 @@ export interface MailStore {
   putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void>;
   getAcmeState(): Promise<AcmeState | null>;
   putAcmeState(value: AcmeState): Promise<void>;
+  /** A random 32-byte secret kept under a name, made (and synced) at first use. */
+  secret(name: string): Promise<Buffer>;
 
   /** Stores an outbound message and its recipients; one synced batch. */
   enqueue(entry: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry>;
