@@ -19,6 +19,7 @@ import { mayUseSender } from './sender-policy.ts';
 import type { SendRate } from './send-rate.ts';
 import { prepareSubmission } from './submission.ts';
 import { verifyMessage, type Verdict } from './verify.ts';
+import { arcSealKey } from './arc-seal.ts';
 
 /** `mx` takes mail for local users from anyone; `submission` from authenticated users; `lmtp` from a local MTA. */
 export type Role = 'mx' | 'submission' | 'lmtp';
@@ -187,7 +188,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         const account = session.user as Account | undefined;
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
-          : role === 'mx' ? await verifyMessage(deps, session, raw, slog)
+          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator))
           : { accept: true, message: raw };
         if (!verdict.accept) {
           slog.info({ from, recipients, reply: verdict.refusal.message }, 'message refused');

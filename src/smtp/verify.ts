@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import { budgeted, type DnsResolve } from '../net/dns.ts';
 import { splitHeader } from '../mime/header.ts';
 import { withoutFields } from './headers.ts';
+import type { ArcSealKey } from './arc-seal.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
 export interface VerifyDeps {
@@ -32,7 +33,7 @@ const authservId = (value: string): string => value.replace(/\([^)]*\)/g, ' ').t
  * sender must not be able to forge our verdict). A DMARC failure of a domain that
  * asks for reject is refused, or filed into Junk like quarantine, as configured.
  */
-export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession, raw: Buffer, log: Logger): Promise<Verdict> {
+export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession, raw: Buffer, log: Logger, seal: ArcSealKey | null = null): Promise<Verdict> {
   const own = deps.hostname.toLowerCase();
   const forged = splitHeader(raw).filter((f) => f.name === 'authentication-results' && authservId(f.value) === own);
   const message = withoutFields(raw, forged);
@@ -46,8 +47,13 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
     resolver: budgeted(deps.resolve, LOOKUPS_PER_MESSAGE) as DNSResolver,
     disableBimi: true,
     maxElapsedTime: SPF_TIME_MS,
+    // Mail an alias forwards gets our ARC set on top (mailauth seals only a chain that is none or pass).
+    ...(seal ? { seal } : {}),
   };
   const result = await authenticate(message, options);
+  // mailauth reports a seal it could not make here, outside its types.
+  const sealErrors = result.arc ? (result.arc as { sealErrors?: unknown[] }).sealErrors : undefined;
+  if (seal && sealErrors?.length) log.warn({ domain: seal.signingDomain, selector: seal.selector, errors: sealErrors }, 'ARC sealing failed');
   const dmarc = result.dmarc || null;
   const policy = dmarc?.status.result === 'fail' ? dmarc.policy : 'none';
   log.info(

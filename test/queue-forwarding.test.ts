@@ -3,6 +3,8 @@ import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { isSrsAddress, SRS_MAX_AGE_DAYS, srsForward, srsReverse } from '../src/delivery/srs.ts';
+import { dnsRecord, generateDkimKeys } from '../src/dkim/keys.ts';
+import { startDns as startTxtDns } from './helpers/dns.ts';
 import { startDns, type Zone } from './helpers/dns-zone.ts';
 import { sharedPort } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
@@ -77,16 +79,21 @@ const inboxOf = (from: SmtpTestServer, to: SmtpTestServer, address: string, coun
     return messages.length >= count && messages.map((m) => m.bytes.toString());
   });
 
-async function world(t: TestContext): Promise<{ a: SmtpTestServer; b: SmtpTestServer }> {
+/**
+ * A forwards (its queue finds B through the MX zone); B receives and checks
+ * what it gets through a second DNS server, which can publish TXT records.
+ */
+async function world(t: TestContext): Promise<{ a: SmtpTestServer; b: SmtpTestServer; txt: Awaited<ReturnType<typeof startTxtDns>> }> {
   const dns = await startDns(t, ZONE);
+  const txt = await startTxtDns(t);
   const port = await sharedPort([A, B]);
-  const start = (address: string) =>
+  const start = (address: string, resolver: string) =>
     startSmtpServer(t, (c) => {
       c.listeners.smtp = { enabled: true, address, port };
       c.queue.mx_port = port;
-      c.dns.servers = [dns];
+      c.dns.servers = [resolver];
     });
-  return { a: await start(A), b: await start(B) };
+  return { a: await start(A, dns), b: await start(B, txt.server), txt };
 }
 
 test('an alias forwarding out rewrites a foreign sender with SRS; a bounce to that address reaches the sender', async (t) => {
@@ -124,4 +131,35 @@ test('an alias forwarding out rewrites a foreign sender with SRS; a bounce to th
   });
   const both = await inboxOf(a, b, 'bob@b.test', 2);
   assert.match(both[1]!, /^Return-Path: <carol@a\.test>/);
+});
+
+test('mail an alias forwards is ARC-sealed with the domain\'s RSA key, and the next hop finds the seal valid', async (t) => {
+  const { a, b, txt } = await world(t);
+  await addAccount(a.store, 'carol@a.test');
+  await a.store.addAlias('fwd@a.test', ['bob@b.test']);
+  await a.store.addAlias('local@a.test', ['carol@a.test']);
+  const keys = await generateDkimKeys('a.test', '20261123');
+  await a.store.addDkimKeys('a.test', keys);
+  for (const key of keys) {
+    const record = dnsRecord(key, true);
+    txt.add(record.name, 'TXT', record.value);
+  }
+  await addAccount(b.store, 'bob@b.test');
+  const rsa = keys.find((k) => k.algorithm === 'rsa')!;
+
+  const mx = a.server.listeners.smtp!.port;
+  assert.equal(await relay(A, mx, 'alice@sender.test', 'fwd@a.test', 'From: alice@sender.test\r\nSubject: sealed\r\n\r\nhello\r\n'), null);
+  const [forwarded] = await inboxOf(a, b, 'bob@b.test', 1);
+  const headers = forwarded!.slice(0, forwarded!.indexOf('\r\n\r\n'));
+  assert.match(headers, new RegExp(`^ARC-Seal: i=1; a=rsa-sha256; t=\\d+; cv=none; d=a\\.test;\\r\\n s=${rsa.selector};`, 'm'));
+  assert.match(headers, /^ARC-Message-Signature: i=1; /m);
+  assert.match(headers, /^ARC-Authentication-Results: i=1; /m);
+  // B, the next hop, verified the chain A made.
+  const results = /^Authentication-Results: [^\r]*(?:\r\n[ \t][^\r]*)*/m.exec(headers)?.[0] ?? '';
+  assert.match(results, /arc=pass/);
+
+  // Mail that stays local is not sealed.
+  assert.equal(await relay(A, mx, 'alice@sender.test', 'local@a.test', 'From: alice@sender.test\r\nSubject: kept\r\n\r\nhello\r\n'), null);
+  const [kept] = await inbox(a.store, 'carol@a.test');
+  assert.doesNotMatch(kept!.bytes.toString(), /^ARC-Seal:/m);
 });

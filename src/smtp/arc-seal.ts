@@ -1,0 +1,28 @@
+import { parseAddress } from '../delivery/address.ts';
+import { resolveRecipient } from '../delivery/resolve.ts';
+import { signingKeys } from '../dkim/keys.ts';
+import type { MailStore } from '../store/types.ts';
+
+export interface ArcSealKey {
+  signingDomain: string;
+  selector: string;
+  privateKey: string;
+}
+
+/**
+ * The key to ARC-seal (RFC 8617) a message received from the world with, when
+ * one of its recipients is an alias that forwards outside: the next hop can then
+ * trust our SPF/DKIM/DMARC verdict even though forwarding broke SPF. It is the
+ * forwarding domain's newest RSA DKIM key (ARC allows only rsa-sha256); null
+ * when nothing is forwarded or the domain has no RSA key.
+ */
+export async function arcSealKey(store: MailStore, recipients: string[], subaddressSeparator: string): Promise<ArcSealKey | null> {
+  for (const recipient of recipients) {
+    const resolution = await resolveRecipient(store, recipient, subaddressSeparator);
+    const domain = parseAddress(recipient)?.domain;
+    if (resolution.remote.length === 0 || !domain) continue;
+    const rsa = signingKeys(await store.listDkimKeys(domain)).find((k) => k.algorithm === 'rsa');
+    return rsa ? { signingDomain: domain, selector: rsa.selector, privateKey: rsa.privateKey } : null;
+  }
+  return null;
+}
