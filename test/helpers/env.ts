@@ -44,11 +44,13 @@ export function startServe(opts: {
   cwd: string;
   args?: string[];
   env?: Record<string, string>;
-  exe?: string;
+  /** An executable to run instead of the checkout's bin: its path, or a command line that ends with it (an emulator's). */
+  exe?: string | string[];
 }): Promise<ChildProcess & { output: () => string }> {
   return new Promise((resolve, reject) => {
     const args = [...(opts.args ?? []), 'serve'];
-    const child = spawn(opts.exe ?? process.execPath, opts.exe ? args : [BIN, ...args], {
+    const [command, ...prefix] = opts.exe === undefined ? [process.execPath, BIN] : typeof opts.exe === 'string' ? [opts.exe] : opts.exe;
+    const child = spawn(command!, [...prefix, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,7 +45,7 @@ export interface Served {
 export async function serveOnFreePorts(
   t: TestContext,
   dir: string,
-  opts: { exe?: string; env?: Record<string, string>; extra?: string } = {},
+  opts: { exe?: string | string[]; env?: Record<string, string>; extra?: string } = {},
 ): Promise<Served> {
   const config = join(dir, 'mailfold.toml');
   for (let attempt = 1; ; attempt++) {
