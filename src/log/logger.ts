@@ -13,7 +13,8 @@ export interface LogOptions {
 /** JSON lines for journald and log shippers; readable lines when a person watches a terminal. */
 export function createLogger(opts: LogOptions, fd = 1): Logger {
   const usePretty = opts.format === 'pretty' || (opts.format === 'auto' && isatty(fd));
-  const base = { level: opts.level, base: { pid: process.pid } };
+  // smtp-server logs its session's user, which is our Account: its password hash never goes to a log.
+  const base = { level: opts.level, base: { pid: process.pid }, redact: { paths: ['passwordHash', '*.passwordHash', '*.*.passwordHash'], remove: true } };
   if (!usePretty) return pino(base, pino.destination({ dest: fd, sync: true }));
   const destination = createWriteStream('', { fd, autoClose: false });
   return pino(base, pretty({ destination, sync: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' }));
