@@ -138,7 +138,7 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
       const attempts = (
         await Promise.all(
           [...groups].map(([key, addresses]) =>
-            limiter.run(key, () => attemptDelivery(settings, entry, key, addresses, stop.signal)).catch((err: unknown): Attempt[] =>
+            limiter.run(key, () => attemptDelivery(settings, entry, key, addresses, stop.signal, log)).catch((err: unknown): Attempt[] =>
               addresses.map((address) => ({ address, outcome: 'temporary', result: `local error: ${(err as Error).message}`, status: '4.3.0' })),
             ),
           ),

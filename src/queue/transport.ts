@@ -2,8 +2,11 @@ import type { Resolver } from 'node:dns/promises';
 import { Readable } from 'node:stream';
 import type { Smarthost } from '../config/index.ts';
 import { deliverMessage } from '../delivery/deliver.ts';
+import type { Logger } from '../log/logger.ts';
+import type { DnsResolve } from '../net/dns.ts';
 import type { MailStore, QueueEntry } from '../store/types.ts';
 import { statusOf } from './dsn.ts';
+import { stsRule } from './mta-sts.ts';
 import { findRoute, hostAddresses } from './mx.ts';
 import { sendVia, type Hop, type HopResult } from './smtp-client.ts';
 
@@ -20,6 +23,8 @@ export interface Attempt {
 export interface TransportSettings {
   store: MailStore;
   resolver: Resolver;
+  /** Lookups for MTA-STS policies. */
+  resolve: DnsResolve;
   /** Our name in EHLO. */
   helo: string;
   mxPort: number;
@@ -43,7 +48,14 @@ const everyone = (addresses: string[], outcome: Attempt['outcome'], result: stri
   addresses.map((address) => ({ address, outcome, result, status }));
 
 /** Tries one group of an entry's recipients (one domain, or everything via the smarthost) once. */
-export async function attemptDelivery(settings: TransportSettings, entry: QueueEntry, key: string, addresses: string[], signal: AbortSignal): Promise<Attempt[]> {
+export async function attemptDelivery(
+  settings: TransportSettings,
+  entry: QueueEntry,
+  key: string,
+  addresses: string[],
+  signal: AbortSignal,
+  log: Logger,
+): Promise<Attempt[]> {
   if (settings.capture) return capture(settings, settings.capture, entry, addresses);
   const envelope = { from: entry.from, to: addresses, size: entry.size };
   const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
@@ -62,23 +74,31 @@ export async function attemptDelivery(settings: TransportSettings, entry: QueueE
   }
   const route = await findRoute(settings.resolver, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
+  const sts = await stsRule(settings.store, settings.resolve, key, log);
+  const enforce = sts.mode === 'enforce';
+  for (const host of route.hosts.filter((h) => !sts.allows(h))) {
+    log.warn({ queue: entry.id, domain: key, mx: host, mode: sts.mode, policy: sts.id }, `MTA-STS: MX host not in the policy${enforce ? ', skipped' : ' (testing mode: used anyway)'}`);
+  }
+  // RFC 8461 section 5: under `enforce` only listed hosts, with STARTTLS and a certificate valid for the MX name; a failure is temporary.
+  const hosts = enforce ? route.hosts.filter((h) => sts.allows(h)) : route.hosts;
+  if (hosts.length === 0) return everyone(addresses, 'temporary', `MTA-STS policy of ${key} lists none of its MX hosts (${route.hosts.join(', ')})`, '4.7.5');
   let last = `no MX host of ${key} could be reached`;
   let tried = 0;
   // The next MX, and the next address of each, is tried only when no server answered the transaction.
-  for (const host of route.hosts) {
+  for (const host of hosts) {
     if (tried >= MAX_ADDRESSES) break;
     const ips = await hostAddresses(settings.resolver, host);
     if (ips.length === 0) last = `${host}: host has no address`;
     for (const ip of ips.slice(0, MAX_ADDRESSES - tried)) {
       tried++;
       if (signal.aborted) return everyone(addresses, 'temporary', 'shutting down', '4.3.2');
-      const hop: Hop = { host: ip, port: settings.mxPort, name: host, security: 'opportunistic', verifyCertificate: false, helo: settings.helo };
+      const hop: Hop = { host: ip, port: settings.mxPort, name: host, security: enforce ? 'starttls' : 'opportunistic', verifyCertificate: enforce, helo: settings.helo };
       const result = await sendVia(hop, envelope, message, signal);
       if (result.answered) return outcomes(result, addresses, host);
       last = result.reply ? `${result.reason} (${result.reply.text})` : result.reason;
     }
   }
-  return everyone(addresses, 'temporary', last, '4.4.1');
+  return everyone(addresses, 'temporary', enforce ? `MTA-STS (enforce): ${last}` : last, '4.4.1');
 }
 
 function outcomes(result: HopResult, addresses: string[], remoteMta: string): Attempt[] {

@@ -1,10 +1,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { TestContext } from 'node:test';
 
-/** What the test DNS server knows: per name, its MX records ([preference, host]; "." is a null MX) and addresses. */
-export type Zone = Record<string, { mx?: [number, string][]; a?: string[] }>;
+/** What the test DNS server knows: per name, its MX records ([preference, host]; "." is a null MX), addresses and TXT strings. */
+export type Zone = Record<string, { mx?: [number, string][]; a?: string[]; txt?: string[] }>;
 
-const TYPE = { A: 1, MX: 15, AAAA: 28 } as const;
+const TYPE = { A: 1, TXT: 16, MX: 15, AAAA: 28 } as const;
 
 /** A name in DNS wire format: length-prefixed labels and the root's zero. */
 function encodeName(name: string): Buffer {
@@ -39,6 +39,9 @@ function answer(query: Buffer, zone: Zone): Buffer | null {
       pref.writeUInt16BE(preference);
       rdatas.push(Buffer.concat([pref, host === '.' ? Buffer.from([0]) : encodeName(host)]));
     }
+  }
+  if (record && question.type === TYPE.TXT) {
+    for (const text of record.txt ?? []) rdatas.push(Buffer.concat([Buffer.from([text.length]), Buffer.from(text, 'latin1')]));
   }
   if (record && question.type === TYPE.A) {
     for (const ip of record.a ?? []) rdatas.push(Buffer.from(ip.split('.').map(Number)));

@@ -39,13 +39,15 @@ export async function startPeer(
   t: TestContext,
   address: string,
   port: number,
-  opts: { users?: Record<string, string>; hold?: () => Promise<void> } = {},
+  opts: { users?: Record<string, string>; hold?: () => Promise<void>; tls?: { keyPem: string; certPem: string } } = {},
 ): Promise<PeerMessage[]> {
   const { users } = opts;
   const messages: PeerMessage[] = [];
   const seen = new Map<string, number>();
   const server = new SMTPServer({
     logger: false,
+    // Without a certificate of the test's, smtp-server offers STARTTLS with its own self-signed one.
+    ...(opts.tls ? { key: opts.tls.keyPem, cert: opts.tls.certPem } : {}),
     authOptional: users === undefined,
     allowInsecureAuth: false,
     onAuth(auth, _session, callback) {
