@@ -10,6 +10,7 @@ import { KeyedLimiter } from '../src/queue/limiter.ts';
 import { createResolver, findRoute } from '../src/queue/mx.ts';
 import { backoff, dueTime } from '../src/queue/runner.ts';
 import { sendVia } from '../src/queue/smtp-client.ts';
+import { envelopes } from '../src/queue/transport.ts';
 import type { QueueEntry } from '../src/store/types.ts';
 import { deafDns, startDns } from './helpers/dns-zone.ts';
 import { collect, testStore } from './helpers/store.ts';
@@ -176,13 +177,43 @@ test('a broken MX (garbage, a refusing greeting, silence then close, endless lin
     const port = await badServer(t, behave);
     const result = await sendVia(
       { host: '127.0.0.1', port, name: 'bad.test', security: 'opportunistic', verifyCertificate: false, helo: 'mx.a.test' },
-      { from: 'a@a.test', to: ['b@bad.test'], size: 10 },
+      [{ from: 'a@a.test', to: ['b@bad.test'], size: 10 }],
       () => Readable.from([Buffer.from('Subject: x\r\n\r\nx\r\n')]),
       new AbortController().signal,
     );
-    assert.equal(result.answered, false, name);
-    assert.match(!result.answered ? result.reason + (result.reply?.text ?? '') : '', reason, name);
+    assert.equal(result.replies.size, 0, name);
+    assert.match((result.failure?.reason ?? '') + (result.failure?.reply?.text ?? ''), reason, name);
   }
+});
+
+test('one transaction per set of NOTIFY and ORCPT; RET and ENVID go with every one', () => {
+  const r = (address: string, notify?: string[], orcpt?: string) => ({
+    address,
+    state: 'pending' as const,
+    attempts: 0,
+    nextAttempt: 0,
+    ...(notify ? { notify } : {}),
+    ...(orcpt ? { orcpt } : {}),
+  });
+  const entry: QueueEntry = {
+    id: 'x',
+    from: 'a@a.test',
+    size: 5,
+    createdAt: 0,
+    delayWarned: false,
+    envid: 'e1',
+    ret: 'HDRS',
+    recipients: [r('p@b.test', ['SUCCESS']), r('q@b.test'), r('s@b.test', ['SUCCESS']), r('t@b.test', ['SUCCESS'], 'rfc822;list@a.test'), r('u@b.test')],
+  };
+  assert.deepEqual(envelopes(entry, ['p@b.test', 'q@b.test', 's@b.test', 't@b.test']), [
+    { from: 'a@a.test', to: ['p@b.test', 's@b.test'], size: 5, dsn: { ret: 'HDRS', envid: 'e1', notify: ['SUCCESS'] } },
+    { from: 'a@a.test', to: ['q@b.test'], size: 5, dsn: { ret: 'HDRS', envid: 'e1' } },
+    { from: 'a@a.test', to: ['t@b.test'], size: 5, dsn: { ret: 'HDRS', envid: 'e1', notify: ['SUCCESS'], orcpt: 'rfc822;list@a.test' } },
+  ]);
+  const plain: QueueEntry = { ...entry, recipients: [r('q@b.test'), r('u@b.test')] };
+  delete plain.envid;
+  delete plain.ret;
+  assert.deepEqual(envelopes(plain, ['q@b.test', 'u@b.test']), [{ from: 'a@a.test', to: ['q@b.test', 'u@b.test'], size: 5 }]);
 });
 
 test('the store keeps a queued message in chunks, with its recipients, until it is removed', async (t) => {
