@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
-import { startDns } from './helpers/dns-zone.ts';
+import { startDns } from './helpers/dns.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { age, untilEmpty, untilTried } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
@@ -26,7 +26,7 @@ async function world(t: TestContext) {
   const withoutDsn = await startPeer(t, WITHOUT_DSN, port);
   const a = await startSmtpServer(t, (c) => {
     c.queue.mx_port = port;
-    c.dns.servers = [dns];
+    c.dns.servers = [dns.server];
   });
   await addAccount(a.store, 'alice@a.test');
   return { a, withDsn, withoutDsn };

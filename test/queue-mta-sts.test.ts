@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
-import { startDns, type Zone } from './helpers/dns-zone.ts';
+import { startDns, type Zone } from './helpers/dns.ts';
 import { tempDir } from './helpers/env.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
@@ -101,7 +101,7 @@ test('MTA-STS: enforce delivers only to listed MX hosts with a valid certificate
     (c) => {
       c.queue.mx_port = port;
       c.queue.ca_file = caFile;
-      c.dns.servers = [dns];
+      c.dns.servers = [dns.server];
     },
     log,
   );

@@ -4,7 +4,7 @@ import { createTransport } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Config } from '../src/config/index.ts';
 import { renderMetrics } from '../src/metrics/registry.ts';
-import { startDns, type Zone } from './helpers/dns-zone.ts';
+import { startDns, type Zone } from './helpers/dns.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
@@ -35,7 +35,7 @@ const ZONE: Zone = {
 
 /** The DNS server, and the one port every MX of the test listens on (queue.mx_port). */
 async function world(t: TestContext): Promise<{ dns: string; port: number }> {
-  return { dns: await startDns(t, ZONE), port: await sharedPort([A, B, PEER, DEAD]) };
+  return { dns: (await startDns(t, ZONE)).server, port: await sharedPort([A, B, PEER, DEAD]) };
 }
 
 /** A Mailfold whose MX listens on `address`, with IMAP, resolving through the test's DNS. */

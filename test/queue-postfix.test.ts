@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
 import { createSelfSigned } from '../src/tls/self-signed.ts';
-import { startDns } from './helpers/dns-zone.ts';
+import { startDns } from './helpers/dns.ts';
 import { sharedPort } from './helpers/peer.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer } from './helpers/smtp.ts';
@@ -111,7 +111,7 @@ test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its dom
   const a = await startSmtpServer(t, (c) => {
     c.listeners.smtp = { enabled: true, address: A, port };
     c.queue.mx_port = port;
-    c.dns.servers = [dns];
+    c.dns.servers = [dns.server];
   });
   await addAccount(a.store, 'alice@a.test');
   const maildir = await startPostfix(t, port);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
-import { deafDns } from './helpers/dns-zone.ts';
+import { deafDns } from './helpers/dns.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { untilEmpty, untilQueue, untilTried } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, startSmtpServer } from './helpers/smtp.ts';

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Resolver } from 'node:dns/promises';
 import { createServer, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
@@ -7,12 +6,13 @@ import { simpleParser } from 'mailparser';
 import { formatDuration, parseDuration } from '../src/config/duration.ts';
 import { composeDsn, headerOf, statusOf, type DsnInput } from '../src/queue/dsn.ts';
 import { KeyedLimiter } from '../src/queue/limiter.ts';
-import { createResolver, findRoute } from '../src/queue/mx.ts';
+import { createResolver } from '../src/net/dns.ts';
+import { findRoute } from '../src/queue/mx.ts';
 import { backoff, dueTime } from '../src/queue/runner.ts';
 import { sendVia } from '../src/queue/smtp-client.ts';
 import { envelopes } from '../src/queue/transport.ts';
 import type { QueueEntry } from '../src/store/types.ts';
-import { deafDns, startDns } from './helpers/dns-zone.ts';
+import { deafDns, startDns } from './helpers/dns.ts';
 import { collect, testStore } from './helpers/store.ts';
 
 test('durations: seconds or a number with s, m, h, d', () => {
@@ -137,13 +137,12 @@ test('MX routes: preference order, implicit MX, null MX, unknown domain, and a D
     'bare.test': { a: ['127.0.0.9'] },
     'nomail.test': { mx: [[0, '.']] },
   });
-  const resolver = createResolver([dns]);
+  const resolver = createResolver({ servers: [dns.server] });
   assert.deepEqual(await findRoute(resolver, 'multi.test'), { ok: true, hosts: ['first.multi.test', 'middle.multi.test', 'second.multi.test'] });
   assert.deepEqual(await findRoute(resolver, 'bare.test'), { ok: true, hosts: ['bare.test'] });
   assert.deepEqual(await findRoute(resolver, 'nomail.test'), { ok: false, permanent: true, status: '5.1.10', reason: 'nomail.test does not accept mail (null MX, RFC 7505)' });
   assert.deepEqual(await findRoute(resolver, 'nowhere.test'), { ok: false, permanent: true, status: '5.1.2', reason: 'nowhere.test: no such domain' });
-  const deaf = new Resolver();
-  deaf.setServers([await deafDns(t)]);
+  const deaf = createResolver({ servers: [await deafDns(t)] });
   const pending = findRoute(deaf, 'multi.test');
   deaf.cancel();
   const failed = await pending;

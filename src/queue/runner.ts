@@ -183,7 +183,7 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
       clearTimeout(timer);
       queue.detach();
       stop.abort();
-      settings.resolver.cancel();
+      settings.resolve.cancel();
       await scanning;
       await Promise.allSettled([...active]);
     },

@@ -1,8 +1,7 @@
 import type { Config } from '../config/index.ts';
-import { createResolver as createDnsResolve } from '../net/dns.ts';
+import { createResolver } from '../net/dns.ts';
 import type { MailStore } from '../store/types.ts';
 import { trustCaFile } from '../tls/trust.ts';
-import { createResolver } from './mx.ts';
 import type { RunnerSettings } from './runner.ts';
 
 /** The runner's settings from the config file's [queue], [dns] and [smtp.smarthost]. */
@@ -11,8 +10,7 @@ export function runnerSettings(config: Config, store: MailStore): RunnerSettings
   if (q.ca_file) trustCaFile(q.ca_file);
   return {
     store,
-    resolver: createResolver(config.dns.servers),
-    resolve: createDnsResolve({ servers: config.dns.servers }),
+    resolve: createResolver({ servers: config.dns.servers }),
     hostname: config.hostname,
     helo: config.hostname,
     mxPort: q.mx_port,

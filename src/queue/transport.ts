@@ -1,9 +1,8 @@
-import type { Resolver } from 'node:dns/promises';
 import { Readable } from 'node:stream';
 import type { Smarthost } from '../config/index.ts';
 import { deliverMessage } from '../delivery/deliver.ts';
 import type { Logger } from '../log/logger.ts';
-import type { DnsResolve } from '../net/dns.ts';
+import type { DnsResolver } from '../net/dns.ts';
 import type { MailStore, QueueEntry } from '../store/types.ts';
 import { statusOf } from './dsn.ts';
 import { stsRule } from './mta-sts.ts';
@@ -24,9 +23,8 @@ export interface Attempt {
 
 export interface TransportSettings {
   store: MailStore;
-  resolver: Resolver;
-  /** Lookups for MTA-STS policies. */
-  resolve: DnsResolve;
+  /** MX, address and MTA-STS lookups, through [dns] servers with a cache. */
+  resolve: DnsResolver;
   /** Our name in EHLO. */
   helo: string;
   mxPort: number;
@@ -74,7 +72,7 @@ export async function attemptDelivery(
     const result = await sendVia(hop, envelopes(entry, addresses), message, signal);
     return outcomes(result, addresses, s.host, result.failure ? failureText(result.failure) : '');
   }
-  const route = await findRoute(settings.resolver, key);
+  const route = await findRoute(settings.resolve, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
   const sts = await stsRule(settings.store, settings.resolve, key, log);
   const enforce = sts.mode === 'enforce';
@@ -91,7 +89,7 @@ export async function attemptDelivery(
   // The next MX, and the next address of each, is tried only for recipients no server answered.
   for (const host of hosts) {
     if (tried >= MAX_ADDRESSES) break;
-    const ips = await hostAddresses(settings.resolver, host);
+    const ips = await hostAddresses(settings.resolve, host);
     if (ips.length === 0) last = `${host}: host has no address`;
     for (const ip of ips.slice(0, MAX_ADDRESSES - tried)) {
       tried++;
