@@ -4,6 +4,7 @@ import { createTransport } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Config } from '../src/config/index.ts';
 import { renderMetrics } from '../src/metrics/registry.ts';
+import type { QueueEntry } from '../src/store/types.ts';
 import { startDns, type Zone } from './helpers/dns.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
@@ -253,4 +254,33 @@ test('a retry or a delete asked for while a message is being tried takes effect 
   await emptyQueue(a);
   assert.equal(peer.length, 1);
   assert.equal((await inbox(a.store, 'alice@a.test')).length, 0, 'deleted without a report');
+});
+
+test('a partial temporary failure retries only the refused recipients; the accepted ones never get it twice', async (t) => {
+  const w = await world(t);
+  const peer = await startPeer(t, PEER, w.port);
+  const a = await mailfold(t, w, A);
+  await addAccount(a.store, 'alice@a.test');
+  const queue = a.server.queue;
+  await submit(a.submission, 'alice@a.test').sendMail({
+    from: 'alice@a.test',
+    to: ['one@c.test', 'later@c.test', 'two@c.test', 'busy@c.test'],
+    subject: 'Half now',
+    text: 'Two of four are refused for now.',
+  });
+  const states = (e: QueueEntry) => Object.fromEntries(e.recipients.map((r) => [r.address, `${r.state}/${r.attempts}`]));
+  const first = await untilTried(queue, 1);
+  assert.deepEqual(states(first), { 'one@c.test': 'sent/1', 'later@c.test': 'pending/1', 'two@c.test': 'sent/1', 'busy@c.test': 'pending/1' });
+  assert.deepEqual(peer.map((m) => m.to), [['one@c.test', 'two@c.test']]);
+
+  for (const round of [2, 3]) {
+    await queue.flush();
+    await untilQueue(queue, async () => {
+      const [e] = await queue.list();
+      return e && e.recipients.find((r) => r.address === 'busy@c.test')!.attempts === round && !queue.isBusy(e.id);
+    });
+  }
+  const [last] = await queue.list();
+  assert.deepEqual(states(last!), { 'one@c.test': 'sent/1', 'later@c.test': 'sent/2', 'two@c.test': 'sent/1', 'busy@c.test': 'pending/3' });
+  assert.deepEqual(peer.map((m) => m.to), [['one@c.test', 'two@c.test'], ['later@c.test']]);
 });
