@@ -4,8 +4,7 @@ import { createTransport } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { isSrsAddress, SRS_MAX_AGE_DAYS, srsForward, srsReverse } from '../src/delivery/srs.ts';
 import { dnsRecord, generateDkimKeys } from '../src/dkim/keys.ts';
-import { startDns as startTxtDns } from './helpers/dns.ts';
-import { startDns, type Zone } from './helpers/dns-zone.ts';
+import { startDns, type TestDns, type Zone } from './helpers/dns.ts';
 import { sharedPort } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
@@ -79,21 +78,17 @@ const inboxOf = (from: SmtpTestServer, to: SmtpTestServer, address: string, coun
     return messages.length >= count && messages.map((m) => m.bytes.toString());
   });
 
-/**
- * A forwards (its queue finds B through the MX zone); B receives and checks
- * what it gets through a second DNS server, which can publish TXT records.
- */
-async function world(t: TestContext): Promise<{ a: SmtpTestServer; b: SmtpTestServer; txt: Awaited<ReturnType<typeof startTxtDns>> }> {
+/** A and B, each the MX of its domains, resolving through one test DNS server whose zone the test may add to. */
+async function world(t: TestContext): Promise<{ a: SmtpTestServer; b: SmtpTestServer; dns: TestDns }> {
   const dns = await startDns(t, ZONE);
-  const txt = await startTxtDns(t);
   const port = await sharedPort([A, B]);
-  const start = (address: string, resolver: string) =>
+  const start = (address: string) =>
     startSmtpServer(t, (c) => {
       c.listeners.smtp = { enabled: true, address, port };
       c.queue.mx_port = port;
-      c.dns.servers = [resolver];
+      c.dns.servers = [dns.server];
     });
-  return { a: await start(A, dns), b: await start(B, txt.server), txt };
+  return { a: await start(A), b: await start(B), dns };
 }
 
 test('an alias forwarding out rewrites a foreign sender with SRS; a bounce to that address reaches the sender', async (t) => {
@@ -134,7 +129,7 @@ test('an alias forwarding out rewrites a foreign sender with SRS; a bounce to th
 });
 
 test('mail an alias forwards is ARC-sealed with the domain\'s RSA key, and the next hop finds the seal valid', async (t) => {
-  const { a, b, txt } = await world(t);
+  const { a, b, dns } = await world(t);
   await addAccount(a.store, 'carol@a.test');
   await a.store.addAlias('fwd@a.test', ['bob@b.test']);
   await a.store.addAlias('local@a.test', ['carol@a.test']);
@@ -142,7 +137,7 @@ test('mail an alias forwards is ARC-sealed with the domain\'s RSA key, and the n
   await a.store.addDkimKeys('a.test', keys);
   for (const key of keys) {
     const record = dnsRecord(key, true);
-    txt.add(record.name, 'TXT', record.value);
+    dns.add(record.name, 'TXT', record.value);
   }
   await addAccount(b.store, 'bob@b.test');
   const rsa = keys.find((k) => k.algorithm === 'rsa')!;

@@ -5,11 +5,11 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Config } from '../src/config/index.ts';
 import { renderMetrics } from '../src/metrics/registry.ts';
 import type { QueueEntry } from '../src/store/types.ts';
-import { startDns, type Zone } from './helpers/dns-zone.ts';
+import { startDns, type Zone } from './helpers/dns.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
-import { untilQueue, untilTried } from './helpers/queue.ts';
+import { age, untilEmpty, untilQueue, untilTried } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, startMailfold, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
 
 const A = '127.0.0.2';
@@ -36,7 +36,7 @@ const ZONE: Zone = {
 
 /** The DNS server, and the one port every MX of the test listens on (queue.mx_port). */
 async function world(t: TestContext): Promise<{ dns: string; port: number }> {
-  return { dns: await startDns(t, ZONE), port: await sharedPort([A, B, PEER, DEAD]) };
+  return { dns: (await startDns(t, ZONE)).server, port: await sharedPort([A, B, PEER, DEAD]) };
 }
 
 /** A Mailfold whose MX listens on `address`, with IMAP, resolving through the test's DNS. */
@@ -54,7 +54,7 @@ function submit(port: number, user: string) {
   return createTransport({ host: '127.0.0.1', port, secure: false, auth: { user, pass: PASSWORD }, tls: { rejectUnauthorized: false } });
 }
 
-const emptyQueue = (s: SmtpTestServer) => untilQueue(s.server.queue, async () => (await s.store.listQueue()).length === 0);
+const emptyQueue = (s: SmtpTestServer) => untilEmpty(s.server.queue);
 
 /** The INBOX once it holds `count` messages. */
 const inboxOf = (s: SmtpTestServer, address: string, count: number) =>
@@ -148,7 +148,7 @@ test('a 4xx is retried on flush, also after a restart; a 5xx bounces into the se
   const dir = tempDir(t);
   const flushed = await runCli(['--data-dir', a.config.data_dir, 'queue', 'flush'], { cwd: dir });
   assert.equal(flushed.stdout, '1 queued message(s) due now\n', flushed.stderr);
-  await untilQueue(again.queue, async () => (await again.store.listQueue()).length === 0);
+  await untilEmpty(again.queue);
   assert.deepEqual(peer.map((m) => m.to), [['ok@c.test'], ['later@c.test']]);
   assert.match(peer[1]!.raw, /Subject: Mixed fortunes/);
   assert.equal((await inbox(again.store as SmtpTestServer['store'], 'alice@a.test')).length, 1, 'no second report');
@@ -172,11 +172,6 @@ test('MX preference and the next MX, implicit MX; a null MX and an unknown domai
   assert.match(bounce!, /Final-Recipient: rfc822; w@nowhere\.test\r\nAction: failed\r\nStatus: 5\.1\.2\r\n/);
 });
 
-/** Moves an entry's arrival into the past, as if it had been queued that long ago. */
-async function age(s: SmtpTestServer, entry: QueueEntry, ms: number): Promise<void> {
-  assert.ok(await s.store.updateQueueEntry({ ...entry, createdAt: Date.now() - ms }));
-}
-
 test('a delay warning after 4 hours, a report on expiry, and never a report to the null sender', async (t) => {
   const w = await world(t);
   await startPeer(t, PEER, w.port);
@@ -187,7 +182,7 @@ test('a delay warning after 4 hours, a report on expiry, and never a report to t
   const first = await untilTried(a.server.queue, 1);
   assert.equal(first.delayWarned, false);
 
-  await age(a, first, 5 * 3600_000);
+  await age(a.server.queue, first, 5 * 3600_000);
   await a.server.queue.flush();
   const second = await untilTried(a.server.queue, 2);
   assert.equal(second.delayWarned, true);
@@ -195,7 +190,7 @@ test('a delay warning after 4 hours, a report on expiry, and never a report to t
   assert.match(warning!, /^Subject: Delayed Mail \(still being retried\)\r\n/m);
   assert.match(warning!, /Final-Recipient: rfc822; busy@c\.test\r\nAction: delayed\r\nStatus: 4\.3\.0\r\n[^]*Will-Retry-Until: /);
 
-  await age(a, second, 6 * 86400_000);
+  await age(a.server.queue, second, 6 * 86400_000);
   await a.server.queue.flush();
   await emptyQueue(a);
   const [, expired] = await inboxOf(a, 'alice@a.test', 2);
@@ -217,7 +212,7 @@ test('a delay warning after 4 hours, a report on expiry, and never a report to t
     return e && e.from === '' && e.recipients.every((r) => r.attempts === 1) && !a.server.queue.isBusy(e.id) && e;
   });
   assert.deepEqual(bounced.recipients.map((r) => [r.address, r.orcpt]), [['never@c.test', 'rfc822;fwd@a.test'], ['busy@c.test', 'rfc822;fwd@a.test']]);
-  await age(a, bounced, 6 * 86400_000);
+  await age(a.server.queue, bounced, 6 * 86400_000);
   await a.server.queue.flush();
   await emptyQueue(a);
   assert.equal((await inbox(a.store, 'alice@a.test')).length, 2, 'no report for the null sender');
@@ -259,4 +254,33 @@ test('a retry or a delete asked for while a message is being tried takes effect 
   await emptyQueue(a);
   assert.equal(peer.length, 1);
   assert.equal((await inbox(a.store, 'alice@a.test')).length, 0, 'deleted without a report');
+});
+
+test('a partial temporary failure retries only the refused recipients; the accepted ones never get it twice', async (t) => {
+  const w = await world(t);
+  const peer = await startPeer(t, PEER, w.port);
+  const a = await mailfold(t, w, A);
+  await addAccount(a.store, 'alice@a.test');
+  const queue = a.server.queue;
+  await submit(a.submission, 'alice@a.test').sendMail({
+    from: 'alice@a.test',
+    to: ['one@c.test', 'later@c.test', 'two@c.test', 'busy@c.test'],
+    subject: 'Half now',
+    text: 'Two of four are refused for now.',
+  });
+  const states = (e: QueueEntry) => Object.fromEntries(e.recipients.map((r) => [r.address, `${r.state}/${r.attempts}`]));
+  const first = await untilTried(queue, 1);
+  assert.deepEqual(states(first), { 'one@c.test': 'sent/1', 'later@c.test': 'pending/1', 'two@c.test': 'sent/1', 'busy@c.test': 'pending/1' });
+  assert.deepEqual(peer.map((m) => m.to), [['one@c.test', 'two@c.test']]);
+
+  for (const round of [2, 3]) {
+    await queue.flush();
+    await untilQueue(queue, async () => {
+      const [e] = await queue.list();
+      return e && e.recipients.find((r) => r.address === 'busy@c.test')!.attempts === round && !queue.isBusy(e.id);
+    });
+  }
+  const [last] = await queue.list();
+  assert.deepEqual(states(last!), { 'one@c.test': 'sent/1', 'later@c.test': 'sent/2', 'two@c.test': 'sent/1', 'busy@c.test': 'pending/3' });
+  assert.deepEqual(peer.map((m) => m.to), [['one@c.test', 'two@c.test'], ['later@c.test']]);
 });

@@ -7,9 +7,9 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
 import { createSelfSigned } from '../src/tls/self-signed.ts';
-import { startDns } from './helpers/dns-zone.ts';
+import { startDns } from './helpers/dns.ts';
 import { sharedPort } from './helpers/peer.ts';
-import { untilQueue } from './helpers/queue.ts';
+import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer } from './helpers/smtp.ts';
 
 const run = promisify(execFile);
@@ -111,7 +111,7 @@ test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its dom
   const a = await startSmtpServer(t, (c) => {
     c.listeners.smtp = { enabled: true, address: A, port };
     c.queue.mx_port = port;
-    c.dns.servers = [dns];
+    c.dns.servers = [dns.server];
   });
   await addAccount(a.store, 'alice@a.test');
   const maildir = await startPostfix(t, port);
@@ -123,7 +123,7 @@ test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its dom
   assert.match(received, /^Return-Path: <alice@a\.test>$/m);
   // Postfix's own Received line: "ESMTPS", so Mailfold's queue used STARTTLS.
   assert.match(received, /^Received: from localhost \(\S+ \[127\.0\.0\.\d+\]\)\n\tby mx\.p\.test \(Postfix\) with ESMTPS id /m);
-  await untilQueue(a.server.queue, async () => (await a.store.listQueue()).length === 0);
+  await untilEmpty(a.server.queue);
 
   await submit.sendMail({ from: 'alice@a.test', to: 'nobody@p.test', subject: 'To nobody', text: 'Anyone?' });
   const [bounce] = await untilQueue(a.server.queue, async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
-import { deafDns } from './helpers/dns-zone.ts';
+import { deafDns } from './helpers/dns.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
-import { untilQueue, untilTried } from './helpers/queue.ts';
+import { untilEmpty, untilQueue, untilTried } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, startSmtpServer } from './helpers/smtp.ts';
 
 const send = (port: number, to: string[]) =>
@@ -26,7 +26,7 @@ test('smarthost: every remote message goes to the relay, over STARTTLS with AUTH
   });
   await addAccount(a.store, 'alice@a.test');
   await send(a.submission, ['bob@b.test', 'carol@c.test', 'dave@b.test']);
-  await untilQueue(a.server.queue, async () => (await a.store.listQueue()).length === 0);
+  await untilEmpty(a.server.queue);
   assert.equal(relay.length, 1, 'one transaction for all domains');
   assert.deepEqual(relay[0]!.to, ['bob@b.test', 'carol@c.test', 'dave@b.test']);
   assert.equal(relay[0]!.user, 'relayuser');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Resolver } from 'node:dns/promises';
 import { createServer, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
@@ -7,11 +6,13 @@ import { simpleParser } from 'mailparser';
 import { formatDuration, parseDuration } from '../src/config/duration.ts';
 import { composeDsn, headerOf, statusOf, type DsnInput } from '../src/queue/dsn.ts';
 import { KeyedLimiter } from '../src/queue/limiter.ts';
-import { createResolver, findRoute } from '../src/queue/mx.ts';
+import { createResolver } from '../src/net/dns.ts';
+import { findRoute } from '../src/queue/mx.ts';
 import { backoff, dueTime } from '../src/queue/runner.ts';
 import { sendVia } from '../src/queue/smtp-client.ts';
+import { envelopes } from '../src/queue/transport.ts';
 import type { QueueEntry } from '../src/store/types.ts';
-import { deafDns, startDns } from './helpers/dns-zone.ts';
+import { deafDns, startDns } from './helpers/dns.ts';
 import { collect, testStore } from './helpers/store.ts';
 
 test('durations: seconds or a number with s, m, h, d', () => {
@@ -136,13 +137,12 @@ test('MX routes: preference order, implicit MX, null MX, unknown domain, and a D
     'bare.test': { a: ['127.0.0.9'] },
     'nomail.test': { mx: [[0, '.']] },
   });
-  const resolver = createResolver([dns]);
+  const resolver = createResolver({ servers: [dns.server] });
   assert.deepEqual(await findRoute(resolver, 'multi.test'), { ok: true, hosts: ['first.multi.test', 'middle.multi.test', 'second.multi.test'] });
   assert.deepEqual(await findRoute(resolver, 'bare.test'), { ok: true, hosts: ['bare.test'] });
   assert.deepEqual(await findRoute(resolver, 'nomail.test'), { ok: false, permanent: true, status: '5.1.10', reason: 'nomail.test does not accept mail (null MX, RFC 7505)' });
   assert.deepEqual(await findRoute(resolver, 'nowhere.test'), { ok: false, permanent: true, status: '5.1.2', reason: 'nowhere.test: no such domain' });
-  const deaf = new Resolver();
-  deaf.setServers([await deafDns(t)]);
+  const deaf = createResolver({ servers: [await deafDns(t)] });
   const pending = findRoute(deaf, 'multi.test');
   deaf.cancel();
   const failed = await pending;
@@ -176,13 +176,43 @@ test('a broken MX (garbage, a refusing greeting, silence then close, endless lin
     const port = await badServer(t, behave);
     const result = await sendVia(
       { host: '127.0.0.1', port, name: 'bad.test', security: 'opportunistic', verifyCertificate: false, helo: 'mx.a.test' },
-      { from: 'a@a.test', to: ['b@bad.test'], size: 10 },
+      [{ from: 'a@a.test', to: ['b@bad.test'], size: 10 }],
       () => Readable.from([Buffer.from('Subject: x\r\n\r\nx\r\n')]),
       new AbortController().signal,
     );
-    assert.equal(result.answered, false, name);
-    assert.match(!result.answered ? result.reason + (result.reply?.text ?? '') : '', reason, name);
+    assert.equal(result.replies.size, 0, name);
+    assert.match((result.failure?.reason ?? '') + (result.failure?.reply?.text ?? ''), reason, name);
   }
+});
+
+test('one transaction per set of NOTIFY and ORCPT; RET and ENVID go with every one', () => {
+  const r = (address: string, notify?: string[], orcpt?: string) => ({
+    address,
+    state: 'pending' as const,
+    attempts: 0,
+    nextAttempt: 0,
+    ...(notify ? { notify } : {}),
+    ...(orcpt ? { orcpt } : {}),
+  });
+  const entry: QueueEntry = {
+    id: 'x',
+    from: 'a@a.test',
+    size: 5,
+    createdAt: 0,
+    delayWarned: false,
+    envid: 'e1',
+    ret: 'HDRS',
+    recipients: [r('p@b.test', ['SUCCESS']), r('q@b.test'), r('s@b.test', ['SUCCESS']), r('t@b.test', ['SUCCESS'], 'rfc822;list@a.test'), r('u@b.test')],
+  };
+  assert.deepEqual(envelopes(entry, ['p@b.test', 'q@b.test', 's@b.test', 't@b.test']), [
+    { from: 'a@a.test', to: ['p@b.test', 's@b.test'], size: 5, dsn: { ret: 'HDRS', envid: 'e1', notify: ['SUCCESS'] } },
+    { from: 'a@a.test', to: ['q@b.test'], size: 5, dsn: { ret: 'HDRS', envid: 'e1' } },
+    { from: 'a@a.test', to: ['t@b.test'], size: 5, dsn: { ret: 'HDRS', envid: 'e1', notify: ['SUCCESS'], orcpt: 'rfc822;list@a.test' } },
+  ]);
+  const plain: QueueEntry = { ...entry, recipients: [r('q@b.test'), r('u@b.test')] };
+  delete plain.envid;
+  delete plain.ret;
+  assert.deepEqual(envelopes(plain, ['q@b.test', 'u@b.test']), [{ from: 'a@a.test', to: ['q@b.test', 'u@b.test'], size: 5 }]);
 });
 
 test('the store keeps a queued message in chunks, with its recipients, until it is removed', async (t) => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
-import { deafDns } from './helpers/dns-zone.ts';
+import { deafDns } from './helpers/dns.ts';
 import { ROOT, tempDir } from './helpers/env.ts';
 import { addAccount, inbox, messageFrom, PASSWORD, requireTool, serverCa, startSmtpServer } from './helpers/smtp.ts';
 import { message } from './helpers/store.ts';

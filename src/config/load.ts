@@ -60,5 +60,6 @@ export function loadConfig(opts: LoadOptions): Config {
   if (tls.cert_file !== undefined) tls.cert_file = resolve(base, tls.cert_file);
   if (tls.key_file !== undefined) tls.key_file = resolve(base, tls.key_file);
   const acme = values.acme.ca_file === undefined ? values.acme : { ...values.acme, ca_file: resolve(base, values.acme.ca_file) };
-  return { config_file: file, data_dir, ...values, tls, acme };
+  const queue = values.queue.ca_file === undefined ? values.queue : { ...values.queue, ca_file: resolve(base, values.queue.ca_file) };
+  return { config_file: file, data_dir, ...values, tls, acme, queue };
 }

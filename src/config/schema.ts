@@ -134,6 +134,7 @@ export function fileSchema(d: Config) {
       give_up_after: duration(60, 30 * 86400).default(d.queue.give_up_after),
       delay_warning_after: duration(0, 30 * 86400).default(d.queue.delay_warning_after),
       capture: mailAddress().optional(),
+      ca_file: text().optional(),
     }).prefault({}),
     dns: table({
       servers: dnsServers().default(d.dns.servers),

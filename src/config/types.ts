@@ -62,6 +62,8 @@ export interface QueueConfig {
   delay_warning_after: number;
   /** When set, outbound mail is not sent but filed into this local address's INBOX (for testing applications). */
   capture?: string;
+  /** PEM file of CA certificates trusted besides the system's when outbound TLS is verified (private CAs). */
+  ca_file?: string;
 }
 
 export interface Config {

@@ -3,6 +3,9 @@ import { promises as dns } from 'node:dns';
 /** What mailauth calls for every lookup: `dns.promises.resolve`'s shape. */
 export type DnsResolve = (name: string, rrtype: string) => Promise<unknown[]>;
 
+/** A DnsResolve whose lookups in flight can be ended (they fail with ECANCELLED), for a prompt shutdown. */
+export type DnsResolver = DnsResolve & { cancel(): void };
+
 export interface DnsOptions {
   /** "ip" or "ip:port"; empty for the system's resolver. */
   servers: string[];
@@ -23,13 +26,13 @@ const NEGATIVE = new Set(['ENOTFOUND', 'ENODATA']);
  * same names. Lookups in flight are shared too. Entries expire after `cacheMs`, and
  * the oldest go first once `cacheEntries` is reached.
  */
-export function createResolver(opts: DnsOptions, now: () => number = Date.now): DnsResolve {
+export function createResolver(opts: DnsOptions, now: () => number = Date.now): DnsResolver {
   const resolver = new dns.Resolver({ timeout: opts.timeoutMs ?? 2000, tries: opts.tries ?? 2 });
   if (opts.servers.length > 0) resolver.setServers(opts.servers);
   const cacheMs = opts.cacheMs ?? 60_000;
   const limit = opts.cacheEntries ?? 1000;
   const cache = new Map<string, { expires: number; answer: Promise<unknown[]> }>();
-  return (name, rrtype) => {
+  const resolve: DnsResolve = (name, rrtype) => {
     const key = `${rrtype} ${name.toLowerCase()}`;
     const hit = cache.get(key);
     if (hit && hit.expires > now()) return hit.answer;
@@ -43,6 +46,7 @@ export function createResolver(opts: DnsOptions, now: () => number = Date.now): 
     if (cache.size > limit) cache.delete(cache.keys().next().value!);
     return answer;
   };
+  return Object.assign(resolve, { cancel: () => resolver.cancel() });
 }
 
 /**

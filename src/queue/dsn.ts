@@ -11,10 +11,14 @@ export interface DsnRecipient {
   lastAttempt?: number;
 }
 
+/** The RFC 3464 Action of every recipient in one report. */
+export type DsnKind = 'failed' | 'delayed' | 'relayed' | 'delivered';
+
 export interface DsnInput {
-  kind: 'failed' | 'delayed';
+  kind: DsnKind;
   reportingMta: string;
-  queueId: string;
+  /** Absent for a report on local delivery, which never was in the queue. */
+  queueId?: string;
   arrivalDate: number;
   envid?: string;
   /** The envelope sender the report goes to. */
@@ -41,29 +45,36 @@ function diagnosticCode(text: string): string {
   return /^[245]\d\d[ -]/.test(text) ? `smtp; ${oneLine(text)}` : `X-Mailfold; ${oneLine(text)}`;
 }
 
+const INTRO: Record<DsnKind, (input: DsnInput) => string[]> = {
+  failed: () => ['Your message could not be delivered to one or more recipients.', 'It is attached below. The reasons:'],
+  delayed: (input) => [
+    'Your message could not be delivered yet to one or more recipients.',
+    `It is still being tried until ${rfc5322Date(input.willRetryUntil ?? input.date)}; you do not need to send it again.`,
+    'The reasons so far:',
+  ],
+  relayed: () => [
+    'Your message was handed to the servers of the recipients below, as you asked to be told.',
+    'Those servers do not send delivery reports, so you will hear no more from them:',
+  ],
+  delivered: () => ['Your message was delivered to the recipients below, as you asked to be told:'],
+};
+
+const SUBJECT: Record<DsnKind, string> = {
+  failed: 'Undelivered Mail Returned to Sender',
+  delayed: 'Delayed Mail (still being retried)',
+  relayed: 'Successful Mail Delivery Report',
+  delivered: 'Successful Mail Delivery Report',
+};
+
 function humanText(input: DsnInput): string {
-  const lines =
-    input.kind === 'failed'
-      ? [
-          `This is the mail system at ${input.reportingMta}.`,
-          '',
-          'Your message could not be delivered to one or more recipients.',
-          'It is attached below. The reasons:',
-        ]
-      : [
-          `This is the mail system at ${input.reportingMta}.`,
-          '',
-          'Your message could not be delivered yet to one or more recipients.',
-          `It is still being tried until ${rfc5322Date(input.willRetryUntil ?? input.date)}; you do not need to send it again.`,
-          'The reasons so far:',
-        ];
-  lines.push('');
+  const lines = [`This is the mail system at ${input.reportingMta}.`, '', ...INTRO[input.kind](input), ''];
   for (const r of input.recipients) lines.push(`<${r.address}>: ${oneLine(r.diagnostic ?? `status ${r.status}`)}`);
   return lines.join('\r\n') + '\r\n';
 }
 
 function statusFields(input: DsnInput): string {
-  const head = [`Reporting-MTA: dns; ${input.reportingMta}`, `X-Mailfold-Queue-ID: ${input.queueId}`];
+  const head = [`Reporting-MTA: dns; ${input.reportingMta}`];
+  if (input.queueId) head.push(`X-Mailfold-Queue-ID: ${input.queueId}`);
   if (input.envid) head.push(`Original-Envelope-Id: ${oneLine(input.envid)}`);
   head.push(`Arrival-Date: ${rfc5322Date(input.arrivalDate)}`);
   const blocks = input.recipients.map((r) => {
@@ -86,11 +97,10 @@ function statusFields(input: DsnInput): string {
  */
 export function composeDsn(input: DsnInput): Buffer {
   const b = input.boundary;
-  const subject = input.kind === 'failed' ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)';
   const header = [
     `From: Mail Delivery System <MAILER-DAEMON@${input.reportingMta}>`,
     `To: <${input.to}>`,
-    `Subject: ${subject}`,
+    `Subject: ${SUBJECT[input.kind]}`,
     `Date: ${rfc5322Date(input.date)}`,
     `Message-ID: <${input.messageId}>`,
     'Auto-Submitted: auto-replied',

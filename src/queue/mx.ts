@@ -1,16 +1,9 @@
-import { Resolver } from 'node:dns/promises';
+import type { DnsResolve } from '../net/dns.ts';
 
 /** Where a domain's mail goes: MX host names in the order to try, or why nowhere. */
 export type Route =
   | { ok: true; hosts: string[] }
   | { ok: false; permanent: boolean; status: string; reason: string };
-
-/** A resolver that asks the configured servers ("ip" or "ip:port"), or the system's when none are. */
-export function createResolver(servers: string[]): Resolver {
-  const resolver = new Resolver({ timeout: 5000, tries: 2 });
-  if (servers.length > 0) resolver.setServers(servers);
-  return resolver;
-}
 
 const code = (err: unknown): string => (err as { code?: string }).code ?? '';
 
@@ -26,9 +19,9 @@ function byPreference(records: { priority: number; exchange: string }[]): string
  * RFC 5321 5.1 and RFC 7505: the MX records by preference; without any, the
  * domain itself (implicit MX); a null MX (".") means the domain takes no mail.
  */
-export async function findRoute(resolver: Resolver, domain: string): Promise<Route> {
+export async function findRoute(resolve: DnsResolve, domain: string): Promise<Route> {
   try {
-    const records = await resolver.resolveMx(domain);
+    const records = (await resolve(domain, 'MX')) as { priority: number; exchange: string }[];
     if (records.some((r) => r.exchange === '' || r.exchange === '.')) {
       return { ok: false, permanent: true, status: '5.1.10', reason: `${domain} does not accept mail (null MX, RFC 7505)` };
     }
@@ -42,8 +35,8 @@ export async function findRoute(resolver: Resolver, domain: string): Promise<Rou
 }
 
 /** A host's IPv4 then IPv6 addresses; none when it has none or the lookup fails (the next MX is tried). */
-export async function hostAddresses(resolver: Resolver, host: string): Promise<string[]> {
-  const lookup = (family: 4 | 6) => (family === 4 ? resolver.resolve4(host) : resolver.resolve6(host)).catch((): string[] => []);
-  const [v4, v6] = await Promise.all([lookup(4), lookup(6)]);
+export async function hostAddresses(resolve: DnsResolve, host: string): Promise<string[]> {
+  const lookup = (rrtype: 'A' | 'AAAA') => (resolve(host, rrtype) as Promise<string[]>).catch((): string[] => []);
+  const [v4, v6] = await Promise.all([lookup('A'), lookup('AAAA')]);
   return [...v4, ...v6];
 }

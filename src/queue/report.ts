@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
 import type { QueueEntry, QueueRecipient } from '../store/types.ts';
-import { acceptMessage } from './accept.ts';
-import { composeDsn, headerOf } from './dsn.ts';
+import type { RecipientReport } from '../delivery/deliver.ts';
+import { acceptMessage, type DsnRequest } from './accept.ts';
+import { composeDsn, headerOf, type DsnInput, type DsnKind, type DsnRecipient } from './dsn.ts';
 import type { OutboundQueue } from './outbound.ts';
 
 /** A larger original is returned as its header only, so that the report itself gets through. */
@@ -14,14 +15,17 @@ export interface ReportSettings {
   subaddressSeparator: string;
 }
 
-/** RFC 3461 NOTIFY: none given means failures and delays are reported; NEVER means nothing is. */
-function wants(r: QueueRecipient, kind: 'failed' | 'delayed'): boolean {
-  if (!r.notify) return true;
-  return r.notify.includes(kind === 'failed' ? 'FAILURE' : 'DELAY');
+const NOTIFY: Record<DsnKind, string> = { failed: 'FAILURE', delayed: 'DELAY', relayed: 'SUCCESS', delivered: 'SUCCESS' };
+
+/** RFC 3461 NOTIFY: none given means failures and delays are reported, not success; NEVER means nothing is. */
+function wants(r: QueueRecipient, kind: DsnKind): boolean {
+  if (!r.notify) return kind === 'failed' || kind === 'delayed';
+  return r.notify.includes(NOTIFY[kind]);
 }
 
-async function original(settings: ReportSettings, entry: QueueEntry): Promise<{ bytes: Buffer; headersOnly: boolean }> {
-  const headersOnly = entry.ret === 'HDRS' || entry.size > FULL_RETURN_LIMIT;
+/** The message, or its header: with RET=HDRS, when large, and in a success report (RET asks for the content of failure reports). */
+async function original(settings: ReportSettings, entry: QueueEntry, kind: DsnKind): Promise<{ bytes: Buffer; headersOnly: boolean }> {
+  const headersOnly = entry.ret === 'HDRS' || entry.size > FULL_RETURN_LIMIT || kind === 'relayed' || kind === 'delivered';
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of settings.queue.store.readQueueMessage(entry.id)) {
@@ -34,7 +38,7 @@ async function original(settings: ReportSettings, entry: QueueEntry): Promise<{ 
 }
 
 /**
- * Tells the sender which recipients failed, or are delayed, with an RFC 3464 report
+ * Tells the sender which recipients failed, are delayed, or (when asked) were relayed, with an RFC 3464 report
  * from the null sender: into the sender's INBOX through the write path when the
  * sender is local, through the queue otherwise. Mail from the null sender (itself a
  * report) never gets one, so two servers cannot bounce a message back and forth.
@@ -43,23 +47,22 @@ export async function sendReport(
   settings: ReportSettings,
   log: Logger,
   entry: QueueEntry,
-  kind: 'failed' | 'delayed',
+  kind: DsnKind,
   recipients: QueueRecipient[],
   willRetryUntil: number,
 ): Promise<void> {
   const wanted = recipients.filter((r) => wants(r, kind));
   if (entry.from === '' || wanted.length === 0) return;
-  const { bytes, headersOnly } = await original(settings, entry);
-  const raw = composeDsn({
+  const { bytes, headersOnly } = await original(settings, entry, kind);
+  await send(settings, log, {
     kind,
-    reportingMta: settings.hostname,
     queueId: entry.id,
     arrivalDate: entry.createdAt,
     ...(entry.envid ? { envid: entry.envid } : {}),
     to: entry.from,
     recipients: wanted.map((r) => ({
       address: r.address,
-      status: r.status ?? (kind === 'failed' ? '5.0.0' : '4.0.0'),
+      status: r.status ?? { failed: '5.0.0', delayed: '4.0.0', relayed: '2.0.0', delivered: '2.0.0' }[kind],
       ...(r.orcpt ? { orcpt: r.orcpt } : {}),
       ...(r.remoteMta ? { remoteMta: r.remoteMta } : {}),
       ...(r.lastResult ? { diagnostic: r.lastResult } : {}),
@@ -68,11 +71,50 @@ export async function sendReport(
     willRetryUntil,
     original: bytes,
     headersOnly,
+  });
+}
+
+/** A message just taken for local mailboxes, with the DSN wishes its sender gave. */
+export interface LocalDelivery {
+  from: string;
+  raw: Buffer;
+  dsn?: DsnRequest;
+}
+
+/**
+ * NOTIFY=SUCCESS (RFC 3461) for recipients whose mailbox got the message here: a
+ * "delivered" report to the sender, with the message's header.
+ */
+export async function reportDelivered(settings: ReportSettings, log: Logger, message: LocalDelivery, reports: RecipientReport[]): Promise<void> {
+  if (message.from === '' || !message.dsn) return;
+  const now = Date.now();
+  const delivered = reports.flatMap((report, i): DsnRecipient[] => {
+    const wish = message.dsn!.recipients[i];
+    if (!wish?.notify?.includes('SUCCESS') || !report.outcomes.some((o) => o.status === 'delivered')) return [];
+    return [{ address: report.recipient, status: '2.0.0', ...(wish.orcpt ? { orcpt: wish.orcpt } : {}), diagnostic: '250 2.0.0 delivered to the mailbox', lastAttempt: now }];
+  });
+  if (delivered.length === 0) return;
+  await send(settings, log, {
+    kind: 'delivered',
+    arrivalDate: now,
+    ...(message.dsn.envid ? { envid: message.dsn.envid } : {}),
+    to: message.from,
+    recipients: delivered,
+    original: headerOf(message.raw),
+    headersOnly: true,
+  });
+}
+
+/** Composes the report and hands it to the sender's mailbox or the queue. */
+async function send(settings: ReportSettings, log: Logger, report: Omit<DsnInput, 'reportingMta' | 'date' | 'messageId' | 'boundary'>): Promise<void> {
+  const raw = composeDsn({
+    ...report,
+    reportingMta: settings.hostname,
     date: Date.now(),
     messageId: `${randomUUID()}@${settings.hostname}`,
     boundary: `=_mailfold_${randomBytes(12).toString('hex')}`,
   });
-  const reports = await acceptMessage(settings.queue, { from: '', recipients: [entry.from], raw, subaddressSeparator: settings.subaddressSeparator });
+  const reports = await acceptMessage(settings.queue, { from: '', recipients: [report.to], raw, subaddressSeparator: settings.subaddressSeparator });
   const outcomes = reports.flatMap((r) => r.outcomes.map((o) => o.status));
-  log.info({ queue: entry.id, kind, to: entry.from, recipients: wanted.map((r) => r.address), outcomes }, 'delivery report sent');
+  log.info({ queue: report.queueId, kind: report.kind, to: report.to, recipients: report.recipients.map((r) => r.address), outcomes }, 'delivery report sent');
 }

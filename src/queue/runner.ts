@@ -138,7 +138,7 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
       const attempts = (
         await Promise.all(
           [...groups].map(([key, addresses]) =>
-            limiter.run(key, () => attemptDelivery(settings, entry, key, addresses, stop.signal)).catch((err: unknown): Attempt[] =>
+            limiter.run(key, () => attemptDelivery(settings, entry, key, addresses, stop.signal, log)).catch((err: unknown): Attempt[] =>
               addresses.map((address) => ({ address, outcome: 'temporary', result: `local error: ${(err as Error).message}`, status: '4.3.0' })),
             ),
           ),
@@ -146,11 +146,13 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
       ).flat();
       const now = Date.now();
       const failed: QueueRecipient[] = [];
+      const relayed: QueueRecipient[] = [];
       for (const a of attempts) {
         const r = entry.recipients.find((x) => x.address === a.address)!;
         // A try cut short by shutdown says nothing about the recipient: it is simply tried again after the restart.
         if (stop.signal.aborted && a.outcome === 'temporary') continue;
         if (record(settings, entry, r, a, now)) failed.push(r);
+        if (a.relayed) relayed.push(r);
         log.info({ queue: entry.id, rcpt: a.address, outcome: a.outcome, mx: a.remoteMta, result: a.result }, 'delivery attempt');
       }
       const expires = entry.createdAt + settings.giveUpAfter * 1000;
@@ -158,6 +160,8 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
         increment('mailfold_messages_bounced_total');
         await sendReport(reports, log, entry, 'failed', failed, expires);
       }
+      // Only recipients whose NOTIFY asks for SUCCESS get into it.
+      if (relayed.length > 0) await sendReport(reports, log, entry, 'relayed', relayed, expires);
       const pending = entry.recipients.filter((r) => r.state === 'pending');
       const warnAt = entry.createdAt + settings.delayWarningAfter * 1000;
       if (pending.length > 0 && !entry.delayWarned && settings.delayWarningAfter > 0 && now >= warnAt && !stop.signal.aborted) {
@@ -179,7 +183,7 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
       clearTimeout(timer);
       queue.detach();
       stop.abort();
-      settings.resolver.cancel();
+      settings.resolve.cancel();
       await scanning;
       await Promise.allSettled([...active]);
     },

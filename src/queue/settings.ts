@@ -1,14 +1,16 @@
 import type { Config } from '../config/index.ts';
+import { createResolver } from '../net/dns.ts';
 import type { MailStore } from '../store/types.ts';
-import { createResolver } from './mx.ts';
+import { trustCaFile } from '../tls/trust.ts';
 import type { RunnerSettings } from './runner.ts';
 
 /** The runner's settings from the config file's [queue], [dns] and [smtp.smarthost]. */
 export function runnerSettings(config: Config, store: MailStore): RunnerSettings {
   const q = config.queue;
+  if (q.ca_file) trustCaFile(q.ca_file);
   return {
     store,
-    resolver: createResolver(config.dns.servers),
+    resolve: createResolver({ servers: config.dns.servers }),
     hostname: config.hostname,
     helo: config.hostname,
     mxPort: q.mx_port,

@@ -16,10 +16,20 @@ export interface Hop {
   helo: string;
 }
 
+/** RFC 3461 parameters passed on to a next hop that offers DSN. */
+export interface HopDsn {
+  ret?: 'FULL' | 'HDRS';
+  envid?: string;
+  notify?: string[];
+  orcpt?: string;
+}
+
+/** One transaction: its recipients share their DSN parameters, since nodemailer gives every RCPT the same. */
 export interface HopEnvelope {
   from: string;
   to: string[];
   size: number;
+  dsn?: HopDsn;
 }
 
 export interface Reply {
@@ -27,8 +37,19 @@ export interface Reply {
   text: string;
 }
 
-/** Either the server answered each recipient, or no transaction happened and the next hop may be tried. */
-export type HopResult = { answered: true; replies: Map<string, Reply> } | { answered: false; reason: string; reply?: Reply };
+/**
+ * The replies of the recipients the server answered; the others (all of them when
+ * no transaction happened) may be tried at the next hop, and `failure` says why.
+ */
+export interface HopResult {
+  replies: Map<string, Reply>;
+  /** Whether the server offered DSN (RFC 3461), so that it reports success itself. */
+  dsn: boolean;
+  failure?: { reason: string; reply?: Reply };
+}
+
+/** What a transaction did: replies for its recipients, or no answer at all. */
+type TransactionResult = { answered: true; replies: Map<string, Reply> } | { answered: false; reason: string };
 
 /** What nodemailer's errors carry besides the message. */
 interface SmtpError extends Error {
@@ -61,11 +82,13 @@ function step<T>(conn: SMTPConnection, run: (done: (err: SmtpError | null | unde
 }
 
 /**
- * One SMTP transaction with nodemailer's client: connect, STARTTLS, AUTH when
- * configured, MAIL, RCPT for each recipient, DATA. Each recipient gets the reply
- * that decided it (its RCPT refusal, or the answer to DATA).
+ * SMTP transactions on one connection with nodemailer's client: connect, STARTTLS,
+ * AUTH when configured, then for each envelope MAIL, RCPT for each recipient, DATA
+ * (RSET in between). Each recipient gets the reply that decided it (its RCPT
+ * refusal, or the answer to DATA).
  */
-export async function sendVia(hop: Hop, envelope: HopEnvelope, message: () => Readable, signal: AbortSignal): Promise<HopResult> {
+export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () => Readable, signal: AbortSignal): Promise<HopResult> {
+  const replies = new Map<string, Reply>();
   const conn = new SMTPConnection({
     host: hop.host,
     port: hop.port,
@@ -89,40 +112,70 @@ export async function sendVia(hop: Hop, envelope: HopEnvelope, message: () => Re
     conn.close();
     signal.removeEventListener('abort', abort);
     const e = err as SmtpError;
-    return { answered: false, reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) };
+    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) } };
   }
+  // The EHLO reply is the last one heard once connected; AUTH would replace it.
+  const dsn = /^\d{3}[ -]DSN\b/im.test(conn.lastServerResponse || '');
   try {
     if (hop.auth) {
       try {
         await step<boolean>(conn, (done) => conn.login({ user: hop.auth!.user, pass: hop.auth!.pass }, (err, ok) => done(err, ok)));
       } catch (err) {
         // A refused login is the relay's configuration, not the recipients' fault: try again later.
-        return { answered: false, reason: `${hop.name}: authentication failed: ${(err as Error).message}` };
+        return { replies, dsn, failure: { reason: `${hop.name}: authentication failed: ${(err as Error).message}` } };
       }
     }
-    try {
-      const info = await step<SMTPConnection.SentMessageInfo>(conn, (done) =>
-        conn.send({ from: envelope.from || false, to: envelope.to, size: envelope.size, use8BitMime: true }, message(), (err, info) => done(err, info)),
-      );
-      const replies = new Map<string, Reply>();
-      for (const rejected of info.rejectedErrors ?? []) {
-        const reply = asReply(rejected as SmtpError);
-        if (rejected.recipient && reply) replies.set(rejected.recipient, reply);
+    for (const [i, envelope] of envelopes.entries()) {
+      if (i > 0) {
+        try {
+          await step<void>(conn, (done) => conn.reset((err) => done(err)));
+        } catch (err) {
+          return { replies, dsn, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: RSET: ${(err as Error).message}` } };
+        }
       }
-      const accepted = { code: Number(info.response.slice(0, 3)) || 250, text: info.response.trim() };
-      for (const address of info.accepted) replies.set(address, accepted);
-      return { answered: true, replies };
-    } catch (err) {
-      return transactionFailure(err as SmtpError, envelope.to, hop);
+      const result = await transaction(conn, envelope, message, hop);
+      if (!result.answered) return { replies, dsn, failure: { reason: result.reason } };
+      for (const [address, reply] of result.replies) replies.set(address, reply);
     }
+    return { replies, dsn };
   } finally {
     signal.removeEventListener('abort', abort);
     conn.quit();
   }
 }
 
+async function transaction(conn: SMTPConnection, envelope: HopEnvelope, message: () => Readable, hop: Hop): Promise<TransactionResult> {
+  const dsn = envelope.dsn;
+  try {
+    const info = await step<SMTPConnection.SentMessageInfo>(conn, (done) =>
+      conn.send(
+        {
+          from: envelope.from || false,
+          to: envelope.to,
+          size: envelope.size,
+          use8BitMime: true,
+          // nodemailer adds these only when the server offers DSN.
+          ...(dsn ? { dsn: { ...dsn, ret: dsn.ret as 'HDRS' | undefined, notify: dsn.notify as SMTPConnection.DSNOption[] | undefined } } : {}),
+        },
+        message(),
+        (err, info) => done(err, info),
+      ),
+    );
+    const replies = new Map<string, Reply>();
+    for (const rejected of info.rejectedErrors ?? []) {
+      const reply = asReply(rejected as SmtpError);
+      if (rejected.recipient && reply) replies.set(rejected.recipient, reply);
+    }
+    const accepted = { code: Number(info.response.slice(0, 3)) || 250, text: info.response.trim() };
+    for (const address of info.accepted) replies.set(address, accepted);
+    return { answered: true, replies };
+  } catch (err) {
+    return transactionFailure(err as SmtpError, envelope.to, hop);
+  }
+}
+
 /** MAIL, DATA or every RCPT refused: each recipient gets its reply; a lost connection lets the next hop be tried. */
-function transactionFailure(err: SmtpError, to: string[], hop: Hop): HopResult {
+function transactionFailure(err: SmtpError, to: string[], hop: Hop): TransactionResult {
   const replies = new Map<string, Reply>();
   for (const rejected of err.rejectedErrors ?? []) {
     const reply = asReply(rejected);

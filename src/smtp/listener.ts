@@ -5,6 +5,7 @@ import { increment } from '../metrics/registry.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import type { OutboundQueue } from '../queue/outbound.ts';
+import { reportDelivered } from '../queue/report.ts';
 import type { DnsResolve } from '../net/dns.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
@@ -195,6 +196,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           return finish(verdict.refusal);
         }
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname)), verdict.message]);
+        const dsn = dsnRequest(session);
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
           from,
@@ -202,8 +204,12 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           raw: message,
           mailbox: verdict.mailbox,
           subaddressSeparator: deps.subaddressSeparator,
-          dsn: dsnRequest(session),
+          dsn,
         });
+        // The message is committed: a failing success report must not make the client send it again.
+        await reportDelivered({ queue: deps.queue, hostname: deps.hostname, subaddressSeparator: deps.subaddressSeparator }, slog, { from, raw: message, dsn }, reports).catch(
+          (err: unknown) => slog.error({ err }, 'delivery report failed'),
+        );
         if (role === 'lmtp') {
           const replies = recipientReplies(recipients, reports);
           slog.info({ from, recipients, size: raw.length, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');

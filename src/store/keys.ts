@@ -53,6 +53,7 @@ export const keys = {
   queueChunkAll: 'qch/',
   dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
   dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
+  mtaSts: (domain: string) => `sts/${domain}`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */

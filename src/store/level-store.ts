@@ -36,6 +36,7 @@ import {
   type StoredCertificate,
   type AcmeAccount,
   type AcmeState,
+  type MtaStsPolicy,
   type Uid,
 } from './types.ts';
 
@@ -819,6 +820,16 @@ export class LevelStore implements MailStore {
       if ((await this.db.get(key)) === undefined) throw new StoreError('not-found', `no DKIM selector ${selector} for ${domain}`);
       await this.commit([del(key)]);
     });
+  }
+
+  // MTA-STS policies of remote domains
+
+  getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null> {
+    return this.#get<MtaStsPolicy>(keys.mtaSts(domain.toLowerCase()));
+  }
+
+  async putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void> {
+    await this.commit([put(keys.mtaSts(domain.toLowerCase()), policy)]);
   }
 }
 

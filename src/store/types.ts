@@ -175,6 +175,19 @@ export interface QueueEntry {
   ret?: 'FULL' | 'HDRS';
 }
 
+/** A remote domain's MTA-STS policy (RFC 8461) as last fetched, kept until it expires. */
+export interface MtaStsPolicy {
+  /** The policy id from the domain's `_mta-sts` TXT record. */
+  id: string;
+  mode: 'enforce' | 'testing' | 'none';
+  /** MX host patterns; `*.` covers one label. */
+  mx?: string[];
+  maxAge?: number;
+  version?: string;
+  /** ISO 8601: when it must be fetched again. */
+  expires: string;
+}
+
 export type DkimAlgorithm = 'ed25519' | 'rsa';
 
 /** A domain's DKIM signing key: the newest key of each algorithm signs (both are used). */
@@ -296,6 +309,10 @@ export interface MailStore {
   /** The domain's keys, oldest first. */
   listDkimKeys(domain: string): Promise<DkimKey[]>;
   removeDkimKey(domain: string, selector: string): Promise<void>;
+
+  /** The cached MTA-STS policy of a remote domain, or null. */
+  getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null>;
+  putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void>;
 }
 
 export class StoreError extends Error {

@@ -8,31 +8,54 @@ import { generateRsaKey } from './keys.ts';
 export const SELF_SIGNED_DAYS = 825;
 const DAY = 24 * 60 * 60 * 1000;
 
-/**
- * A self-signed certificate for `hostname`, to serve TLS from the first start
- * until ACME issues a real one. forge builds and signs the certificate, which Node cannot do.
- */
+/** A self-signed certificate for `hostname`, to serve TLS from the first start until ACME issues a real one. */
 export async function createSelfSigned(hostname: string, now = new Date()): Promise<StoredCertificate> {
   const { privateKey, publicKey } = await generateRsaKey();
+  const altName = isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname };
+  const certPem = signCertificate({
+    subject: hostname,
+    issuer: hostname,
+    publicKey,
+    signingKey: privateKey,
+    // Back-dated a day so that a client whose clock runs slow still accepts it.
+    notBefore: new Date(now.getTime() - DAY),
+    notAfter: new Date(now.getTime() + SELF_SIGNED_DAYS * DAY),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [altName] },
+    ],
+  });
+  return { keyPem: privateKey, certPem, source: 'self-signed' };
+}
+
+export interface CertificateRequest {
+  /** The subject's and the issuer's common names. */
+  subject: string;
+  issuer: string;
+  /** PEM: the certified key, and the issuer's private key that signs. */
+  publicKey: string;
+  signingKey: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** forge's extension objects. */
+  extensions: object[];
+}
+
+/** A certificate signed with SHA-256, as PEM; forge builds and signs it, which Node cannot do. */
+export function signCertificate(req: CertificateRequest): string {
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  cert.publicKey = forge.pki.publicKeyFromPem(req.publicKey);
   // A positive 128-bit serial: the top bit cleared so DER does not read it as negative.
   const serial = randomBytes(16);
   serial[0]! &= 0x7f;
   cert.serialNumber = serial.toString('hex');
-  // Back-dated a day so that a client whose clock runs slow still accepts it.
-  cert.validity.notBefore = new Date(now.getTime() - DAY);
-  cert.validity.notAfter = new Date(now.getTime() + SELF_SIGNED_DAYS * DAY);
-  const subject = [{ name: 'commonName', value: hostname }];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  const altName = isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname };
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [altName] },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { keyPem: privateKey, certPem: forge.pki.certificateToPem(cert), source: 'self-signed' };
+  cert.validity.notBefore = req.notBefore;
+  cert.validity.notAfter = req.notAfter;
+  cert.setSubject([{ name: 'commonName', value: req.subject }]);
+  cert.setIssuer([{ name: 'commonName', value: req.issuer }]);
+  cert.setExtensions(req.extensions);
+  cert.sign(forge.pki.privateKeyFromPem(req.signingKey), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
 }

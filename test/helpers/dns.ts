@@ -2,33 +2,64 @@ import { createSocket, type RemoteInfo } from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import type { TestContext } from 'node:test';
 
-const TYPES = { A: 1, TXT: 16, AAAA: 28 } as const;
+const TYPES = { A: 1, MX: 15, TXT: 16, AAAA: 28 } as const;
 type RecordType = keyof typeof TYPES;
 
+/** Records by name: MX ([preference, host]; "." is a null MX), IPv4 addresses and TXT strings. */
+export type Zone = Record<string, { mx?: [number, string][]; a?: string[]; txt?: string[] }>;
+
+/** A name in DNS wire format: length-prefixed labels and the root's zero. */
+function encodeName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
+  return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')])), Buffer.from([0])]);
+}
+
+function rdata(type: RecordType, value: string): Buffer {
+  if (type === 'TXT') {
+    const strings = value.match(/[\s\S]{1,255}/g) ?? [''];
+    return Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from([Buffer.byteLength(s, 'latin1')]), Buffer.from(s, 'latin1')])));
+  }
+  if (type === 'A') return Buffer.from(value.split('.').map(Number));
+  if (type === 'MX') {
+    const [preference, host] = value.split(' ') as [string, string];
+    const pref = Buffer.alloc(2);
+    pref.writeUInt16BE(Number(preference));
+    return Buffer.concat([pref, host === '.' ? Buffer.from([0]) : encodeName(host)]);
+  }
+  return Buffer.alloc(16);
+}
+
 /**
- * A tiny authoritative DNS server over UDP for tests: TXT and A records of test
- * domains, NXDOMAIN for every other name, NODATA for another type of a known name.
- * Its zone can change while the test runs. Only what a resolver asks is parsed.
+ * A tiny authoritative DNS server over UDP for tests: MX, A, TXT (and an AAAA of ::)
+ * records of test domains, NXDOMAIN for every other name, NODATA for another type of a
+ * known name. Its zone can change while the test runs. Only what a resolver asks is parsed.
  */
 export class TestDns {
   readonly port: number;
-  readonly #records = new Map<string, { type: RecordType; value: string }[]>();
+  readonly #records = new Map<string, { type: RecordType; data: Buffer }[]>();
   /** While true, questions get no answer, as from a server that is down. */
   silent = false;
   /** Every question asked, as "TYPE name". */
   readonly queries: string[] = [];
 
-  constructor(port: number) {
+  constructor(port: number, zone: Zone = {}) {
     this.port = port;
+    for (const [name, records] of Object.entries(zone)) {
+      for (const [preference, host] of records.mx ?? []) this.add(name, 'MX', `${preference} ${host}`);
+      for (const ip of records.a ?? []) this.add(name, 'A', ip);
+      for (const text of records.txt ?? []) this.txt(name, text);
+    }
   }
 
+  /** "127.0.0.1:port", for [dns] servers. */
   get server(): string {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** A record; an MX's value is "PREFERENCE HOST". */
   add(name: string, type: RecordType, value: string): void {
     const key = name.toLowerCase().replace(/\.$/, '');
-    this.#records.set(key, [...(this.#records.get(key) ?? []), { type, value }]);
+    this.#records.set(key, [...(this.#records.get(key) ?? []), { type, data: rdata(type, value) }]);
   }
 
   txt(name: string, value: string): void {
@@ -52,7 +83,7 @@ export class TestDns {
     const typeName = (Object.keys(TYPES) as RecordType[]).find((k) => TYPES[k] === qtype);
     this.queries.push(`${typeName ?? qtype} ${name}`);
     const known = this.#records.get(name);
-    const answers = (known ?? []).filter((r) => r.type === typeName).map((r) => resourceRecord(r.type, r.value));
+    const answers = (known ?? []).filter((r) => r.type === typeName).map((r) => resourceRecord(r.type, r.data));
     const header = Buffer.alloc(12);
     header.writeUInt16BE(query.readUInt16BE(0), 0);
     // QR, AA, the client's RD, RA; NXDOMAIN when the name has no records at all.
@@ -63,18 +94,9 @@ export class TestDns {
   }
 }
 
-function resourceRecord(type: RecordType, value: string): Buffer {
-  let data: Buffer;
-  if (type === 'TXT') {
-    const strings = value.match(/[\s\S]{1,255}/g) ?? [''];
-    data = Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from([Buffer.byteLength(s, 'latin1')]), Buffer.from(s, 'latin1')])));
-  } else if (type === 'A') {
-    data = Buffer.from(value.split('.').map(Number));
-  } else {
-    data = Buffer.alloc(16);
-  }
+function resourceRecord(type: RecordType, data: Buffer): Buffer {
   const head = Buffer.alloc(12);
-  head.writeUInt16BE(0xc00c, 0);
+  head.writeUInt16BE(0xc00c, 0); // a pointer to the question's name
   head.writeUInt16BE(TYPES[type], 2);
   head.writeUInt16BE(1, 4);
   head.writeUInt32BE(60, 6);
@@ -82,15 +104,22 @@ function resourceRecord(type: RecordType, value: string): Buffer {
   return Buffer.concat([head, data]);
 }
 
-/** Starts a TestDns on a port the system picks; closed when the test ends. */
-export async function startDns(t: TestContext): Promise<TestDns> {
+/** Starts a TestDns with this zone on a port the system picks; closed when the test ends. */
+export async function startDns(t: TestContext, zone: Zone = {}): Promise<TestDns> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const dns = new TestDns(socket.address().port);
+  const dns = new TestDns(socket.address().port, zone);
   socket.on('message', (msg: Buffer, peer: RemoteInfo) => {
     const reply = dns.answer(msg);
     if (reply && !dns.silent && isIPv4(peer.address)) socket.send(reply, peer.port, peer.address);
   });
   t.after(() => socket.close());
   return dns;
+}
+
+/** A DNS server that never answers: lookups hang until they time out or are cancelled; returns "127.0.0.1:port". */
+export async function deafDns(t: TestContext): Promise<string> {
+  const dns = await startDns(t);
+  dns.silent = true;
+  return dns.server;
 }

@@ -27,25 +27,31 @@ export interface PeerMessage {
   to: string[];
   raw: string;
   user?: string;
+  /** With `opts.dsn`: the RFC 3461 parameters of MAIL FROM, and of each RCPT TO by address. */
+  dsn?: { ret?: string | null; envid?: string | null; rcpt: Record<string, { notify?: string[]; orcpt?: string }> };
 }
 
 /**
  * Another MTA for the queue to talk to, built on smtp-server (not Mailfold): it
  * takes every recipient, except `...later...@` (451 the first time, then 250),
  * `...busy@` (always 451) and `never@` (550 5.1.1). A local part starting with
- * `hold` first waits for `opts.hold()`. With `opts.users`, it wants AUTH, as a smarthost does.
+ * `hold` first waits for `opts.hold()`. With `opts.users`, it wants AUTH, as a smarthost does;
+ * with `opts.dsn`, it offers DSN and records the parameters it is given.
  */
 export async function startPeer(
   t: TestContext,
   address: string,
   port: number,
-  opts: { users?: Record<string, string>; hold?: () => Promise<void> } = {},
+  opts: { users?: Record<string, string>; hold?: () => Promise<void>; tls?: { keyPem: string; certPem: string }; dsn?: boolean } = {},
 ): Promise<PeerMessage[]> {
   const { users } = opts;
   const messages: PeerMessage[] = [];
   const seen = new Map<string, number>();
   const server = new SMTPServer({
     logger: false,
+    hideDSN: !opts.dsn,
+    // Without a certificate of the test's, smtp-server offers STARTTLS with its own self-signed one.
+    ...(opts.tls ? { key: opts.tls.keyPem, cert: opts.tls.certPem } : {}),
     authOptional: users === undefined,
     allowInsecureAuth: false,
     onAuth(auth, _session, callback) {
@@ -75,6 +81,14 @@ export async function startPeer(
           to: rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString(),
           ...(typeof session.user === 'string' ? { user: session.user } : {}),
+          ...(opts.dsn
+            ? {
+                dsn: {
+                  ...session.envelope.dsn,
+                  rcpt: Object.fromEntries(rcptTo.map((r) => [r.address, { ...r.dsn }])),
+                },
+              }
+            : {}),
         });
         callback();
       });

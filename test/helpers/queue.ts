@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { OutboundQueue } from '../../src/queue/outbound.ts';
 import type { QueueEntry } from '../../src/store/types.ts';
 
@@ -37,4 +38,14 @@ export function untilTried(queue: OutboundQueue, n = 1): Promise<QueueEntry> {
     const [e] = await queue.list();
     return e !== undefined && e.recipients[0]!.attempts === n && !queue.isBusy(e.id) && e;
   });
+}
+
+/** Once the queue is empty: every entry delivered, failed or removed, and its reports committed. */
+export function untilEmpty(queue: OutboundQueue): Promise<true> {
+  return untilQueue(queue, async () => (await queue.list()).length === 0);
+}
+
+/** Moves an entry's arrival into the past, as if it had been queued that long ago. */
+export async function age(queue: OutboundQueue, entry: QueueEntry, ms: number): Promise<void> {
+  assert.ok(await queue.store.updateQueueEntry({ ...entry, createdAt: Date.now() - ms }));
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { LevelStore } from '../../src/store/level-store.ts';
@@ -27,7 +27,7 @@ export interface SmtpTestServer {
  * An in-process server with only the SMTP listeners, on ports the system picks.
  * `MAILFOLD_TEST_LOG=debug` shows its log on stderr.
  */
-export async function startSmtpServer(t: TestContext, adjust: (config: Config) => void = () => {}): Promise<SmtpTestServer> {
+export async function startSmtpServer(t: TestContext, adjust: (config: Config) => void = () => {}, log?: Logger): Promise<SmtpTestServer> {
   const config = defaultConfig('dev');
   config.data_dir = tempDir(t);
   config.hostname = HOSTNAME;
@@ -36,14 +36,17 @@ export async function startSmtpServer(t: TestContext, adjust: (config: Config) =
   for (const listener of Object.values(config.listeners)) listener.enabled = false;
   for (const name of ['smtp', 'submission', 'submissions'] as const) config.listeners[name] = { enabled: true, address: '127.0.0.1', port: 0 };
   adjust(config);
-  const server = await startMailfold(t, config);
+  const server = await startMailfold(t, config, log);
   const port = (name: 'smtp' | 'submission' | 'submissions') => server.listeners[name]?.port ?? 0;
   return { server, store: server.store as LevelStore, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions'), dns };
 }
 
 /** Starts Mailfold with this config (again, for a restart); closed when the test ends, or before by `close()`. */
-export async function startMailfold(t: TestContext, config: Config): Promise<RunningServer> {
-  const log = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2));
+export async function startMailfold(
+  t: TestContext,
+  config: Config,
+  log: Logger = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2)),
+): Promise<RunningServer> {
   const running = await startServer(config, log);
   let closing: Promise<void> | null = null;
   const server: RunningServer = { ...running, close: () => (closing ??= running.close()) };
