@@ -1,4 +1,4 @@
-import type { AccountId, MailboxId, MailStore, MessageMeta } from '../store/types.ts';
+import type { AccountId, BodyReader, MailboxId, MailStore, MessageMeta } from '../store/types.ts';
 
 export interface DropMessage {
   /** The POP3 message number, 1-based, fixed for the session. */
@@ -14,6 +14,9 @@ export interface DropMessage {
  */
 export const uidlOf = (uidValidity: number, uid: number): string =>
   uidValidity.toString(16).padStart(8, '0') + uid.toString(16).padStart(8, '0');
+
+/** Bytes of each message read ahead for TOP: the header and the first lines of most messages. */
+const TOP_READ_AHEAD = 16384;
 
 /** One POP3 session per maildrop (RFC 1939 section 8): a process-wide set of held locks. */
 export class MaildropLocks {
@@ -43,6 +46,8 @@ export class Maildrop {
   readonly #store: MailStore;
   readonly #deleted = new Set<number>();
   readonly #retrieved = new Set<number>();
+  #whole: BodyReader | null = null;
+  #heads: BodyReader | null = null;
 
   constructor(store: MailStore, mailboxId: MailboxId, uidValidity: number, messages: MessageMeta[]) {
     this.#store = store;
@@ -75,6 +80,16 @@ export class Maildrop {
     if (!message) return { ok: false, error: 'No such message' };
     if (this.#deleted.has(message.number)) return { ok: false, error: `Message ${message.number} is deleted` };
     return { ok: true, message };
+  }
+
+  /**
+   * A message's bytes, read ahead with the messages after it (clients RETR or TOP
+   * them in order): whole messages for RETR, their first bytes for TOP.
+   */
+  read(message: DropMessage, top: boolean): AsyncGenerator<Buffer> {
+    const plan = (end: (meta: MessageMeta) => number) => this.#store.bodyReader(this.messages.map(({ meta }) => ({ message: meta, start: 0, end: end(meta) })));
+    const reader = top ? (this.#heads ??= plan((meta) => Math.min(meta.size, TOP_READ_AHEAD))) : (this.#whole ??= plan((meta) => meta.size));
+    return reader.read(message.meta);
   }
 
   delete(message: DropMessage): void {

@@ -8,6 +8,7 @@ import { applyFlags, isSeen, sameFlags } from './flags.ts';
 import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
 import { LockSet } from './locks.ts';
 import { checkStore } from './check.ts';
+import { LevelBodyReader, type ReadAheadLimits } from './body-reader.ts';
 import {
   StoreError,
   type Account,
@@ -18,6 +19,8 @@ import {
   type AppendTarget,
   type BlobId,
   type BlobMeta,
+  type BodyRange,
+  type BodyReader,
   type CheckProblem,
   type CopyOutcome,
   type DkimKey,
@@ -59,6 +62,9 @@ const DEFAULT_MAILBOXES: { name: string; specialUse: SpecialUse | null }[] = [
   { name: 'Junk', specialUse: '\\Junk' },
   { name: 'Archive', specialUse: '\\Archive' },
 ];
+
+/** Read-ahead of a BodyReader: enough for a few hundred small messages per round trip, little memory. */
+const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
 
 const ADMIN_LOCK = 'admin';
 const QUEUE_LOCK = 'queue';
@@ -606,25 +612,26 @@ export class LevelStore implements MailStore {
     return this.#get<BlobMeta>(keys.blob(blobId));
   }
 
+  async getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]> {
+    const records = await this.db.getMany(blobIds.map(keys.blob));
+    return records.map((r) => (r === undefined ? null : decode<BlobMeta>(r)));
+  }
+
   async getSearchText(blobId: BlobId): Promise<string> {
     return (await this.#get<string>(keys.blobText(blobId))) ?? '';
   }
 
-  async *readMessage(message: MessageMeta, start = 0, end = message.size): AsyncGenerator<Buffer> {
-    const prefix = Buffer.from(message.prefix);
-    end = Math.min(end, message.size);
-    if (start >= end) return;
-    if (start < prefix.length) yield prefix.subarray(start, Math.min(end, prefix.length));
-    const blob = await this.getBlob(message.blobId);
-    if (!blob) throw new StoreError('not-found', `message ${message.mailboxId}/${message.uid}: body ${message.blobId} is missing`);
-    const from = Math.max(0, start - prefix.length);
-    const to = end - prefix.length;
-    for (let i = Math.floor(from / blob.chunkSize); i * blob.chunkSize < to; i++) {
-      const chunk = await this.db.get(keys.chunk(blob.id, i));
-      if (chunk === undefined) throw new StoreError('not-found', `body ${blob.id}: chunk ${i} is missing`);
-      const base = i * blob.chunkSize;
-      yield chunk.subarray(Math.max(0, from - base), Math.min(chunk.length, to - base));
-    }
+  async getSearchTexts(blobIds: BlobId[]): Promise<string[]> {
+    const records = await this.db.getMany(blobIds.map(keys.blobText));
+    return records.map((r) => (r === undefined ? '' : decode<string>(r)));
+  }
+
+  bodyReader(ranges: readonly BodyRange[]): BodyReader {
+    return new LevelBodyReader(this.db, ranges, READ_AHEAD);
+  }
+
+  readMessage(message: MessageMeta, start = 0, end = message.size): AsyncGenerator<Buffer> {
+    return this.bodyReader([]).read(message, start, end);
   }
 
   async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]> {

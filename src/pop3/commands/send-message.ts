@@ -18,7 +18,7 @@ export async function sendMessage(session: Pop3Session, message: DropMessage, ok
   if (!(await session.ok(okText))) return false;
   const stuffer = new DotStuffer();
   try {
-    for await (const chunk of store.readMessage(message.meta)) {
+    for await (const chunk of session.maildrop!.read(message, limiter !== null)) {
       const part = limiter ? limiter.take(chunk) : chunk;
       if (!(await session.channel.write(stuffer.push(part)))) return false;
       if (limiter?.done) break;
