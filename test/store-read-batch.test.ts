@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeMessage } from '../src/delivery/deliver.ts';
-import { LevelBodyReader, type ReadDb } from '../src/store/body-reader.ts';
+import { blobHead, LevelBodyReader, type ReadDb } from '../src/store/body-reader.ts';
+import { encode } from '../src/store/codec.ts';
+import { keys } from '../src/store/keys.ts';
 import type { LevelStore } from '../src/store/level-store.ts';
 import type { MessageMeta } from '../src/store/types.ts';
 import { addAccount, collect, message, testStore } from './helpers/store.ts';
@@ -82,4 +84,14 @@ test('a missing body is reported as readMessage reports it; getBlobs and getSear
   const texts = await store.getSearchTexts([messages[1]!.blobId, gone.blobId, messages[0]!.blobId]);
   assert.deepEqual(texts, [await store.getSearchText(messages[1]!.blobId), '', await store.getSearchText(messages[0]!.blobId)]);
   assert.ok(texts[0]!.length > 0);
+});
+
+test('blobHead reads the sizes of a stored blob record without its index, and any record in full', async (t) => {
+  const { store, messages } = await filled(t, [70_000]);
+  const record = (await store.db.get(keys.blob(messages[0]!.blobId)))!;
+  const { id, size, chunkSize, chunks } = (await store.getBlob(messages[0]!.blobId))!;
+  assert.deepEqual(blobHead(record), { id, size, chunkSize, chunks });
+  assert.equal(chunks, 18);
+  // Fields in another order (a record written some other way) are parsed as JSON.
+  assert.deepEqual(blobHead(encode({ chunks, index: {}, chunkSize, size, id })), { id, size, chunkSize, chunks });
 });

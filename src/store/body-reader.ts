@@ -17,6 +17,19 @@ export interface ReadAheadLimits {
 
 const messageKey = (message: MessageMeta) => keys.message(message.mailboxId, message.uid);
 
+/** What reading needs of a blob record: not its MIME index, the bulk of it. */
+export type BlobHead = Pick<BlobMeta, 'id' | 'size' | 'chunkSize' | 'chunks'>;
+
+/** The record is written with these fields first (LevelStore's #blobOps), so they are read without parsing the index. */
+const HEAD = /^\{"id":"([0-9a-f]+)","size":(\d+),"chunkSize":(\d+),"chunks":(\d+),/;
+
+export function blobHead(record: Buffer): BlobHead {
+  const m = HEAD.exec(record.toString('latin1', 0, 128));
+  if (m) return { id: m[1]!, size: Number(m[2]), chunkSize: Number(m[3]), chunks: Number(m[4]) };
+  const { id, size, chunkSize, chunks } = decode<BlobMeta>(record);
+  return { id, size, chunkSize, chunks };
+}
+
 /**
  * Reads byte ranges of many messages with a few `getMany` calls instead of one
  * point read per record and chunk: when a message of the planned ranges is read,
@@ -31,7 +44,7 @@ export class LevelBodyReader implements BodyReader {
   /** First planned range of each message. */
   readonly #position = new Map<string, number>();
   #window = { from: 0, to: 0 };
-  #blobs = new Map<BlobId, BlobMeta | null>();
+  #blobs = new Map<BlobId, BlobHead | null>();
   #chunks = new Map<string, Buffer>();
 
   constructor(db: ReadDb, ranges: readonly BodyRange[], limits: ReadAheadLimits) {
@@ -62,13 +75,13 @@ export class LevelBodyReader implements BodyReader {
     }
   }
 
-  async #blob(message: MessageMeta): Promise<BlobMeta | null> {
+  async #blob(message: MessageMeta): Promise<BlobHead | null> {
     const at = this.#position.get(messageKey(message));
     if (at !== undefined && (at < this.#window.from || at >= this.#window.to)) await this.#load(at);
     const known = this.#blobs.get(message.blobId);
     if (known !== undefined) return known;
     const value = await this.#db.get(keys.blob(message.blobId));
-    return value === undefined ? null : decode<BlobMeta>(value);
+    return value === undefined ? null : blobHead(value);
   }
 
   /** Loads the window starting at range `from`: two `getMany`, one for blob records, one for chunks. */
@@ -76,7 +89,7 @@ export class LevelBodyReader implements BodyReader {
     const ranges = this.#ranges.slice(from, from + this.#limits.maxRanges);
     const blobIds = [...new Set(ranges.map((r) => r.message.blobId))];
     const records = await this.#db.getMany(blobIds.map(keys.blob));
-    const blobs = new Map(blobIds.map((id, i) => [id, records[i] === undefined ? null : decode<BlobMeta>(records[i]!)]));
+    const blobs = new Map(blobIds.map((id, i) => [id, records[i] === undefined ? null : blobHead(records[i]!)]));
     const wanted = new Set<string>();
     let bytes = 0;
     let taken = 0;
@@ -102,7 +115,7 @@ export class LevelBodyReader implements BodyReader {
 }
 
 /** The chunks holding a range of a message's body (the range counts the per-delivery prefix). */
-function chunksOf(range: BodyRange, blob: BlobMeta | null): { key: string; index: number; size: number }[] {
+function chunksOf(range: BodyRange, blob: BlobHead | null): { key: string; index: number; size: number }[] {
   if (!blob) return [];
   const prefixLength = Buffer.byteLength(range.message.prefix);
   const from = Math.max(0, range.start - prefixLength);

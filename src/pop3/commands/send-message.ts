@@ -9,9 +9,8 @@ import type { TopLimiter } from '../top-limiter.ts';
  * whether the whole response went out.
  */
 export async function sendMessage(session: Pop3Session, message: DropMessage, okText: string, limiter: TopLimiter | null): Promise<boolean> {
-  const { store } = session.deps;
   // An IMAP session may have expunged it since the snapshot; say so while an -ERR is still possible.
-  if (!(await store.getMessage(message.meta.mailboxId, message.meta.uid))) {
+  if (await session.maildrop!.removed(message)) {
     await session.err(`Message ${message.number} was removed by another session`);
     return false;
   }
