@@ -364,3 +364,24 @@ test('an idle session is closed with -ERR after the idle time', async (t) => {
   assert.equal(await client.line(), '-ERR Disconnected for inactivity');
   await client.closedByServer();
 });
+
+test('MOVE elsewhere and removing the account behind an open session answer -ERR to RETR and TOP', async (t) => {
+  const { store, port } = await startPop3Server(t);
+  const account = await addAccount(store, ALICE);
+  for (const subject of ['one', 'two', 'three']) await deliver(store, ALICE, message(subject));
+  const box = await inbox(store);
+  const client = await RawClient.connect(port);
+  await client.line();
+  await client.login(ALICE);
+  const [, second] = await store.listMessages(box.id);
+  const archive = (await store.getMailbox(account.id, 'Archive'))!;
+  assert.ok((await store.moveMessages(box.id, [second!.uid], archive.id)).ok);
+  assert.match(await client.command('RETR 2'), /^-ERR Message 2 was removed/);
+  assert.match(await client.command('TOP 2 0'), /^-ERR Message 2 was removed/);
+  assert.match(await client.command('RETR 1'), /^\+OK/);
+  await client.multiLine();
+
+  await store.removeAccount(ALICE);
+  assert.match(await client.command('RETR 3'), /^-ERR Message 3 was removed/);
+  assert.match(await client.command('NOOP'), /^\+OK/, 'the session still answers');
+});

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import { constants as zlib, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { coalesce, flush } from '../net/coalesce.ts';
 import { CommandReader, type ReaderEvent, type ReaderLimits } from './reader.ts';
 
 /** Past this many unhandled events the socket is paused, so a pipelined flood waits in the kernel. */
@@ -74,6 +75,8 @@ export class Connection {
   async write(data: string | Buffer): Promise<boolean> {
     if (this.closed) return false;
     const out: Writable = this.#deflate ?? this.socket;
+    // The deflate stream flushes each write itself.
+    if (!this.#deflate) coalesce(out);
     const ok = typeof data === 'string' ? out.write(data, 'latin1') : out.write(data);
     if (ok) return true;
     // The listener that loses the race is removed, so long responses do not pile them up.
@@ -152,6 +155,7 @@ export class Connection {
    */
   async startTls(options: TlsOptions): Promise<void> {
     const plain = this.socket;
+    flush(plain);
     plain.pause();
     this.#detach(plain);
     this.#queue = [];

@@ -3,12 +3,14 @@ import type { MessageMeta } from '../store/types.ts';
 import { no, type Outcome } from './command.ts';
 import { matches } from './search-eval.ts';
 import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
-import { searchSubject } from './search-subject.ts';
+import { SearchBatch, searchSubject } from './search-subject.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
 
 /** Records are read this many at a time. */
 const BATCH = 500;
+/** Message bytes per SearchBatch: bounds the search texts (never much larger than their messages) held at once. */
+const BATCH_BYTES = 4 << 20;
 
 export interface Match {
   seq: number;
@@ -34,20 +36,40 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   const uids = [...view.uids];
   for (let i = 0; i < uids.length; i += BATCH) {
     const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
-    for (const [j, meta] of messages.entries()) {
-      if (meta && (await matches(key, searchSubject(store, i + j + 1, meta), scope))) found.push({ seq: i + j + 1, meta });
+    const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
+    for (const group of byBytes(present)) {
+      const batch = new SearchBatch(store, group.map((m) => m.meta));
+      for (const m of group) if (await matches(key, searchSubject(batch, m.seq, m.meta), scope)) found.push(m);
     }
   }
   return found;
 }
 
+/** Consecutive groups whose message sizes add up to at most BATCH_BYTES (or one message). */
+function byBytes(matches: Match[]): Match[][] {
+  const groups: Match[][] = [];
+  let bytes = Infinity;
+  for (const m of matches) {
+    if (bytes + m.meta.size > BATCH_BYTES) {
+      groups.push([]);
+      bytes = 0;
+    }
+    groups.at(-1)!.push(m);
+    bytes += m.meta.size;
+  }
+  return groups;
+}
+
 /** Matches with the header data stored at delivery, for SORT and THREAD; `id` is the UID or the number. */
 export async function sortEntriesOf(session: ImapSession, found: Match[], byUid: boolean): Promise<SortEntry[]> {
-  const store = session.deps.store;
+  const blobIds = [...new Set(found.map((m) => m.meta.blobId))];
   const fields = new Map<string, SearchFields | null>();
+  for (let i = 0; i < blobIds.length; i += BATCH) {
+    const ids = blobIds.slice(i, i + BATCH);
+    for (const [j, blob] of (await session.deps.store.getBlobs(ids)).entries()) fields.set(ids[j]!, blob?.index.fields ?? null);
+  }
   const entries: SortEntry[] = [];
   for (const { seq, meta } of found) {
-    if (!fields.has(meta.blobId)) fields.set(meta.blobId, (await store.getBlob(meta.blobId))?.index.fields ?? null);
     const f = fields.get(meta.blobId);
     // A record without its body is for `mailfold store check` to repair; it is left out meanwhile.
     if (f) entries.push({ seq, id: byUid ? meta.uid : seq, size: meta.size, internalDate: meta.internalDate, fields: f });

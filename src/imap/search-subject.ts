@@ -1,7 +1,7 @@
 import { decodeHeaderText } from '../mime/decode.ts';
-import type { MailStore, MessageMeta } from '../store/types.ts';
+import type { BlobMeta, BodyRange, BodyReader, MailStore, MessageMeta } from '../store/types.ts';
 import { splitHeader } from './header-fields.ts';
-import { sectionRange } from './message-parts.ts';
+import { sectionRange, type ByteRange } from './message-parts.ts';
 import type { SearchSubject } from './search-eval.ts';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -17,25 +17,75 @@ export function sentDay(value: string): number | null {
   return Date.UTC(year, month, Number(m[1]));
 }
 
-/** A message for SEARCH, reading its header block and search text only when a key needs them. */
-export function searchSubject(store: MailStore, seq: number, meta: MessageMeta): SearchSubject {
-  let headers: Promise<{ name: string; value: string }[]> | null = null;
-  let blob: ReturnType<MailStore['getBlob']> | null = null;
-  const loadBlob = () => (blob ??= store.getBlob(meta.blobId));
-  const loadHeaders = async () => {
-    const stored = await loadBlob();
-    const range = stored && sectionRange(stored.index, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
+type Header = { name: string; value: string };
+
+/**
+ * What SEARCH reads of a batch of messages, each kind loaded for the whole batch
+ * with one store read the first time any message asks for it: blob records (the
+ * stored index), search texts, and header blocks through one body reader.
+ */
+export class SearchBatch {
+  readonly #store: MailStore;
+  readonly #metas: readonly MessageMeta[];
+  #blobs: Promise<Map<string, BlobMeta | null>> | null = null;
+  #texts: Promise<Map<string, string>> | null = null;
+  #headerReader: Promise<BodyReader> | null = null;
+
+  constructor(store: MailStore, metas: readonly MessageMeta[]) {
+    this.#store = store;
+    this.#metas = metas;
+  }
+
+  async blob(meta: MessageMeta): Promise<BlobMeta | null> {
+    this.#blobs ??= this.#byBlob((ids) => this.#store.getBlobs(ids));
+    return (await this.#blobs).get(meta.blobId) ?? null;
+  }
+
+  async text(meta: MessageMeta): Promise<string> {
+    this.#texts ??= this.#byBlob((ids) => this.#store.getSearchTexts(ids));
+    return (await this.#texts).get(meta.blobId) ?? '';
+  }
+
+  /** Header fields, values decoded (RFC 2047) and unfolded. */
+  async headers(meta: MessageMeta): Promise<Header[]> {
+    const range = await this.#headerRange(meta);
     if (!range) return [];
+    this.#headerReader ??= this.#planHeaders();
     const parts: Buffer[] = [];
-    for await (const chunk of store.readMessage(meta, range.start, range.end)) parts.push(chunk);
+    for await (const chunk of (await this.#headerReader).read(meta, range.start, range.end)) parts.push(chunk);
     return splitHeader(Buffer.concat(parts)).map((f) => ({ name: f.name, value: decodeHeaderText(f.value) }));
-  };
+  }
+
+  async #headerRange(meta: MessageMeta): Promise<ByteRange | null> {
+    const blob = await this.blob(meta);
+    return blob && sectionRange(blob.index, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
+  }
+
+  async #planHeaders(): Promise<BodyReader> {
+    const ranges: BodyRange[] = [];
+    for (const meta of this.#metas) {
+      const range = await this.#headerRange(meta);
+      if (range) ranges.push({ message: meta, ...range });
+    }
+    return this.#store.bodyReader(ranges);
+  }
+
+  async #byBlob<T>(load: (ids: string[]) => Promise<T[]>): Promise<Map<string, T>> {
+    const ids = [...new Set(this.#metas.map((m) => m.blobId))];
+    const values = await load(ids);
+    return new Map(ids.map((id, i) => [id, values[i]!]));
+  }
+}
+
+/** A message for SEARCH: its header block, search text and index are read (for its whole batch) only when a key needs them. */
+export function searchSubject(batch: SearchBatch, seq: number, meta: MessageMeta): SearchSubject {
+  let headers: Promise<Header[]> | null = null;
   const subject: SearchSubject = {
     seq,
     meta,
-    headers: () => (headers ??= loadHeaders()),
-    bodyText: () => store.getSearchText(meta.blobId),
-    fields: async () => (await loadBlob())?.index.fields ?? null,
+    headers: () => (headers ??= batch.headers(meta)),
+    bodyText: () => batch.text(meta),
+    fields: async () => (await batch.blob(meta))?.index.fields ?? null,
     async sentDay() {
       const date = (await subject.headers()).find((h) => h.name === 'date');
       return date ? sentDay(date.value) : null;

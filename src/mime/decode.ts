@@ -22,10 +22,13 @@ export function headerBytesToUnicode(s: string): string {
 /** A header value (latin1 byte-string) as Unicode, encoded-words decoded, unfolded. */
 export function decodeHeaderText(s: string): string {
   let text = headerBytesToUnicode(s);
-  try {
-    text = libmime.decodeWords(text);
-  } catch {
-    // keep the undecoded text
+  // Every encoded-word starts with "=?": without one, decodeWords changes nothing (SEARCH calls this for every header).
+  if (text.includes('=?')) {
+    try {
+      text = libmime.decodeWords(text);
+    } catch {
+      // keep the undecoded text
+    }
   }
   return text.replace(/[\r\n]+/g, '').replace(/[ \t]+/g, ' ').trim();
 }

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TLSSocket, type TlsOptions } from 'node:tls';
+import { coalesce, flush } from '../net/coalesce.ts';
 import { LineReader } from './line-reader.ts';
 
 export type Incoming = { type: 'line'; text: string } | { type: 'too-long' };
@@ -54,6 +55,7 @@ export class LineChannel {
   async write(data: string | Buffer): Promise<boolean> {
     if (this.closed) return false;
     const socket = this.socket;
+    coalesce(socket);
     if (socket.write(data)) return true;
     return new Promise<boolean>((resolve) => {
       const settle = (ok: boolean) => {
@@ -89,6 +91,7 @@ export class LineChannel {
    */
   async startTls(options: TlsOptions): Promise<void> {
     const plain = this.socket;
+    flush(plain);
     plain.pause();
     this.#detach(plain);
     this.#queue = [];

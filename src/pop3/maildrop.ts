@@ -1,4 +1,4 @@
-import type { AccountId, MailboxId, MailStore, MessageMeta } from '../store/types.ts';
+import type { AccountId, BodyReader, MailboxId, MailStore, MessageMeta } from '../store/types.ts';
 
 export interface DropMessage {
   /** The POP3 message number, 1-based, fixed for the session. */
@@ -14,6 +14,9 @@ export interface DropMessage {
  */
 export const uidlOf = (uidValidity: number, uid: number): string =>
   uidValidity.toString(16).padStart(8, '0') + uid.toString(16).padStart(8, '0');
+
+/** Bytes of each message read ahead for TOP: the header and the first lines of most messages. */
+const TOP_READ_AHEAD = 16384;
 
 /** One POP3 session per maildrop (RFC 1939 section 8): a process-wide set of held locks. */
 export class MaildropLocks {
@@ -39,21 +42,55 @@ export type Lookup = { ok: true; message: DropMessage } | { ok: false; error: st
  */
 export class Maildrop {
   readonly mailboxId: MailboxId;
-  readonly messages: readonly DropMessage[];
+  #messages: readonly DropMessage[] = [];
   readonly #store: MailStore;
   readonly #deleted = new Set<number>();
   readonly #retrieved = new Set<number>();
+  /** UIDs expunged elsewhere (IMAP) since the snapshot, from the store's events. */
+  readonly #expunged = new Set<number>();
+  /** Set when the account's mailboxes changed: from then on, ask the store. */
+  #unsure = false;
+  readonly #unsubscribe: () => void;
+  #whole: BodyReader | null = null;
+  #heads: BodyReader | null = null;
 
-  constructor(store: MailStore, mailboxId: MailboxId, uidValidity: number, messages: MessageMeta[]) {
+  private constructor(store: MailStore, accountId: AccountId, mailboxId: MailboxId) {
     this.#store = store;
     this.mailboxId = mailboxId;
-    this.messages = messages.map((meta, i) => ({ number: i + 1, meta, uidl: uidlOf(uidValidity, meta.uid) }));
+    this.#unsubscribe = store.on((event) => {
+      if (event.type === 'expunge' && event.mailboxId === mailboxId) for (const uid of event.uids) this.#expunged.add(uid);
+      if (event.type === 'mailboxes' && event.accountId === accountId) this.#unsure = true;
+    });
   }
 
+  /** Subscribes to the store's events until close(). */
   static async open(store: MailStore, accountId: AccountId): Promise<Maildrop | null> {
     const inbox = await store.getMailbox(accountId, 'INBOX');
     if (!inbox) return null;
-    return new Maildrop(store, inbox.id, inbox.uidValidity, await store.listMessages(inbox.id));
+    // Listening starts before the listing, so no expunge falls between the two.
+    const drop = new Maildrop(store, accountId, inbox.id);
+    try {
+      const messages = await store.listMessages(inbox.id);
+      drop.#messages = messages.map((meta, i) => ({ number: i + 1, meta, uidl: uidlOf(inbox.uidValidity, meta.uid) }));
+    } catch (err) {
+      drop.close();
+      throw err;
+    }
+    return drop;
+  }
+
+  get messages(): readonly DropMessage[] {
+    return this.#messages;
+  }
+
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  /** Whether another session removed the message since the snapshot (the store's events say so without a read). */
+  async removed(message: DropMessage): Promise<boolean> {
+    if (this.#expunged.has(message.meta.uid)) return true;
+    return this.#unsure && !(await this.#store.getMessage(this.mailboxId, message.meta.uid));
   }
 
   /** Messages not marked deleted, in order. */
@@ -75,6 +112,16 @@ export class Maildrop {
     if (!message) return { ok: false, error: 'No such message' };
     if (this.#deleted.has(message.number)) return { ok: false, error: `Message ${message.number} is deleted` };
     return { ok: true, message };
+  }
+
+  /**
+   * A message's bytes, read ahead with the messages after it (clients RETR or TOP
+   * them in order): whole messages for RETR, their first bytes for TOP.
+   */
+  read(message: DropMessage, top: boolean): AsyncGenerator<Buffer> {
+    const plan = (end: (meta: MessageMeta) => number) => this.#store.bodyReader(this.messages.map(({ meta }) => ({ message: meta, start: 0, end: end(meta) })));
+    const reader = top ? (this.#heads ??= plan((meta) => Math.min(meta.size, TOP_READ_AHEAD))) : (this.#whole ??= plan((meta) => meta.size));
+    return reader.read(message.meta);
   }
 
   delete(message: DropMessage): void {

@@ -172,6 +172,7 @@ export class Pop3Session {
 
   async #finish(): Promise<void> {
     const drop = this.maildrop;
+    drop?.close();
     if (drop && this.account) {
       if (this.state !== 'update') {
         try {

@@ -7,7 +7,9 @@ import { CommitQueue, type BatchOp } from './commit-queue.ts';
 import { applyFlags, isSeen, sameFlags } from './flags.ts';
 import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
 import { LockSet } from './locks.ts';
+import { ReadCache } from './read-cache.ts';
 import { checkStore } from './check.ts';
+import { LevelBodyReader, type ReadAheadLimits } from './body-reader.ts';
 import {
   StoreError,
   type Account,
@@ -18,6 +20,8 @@ import {
   type AppendTarget,
   type BlobId,
   type BlobMeta,
+  type BodyRange,
+  type BodyReader,
   type CheckProblem,
   type CopyOutcome,
   type DkimKey,
@@ -61,6 +65,13 @@ const DEFAULT_MAILBOXES: { name: string; specialUse: SpecialUse | null }[] = [
   { name: 'Archive', specialUse: '\\Archive' },
 ];
 
+/** Read-ahead of a BodyReader: enough for a few hundred small messages per round trip, little memory. */
+const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
+
+const DIRECTORY_PREFIXES = [keys.domainPrefix, keys.accountPrefix, keys.accountByIdPrefix, keys.aliasPrefix];
+/** Beyond this many (lookups of unknown domains by spammers count too) the cache starts over. */
+const DIRECTORY_ENTRIES = 10_000;
+
 const ADMIN_LOCK = 'admin';
 const QUEUE_LOCK = 'queue';
 const BLOB_LOCK = 'blobs';
@@ -95,6 +106,8 @@ export class LevelStore implements MailStore {
   readonly #commits: CommitQueue;
   readonly #locks = new LockSet();
   readonly #listeners = new Set<(event: StoreEvent) => void>();
+  /** Domains, accounts and aliases, read at every RCPT and login; every write passes commit(), which drops what it touches. */
+  readonly #directory = new ReadCache(DIRECTORY_PREFIXES, DIRECTORY_ENTRIES);
   #counters: Counters = { nextAccountId: 1, nextMailboxId: 1, nextUidValidity: 1 };
 
   constructor(db: Db, options: StoreOptions) {
@@ -128,8 +141,12 @@ export class LevelStore implements MailStore {
   }
 
   /** Commits through the group-commit queue; the store check uses it for repairs too. */
-  commit(ops: BatchOp[]): Promise<void> {
-    return this.#commits.commit(ops);
+  async commit(ops: BatchOp[]): Promise<void> {
+    try {
+      await this.#commits.commit(ops);
+    } finally {
+      this.#directory.forget(ops.map((op) => op.key));
+    }
   }
 
   async #get<T>(key: string): Promise<T | null> {
@@ -165,7 +182,7 @@ export class LevelStore implements MailStore {
   }
 
   getDomain(name: string): Promise<Domain | null> {
-    return this.#get<Domain>(keys.domain(name));
+    return this.#directory.get(keys.domain(name), (key) => this.#get<Domain>(key));
   }
 
   listDomains(): Promise<Domain[]> {
@@ -210,11 +227,11 @@ export class LevelStore implements MailStore {
   }
 
   getAccount(address: string): Promise<Account | null> {
-    return this.#get<Account>(keys.account(address));
+    return this.#directory.get(keys.account(address), (key) => this.#get<Account>(key));
   }
 
   async getAccountById(id: AccountId): Promise<Account | null> {
-    const address = await this.#get<string>(keys.accountById(id));
+    const address = await this.#directory.get(keys.accountById(id), (key) => this.#get<string>(key));
     return address === null ? null : this.getAccount(address);
   }
 
@@ -277,7 +294,7 @@ export class LevelStore implements MailStore {
   }
 
   getAlias(address: string): Promise<Alias | null> {
-    return this.#get<Alias>(keys.alias(address));
+    return this.#directory.get(keys.alias(address), (key) => this.#get<Alias>(key));
   }
 
   async listAliases(domain?: string): Promise<Alias[]> {
@@ -493,10 +510,12 @@ export class LevelStore implements MailStore {
   }
 
   async #quotaProblem(accountId: AccountId, size: number, usage: Map<AccountId, AccountUsage>): Promise<string | null> {
-    if (!usage.has(accountId)) usage.set(accountId, await this.accountUsage(accountId));
     const account = await this.getAccountById(accountId);
-    const used = usage.get(accountId)!;
     if (!account) return `account ${accountId} does not exist`;
+    // Without a limit the usage (a scan of the account's mailboxes) is not needed.
+    if (account.quotaBytes === 0 && account.quotaMessages === 0) return null;
+    if (!usage.has(accountId)) usage.set(accountId, await this.accountUsage(accountId));
+    const used = usage.get(accountId)!;
     if (account.quotaBytes > 0 && used.bytes + size > account.quotaBytes) {
       return `${account.address} is over its storage quota (${used.bytes} + ${size} > ${account.quotaBytes} bytes)`;
     }
@@ -564,7 +583,8 @@ export class LevelStore implements MailStore {
         for (const message of messages) {
           const problem = await this.#quotaProblem(target.accountId, message.size, usage);
           if (problem) return { outcome: { ok: false, reason: 'quota', detail: problem } as CopyOutcome, events };
-          const used = usage.get(target.accountId)!;
+          const used = usage.get(target.accountId);
+          if (!used) break;
           used.bytes += message.size;
           used.messages++;
         }
@@ -607,25 +627,26 @@ export class LevelStore implements MailStore {
     return this.#get<BlobMeta>(keys.blob(blobId));
   }
 
+  async getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]> {
+    const records = await this.db.getMany(blobIds.map(keys.blob));
+    return records.map((r) => (r === undefined ? null : decode<BlobMeta>(r)));
+  }
+
   async getSearchText(blobId: BlobId): Promise<string> {
     return (await this.#get<string>(keys.blobText(blobId))) ?? '';
   }
 
-  async *readMessage(message: MessageMeta, start = 0, end = message.size): AsyncGenerator<Buffer> {
-    const prefix = Buffer.from(message.prefix);
-    end = Math.min(end, message.size);
-    if (start >= end) return;
-    if (start < prefix.length) yield prefix.subarray(start, Math.min(end, prefix.length));
-    const blob = await this.getBlob(message.blobId);
-    if (!blob) throw new StoreError('not-found', `message ${message.mailboxId}/${message.uid}: body ${message.blobId} is missing`);
-    const from = Math.max(0, start - prefix.length);
-    const to = end - prefix.length;
-    for (let i = Math.floor(from / blob.chunkSize); i * blob.chunkSize < to; i++) {
-      const chunk = await this.db.get(keys.chunk(blob.id, i));
-      if (chunk === undefined) throw new StoreError('not-found', `body ${blob.id}: chunk ${i} is missing`);
-      const base = i * blob.chunkSize;
-      yield chunk.subarray(Math.max(0, from - base), Math.min(chunk.length, to - base));
-    }
+  async getSearchTexts(blobIds: BlobId[]): Promise<string[]> {
+    const records = await this.db.getMany(blobIds.map(keys.blobText));
+    return records.map((r) => (r === undefined ? '' : decode<string>(r)));
+  }
+
+  bodyReader(ranges: readonly BodyRange[]): BodyReader {
+    return new LevelBodyReader(this.db, ranges, READ_AHEAD);
+  }
+
+  readMessage(message: MessageMeta, start = 0, end = message.size): AsyncGenerator<Buffer> {
+    return this.bodyReader([]).read(message, start, end);
   }
 
   async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]> {

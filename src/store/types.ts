@@ -73,6 +73,19 @@ export interface BlobMeta {
   index: Omit<MessageIndex, 'text'>;
 }
 
+/** A byte range of a message (prefix included), planned for a BodyReader. */
+export interface BodyRange {
+  message: MessageMeta;
+  start: number;
+  end: number;
+}
+
+/** Reads planned ranges of many messages with few store round trips; see MailStore.bodyReader. */
+export interface BodyReader {
+  /** Like MailStore.readMessage; works for any message, fastest for the planned ones read in order. */
+  read(message: MessageMeta, start?: number, end?: number): AsyncGenerator<Buffer>;
+}
+
 export interface NewBlob {
   raw: Buffer;
   index: MessageIndex;
@@ -267,9 +280,18 @@ export interface MailStore {
   /** Like copyMessages, and expunges the sources in the same batch (RFC 6851 MOVE). */
   moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome>;
   getBlob(blobId: BlobId): Promise<BlobMeta | null>;
+  /** Several bodies' records in one read, in the order asked; null where one is missing. */
+  getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]>;
   getSearchText(blobId: BlobId): Promise<string>;
+  /** Several bodies' search texts in one read, in the order asked; '' where one is missing. */
+  getSearchTexts(blobIds: BlobId[]): Promise<string[]>;
   /** The message's bytes from `start` to `end` (exclusive), chunk by chunk. */
   readMessage(message: MessageMeta, start?: number, end?: number): AsyncGenerator<Buffer>;
+  /**
+   * For reading many messages in a row (FETCH, POP3): the ranges given are read
+   * ahead in batches bounded in bytes and count, so a large body is still streamed.
+   */
+  bodyReader(ranges: readonly BodyRange[]): BodyReader;
   /**
    * Changes flags and returns the messages that changed. With `unchangedSince`
    * (CONDSTORE), a message whose MODSEQ is above it is left alone.

@@ -1,4 +1,4 @@
-import type { BlobMeta, MessageMeta } from '../../store/types.ts';
+import type { BlobMeta, BodyRange, BodyReader, MessageMeta } from '../../store/types.ts';
 import { decodedRange, decodedSize } from '../binary-body.ts';
 import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
 import { binaryLabel, parseFetch, sectionLabel, type BinaryItem, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
@@ -17,6 +17,9 @@ interface FetchArgs extends FetchQuery {
 
 /** Messages are read and answered this many at a time, so a FETCH 1:* does not hold a mailbox in memory. */
 const BATCH = 200;
+
+/** The simple items answered from the stored index (the blob record). */
+const FROM_INDEX = new Set<string>(['ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'THREADID', 'PREVIEW']);
 
 function parseFetchArgs(p: Parser, byUid: boolean): FetchArgs {
   p.sp();
@@ -49,7 +52,9 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   if (has('MODSEQ')) session.condstore = true;
   const markSeen = !view.readOnly && items.some(setsSeen);
   const uids = resolve(view, args.messages);
-  const blobs = new Map<string, BlobMeta | null>();
+  const readsBody = items.some((i) => i.type !== 'simple');
+  // The blob record holds the stored index; FLAGS, UID and the like need only the message record.
+  const readsIndex = readsBody || items.some((i) => i.type === 'simple' && FROM_INDEX.has(i.name));
   for (let i = 0; i < uids.length; i += BATCH) {
     const batch = uids.slice(i, i + BATCH);
     let messages = await store.getMessages(view.mailbox.id, batch);
@@ -62,18 +67,16 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
         messages = messages.map((m) => (m && changed.get(m.uid)) ?? m);
       }
     }
-    for (const message of messages) {
-      // A message expunged by another session is left out until the EXPUNGE can be reported.
-      if (!message) continue;
-      if (args.changedSince !== null && message.modSeq <= args.changedSince) continue;
-      let blob = blobs.get(message.blobId);
-      if (blob === undefined) {
-        blob = await store.getBlob(message.blobId);
-        if (blobs.size > BATCH) blobs.clear();
-        blobs.set(message.blobId, blob);
-      }
+    // A message expunged by another session is left out until the EXPUNGE can be reported.
+    const answered = messages.filter((m): m is MessageMeta => m !== null && (args.changedSince === null || m.modSeq > args.changedSince));
+    const blobIds = [...new Set(answered.map((m) => m.blobId))];
+    const loaded = readsIndex && blobIds.length > 0 ? await store.getBlobs(blobIds) : [];
+    const blobs = new Map(blobIds.map((id, n) => [id, loaded[n] ?? null]));
+    const reader = store.bodyReader(readsBody ? answered.flatMap((m) => plannedRange(m, blobs.get(m.blobId)!, items)) : []);
+    for (const message of answered) {
+      const blob = blobs.get(message.blobId)!;
       const withFlags = seenNow.has(message.uid) && !has('FLAGS') ? [...items, { type: 'simple', name: 'FLAGS' } as FetchItem] : items;
-      const sent = await respond(session, message, blob, withFlags);
+      const sent = await respond(session, reader, message, blob, withFlags);
       if (sent === 'closed') return ok('Connection closed');
       if (sent === 'unknown-cte') return no(`Message ${view.seqOf(message.uid)}: a part has a transfer encoding this server cannot decode`, 'UNKNOWN-CTE');
     }
@@ -95,11 +98,38 @@ async function reportVanished(session: ImapSession, set: SequenceSet | null, sin
   if (vanished.length > 0) await session.untagged(`VANISHED (EARLIER) ${compactSet(vanished)}`);
 }
 
+/** The old RFC822 names as the sections they stand for. */
+function sectionOf(item: SectionItem | Extract<FetchItem, { type: 'rfc822' }>): SectionItem {
+  if (item.type === 'section') return item;
+  return { type: 'section', peek: true, part: [], text: item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT', fields: [], partial: null };
+}
+
+/** The span of a message's bytes that its body items will read, for the read-ahead; none when they read nothing. */
+function plannedRange(message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): BodyRange[] {
+  if (!blob) return [];
+  const prefixLength = Buffer.byteLength(message.prefix);
+  let start = Infinity;
+  let end = 0;
+  for (const item of items) {
+    let range: ByteRange | null = null;
+    if (item.type === 'binary') range = binaryPart(blob.index, prefixLength, message.size, item.part)?.range ?? null;
+    else if (item.type === 'section' || item.type === 'rfc822') {
+      const section = sectionOf(item);
+      range = sectionRange(blob.index, prefixLength, message.size, section.part, section.text);
+      if (range && section.fields.length === 0) range = clip(range, section.partial);
+    }
+    if (!range || range.start >= range.end) continue;
+    start = Math.min(start, range.start);
+    end = Math.max(end, range.end);
+  }
+  return start < end ? [{ message, start, end }] : [];
+}
+
 /**
  * Writes one `* n FETCH (...)`: 'closed' when the connection went away,
  * 'unknown-cte' (before anything is written) when a BINARY part cannot be decoded.
  */
-async function respond(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<'sent' | 'closed' | 'unknown-cte'> {
+async function respond(session: ImapSession, reader: BodyReader, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<'sent' | 'closed' | 'unknown-cte'> {
   const view = session.view!;
   const prefixLength = Buffer.byteLength(message.prefix);
   const binaryParts = new Map<BinaryItem, BinaryPart | null>();
@@ -117,14 +147,12 @@ async function respond(session: ImapSession, message: MessageMeta, blob: BlobMet
       continue;
     }
     if (item.type === 'binary') {
-      const next = await binary(session, message, item, binaryParts.get(item)!, out);
+      const next = await binary(session, reader, message, item, binaryParts.get(item)!, out);
       if (next === null) return 'closed';
       out = next;
       continue;
     }
-    const section: SectionItem =
-      item.type === 'section' ? item
-      : { type: 'section', peek: true, part: [], text: item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT', fields: [], partial: null };
+    const section = sectionOf(item);
     const label = item.type === 'section' ? sectionLabel(item) : item.name;
     const range = blob ? sectionRange(blob.index, prefixLength, message.size, section.part, section.text) : null;
     if (!range) {
@@ -132,12 +160,12 @@ async function respond(session: ImapSession, message: MessageMeta, blob: BlobMet
       continue;
     }
     if (section.fields.length > 0) {
-      const header = await read(session, message, range);
+      const header = await read(reader, message, range);
       const data = window(filterHeader(header, section.fields, section.text === 'HEADER.FIELDS.NOT'), section.partial);
       out += `${label} ${literalHead(data.length)}${data.toString('latin1')}`;
       continue;
     }
-    if (!(await stream(session, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
+    if (!(await stream(session, reader, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
     out = '';
   }
   return (await session.write(`${out})\r\n`)) ? 'sent' : 'closed';
@@ -148,11 +176,11 @@ async function respond(session: ImapSession, message: MessageMeta, blob: BlobMet
  * still to write, or null when the connection went away. Encoded parts are decoded
  * chunk by chunk, twice (size, then bytes); parts as stored are streamed.
  */
-async function binary(session: ImapSession, message: MessageMeta, item: BinaryItem, part: BinaryPart | null, out: string): Promise<string | null> {
+async function binary(session: ImapSession, reader: BodyReader, message: MessageMeta, item: BinaryItem, part: BinaryPart | null, out: string): Promise<string | null> {
   const label = binaryLabel(item);
   if (!part) return `${out}${label} ${item.size ? '0' : 'NIL'}`;
   if (binaryHandling(part.encoding) === 'decode') {
-    const body = () => session.deps.store.readMessage(message, part.range.start, part.range.end);
+    const body = () => reader.read(message, part.range.start, part.range.end);
     const from = item.partial?.start ?? 0;
     const to = item.partial ? from + item.partial.count : Infinity;
     const size = await decodedSize(body(), part.encoding, to);
@@ -163,7 +191,7 @@ async function binary(session: ImapSession, message: MessageMeta, item: BinaryIt
   }
   if (item.size) return `${out}${label} ${part.range.end - part.range.start}`;
   // Bytes as stored may hold NULs: they go out as a literal8.
-  return (await stream(session, message, `${out}${label} `, clip(part.range, item.partial), literal8Head)) ? '' : null;
+  return (await stream(session, reader, message, `${out}${label} `, clip(part.range, item.partial), literal8Head)) ? '' : null;
 }
 
 function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, name: string): string {
@@ -197,15 +225,15 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
 }
 
 /** Writes `before`, then a range of the message as a literal, chunk by chunk; false when the connection went away. */
-async function stream(session: ImapSession, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
+async function stream(session: ImapSession, reader: BodyReader, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
   if (!(await session.write(`${before}${head(range.end - range.start)}`))) return false;
-  for await (const chunk of session.deps.store.readMessage(message, range.start, range.end)) if (!(await session.write(chunk))) return false;
+  for await (const chunk of reader.read(message, range.start, range.end)) if (!(await session.write(chunk))) return false;
   return true;
 }
 
-async function read(session: ImapSession, message: MessageMeta, range: ByteRange): Promise<Buffer> {
+async function read(reader: BodyReader, message: MessageMeta, range: ByteRange): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const chunk of session.deps.store.readMessage(message, range.start, range.end)) parts.push(chunk);
+  for await (const chunk of reader.read(message, range.start, range.end)) parts.push(chunk);
   return Buffer.concat(parts);
 }
 

@@ -9,16 +9,15 @@ import type { TopLimiter } from '../top-limiter.ts';
  * whether the whole response went out.
  */
 export async function sendMessage(session: Pop3Session, message: DropMessage, okText: string, limiter: TopLimiter | null): Promise<boolean> {
-  const { store } = session.deps;
   // An IMAP session may have expunged it since the snapshot; say so while an -ERR is still possible.
-  if (!(await store.getMessage(message.meta.mailboxId, message.meta.uid))) {
+  if (await session.maildrop!.removed(message)) {
     await session.err(`Message ${message.number} was removed by another session`);
     return false;
   }
   if (!(await session.ok(okText))) return false;
   const stuffer = new DotStuffer();
   try {
-    for await (const chunk of store.readMessage(message.meta)) {
+    for await (const chunk of session.maildrop!.read(message, limiter !== null)) {
       const part = limiter ? limiter.take(chunk) : chunk;
       if (!(await session.channel.write(stuffer.push(part)))) return false;
       if (limiter?.done) break;

@@ -1,0 +1,39 @@
+/**
+ * Records under some key prefixes, kept after the first read (misses too). The
+ * store calls forget() with the keys of every batch once it is written, so a
+ * change is seen by the next read. A read that was under way while a batch wrote
+ * keeps its answer out of the cache: it may predate the write.
+ */
+export class ReadCache {
+  readonly #prefixes: readonly string[];
+  readonly #limit: number;
+  readonly #values = new Map<string, unknown>();
+  /** Counts the batches that touched cached prefixes. */
+  #writes = 0;
+
+  constructor(prefixes: readonly string[], limit: number) {
+    this.#prefixes = prefixes;
+    this.#limit = limit;
+  }
+
+  async get<T>(key: string, load: (key: string) => Promise<T | null>): Promise<T | null> {
+    if (this.#values.has(key)) return this.#values.get(key) as T | null;
+    const writes = this.#writes;
+    const value = await load(key);
+    if (writes === this.#writes) {
+      if (this.#values.size >= this.#limit) this.#values.clear();
+      this.#values.set(key, value);
+    }
+    return value;
+  }
+
+  forget(keys: readonly string[]): void {
+    let touched = false;
+    for (const key of keys) {
+      if (!this.#prefixes.some((prefix) => key.startsWith(prefix))) continue;
+      this.#values.delete(key);
+      touched = true;
+    }
+    if (touched) this.#writes++;
+  }
+}
