@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeMessage } from '../src/delivery/deliver.ts';
 import { blobHead, LevelBodyReader, type ReadDb } from '../src/store/body-reader.ts';
-import { encode } from '../src/store/codec.ts';
+import { decode, encode } from '../src/store/codec.ts';
 import { keys } from '../src/store/keys.ts';
 import type { LevelStore } from '../src/store/level-store.ts';
-import type { MessageMeta } from '../src/store/types.ts';
+import type { BlobMeta, MessageMeta } from '../src/store/types.ts';
 import { addAccount, collect, message, testStore } from './helpers/store.ts';
 
 /** A store whose INBOX holds messages of these body sizes, stored in 4 KB chunks. */
@@ -92,6 +92,10 @@ test('blobHead reads the sizes of a stored blob record without its index, and an
   const { id, size, chunkSize, chunks } = (await store.getBlob(messages[0]!.blobId))!;
   assert.deepEqual(blobHead(record), { id, size, chunkSize, chunks });
   assert.equal(chunks, 18);
+  const full = decode<BlobMeta>(record);
+  assert.deepEqual(await store.getBlob(id), full, 'the index, parsed when it is read, is the stored one');
+  assert.deepEqual((await store.getBlobs([id]))[0]!.index, full.index);
+  assert.deepEqual(JSON.parse(JSON.stringify(await store.getBlob(id))), full);
   // Fields in another order (a record written some other way) are parsed as JSON.
   assert.deepEqual(blobHead(encode({ chunks, index: {}, chunkSize, size, id })), { id, size, chunkSize, chunks });
 });

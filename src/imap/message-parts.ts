@@ -28,15 +28,14 @@ function locate(root: PartIndex, path: number[]): PartIndex | null {
  * every range moves by its length and one starting at the top header takes it in.
  */
 export function sectionRange(index: StoredIndex, prefixLength: number, size: number, path: number[], text: SectionText): ByteRange | null {
+  // The whole message needs no index (the store parses it only when it is read).
+  if (path.length === 0 && text === '') return { start: 0, end: size };
   const root = index.root;
   const served = (range: ByteRange): ByteRange => ({
     start: range === root.header ? 0 : range.start + prefixLength,
     end: range.end + prefixLength,
   });
-  if (path.length === 0) {
-    if (text === '') return { start: 0, end: size };
-    return served(text === 'TEXT' ? root.body : root.header);
-  }
+  if (path.length === 0) return served(text === 'TEXT' ? root.body : root.header);
   const node = locate(root, path);
   if (!node) return null;
   if (text === '') return served(node.body);

@@ -30,6 +30,15 @@ export function blobHead(record: Buffer): BlobHead {
   return { id, size, chunkSize, chunks };
 }
 
+/** A blob record whose MIME index is parsed on first use: FETCH BODY[] and RFC822 never use it. */
+export function lazyBlob(record: Buffer): BlobMeta {
+  let index: BlobMeta['index'] | undefined;
+  return Object.defineProperty(blobHead(record), 'index', {
+    enumerable: true,
+    get: () => (index ??= decode<BlobMeta>(record).index),
+  }) as BlobMeta;
+}
+
 /**
  * Reads byte ranges of many messages with a few `getMany` calls instead of one
  * point read per record and chunk: when a message of the planned ranges is read,

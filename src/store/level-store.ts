@@ -9,7 +9,7 @@ import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
 import { LockSet } from './locks.ts';
 import { ReadCache } from './read-cache.ts';
 import { checkStore } from './check.ts';
-import { LevelBodyReader, type ReadAheadLimits } from './body-reader.ts';
+import { LevelBodyReader, lazyBlob, type ReadAheadLimits } from './body-reader.ts';
 import {
   StoreError,
   type Account,
@@ -623,13 +623,14 @@ export class LevelStore implements MailStore {
     return outcome;
   }
 
-  getBlob(blobId: BlobId): Promise<BlobMeta | null> {
-    return this.#get<BlobMeta>(keys.blob(blobId));
+  async getBlob(blobId: BlobId): Promise<BlobMeta | null> {
+    const record = await this.db.get(keys.blob(blobId));
+    return record === undefined ? null : lazyBlob(record);
   }
 
   async getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]> {
     const records = await this.db.getMany(blobIds.map(keys.blob));
-    return records.map((r) => (r === undefined ? null : decode<BlobMeta>(r)));
+    return records.map((r) => (r === undefined ? null : lazyBlob(r)));
   }
 
   async getSearchText(blobId: BlobId): Promise<string> {

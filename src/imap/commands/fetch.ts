@@ -53,7 +53,7 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   const markSeen = !view.readOnly && items.some(setsSeen);
   const uids = resolve(view, args.messages);
   const readsBody = items.some((i) => i.type !== 'simple');
-  // The blob record holds the stored index; FLAGS, UID and the like need only the message record.
+  // The blob record holds the stored index (parsed only if used); FLAGS, UID and the like need only the message record.
   const readsIndex = readsBody || items.some((i) => i.type === 'simple' && FROM_INDEX.has(i.name));
   for (let i = 0; i < uids.length; i += BATCH) {
     const batch = uids.slice(i, i + BATCH);
