@@ -6,6 +6,7 @@ import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { searchSubject } from './search-subject.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
+import { isVanished } from './vanished-body.ts';
 
 /** Records are read this many at a time. */
 const BATCH = 500;
@@ -35,10 +36,20 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   for (let i = 0; i < uids.length; i += BATCH) {
     const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
     for (const [j, meta] of messages.entries()) {
-      if (meta && (await matches(key, searchSubject(store, i + j + 1, meta), scope))) found.push({ seq: i + j + 1, meta });
+      if (meta && (await matchesLive(key, searchSubject(store, i + j + 1, meta), scope))) found.push({ seq: i + j + 1, meta });
     }
   }
   return found;
+}
+
+/** A message whose body another session's expunge freed while it was read cannot match (RFC 2180 4.1). */
+async function matchesLive(...args: Parameters<typeof matches>): Promise<boolean> {
+  try {
+    return await matches(...args);
+  } catch (err) {
+    if (isVanished(err)) return false;
+    throw err;
+  }
 }
 
 /** Matches with the header data stored at delivery, for SORT and THREAD; `id` is the UID or the number. */

@@ -10,6 +10,7 @@ import type { Parser } from '../parser.ts';
 import { compactSet, type SequenceSet } from '../sequence-set.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
+import { announced, isVanished, LiteralCut } from '../vanished-body.ts';
 
 interface FetchArgs extends FetchQuery {
   messages: MessageSet;
@@ -50,6 +51,9 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   const markSeen = !view.readOnly && items.some(setsSeen);
   const uids = resolve(view, args.messages);
   const blobs = new Map<string, BlobMeta | null>();
+  // Messages another session expunged meanwhile: left out whole, or cut short once their answer had begun.
+  let skipped = false;
+  let cut = false;
   for (let i = 0; i < uids.length; i += BATCH) {
     const batch = uids.slice(i, i + BATCH);
     let messages = await store.getMessages(view.mailbox.id, batch);
@@ -63,21 +67,29 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
       }
     }
     for (const message of messages) {
-      // A message expunged by another session is left out until the EXPUNGE can be reported.
-      if (!message) continue;
-      if (args.changedSince !== null && message.modSeq <= args.changedSince) continue;
-      let blob = blobs.get(message.blobId);
-      if (blob === undefined) {
+      if (args.changedSince !== null && message && message.modSeq <= args.changedSince) continue;
+      let blob = message && blobs.get(message.blobId);
+      if (message && blob === undefined) {
         blob = await store.getBlob(message.blobId);
         if (blobs.size > BATCH) blobs.clear();
         blobs.set(message.blobId, blob);
       }
+      // Expunged by another session (record or body gone): left out until the EXPUNGE can be reported (RFC 2180 4.1.2).
+      if (!message || !blob) {
+        skipped = true;
+        continue;
+      }
       const withFlags = seenNow.has(message.uid) && !has('FLAGS') ? [...items, { type: 'simple', name: 'FLAGS' } as FetchItem] : items;
       const sent = await respond(session, message, blob, withFlags);
       if (sent === 'closed') return ok('Connection closed');
+      if (sent === 'skipped') skipped = true;
+      if (sent === 'cut') cut = true;
       if (sent === 'unknown-cte') return no(`Message ${view.seqOf(message.uid)}: a part has a transfer encoding this server cannot decode`, 'UNKNOWN-CTE');
     }
   }
+  // Dovecot's answers: the client should NOOP to learn of the expunge (RFC 5530 EXPUNGEISSUED).
+  if (cut) return no('Some of the requested messages no longer exist', 'EXPUNGEISSUED');
+  if (skipped) return ok('Some messages were already expunged', 'EXPUNGEISSUED');
   return ok('FETCH completed');
 }
 
@@ -95,11 +107,26 @@ async function reportVanished(session: ImapSession, set: SequenceSet | null, sin
   if (vanished.length > 0) await session.untagged(`VANISHED (EARLIER) ${compactSet(vanished)}`);
 }
 
+type Answered = 'sent' | 'closed' | 'unknown-cte' | 'skipped' | 'cut';
+
 /**
  * Writes one `* n FETCH (...)`: 'closed' when the connection went away,
  * 'unknown-cte' (before anything is written) when a BINARY part cannot be decoded.
+ * A message expunged elsewhere while it is read is 'skipped' when nothing of it
+ * was written yet, else 'cut': its response is closed with what was sent.
  */
-async function respond(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<'sent' | 'closed' | 'unknown-cte'> {
+async function respond(session: ImapSession, message: MessageMeta, blob: BlobMeta, items: FetchItem[]): Promise<Answered> {
+  const opened = { value: false };
+  try {
+    return await writeResponse(session, message, blob, items, opened);
+  } catch (err) {
+    if (!isVanished(err) && !(err instanceof LiteralCut)) throw err;
+    if (!opened.value && !(err instanceof LiteralCut)) return 'skipped';
+    return (await session.write(')\r\n')) ? 'cut' : 'closed';
+  }
+}
+
+async function writeResponse(session: ImapSession, message: MessageMeta, blob: BlobMeta, items: FetchItem[], opened: { value: boolean }): Promise<Answered> {
   const view = session.view!;
   const prefixLength = Buffer.byteLength(message.prefix);
   const binaryParts = new Map<BinaryItem, BinaryPart | null>();
@@ -119,6 +146,7 @@ async function respond(session: ImapSession, message: MessageMeta, blob: BlobMet
     if (item.type === 'binary') {
       const next = await binary(session, message, item, binaryParts.get(item)!, out);
       if (next === null) return 'closed';
+      if (next === '') opened.value = true;
       out = next;
       continue;
     }
@@ -138,6 +166,7 @@ async function respond(session: ImapSession, message: MessageMeta, blob: BlobMet
       continue;
     }
     if (!(await stream(session, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
+    opened.value = true;
     out = '';
   }
   return (await session.write(`${out})\r\n`)) ? 'sent' : 'closed';
@@ -158,7 +187,7 @@ async function binary(session: ImapSession, message: MessageMeta, item: BinaryIt
     const size = await decodedSize(body(), part.encoding, to);
     if (item.size) return `${out}${label} ${size}`;
     if (!(await session.write(`${out}${label} ${literal8Head(Math.max(0, size - from))}`))) return null;
-    for await (const chunk of decodedRange(body(), part.encoding, from, to)) if (!(await session.write(chunk))) return null;
+    for await (const chunk of announced(decodedRange(body(), part.encoding, from, to), Math.max(0, size - from))) if (!(await session.write(chunk))) return null;
     return '';
   }
   if (item.size) return `${out}${label} ${part.range.end - part.range.start}`;
@@ -199,7 +228,7 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
 /** Writes `before`, then a range of the message as a literal, chunk by chunk; false when the connection went away. */
 async function stream(session: ImapSession, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
   if (!(await session.write(`${before}${head(range.end - range.start)}`))) return false;
-  for await (const chunk of session.deps.store.readMessage(message, range.start, range.end)) if (!(await session.write(chunk))) return false;
+  for await (const chunk of announced(session.deps.store.readMessage(message, range.start, range.end), range.end - range.start)) if (!(await session.write(chunk))) return false;
   return true;
 }
 
