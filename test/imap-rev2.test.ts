@@ -97,6 +97,12 @@ test('IMAP4rev2 session (raw): SELECT without RECENT and with LIST, ESEARCH for 
   assert.ok(examined.includes(`${wire(decomposed)}))`), examined.join('\n'));
   assert.match(examined.at(-1)!, /^o OK \[READ-ONLY\]/);
 
+  // Only Net-Unicode names can be created (RFC 9051 5.1): not bytes that are not UTF-8, no control characters.
+  c.send(Buffer.concat([Buffer.from('c1 CREATE {3}\r\n'), Buffer.from([0x61, 0xff, 0x62]), Buffer.from('\r\n')]));
+  assert.deepEqual(await c.until('c1'), ['+ Ready for literal data', 'c1 NO [CANNOT] Mailbox names must be valid UTF-8 without control characters']);
+  c.send('c2 RENAME INBOX {3+}\r\na\x01b\r\n');
+  assert.deepEqual(await c.until('c2'), ['c2 NO [CANNOT] Mailbox names must be valid UTF-8 without control characters']);
+
   assert.deepEqual(await c.command('u', 'UNSELECT'), ['u OK UNSELECT completed']);
   assert.deepEqual(await c.command('ns', 'NAMESPACE'), ['* NAMESPACE (("" "/")) NIL NIL', 'ns OK NAMESPACE completed']);
   // LITERAL- (part of IMAP4rev2): a non-synchronizing literal up to 4096 octets.

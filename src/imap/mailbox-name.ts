@@ -36,6 +36,17 @@ export function parseMailboxArgument(p: Parser): string {
   return name;
 }
 
+/**
+ * Why a name cannot be given to a new mailbox, or null: no wildcards (LIST could
+ * not name it), and Net-Unicode only (RFC 9051 5.1, RFC 5198): no control
+ * characters, no U+FFFD that bytes which were not UTF-8 decode to.
+ */
+export function newNameProblem(name: string): string | null {
+  if (/[*%]/.test(name)) return 'Mailbox names cannot contain * or %';
+  if (/[\u0000-\u001f\u007f-\u009f\ufffd]/u.test(name)) return 'Mailbox names must be valid UTF-8 without control characters';
+  return null;
+}
+
 export function normalize(name: string): string {
   if (name.toUpperCase() === 'INBOX') return 'INBOX';
   const slash = name.indexOf(SEPARATOR);

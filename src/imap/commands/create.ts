@@ -1,6 +1,6 @@
 import type { SpecialUse } from '../../store/types.ts';
 import { mailboxListing } from '../list-entry.ts';
-import { parentsOf, parseNamedMailbox, SEPARATOR } from '../mailbox-name.ts';
+import { newNameProblem, parentsOf, parseNamedMailbox, SEPARATOR } from '../mailbox-name.ts';
 import type { Parser } from '../parser.ts';
 import { mailboxId } from '../object-id.ts';
 import { command, no, ok } from '../command.ts';
@@ -31,7 +31,8 @@ export default command({
   states: ['authenticated', 'selected'],
   parse: parseCreate,
   async run(session, { name, supplied, uses }) {
-    if (/[*%]/.test(name)) return no('Mailbox names cannot contain * or %', 'CANNOT');
+    const problem = newNameProblem(name);
+    if (problem) return no(problem, 'CANNOT');
     const known = uses.map((u) => [...CREATABLE_USES].find((c) => c.toLowerCase() === u.toLowerCase()));
     if (known.length > 1 || known.some((u) => u === undefined)) {
       return no(`A mailbox can have one of ${[...CREATABLE_USES].join(' ')}`, 'USEATTR');

@@ -1,5 +1,5 @@
 import { mailboxListing } from '../list-entry.ts';
-import { parentsOf, parseMailboxName } from '../mailbox-name.ts';
+import { newNameProblem, parentsOf, parseMailboxName } from '../mailbox-name.ts';
 import { command, no, ok } from '../command.ts';
 import { storeRefusal } from '../store-error.ts';
 
@@ -19,7 +19,8 @@ export default command({
     return { from, to };
   },
   async run(session, { from, to }) {
-    if (/[*%]/.test(to)) return no('Mailbox names cannot contain * or %', 'CANNOT');
+    const problem = newNameProblem(to);
+    if (problem) return no(problem, 'CANNOT');
     const store = session.deps.store;
     const accountId = session.account!.id;
     try {
