@@ -1,5 +1,5 @@
 import { decodeHeaderText } from '../mime/decode.ts';
-import type { MailStore, MessageMeta } from '../store/types.ts';
+import { StoreError, type MailStore, type MessageMeta } from '../store/types.ts';
 import { splitHeader } from './header-fields.ts';
 import { sectionRange } from './message-parts.ts';
 import type { SearchSubject } from './search-eval.ts';
@@ -24,7 +24,9 @@ export function searchSubject(store: MailStore, seq: number, meta: MessageMeta):
   const loadBlob = () => (blob ??= store.getBlob(meta.blobId));
   const loadHeaders = async () => {
     const stored = await loadBlob();
-    const range = stored && sectionRange(stored.index, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
+    // Freed by an expunge since the record was read: the search leaves the message out (search-run.ts).
+    if (!stored) throw new StoreError('not-found', `body ${meta.blobId} is gone`);
+    const range = sectionRange(stored.index, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
     if (!range) return [];
     const parts: Buffer[] = [];
     for await (const chunk of store.readMessage(meta, range.start, range.end)) parts.push(chunk);
