@@ -132,7 +132,7 @@ async function writeResponse(session: ImapSession, message: MessageMeta, blob: B
   const binaryParts = new Map<BinaryItem, BinaryPart | null>();
   for (const item of items) {
     if (item.type !== 'binary') continue;
-    const part = blob ? binaryPart(blob.index, prefixLength, message.size, item.part) : null;
+    const part = binaryPart(blob.index, prefixLength, message.size, item.part);
     if (part && binaryHandling(part.encoding) === 'unknown') return 'unknown-cte';
     binaryParts.set(item, part);
   }
@@ -154,7 +154,7 @@ async function writeResponse(session: ImapSession, message: MessageMeta, blob: B
       item.type === 'section' ? item
       : { type: 'section', peek: true, part: [], text: item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT', fields: [], partial: null };
     const label = item.type === 'section' ? sectionLabel(item) : item.name;
-    const range = blob ? sectionRange(blob.index, prefixLength, message.size, section.part, section.text) : null;
+    const range = sectionRange(blob.index, prefixLength, message.size, section.part, section.text);
     if (!range) {
       out += `${label} NIL`;
       continue;
@@ -195,7 +195,7 @@ async function binary(session: ImapSession, message: MessageMeta, item: BinaryIt
   return (await stream(session, message, `${out}${label} `, clip(part.range, item.partial), literal8Head)) ? '' : null;
 }
 
-function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, name: string): string {
+function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta, name: string): string {
   switch (name) {
     case 'UID':
       return `UID ${message.uid}`;
@@ -209,19 +209,19 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
     case 'MODSEQ':
       return `MODSEQ (${message.modSeq})`;
     case 'ENVELOPE':
-      return `ENVELOPE ${blob ? envelope(blob.index) : 'NIL'}`;
+      return `ENVELOPE ${envelope(blob.index)}`;
     case 'SAVEDATE':
       return `SAVEDATE ${dateTime(message.savedDate)}`;
     case 'EMAILID':
       return `EMAILID (${emailId(message)})`;
     case 'THREADID':
-      return `THREADID ${blob ? `(${threadId(blob.index.fields, message)})` : 'NIL'}`;
+      return `THREADID (${threadId(blob.index.fields, message)})`;
     case 'PREVIEW':
-      return `PREVIEW ${blob ? str(blob.index.preview) : 'NIL'}`;
+      return `PREVIEW ${str(blob.index.preview)}`;
     case 'BODYSTRUCTURE':
-      return `BODYSTRUCTURE ${blob ? bodyStructure(blob.index, true) : 'NIL'}`;
+      return `BODYSTRUCTURE ${bodyStructure(blob.index, true)}`;
     default:
-      return `BODY ${blob ? bodyStructure(blob.index, false) : 'NIL'}`;
+      return `BODY ${bodyStructure(blob.index, false)}`;
   }
 }
 
