@@ -7,7 +7,7 @@ import { parseFetch } from '../src/imap/fetch-query.ts';
 import { parseListQuery } from '../src/imap/list-query.ts';
 import { quotaResources } from '../src/imap/quota.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
-import { parseMailboxName } from '../src/imap/mailbox-name.ts';
+import { parseMailboxName, parseNamedMailbox } from '../src/imap/mailbox-name.ts';
 import { parseMessageSet } from '../src/imap/message-set.ts';
 import { parseSearch } from '../src/imap/search-query.ts';
 import { coveredHits, esearchResponse, parseSearchReturn } from '../src/imap/search-return.ts';
@@ -85,8 +85,8 @@ test('LIST-EXTENDED arguments: selection, patterns, return options', () => {
 });
 
 test('CREATE arguments: USE list of special uses', () => {
-  assert.deepEqual(parseCreate(parser(' Sent2')), { name: 'Sent2', uses: [] });
-  assert.deepEqual(parseCreate(parser(' "a/b/" (USE (\\Sent \\Junk))')), { name: 'a/b', uses: ['\\Sent', '\\Junk'] });
+  assert.deepEqual(parseCreate(parser(' Sent2')), { name: 'Sent2', supplied: null, uses: [] });
+  assert.deepEqual(parseCreate(parser(' "a/b/" (USE (\\Sent \\Junk))')), { name: 'a/b', supplied: null, uses: ['\\Sent', '\\Junk'] });
   for (const bad of [' x (USE)', ' x (USE (\\Sent)', ' x (FOO (\\Sent))', ' x USE (\\Sent)', ' x (USE (\\Sent)) y']) {
     assert.throws(() => parseCreate(parser(bad)), ParseError, bad);
   }
@@ -114,4 +114,10 @@ test('UTF8=ACCEPT: mailbox names as UTF-8 both ways, "&" taken literally', () =>
   assert.equal(mailbox('a&b', true), '"a&b"');
   const list = parseListQuery(utf8(' "" "Gr&*"'), parseStatusItems);
   assert.deepEqual(list.patterns, ['Gr&*']);
+  // UTF-8 names are taken in NFC (RFC 9051 5.1); the form sent is kept for OLDNAME.
+  const decomposed = 'Cafe\u0301/Te\u0301';
+  assert.deepEqual(parseNamedMailbox(utf8(`"${decomposed}"`)), { name: 'Café/Té', supplied: decomposed });
+  assert.deepEqual(parseNamedMailbox(utf8('"Café"')), { name: 'Café', supplied: null });
+  assert.deepEqual(parseNamedMailbox(parser('"Caf&AOk-"')), { name: 'Café', supplied: null });
+  assert.deepEqual(parseListQuery(utf8(` "" "${decomposed}*"`), parseStatusItems).patterns, ['Café/Té*']);
 });

@@ -5,7 +5,7 @@ import { addAccount, deliver, RawImap, startImapServer } from './helpers/imap.ts
 import { ALICE } from './helpers/imap-inbox.ts';
 import { message } from './helpers/store.ts';
 
-/** The commands of QRESYNC, ESEARCH, SEARCHRES, LIST-EXTENDED, QUOTA, MULTIAPPEND and UTF8=ACCEPT, mutated. */
+/** The commands of QRESYNC, ESEARCH, SEARCHRES, LIST-EXTENDED, QUOTA, MULTIAPPEND, UTF8=ACCEPT and IMAP4rev2, mutated. */
 const VALID = [
   'a ENABLE QRESYNC UTF8=ACCEPT',
   'b SELECT INBOX (QRESYNC (1 2 1:5 (1:2 1,3)))',
@@ -19,6 +19,11 @@ const VALID = [
   'j APPEND INBOX (\\Seen) {5+}\r\nhello (\\Flagged) "01-Jan-2026 10:00:00 +0000" UTF8 (~{5+}\r\nworld)',
   'k UID EXPUNGE $',
   'l EXAMINE INBOX (CONDSTORE QRESYNC (1 1))',
+  'm ENABLE IMAP4rev2 CONDSTORE',
+  // Strings here are bytes (latin1): a decomposed é in UTF-8.
+  'n RENAME "x" "y/Cafe\xcc\x81"',
+  'o SEARCH RETURN () OR SUBJECT a NOT $',
+  'p STATUS INBOX (SIZE DELETED MESSAGES)',
 ];
 
 test('mutated commands of the new extensions get answers, and a second session keeps being served', async (t) => {
@@ -41,7 +46,7 @@ test('mutated commands of the new extensions get answers, and a second session k
     perRound: 150,
     prepare: async (fuzz) => {
       await fuzz.login(ALICE);
-      await fuzz.command('e', 'ENABLE QRESYNC');
+      await fuzz.command('e', 'ENABLE QRESYNC IMAP4rev2');
       await fuzz.command('s', 'SELECT INBOX');
     },
   });

@@ -34,7 +34,7 @@ test('LITERAL- raw: advertised instead of LITERAL+; small non-synchronizing lite
   const caps = (await c.command('c', 'CAPABILITY'))[0]!;
   assert.match(caps, / LITERAL- /);
   assert.doesNotMatch(caps, /LITERAL\+/);
-  assert.match((await c.command('l', `LOGIN {${ALICE.length}+}\r\n${ALICE} "${PASSWORD}"`)).at(-1)!, /^l OK \[CAPABILITY IMAP4rev1 LITERAL- /);
+  assert.match((await c.command('l', `LOGIN {${ALICE.length}+}\r\n${ALICE} "${PASSWORD}"`)).at(-1)!, /^l OK \[CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL- /);
   const small = `Subject: s\r\n\r\n${'y'.repeat(4000)}\r\n`;
   assert.match((await c.command('a', `APPEND INBOX {${small.length}+}\r\n${small}`)).at(-1)!, /^a OK \[APPENDUID/);
   const big = 'z'.repeat(5000);

@@ -30,8 +30,8 @@ test('expunges by another session wait for a command that may report them, with 
   assert.deepEqual(expunged, ['* 4 EXPUNGE', '* 2 EXPUNGE', 'b2 OK EXPUNGE completed']);
   // FETCH, STORE and SEARCH must not report them (RFC 3501 7.4.1): numbers stay as the client knows them.
   const fetch = await a.command('a1', 'FETCH 4 (UID)');
-  assert.deepEqual(fetch.filter((l) => l.includes('EXPUNGE')), []);
-  assert.equal(last(fetch), 'a1 OK FETCH completed', 'the expunged message is left out');
+  assert.deepEqual(fetch.filter((l) => l.endsWith(' EXPUNGE')), []);
+  assert.equal(last(fetch), 'a1 OK [EXPUNGEISSUED] Some messages were already expunged', 'the expunged message is left out');
   const search = await a.command('a2', 'SEARCH ALL');
   assert.equal(search[0], '* SEARCH 1 3 5', 'only the messages that still exist, by the numbers the client knows');
   const noop = await a.command('a3', 'NOOP');

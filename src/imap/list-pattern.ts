@@ -16,7 +16,7 @@ export function patternMatcher(reference: string, pattern: string): (name: strin
 
 export interface ListEntry {
   name: string;
-  /** Implied by a child but not a mailbox itself: listed as \Noselect. */
+  /** Implied by a child but not a mailbox itself: listed as \Noselect (\NonExistent under IMAP4rev2). */
   exists: boolean;
   hasChildren: boolean;
 }

@@ -6,12 +6,23 @@ export const SEPARATOR = '/';
 
 /** A mailbox argument: modified UTF-7 decoded, INBOX in any case is INBOX (RFC 3501 5.1). */
 export function parseMailboxName(p: Parser): string {
-  return normalize(mailboxText(p, p.astring()));
+  return parseNamedMailbox(p).name;
 }
 
-/** A name or pattern as the client sent it: modified UTF-7, or UTF-8 after UTF8=ACCEPT. */
+/**
+ * A mailbox argument, and the UTF-8 text the client sent when that was not in
+ * NFC: such a name is accepted and normalized (RFC 9051 5.1, RFC 6855 3), and
+ * IMAP4rev2 then tells the client with OLDNAME.
+ */
+export function parseNamedMailbox(p: Parser): { name: string; supplied: string | null } {
+  const text = p.astring();
+  const name = normalize(mailboxText(p, text));
+  return { name, supplied: p.utf8Names && text !== text.normalize('NFC') ? text : null };
+}
+
+/** A name or pattern as the client sent it: modified UTF-7, or UTF-8 (in NFC) after UTF8=ACCEPT or IMAP4rev2. */
 export function mailboxText(p: Parser, text: string): string {
-  if (p.utf8Names) return text;
+  if (p.utf8Names) return text.normalize('NFC');
   const decoded = decodeMailboxName(text);
   if (decoded === null) throw new ParseError('mailbox name is not valid modified UTF-7');
   return decoded;
@@ -23,6 +34,17 @@ export function parseMailboxArgument(p: Parser): string {
   const name = parseMailboxName(p);
   p.end();
   return name;
+}
+
+/**
+ * Why a name cannot be given to a new mailbox, or null: no wildcards (LIST could
+ * not name it), and Net-Unicode only (RFC 9051 5.1, RFC 5198): no control
+ * characters, no U+FFFD that bytes which were not UTF-8 decode to.
+ */
+export function newNameProblem(name: string): string | null {
+  if (/[*%]/.test(name)) return 'Mailbox names cannot contain * or %';
+  if (/[\u0000-\u001f\u007f-\u009f\ufffd]/u.test(name)) return 'Mailbox names must be valid UTF-8 without control characters';
+  return null;
 }
 
 export function normalize(name: string): string {

@@ -6,6 +6,7 @@ import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
+import { isVanished } from './vanished-body.ts';
 
 /** Records are read this many at a time. */
 const BATCH = 500;
@@ -39,7 +40,7 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
     const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
     for (const group of byBytes(present)) {
       const batch = new SearchBatch(store, group.map((m) => m.meta));
-      for (const m of group) if (await matches(key, searchSubject(batch, m.seq, m.meta), scope)) found.push(m);
+      for (const m of group) if (await matchesLive(key, searchSubject(batch, m.seq, m.meta), scope)) found.push(m);
     }
   }
   return found;
@@ -58,6 +59,16 @@ function byBytes(matches: Match[]): Match[][] {
     bytes += m.meta.size;
   }
   return groups;
+}
+
+/** A message whose body another session's expunge freed while it was read cannot match (RFC 2180 4.1). */
+async function matchesLive(...args: Parameters<typeof matches>): Promise<boolean> {
+  try {
+    return await matches(...args);
+  } catch (err) {
+    if (isVanished(err)) return false;
+    throw err;
+  }
 }
 
 /** Matches with the header data stored at delivery, for SORT and THREAD; `id` is the UID or the number. */

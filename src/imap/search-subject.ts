@@ -1,5 +1,5 @@
 import { decodeHeaderText } from '../mime/decode.ts';
-import type { BlobMeta, BodyRange, BodyReader, MailStore, MessageMeta } from '../store/types.ts';
+import { StoreError, type BlobMeta, type BodyRange, type BodyReader, type MailStore, type MessageMeta } from '../store/types.ts';
 import { splitHeader } from './header-fields.ts';
 import { sectionRange, type ByteRange } from './message-parts.ts';
 import type { SearchSubject } from './search-eval.ts';
@@ -48,6 +48,8 @@ export class SearchBatch {
 
   /** Header fields, values decoded (RFC 2047) and unfolded. */
   async headers(meta: MessageMeta): Promise<Header[]> {
+    // Freed by an expunge since the record was read: the search leaves the message out (search-run.ts).
+    if (!(await this.blob(meta))) throw new StoreError('not-found', `body ${meta.blobId} is gone`);
     const range = await this.#headerRange(meta);
     if (!range) return [];
     this.#headerReader ??= this.#planHeaders();

@@ -54,6 +54,10 @@ export class ImapSession {
   qresync = false;
   /** UTF8=ACCEPT is on (RFC 6855): mailbox names are UTF-8 both ways, APPEND takes UTF8 (~{n}). */
   utf8 = false;
+  /** IMAP4rev2 is on after `ENABLE IMAP4rev2` (RFC 9051): ESEARCH for SEARCH, no RECENT, LIST in SELECT, \NonExistent. */
+  rev2 = false;
+  /** The extensions ENABLE turned on, by their advertised names (RFC 5161). */
+  readonly enabled = new Set<string>();
   #busy = false;
   #idling = false;
   #shuttingDown = false;
@@ -74,7 +78,7 @@ export class ImapSession {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', this.deps.literalMinus ? 'LITERAL-' : 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND', 'UTF8=ACCEPT'];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', this.deps.literalMinus ? 'LITERAL-' : 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND', 'UTF8=ACCEPT'];
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {

@@ -1,5 +1,6 @@
 import type { SpecialUse } from '../../store/types.ts';
-import { parentsOf, parseMailboxName, SEPARATOR } from '../mailbox-name.ts';
+import { mailboxListing } from '../list-entry.ts';
+import { newNameProblem, parentsOf, parseNamedMailbox, SEPARATOR } from '../mailbox-name.ts';
 import type { Parser } from '../parser.ts';
 import { mailboxId } from '../object-id.ts';
 import { command, no, ok } from '../command.ts';
@@ -9,9 +10,9 @@ import { storeRefusal } from '../store-error.ts';
 const CREATABLE_USES = new Set<string>(['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive']);
 
 /** `mailbox [SP "(" "USE" SP "(" use-attr *(SP use-attr) ")" ")"]` (RFC 6154 5.2). */
-export function parseCreate(p: Parser): { name: string; uses: string[] } {
+export function parseCreate(p: Parser): { name: string; supplied: string | null; uses: string[] } {
   p.sp();
-  const name = parseMailboxName(p);
+  const { name, supplied } = parseNamedMailbox(p);
   let uses: string[] = [];
   if (p.take(' ')) {
     p.expect('(');
@@ -22,15 +23,16 @@ export function parseCreate(p: Parser): { name: string; uses: string[] } {
     p.leave();
   }
   p.end();
-  return { name: name.endsWith(SEPARATOR) ? name.slice(0, -1) : name, uses };
+  return { name: name.endsWith(SEPARATOR) ? name.slice(0, -1) : name, supplied, uses };
 }
 
 /** RFC 3501 6.3.3 with CREATE-SPECIAL-USE and MAILBOXID (RFC 8474). A trailing separator is dropped; missing parents are created too. */
 export default command({
   states: ['authenticated', 'selected'],
   parse: parseCreate,
-  async run(session, { name, uses }) {
-    if (/[*%]/.test(name)) return no('Mailbox names cannot contain * or %', 'CANNOT');
+  async run(session, { name, supplied, uses }) {
+    const problem = newNameProblem(name);
+    if (problem) return no(problem, 'CANNOT');
     const known = uses.map((u) => [...CREATABLE_USES].find((c) => c.toLowerCase() === u.toLowerCase()));
     if (known.length > 1 || known.some((u) => u === undefined)) {
       return no(`A mailbox can have one of ${[...CREATABLE_USES].join(' ')}`, 'USEATTR');
@@ -43,6 +45,8 @@ export default command({
         if (!(await store.getMailbox(accountId, parent))) await store.createMailbox(accountId, parent);
       }
       const created = await store.createMailbox(accountId, name, { specialUse });
+      // A name the client sent denormalized was created in NFC: IMAP4rev2 says so (RFC 9051 6.3.4).
+      if (session.rev2 && supplied !== null) await session.untagged(await mailboxListing(session, name, supplied));
       return ok('CREATE completed', `MAILBOXID (${mailboxId(created)})`);
     } catch (err) {
       return storeRefusal(err);

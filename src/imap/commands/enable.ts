@@ -1,7 +1,11 @@
 import { command, ok } from '../command.ts';
 import type { ImapSession } from '../session.ts';
 
-/** What each extension that needs enabling turns on; QRESYNC implies CONDSTORE (RFC 7162 3.2.3). */
+/**
+ * What each extension that needs enabling turns on, by its name as advertised.
+ * QRESYNC implies CONDSTORE (RFC 7162 3.2.3); IMAP4rev2 implies UTF-8 mailbox
+ * names (RFC 9051 5.1: Net-Unicode, modified UTF-7 is no longer used).
+ */
 const ENABLERS: Record<string, (session: ImapSession) => void> = {
   CONDSTORE: (s) => {
     s.condstore = true;
@@ -13,9 +17,18 @@ const ENABLERS: Record<string, (session: ImapSession) => void> = {
   'UTF8=ACCEPT': (s) => {
     s.utf8 = true;
   },
+  IMAP4rev2: (s) => {
+    s.rev2 = true;
+    s.utf8 = true;
+  },
 };
 
-/** RFC 5161: unknown names are ignored; the answer lists what was enabled. */
+const BY_UPPER = new Map(Object.keys(ENABLERS).map((name) => [name.toUpperCase(), name]));
+
+/**
+ * RFC 5161: names this server does not offer are ignored; the answer lists what
+ * this command enabled, so a name enabled before is not repeated.
+ */
 export default command({
   states: ['authenticated', 'selected'],
   parse(p) {
@@ -27,8 +40,14 @@ export default command({
     return names;
   },
   async run(session, names) {
-    const enabled = [...new Set(names.filter((n) => n in ENABLERS))];
-    for (const name of enabled) ENABLERS[name]!(session);
+    const enabled: string[] = [];
+    for (const upper of new Set(names)) {
+      const name = BY_UPPER.get(upper);
+      if (!name || session.enabled.has(name)) continue;
+      ENABLERS[name]!(session);
+      session.enabled.add(name);
+      enabled.push(name);
+    }
     await session.untagged(`ENABLED${enabled.map((n) => ` ${n}`).join('')}`);
     return ok('ENABLE completed');
   },

@@ -10,6 +10,7 @@ import type { Parser } from '../parser.ts';
 import { compactSet, type SequenceSet } from '../sequence-set.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
+import { announced, isVanished, LiteralCut } from '../vanished-body.ts';
 
 interface FetchArgs extends FetchQuery {
   messages: MessageSet;
@@ -55,6 +56,9 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   const readsBody = items.some((i) => i.type !== 'simple');
   // The blob record holds the stored index (parsed only if used); FLAGS, UID and the like need only the message record.
   const readsIndex = readsBody || items.some((i) => i.type === 'simple' && FROM_INDEX.has(i.name));
+  // Messages another session expunged meanwhile: left out whole, or cut short once their answer had begun.
+  let skipped = false;
+  let cut = false;
   for (let i = 0; i < uids.length; i += BATCH) {
     const batch = uids.slice(i, i + BATCH);
     let messages = await store.getMessages(view.mailbox.id, batch);
@@ -67,20 +71,31 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
         messages = messages.map((m) => (m && changed.get(m.uid)) ?? m);
       }
     }
-    // A message expunged by another session is left out until the EXPUNGE can be reported.
-    const answered = messages.filter((m): m is MessageMeta => m !== null && (args.changedSince === null || m.modSeq > args.changedSince));
+    // Expunged by another session (record or body gone): left out until the EXPUNGE can be reported (RFC 2180 4.1.2).
+    const live = messages.filter((m): m is MessageMeta => m !== null);
+    if (live.length < messages.length) skipped = true;
+    const answered = live.filter((m) => args.changedSince === null || m.modSeq > args.changedSince);
     const blobIds = [...new Set(answered.map((m) => m.blobId))];
     const loaded = readsIndex && blobIds.length > 0 ? await store.getBlobs(blobIds) : [];
     const blobs = new Map(blobIds.map((id, n) => [id, loaded[n] ?? null]));
     const reader = store.bodyReader(readsBody ? answered.flatMap((m) => plannedRange(m, blobs.get(m.blobId)!, items)) : []);
     for (const message of answered) {
-      const blob = blobs.get(message.blobId)!;
+      const blob = blobs.get(message.blobId) ?? null;
+      if (readsIndex && !blob) {
+        skipped = true;
+        continue;
+      }
       const withFlags = seenNow.has(message.uid) && !has('FLAGS') ? [...items, { type: 'simple', name: 'FLAGS' } as FetchItem] : items;
       const sent = await respond(session, reader, message, blob, withFlags);
       if (sent === 'closed') return ok('Connection closed');
+      if (sent === 'skipped') skipped = true;
+      if (sent === 'cut') cut = true;
       if (sent === 'unknown-cte') return no(`Message ${view.seqOf(message.uid)}: a part has a transfer encoding this server cannot decode`, 'UNKNOWN-CTE');
     }
   }
+  // Dovecot's answers: the client should NOOP to learn of the expunge (RFC 5530 EXPUNGEISSUED).
+  if (cut) return no('Some of the requested messages no longer exist', 'EXPUNGEISSUED');
+  if (skipped) return ok('Some messages were already expunged', 'EXPUNGEISSUED');
   return ok('FETCH completed');
 }
 
@@ -125,11 +140,26 @@ function plannedRange(message: MessageMeta, blob: BlobMeta | null, items: FetchI
   return start < end ? [{ message, start, end }] : [];
 }
 
+type Answered = 'sent' | 'closed' | 'unknown-cte' | 'skipped' | 'cut';
+
 /**
  * Writes one `* n FETCH (...)`: 'closed' when the connection went away,
  * 'unknown-cte' (before anything is written) when a BINARY part cannot be decoded.
+ * A message expunged elsewhere while it is read is 'skipped' when nothing of it
+ * was written yet, else 'cut': its response is closed with what was sent.
  */
-async function respond(session: ImapSession, reader: BodyReader, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<'sent' | 'closed' | 'unknown-cte'> {
+async function respond(session: ImapSession, reader: BodyReader, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<Answered> {
+  const opened = { value: false };
+  try {
+    return await writeResponse(session, reader, message, blob, items, opened);
+  } catch (err) {
+    if (!isVanished(err) && !(err instanceof LiteralCut)) throw err;
+    if (!opened.value && !(err instanceof LiteralCut)) return 'skipped';
+    return (await session.write(')\r\n')) ? 'cut' : 'closed';
+  }
+}
+
+async function writeResponse(session: ImapSession, reader: BodyReader, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[], opened: { value: boolean }): Promise<Answered> {
   const view = session.view!;
   const prefixLength = Buffer.byteLength(message.prefix);
   const binaryParts = new Map<BinaryItem, BinaryPart | null>();
@@ -149,6 +179,7 @@ async function respond(session: ImapSession, reader: BodyReader, message: Messag
     if (item.type === 'binary') {
       const next = await binary(session, reader, message, item, binaryParts.get(item)!, out);
       if (next === null) return 'closed';
+      if (next === '') opened.value = true;
       out = next;
       continue;
     }
@@ -166,6 +197,7 @@ async function respond(session: ImapSession, reader: BodyReader, message: Messag
       continue;
     }
     if (!(await stream(session, reader, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
+    opened.value = true;
     out = '';
   }
   return (await session.write(`${out})\r\n`)) ? 'sent' : 'closed';
@@ -186,7 +218,7 @@ async function binary(session: ImapSession, reader: BodyReader, message: Message
     const size = await decodedSize(body(), part.encoding, to);
     if (item.size) return `${out}${label} ${size}`;
     if (!(await session.write(`${out}${label} ${literal8Head(Math.max(0, size - from))}`))) return null;
-    for await (const chunk of decodedRange(body(), part.encoding, from, to)) if (!(await session.write(chunk))) return null;
+    for await (const chunk of announced(decodedRange(body(), part.encoding, from, to), Math.max(0, size - from))) if (!(await session.write(chunk))) return null;
     return '';
   }
   if (item.size) return `${out}${label} ${part.range.end - part.range.start}`;
@@ -227,7 +259,7 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
 /** Writes `before`, then a range of the message as a literal, chunk by chunk; false when the connection went away. */
 async function stream(session: ImapSession, reader: BodyReader, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
   if (!(await session.write(`${before}${head(range.end - range.start)}`))) return false;
-  for await (const chunk of reader.read(message, range.start, range.end)) if (!(await session.write(chunk))) return false;
+  for await (const chunk of announced(reader.read(message, range.start, range.end), range.end - range.start)) if (!(await session.write(chunk))) return false;
   return true;
 }
 

@@ -1,5 +1,5 @@
 import type { Mailbox } from '../../store/types.ts';
-import { mailbox as encodeName } from '../encoder.ts';
+import { listAttributes, listLine } from '../list-entry.ts';
 import { hierarchy, patternMatcher } from '../list-pattern.ts';
 import { parseListQuery } from '../list-query.ts';
 import { mailboxText, SEPARATOR } from '../mailbox-name.ts';
@@ -42,12 +42,8 @@ export default command({
       // RECURSIVEMATCH (RFC 5258 3.5): a name is also listed for a selected child, and says so in CHILDINFO.
       const childSelected = select.recursiveMatch && select.subscribed && mailboxes.some((m) => m.subscribed && m.name.startsWith(`${entry.name}${SEPARATOR}`));
       if (!selected(mailbox) && !childSelected) continue;
-      const attributes = [entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
-      if (!entry.exists) attributes.unshift('\\Noselect');
-      if (showSubscribed && mailbox?.subscribed) attributes.push('\\Subscribed');
-      if (mailbox?.specialUse) attributes.push(mailbox.specialUse);
       const extended = childSelected ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-      await session.untagged(`LIST (${attributes.join(' ')}) "${SEPARATOR}" ${encodeName(entry.name, session.utf8)}${extended}`);
+      await session.untagged(listLine(session, entry.name, listAttributes(session, entry, mailbox, showSubscribed), extended));
       if (returns.status && mailbox) await session.untagged(await statusResponse(session.deps.store, mailbox, returns.status, session.utf8));
     }
     return ok('LIST completed');

@@ -1,10 +1,12 @@
-import { parentsOf, parseMailboxName } from '../mailbox-name.ts';
+import { mailboxListing } from '../list-entry.ts';
+import { newNameProblem, parentsOf, parseMailboxName } from '../mailbox-name.ts';
 import { command, no, ok } from '../command.ts';
 import { storeRefusal } from '../store-error.ts';
 
 /**
  * RFC 3501 6.3.5: children follow their parent. Renaming INBOX moves its messages
- * to the new mailbox and leaves INBOX empty.
+ * to the new mailbox and leaves INBOX empty (no OLDNAME then: INBOX stays). Under
+ * IMAP4rev2 a renamed mailbox is listed with its old name as OLDNAME (RFC 9051 6.3.6).
  */
 export default command({
   states: ['authenticated', 'selected'],
@@ -17,7 +19,8 @@ export default command({
     return { from, to };
   },
   async run(session, { from, to }) {
-    if (/[*%]/.test(to)) return no('Mailbox names cannot contain * or %', 'CANNOT');
+    const problem = newNameProblem(to);
+    if (problem) return no(problem, 'CANNOT');
     const store = session.deps.store;
     const accountId = session.account!.id;
     try {
@@ -27,6 +30,7 @@ export default command({
       }
       if (from !== 'INBOX') {
         await store.renameMailbox(accountId, from, to);
+        if (session.rev2) await session.untagged(await mailboxListing(session, to, from));
         return ok('RENAME completed');
       }
       const inbox = (await store.getMailbox(accountId, 'INBOX'))!;

@@ -6,7 +6,7 @@ import type { ImapSession } from '../session.ts';
 
 /**
  * RFC 3501 6.4.4 over the messages the client knows, with MODSEQ (RFC 7162 3.1.5),
- * ESEARCH results (RFC 4731) and SAVE (RFC 5182). Text keys match
+ * ESEARCH results (RFC 4731, always with IMAP4rev2) and SAVE (RFC 5182). Text keys match
  * case-insensitively in the decoded header values and the stored search text.
  */
 async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolean, tag: string): Promise<Outcome> {
@@ -25,9 +25,11 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
   }));
   const withModSeq = usesModSeq(query.key);
   if (withModSeq) session.condstore = true;
-  if (query.returns) {
-    if (saves) view.saved = coveredHits(hits, query.returns).map((h) => h.uid);
-    const line = esearchResponse(tag, byUid, query.returns, hits, withModSeq);
+  // IMAP4rev2 answers every SEARCH with ESEARCH; no RETURN means ALL (RFC 9051 6.4.4).
+  const returns = query.returns ?? (session.rev2 ? ['ALL' as const] : null);
+  if (returns) {
+    if (saves) view.saved = coveredHits(hits, returns).map((h) => h.uid);
+    const line = esearchResponse(tag, byUid, returns, hits, withModSeq);
     if (line) await session.untagged(line);
   } else {
     const modseq = withModSeq && hits.length > 0 ? ` (MODSEQ ${Math.max(...hits.map((h) => h.modSeq))})` : '';

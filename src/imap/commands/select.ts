@@ -1,7 +1,8 @@
 import { flagList } from '../encoder.ts';
 import { PERMANENT_FLAGS, SYSTEM_FLAGS } from '../flags.ts';
 import { MailboxView } from '../mailbox-view.ts';
-import { parseMailboxName } from '../mailbox-name.ts';
+import { mailboxListing } from '../list-entry.ts';
+import { parseNamedMailbox } from '../mailbox-name.ts';
 import { mailboxId } from '../object-id.ts';
 import type { Parser } from '../parser.ts';
 import { parseSelectParams, type QresyncParam, type SelectParams } from '../select-params.ts';
@@ -12,19 +13,21 @@ import type { MessageMeta } from '../../store/types.ts';
 
 interface SelectArgs extends SelectParams {
   name: string;
+  /** The name as sent, when it was normalized (see parseNamedMailbox). */
+  supplied: string | null;
 }
 
-/** `mailbox [(CONDSTORE / QRESYNC (...))]` (RFC 3501 6.3.1, RFC 7162 3.1.8 and 3.2.5). */
+/** `mailbox [(CONDSTORE / QRESYNC (...))]` (RFC 3501 6.3.1, RFC 9051 6.3.2, RFC 7162 3.1.8 and 3.2.5). */
 export function parseSelect(p: Parser): SelectArgs {
   p.sp();
-  const name = parseMailboxName(p);
+  const { name, supplied } = parseNamedMailbox(p);
   let params: SelectParams = { condstore: false, qresync: null };
   if (!p.atEnd) {
     p.sp();
     params = parseSelectParams(p);
   }
   p.end();
-  return { name, ...params };
+  return { name, supplied, ...params };
 }
 
 /** SELECT and EXAMINE: the old mailbox is closed first, even when the new one cannot be opened. */
@@ -43,12 +46,16 @@ export async function selectMailbox(session: ImapSession, args: SelectArgs, read
   await session.untagged(`FLAGS ${flagList([...SYSTEM_FLAGS, ...keywords])}`);
   await session.untagged(readOnly ? 'OK [PERMANENTFLAGS ()] Read-only mailbox' : `OK [PERMANENTFLAGS ${PERMANENT_FLAGS}] Flags permitted`);
   await session.untagged(`${view.exists} EXISTS`);
-  await session.untagged('0 RECENT');
-  if (firstUnseen >= 0) await session.untagged(`OK [UNSEEN ${firstUnseen + 1}] First unseen message`);
+  // IMAP4rev2 dropped RECENT and the UNSEEN code (RFC 9051 Appendix E); it wants the mailbox's LIST instead (6.3.2).
+  if (!session.rev2) {
+    await session.untagged('0 RECENT');
+    if (firstUnseen >= 0) await session.untagged(`OK [UNSEEN ${firstUnseen + 1}] First unseen message`);
+  }
   await session.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
   await session.untagged(`OK [UIDNEXT ${mailbox.uidNext}] Predicted next UID`);
   await session.untagged(`OK [HIGHESTMODSEQ ${mailbox.highestModSeq}] Highest`);
   await session.untagged(`OK [MAILBOXID (${mailboxId(mailbox)})] Ok`);
+  if (session.rev2) await session.untagged(await mailboxListing(session, mailbox.name, args.supplied));
   if (args.qresync && args.qresync.uidValidity === mailbox.uidValidity) await resync(session, args.qresync, messages);
   session.log.debug({ mailbox: mailbox.name, readOnly, messages: view.exists }, 'select');
   return readOnly ? ok('EXAMINE completed', 'READ-ONLY') : ok('SELECT completed', 'READ-WRITE');
