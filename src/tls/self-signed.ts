@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
 import type { StoredCertificate } from '../store/types.ts';
 import { generateRsaKey } from './keys.ts';
 
@@ -14,6 +13,8 @@ const DAY = 24 * 60 * 60 * 1000;
  */
 export async function createSelfSigned(hostname: string, now = new Date()): Promise<StoredCertificate> {
   const { privateKey, publicKey } = await generateRsaKey();
+  // Loaded only when a certificate is made: node-forge is about 11 MB of RSS, and most starts make none.
+  const { default: forge } = await import('node-forge');
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   // A positive 128-bit serial: the top bit cleared so DER does not read it as negative.
