@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { hashPassword } from '../src/auth/password.ts';
 import { openLevelStore } from '../src/store/level-store.ts';
-import { BIN } from '../test/helpers/env.ts';
+import { bundleCheckout } from '../scripts/package/bundle.ts';
+import { NODE_FLAGS } from '../scripts/package/node-flags.ts';
 import { writeServeConfig } from '../test/helpers/serve-load.ts';
 import { address, DOMAIN, freePorts, listening, PASSWORD, type Target } from './target.ts';
 
@@ -15,11 +16,16 @@ export interface MailfoldOptions {
 }
 
 /**
- * Mailfold as a separate `mailfold serve` process (so /proc shows its memory alone),
- * with fsync on (the default), the accounts made in its store before it starts.
+ * Mailfold as a separate `mailfold serve` process (so /proc shows its memory alone), run
+ * as `npm start` runs it (the bundle, the same V8 flags), with fsync on (the default), the
+ * accounts made in its store before it starts.
  */
 export async function startMailfold(users: string[], opts: MailfoldOptions = {}): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
+  // In the checkout, as `npm run build` puts it: its packages resolve from node_modules there.
+  const root = resolve(import.meta.dirname, '..');
+  const bin = join(root, 'dist', 'mailfold.mjs');
+  await bundleCheckout(root, bin);
   const dataDir = join(dir, 'data');
   const store = await openLevelStore(dataDir, { sync: true, chunkSize: 65536 });
   const passwordHash = await hashPassword(PASSWORD);
@@ -35,7 +41,7 @@ export async function startMailfold(users: string[], opts: MailfoldOptions = {})
   const launch = async (profile: boolean): Promise<{ child: ChildProcess; ms: number }> => {
     const flags = profile && opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
     const started = performance.now();
-    const child = spawn(process.execPath, [...flags, BIN, '--config', config, 'serve'], { cwd: dir, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...flags, bin, '--config', config, 'serve'], { cwd: dir, stdio: ['ignore', log, log] });
     await listening(ports);
     return { child, ms: performance.now() - started };
   };

@@ -106,12 +106,26 @@ const target = await startMailfold(users);
 try {
   const started = Date.now();
   const idle = await idlers(target);
+  // RSS swings by 64 MiB with each password check in flight (argon2id's memory), so one
+  // reading a minute says little: the lowest and highest of the minute are printed with it.
+  let low = Infinity;
+  let high = 0;
+  const sample = () => {
+    const { rss } = treeMemory(target.roots());
+    low = Math.min(low, rss);
+    high = Math.max(high, rss);
+    return rss;
+  };
+  const sampler = setInterval(sample, 2000).unref();
   const report = (minute: number) => {
-    const memory = treeMemory(target.roots());
+    const rss = sample();
+    const mb = (n: number) => n.toFixed(1).padStart(6);
     console.log(
-      `${String(minute).padStart(3)} min  RSS ${memory.rss.toFixed(1).padStart(6)} MB  fds ${String(treeFds(target.roots())).padStart(4)}  ` +
+      `${String(minute).padStart(3)} min  RSS ${mb(rss)} MB (minute's low ${mb(low)}, high ${mb(high)})  fds ${String(treeFds(target.roots())).padStart(4)}  ` +
         `idle sessions open ${idle.filter((s) => !s.socket.destroyed).length}/${idle.length}  delivered ${done.delivered}  imap sessions ${done.imapSessions}  expunged ${done.expunged}  pop3 sessions ${done.popSessions}  pop3 deleted ${done.popDeleted}  reads refused ${done.readRefused}`,
     );
+    low = Infinity;
+    high = 0;
   };
   report(0);
   let minute = 0;
@@ -126,6 +140,7 @@ try {
     ),
   );
   clearInterval(timer);
+  clearInterval(sampler);
   clearTimeout(stop);
   report(Number(((Date.now() - started) / 60000).toFixed(1)));
   for (const session of idle) session.close();

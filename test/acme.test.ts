@@ -112,6 +112,6 @@ test('a renewal reaches new connections while a connected IMAP client keeps its 
   assert.ok(parsed.acme.renewAt > Date.now(), 'the next renewal is when a third of the lifetime is left');
   // pebble has no renewalInfo endpoint, so the lifetime rule decides; its certificates still have an ARI identifier.
   assert.equal(parsed.acme.renewalWindow, undefined);
-  assert.match(certId(renewed.toString()) ?? '', /^[\w-]+\.[\w-]+$/);
+  assert.match((await certId(renewed.toString())) ?? '', /^[\w-]+\.[\w-]+$/);
   assert.equal((await servedCertificate(port('https'), `mta-sts.${DOMAIN}`)).fingerprint256, renewed.fingerprint256);
 });

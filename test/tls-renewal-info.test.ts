@@ -22,10 +22,10 @@ function certificate(serialHex: string, akiHex?: string): string {
 
 test('ARI certID: the RFC 9773 example, and none without an authority key identifier', async () => {
   // RFC 9773 section 4.1: keyIdentifier 69:88:5B:...:D4 and serial 0x87654321, whose DER keeps a leading zero.
-  assert.equal(certId(certificate('0087654321', '69885B6B87464041E1B37B847BA0AE2CDE01C8D4')), 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE');
-  assert.equal(certId(certificate('01', 'AB')), 'qw.AQ');
-  assert.equal(certId(certificate('0087654321')), null);
-  assert.equal(certId((await createSelfSigned('mail.example.org')).certPem), null);
+  assert.equal(await certId(certificate('0087654321', '69885B6B87464041E1B37B847BA0AE2CDE01C8D4')), 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE');
+  assert.equal(await certId(certificate('01', 'AB')), 'qw.AQ');
+  assert.equal(await certId(certificate('0087654321')), null);
+  assert.equal(await certId((await createSelfSigned('mail.example.org')).certPem), null);
 });
 
 test('ARI answers: a window of two dates in order, anything else refused', () => {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { NODE_FLAGS } from './node-flags.ts';
 import { ADDONS, type Arch } from './targets.ts';
 
 // The fuse the Node runtime checks to know it carries a SEA blob (Node's SEA documentation).
@@ -18,7 +19,7 @@ export function buildExecutable(opts: { root: string; arch: Arch; bundle: string
   const blob = join(workDir, `sea-${arch}.blob`);
   const config = join(workDir, `sea-${arch}.json`);
   const assets = Object.fromEntries(Object.entries(ADDONS).map(([name, paths]) => [`${name}.node`, join(root, paths[arch])]));
-  const seaConfig = { main: opts.bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets };
+  const seaConfig = { main: opts.bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: NODE_FLAGS, assets };
   writeFileSync(config, JSON.stringify(seaConfig, null, 2));
   // Their output is progress and the LIEF warnings postject always prints; a failure's error carries it.
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'pipe' });

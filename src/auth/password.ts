@@ -1,13 +1,22 @@
 import argon2 from 'argon2';
+import { KeyedLimiter } from '../queue/limiter.ts';
 
 /** RFC 9106's second recommended option, sized for a Raspberry Pi: 64 MiB, 3 passes. */
 const PARAMS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 } as const;
 
-export const hashPassword = (password: string): Promise<string> => argon2.hash(password, PARAMS);
+/**
+ * Each hash or check holds its 64 MiB for its whole run, on a thread of libuv's pool (4 threads),
+ * which LevelDB's reads and commits share. Two at once bound that memory to 128 MiB and leave the
+ * store two threads when many clients log in together; the others wait their turn.
+ */
+const HASHES_AT_ONCE = 2;
+const hashing = new KeyedLimiter(HASHES_AT_ONCE);
+
+export const hashPassword = (password: string): Promise<string> => hashing.run('argon2', () => argon2.hash(password, PARAMS));
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await hashing.run('argon2', () => argon2.verify(hash, password));
   } catch {
     return false;
   }

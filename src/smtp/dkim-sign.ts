@@ -1,4 +1,3 @@
-import { dkimSign } from 'mailauth';
 import { parseAddress } from '../delivery/address.ts';
 import { signingKeys } from '../dkim/keys.ts';
 import type { Logger } from '../log/logger.ts';
@@ -16,6 +15,8 @@ export async function dkimSignatures(store: MailStore, raw: Buffer, author: stri
   const keys = signingKeys(await store.listDkimKeys(domain));
   if (keys.length === 0) return '';
   const [first, ...others] = keys.map((key) => ({ signingDomain: domain, selector: key.selector, privateKey: key.privateKey }));
+  // Loaded at the first signed message, as in verify.ts (memory at idle).
+  const { dkimSign } = await import('mailauth');
   // mailauth's types ask for a key at the top too; with signatureData it reads only the list.
   const result = await dkimSign(raw, { canonicalization: 'relaxed/relaxed', ...first!, signatureData: [first!, ...others] });
   for (const { err, selector } of result.errors) log.warn({ err, domain, selector }, 'DKIM signing failed');

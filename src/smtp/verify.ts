@@ -1,4 +1,4 @@
-import { authenticate, type AuthenticateOptions, type DNSResolver } from 'mailauth';
+import type { AuthenticateOptions, DNSResolver } from 'mailauth';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log/logger.ts';
 import { budgeted, type DnsResolve } from '../net/dns.ts';
@@ -50,6 +50,8 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
     // Mail an alias forwards gets our ARC set on top (mailauth seals only a chain that is none or pass).
     ...(seal ? { seal } : {}),
   };
+  // Loaded at the first message: mailauth and what it pulls in are about 24 MB of an idle server's RSS.
+  const { authenticate } = await import('mailauth');
   const result = await authenticate(message, options);
   // mailauth reports a seal it could not make here, outside its types.
   const sealErrors = result.arc ? (result.arc as { sealErrors?: unknown[] }).sealErrors : undefined;

@@ -136,6 +136,11 @@ export class LevelStore implements MailStore {
     return () => this.#listeners.delete(listener);
   }
 
+  /** How many listeners `on` holds: a closed session must leave none (test/imap-session-cleanup.test.ts). */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
   #emit(event: StoreEvent): void {
     for (const listener of this.#listeners) listener(event);
   }

@@ -2,7 +2,7 @@ import { generateKeyPair } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { promisify } from 'node:util';
-import * as acme from 'acme-client';
+import type * as Acme from 'acme-client';
 import type { AcmeChallenge } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore, StoredCertificate } from '../store/types.ts';
@@ -12,9 +12,13 @@ import { certId, parseRenewalInfo, retryAfterMs, type RenewalWindow } from './re
 
 /** The directory names the config accepts besides a URL. */
 export const DIRECTORIES: Record<string, string> = {
-  letsencrypt: acme.directory.letsencrypt.production,
-  'letsencrypt-staging': acme.directory.letsencrypt.staging,
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
 };
+
+/** acme-client is loaded when the first order starts: a server without ACME never needs its 6 MB. */
+type AcmeModule = typeof Acme;
+const loadAcme = (): Promise<AcmeModule> => import('acme-client');
 
 export const directoryUrl = (directory: string): string => DIRECTORIES[directory] ?? directory;
 
@@ -39,12 +43,12 @@ export interface OrderOptions {
 }
 
 /** acme-client talks through one module-wide HTTP client; a private CA is trusted there. */
-function trustDirectoryCa(caFile: string | undefined): void {
+function trustDirectoryCa(acme: AcmeModule, caFile: string | undefined): void {
   if (caFile) acme.axios.defaults.httpsAgent = new Agent({ ca: readFileSync(caFile, 'utf8') });
 }
 
 /** The account key at this directory, made and kept at first use; the account URL once known. */
-async function account(store: MailStore, settings: AcmeSettings, log: Logger): Promise<acme.Client> {
+async function account(acme: AcmeModule, store: MailStore, settings: AcmeSettings, log: Logger): Promise<Acme.Client> {
   let stored = await store.getAcmeAccount(settings.directoryUrl);
   if (!stored) {
     const { privateKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -68,7 +72,7 @@ async function account(store: MailStore, settings: AcmeSettings, log: Logger): P
 }
 
 /** Answers one authorization with the configured challenge, and waits until the CA accepts it. */
-async function authorize(client: acme.Client, authz: acme.Authorization, opts: OrderOptions): Promise<void> {
+async function authorize(acme: AcmeModule, client: Acme.Client, authz: Acme.Authorization, opts: OrderOptions): Promise<void> {
   if (authz.status === 'valid') return;
   const name = authz.identifier.value;
   const challenge = authz.challenges.find((c) => c.type === opts.settings.challenge);
@@ -95,13 +99,14 @@ async function authorize(client: acme.Client, authz: acme.Authorization, opts: O
  * CSR, and the issued certificate with its chain.
  */
 export async function orderCertificate(opts: OrderOptions): Promise<StoredCertificate> {
-  trustDirectoryCa(opts.settings.caFile);
-  const client = await account(opts.store, opts.settings, opts.log);
+  const acme = await loadAcme();
+  trustDirectoryCa(acme, opts.settings.caFile);
+  const client = await account(acme, opts.store, opts.settings, opts.log);
   const order = await client.createOrder({ identifiers: opts.names.map((value) => ({ type: 'dns', value })), ...(opts.replaces ? { replaces: opts.replaces } : {}) });
   const authorizations = await client.getAuthorizations(order);
-  await Promise.all(authorizations.map((authz) => authorize(client, authz, opts)));
+  await Promise.all(authorizations.map((authz) => authorize(acme, client, authz, opts)));
   const key = await generateRsaKey();
-  const finalized = await client.finalizeOrder(order, createCsr(opts.names, key));
+  const finalized = await client.finalizeOrder(order, await createCsr(opts.names, key));
   const certPem = await client.getCertificate(finalized);
   return { keyPem: key.privateKey, certPem, source: 'acme' };
 }
@@ -119,9 +124,10 @@ export interface RenewalInfo {
  * A CA that offers ARI but answers badly throws, so the caller can log it.
  */
 export async function fetchRenewalInfo(settings: AcmeSettings, certPem: string): Promise<RenewalInfo | null> {
-  const id = certId(certPem);
+  const id = await certId(certPem);
   if (!id) return null;
-  trustDirectoryCa(settings.caFile);
+  const acme = await loadAcme();
+  trustDirectoryCa(acme, settings.caFile);
   const directory = await acme.axios.get(settings.directoryUrl);
   const endpoint: unknown = directory.data?.renewalInfo;
   if (typeof endpoint !== 'string') return null;

@@ -1,6 +1,5 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
 
 /**
  * An RSA 2048 key pair as PEM (PKCS#8 private, SPKI public): what every mail client
@@ -16,7 +15,8 @@ export async function generateRsaKey(): Promise<{ privateKey: string; publicKey:
 }
 
 /** A PKCS#10 request for `names` (the first is the subject's CN), signed with the key. */
-export function createCsr(names: string[], key: { privateKey: string; publicKey: string }): string {
+export async function createCsr(names: string[], key: { privateKey: string; publicKey: string }): Promise<string> {
+  const { default: forge } = await import('node-forge');
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.publicKeyFromPem(key.publicKey);
   csr.setSubject([{ name: 'commonName', value: names[0]! }]);

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
 /** ACME Renewal Information (RFC 9773): the CA's suggested window for renewing one certificate. */
 export interface RenewalWindow {
@@ -13,9 +13,9 @@ const DAY = 24 * 60 * MINUTE;
 
 const base64url = (binary: string): string => Buffer.from(binary, 'binary').toString('base64url');
 
-/** The first child of `node` in the context-specific class with this tag number. */
+/** The first child of `node` in the context-specific class (tag class 0x80) with this tag number. */
 function contextChild(node: forge.asn1.Asn1, tag: number): forge.asn1.Asn1 | undefined {
-  return (node.value as forge.asn1.Asn1[]).find((c) => c.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && c.type === tag);
+  return (node.value as forge.asn1.Asn1[]).find((c) => c.tagClass === 0x80 && c.type === tag);
 }
 
 /**
@@ -24,7 +24,9 @@ function contextChild(node: forge.asn1.Asn1, tag: number): forge.asn1.Asn1 | und
  * base64url without padding, joined by a dot. Null when the certificate has no
  * authority key identifier (a CA that offers ARI always sets one).
  */
-export function certId(certPem: string): string | null {
+export async function certId(certPem: string): Promise<string | null> {
+  // Loaded only when asked: node-forge is about 11 MB of RSS (see self-signed.ts).
+  const { default: forge } = await import('node-forge');
   const der = new X509Certificate(certPem).raw.toString('binary');
   const tbs = (forge.asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!;
   const fields = tbs.value as forge.asn1.Asn1[];

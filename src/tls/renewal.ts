@@ -157,7 +157,7 @@ export class AcmeRenewer {
     const current = this.#opts.current();
     if (current.source !== 'acme') return void (this.#advice = null);
     // Advice about a certificate no longer served (imported, or renewed meanwhile) is void.
-    const previous = this.#advice?.certId === certId(current.certPem) ? this.#advice : null;
+    const previous = this.#advice?.certId === (await certId(current.certPem)) ? this.#advice : null;
     if (previous && now < previous.checkAgainAt) return;
     try {
       const info = await fetchRenewalInfo(this.#opts.settings, current.certPem);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
 import type { StoredCertificate } from '../store/types.ts';
 import { generateRsaKey } from './keys.ts';
 
@@ -12,7 +11,7 @@ const DAY = 24 * 60 * 60 * 1000;
 export async function createSelfSigned(hostname: string, now = new Date()): Promise<StoredCertificate> {
   const { privateKey, publicKey } = await generateRsaKey();
   const altName = isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname };
-  const certPem = signCertificate({
+  const certPem = await signCertificate({
     subject: hostname,
     issuer: hostname,
     publicKey,
@@ -44,7 +43,9 @@ export interface CertificateRequest {
 }
 
 /** A certificate signed with SHA-256, as PEM; forge builds and signs it, which Node cannot do. */
-export function signCertificate(req: CertificateRequest): string {
+export async function signCertificate(req: CertificateRequest): Promise<string> {
+  // Loaded only when a certificate is made: node-forge is about 11 MB of RSS, and most starts make none.
+  const { default: forge } = await import('node-forge');
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(req.publicKey);
   // A positive 128-bit serial: the top bit cleared so DER does not read it as negative.

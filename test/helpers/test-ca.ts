@@ -21,7 +21,7 @@ export class TestCa {
 
   static async create(): Promise<TestCa> {
     const key = await generateRsaKey();
-    const certPem = signCertificate({
+    const certPem = await signCertificate({
       subject: NAME,
       issuer: NAME,
       publicKey: key.publicKey,
@@ -39,7 +39,7 @@ export class TestCa {
   /** A server certificate valid for these DNS names (the first is also its CN). */
   async issue(names: string[]): Promise<KeyAndCert> {
     const key = await generateRsaKey();
-    const certPem = signCertificate({
+    const certPem = await signCertificate({
       subject: names[0]!,
       issuer: NAME,
       publicKey: key.publicKey,
