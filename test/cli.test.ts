@@ -3,7 +3,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fails, ok, workspace } from './helpers/cli.ts';
-import { exited, runCli, startServe } from './helpers/env.ts';
+import { exited, runCli } from './helpers/env.ts';
+import { serveOnFreePorts } from './helpers/serve.ts';
 
 const PASSWORD = 'correct horse battery\n';
 
@@ -125,8 +126,8 @@ test('while the server runs the CLI goes through the control socket; a locked st
   const { cwd, cli } = workspace(t);
   const dataDir = join(cwd, 'data');
   await ok(cli(['domain', 'add', 'example.org']));
-  const server = await startServe({ cwd, args: ['--data-dir', dataDir] });
-  t.after(() => server.kill('SIGKILL'));
+  // Free ports, not the dev ones: test/npm-start.test.ts holds those meanwhile.
+  const { child: server } = await serveOnFreePorts(t, cwd);
   assert.equal(statSync(join(dataDir, 'control.sock')).mode & 0o777, 0o600);
   await ok(cli(['user', 'add', 'alice@example.org', '--password-stdin'], PASSWORD));
   await fails(cli(['user', 'add', 'alice@example.org', '--password-stdin'], PASSWORD), /already exists/);
