@@ -54,6 +54,13 @@ test('new mail and flag changes reach the other session; UIDs are never reused',
   assert.deepEqual(untagged(store1), ['* 2 FETCH (UID 2 FLAGS (\\Seen))']);
   assert.deepEqual(untagged(await a.command('a4', 'NOOP')), []);
   assert.deepEqual(untagged(await b.command('b4', 'NOOP')), ['* 3 EXISTS', '* 2 FETCH (UID 2 FLAGS (\\Seen))']);
+  // Messages that already had the flag are answered too, in order, whether or not the write changed them.
+  assert.deepEqual(untagged(await a.command('a5', 'STORE 1:3 +FLAGS (\\Seen)')), [
+    '* 1 FETCH (UID 1 FLAGS (\\Flagged \\Seen))',
+    '* 2 FETCH (UID 2 FLAGS (\\Seen))',
+    '* 3 FETCH (UID 4 FLAGS (\\Seen))',
+  ]);
+  assert.deepEqual(untagged(await a.command('a6', 'STORE 1:3 +FLAGS.SILENT (\\Answered)')), []);
 });
 
 test('IDLE reports a delivery, a flag change and an expunge as they happen', async (t) => {

@@ -49,9 +49,13 @@ async function runStore(session: ImapSession, args: StoreArgs) {
   const store = session.deps.store;
   const changed = await store.storeFlags(view.mailbox.id, uids, args.op, args.flags, args.unchangedSince ?? undefined);
   const changedUids = new Set(changed.map((m) => m.uid));
-  const current = await store.getMessages(view.mailbox.id, uids);
+  // The changed records come back from the write; only the others are read, and only when they are answered.
+  const needOthers = !args.silent || args.unchangedSince !== null;
+  const others = needOthers ? uids.filter((uid) => !changedUids.has(uid)) : [];
+  const records = new Map([...changed, ...(others.length > 0 ? await store.getMessages(view.mailbox.id, others) : [])].flatMap((m) => (m ? [[m.uid, m] as const] : [])));
   const modified: number[] = [];
-  for (const message of current) {
+  for (const uid of uids) {
+    const message = records.get(uid);
     if (!message) continue;
     if (args.unchangedSince !== null && !changedUids.has(message.uid) && message.modSeq > args.unchangedSince) {
       modified.push(args.messages.byUid ? message.uid : view.seqOf(message.uid));
