@@ -105,6 +105,7 @@ export class LevelStore implements MailStore {
   readonly #options: StoreOptions;
   readonly #commits: CommitQueue;
   readonly #locks = new LockSet();
+  readonly #secrets = new Map<string, Buffer>();
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   /** Domains, accounts and aliases, read at every RCPT and login; every write passes commit(), which drops what it touches. */
   readonly #directory = new ReadCache(DIRECTORY_PREFIXES, DIRECTORY_ENTRIES);
@@ -766,13 +767,18 @@ export class LevelStore implements MailStore {
   }
 
   async secret(name: string): Promise<Buffer> {
-    return this.#locks.withLocks([ADMIN_LOCK], async () => {
+    // A secret never changes once made: after the first call it costs no lock and no read (SRS asks per forwarded message).
+    const known = this.#secrets.get(name);
+    if (known) return known;
+    const secret = await this.#locks.withLocks([ADMIN_LOCK], async () => {
       const stored = await this.#get<string>(keys.secret(name));
       if (stored !== null) return Buffer.from(stored, 'base64');
       const made = randomBytes(32);
       await this.commit([put(keys.secret(name), made.toString('base64'))]);
       return made;
     });
+    this.#secrets.set(name, secret);
+    return secret;
   }
 
   // Outbound queue
