@@ -94,12 +94,14 @@ test('init on a terminal asks, hides the password, and retries a bad answer', as
     ['First mail domain (the part after @) [example.net]', ''],
     ['First account', 'bob'],
     ['Password for bob@example.net', 'short'],
-    ['too short', PASSWORD],
+    // Typed only once the prompt is back, as a person would: before it, the terminal echoes.
+    ['Password for bob@example.net', PASSWORD],
     ['Repeat password', PASSWORD],
   ];
   const args = [join(ROOT, 'test/fixtures/pty_answer.py'), JSON.stringify(script), process.execPath, BIN, '--config', config, '--data-dir', data, 'init'];
   const { stdout } = await run('python3', args, { cwd: dir, env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '' } });
   assert.match(stdout, /Mailfold is set up/);
+  assert.match(stdout, /the password is too short/);
   assert.match(stdout, /account:\s+bob@example\.net/);
   assert.ok(!stdout.includes(PASSWORD), 'the password was echoed');
   await login(t, dir, 'bob@example.net');

@@ -30,8 +30,9 @@ export async function readAll(limit: number): Promise<Buffer> {
 export function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(question);
+    // Echo goes off before the question shows, so nothing typed after it can appear.
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     let answer = '';
     const done = (value: string | null) => {
