@@ -58,6 +58,18 @@ test('a body reader loads the next messages together, within its byte budget', a
   assert.equal(db.getManys, 6);
 });
 
+test('ranges that carry their blob record are read with one getMany per window, for the chunks only', async (t) => {
+  const { store, messages } = await filled(t, Array.from({ length: 12 }, () => 700));
+  const db = counting(store);
+  const blobs = await store.getBlobs(messages.map((m) => m.blobId));
+  const ranges = messages.map((m, i) => ({ message: m, start: 0, end: m.size, blob: blobs[i]! }));
+  const reader = new LevelBodyReader(db, ranges, { maxBytes: 1 << 20, maxRanges: 5 });
+  for (const m of messages) assert.deepEqual(await collect(reader.read(m)), await collect(store.readMessage(m)));
+  assert.equal(db.gets, 0, 'no point reads');
+  // 12 ranges, 5 per window: 3 windows, each one getMany of chunks.
+  assert.equal(db.getManys, 3);
+});
+
 test('a body larger than the budget is streamed: loaded in part, the rest read chunk by chunk', async (t) => {
   const { store, messages } = await filled(t, [100_000, 500]);
   const db = counting(store);

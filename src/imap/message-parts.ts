@@ -7,6 +7,9 @@ export type { ByteRange };
 
 type StoredIndex = BlobMeta['index'];
 
+/** The blob record itself, not its index: the store parses the index on first use, and the whole message needs none. */
+type IndexedBlob = Pick<BlobMeta, 'index'>;
+
 /** A message's parts as IMAP numbers them: a multipart's children, else the body itself as part 1. */
 const partsOf = (message: PartIndex): PartIndex[] => message.parts ?? [message];
 
@@ -27,10 +30,9 @@ function locate(root: PartIndex, path: number[]): PartIndex | null {
  * the per-copy prefix comes first and belongs to the top-level header, so
  * every range moves by its length and one starting at the top header takes it in.
  */
-export function sectionRange(index: StoredIndex, prefixLength: number, size: number, path: number[], text: SectionText): ByteRange | null {
-  // The whole message needs no index (the store parses it only when it is read).
+export function sectionRange(blob: IndexedBlob, prefixLength: number, size: number, path: number[], text: SectionText): ByteRange | null {
   if (path.length === 0 && text === '') return { start: 0, end: size };
-  const root = index.root;
+  const root = blob.index.root;
   const served = (range: ByteRange): ByteRange => ({
     start: range === root.header ? 0 : range.start + prefixLength,
     end: range.end + prefixLength,
@@ -52,9 +54,9 @@ export interface BinaryPart {
 }
 
 /** The body BINARY[path] names; the empty path is the whole message, taken as it is. */
-export function binaryPart(index: StoredIndex, prefixLength: number, size: number, path: number[]): BinaryPart | null {
+export function binaryPart(blob: IndexedBlob, prefixLength: number, size: number, path: number[]): BinaryPart | null {
   if (path.length === 0) return { range: { start: 0, end: size }, encoding: 'binary' };
-  const node = locate(index.root, path);
+  const node = locate(blob.index.root, path);
   if (!node) return null;
   return { range: { start: node.body.start + prefixLength, end: node.body.end + prefixLength }, encoding: node.encoding };
 }

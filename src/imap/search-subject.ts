@@ -1,7 +1,7 @@
 import { decodeHeaderText } from '../mime/decode.ts';
 import { StoreError, type BlobMeta, type BodyRange, type BodyReader, type MailStore, type MessageMeta } from '../store/types.ts';
 import { splitHeader } from './header-fields.ts';
-import { sectionRange, type ByteRange } from './message-parts.ts';
+import { sectionRange } from './message-parts.ts';
 import type { SearchSubject } from './search-eval.ts';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -58,16 +58,18 @@ export class SearchBatch {
     return splitHeader(Buffer.concat(parts)).map((f) => ({ name: f.name, value: decodeHeaderText(f.value) }));
   }
 
-  async #headerRange(meta: MessageMeta): Promise<ByteRange | null> {
+  /** The top header's bytes, with the blob record so that the reader need not read it again. */
+  async #headerRange(meta: MessageMeta): Promise<BodyRange | null> {
     const blob = await this.blob(meta);
-    return blob && sectionRange(blob.index, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
+    const range = blob && sectionRange(blob, Buffer.byteLength(meta.prefix), meta.size, [], 'HEADER');
+    return range && { message: meta, ...range, blob };
   }
 
   async #planHeaders(): Promise<BodyReader> {
     const ranges: BodyRange[] = [];
     for (const meta of this.#metas) {
       const range = await this.#headerRange(meta);
-      if (range) ranges.push({ message: meta, ...range });
+      if (range) ranges.push(range);
     }
     return this.#store.bodyReader(ranges);
   }

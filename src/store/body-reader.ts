@@ -96,9 +96,11 @@ export class LevelBodyReader implements BodyReader {
   /** Loads the window starting at range `from`: two `getMany`, one for blob records, one for chunks. */
   async #load(from: number): Promise<void> {
     const ranges = this.#ranges.slice(from, from + this.#limits.maxRanges);
-    const blobIds = [...new Set(ranges.map((r) => r.message.blobId))];
-    const records = await this.#db.getMany(blobIds.map(keys.blob));
-    const blobs = new Map(blobIds.map((id, i) => [id, records[i] === undefined ? null : blobHead(records[i]!)]));
+    const blobs = new Map<BlobId, BlobHead | null>();
+    for (const range of ranges) if (range.blob) blobs.set(range.message.blobId, range.blob);
+    const blobIds = [...new Set(ranges.map((r) => r.message.blobId).filter((id) => !blobs.has(id)))];
+    const records = blobIds.length > 0 ? await this.#db.getMany(blobIds.map(keys.blob)) : [];
+    for (const [i, id] of blobIds.entries()) blobs.set(id, records[i] === undefined ? null : blobHead(records[i]!));
     const wanted = new Set<string>();
     let bytes = 0;
     let taken = 0;

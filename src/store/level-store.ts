@@ -44,6 +44,14 @@ import {
   type Uid,
 } from './types.ts';
 
+/**
+ * A prefix read in full. Each trip to LevelDB's thread brings up to 1 MiB instead of the
+ * default 16 KiB, so listing a 2,000-message mailbox is one trip rather than about thirty.
+ */
+function wholeRange(prefix: string) {
+  return { gte: prefix, lt: prefixEnd(prefix), highWaterMarkBytes: 1 << 20 };
+}
+
 export interface StoreOptions {
   /** fsync every batch; only throw-away test data may turn this off. */
   sync: boolean;
@@ -161,15 +169,11 @@ export class LevelStore implements MailStore {
   }
 
   async #scan<T>(prefix: string): Promise<T[]> {
-    const out: T[] = [];
-    for await (const value of this.db.values({ gte: prefix, lt: prefixEnd(prefix) })) out.push(decode<T>(value));
-    return out;
+    return (await this.db.values(wholeRange(prefix)).all()).map((value) => decode<T>(value));
   }
 
-  async #scanKeys(prefix: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const key of this.db.keys({ gte: prefix, lt: prefixEnd(prefix) })) out.push(key);
-    return out;
+  #scanKeys(prefix: string): Promise<string[]> {
+    return this.db.keys(wholeRange(prefix)).all();
   }
 
   #countersOp(): BatchOp {
@@ -714,7 +718,7 @@ export class LevelStore implements MailStore {
   async expungedSince(mailboxId: MailboxId, since: number): Promise<Uid[]> {
     const out: Uid[] = [];
     const prefix = keys.expungedPrefix(mailboxId);
-    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
+    for (const [key, value] of await this.db.iterator(wholeRange(prefix)).all()) {
       if (decode<number>(value) > since) out.push(parseInt(key.slice(prefix.length), 16));
     }
     return out;

@@ -78,6 +78,8 @@ export interface BodyRange {
   message: MessageMeta;
   start: number;
   end: number;
+  /** The message's blob record when the caller has read it already: the reader then does not read it again. */
+  blob?: Pick<BlobMeta, 'id' | 'size' | 'chunkSize' | 'chunks'>;
 }
 
 /** Reads planned ranges of many messages with few store round trips; see MailStore.bodyReader. */

@@ -127,17 +127,17 @@ function plannedRange(message: MessageMeta, blob: BlobMeta | null, items: FetchI
   let end = 0;
   for (const item of items) {
     let range: ByteRange | null = null;
-    if (item.type === 'binary') range = binaryPart(blob.index, prefixLength, message.size, item.part)?.range ?? null;
+    if (item.type === 'binary') range = binaryPart(blob, prefixLength, message.size, item.part)?.range ?? null;
     else if (item.type === 'section' || item.type === 'rfc822') {
       const section = sectionOf(item);
-      range = sectionRange(blob.index, prefixLength, message.size, section.part, section.text);
+      range = sectionRange(blob, prefixLength, message.size, section.part, section.text);
       if (range && section.fields.length === 0) range = clip(range, section.partial);
     }
     if (!range || range.start >= range.end) continue;
     start = Math.min(start, range.start);
     end = Math.max(end, range.end);
   }
-  return start < end ? [{ message, start, end }] : [];
+  return start < end ? [{ message, start, end, blob }] : [];
 }
 
 type Answered = 'sent' | 'closed' | 'unknown-cte' | 'skipped' | 'cut';
@@ -165,7 +165,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
   const binaryParts = new Map<BinaryItem, BinaryPart | null>();
   for (const item of items) {
     if (item.type !== 'binary') continue;
-    const part = blob ? binaryPart(blob.index, prefixLength, message.size, item.part) : null;
+    const part = blob ? binaryPart(blob, prefixLength, message.size, item.part) : null;
     if (part && binaryHandling(part.encoding) === 'unknown') return 'unknown-cte';
     binaryParts.set(item, part);
   }
@@ -185,7 +185,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
     }
     const section = sectionOf(item);
     const label = item.type === 'section' ? sectionLabel(item) : item.name;
-    const range = blob ? sectionRange(blob.index, prefixLength, message.size, section.part, section.text) : null;
+    const range = blob ? sectionRange(blob, prefixLength, message.size, section.part, section.text) : null;
     if (!range) {
       out += `${label} NIL`;
       continue;
