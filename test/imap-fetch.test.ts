@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { keys } from '../src/store/keys.ts';
 import { addAccount, deliver, RawImap, startImapServer } from './helpers/imap.ts';
 
 const PREFIX = 'Return-Path: <sender@example.net>\r\nDelivered-To: alice@example.org\r\n';
@@ -100,4 +101,33 @@ test('ENVELOPE, BODY and BODYSTRUCTURE of a nested message', async (t) => {
   assert.match(structure!, /"mixed" \("boundary" "out"\) NIL NIL NIL\)\)$/i);
   const [body] = await c.command('c', 'FETCH 1 (BODY)');
   assert.match(body!, /"mixed"\)\)$/i, 'BODY has no extension data');
+});
+
+test('ENVELOPE, BODY and BODYSTRUCTURE come from the stored summary, and the same from the index of a body stored without one', async (t) => {
+  const { store, port } = await startImapServer(t);
+  await addAccount(store, 'alice@example.org');
+  await deliver(store, 'alice@example.org', RAW);
+  await deliver(store, 'alice@example.org', RAW);
+  const c = await RawImap.connect(port);
+  t.after(() => c.close());
+  await c.login('alice@example.org');
+  await c.command('s', 'SELECT INBOX');
+  const items = 'FETCH 1:2 (ENVELOPE BODY BODYSTRUCTURE)';
+  const before = await fetchRaw(c, 'a', items);
+  // As a store written before summaries were kept: the second message's is gone.
+  const [, second] = await store.listMessages((await store.getMailbox((await store.getAccount('alice@example.org'))!.id, 'INBOX'))!.id);
+  await store.commit([{ type: 'del', key: keys.blobSummary(second!.blobId) }]);
+  const after = await fetchRaw(c, 'b', items);
+  assert.equal(after.replace(/^b /m, 'a '), before);
+  const [one, two] = before.split('\r\n');
+  assert.ok(one!.startsWith('* 1 FETCH (ENVELOPE (NIL "nested" ((NIL NIL "bob" "example.net")) '), one);
+  assert.equal(two!.replace(/^\* 2/, '* 1'), one);
+  assert.ok(one!.includes(' BODY (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 15 0) ("message" "rfc822" '), one);
+  assert.ok(one!.endsWith(' "mixed" ("boundary" "out") NIL NIL NIL))'), one);
+
+  // An expunged body leaves no summary behind, and the store check finds nothing to fix.
+  await c.command('d', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)');
+  await c.command('e', 'EXPUNGE');
+  assert.deepEqual(await store.db.keys({ gte: 'bls/', lt: 'bls/\xff' }).all(), []);
+  assert.deepEqual(await store.check({ repair: false }), []);
 });

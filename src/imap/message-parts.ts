@@ -1,11 +1,8 @@
-import { serializeImapValue } from '../mime/imap-value.ts';
 import type { ByteRange, PartIndex } from '../mime/types.ts';
 import type { BlobMeta } from '../store/types.ts';
 import type { SectionText } from './fetch-query.ts';
 
 export type { ByteRange };
-
-type StoredIndex = BlobMeta['index'];
 
 /** The blob record itself, not its index: the store parses the index on first use, and the whole message needs none. */
 type IndexedBlob = Pick<BlobMeta, 'index'>;
@@ -69,8 +66,3 @@ export function binaryHandling(encoding: string): 'identity' | 'decode' | 'unkno
   if (IDENTITY.has(encoding)) return 'identity';
   return encoding === 'base64' || encoding === 'quoted-printable' ? 'decode' : 'unknown';
 }
-
-export const envelope = (index: StoredIndex): string => serializeImapValue(index.envelope);
-
-/** BODYSTRUCTURE with extension data, or BODY without. */
-export const bodyStructure = (index: StoredIndex, extended: boolean): string => serializeImapValue(extended ? index.bodyStructure : index.body);

@@ -131,7 +131,7 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
   for (const blob of blobs.values()) {
     if (liveBlobs.has(blob.id)) continue;
     const chunkOps = Array.from({ length: blob.chunks }, (_, i) => del(keys.chunk(blob.id, i)));
-    report(`body ${blob.id}: no message refers to it`, del(keys.blob(blob.id)), del(keys.blobText(blob.id)), ...chunkOps);
+    report(`body ${blob.id}: no message refers to it`, del(keys.blob(blob.id)), del(keys.blobText(blob.id)), del(keys.blobSummary(blob.id)), ...chunkOps);
   }
   const chunksSeen = new Map<string, number>();
   for (const key of await keysUnder(keys.chunkAll)) {

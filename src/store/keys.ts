@@ -36,6 +36,7 @@ export const keys = {
   blobPrefix: 'blb/',
   blobText: (id: BlobId) => `blt/${id}`,
   blobTextPrefix: 'blt/',
+  blobSummary: (id: BlobId) => `bls/${id}`,
   chunk: (id: BlobId, index: number) => `chk/${id}/${hex(index)}`,
   chunkPrefix: (id: BlobId) => `chk/${id}/`,
   chunkAll: 'chk/',

@@ -9,6 +9,7 @@ import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
 import { LockSet } from './locks.ts';
 import { ReadCache } from './read-cache.ts';
 import { checkStore } from './check.ts';
+import { fetchSummary, type FetchSummary } from '../mime/fetch-summary.ts';
 import { LevelBodyReader, lazyBlob, type ReadAheadLimits } from './body-reader.ts';
 import {
   StoreError,
@@ -442,7 +443,7 @@ export class LevelStore implements MailStore {
       const remaining = (await this.#scanKeys(keys.refPrefix(blobId))).filter((k) => !dropping.has(k));
       if (remaining.length > 0) continue;
       const blob = await this.getBlob(blobId);
-      ops.push(del(keys.blob(blobId)), del(keys.blobText(blobId)));
+      ops.push(del(keys.blob(blobId)), del(keys.blobText(blobId)), del(keys.blobSummary(blobId)));
       for (let i = 0; i < (blob?.chunks ?? 0); i++) ops.push(del(keys.chunk(blobId, i)));
     }
     return ops;
@@ -540,7 +541,7 @@ export class LevelStore implements MailStore {
     const chunks = Math.ceil(blob.raw.length / chunkSize);
     const { text, ...index } = blob.index;
     const meta: BlobMeta = { id: blobId, size: blob.raw.length, chunkSize, chunks, index };
-    const ops: BatchOp[] = [put(keys.blob(blobId), meta), put(keys.blobText(blobId), text)];
+    const ops: BatchOp[] = [put(keys.blob(blobId), meta), put(keys.blobText(blobId), text), put(keys.blobSummary(blobId), fetchSummary(index))];
     for (let i = 0; i < chunks; i++) {
       ops.push({ type: 'put', key: keys.chunk(blobId, i), value: blob.raw.subarray(i * chunkSize, (i + 1) * chunkSize) });
     }
@@ -641,6 +642,11 @@ export class LevelStore implements MailStore {
   async getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]> {
     const records = await this.db.getMany(blobIds.map(keys.blob));
     return records.map((r) => (r === undefined ? null : lazyBlob(r)));
+  }
+
+  async getFetchSummaries(blobIds: BlobId[]): Promise<(FetchSummary | null)[]> {
+    const records = await this.db.getMany(blobIds.map(keys.blobSummary));
+    return records.map((r) => (r === undefined ? null : decode<FetchSummary>(r)));
   }
 
   async getSearchText(blobId: BlobId): Promise<string> {

@@ -1,4 +1,5 @@
 import type { MessageIndex } from '../mime/types.ts';
+import type { FetchSummary } from '../mime/fetch-summary.ts';
 
 export type AccountId = number;
 export type MailboxId = number;
@@ -284,6 +285,11 @@ export interface MailStore {
   getBlob(blobId: BlobId): Promise<BlobMeta | null>;
   /** Several bodies' records in one read, in the order asked; null where one is missing. */
   getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]>;
+  /**
+   * Several bodies' ENVELOPE, BODY and BODYSTRUCTURE as IMAP writes them, in the order
+   * asked; null where a body is missing or was stored before these were kept.
+   */
+  getFetchSummaries(blobIds: BlobId[]): Promise<(FetchSummary | null)[]>;
   getSearchText(blobId: BlobId): Promise<string>;
   /** Several bodies' search texts in one read, in the order asked; '' where one is missing. */
   getSearchTexts(blobIds: BlobId[]): Promise<string[]>;

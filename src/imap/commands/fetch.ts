@@ -1,9 +1,10 @@
-import type { BlobMeta, BodyRange, BodyReader, MessageMeta } from '../../store/types.ts';
+import { fetchSummary, type FetchSummary } from '../../mime/fetch-summary.ts';
+import type { BlobId, BlobMeta, BodyRange, BodyReader, MailStore, MessageMeta } from '../../store/types.ts';
 import { decodedRange, decodedSize } from '../binary-body.ts';
 import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
 import { binaryLabel, parseFetch, sectionLabel, type BinaryItem, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
 import { filterHeader } from '../header-fields.ts';
-import { binaryHandling, binaryPart, bodyStructure, envelope, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
+import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
 import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import type { Parser } from '../parser.ts';
@@ -20,7 +21,10 @@ interface FetchArgs extends FetchQuery {
 const BATCH = 200;
 
 /** The simple items answered from the stored index (the blob record). */
-const FROM_INDEX = new Set<string>(['ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'THREADID', 'PREVIEW']);
+const FROM_INDEX = new Set<string>(['THREADID', 'PREVIEW']);
+
+/** The simple items answered from the body's fetch summary, a small record beside the index. */
+const FROM_SUMMARY = new Set<string>(['ENVELOPE', 'BODY', 'BODYSTRUCTURE']);
 
 function parseFetchArgs(p: Parser, byUid: boolean): FetchArgs {
   p.sp();
@@ -56,6 +60,7 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   const readsBody = items.some((i) => i.type !== 'simple');
   // The blob record holds the stored index (parsed only if used); FLAGS, UID and the like need only the message record.
   const readsIndex = readsBody || items.some((i) => i.type === 'simple' && FROM_INDEX.has(i.name));
+  const readsSummary = items.some((i) => i.type === 'simple' && FROM_SUMMARY.has(i.name));
   // Messages another session expunged meanwhile: left out whole, or cut short once their answer had begun.
   let skipped = false;
   let cut = false;
@@ -78,15 +83,17 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
     const blobIds = [...new Set(answered.map((m) => m.blobId))];
     const loaded = readsIndex && blobIds.length > 0 ? await store.getBlobs(blobIds) : [];
     const blobs = new Map(blobIds.map((id, n) => [id, loaded[n] ?? null]));
+    const summaries = readsSummary ? await summariesOf(store, blobIds, blobs) : new Map<BlobId, FetchSummary | null>();
     const reader = store.bodyReader(readsBody ? answered.flatMap((m) => plannedRange(m, blobs.get(m.blobId)!, items)) : []);
     for (const message of answered) {
       const blob = blobs.get(message.blobId) ?? null;
-      if (readsIndex && !blob) {
+      const summary = summaries.get(message.blobId) ?? null;
+      if ((readsIndex && !blob) || (readsSummary && !summary)) {
         skipped = true;
         continue;
       }
       const withFlags = seenNow.has(message.uid) && !has('FLAGS') ? [...items, { type: 'simple', name: 'FLAGS' } as FetchItem] : items;
-      const sent = await respond(session, reader, message, blob, withFlags);
+      const sent = await respond(session, reader, message, { blob, summary }, withFlags);
       if (sent === 'closed') return ok('Connection closed');
       if (sent === 'skipped') skipped = true;
       if (sent === 'cut') cut = true;
@@ -97,6 +104,23 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   if (cut) return no('Some of the requested messages no longer exist', 'EXPUNGEISSUED');
   if (skipped) return ok('Some messages were already expunged', 'EXPUNGEISSUED');
   return ok('FETCH completed');
+}
+
+/**
+ * The fetch summaries of these bodies. A body stored before summaries were kept has
+ * none: its summary is made from its index (a blob record already read, or read now).
+ */
+async function summariesOf(store: MailStore, blobIds: BlobId[], blobs: Map<BlobId, BlobMeta | null>): Promise<Map<BlobId, FetchSummary | null>> {
+  const stored = blobIds.length > 0 ? await store.getFetchSummaries(blobIds) : [];
+  const summaries = new Map(blobIds.map((id, n) => [id, stored[n] ?? null]));
+  const older = blobIds.filter((id) => !summaries.get(id) && !blobs.get(id));
+  const loaded = older.length > 0 ? await store.getBlobs(older) : [];
+  for (const [n, id] of older.entries()) blobs.set(id, loaded[n] ?? null);
+  for (const id of blobIds) {
+    const blob = blobs.get(id);
+    if (!summaries.get(id) && blob) summaries.set(id, fetchSummary(blob.index));
+  }
+  return summaries;
 }
 
 /**
@@ -142,16 +166,22 @@ function plannedRange(message: MessageMeta, blob: BlobMeta | null, items: FetchI
 
 type Answered = 'sent' | 'closed' | 'unknown-cte' | 'skipped' | 'cut';
 
+/** What the store holds of a message's body that its response needs: the blob record, the fetch summary, or neither. */
+interface Stored {
+  blob: BlobMeta | null;
+  summary: FetchSummary | null;
+}
+
 /**
  * Writes one `* n FETCH (...)`: 'closed' when the connection went away,
  * 'unknown-cte' (before anything is written) when a BINARY part cannot be decoded.
  * A message expunged elsewhere while it is read is 'skipped' when nothing of it
  * was written yet, else 'cut': its response is closed with what was sent.
  */
-async function respond(session: ImapSession, reader: BodyReader, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[]): Promise<Answered> {
+async function respond(session: ImapSession, reader: BodyReader, message: MessageMeta, stored: Stored, items: FetchItem[]): Promise<Answered> {
   const opened = { value: false };
   try {
-    return await writeResponse(session, reader, message, blob, items, opened);
+    return await writeResponse(session, reader, message, stored, items, opened);
   } catch (err) {
     if (!isVanished(err) && !(err instanceof LiteralCut)) throw err;
     if (!opened.value && !(err instanceof LiteralCut)) return 'skipped';
@@ -159,8 +189,9 @@ async function respond(session: ImapSession, reader: BodyReader, message: Messag
   }
 }
 
-async function writeResponse(session: ImapSession, reader: BodyReader, message: MessageMeta, blob: BlobMeta | null, items: FetchItem[], opened: { value: boolean }): Promise<Answered> {
+async function writeResponse(session: ImapSession, reader: BodyReader, message: MessageMeta, stored: Stored, items: FetchItem[], opened: { value: boolean }): Promise<Answered> {
   const view = session.view!;
+  const { blob } = stored;
   const prefixLength = Buffer.byteLength(message.prefix);
   const binaryParts = new Map<BinaryItem, BinaryPart | null>();
   for (const item of items) {
@@ -173,7 +204,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
   for (const [n, item] of items.entries()) {
     if (n > 0) out += ' ';
     if (item.type === 'simple') {
-      out += simple(session, message, blob, item.name);
+      out += simple(session, message, stored, item.name);
       continue;
     }
     if (item.type === 'binary') {
@@ -226,7 +257,7 @@ async function binary(session: ImapSession, reader: BodyReader, message: Message
   return (await stream(session, reader, message, `${out}${label} `, clip(part.range, item.partial), literal8Head)) ? '' : null;
 }
 
-function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | null, name: string): string {
+function simple(session: ImapSession, message: MessageMeta, { blob, summary }: Stored, name: string): string {
   switch (name) {
     case 'UID':
       return `UID ${message.uid}`;
@@ -240,7 +271,7 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
     case 'MODSEQ':
       return `MODSEQ (${message.modSeq})`;
     case 'ENVELOPE':
-      return `ENVELOPE ${blob ? envelope(blob.index) : 'NIL'}`;
+      return `ENVELOPE ${summary?.envelope ?? 'NIL'}`;
     case 'SAVEDATE':
       return `SAVEDATE ${dateTime(message.savedDate)}`;
     case 'EMAILID':
@@ -250,9 +281,9 @@ function simple(session: ImapSession, message: MessageMeta, blob: BlobMeta | nul
     case 'PREVIEW':
       return `PREVIEW ${blob ? str(blob.index.preview) : 'NIL'}`;
     case 'BODYSTRUCTURE':
-      return `BODYSTRUCTURE ${blob ? bodyStructure(blob.index, true) : 'NIL'}`;
+      return `BODYSTRUCTURE ${summary?.bodyStructure ?? 'NIL'}`;
     default:
-      return `BODY ${blob ? bodyStructure(blob.index, false) : 'NIL'}`;
+      return `BODY ${summary?.body ?? 'NIL'}`;
   }
 }
 
