@@ -11,10 +11,10 @@ const prefix = 'Return-Path: <a@example.org>\r\n';
 const served = Buffer.concat([Buffer.from(prefix), raw]);
 
 /** A blob record as the store hands it out: its index parsed on first use, counted here. */
-function blob(): { blob: Pick<BlobMeta, 'index'>; parsed: () => number } {
+function blob(headerEnd?: number): { blob: Pick<BlobMeta, 'index' | 'headerEnd'>; parsed: () => number } {
   const { text: _text, ...index } = indexMessage(raw);
   let parsed = 0;
-  const record = Object.defineProperty({}, 'index', { get: () => (parsed++, index) }) as Pick<BlobMeta, 'index'>;
+  const record = Object.defineProperty(headerEnd === undefined ? {} : { headerEnd }, 'index', { get: () => (parsed++, index) }) as Pick<BlobMeta, 'index' | 'headerEnd'>;
   return { blob: record, parsed: () => parsed };
 }
 
@@ -22,6 +22,14 @@ test('BODY[] and BINARY[] of the whole message never parse the stored index', ()
   const { blob: b, parsed } = blob();
   assert.deepEqual(sectionRange(b, prefix.length, served.length, [], ''), { start: 0, end: served.length });
   assert.deepEqual(binaryPart(b, prefix.length, served.length, []), { range: { start: 0, end: served.length }, encoding: 'binary' });
+  assert.equal(parsed(), 0);
+});
+
+test('the range of the top header comes from headerEnd in the record, without the index, and agrees with it', () => {
+  const { blob: b } = blob();
+  const fromIndex = sectionRange(b, prefix.length, served.length, [], 'HEADER');
+  const { blob: kept, parsed } = blob(b.index.root.header.end);
+  for (const text of ['HEADER', 'HEADER.FIELDS', 'HEADER.FIELDS.NOT'] as const) assert.deepEqual(sectionRange(kept, prefix.length, served.length, [], text), fromIndex);
   assert.equal(parsed(), 0);
 });
 

@@ -101,13 +101,16 @@ test('a missing body is reported as readMessage reports it; getBlobs and getSear
 test('blobHead reads the sizes of a stored blob record without its index, and any record in full', async (t) => {
   const { store, messages } = await filled(t, [70_000]);
   const record = (await store.db.get(keys.blob(messages[0]!.blobId)))!;
-  const { id, size, chunkSize, chunks } = (await store.getBlob(messages[0]!.blobId))!;
-  assert.deepEqual(blobHead(record), { id, size, chunkSize, chunks });
+  const { id, size, chunkSize, chunks, headerEnd, index } = (await store.getBlob(messages[0]!.blobId))!;
+  assert.deepEqual(blobHead(record), { id, size, chunkSize, chunks, headerEnd });
   assert.equal(chunks, 18);
+  assert.equal(headerEnd, index.root.header.end);
   const full = decode<BlobMeta>(record);
   assert.deepEqual(await store.getBlob(id), full, 'the index, parsed when it is read, is the stored one');
   assert.deepEqual((await store.getBlobs([id]))[0]!.index, full.index);
   assert.deepEqual(JSON.parse(JSON.stringify(await store.getBlob(id))), full);
   // Fields in another order (a record written some other way) are parsed as JSON.
   assert.deepEqual(blobHead(encode({ chunks, index: {}, chunkSize, size, id })), { id, size, chunkSize, chunks });
+  // A record from before headerEnd was kept.
+  assert.deepEqual(blobHead(encode({ id, size, chunkSize, chunks, index: {} })), { id, size, chunkSize, chunks });
 });

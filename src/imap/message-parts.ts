@@ -4,8 +4,11 @@ import type { SectionText } from './fetch-query.ts';
 
 export type { ByteRange };
 
-/** The blob record itself, not its index: the store parses the index on first use, and the whole message needs none. */
-type IndexedBlob = Pick<BlobMeta, 'index'>;
+/**
+ * The blob record itself, not its index: the store parses the index on first use, and
+ * neither the whole message nor (when the record keeps where it ends) its header needs it.
+ */
+type IndexedBlob = Pick<BlobMeta, 'index' | 'headerEnd'>;
 
 /** A message's parts as IMAP numbers them: a multipart's children, else the body itself as part 1. */
 const partsOf = (message: PartIndex): PartIndex[] => message.parts ?? [message];
@@ -29,6 +32,7 @@ function locate(root: PartIndex, path: number[]): PartIndex | null {
  */
 export function sectionRange(blob: IndexedBlob, prefixLength: number, size: number, path: number[], text: SectionText): ByteRange | null {
   if (path.length === 0 && text === '') return { start: 0, end: size };
+  if (path.length === 0 && text !== 'TEXT' && blob.headerEnd !== undefined) return { start: 0, end: blob.headerEnd + prefixLength };
   const root = blob.index.root;
   const served = (range: ByteRange): ByteRange => ({
     start: range === root.header ? 0 : range.start + prefixLength,

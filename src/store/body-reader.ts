@@ -18,16 +18,16 @@ export interface ReadAheadLimits {
 const messageKey = (message: MessageMeta) => keys.message(message.mailboxId, message.uid);
 
 /** What reading needs of a blob record: not its MIME index, the bulk of it. */
-export type BlobHead = Pick<BlobMeta, 'id' | 'size' | 'chunkSize' | 'chunks'>;
+export type BlobHead = Pick<BlobMeta, 'id' | 'size' | 'chunkSize' | 'chunks' | 'headerEnd'>;
 
 /** The record is written with these fields first (LevelStore's #blobOps), so they are read without parsing the index. */
-const HEAD = /^\{"id":"([0-9a-f]+)","size":(\d+),"chunkSize":(\d+),"chunks":(\d+),/;
+const HEAD = /^\{"id":"([0-9a-f]+)","size":(\d+),"chunkSize":(\d+),"chunks":(\d+),(?:"headerEnd":(\d+),)?/;
 
 export function blobHead(record: Buffer): BlobHead {
-  const m = HEAD.exec(record.toString('latin1', 0, 128));
-  if (m) return { id: m[1]!, size: Number(m[2]), chunkSize: Number(m[3]), chunks: Number(m[4]) };
-  const { id, size, chunkSize, chunks } = decode<BlobMeta>(record);
-  return { id, size, chunkSize, chunks };
+  const m = HEAD.exec(record.toString('latin1', 0, 160));
+  if (m) return { id: m[1]!, size: Number(m[2]), chunkSize: Number(m[3]), chunks: Number(m[4]), ...(m[5] === undefined ? {} : { headerEnd: Number(m[5]) }) };
+  const { id, size, chunkSize, chunks, headerEnd } = decode<BlobMeta>(record);
+  return { id, size, chunkSize, chunks, ...(headerEnd === undefined ? {} : { headerEnd }) };
 }
 
 /** A blob record whose MIME index is parsed on first use: FETCH BODY[] and RFC822 never use it. */

@@ -540,7 +540,7 @@ export class LevelStore implements MailStore {
     const { chunkSize } = this.#options;
     const chunks = Math.ceil(blob.raw.length / chunkSize);
     const { text, ...index } = blob.index;
-    const meta: BlobMeta = { id: blobId, size: blob.raw.length, chunkSize, chunks, index };
+    const meta: BlobMeta = { id: blobId, size: blob.raw.length, chunkSize, chunks, headerEnd: index.root.header.end, index };
     const ops: BatchOp[] = [put(keys.blob(blobId), meta), put(keys.blobText(blobId), text), put(keys.blobSummary(blobId), fetchSummary(index))];
     for (let i = 0; i < chunks; i++) {
       ops.push({ type: 'put', key: keys.chunk(blobId, i), value: blob.raw.subarray(i * chunkSize, (i + 1) * chunkSize) });

@@ -71,6 +71,12 @@ export interface BlobMeta {
   size: number;
   chunkSize: number;
   chunks: number;
+  /**
+   * Where the top-level header ends (the index's `root.header.end`), kept beside the
+   * index so that BODY[HEADER...] and SEARCH of header fields need not parse it.
+   * Absent in records written before it was kept.
+   */
+  headerEnd?: number;
   index: Omit<MessageIndex, 'text'>;
 }
 
