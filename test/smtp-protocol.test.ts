@@ -104,6 +104,35 @@ test('an account over quota gets 452 4.2.2 at RCPT', async (t) => {
   assert.match(await client.cmd('RCPT TO:<alice@example.org>'), /^452 4\.2\.2 .*quota/);
 });
 
+test('a copy refused at DATA while others were written: 250, and the sender gets a failure report for it alone', async (t) => {
+  const { mx, store } = await startSmtpServer(t);
+  await addAccount(store, 'alice@example.org');
+  // Room at RCPT, none for the message itself.
+  await addAccount(store, 'dave@example.org', { bytes: 100 });
+  await addAccount(store, 'carol@example.org');
+  const client = await mxSession(mx);
+  t.after(() => client.close());
+  await client.cmd('MAIL FROM:<carol@example.org>');
+  assert.match(await client.cmd('RCPT TO:<alice@example.org>'), /^250/);
+  assert.match(await client.cmd('RCPT TO:<dave@example.org>'), /^250/);
+  assert.match(await client.data(message('to both', 'x'.repeat(500))), /^250 2\.6\.0/);
+  assert.equal((await inbox(store, 'alice@example.org')).length, 1);
+  assert.equal((await inbox(store, 'dave@example.org')).length, 0);
+  const reports = await inbox(store, 'carol@example.org');
+  assert.equal(reports.length, 1);
+  const report = reports[0]!.bytes.toString('latin1');
+  assert.match(report, /^Content-Type: multipart\/report; report-type=delivery-status/m);
+  assert.match(report, /^Final-Recipient: rfc822; ?dave@example\.org\r\nAction: failed\r\nStatus: 5\.2\.2\r\n/m);
+  assert.match(report, /^Diagnostic-Code: smtp; ?452 4\.2\.2 Mailbox full/m);
+  assert.doesNotMatch(report, /alice@example\.org\r\nAction/);
+
+  // When no copy was written, nothing was accepted: the refusal is the reply, and no report.
+  await client.cmd('MAIL FROM:<carol@example.org>');
+  assert.match(await client.cmd('RCPT TO:<dave@example.org>'), /^250/);
+  assert.match(await client.data(message('to dave', 'x'.repeat(500))), /^452 4\.2\.2/);
+  assert.equal((await inbox(store, 'carol@example.org')).length, 1);
+});
+
 test('pipelined commands get their replies in order', async (t) => {
   const { mx, store } = await startSmtpServer(t);
   await addAccount(store, 'alice@example.org');

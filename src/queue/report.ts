@@ -105,6 +105,41 @@ export async function reportDelivered(settings: ReportSettings, log: Logger, mes
   });
 }
 
+/** A local copy that was not written, of a message whose other copies were. */
+export interface RefusedLocalCopy {
+  /** The recipient's position in the transaction, for its DSN wishes. */
+  index: number;
+  recipient: string;
+  /** RFC 3463, as given up on: class 5. */
+  status: string;
+  diagnostic: string;
+}
+
+/**
+ * A failure report for local copies that could not be written while others of the same
+ * message were: the transaction was answered 250, so this is how the sender learns.
+ */
+export async function reportRefused(settings: ReportSettings, log: Logger, message: LocalDelivery, refused: RefusedLocalCopy[]): Promise<void> {
+  if (message.from === '') return;
+  const now = Date.now();
+  const recipients = refused.flatMap((copy): DsnRecipient[] => {
+    const wish = message.dsn?.recipients[copy.index];
+    if (wish?.notify && !wish.notify.includes('FAILURE')) return [];
+    return [{ address: copy.recipient, status: copy.status, ...(wish?.orcpt ? { orcpt: wish.orcpt } : {}), diagnostic: copy.diagnostic, lastAttempt: now }];
+  });
+  if (recipients.length === 0) return;
+  const headersOnly = message.dsn?.ret === 'HDRS' || message.raw.length > FULL_RETURN_LIMIT;
+  await send(settings, log, {
+    kind: 'failed',
+    arrivalDate: now,
+    ...(message.dsn?.envid ? { envid: message.dsn.envid } : {}),
+    to: message.from,
+    recipients,
+    original: headersOnly ? headerOf(message.raw) : message.raw,
+    headersOnly,
+  });
+}
+
 /** Composes the report and hands it to the sender's mailbox or the queue. */
 async function send(settings: ReportSettings, log: Logger, report: Omit<DsnInput, 'reportingMta' | 'date' | 'messageId' | 'boundary'>): Promise<void> {
   const raw = composeDsn({

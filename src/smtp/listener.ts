@@ -5,14 +5,14 @@ import { increment } from '../metrics/registry.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import type { OutboundQueue } from '../queue/outbound.ts';
-import { reportDelivered } from '../queue/report.ts';
+import { reportDelivered, reportRefused } from '../queue/report.ts';
 import type { DnsResolve } from '../net/dns.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
 import { dsnRequest } from './dsn.ts';
 import { readMessage } from './message.ts';
-import { recipientReplies, transactionReply } from './outcome.ts';
+import { partlyRefused, recipientReplies, transactionReply } from './outcome.ts';
 import { receivedHeader } from './received.ts';
 import { checkRecipient } from './recipient-policy.ts';
 import { reply } from './reply.ts';
@@ -207,13 +207,19 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           dsn,
         });
         // The message is committed: a failing success report must not make the client send it again.
-        await reportDelivered({ queue: deps.queue, hostname: deps.hostname, subaddressSeparator: deps.subaddressSeparator }, slog, { from, raw: message, dsn }, reports).catch(
+        const reportSettings = { queue: deps.queue, hostname: deps.hostname, subaddressSeparator: deps.subaddressSeparator };
+        await reportDelivered(reportSettings, slog, { from, raw: message, dsn }, reports).catch(
           (err: unknown) => slog.error({ err }, 'delivery report failed'),
         );
         if (role === 'lmtp') {
           const replies = recipientReplies(recipients, reports);
           slog.info({ from, recipients, size: raw.length, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
           return finish(null, replies);
+        }
+        const refused = partlyRefused(reports);
+        if (refused.length > 0) {
+          slog.info({ from, refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) }, 'some local copies refused; reported to the sender');
+          await reportRefused(reportSettings, slog, { from, raw: message, dsn }, refused).catch((err: unknown) => slog.error({ err }, 'failure report failed'));
         }
         const refusal = transactionReply(reports);
         if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
