@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { formatDuration, parseDuration } from '../src/config/duration.ts';
 import { composeDsn, headerOf, statusOf, type DsnInput } from '../src/queue/dsn.ts';
-import { KeyedLimiter } from '../src/queue/limiter.ts';
+import { KeyedLimiter } from '../src/net/keyed-limiter.ts';
 import { createResolver } from '../src/net/dns.ts';
 import { findRoute } from '../src/queue/mx.ts';
 import { backoff, dueTime } from '../src/queue/runner.ts';

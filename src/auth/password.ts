@@ -1,5 +1,5 @@
 import argon2 from 'argon2';
-import { KeyedLimiter } from '../queue/limiter.ts';
+import { KeyedLimiter } from '../net/keyed-limiter.ts';
 
 /** RFC 9106's second recommended option, sized for a Raspberry Pi: 64 MiB, 3 passes. */
 const PARAMS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 } as const;

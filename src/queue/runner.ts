@@ -1,7 +1,7 @@
 import { increment } from '../metrics/registry.ts';
 import type { Logger } from '../log/logger.ts';
 import type { QueueEntry, QueueRecipient } from '../store/types.ts';
-import { KeyedLimiter } from './limiter.ts';
+import { KeyedLimiter } from '../net/keyed-limiter.ts';
 import type { OutboundQueue } from './outbound.ts';
 import { sendReport } from './report.ts';
 import { attemptDelivery, routeKey, type Attempt, type TransportSettings } from './transport.ts';

@@ -1,4 +1,4 @@
-/** At most `limit` tasks at once per key (a recipient domain); the rest wait their turn in order. */
+/** At most `limit` tasks at once per key (a recipient domain, password checks); the rest wait their turn in order. */
 export class KeyedLimiter {
   readonly #limit: number;
   readonly #active = new Map<string, number>();
