@@ -1,117 +1,102 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.ts';
+import { Field, leaf, list, table as tableOf, type TableRule } from './field.ts';
 import { formatSize, parseSize } from './size.ts';
 import { closest } from './suggest.ts';
 
+/** A problem line quotes at most this much of a string the file wrote. */
+const QUOTED = 200;
+
+/** A string quoted; a very long one is cut, so that a problem stays one readable line. */
+const quote = (s: string) => (s.length <= QUOTED ? JSON.stringify(s) : `${JSON.stringify(s.slice(0, QUOTED))}... (${s.length} characters)`);
+
 /** A value as the user wrote it, for "got ..." in a problem line. */
 function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value);
   if (value instanceof Date) return 'a date';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object' && value !== null) return 'a table';
   return String(value);
 }
 
-/** Every way a leaf can fail gets the same sentence: what is allowed, and what was found. */
-const expecting = (expected: string) => (iss: { input?: unknown }) =>
-  iss.input === undefined ? `is missing; ${expected}` : `${expected}, got ${show(iss.input)}`;
+/** Every way a value can fail gets the same sentence: what is allowed, and what was found. */
+const expecting = (expected: string) => (value: unknown) => (value === undefined ? `is missing; ${expected}` : `${expected}, got ${show(value)}`);
 
 const range = (min: number, max: number | undefined, fmt: (n: number) => string = String) =>
   max === undefined ? `of at least ${fmt(min)}` : `from ${fmt(min)} to ${fmt(max)}`;
 
-export function int(min: number, max?: number) {
-  const error = expecting(`expected an integer ${range(min, max)}`);
-  const schema = z.int({ error }).min(min, { error });
-  return max === undefined ? schema : schema.max(max, { error });
+const within = (n: number, min: number, max = Infinity) => n >= min && n <= max;
+
+export function int(min: number, max?: number): Field<number> {
+  return leaf((v) => (typeof v === 'number' && Number.isSafeInteger(v) && within(v, min, max) ? v : null), expecting(`expected an integer ${range(min, max)}`));
 }
 
 /** A whole number given as such or as a string with a unit, which `parse` reads; within bounds. */
-function withUnit(error: (iss: { input?: unknown }) => string, parse: (text: string) => number | null, min: number, max?: number) {
-  return z.unknown().transform((value, ctx) => {
-    const n = typeof value === 'string' ? parse(value) : typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
-    if (n === null || n < min || (max !== undefined && n > max)) {
-      ctx.addIssue({ code: 'custom', input: value, message: error({ input: value }) });
-      return z.NEVER;
-    }
-    return n;
-  });
+function withUnit(message: (value: unknown) => string, parse: (text: string) => number | null, min: number, max?: number): Field<number> {
+  return leaf((v) => {
+    const n = typeof v === 'string' ? parse(v) : typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
+    return n !== null && within(n, min, max) ? n : null;
+  }, message);
 }
 
 /** Bytes, as a number or a string like "64k"; the string form is what people write for limits. */
-export function size(min: number, max?: number) {
-  const error = expecting(`expected a size ${range(min, max, formatSize)} (bytes, or a string like "64k", "50M", "1G")`);
-  return withUnit(error, parseSize, min, max);
+export function size(min: number, max?: number): Field<number> {
+  return withUnit(expecting(`expected a size ${range(min, max, formatSize)} (bytes, or a string like "64k", "50M", "1G")`), parseSize, min, max);
 }
 
 /** Seconds, as a number or a string like "90s", "5m", "4h", "5d". */
-export function duration(min: number, max?: number) {
-  const error = expecting(`expected a duration ${range(min, max, formatDuration)} (seconds, or a string like "30s", "5m", "4h", "5d")`);
-  return withUnit(error, parseDuration, min, max);
+export function duration(min: number, max?: number): Field<number> {
+  return withUnit(expecting(`expected a duration ${range(min, max, formatDuration)} (seconds, or a string like "30s", "5m", "4h", "5d")`), parseDuration, min, max);
 }
 
-export const bool = () => z.boolean({ error: expecting('expected true or false') });
+export const bool = (): Field<boolean> => leaf((v) => (typeof v === 'boolean' ? v : null), expecting('expected true or false'));
 
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T): Field<T[number]> {
   const plain = values.every((v) => /^[a-z0-9]+$/.test(v));
   const list = values.map((v) => (plain ? v : JSON.stringify(v))).join(', ');
-  return z.enum(values, { error: (iss) => `must be one of ${list}; got ${show(iss.input)}` });
+  const allowed: readonly unknown[] = values;
+  return leaf((v) => (allowed.includes(v) ? (v as T[number]) : null), (v) => `must be one of ${list}; got ${show(v)}`);
 }
 
-export function text() {
-  const error = expecting('expected a non-empty string');
-  return z.string({ error }).min(1, { error });
-}
+/** A string that passes `test`; anything else gets `expected`. */
+const string = (expected: string, test: (s: string) => boolean): Field<string> =>
+  leaf((v) => (typeof v === 'string' && test(v) ? v : null), expecting(expected));
+
+export const text = (): Field<string> => string('expected a non-empty string', (s) => s.length > 0);
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-const isHostname = (s: string) => s.length <= 253 && s.split('.').every((label) => LABEL.test(label));
 
 /** Letters, digits, hyphens and dots; single labels such as "localhost" or a bare machine name pass. */
-export function hostname() {
-  const error = expecting('expected a host name of letters, digits, hyphens and dots, like "mail.example.org"');
-  return z.string({ error }).refine(isHostname, { error });
-}
+export const isHostname = (s: string) => s.length <= 253 && s.split('.').every((label) => LABEL.test(label));
+
+export const hostname = (): Field<string> =>
+  string('expected a host name of letters, digits, hyphens and dots, like "mail.example.org"', isHostname);
 
 /** Where a listener binds: an IP address ("::" is every interface, dual-stack) or a name that resolves. */
-export function address() {
-  const error = expecting('expected an IP address like "127.0.0.1" or "::", or a host name');
-  return z.string({ error }).refine((s) => isIP(s) !== 0 || isHostname(s), { error });
-}
+export const address = (): Field<string> =>
+  string('expected an IP address like "127.0.0.1" or "::", or a host name', (s) => isIP(s) !== 0 || isHostname(s));
 
 /** A mail address, `local@domain`; whether it exists is decided where it is used. */
-export function mailAddress() {
-  const error = expecting('expected a mail address like "outbox@example.org"');
-  return z.string({ error }).refine((s) => /^[^@\s<>]+@[^@\s<>]+$/.test(s) && isHostname(s.slice(s.indexOf('@') + 1)), { error });
-}
-
-/** A TOML table whose unknown keys are errors; the message names each key, one per line, with a suggestion. */
-export function table<T extends z.core.$ZodLooseShape>(shape: T) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? iss.keys.map((key) => unknownKey(key, known)).join('\n')
-        : expecting('expected a table')(iss),
-  });
-}
+export const mailAddress = (): Field<string> =>
+  string('expected a mail address like "outbox@example.org"', (s) => /^[^@\s<>]+@[^@\s<>]+$/.test(s) && isHostname(s.slice(s.indexOf('@') + 1)));
 
 function unknownKey(key: string, known: string[]): string {
   const guess = closest(key, known);
-  return `unknown key ${JSON.stringify(key)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`;
+  return `unknown key ${quote(key)}${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`;
 }
+
+/** A TOML table whose unknown keys are errors, each with a suggestion when one is close. */
+export const table = <S extends Record<string, Field<unknown>>>(shape: S, ...rules: TableRule[]) =>
+  tableOf(shape, expecting('expected a table'), unknownKey, rules);
 
 /** Up to 8 DNS servers, each as dnsServer() takes it. */
-export function dnsServers() {
-  const error = expecting('expected a list of up to 8 strings like "127.0.0.1" or "127.0.0.1:5353"');
-  return z.array(dnsServer(), { error }).refine((list) => list.length <= 8, { error });
-}
+export const dnsServers = (): Field<string[]> =>
+  list(dnsServer(), 8, expecting('expected a list of up to 8 strings like "127.0.0.1" or "127.0.0.1:5353"'));
 
 /** A DNS server: an IP address, with a port after a colon ("127.0.0.1:5353", "[::1]:5353"). */
-export function dnsServer() {
-  const error = expecting('expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353"');
-  return z.string({ error }).refine((s) => {
+export const dnsServer = (): Field<string> =>
+  string('expected an IP address with an optional port, like "127.0.0.1", "127.0.0.1:5353" or "[::1]:5353"', (s) => {
     const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:]+):(\d{1,5})$/.exec(s);
     const [ip, port] = match ? [match[1]!, Number(match[2])] : [s, 53];
     return isIP(ip) !== 0 && port >= 1 && port <= 65535;
-  }, { error });
-}
+  });

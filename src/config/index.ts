@@ -2,7 +2,7 @@ export type { AcmeChallenge, Config, Listener, ListenerName, Lmtp, LogFormat, Lo
 export { LISTENER_NAMES } from './types.ts';
 export { ConfigError } from './error.ts';
 export { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig } from './defaults.ts';
-export { hostname as hostnameField } from './fields.ts';
+export { isHostname } from './fields.ts';
 export { loadConfig, type LoadOptions } from './load.ts';
 export { showConfig } from './show.ts';
 export { formatSize, parseSize } from './size.ts';

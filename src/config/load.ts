@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { listenerConflicts } from './conflicts.ts';
 import { DEFAULT_CONFIG_FILE, defaultConfig } from './defaults.ts';
 import { ConfigError } from './error.ts';
+import { check } from './field.ts';
 import { problemLines } from './problems.ts';
 import { readToml } from './read.ts';
 import { fileSchema } from './schema.ts';
@@ -43,9 +44,9 @@ export function loadConfig(opts: LoadOptions): Config {
   const defaults = defaultConfig(opts.profile, cwd);
   const raw = file === null ? {} : readToml(file);
 
-  const parsed = fileSchema(defaults).safeParse(raw);
-  if (!parsed.success) throw new ConfigError(problemLines(parsed.error.issues, raw));
-  const { data_dir: fileDataDir, ...values } = parsed.data;
+  const parsed = check(fileSchema(defaults), raw);
+  if (!parsed.ok) throw new ConfigError(problemLines(parsed.problems, raw));
+  const { data_dir: fileDataDir, ...values } = parsed.value;
   const conflicts = listenerConflicts(values);
   if (conflicts.length) throw new ConfigError(conflicts);
 

@@ -1,12 +1,14 @@
-import type { z } from 'zod';
+import type { Path, Problem } from './field.ts';
 
-type Path = readonly PropertyKey[];
 const keyOf = (path: Path) => path.map(String).join('\0');
+
+/** The longest key path a problem can name (listeners.imap.port); deeper tables of the file need no place. */
+const DEPTH = 3;
 
 /** Each key path of the parsed file, numbered in the order the file wrote them. */
 function positions(value: unknown, path: Path = [], out = new Map<string, number>()): Map<string, number> {
   out.set(keyOf(path), out.size);
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)) {
+  if (path.length < DEPTH && typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)) {
     for (const [key, child] of Object.entries(value)) positions(child, [...path, key], out);
   }
   return out;
@@ -21,19 +23,12 @@ function positionOf(path: Path, known: Map<string, number>): number {
   return 0;
 }
 
-/**
- * One line per problem, "key.path: message", in file order. zod reports several unknown keys of
- * a table as one issue; its message has a line per key, so each is split out to its own line.
- */
-export function problemLines(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+/** One line per problem, "key.path: message", in file order; an unknown key sorts where the file wrote it. */
+export function problemLines(problems: readonly Problem[], input: unknown): string[] {
   const known = positions(input);
-  const entries = issues.flatMap((issue) => {
-    const messages = issue.message.split('\n');
-    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
-    return messages.map((message, i) => ({
-      at: positionOf(paths[i] ?? issue.path, known),
-      line: issue.path.length ? `${issue.path.map(String).join('.')}: ${message}` : message,
-    }));
-  });
+  const entries = problems.map(({ path, key, message }) => ({
+    at: positionOf(key === undefined ? path : [...path, key], known),
+    line: path.length ? `${path.map(String).join('.')}: ${message}` : message,
+  }));
   return entries.sort((a, b) => a.at - b.at).map((e) => e.line);
 }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import type { Field, TableRule } from './field.ts';
 import { address, bool, duration, hostname, int, dnsServers, mailAddress, oneOf, size, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
@@ -10,25 +10,32 @@ const listener = (d: Listener) =>
     enabled: bool().default(d.enabled),
     address: address().default(d.address),
     port: int(1, 65535).default(d.port),
-  }).prefault({});
+  });
 
-const smarthost = table({
-  host: hostname(),
-  port: int(1, 65535).optional(),
-  tls: oneOf(SMARTHOST_TLS).default('starttls'),
-  verify_certificate: bool().default(true),
-  username: text().optional(),
-  password: text().optional(),
-})
-  .superRefine((s, ctx) => {
-    if ((s.username === undefined) !== (s.password === undefined)) {
-      const missing = s.username === undefined ? 'username' : 'password';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'is missing; username and password are given together or not at all' });
-    } else if (s.password !== undefined && s.tls === 'none') {
-      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'must be "starttls" or "implicit" when a password is set; it is never sent in clear' });
-    }
-  })
-  .transform(({ host, port, tls, verify_certificate, username, password }) => ({
+/** Given as written: username and password together or not at all, and never in clear. */
+const smarthostCredentials: TableRule = (s) => {
+  if ((s.username === undefined) !== (s.password === undefined)) {
+    const missing = s.username === undefined ? 'username' : 'password';
+    return [{ key: missing, message: 'is missing; username and password are given together or not at all' }];
+  }
+  if (s.password !== undefined && s.tls === 'none') {
+    return [{ key: 'tls', message: 'must be "starttls" or "implicit" when a password is set; it is never sent in clear' }];
+  }
+  return [];
+};
+
+const smarthost = table(
+  {
+    host: hostname(),
+    port: int(1, 65535).optional(),
+    tls: oneOf(SMARTHOST_TLS).default('starttls'),
+    verify_certificate: bool().default(true),
+    username: text().optional(),
+    password: text().optional(),
+  },
+  smarthostCredentials,
+)
+  .map(({ host, port, tls, verify_certificate, username, password }) => ({
     host,
     port: port ?? SMARTHOST_PORT[tls],
     tls,
@@ -38,12 +45,13 @@ const smarthost = table({
   }));
 
 /** Given together or not at all; the message names the one that is missing. */
-const pair = <K extends string>(a: K, b: K, why: string) => (value: Partial<Record<K, unknown>>, ctx: z.RefinementCtx) => {
-  if ((value[a] === undefined) !== (value[b] === undefined)) {
-    const missing = value[a] === undefined ? a : b;
-    ctx.addIssue({ code: 'custom', path: [missing], message: `is missing; ${a} and ${b} are given together or not at all${why}` });
-  }
+const pair = (a: string, b: string, why: string): TableRule => (raw) => {
+  if ((raw[a] === undefined) === (raw[b] === undefined)) return [];
+  return [{ key: raw[a] === undefined ? a : b, message: `is missing; ${a} and ${b} are given together or not at all${why}` }];
 };
+
+/** The config file's values: every key but config_file; data_dir only when the file sets it. */
+export type FileConfig = Omit<Config, 'config_file' | 'data_dir'> & { data_dir?: string };
 
 const ACME_DIRECTORY = /^(?:letsencrypt|letsencrypt-staging|https?:\/\/\S+)$/;
 
@@ -51,7 +59,7 @@ const ACME_DIRECTORY = /^(?:letsencrypt|letsencrypt-staging|https?:\/\/\S+)$/;
  * What mailfold.toml may contain, with the profile's defaults filled in for every key left out.
  * data_dir stays optional: where it came from decides what a relative path is relative to.
  */
-export function fileSchema(d: Config) {
+export function fileSchema(d: Config): Field<FileConfig> {
   const L = d.listeners;
   return table({
     hostname: hostname().default(d.hostname),
@@ -66,11 +74,11 @@ export function fileSchema(d: Config) {
       pop3s: listener(L.pop3s),
       http: listener(L.http),
       https: listener(L.https),
-    }).prefault({}),
+    }),
     log: table({
       level: oneOf(LOG_LEVELS).default(d.log.level),
       format: oneOf(LOG_FORMATS).default(d.log.format),
-    }).prefault({}),
+    }),
     limits: table({
       message_size: size(1024, 2 ** 30).default(d.limits.message_size),
       line_length: size(1000, 2 ** 20).default(d.limits.line_length),
@@ -78,53 +86,49 @@ export function fileSchema(d: Config) {
       mime_depth: int(1, 1000).default(d.limits.mime_depth),
       connections_per_ip: int(1, 10000).default(d.limits.connections_per_ip),
       imap_connections_per_account: int(1, 10000).default(d.limits.imap_connections_per_account),
-    }).prefault({}),
+    }),
     delivery: table({
       subaddress_separator: oneOf(SUBADDRESS_SEPARATORS).default(d.delivery.subaddress_separator),
       default_quota_bytes: size(0).default(d.delivery.default_quota_bytes),
       default_quota_messages: int(0).default(d.delivery.default_quota_messages),
-    }).prefault({}),
+    }),
     auth: table({
       min_password_length: int(8, 1024).default(d.auth.min_password_length),
       plaintext_on_loopback: bool().default(d.auth.plaintext_on_loopback),
       throttle_max_failures: int(1, 1000).default(d.auth.throttle_max_failures),
       throttle_window_seconds: int(1, 86400).default(d.auth.throttle_window_seconds),
-    }).prefault({}),
+    }),
     smtp: table({
       smarthost: smarthost.optional(),
-    }).prefault({}),
+    }),
     lmtp: table({
       enabled: bool().default(d.lmtp.enabled),
       address: address().default(d.lmtp.address),
       port: int(1, 65535).default(d.lmtp.port),
       socket: text().optional(),
-    }).prefault({}),
+    }),
     imap: table({
       literal: oneOf(IMAP_LITERALS).default(d.imap.literal),
-    }).prefault({}),
+    }),
     tls: table({
       cert_file: text().optional(),
       key_file: text().optional(),
-    })
-      .superRefine(pair('cert_file', 'key_file', ''))
-      .prefault({}),
+    }, pair('cert_file', 'key_file', '')),
     acme: table({
       enabled: bool().default(d.acme.enabled),
       directory: text()
-        .refine((s) => ACME_DIRECTORY.test(s), { error: 'must be "letsencrypt", "letsencrypt-staging" or a directory URL starting with https://' })
+        .refine((s) => ACME_DIRECTORY.test(s), 'must be "letsencrypt", "letsencrypt-staging" or a directory URL starting with https://')
         .default(d.acme.directory),
       email: text().optional(),
       challenge: oneOf(ACME_CHALLENGES).default(d.acme.challenge),
       eab_kid: text().optional(),
       eab_hmac_key: text().optional(),
       ca_file: text().optional(),
-    })
-      .superRefine(pair('eab_kid', 'eab_hmac_key', ' (External Account Binding)'))
-      .prefault({}),
+    }, pair('eab_kid', 'eab_hmac_key', ' (External Account Binding)')),
     mta_sts: table({
       mode: oneOf(MTA_STS_MODES).default(d.mta_sts.mode),
       max_age: int(86400, 31557600).default(d.mta_sts.max_age),
-    }).prefault({}),
+    }),
     queue: table({
       mx_port: int(1, 65535).default(d.queue.mx_port),
       concurrency: int(1, 1000).default(d.queue.concurrency),
@@ -135,25 +139,24 @@ export function fileSchema(d: Config) {
       delay_warning_after: duration(0, 30 * 86400).default(d.queue.delay_warning_after),
       capture: mailAddress().optional(),
       ca_file: text().optional(),
-    }).prefault({}),
+    }),
     dns: table({
       servers: dnsServers().default(d.dns.servers),
-      ipv4: address().refine((s) => isIP(s) === 4, { error: 'expected an IPv4 address like "192.0.2.10"' }).optional(),
-      ipv6: address().refine((s) => isIP(s) === 6, { error: 'expected an IPv6 address like "2001:db8::10"' }).optional(),
-    }).prefault({}),
+      ipv4: address().refine((s) => isIP(s) === 4, 'expected an IPv4 address like "192.0.2.10"').optional(),
+      ipv6: address().refine((s) => isIP(s) === 6, 'expected an IPv6 address like "2001:db8::10"').optional(),
+    }),
     dmarc: table({
       reject: bool().default(d.dmarc.reject),
       quarantine: bool().default(d.dmarc.quarantine),
-    }).prefault({}),
+    }),
     submission_limits: table({
       messages_per_hour: int(0, 1000000).default(d.submission_limits.messages_per_hour),
       recipients_per_hour: int(0, 1000000).default(d.submission_limits.recipients_per_hour),
-    }).prefault({}),
+    }),
     store: table({
       sync: bool().default(d.store.sync),
       chunk_size: size(4096, 1048576).default(d.store.chunk_size),
-    }).prefault({}),
+    }),
   });
 }
 
-export type FileConfig = z.output<ReturnType<typeof fileSchema>>;

@@ -22,7 +22,10 @@ export function closest(word: string, known: readonly string[]): string | undefi
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(w.length / 3)) + 1;
   for (const candidate of known) {
-    const dist = distance(w, normalize(candidate));
+    const c = normalize(candidate);
+    // The distance is at least the difference in length: a long key is not compared at all.
+    if (Math.abs(c.length - w.length) >= bestDistance) continue;
+    const dist = distance(w, c);
     if (dist < bestDistance) [best, bestDistance] = [candidate, dist];
   }
   return best;

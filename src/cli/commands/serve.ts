@@ -13,7 +13,7 @@ export function serveCommand(program: Command): void {
     .description('run the mail server (SIGTERM: graceful stop; SIGHUP: reload the config)')
     .action(async (_opts, cmd: Command) => {
       let config = configFor(cmd);
-      const log = createLogger(config.log);
+      const log = await createLogger(config.log);
       const server = await startServer(config, log);
       const reload = () => {
         log.info({ signal: 'SIGHUP' }, 'reloading the configuration');

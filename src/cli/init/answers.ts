@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { passwordProblem } from '../../auth/password.ts';
-import { hostnameField } from '../../config/index.ts';
+import { isHostname } from '../../config/index.ts';
 import { normalizeAddress, normalizeDomain } from '../../delivery/address.ts';
 import { CliError } from '../context.ts';
 import { promptHidden, promptLine, readFirstLine } from '../prompt.ts';
@@ -43,7 +43,7 @@ async function valid(flag: string, given: string | undefined, question: string, 
 export async function initAnswers(flags: InitFlags, minPasswordLength: number): Promise<InitAnswers> {
   const machine = osHostname();
   const hostname = await valid('--hostname', flags.hostname, 'Mail host name (the name clients and other servers use)', machine.includes('.') ? machine : undefined, (v) =>
-    hostnameField().safeParse(v).success && v.includes('.') ? { value: v.toLowerCase() } : { problem: 'expected a full host name like "mail.example.org"' },
+    isHostname(v) && v.includes('.') ? { value: v.toLowerCase() } : { problem: 'expected a full host name like "mail.example.org"' },
   );
   const parent = hostname.split('.').slice(1).join('.');
   const domain = await valid('--domain', flags.domain, 'First mail domain (the part after @)', parent.includes('.') ? parent : undefined, (v) => {
