@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { encode, decode } from './codec.ts';
+import { Coalescer } from './coalescer.ts';
 import { CommitQueue, type BatchOp } from './commit-queue.ts';
 import { applyFlags, isSeen, sameFlags } from './flags.ts';
 import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
@@ -72,6 +73,13 @@ const DIRECTORY_PREFIXES = [keys.domainPrefix, keys.accountPrefix, keys.accountB
 /** Beyond this many (lookups of unknown domains by spammers count too) the cache starts over. */
 const DIRECTORY_ENTRIES = 10_000;
 
+/** One message to append, as the write path hands it in. */
+interface AppendItem {
+  blob: NewBlob;
+  targets: AppendTarget[];
+  enforceQuota: boolean;
+}
+
 const ADMIN_LOCK = 'admin';
 const QUEUE_LOCK = 'queue';
 const BLOB_LOCK = 'blobs';
@@ -104,6 +112,7 @@ export class LevelStore implements MailStore {
   readonly db: Db;
   readonly #options: StoreOptions;
   readonly #commits: CommitQueue;
+  readonly #appends = new Coalescer<AppendItem, AppendOutcome[]>((items) => this.#appendItems(items, false));
   readonly #locks = new LockSet();
   readonly #secrets = new Map<string, Buffer>();
   readonly #listeners = new Set<(event: StoreEvent) => void>();
@@ -446,11 +455,24 @@ export class LevelStore implements MailStore {
 
   // Messages
 
-  async append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
-    return (await this.appendMany([{ blob, targets }], { ...opts, atomic: false }))[0]!;
+  /**
+   * Appends arriving while another group of appends is being written go together
+   * in the next group: one lock round and one synced batch for all of them, so
+   * sessions delivering to the same account share an fsync instead of queueing on
+   * its lock one commit at a time. Each caller is answered after that batch is synced.
+   */
+  append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
+    return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
   }
 
-  async appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]> {
+  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]> {
+    return this.#appendItems(
+      items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })),
+      opts.atomic,
+    );
+  }
+
+  async #appendItems(items: AppendItem[], atomic: boolean): Promise<AppendOutcome[][]> {
     const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
     const { outcomes, events } = await this.#locks.withLocks(accountIds.map(accountLock), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
@@ -459,7 +481,7 @@ export class LevelStore implements MailStore {
       const outcomes: AppendOutcome[][] = [];
       const events: StoreEvent[] = [];
       const now = Date.now();
-      for (const { blob, targets } of items) {
+      for (const { blob, targets, enforceQuota } of items) {
         const blobId = randomBytes(12).toString('hex');
         const itemOutcomes: AppendOutcome[] = [];
         outcomes.push(itemOutcomes);
@@ -470,7 +492,7 @@ export class LevelStore implements MailStore {
             continue;
           }
           const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-          if (opts.enforceQuota) {
+          if (enforceQuota) {
             const problem = await this.#quotaProblem(target.accountId, size, usage);
             if (problem) {
               itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
@@ -506,7 +528,7 @@ export class LevelStore implements MailStore {
         if (itemOutcomes.some((o) => o.ok)) ops.push(...this.#blobOps(blobId, blob));
       }
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
-      if (events.length === 0 || (opts.atomic && failed)) return { outcomes, events: [] };
+      if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
       for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
       await this.commit(ops);
       return { outcomes, events };
