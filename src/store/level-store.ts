@@ -72,6 +72,9 @@ const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
 const DIRECTORY_PREFIXES = [keys.domainPrefix, keys.accountPrefix, keys.accountByIdPrefix, keys.aliasPrefix];
 /** Beyond this many (lookups of unknown domains by spammers count too) the cache starts over. */
 const DIRECTORY_ENTRIES = 10_000;
+/** Mailbox records and the name index, read by every delivery and rewritten by every append. */
+const MAILBOX_PREFIXES = [keys.mailboxPrefix, keys.mailboxNameAll];
+const MAILBOX_ENTRIES = 10_000;
 
 /** One message to append, as the write path hands it in. */
 interface AppendItem {
@@ -118,6 +121,8 @@ export class LevelStore implements MailStore {
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   /** Domains, accounts and aliases, read at every RCPT and login; every write passes commit(), which drops what it touches. */
   readonly #directory = new ReadCache(DIRECTORY_PREFIXES, DIRECTORY_ENTRIES);
+  /** Raw values, written through by every commit (decoded per read, so no caller shares an object with the cache). */
+  readonly #mailboxes = new ReadCache(MAILBOX_PREFIXES, MAILBOX_ENTRIES);
   #counters: Counters = { nextAccountId: 1, nextMailboxId: 1, nextUidValidity: 1 };
 
   constructor(db: Db, options: StoreOptions) {
@@ -157,11 +162,16 @@ export class LevelStore implements MailStore {
 
   /** Commits through the group-commit queue; the store check uses it for repairs too. */
   async commit(ops: BatchOp[]): Promise<void> {
+    const written = ops.map((op) => op.key);
     try {
       await this.#commits.commit(ops);
+    } catch (err) {
+      this.#mailboxes.forget(written);
+      throw err;
     } finally {
-      this.#directory.forget(ops.map((op) => op.key));
+      this.#directory.forget(written);
     }
+    this.#mailboxes.remember(ops);
   }
 
   async #get<T>(key: string): Promise<T | null> {
@@ -333,12 +343,17 @@ export class LevelStore implements MailStore {
   }
 
   async getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null> {
-    const id = await this.#get<MailboxId>(keys.mailboxName(accountId, normalizeMailboxName(name)));
+    const id = await this.#getMailboxRecord<MailboxId>(keys.mailboxName(accountId, normalizeMailboxName(name)));
     return id === null ? null : this.getMailboxById(id);
   }
 
   getMailboxById(id: MailboxId): Promise<Mailbox | null> {
-    return this.#get<Mailbox>(keys.mailbox(id));
+    return this.#getMailboxRecord<Mailbox>(keys.mailbox(id));
+  }
+
+  async #getMailboxRecord<T>(key: string): Promise<T | null> {
+    const raw = await this.#mailboxes.get(key, async (k) => (await this.db.get(k)) ?? null);
+    return raw === null ? null : decode<T>(raw as Buffer);
   }
 
   #newMailboxOps(accountId: AccountId, name: string, specialUse: SpecialUse | null, subscribed: boolean): { mailbox: Mailbox; ops: BatchOp[] } {
