@@ -2,7 +2,7 @@ import type { AuthenticateOptions, DNSResolver } from 'mailauth';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log/logger.ts';
 import { budgeted, type DnsResolve } from '../net/dns.ts';
-import { splitHeader } from '../mime/header.ts';
+import { isBlankLine, splitHeader, type BlockField } from '../mime/header.ts';
 import { withoutFields } from './headers.ts';
 import type { ArcSealKey } from './arc-seal.ts';
 import { reply, type SmtpReply } from './reply.ts';
@@ -23,6 +23,21 @@ const LOOKUPS_PER_MESSAGE = 50;
 /** SPF evaluation gives up as temperror after this long; DKIM and DMARC are bounded by the resolver's timeout. */
 const SPF_TIME_MS = 20_000;
 
+/** The fields whose checks read the body (DKIM's and ARC's body hashes). */
+const SIGNATURES = new Set(['dkim-signature', 'arc-seal', 'arc-message-signature']);
+
+/**
+ * The header block of `message` and its blank line: what mailauth needs of an
+ * unsigned message that is not sealed (SPF and DMARC read no body, DKIM and ARC
+ * find no signature), so it does not hash a body no result depends on.
+ */
+function headerOnly(message: Buffer, fields: BlockField[], dropped: BlockField[]): Buffer {
+  const removed = dropped.reduce((sum, f) => sum + f.end - f.start, 0);
+  const end = (fields.at(-1)?.end ?? 0) - removed;
+  if (!isBlankLine(message, end)) return message;
+  return message.subarray(0, end + (message[end] === 0x0d ? 2 : 1));
+}
+
 /** The authserv-id an Authentication-Results field names: its first token (RFC 8601 2.2). */
 const authservId = (value: string): string => value.replace(/\([^)]*\)/g, ' ').trim().split(/[\s;]+/)[0]!.toLowerCase();
 
@@ -35,7 +50,8 @@ const authservId = (value: string): string => value.replace(/\([^)]*\)/g, ' ').t
  */
 export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession, raw: Buffer, log: Logger, seal: ArcSealKey | null = null): Promise<Verdict> {
   const own = deps.hostname.toLowerCase();
-  const forged = splitHeader(raw).filter((f) => f.name === 'authentication-results' && authservId(f.value) === own);
+  const fields = splitHeader(raw);
+  const forged = fields.filter((f) => f.name === 'authentication-results' && authservId(f.value) === own);
   const message = withoutFields(raw, forged);
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   // mailauth passes maxElapsedTime on to its SPF check; its types do not list it.
@@ -52,7 +68,7 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
   };
   // Loaded at the first message: mailauth and what it pulls in are about 24 MB of an idle server's RSS.
   const { authenticate } = await import('mailauth');
-  const result = await authenticate(message, options);
+  const result = await authenticate(seal || fields.some((f) => SIGNATURES.has(f.name)) ? message : headerOnly(message, fields, forged), options);
   // mailauth reports a seal it could not make here, outside its types.
   const sealErrors = result.arc ? (result.arc as { sealErrors?: unknown[] }).sealErrors : undefined;
   if (seal && sealErrors?.length) log.warn({ domain: seal.signingDomain, selector: seal.selector, errors: sealErrors }, 'ARC sealing failed');
