@@ -14,9 +14,13 @@ export interface VerifyDeps {
   dmarc: { reject: boolean; quarantine: boolean };
 }
 
+/** The results of the checks, for the line that logs the message's fate. */
+export type AuthSummary = Record<string, string | number | string[]>;
+
 export type Verdict =
-  | { accept: true; message: Buffer; mailbox?: 'Junk' }
-  | { accept: false; refusal: SmtpReply };
+  /** `prefix` goes in front of `message`: header fields the checks or the signing add. */
+  | { accept: true; prefix: string; message: Buffer; mailbox?: 'Junk'; auth?: AuthSummary }
+  | { accept: false; refusal: SmtpReply; auth?: AuthSummary };
 
 /** DNS lookups one message may cause (SPF alone may use 10 plus its void lookups). */
 const LOOKUPS_PER_MESSAGE = 50;
@@ -43,7 +47,7 @@ const authservId = (value: string): string => value.replace(/\([^)]*\)/g, ' ').t
 
 /**
  * SPF, DKIM, DMARC and ARC for a message from the world, through mailauth. The
- * message comes back with Received-SPF and Authentication-Results in front, and
+ * message comes back with Received-SPF and Authentication-Results to put in front, and
  * without any Authentication-Results that claimed to be ours (RFC 8601 5: a
  * sender must not be able to forge our verdict). A DMARC failure of a domain that
  * asks for reject is refused, or filed into Junk like quarantine, as configured.
@@ -74,13 +78,17 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
   if (seal && sealErrors?.length) log.warn({ domain: seal.signingDomain, selector: seal.selector, errors: sealErrors }, 'ARC sealing failed');
   const dmarc = result.dmarc || null;
   const policy = dmarc?.status.result === 'fail' ? dmarc.policy : 'none';
-  log.info(
-    { spf: result.spf ? result.spf.status.result : 'none', dkim: result.dkim.results.map((r) => r.status.result), arc: result.arc ? result.arc.status.result : 'none', dmarc: dmarc?.status.result ?? 'none', policy, forged: forged.length },
-    'authentication checked',
-  );
+  const auth: AuthSummary = {
+    spf: result.spf ? result.spf.status.result : 'none',
+    dkim: result.dkim.results.map((r) => r.status.result),
+    arc: result.arc ? result.arc.status.result : 'none',
+    dmarc: dmarc?.status.result ?? 'none',
+    policy,
+    forged: forged.length,
+  };
   if (policy === 'reject' && deps.dmarc.reject) {
-    return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`) };
+    return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`), auth };
   }
   const junk = policy === 'reject' || (policy === 'quarantine' && deps.dmarc.quarantine);
-  return { accept: true, message: Buffer.concat([Buffer.from(result.headers), message]), ...(junk ? { mailbox: 'Junk' as const } : {}) };
+  return { accept: true, prefix: result.headers, message, auth, ...(junk ? { mailbox: 'Junk' as const } : {}) };
 }
