@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import { budgeted, type DnsResolve } from '../net/dns.ts';
 import { isBlankLine, splitHeader, type BlockField } from '../mime/header.ts';
 import { withoutFields } from './headers.ts';
+import { loadMailauth } from './mailauth.ts';
 import type { ArcSealKey } from './arc-seal.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
@@ -70,8 +71,7 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
     // Mail an alias forwards gets our ARC set on top (mailauth seals only a chain that is none or pass).
     ...(seal ? { seal } : {}),
   };
-  // Loaded at the first message: mailauth and what it pulls in are about 24 MB of an idle server's RSS.
-  const { authenticate } = await import('mailauth');
+  const { authenticate } = await loadMailauth();
   const result = await authenticate(seal || fields.some((f) => SIGNATURES.has(f.name)) ? message : headerOnly(message, fields, forged), options);
   // mailauth reports a seal it could not make here, outside its types.
   const sealErrors = result.arc ? (result.arc as { sealErrors?: unknown[] }).sealErrors : undefined;
