@@ -13,12 +13,14 @@
  *   --changes N        flag changes before the QRESYNC resync (100)
  *   --only mailfold|reference                          --json FILE  also write the figures as JSON
  *   --cpu-prof DIR     write a V8 CPU profile of Mailfold's serve process into DIR
+ *   --workloads LIST   only these phases, comma-separated: smtp,imap,idle,pop3 (all);
+ *                      imap needs smtp (its mailbox), pop3 too
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMailfold } from './mailfold.ts';
 import { referenceMissing, startReference } from './reference.ts';
-import { benchUsers, runWorkloads, type Counts, type Figure } from './workloads.ts';
+import { benchUsers, PHASES, runWorkloads, type Counts, type Figure, type Phase } from './workloads.ts';
 import type { Target } from './target.ts';
 
 const COUNTS = ['messages', 'big', 'sessions', 'idle', 'pushes', 'logins', 'move', 'changes'] as const;
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    workloads: { type: 'string' },
     ...Object.fromEntries(COUNTS.map((key) => [key, { type: 'string' as const }])),
   },
 });
@@ -47,13 +50,19 @@ for (const key of COUNTS) {
   }
   counts[key] = n;
 }
+const phases = (values.workloads?.split(',') ?? PHASES) as Phase[];
+const unknown = phases.filter((p) => !PHASES.includes(p));
+if (unknown.length > 0) {
+  console.error(`--workloads: unknown ${unknown.join(', ')} (expected some of ${PHASES.join(',')})`);
+  process.exit(1);
+}
 counts.move = Math.min(counts.move, counts.messages);
 counts.changes = Math.min(counts.changes, counts.messages);
 
 async function measure(start: () => Promise<Target>): Promise<{ name: string; figures: Figure[] }> {
   const target = await start();
   try {
-    return { name: target.name, figures: await runWorkloads(target, counts) };
+    return { name: target.name, figures: await runWorkloads(target, counts, phases) };
   } finally {
     await target.stop();
   }

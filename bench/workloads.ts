@@ -245,8 +245,11 @@ async function pop3Workload(target: Target, user: string, count: number): Promis
   return [{ key: `POP3 RETR of all ${count} msgs`, unit: 'msg/s', better: 'higher', value: count / (ms / 1000) }];
 }
 
-/** Runs every workload against one target, printing progress to stderr. */
-export async function runWorkloads(target: Target, counts: Counts): Promise<Figure[]> {
+export const PHASES = ['smtp', 'imap', 'idle', 'pop3'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Runs the workloads of `phases` against one target, printing progress to stderr. */
+export async function runWorkloads(target: Target, counts: Counts, phases: readonly Phase[] = PHASES): Promise<Figure[]> {
   const figures: Figure[] = [];
   const idle = treeMemory(target.roots());
   figures.push(
@@ -255,6 +258,7 @@ export async function runWorkloads(target: Target, counts: Counts): Promise<Figu
     { key: 'PSS idle after start', unit: 'MB', better: 'lower', value: idle.pss, compared: false },
   );
   const phase = async (name: string, run: () => Promise<Figure[]>) => {
+    if (!phases.includes(name.split(' ')[0]!.toLowerCase() as Phase)) return;
     process.stderr.write(`${target.name}: ${name}...`);
     const started = performance.now();
     const sampler = peakSampler(() => target.roots());

@@ -186,6 +186,20 @@ describe('search fields and decoded text', () => {
     assert.ok(preview.startsWith('a b xxx'));
     assert.equal(indexMessage(crlf(['Content-Type: image/png', '', 'AAAA'])).preview, '');
   });
+
+  test('preview: the same as collapsing the whole text, past long whitespace runs and astral characters', () => {
+    const bodies = [
+      ' '.repeat(3000) + 'start ' + 'w\t\t'.repeat(300),
+      '😀 '.repeat(150) + ' '.repeat(2000) + 'tail',
+      ('word' + ' '.repeat(397)).repeat(5) + 'end',
+      '\u00a0\u2003x'.repeat(600),
+    ];
+    for (const body of bodies) {
+      const content = ['Subject: x', 'Content-Type: text/plain; charset=utf-8', '', body];
+      const whole = [...body.replace(/\s+/g, ' ').trim()].slice(0, 200).join('');
+      assert.equal(indexMessage(Buffer.from(content.join('\r\n'))).preview, whole);
+    }
+  });
 });
 
 describe('IMAP values', () => {

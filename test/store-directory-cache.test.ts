@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import { connectControl } from '../src/admin/control-client.ts';
 import { ReadCache } from '../src/store/read-cache.ts';
 import { SmtpClient, startSmtpServer } from './helpers/smtp.ts';
-import { addAccount, testStore } from './helpers/store.ts';
+import { writeMessage } from '../src/delivery/deliver.ts';
+import type { LevelStore } from '../src/store/level-store.ts';
+import { addAccount, message, testStore } from './helpers/store.ts';
 
 const PASSWORD = 'a long enough password';
 
@@ -88,4 +90,49 @@ test('a read cache keeps out an answer loaded while a write touched its prefix',
   await cache.get('acc/d', load);
   await cache.get('acc/a', load);
   assert.equal(loads, 6, 'past the limit the cache started over');
+});
+
+test('a raw-value read cache takes the values of a written batch, and keeps out a load that raced it', async () => {
+  const cache = new ReadCache(['mbx/'], 10);
+  let loads = 0;
+  const load = async () => (loads++, Buffer.from('old'));
+  let release!: (value: Buffer) => void;
+  const pending = cache.get('mbx/1', () => new Promise<Buffer>((resolve) => (release = resolve)));
+  cache.remember([
+    { type: 'put', key: 'mbx/1', value: Buffer.from('new') },
+    { type: 'del', key: 'mbx/2' },
+    { type: 'put', key: 'msg/1', value: Buffer.from('other') },
+  ]);
+  release(Buffer.from('stale'));
+  assert.equal(String(await pending), 'stale');
+  assert.equal(String(await cache.get('mbx/1', load)), 'new', 'the written value, not the raced load');
+  assert.equal(await cache.get('mbx/2', load), null, 'a deleted key is a known miss');
+  assert.equal(loads, 0);
+  assert.equal(String(await cache.get('msg/1', load)), 'old', 'keys under other prefixes are not taken');
+});
+
+/** Counts the point reads `store` makes from now on. */
+function counting(store: LevelStore): () => number {
+  const db = store.db as unknown as { get: (...args: unknown[]) => unknown };
+  const get = db.get.bind(db);
+  let count = 0;
+  db.get = (...args: unknown[]) => (count++, get(...args));
+  return () => count;
+}
+
+test('mailbox records come from the cache after a delivery and match what is stored', async (t) => {
+  const { store } = await testStore(t);
+  const alice = await addAccount(store, 'alice@example.org');
+  const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
+  await writeMessage(store, message('one'), [{ accountId: alice.id, mailboxId: inbox.id, prefix: '', flags: [] }], { enforceQuota: true });
+  const gets = counting(store);
+  const cached = await store.getMailbox(alice.id, 'INBOX');
+  assert.equal(gets(), 0, 'no point read after the append wrote the record');
+  assert.deepEqual(cached, (await store.listMailboxes(alice.id)).find((m) => m.id === inbox.id));
+  assert.equal(cached!.messages, 1);
+  cached!.messages = 99;
+  assert.equal((await store.getMailboxById(inbox.id))!.messages, 1, 'callers never share an object with the cache');
+  await store.renameMailbox(alice.id, 'Archive', 'Old');
+  assert.equal(await store.getMailbox(alice.id, 'Archive'), null);
+  assert.equal((await store.getMailbox(alice.id, 'Old'))!.name, 'Old');
 });

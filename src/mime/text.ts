@@ -55,6 +55,23 @@ function truncate(s: string, max: number): string {
 export function previewText(raw: Buffer, root: PartIndex): string {
   const first = textParts(root)[0];
   if (!first) return '';
-  const text = partText(raw, first, 4096).replace(/\s+/g, ' ').trim();
-  return [...text.slice(0, PREVIEW_LIMIT * 2)].slice(0, PREVIEW_LIMIT).join('');
+  const text = collapsedStart(partText(raw, first, 4096), PREVIEW_LIMIT * 2);
+  // The first PREVIEW_LIMIT code points, counted without splitting the string into an array.
+  let end = 0;
+  for (let n = 0; n < PREVIEW_LIMIT && end < text.length; n++) end += text.codePointAt(end)! > 0xffff ? 2 : 1;
+  return text.slice(0, end);
+}
+
+/**
+ * The start of `text` with whitespace runs collapsed to one space and trimmed, at
+ * least `want` units of it when there are: only as much of the text as that needs
+ * is collapsed, a prefix at a time.
+ */
+function collapsedStart(text: string, want: number): string {
+  for (let take = want * 2; ; take *= 4) {
+    if (take >= text.length) return text.replace(/\s+/g, ' ').trim();
+    // One unit more than wanted: a run cut at the prefix's end still counts as at most one space.
+    const start = text.slice(0, take).replace(/\s+/g, ' ').trimStart();
+    if (start.length > want) return start;
+  }
 }

@@ -2,6 +2,7 @@ import { parseAddress } from '../delivery/address.ts';
 import { signingKeys } from '../dkim/keys.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MailStore } from '../store/types.ts';
+import { loadMailauth } from './mailauth.ts';
 
 /**
  * The DKIM-Signature fields for a submitted message, one per signing key (Ed25519
@@ -15,8 +16,7 @@ export async function dkimSignatures(store: MailStore, raw: Buffer, author: stri
   const keys = signingKeys(await store.listDkimKeys(domain));
   if (keys.length === 0) return '';
   const [first, ...others] = keys.map((key) => ({ signingDomain: domain, selector: key.selector, privateKey: key.privateKey }));
-  // Loaded at the first signed message, as in verify.ts (memory at idle).
-  const { dkimSign } = await import('mailauth');
+  const { dkimSign } = await loadMailauth();
   // mailauth's types ask for a key at the top too; with signatureData it reads only the list.
   const result = await dkimSign(raw, { canonicalization: 'relaxed/relaxed', ...first!, signatureData: [first!, ...others] });
   for (const { err, selector } of result.errors) log.warn({ err, domain, selector }, 'DKIM signing failed');

@@ -190,12 +190,13 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
           : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator))
-          : { accept: true, message: raw };
+          : { accept: true, prefix: '', message: raw };
         if (!verdict.accept) {
-          slog.info({ from, recipients, reply: verdict.refusal.message }, 'message refused');
+          slog.info({ from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
           return finish(verdict.refusal);
         }
-        const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname)), verdict.message]);
+        // One copy of the message with every header field we add in front.
+        const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
         const dsn = dsnRequest(session);
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
@@ -213,17 +214,18 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         );
         if (role === 'lmtp') {
           const replies = recipientReplies(recipients, reports);
-          slog.info({ from, recipients, size: raw.length, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
+          slog.info({ from, recipients, size: raw.length, ...verdict.auth, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
           return finish(null, replies);
         }
+        // Copies refused while others were written: reported to the sender, the transaction answered 250.
         const refused = partlyRefused(reports);
         if (refused.length > 0) {
-          slog.info({ from, refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) }, 'some local copies refused; reported to the sender');
           await reportRefused(reportSettings, slog, { from, raw: message, dsn }, refused).catch((err: unknown) => slog.error({ err }, 'failure report failed'));
         }
         const refusal = transactionReply(reports);
         if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
-        slog.info({ from, recipients, size: raw.length, reply: refusal?.message ?? 'ok' }, 'delivered');
+        const refusedLog = refused.length > 0 ? { refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) } : {};
+        slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...refusedLog, reply: refusal?.message ?? 'ok' }, 'delivered');
         finish(refusal, 'Message delivered');
       };
       deliver().catch((err: unknown) => {

@@ -16,5 +16,5 @@ export async function prepareSubmission(store: MailStore, account: Account, raw:
   const refusal = await checkAuthors(store, account, authors, separator);
   if (refusal) return { accept: false, refusal };
   const signatures = await dkimSignatures(store, raw, authors![0]!, log);
-  return { accept: true, message: signatures ? Buffer.concat([Buffer.from(signatures), raw]) : raw };
+  return { accept: true, prefix: signatures, message: raw };
 }

@@ -2,8 +2,9 @@ import type { AuthenticateOptions, DNSResolver } from 'mailauth';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log/logger.ts';
 import { budgeted, type DnsResolve } from '../net/dns.ts';
-import { splitHeader } from '../mime/header.ts';
+import { isBlankLine, splitHeader, type BlockField } from '../mime/header.ts';
 import { withoutFields } from './headers.ts';
+import { loadMailauth } from './mailauth.ts';
 import type { ArcSealKey } from './arc-seal.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
@@ -14,28 +15,48 @@ export interface VerifyDeps {
   dmarc: { reject: boolean; quarantine: boolean };
 }
 
+/** The results of the checks, for the line that logs the message's fate. */
+export type AuthSummary = Record<string, string | number | string[]>;
+
 export type Verdict =
-  | { accept: true; message: Buffer; mailbox?: 'Junk' }
-  | { accept: false; refusal: SmtpReply };
+  /** `prefix` goes in front of `message`: header fields the checks or the signing add. */
+  | { accept: true; prefix: string; message: Buffer; mailbox?: 'Junk'; auth?: AuthSummary }
+  | { accept: false; refusal: SmtpReply; auth?: AuthSummary };
 
 /** DNS lookups one message may cause (SPF alone may use 10 plus its void lookups). */
 const LOOKUPS_PER_MESSAGE = 50;
 /** SPF evaluation gives up as temperror after this long; DKIM and DMARC are bounded by the resolver's timeout. */
 const SPF_TIME_MS = 20_000;
 
+/** The fields whose checks read the body (DKIM's and ARC's body hashes). */
+const SIGNATURES = new Set(['dkim-signature', 'arc-seal', 'arc-message-signature']);
+
+/**
+ * The header block of `message` and its blank line: what mailauth needs of an
+ * unsigned message that is not sealed (SPF and DMARC read no body, DKIM and ARC
+ * find no signature), so it does not hash a body no result depends on.
+ */
+function headerOnly(message: Buffer, fields: BlockField[], dropped: BlockField[]): Buffer {
+  const removed = dropped.reduce((sum, f) => sum + f.end - f.start, 0);
+  const end = (fields.at(-1)?.end ?? 0) - removed;
+  if (!isBlankLine(message, end)) return message;
+  return message.subarray(0, end + (message[end] === 0x0d ? 2 : 1));
+}
+
 /** The authserv-id an Authentication-Results field names: its first token (RFC 8601 2.2). */
 const authservId = (value: string): string => value.replace(/\([^)]*\)/g, ' ').trim().split(/[\s;]+/)[0]!.toLowerCase();
 
 /**
  * SPF, DKIM, DMARC and ARC for a message from the world, through mailauth. The
- * message comes back with Received-SPF and Authentication-Results in front, and
+ * message comes back with Received-SPF and Authentication-Results to put in front, and
  * without any Authentication-Results that claimed to be ours (RFC 8601 5: a
  * sender must not be able to forge our verdict). A DMARC failure of a domain that
  * asks for reject is refused, or filed into Junk like quarantine, as configured.
  */
 export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession, raw: Buffer, log: Logger, seal: ArcSealKey | null = null): Promise<Verdict> {
   const own = deps.hostname.toLowerCase();
-  const forged = splitHeader(raw).filter((f) => f.name === 'authentication-results' && authservId(f.value) === own);
+  const fields = splitHeader(raw);
+  const forged = fields.filter((f) => f.name === 'authentication-results' && authservId(f.value) === own);
   const message = withoutFields(raw, forged);
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   // mailauth passes maxElapsedTime on to its SPF check; its types do not list it.
@@ -50,21 +71,24 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
     // Mail an alias forwards gets our ARC set on top (mailauth seals only a chain that is none or pass).
     ...(seal ? { seal } : {}),
   };
-  // Loaded at the first message: mailauth and what it pulls in are about 24 MB of an idle server's RSS.
-  const { authenticate } = await import('mailauth');
-  const result = await authenticate(message, options);
+  const { authenticate } = await loadMailauth();
+  const result = await authenticate(seal || fields.some((f) => SIGNATURES.has(f.name)) ? message : headerOnly(message, fields, forged), options);
   // mailauth reports a seal it could not make here, outside its types.
   const sealErrors = result.arc ? (result.arc as { sealErrors?: unknown[] }).sealErrors : undefined;
   if (seal && sealErrors?.length) log.warn({ domain: seal.signingDomain, selector: seal.selector, errors: sealErrors }, 'ARC sealing failed');
   const dmarc = result.dmarc || null;
   const policy = dmarc?.status.result === 'fail' ? dmarc.policy : 'none';
-  log.info(
-    { spf: result.spf ? result.spf.status.result : 'none', dkim: result.dkim.results.map((r) => r.status.result), arc: result.arc ? result.arc.status.result : 'none', dmarc: dmarc?.status.result ?? 'none', policy, forged: forged.length },
-    'authentication checked',
-  );
+  const auth: AuthSummary = {
+    spf: result.spf ? result.spf.status.result : 'none',
+    dkim: result.dkim.results.map((r) => r.status.result),
+    arc: result.arc ? result.arc.status.result : 'none',
+    dmarc: dmarc?.status.result ?? 'none',
+    policy,
+    forged: forged.length,
+  };
   if (policy === 'reject' && deps.dmarc.reject) {
-    return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`) };
+    return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`), auth };
   }
   const junk = policy === 'reject' || (policy === 'quarantine' && deps.dmarc.quarantine);
-  return { accept: true, message: Buffer.concat([Buffer.from(result.headers), message]), ...(junk ? { mailbox: 'Junk' as const } : {}) };
+  return { accept: true, prefix: result.headers, message, auth, ...(junk ? { mailbox: 'Junk' as const } : {}) };
 }

@@ -1,10 +1,6 @@
-export type BatchOp = { type: 'put'; key: string; value: Buffer } | { type: 'del'; key: string };
+import { Coalescer } from './coalescer.ts';
 
-interface Waiter {
-  ops: BatchOp[];
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
+export type BatchOp = { type: 'put'; key: string; value: Buffer } | { type: 'del'; key: string };
 
 type WriteBatch = (ops: BatchOp[], sync: boolean) => Promise<void>;
 
@@ -15,36 +11,16 @@ type WriteBatch = (ops: BatchOp[], sync: boolean) => Promise<void>;
  * Batches are written in the order they were submitted.
  */
 export class CommitQueue {
-  #pending: Waiter[] = [];
-  #writing = false;
-  #write: WriteBatch;
-  #sync: boolean;
+  readonly #groups: Coalescer<BatchOp[], void>;
 
   constructor(write: WriteBatch, sync: boolean) {
-    this.#write = write;
-    this.#sync = sync;
-  }
-
-  commit(ops: BatchOp[]): Promise<void> {
-    if (ops.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ ops, resolve, reject });
-      if (!this.#writing) void this.#drain();
+    this.#groups = new Coalescer<BatchOp[], void>(async (batches) => {
+      await write(batches.flat(), sync);
+      return batches.map(() => undefined);
     });
   }
 
-  async #drain(): Promise<void> {
-    this.#writing = true;
-    while (this.#pending.length > 0) {
-      const group = this.#pending;
-      this.#pending = [];
-      try {
-        await this.#write(group.flatMap((w) => w.ops), this.#sync);
-        for (const w of group) w.resolve();
-      } catch (err) {
-        for (const w of group) w.reject(err as Error);
-      }
-    }
-    this.#writing = false;
+  commit(ops: BatchOp[]): Promise<void> {
+    return ops.length === 0 ? Promise.resolve() : this.#groups.submit(ops);
   }
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { encode, decode } from './codec.ts';
+import { Coalescer } from './coalescer.ts';
 import { CommitQueue, type BatchOp } from './commit-queue.ts';
 import { applyFlags, isSeen, sameFlags } from './flags.ts';
 import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
@@ -80,6 +81,16 @@ const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
 const DIRECTORY_PREFIXES = [keys.domainPrefix, keys.accountPrefix, keys.accountByIdPrefix, keys.aliasPrefix];
 /** Beyond this many (lookups of unknown domains by spammers count too) the cache starts over. */
 const DIRECTORY_ENTRIES = 10_000;
+/** Mailbox records and the name index, read by every delivery and rewritten by every append. */
+const MAILBOX_PREFIXES = [keys.mailboxPrefix, keys.mailboxNameAll];
+const MAILBOX_ENTRIES = 10_000;
+
+/** One message to append, as the write path hands it in. */
+interface AppendItem {
+  blob: NewBlob;
+  targets: AppendTarget[];
+  enforceQuota: boolean;
+}
 
 const ADMIN_LOCK = 'admin';
 const QUEUE_LOCK = 'queue';
@@ -113,11 +124,14 @@ export class LevelStore implements MailStore {
   readonly db: Db;
   readonly #options: StoreOptions;
   readonly #commits: CommitQueue;
+  readonly #appends = new Coalescer<AppendItem, AppendOutcome[]>((items) => this.#appendItems(items, false));
   readonly #locks = new LockSet();
   readonly #secrets = new Map<string, Buffer>();
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   /** Domains, accounts and aliases, read at every RCPT and login; every write passes commit(), which drops what it touches. */
   readonly #directory = new ReadCache(DIRECTORY_PREFIXES, DIRECTORY_ENTRIES);
+  /** Raw values, written through by every commit (decoded per read, so no caller shares an object with the cache). */
+  readonly #mailboxes = new ReadCache(MAILBOX_PREFIXES, MAILBOX_ENTRIES);
   #counters: Counters = { nextAccountId: 1, nextMailboxId: 1, nextUidValidity: 1 };
 
   constructor(db: Db, options: StoreOptions) {
@@ -157,11 +171,16 @@ export class LevelStore implements MailStore {
 
   /** Commits through the group-commit queue; the store check uses it for repairs too. */
   async commit(ops: BatchOp[]): Promise<void> {
+    const written = ops.map((op) => op.key);
     try {
       await this.#commits.commit(ops);
+    } catch (err) {
+      this.#mailboxes.forget(written);
+      throw err;
     } finally {
-      this.#directory.forget(ops.map((op) => op.key));
+      this.#directory.forget(written);
     }
+    this.#mailboxes.remember(ops);
   }
 
   async #get<T>(key: string): Promise<T | null> {
@@ -329,12 +348,17 @@ export class LevelStore implements MailStore {
   }
 
   async getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null> {
-    const id = await this.#get<MailboxId>(keys.mailboxName(accountId, normalizeMailboxName(name)));
+    const id = await this.#getMailboxRecord<MailboxId>(keys.mailboxName(accountId, normalizeMailboxName(name)));
     return id === null ? null : this.getMailboxById(id);
   }
 
   getMailboxById(id: MailboxId): Promise<Mailbox | null> {
-    return this.#get<Mailbox>(keys.mailbox(id));
+    return this.#getMailboxRecord<Mailbox>(keys.mailbox(id));
+  }
+
+  async #getMailboxRecord<T>(key: string): Promise<T | null> {
+    const raw = await this.#mailboxes.get(key, async (k) => (await this.db.get(k)) ?? null);
+    return raw === null ? null : decode<T>(raw as Buffer);
   }
 
   #newMailboxOps(accountId: AccountId, name: string, specialUse: SpecialUse | null, subscribed: boolean): { mailbox: Mailbox; ops: BatchOp[] } {
@@ -451,11 +475,24 @@ export class LevelStore implements MailStore {
 
   // Messages
 
-  async append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
-    return (await this.appendMany([{ blob, targets }], { ...opts, atomic: false }))[0]!;
+  /**
+   * Appends arriving while another group of appends is being written go together
+   * in the next group: one lock round and one synced batch for all of them, so
+   * sessions delivering to the same account share an fsync instead of queueing on
+   * its lock one commit at a time. Each caller is answered after that batch is synced.
+   */
+  append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
+    return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
   }
 
-  async appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]> {
+  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]> {
+    return this.#appendItems(
+      items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })),
+      opts.atomic,
+    );
+  }
+
+  async #appendItems(items: AppendItem[], atomic: boolean): Promise<AppendOutcome[][]> {
     const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
     const { outcomes, events } = await this.#locks.withLocks(accountIds.map(accountLock), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
@@ -464,7 +501,7 @@ export class LevelStore implements MailStore {
       const outcomes: AppendOutcome[][] = [];
       const events: StoreEvent[] = [];
       const now = Date.now();
-      for (const { blob, targets } of items) {
+      for (const { blob, targets, enforceQuota } of items) {
         const blobId = randomBytes(12).toString('hex');
         const itemOutcomes: AppendOutcome[] = [];
         outcomes.push(itemOutcomes);
@@ -475,7 +512,7 @@ export class LevelStore implements MailStore {
             continue;
           }
           const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-          if (opts.enforceQuota) {
+          if (enforceQuota) {
             const problem = await this.#quotaProblem(target.accountId, size, usage);
             if (problem) {
               itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
@@ -511,7 +548,7 @@ export class LevelStore implements MailStore {
         if (itemOutcomes.some((o) => o.ok)) ops.push(...this.#blobOps(blobId, blob));
       }
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
-      if (events.length === 0 || (opts.atomic && failed)) return { outcomes, events: [] };
+      if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
       for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
       await this.commit(ops);
       return { outcomes, events };

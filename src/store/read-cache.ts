@@ -1,3 +1,5 @@
+import type { BatchOp } from './commit-queue.ts';
+
 /**
  * Records under some key prefixes, kept after the first read (misses too). The
  * store calls forget() with the keys of every batch once it is written, so a
@@ -30,10 +32,29 @@ export class ReadCache {
   forget(keys: readonly string[]): void {
     let touched = false;
     for (const key of keys) {
-      if (!this.#prefixes.some((prefix) => key.startsWith(prefix))) continue;
+      if (!this.#covers(key)) continue;
       this.#values.delete(key);
       touched = true;
     }
     if (touched) this.#writes++;
+  }
+
+  /**
+   * For a cache of raw values: takes the values of a batch that was written, so
+   * that the next read of a key the batch changed needs no lookup either.
+   */
+  remember(ops: readonly BatchOp[]): void {
+    let touched = false;
+    for (const op of ops) {
+      if (!this.#covers(op.key)) continue;
+      if (this.#values.size >= this.#limit) this.#values.clear();
+      this.#values.set(op.key, op.type === 'put' ? op.value : null);
+      touched = true;
+    }
+    if (touched) this.#writes++;
+  }
+
+  #covers(key: string): boolean {
+    return this.#prefixes.some((prefix) => key.startsWith(prefix));
   }
 }
