@@ -51,6 +51,30 @@ test('LMTP answers each recipient after DATA', async (t) => {
   assert.equal((await inbox(store, 'alice@example.org')).length, 1);
 });
 
+test('LMTP: an alias whose copies were written in part is delivered, and the sender told of the rest', async (t) => {
+  const { server, store } = await startSmtpServer(t, (c) => {
+    for (const name of ['smtp', 'submission', 'submissions'] as const) c.listeners[name].enabled = false;
+    c.lmtp = { enabled: true, address: '127.0.0.1', port: 0 };
+  });
+  await addAccount(store, 'alice@example.org');
+  // Room at RCPT, none for the message itself.
+  await addAccount(store, 'dave@example.org', { bytes: 100 });
+  await addAccount(store, 'carol@example.org');
+  await store.addAlias('team@example.org', ['alice@example.org', 'dave@example.org']);
+  const client = await SmtpClient.connect(typeof server.lmtp === 'object' ? server.lmtp.port : 0);
+  t.after(() => client.close());
+  await client.reply();
+  client.send('LHLO mta.example\r\n');
+  await client.reply();
+  await client.cmd('MAIL FROM:<carol@example.org>');
+  assert.match(await client.cmd('RCPT TO:<team@example.org>'), /^250/);
+  assert.match(await client.data(message('to the team', 'x'.repeat(500))), /^250 2\.6\.0 <team@example\.org> delivered/);
+  assert.equal((await inbox(store, 'alice@example.org')).length, 1);
+  assert.equal((await inbox(store, 'dave@example.org')).length, 0);
+  const [report] = await inbox(store, 'carol@example.org');
+  assert.match(report!.bytes.toString('latin1'), /^Final-Recipient: rfc822; ?team@example\.org\r\nAction: failed\r\nStatus: 5\.2\.2\r\n/m);
+});
+
 test('LMTP on a unix socket', async (t) => {
   const path = join(tempDir(t), 'lmtp.sock');
   const { server, store } = await startSmtpServer(t, (c) => (c.lmtp = { enabled: true, address: '127.0.0.1', port: 1, socket: path }));

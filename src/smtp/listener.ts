@@ -212,19 +212,20 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         await reportDelivered(reportSettings, slog, { from, raw: message, dsn }, reports).catch(
           (err: unknown) => slog.error({ err }, 'delivery report failed'),
         );
-        if (role === 'lmtp') {
-          const replies = recipientReplies(recipients, reports);
-          slog.info({ from, recipients, size: raw.length, ...verdict.auth, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
-          return finish(null, replies);
-        }
-        // Copies refused while others were written: reported to the sender, the transaction answered 250.
-        const refused = partlyRefused(reports);
+        // Copies refused while others were written are reported to the sender, and the
+        // transaction (in LMTP, the recipient whose alias they came from) is answered 250.
+        const refused = role === 'lmtp' ? reports.flatMap((report, index) => partlyRefused([report]).map((copy) => ({ ...copy, index }))) : partlyRefused(reports);
         if (refused.length > 0) {
           await reportRefused(reportSettings, slog, { from, raw: message, dsn }, refused).catch((err: unknown) => slog.error({ err }, 'failure report failed'));
         }
+        const refusedLog = refused.length > 0 ? { refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) } : {};
+        if (role === 'lmtp') {
+          const replies = recipientReplies(recipients, reports);
+          slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...refusedLog, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
+          return finish(null, replies);
+        }
         const refusal = transactionReply(reports);
         if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
-        const refusedLog = refused.length > 0 ? { refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) } : {};
         slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...refusedLog, reply: refusal?.message ?? 'ok' }, 'delivered');
         finish(refusal, 'Message delivered');
       };

@@ -58,12 +58,14 @@ export function partlyRefused(reports: RecipientReport[]): RefusedLocalCopy[] {
   );
 }
 
-/** LMTP (RFC 2033) answers each recipient on its own, so nothing is duplicated. */
+/**
+ * LMTP (RFC 2033) answers each recipient on its own, so nothing is duplicated: an alias
+ * whose copies were written in part is a transaction of its own (see transactionReply).
+ */
 export function recipientReplies(recipients: string[], reports: RecipientReport[]): (string | SmtpReply)[] {
   return recipients.map((recipient, i) => {
     const report = reports[i];
     if (report?.recipient !== recipient) return reply(451, '4.3.0', 'Local delivery failed, try again later');
-    // An alias of this recipient whose copies were written in part gets the refusal (a retry may duplicate those).
-    return worstRefusal([report]) ?? `<${recipient}> delivered`;
+    return transactionReply([report]) ?? `<${recipient}> delivered`;
   });
 }
