@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
-import { startDns } from './helpers/dns.ts';
+import { mxZone, startDns } from './helpers/dns.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { addAccount, PASSWORD, startSmtpServer } from './helpers/smtp.ts';
@@ -11,12 +11,7 @@ const OTHER = '127.0.0.11';
 const MESSAGES = 5;
 
 test('queue.concurrency_per_domain: at most that many transactions at once to one domain, and other domains do not wait', async (t) => {
-  const dns = await startDns(t, {
-    'c.test': { mx: [[10, 'mx.c.test']] },
-    'mx.c.test': { a: [SLOW] },
-    'd.test': { mx: [[10, 'mx.d.test']] },
-    'mx.d.test': { a: [OTHER] },
-  });
+  const dns = await startDns(t, mxZone({ 'c.test': SLOW, 'd.test': OTHER }));
   const port = await sharedPort([SLOW, OTHER]);
   // Each transaction to c.test stops at its RCPT until the test lets it go.
   const held: (() => void)[] = [];

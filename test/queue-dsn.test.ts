@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
-import { startDns } from './helpers/dns.ts';
+import { mxZone, startDns } from './helpers/dns.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { age, untilEmpty, untilTried } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
@@ -15,12 +15,7 @@ const WITH_DSN = '127.0.0.8';
 const WITHOUT_DSN = '127.0.0.9';
 
 async function world(t: TestContext) {
-  const dns = await startDns(t, {
-    'c.test': { mx: [[10, 'mx.c.test']] },
-    'mx.c.test': { a: [WITH_DSN] },
-    'd.test': { mx: [[10, 'mx.d.test']] },
-    'mx.d.test': { a: [WITHOUT_DSN] },
-  });
+  const dns = await startDns(t, mxZone({ 'c.test': WITH_DSN, 'd.test': WITHOUT_DSN }));
   const port = await sharedPort([WITH_DSN, WITHOUT_DSN]);
   const withDsn = await startPeer(t, WITH_DSN, port, { dsn: true });
   const withoutDsn = await startPeer(t, WITHOUT_DSN, port);

@@ -4,7 +4,7 @@ import { createTransport } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { isSrsAddress, SRS_MAX_AGE_DAYS, srsForward, srsReverse } from '../src/delivery/srs.ts';
 import { dnsRecord, generateDkimKeys } from '../src/dkim/keys.ts';
-import { startDns, type TestDns, type Zone } from './helpers/dns.ts';
+import { mxZone, startDns, type TestDns, type Zone } from './helpers/dns.ts';
 import { sharedPort } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
@@ -50,13 +50,7 @@ test('SRS: forward and reverse, forwards of forwards, and every bad address refu
 
 const A = '127.0.0.2';
 const B = '127.0.0.3';
-const ZONE: Zone = {
-  'a.test': { mx: [[10, 'mx.a.test']] },
-  'mx.a.test': { a: [A] },
-  'b.test': { mx: [[10, 'mx.b.test']] },
-  'sender.test': { mx: [[10, 'mx.b.test']] },
-  'mx.b.test': { a: [B] },
-};
+const ZONE: Zone = { ...mxZone({ 'a.test': A, 'b.test': B }), 'sender.test': { mx: [[10, 'mx.b.test']] } };
 
 /** Sends one message to a server's MX as an unauthenticated peer would; resolves to the error, if any. */
 async function relay(host: string, port: number, from: string, to: string, raw: string): Promise<Error | null> {

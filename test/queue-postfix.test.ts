@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
 import { createSelfSigned } from '../src/tls/self-signed.ts';
-import { startDns } from './helpers/dns.ts';
+import { mxZone, startDns } from './helpers/dns.ts';
 import { sharedPort } from './helpers/peer.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer } from './helpers/smtp.ts';
@@ -101,12 +101,7 @@ function nextMail(maildir: string): Promise<string> {
 
 test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its domain, refuses an unknown user, and relays mail to Mailfold', async (t) => {
   if (!requireTool(t, 'postfix')) return;
-  const dns = await startDns(t, {
-    'a.test': { mx: [[10, 'mx.a.test']] },
-    'mx.a.test': { a: [A] },
-    'p.test': { mx: [[10, 'mx.p.test']] },
-    'mx.p.test': { a: [POSTFIX] },
-  });
+  const dns = await startDns(t, mxZone({ 'a.test': A, 'p.test': POSTFIX }));
   const port = await sharedPort([A, POSTFIX]);
   const a = await startSmtpServer(t, (c) => {
     c.listeners.smtp = { enabled: true, address: A, port };

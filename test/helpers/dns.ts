@@ -8,6 +8,11 @@ type RecordType = keyof typeof TYPES;
 /** Records by name: MX ([preference, host]; "." is a null MX), IPv4 addresses and TXT strings. */
 export type Zone = Record<string, { mx?: [number, string][]; a?: string[]; txt?: string[] }>;
 
+/** Each domain with one MX, `mx.<domain>`, at the given address: the usual shape of a test world. */
+export function mxZone(domains: Record<string, string>): Zone {
+  return Object.fromEntries(Object.entries(domains).flatMap(([domain, address]) => [[domain, { mx: [[10, `mx.${domain}`]] }], [`mx.${domain}`, { a: [address] }]]));
+}
+
 /** A name in DNS wire format: length-prefixed labels and the root's zero. */
 function encodeName(name: string): Buffer {
   const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
