@@ -39,6 +39,8 @@ test('SRS: forward and reverse, forwards of forwards, and every bad address refu
   assert.deepEqual(srsReverse(tampered, SECRET, NOW), { error: 'bad-hash' });
   assert.deepEqual(srsReverse(srs0, Buffer.from('another secret'), NOW), { error: 'bad-hash' });
   assert.deepEqual(srsReverse(srs0.replace('=Alice@', '=Mallory@'), SECRET, NOW), { error: 'bad-hash' });
+  // A hash of the old 4-character form, or cut short, is no match.
+  assert.deepEqual(srsReverse(srs0.replace(/^(SRS0=.{4}).{4}/, '$1'), SECRET, NOW), { error: 'bad-hash' });
   for (const bad of ['SRS0=@fwd.example', 'SRS0=abcd=AA=x@fwd.example', 'SRS0=abcd=AA==x@fwd.example', 'SRS1=abcd@fwd.example', 'SRS0=' + '='.repeat(500) + '@x', 'SRS0=abcd=A!=d=l@fwd.example']) {
     assert.ok('error' in srsReverse(bad, SECRET, NOW), bad);
   }
@@ -99,9 +101,14 @@ test('an alias forwarding out rewrites a foreign sender with SRS; a bounce to th
   const returnPath = /^Return-Path: <([^>]*)>/.exec(forwarded!)?.[1] ?? '';
   assert.match(returnPath, /^SRS0=[A-Z2-7]{8}=[A-Z2-7]{2}=sender\.test=alice@a\.test$/);
 
+  // Anyone else who learnt the address cannot use it to reach the original sender through A.
+  const spam = await relay(A, a.server.listeners.smtp!.port, 'spammer@sender.test', returnPath, 'From: spammer@sender.test\r\nSubject: spam\r\n\r\nspam\r\n');
+  assert.match(String((spam as { response?: string } | null)?.response), /^550 5\.7\.1 .*takes only bounces/);
+
   // The destination bounces to the rewritten sender: A sends it on to the original one.
   assert.equal(await relay(A, a.server.listeners.smtp!.port, '', returnPath, 'From: MAILER-DAEMON@b.test\r\nSubject: Undelivered Mail\r\n\r\nbounce\r\n'), null);
-  const [bounce] = await inboxOf(a, b, 'alice@sender.test', 1);
+  const [bounce, ...more] = await inboxOf(a, b, 'alice@sender.test', 1);
+  assert.equal(more.length, 0, 'the spam was not relayed');
   assert.match(bounce!, /^Return-Path: <>/);
   assert.match(bounce!, /Subject: Undelivered Mail/);
 
