@@ -199,7 +199,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         const account = session.user as Account | undefined;
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
-          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator))
+          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator, from))
           : { accept: true, prefix: '', message: raw };
         if (!verdict.accept) {
           slog.info({ from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
