@@ -38,7 +38,7 @@ test('pipelined guesses of an SRS hash: 5 are checked per session, then 421 and 
   for (let session = 0; session < 4; session++) {
     const { replies, closed } = await pipelined(mx, '', guesses(100, session * 100));
     assert.equal(count(replies, /^550 5\.1\.1 Invalid or expired SRS address/), 5, JSON.stringify(replies));
-    assert.match(replies.at(-1)!, /^421 4\.7\.0 Too many failed recipients from your session/);
+    assert.match(replies.at(-1)!, /^421 4\.7\.0 Too many failed recipients in this session/);
     assert.equal(replies.length, 6);
     assert.ok(closed, 'the connection is closed after the 421');
     answered.push(...replies.filter((r) => r.startsWith('550')));

@@ -47,8 +47,8 @@ export class RecipientGuard {
   async answer(session: RcptSession, rcpt: string, check: () => Promise<SmtpReply | null>, log: Logger): Promise<SmtpReply | null> {
     const spent = session.limited ? this.#spent(session) : null;
     if (spent) {
-      // Closes the connection: one line for it, whatever was summarised before.
-      const refusal = reply(421, '4.7.0', `Too many failed recipients from your ${spent}, try again later`);
+      // smtp-server closes the connection after a 421; the cut always gets its own line.
+      const refusal = reply(421, '4.7.0', `Too many failed recipients ${spent === 'session' ? 'in this session' : 'from your address'}, try again later`);
       log.warn({ ip: session.ip, account: session.account, rcpt, reason: `failed recipients per ${spent}`, reply: refusal.message }, 'recipient refused');
       return refusal;
     }
