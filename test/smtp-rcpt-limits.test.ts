@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
+import { RecipientGuard } from '../src/smtp/recipient-guard.ts';
+import { reply } from '../src/smtp/reply.ts';
 import { untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 import { message } from './helpers/store.ts';
@@ -159,4 +161,22 @@ test('postmaster and abuse of every local domain, and the bare postmaster, reach
   for (const account of ['alice@example.org', 'bob@example.org', 'carol@other.example']) {
     assert.deepEqual(await subjects(account), routes.filter(([, to]) => to === account).map(([rcpt]) => rcpt).sort(), account);
   }
+});
+
+test('the per-address window: failures leave it as they age, and an IPv6 /64 is one address', async () => {
+  let now = 0;
+  const guard = new RecipientGuard({ perSession: 100, perIp: 3, windowSeconds: 600 }, () => now);
+  const silent = pino({ level: 'silent' });
+  const refuse = async () => reply(550, '5.1.1', 'No such user');
+  const answer = (ip: string, session = ip) => guard.answer({ id: session, ip, limited: true }, 'x@a.test', refuse, silent);
+  for (const [i, ip] of ['2001:db8:1:2::1', '2001:db8:1:2:ffff::9', '2001:0db8:0001:0002::abcd'].entries()) {
+    now = i * 60_000;
+    assert.equal((await answer(ip))?.responseCode, 550);
+  }
+  assert.equal((await answer('2001:db8:1:2::77'))?.responseCode, 421, 'the /64 used its three');
+  assert.equal((await answer('2001:db8:1:3::1'))?.responseCode, 550, 'the next /64 is another address');
+  assert.equal((await answer('::ffff:192.0.2.1'))?.responseCode, 550);
+  now = 600_001;
+  assert.equal((await answer('2001:db8:1:2::77'))?.responseCode, 550, 'the oldest failure left the window');
+  assert.equal((await answer('2001:db8:1:2::78'))?.responseCode, 421);
 });
