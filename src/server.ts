@@ -13,6 +13,7 @@ import { OutboundQueue } from './queue/outbound.ts';
 import { startQueueRunner, type QueueRunner } from './queue/runner.ts';
 import { runnerSettings } from './queue/settings.ts';
 import { SendRate } from './smtp/send-rate.ts';
+import { RecipientGuard } from './smtp/recipient-guard.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level-store.ts';
 import type { MailStore } from './store/types.ts';
@@ -137,6 +138,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         sendRate: new SendRate({
           messagesPerHour: config.submission_limits.messages_per_hour,
           recipientsPerHour: config.submission_limits.recipients_per_hour,
+        }),
+        recipientGuard: new RecipientGuard({
+          perSession: config.limits.failed_recipients_per_session,
+          perIp: config.limits.failed_recipients_per_ip,
+          windowSeconds: config.limits.failed_recipients_window,
         }),
       });
     }

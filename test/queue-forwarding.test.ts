@@ -15,7 +15,7 @@ const DAY = 86_400_000;
 
 test('SRS: forward and reverse, forwards of forwards, and every bad address refused', () => {
   const srs0 = srsForward('Alice@Sender.example', 'fwd.example', SECRET, NOW);
-  assert.match(srs0, /^SRS0=[A-Za-z0-9+/]{4}=[A-Z2-7]{2}=Sender\.example=Alice@fwd\.example$/);
+  assert.match(srs0, /^SRS0=[A-Z2-7]{8}=[A-Z2-7]{2}=Sender\.example=Alice@fwd\.example$/);
   assert.deepEqual(srsReverse(srs0, SECRET, NOW), { address: 'Alice@Sender.example' });
   // Some MTAs lower-case the local part on the way back.
   assert.deepEqual(srsReverse(srs0.toLowerCase(), SECRET, NOW + DAY), { address: 'alice@sender.example' });
@@ -24,10 +24,10 @@ test('SRS: forward and reverse, forwards of forwards, and every bad address refu
 
   // A second forwarder names the first; a bounce goes back to the first as SRS0.
   const srs1 = srsForward(srs0, 'second.example', SECRET, NOW);
-  assert.match(srs1, /^SRS1=[^=]{4}=fwd\.example==[^=]{4}=[A-Z2-7]{2}=Sender\.example=Alice@second\.example$/);
+  assert.match(srs1, /^SRS1=[A-Z2-7]{8}=fwd\.example==[A-Z2-7]{8}=[A-Z2-7]{2}=Sender\.example=Alice@second\.example$/);
   assert.deepEqual(srsReverse(srs1, SECRET, NOW), { address: srs0 });
   const third = srsForward(srs1, 'third.example', SECRET, NOW);
-  assert.match(third, /^SRS1=[^=]{4}=fwd\.example==.*@third\.example$/);
+  assert.match(third, /^SRS1=[A-Z2-7]{8}=fwd\.example==.*@third\.example$/);
   assert.deepEqual(srsReverse(third, SECRET, NOW), { address: srs0 });
 
   // Nothing to rewrite: the null sender, a sender already in the forwarding domain.
@@ -39,6 +39,8 @@ test('SRS: forward and reverse, forwards of forwards, and every bad address refu
   assert.deepEqual(srsReverse(tampered, SECRET, NOW), { error: 'bad-hash' });
   assert.deepEqual(srsReverse(srs0, Buffer.from('another secret'), NOW), { error: 'bad-hash' });
   assert.deepEqual(srsReverse(srs0.replace('=Alice@', '=Mallory@'), SECRET, NOW), { error: 'bad-hash' });
+  // A hash of the old 4-character form, or cut short, is no match.
+  assert.deepEqual(srsReverse(srs0.replace(/^(SRS0=.{4}).{4}/, '$1'), SECRET, NOW), { error: 'bad-hash' });
   for (const bad of ['SRS0=@fwd.example', 'SRS0=abcd=AA=x@fwd.example', 'SRS0=abcd=AA==x@fwd.example', 'SRS1=abcd@fwd.example', 'SRS0=' + '='.repeat(500) + '@x', 'SRS0=abcd=A!=d=l@fwd.example']) {
     assert.ok('error' in srsReverse(bad, SECRET, NOW), bad);
   }
@@ -97,11 +99,16 @@ test('an alias forwarding out rewrites a foreign sender with SRS; a bounce to th
   assert.equal(await relay(A, a.server.listeners.smtp!.port, 'alice@sender.test', 'fwd@a.test', 'From: alice@sender.test\r\nSubject: forwarded\r\n\r\nhello\r\n'), null);
   const [forwarded] = await inboxOf(a, b, 'bob@b.test', 1);
   const returnPath = /^Return-Path: <([^>]*)>/.exec(forwarded!)?.[1] ?? '';
-  assert.match(returnPath, /^SRS0=[^=]{4}=[A-Z2-7]{2}=sender\.test=alice@a\.test$/);
+  assert.match(returnPath, /^SRS0=[A-Z2-7]{8}=[A-Z2-7]{2}=sender\.test=alice@a\.test$/);
+
+  // Anyone else who learnt the address cannot use it to reach the original sender through A.
+  const spam = await relay(A, a.server.listeners.smtp!.port, 'spammer@sender.test', returnPath, 'From: spammer@sender.test\r\nSubject: spam\r\n\r\nspam\r\n');
+  assert.match(String((spam as { response?: string } | null)?.response), /^550 5\.7\.1 .*takes only bounces/);
 
   // The destination bounces to the rewritten sender: A sends it on to the original one.
   assert.equal(await relay(A, a.server.listeners.smtp!.port, '', returnPath, 'From: MAILER-DAEMON@b.test\r\nSubject: Undelivered Mail\r\n\r\nbounce\r\n'), null);
-  const [bounce] = await inboxOf(a, b, 'alice@sender.test', 1);
+  const [bounce, ...more] = await inboxOf(a, b, 'alice@sender.test', 1);
+  assert.equal(more.length, 0, 'the spam was not relayed');
   assert.match(bounce!, /^Return-Path: <>/);
   assert.match(bounce!, /Subject: Undelivered Mail/);
 

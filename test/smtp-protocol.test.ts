@@ -43,7 +43,8 @@ test('a message to a local user is stored byte-exact behind Return-Path, Deliver
 });
 
 test('unknown users get 550 5.1.1, non-local domains 554 5.7.1, and the relay tricks never leave', async (t) => {
-  const { mx, store } = await startSmtpServer(t);
+  // More refusals in one session than a guesser gets (smtp-rcpt-guessing.test.ts).
+  const { mx, store } = await startSmtpServer(t, (c) => (c.limits.failed_recipients_per_session = 100));
   await addAccount(store, 'alice@example.org');
   await store.addDomain('catch.example');
   await addAccount(store, 'bucket@catch.example');

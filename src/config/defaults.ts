@@ -42,6 +42,10 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       mime_depth: 100,
       connections_per_ip: 20,
       imap_connections_per_account: 20,
+      // A sender with a few stale addresses stays well under these; a guessing run does not.
+      failed_recipients_per_session: 5,
+      failed_recipients_per_ip: 20,
+      failed_recipients_window: 600,
     },
     delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
     auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_window_seconds: 900 },

@@ -86,6 +86,9 @@ export function fileSchema(d: Config): Field<FileConfig> {
       mime_depth: int(1, 1000).default(d.limits.mime_depth),
       connections_per_ip: int(1, 10000).default(d.limits.connections_per_ip),
       imap_connections_per_account: int(1, 10000).default(d.limits.imap_connections_per_account),
+      failed_recipients_per_session: int(1, 100000).default(d.limits.failed_recipients_per_session),
+      failed_recipients_per_ip: int(1, 1000000).default(d.limits.failed_recipients_per_ip),
+      failed_recipients_window: duration(1, 86400).default(d.limits.failed_recipients_window),
     }),
     delivery: table({
       subaddress_separator: oneOf(SUBADDRESS_SEPARATORS).default(d.delivery.subaddress_separator),

@@ -84,6 +84,11 @@ export interface Config {
     mime_depth: number;
     connections_per_ip: number;
     imap_connections_per_account: number;
+    /** Refused RCPTs per SMTP session, then 421 and close. */
+    failed_recipients_per_session: number;
+    /** Refused RCPTs per client address (IPv6: per /64) within failed_recipients_window (seconds). */
+    failed_recipients_per_ip: number;
+    failed_recipients_window: number;
   };
   delivery: {
     subaddress_separator: SubaddressSeparator;

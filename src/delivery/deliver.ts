@@ -93,7 +93,7 @@ export async function deliverMessage(store: MailStore, request: DeliveryRequest)
   for (const recipient of request.recipients) {
     const report: RecipientReport = { recipient, outcomes: [] };
     reports.push(report);
-    const resolution = await resolveRecipient(store, recipient, request.subaddressSeparator);
+    const resolution = await resolveRecipient(store, recipient, request.subaddressSeparator, { sender: request.from });
     for (const unknown of resolution.unknown) {
       report.outcomes.push({ status: 'unknown', detail: `${unknown.address}: ${unknown.reason.replace(/-/g, ' ')}` });
     }

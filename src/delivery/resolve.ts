@@ -1,13 +1,25 @@
 import type { Account, MailStore } from '../store/types.ts';
 import { parseAddress, formatAddress } from './address.ts';
+import { barePostmasterAddress, isBarePostmaster, isRoleLocalPart, roleAccount } from './role-address.ts';
 import { isSrsAddress, SRS_SECRET, srsReverse } from './srs.ts';
+
+export type UnknownReason = 'no-such-user' | 'disabled' | 'invalid' | 'loop' | 'srs-bounces-only' | 'srs-invalid';
 
 /** Where one recipient address leads once aliases, subaddresses and catch-alls are followed. */
 export interface Resolution {
   local: Account[];
   remote: string[];
   /** Local-domain addresses that lead nowhere, or disabled accounts. */
-  unknown: { address: string; reason: 'no-such-user' | 'disabled' | 'invalid' | 'loop' }[];
+  unknown: { address: string; reason: UnknownReason }[];
+}
+
+export interface ResolveOptions {
+  /**
+   * The envelope sender ('' is the null sender of bounces and DSNs). Only the
+   * null sender may reach an SRS address of ours, as with postsrsd: any other
+   * could use it to relay anything to the original sender. Absent: not a bounce.
+   */
+  sender?: string;
 }
 
 const MAX_DEPTH = 10;
@@ -15,11 +27,17 @@ const MAX_DEPTH = 10;
 /**
  * Follows an address to its final mailboxes, as Postfix's virtual alias expansion
  * does: exact account, exact alias, the address without its `+tag`, then the
- * domain's catch-all (`@domain` alias). Each account appears once in the answer.
+ * domain's catch-all (`@domain` alias), then the role mailboxes (postmaster,
+ * abuse) that every domain has. Each account appears once in the answer.
  */
-export async function resolveRecipient(store: MailStore, address: string, separator: string): Promise<Resolution> {
+export async function resolveRecipient(store: MailStore, address: string, separator: string, opts: ResolveOptions = {}): Promise<Resolution> {
   const result: Resolution = { local: [], remote: [], unknown: [] };
   const seenAccounts = new Set<number>();
+  const addLocal = (account: Account) => {
+    if (seenAccounts.has(account.id)) return;
+    seenAccounts.add(account.id);
+    result.local.push(account);
+  };
   const visit = async (raw: string, depth: number, trail: Set<string>): Promise<void> => {
     const parsed = parseAddress(raw);
     if (!parsed) {
@@ -37,10 +55,7 @@ export async function resolveRecipient(store: MailStore, address: string, separa
       const account = await store.getAccount(candidate);
       if (account) {
         if (account.disabled) result.unknown.push({ address: candidate, reason: 'disabled' });
-        else if (!seenAccounts.has(account.id)) {
-          seenAccounts.add(account.id);
-          result.local.push(account);
-        }
+        else addLocal(account);
         return;
       }
       const alias = await store.getAlias(candidate);
@@ -53,18 +68,28 @@ export async function resolveRecipient(store: MailStore, address: string, separa
       if (!result.remote.includes(canonical)) result.remote.push(canonical);
       return;
     }
-    // A bounce to an address this server rewrote when forwarding goes back to the original sender.
+    // A bounce to an address this server rewrote when forwarding goes back to the
+    // original sender. Such an address is never a mailbox, so no catch-all takes it.
     if (depth === 0 && isSrsAddress(parsed.local)) {
+      if (opts.sender !== '') {
+        result.unknown.push({ address: canonical, reason: 'srs-bounces-only' });
+        return;
+      }
       const reversed = srsReverse(canonical, await store.secret(SRS_SECRET), Date.now());
       if ('address' in reversed) return visit(reversed.address, depth + 1, next);
+      result.unknown.push({ address: canonical, reason: 'srs-invalid' });
+      return;
     }
     const catchAll = await store.getAlias(`@${parsed.domain}`);
     if (catchAll && depth === 0) {
       for (const target of catchAll.targets) await visit(target, depth + 1, next);
       return;
     }
+    const role = isRoleLocalPart(parsed.local) ? await roleAccount(store, parsed.domain) : null;
+    if (role) return addLocal(role);
     result.unknown.push({ address: canonical, reason: 'no-such-user' });
   };
-  await visit(address, 0, new Set());
+  const bare = isBarePostmaster(address) ? await barePostmasterAddress(store) : null;
+  await visit(bare ?? address, 0, new Set());
   return result;
 }

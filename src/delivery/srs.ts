@@ -5,31 +5,43 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * forwarded by an alias passes SPF at the next hop and its bounces come back to
  * be sent on to the original sender:
  *
- *   SRS0=HHHH=TT=example.com=alice@forwarder.example     (first forward)
- *   SRS1=HHHH=first.example==HHHH=TT=example.com=alice@forwarder.example   (a forward of a forward)
+ *   SRS0=HHHHHHHH=TT=example.com=alice@forwarder.example     (first forward)
+ *   SRS1=HHHHHHHH=first.example==HHHHHHHH=TT=example.com=alice@forwarder.example   (a forward of a forward)
  *
- * TT is the day (mod 1024) in two base32 letters; HHHH the start of an
- * HMAC-SHA1 over the rest, compared without regard to case because some MTAs
- * lower-case local parts.
+ * TT is the day (mod 1024) in two base32 letters; HHHHHHHH the start of an
+ * HMAC-SHA256 over the rest, in base32: its alphabet has no two letters that
+ * differ only in case, so an MTA that lower-cases local parts costs no bits.
+ * 8 characters are 40 bits; with the failed-RCPT limits of the MX, guessing one
+ * takes longer than the 21 days an address lives.
  */
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const DAY_MS = 86_400_000;
-const HASH_LENGTH = 4;
+const HASH_LENGTH = 8;
 /** The store secret that SRS hashes are made with. */
 export const SRS_SECRET = 'srs';
 /** How long a rewritten address stays valid, as in postsrsd. */
 export const SRS_MAX_AGE_DAYS = 21;
 
+/** The first HASH_LENGTH base32 characters (5 bits each) of the HMAC. */
 function hash(secret: Buffer, ...parts: string[]): string {
-  const mac = createHmac('sha1', secret);
-  for (const part of parts) mac.update(part.toLowerCase());
-  return mac.digest('base64').slice(0, HASH_LENGTH);
+  const mac = createHmac('sha256', secret);
+  // A separator that cannot occur in an address keeps ("ab", "c") and ("a", "bc") apart.
+  for (const part of parts) mac.update(`${part.toLowerCase()}\0`);
+  const digest = mac.digest();
+  let out = '';
+  for (let i = 0; i < HASH_LENGTH; i++) {
+    const bit = i * 5;
+    const pair = (digest[bit >> 3]! << 8) | digest[(bit >> 3) + 1]!;
+    out += BASE32[(pair >> (11 - (bit & 7))) & 31];
+  }
+  return out;
 }
 
+/** Constant time (the length is no secret), whatever case the address came back in. */
 function sameHash(given: string, expected: string): boolean {
-  const a = Buffer.from(given.toLowerCase());
-  const b = Buffer.from(expected.toLowerCase());
+  const a = Buffer.from(given.toUpperCase());
+  const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
@@ -81,7 +93,7 @@ export type SrsReverse = { address: string } | { error: 'not-srs' | 'malformed' 
  * Where a bounce sent to an SRS address goes: the original sender for SRS0,
  * the first forwarder's SRS0 address for SRS1. The hash must match this
  * server's secret and an SRS0 stamp be at most SRS_MAX_AGE_DAYS old, or anyone
- * could relay through us.
+ * could relay through us. (Only the null sender may use it at all: resolve.ts.)
  */
 export function srsReverse(address: string, secret: Buffer, now: number): SrsReverse {
   const parts = split(address);

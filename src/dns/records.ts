@@ -48,6 +48,8 @@ export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'li
   const policy = mtaStsPolicy(config.mta_sts.mode, config.hostname, config.mta_sts.max_age);
   // The id changes exactly when the policy does, so re-publishing an unchanged one is harmless.
   const policyId = createHash('sha256').update(policy).digest('hex').slice(0, 16);
+  // Every local domain has postmaster@ (RFC 5321 section 4.5.1): an alias of that name, or the first account.
+  const reports = `mailto:postmaster@${domain}`;
   const records: DnsRecord[] = [
     { name: zone, type: 'MX', value: `10 ${host}`, comment: 'mail for the domain goes to this server' },
     config.dns.ipv4
@@ -61,10 +63,10 @@ export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'li
       value: txt(`v=DKIM1; k=${key.algorithm}; p=${key.publicKey}`),
       comment: `DKIM public key, selector ${key.selector}`,
     })),
-    { name: `_dmarc.${zone}`, type: 'TXT', value: txt(`v=DMARC1; p=none; rua=mailto:postmaster@${domain}`), comment: 'DMARC: reports to postmaster; raise p= to quarantine or reject once they are clean' },
+    { name: `_dmarc.${zone}`, type: 'TXT', value: txt(`v=DMARC1; p=none; rua=${reports}`), comment: 'DMARC: reports to postmaster (the domain\'s first account unless an alias postmaster@ says otherwise); raise p= to quarantine or reject once they are clean' },
     { name: `_mta-sts.${zone}`, type: 'TXT', value: txt(`v=STSv1; id=${policyId}`), comment: `MTA-STS: a policy is served at https://mta-sts.${domain}/.well-known/mta-sts.txt (mode ${config.mta_sts.mode})` },
     { name: `mta-sts.${zone}`, type: 'CNAME', value: host, comment: 'serves the MTA-STS policy (in the ACME certificate)' },
-    { name: `_smtp._tls.${zone}`, type: 'TXT', value: txt(`v=TLSRPTv1; rua=mailto:postmaster@${domain}`), comment: 'TLS-RPT: other servers report TLS failures to postmaster' },
+    { name: `_smtp._tls.${zone}`, type: 'TXT', value: txt(`v=TLSRPTv1; rua=${reports}`), comment: 'TLS-RPT: other servers report TLS failures to postmaster' },
     ...SRV.map(([service, listener, priority]): DnsRecord => {
       const l = config.listeners[listener];
       return l.enabled

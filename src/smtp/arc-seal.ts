@@ -16,9 +16,10 @@ export interface ArcSealKey {
  * forwarding domain's newest RSA DKIM key (ARC allows only rsa-sha256); null
  * when nothing is forwarded or the domain has no RSA key.
  */
-export async function arcSealKey(store: MailStore, recipients: string[], subaddressSeparator: string): Promise<ArcSealKey | null> {
+export async function arcSealKey(store: MailStore, recipients: string[], subaddressSeparator: string, sender: string): Promise<ArcSealKey | null> {
   for (const recipient of recipients) {
-    const resolution = await resolveRecipient(store, recipient, subaddressSeparator);
+    // With the sender, a bounce that SRS sends back out is sealed like any forward.
+    const resolution = await resolveRecipient(store, recipient, subaddressSeparator, { sender });
     const domain = parseAddress(recipient)?.domain;
     if (resolution.remote.length === 0 || !domain) continue;
     const rsa = signingKeys(await store.listDkimKeys(domain)).find((k) => k.algorithm === 'rsa');

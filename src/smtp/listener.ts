@@ -15,6 +15,7 @@ import { readMessage } from './message.ts';
 import { partlyRefused, recipientReplies, transactionReply } from './outcome.ts';
 import { receivedHeader } from './received.ts';
 import { checkRecipient } from './recipient-policy.ts';
+import type { RecipientGuard, RcptSession } from './recipient-guard.ts';
 import { reply } from './reply.ts';
 import { mayUseSender } from './sender-policy.ts';
 import type { SendRate } from './send-rate.ts';
@@ -42,6 +43,8 @@ export interface SmtpDeps {
   dmarc: { reject: boolean; quarantine: boolean };
   /** Shared by both submission listeners. */
   sendRate: SendRate;
+  /** Failed RCPTs per session and per client address, shared by every listener. */
+  recipientGuard: RecipientGuard;
 }
 
 const RATE_LIMITED = reply(450, '4.7.1', 'Sending rate limit reached for this account, try again later');
@@ -76,6 +79,13 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
   const busy = new Set<string>();
   const authCtx = { store: deps.store, throttle: deps.throttle, plaintextOnLoopback: deps.plaintextOnLoopback };
   const sessionLog = (session: SMTPServerSession) => log.child({ conn: session.id });
+  // LMTP's peer is a trusted local MTA, a logged-in user is known: neither is a guesser.
+  const rcptSession = (session: SMTPServerSession): RcptSession => ({
+    id: session.id,
+    ip: session.remoteAddress,
+    account: (session.user as Account | undefined)?.address,
+    limited: role !== 'lmtp' && !session.user,
+  });
 
   const options: SMTPServerOptions = {
     ...deps.tls.serverOptions(),
@@ -128,6 +138,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onClose(session) {
       busy.delete(session.id);
       if (admitted.delete(session.id)) deps.connections.release(session.remoteAddress);
+      deps.recipientGuard.end(rcptSession(session), sessionLog(session));
       sessionLog(session).info('disconnect');
     },
 
@@ -162,11 +173,10 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onRcptTo(address, session, callback) {
       const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
       if (account && !deps.sendRate.mayAddRecipients(account.id, session.envelope.rcptTo.length + 1)) return callback(RATE_LIMITED);
-      checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user) }, address.address).then(
-        (refusal) => {
-          if (refusal) sessionLog(session).info({ rcpt: address.address, reply: refusal.message }, 'recipient refused');
-          callback(refusal);
-        },
+      const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      const check = () => checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user), sender }, address.address);
+      deps.recipientGuard.answer(rcptSession(session), address.address, check, sessionLog(session)).then(
+        (refusal) => callback(refusal),
         (err: unknown) => {
           sessionLog(session).error({ err }, 'recipient check failed');
           callback(reply(451, '4.3.0', 'Local error in processing'));
@@ -189,7 +199,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         const account = session.user as Account | undefined;
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
-          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator))
+          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator, from))
           : { accept: true, prefix: '', message: raw };
         if (!verdict.accept) {
           slog.info({ from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');

@@ -87,10 +87,12 @@ export class RawClient {
     this.#listen(socket);
   }
 
-  static async connect(port: number, opts: { tls?: boolean; ca?: string } = {}): Promise<RawClient> {
+  /** `localAddress` (another loopback address, 127.0.0.2) makes the client a different IP to the server. */
+  static async connect(port: number, opts: { tls?: boolean; ca?: string; localAddress?: string } = {}): Promise<RawClient> {
+    const from = opts.localAddress ? { localAddress: opts.localAddress } : {};
     const socket = opts.tls
-      ? tlsConnect({ port, host: '127.0.0.1', servername: HOSTNAME, ca: opts.ca, rejectUnauthorized: opts.ca !== undefined })
-      : netConnect({ port, host: '127.0.0.1' });
+      ? tlsConnect({ port, host: '127.0.0.1', ...from, servername: HOSTNAME, ca: opts.ca, rejectUnauthorized: opts.ca !== undefined })
+      : netConnect({ port, host: '127.0.0.1', ...from });
     await once(socket, opts.tls ? 'secureConnect' : 'connect');
     return new RawClient(socket);
   }

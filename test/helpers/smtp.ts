@@ -69,7 +69,7 @@ export const messageFrom = (from: string, subject: string, body?: string): Buffe
 
 /** A raw SMTP client: sends exactly what it is given and reads whole (multi-line) replies. */
 export class SmtpClient extends RawClient {
-  static override async connect(port: number, opts: { tls?: boolean; ca?: string } = {}): Promise<SmtpClient> {
+  static override async connect(port: number, opts: { tls?: boolean; ca?: string; localAddress?: string } = {}): Promise<SmtpClient> {
     const raw = await RawClient.connect(port, opts);
     return Object.setPrototypeOf(raw, SmtpClient.prototype) as SmtpClient;
   }
