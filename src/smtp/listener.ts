@@ -192,7 +192,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator))
           : { accept: true, prefix: '', message: raw };
         if (!verdict.accept) {
-          slog.info({ from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
+          slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
           return finish(verdict.refusal);
         }
         // One copy of the message with every header field we add in front.
