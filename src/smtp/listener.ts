@@ -11,6 +11,7 @@ import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
 import { dsnRequest } from './dsn.ts';
+import { greetAtOnce } from './greeting.ts';
 import { readMessage } from './message.ts';
 import { partlyRefused, recipientReplies, transactionReply } from './outcome.ts';
 import { receivedHeader } from './received.ts';
@@ -237,6 +238,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
   };
   const server = new SMTPServer(options);
+  if (role !== 'mx') greetAtOnce(server);
   // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
   // unheard, it would end the process.
   server.on('error', (err: Error) => log.info({ err: err.message }, 'connection error'));
