@@ -10,6 +10,7 @@ import type { DnsResolve } from '../net/dns.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
+import { type DeadlineSettings, SessionDeadlines } from './deadline.ts';
 import { dsnRequest } from './dsn.ts';
 import { greetAtOnce } from './greeting.ts';
 import { readMessage } from './message.ts';
@@ -35,6 +36,9 @@ export interface SmtpDeps {
   connections: ConnectionLimit;
   hostname: string;
   messageSize: number;
+  /** The longest line of a message, and (up to 16 KB) of a command. */
+  lineLength: number;
+  deadlines: DeadlineSettings;
   maxRecipients: number;
   subaddressSeparator: string;
   plaintextOnLoopback: boolean;
@@ -51,6 +55,8 @@ const RATE_LIMITED = reply(450, '4.7.1', 'Sending rate limit reached for this ac
 const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 /** How long shutdown lets a transaction in flight finish before cutting it with 421. */
 const CLOSE_TIMEOUT_MS = 5000;
+/** smtp-server's own bound on a command line: room for an AUTH line (RFC 4954 4: 12288 octets). */
+const COMMAND_LINE_MAX = 16 * 1024;
 
 /** Why each protocol command is off for a role. */
 const DISABLED: Record<Role, string[]> = {
@@ -87,6 +93,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     logger: log.child({ lib: 'smtp-server' }),
     size: deps.messageSize,
     rejectOversized: true,
+    maxCommandLength: Math.min(deps.lineLength, COMMAND_LINE_MAX),
     maxRecipients: deps.maxRecipients,
     // Both are off unless asked for.
     hideENHANCEDSTATUSCODES: false,
@@ -121,12 +128,14 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       callback();
     },
 
-    onSecure(_socket, session, callback) {
+    onSecure(socket, session, callback) {
+      deadlines.secured(session.id, socket);
       if (role === 'submission') session.disabledCommands = undefined;
       callback();
     },
 
     onClose(session) {
+      deadlines.closed(session.id);
       busy.delete(session.id);
       if (admitted.delete(session.id)) deps.connections.release(session.remoteAddress);
       sessionLog(session).info('disconnect');
@@ -136,8 +145,9 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       authenticate(authCtx, auth, session).then(
         (result) => {
           sessionLog(session).info({ user: auth.username, ok: !(result instanceof Error) }, 'auth');
-          if (result instanceof Error) callback(result);
-          else callback(null, result);
+          if (result instanceof Error) return callback(result);
+          deadlines.started(session.id);
+          callback(null, result);
         },
         (err: unknown) => {
           sessionLog(session).error({ err }, 'auth failed');
@@ -147,6 +157,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
 
     onMailFrom(address, session, callback) {
+      // On submission the login before it started the session already.
+      deadlines.started(session.id);
       if (role !== 'submission') return callback();
       const account = session.user as Account | undefined;
       if (!account) return callback(reply(530, '5.7.0', 'Authentication required'));
@@ -184,8 +196,11 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         callback(...args);
       };
       const deliver = async () => {
-        const raw = await readMessage(stream, deps.messageSize);
-        if (!raw) return finish(reply(552, '5.3.4', 'Message exceeds fixed maximum message size'));
+        const raw = await readMessage(stream, { size: deps.messageSize, lineLength: deps.lineLength });
+        if (!Buffer.isBuffer(raw)) {
+          slog.info({ ip: session.remoteAddress, user: (session.user as Account | undefined)?.address, reply: raw.message }, 'message refused');
+          return finish(raw);
+        }
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const account = session.user as Account | undefined;
         const verdict: Verdict =
@@ -238,6 +253,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
   };
   const server = new SMTPServer(options);
+  const deadlines = new SessionDeadlines(server, deps.deadlines, log);
   if (role !== 'mx') greetAtOnce(server);
   // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
   // unheard, it would end the process.
