@@ -11,7 +11,7 @@ import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
 import { type DeadlineSettings, SessionDeadlines } from './deadline.ts';
-import { dsnRequest } from './dsn.ts';
+import { dsnRequest, worldDsnRequest } from './dsn.ts';
 import { greetAtOnce } from './greeting.ts';
 import { readMessage } from './message.ts';
 import { partlyRefused, recipientReplies, transactionReply } from './outcome.ts';
@@ -213,7 +213,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         }
         // One copy of the message with every header field we add in front.
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
-        const dsn = dsnRequest(session);
+        const dsn = role === 'mx' ? worldDsnRequest(dsnRequest(session), verdict.auth) : dsnRequest(session);
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
           from,
