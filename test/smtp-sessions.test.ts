@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { test } from 'node:test';
+import { pino } from 'pino';
 import { addAccount, inbox, serverCa, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 import { message } from './helpers/store.ts';
 
@@ -38,12 +39,26 @@ async function trickleUntilClosed(client: SmtpClient, piece: string, ms = 50): P
 }
 
 test('trickled bytes do not hold a session: a command line, or a line of DATA, must arrive complete within smtp.command_timeout', async (t) => {
-  const { mx, store } = await startSmtpServer(t, (c) => (c.smtp.command_timeout = 1));
+  const logged: string[] = [];
+  const { promise: disconnected, resolve: disconnect } = Promise.withResolvers<void>();
+  const log = pino({ level: 'info' }, {
+    write: (line: string) => {
+      logged.push(line);
+      if (line.includes('"msg":"disconnect"')) disconnect();
+    },
+  });
+  const { mx, store } = await startSmtpServer(t, (c) => (c.smtp.command_timeout = 1), log);
   await addAccount(store, 'alice@example.org');
   const command = await SmtpClient.connect(mx);
   t.after(() => command.close());
   await command.reply();
   assert.match((await trickleUntilClosed(command, 'E')).at(-1)!, /^421 4\.4\.2 No complete command line within 1 seconds/);
+  // One line says who was cut off and why, for fail2ban.
+  await disconnected;
+  const cut = logged.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.msg === 'disconnect');
+  assert.equal(cut.length, 1);
+  assert.equal(cut[0]!.ip, '127.0.0.1');
+  assert.match(String(cut[0]!.reason), /^421 4\.4\.2 No complete command line/);
 
   const data = await SmtpClient.connect(mx);
   t.after(() => data.close());

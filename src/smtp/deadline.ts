@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import type { Logger } from '../log/logger.ts';
 import { hangUp } from './hang-up.ts';
 
 export interface DeadlineSettings {
@@ -41,11 +40,9 @@ function waitsForUs(connection: SMTPConnection): boolean {
 export class SessionDeadlines {
   readonly #watches = new Map<string, Watch>();
   readonly #settings: DeadlineSettings;
-  readonly #log: Logger;
 
-  constructor(server: SMTPServer, settings: DeadlineSettings, log: Logger) {
+  constructor(server: SMTPServer, settings: DeadlineSettings) {
     this.#settings = settings;
-    this.#log = log;
     // connect() is where smtp-server makes a session of an accepted (or TLS) socket.
     const connect = server.connect.bind(server);
     server.connect = (socket, options) => {
@@ -98,21 +95,19 @@ export class SessionDeadlines {
     const watch = this.#watches.get(id);
     if (!watch) return;
     if (waitsForUs(watch.connection)) watch.line.refresh();
-    else this.#expire(watch, `4.4.2 No complete command line within ${this.#settings.command} seconds, closing connection`, 'command deadline');
+    else this.#expire(watch, `4.4.2 No complete command line within ${this.#settings.command} seconds, closing connection`);
   }
 
   #startDue(id: string): void {
     const watch = this.#watches.get(id);
     if (!watch?.start) return;
     if (waitsForUs(watch.connection)) watch.start.refresh();
-    else this.#expire(watch, `4.4.2 No mail transaction started within ${this.#settings.preMail} seconds, closing connection`, 'session deadline');
+    else this.#expire(watch, `4.4.2 No mail transaction started within ${this.#settings.preMail} seconds, closing connection`);
   }
 
-  #expire(watch: Watch, text: string, reason: string): void {
-    const { connection } = watch;
-    const user = connection.session.user as { address?: string } | undefined;
-    this.#log.info({ conn: connection.id, ip: connection.remoteAddress, user: user?.address, reason }, 'session timed out');
-    this.closed(connection.id);
-    hangUp(connection, text);
+  /** The listener's `disconnect` line logs the 421 with the client's address. */
+  #expire(watch: Watch, text: string): void {
+    this.closed(watch.connection.id);
+    hangUp(watch.connection, text);
   }
 }

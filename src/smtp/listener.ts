@@ -137,8 +137,12 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onClose(session) {
       deadlines.closed(session.id);
       busy.delete(session.id);
-      if (admitted.delete(session.id)) deps.connections.release(session.remoteAddress);
-      sessionLog(session).info('disconnect');
+      const wasAdmitted = admitted.delete(session.id);
+      if (wasAdmitted) deps.connections.release(session.remoteAddress);
+      // A 421 ends a session (a deadline, a line too long, too many bad commands): its
+      // reason is logged here, once, with what fail2ban needs.
+      const cut = wasAdmitted && session.error?.startsWith('421 ');
+      sessionLog(session).info(cut ? { ip: session.remoteAddress, user: (session.user as Account | undefined)?.address, reason: session.error } : {}, 'disconnect');
     },
 
     onAuth(auth, session, callback) {
@@ -253,7 +257,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
   };
   const server = new SMTPServer(options);
-  const deadlines = new SessionDeadlines(server, deps.deadlines, log);
+  const deadlines = new SessionDeadlines(server, deps.deadlines);
   if (role !== 'mx') greetAtOnce(server);
   // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
   // unheard, it would end the process.
