@@ -80,6 +80,8 @@ export interface SmtpListener {
 export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean): SmtpListener {
   const log = deps.log.child({ proto: role === 'lmtp' ? 'lmtp' : 'smtp', role, tls: implicitTls });
   const admitted = new Set<string>();
+  /** Refused at connect for too many connections, which is logged there. */
+  const turnedAway = new Set<string>();
   const busy = new Set<string>();
   const authCtx = { store: deps.store, throttle: deps.throttle, plaintextOnLoopback: deps.plaintextOnLoopback };
   const sessionLog = (session: SMTPServerSession) => log.child({ conn: session.id });
@@ -117,6 +119,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       if (ip) {
         if (!deps.connections.acquire(ip)) {
           log.warn({ ip }, 'too many connections from one address');
+          turnedAway.add(session.id);
           return callback(reply(421, '4.7.0', 'Too many connections from your address, try again later'));
         }
         admitted.add(session.id);
@@ -137,11 +140,10 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onClose(session) {
       deadlines.closed(session.id);
       busy.delete(session.id);
-      const wasAdmitted = admitted.delete(session.id);
-      if (wasAdmitted) deps.connections.release(session.remoteAddress);
-      // A 421 ends a session (a deadline, a line too long, too many bad commands): its
-      // reason is logged here, once, with what fail2ban needs.
-      const cut = wasAdmitted && session.error?.startsWith('421 ');
+      if (admitted.delete(session.id)) deps.connections.release(session.remoteAddress);
+      // A 421 ends a session (a deadline, a line too long, too many bad commands, talking
+      // too soon): its reason is logged here, once, with what fail2ban needs.
+      const cut = !turnedAway.delete(session.id) && session.error?.startsWith('421 ');
       sessionLog(session).info(cut ? { ip: session.remoteAddress, user: (session.user as Account | undefined)?.address, reason: session.error } : {}, 'disconnect');
     },
 
