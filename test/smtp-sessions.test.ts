@@ -47,7 +47,7 @@ test('trickled bytes do not hold a session: a command line, or a line of DATA, m
       if (line.includes('"msg":"disconnect"')) disconnect();
     },
   });
-  const { mx, store } = await startSmtpServer(t, (c) => (c.smtp.command_timeout = 1), log);
+  const { mx, submission, store } = await startSmtpServer(t, (c) => (c.smtp.command_timeout = 1), log);
   await addAccount(store, 'alice@example.org');
   const command = await SmtpClient.connect(mx);
   t.after(() => command.close());
@@ -59,6 +59,14 @@ test('trickled bytes do not hold a session: a command line, or a line of DATA, m
   assert.equal(cut.length, 1);
   assert.equal(cut[0]!.ip, '127.0.0.1');
   assert.match(String(cut[0]!.reason), /^421 4\.4\.2 No complete command line/);
+
+  // After STARTTLS the lines come on the TLS socket, with the same deadline.
+  const secure = await SmtpClient.connect(submission);
+  t.after(() => secure.close());
+  await secure.hello();
+  assert.match(await secure.cmd('STARTTLS'), /^220/);
+  await secure.startTls(await serverCa(store));
+  assert.match((await trickleUntilClosed(secure, 'N')).at(-1)!, /^421 4\.4\.2 /);
 
   const data = await SmtpClient.connect(mx);
   t.after(() => data.close());

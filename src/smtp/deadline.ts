@@ -15,6 +15,8 @@ interface Watch {
   socket: Socket;
   line: NodeJS.Timeout;
   start: NodeJS.Timeout | null;
+  /** Restarts the line clock at each line end that arrives. */
+  onData: (chunk: Buffer) => void;
 }
 
 const LF = 0x0a;
@@ -58,22 +60,21 @@ export class SessionDeadlines {
       socket,
       line: setTimeout(() => this.#lineDue(id), this.#settings.command * 1000).unref(),
       start: setTimeout(() => this.#startDue(id), this.#settings.preMail * 1000).unref(),
+      onData: (chunk) => {
+        if (chunk.includes(LF)) watch.line.refresh();
+      },
     };
     this.#watches.set(id, watch);
-    this.#listen(watch, socket);
+    socket.on('data', watch.onData);
   }
 
-  #listen(watch: Watch, socket: Socket): void {
-    watch.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      if (chunk.includes(LF)) watch.line.refresh();
-    });
-  }
-
-  /** After STARTTLS the session's lines arrive on the TLS socket. */
+  /** After STARTTLS the session's lines arrive on the TLS socket; the bytes below it are ciphertext. */
   secured(id: string, socket: Socket): void {
     const watch = this.#watches.get(id);
-    if (watch && watch.socket !== socket) this.#listen(watch, socket);
+    if (!watch || watch.socket === socket) return;
+    watch.socket.off('data', watch.onData);
+    watch.socket = socket;
+    socket.on('data', watch.onData);
   }
 
   /** A MAIL FROM or a login was accepted: the session is under way. */
@@ -86,6 +87,7 @@ export class SessionDeadlines {
   closed(id: string): void {
     const watch = this.#watches.get(id);
     if (!watch) return;
+    watch.socket.off('data', watch.onData);
     clearTimeout(watch.line);
     if (watch.start) clearTimeout(watch.start);
     this.#watches.delete(id);

@@ -1,11 +1,4 @@
-import type { SMTPServer } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-
-/** The connection of a session, while it is open. */
-export function sessionConnection(server: SMTPServer, id: string): SMTPConnection | undefined {
-  for (const connection of server.connections) if (connection.session.id === id) return connection;
-  return undefined;
-}
 
 /**
  * Ends a session with a last 421 (`text` starts with its enhanced code) and lets the
