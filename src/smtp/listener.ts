@@ -202,13 +202,13 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         callback(...args);
       };
       const deliver = async () => {
+        const account = session.user as Account | undefined;
         const raw = await readMessage(stream, { size: deps.messageSize, lineLength: deps.lineLength });
         if (!Buffer.isBuffer(raw)) {
-          slog.info({ ip: session.remoteAddress, user: (session.user as Account | undefined)?.address, reply: raw.message }, 'message refused');
+          slog.info({ ip: session.remoteAddress, user: account?.address, reply: raw.message }, 'message refused');
           return finish(raw);
         }
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const account = session.user as Account | undefined;
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
           : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator))
