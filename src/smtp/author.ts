@@ -2,6 +2,7 @@ import type { DNSResolver } from 'mailauth';
 import { parseAddressList } from '../mime/address.ts';
 import { headerBytesToUnicode } from '../mime/decode.ts';
 import type { BlockField } from '../mime/header.ts';
+import { headerBlock } from './headers.ts';
 import { loadMailauth } from './mailauth.ts';
 
 /** More authors than this is no message a person sends. */
@@ -35,7 +36,9 @@ export async function readAuthors(raw: Buffer, fields: BlockField[]): Promise<Au
     // mailauth decodes the field as UTF-8, ours keeps bytes: compare them as text.
     .map((a) => headerBytesToUnicode(`${a.mailbox ?? ''}@${a.domain}`));
   const { dkimVerify } = await loadMailauth();
-  const theirs = await dkimVerify(raw, { resolver: noLookups });
+  // The header alone: mailauth ends it where we do (at the first empty line), and the
+  // body would only be streamed through for nothing.
+  const theirs = await dkimVerify(headerBlock(raw, fields.at(-1)!.end), { resolver: noLookups });
   if (theirs.fromFields !== 1) return { problem: 'The message needs exactly one From header field' };
   if (ours.length !== theirs.headerFrom.length || ours.some((address, i) => address !== theirs.headerFrom[i])) {
     return { problem: 'The From header field is ambiguous, write it as: Name <address>' };

@@ -1,4 +1,13 @@
-import type { BlockField } from '../mime/header.ts';
+import { isBlankLine, type BlockField } from '../mime/header.ts';
+
+/**
+ * The header block of `message` with its blank line, given where its last field ends;
+ * the whole message when no blank line follows (a message without a body).
+ */
+export function headerBlock(message: Buffer, fieldsEnd: number): Buffer {
+  if (!isBlankLine(message, fieldsEnd)) return message;
+  return message.subarray(0, fieldsEnd + (message[fieldsEnd] === 0x0d ? 2 : 1));
+}
 
 /** The message without the given fields (in the order they appear). */
 export function withoutFields(raw: Buffer, drop: BlockField[]): Buffer {

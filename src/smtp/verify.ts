@@ -2,8 +2,8 @@ import type { AuthenticateOptions, DNSResolver } from 'mailauth';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log/logger.ts';
 import { budgeted, type DnsResolve } from '../net/dns.ts';
-import { isBlankLine, splitHeader, type BlockField } from '../mime/header.ts';
-import { claimingToBeUs, withoutFields } from './headers.ts';
+import { splitHeader, type BlockField } from '../mime/header.ts';
+import { claimingToBeUs, headerBlock, withoutFields } from './headers.ts';
 import { loadMailauth } from './mailauth.ts';
 import type { ArcSealKey } from './arc-seal.ts';
 import { reply, type SmtpReply } from './reply.ts';
@@ -38,9 +38,7 @@ const SIGNATURES = new Set(['dkim-signature', 'arc-seal', 'arc-message-signature
  */
 function headerOnly(message: Buffer, fields: BlockField[], dropped: BlockField[]): Buffer {
   const removed = dropped.reduce((sum, f) => sum + f.end - f.start, 0);
-  const end = (fields.at(-1)?.end ?? 0) - removed;
-  if (!isBlankLine(message, end)) return message;
-  return message.subarray(0, end + (message[end] === 0x0d ? 2 : 1));
+  return headerBlock(message, (fields.at(-1)?.end ?? 0) - removed);
 }
 
 /**
