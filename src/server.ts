@@ -128,6 +128,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         connections,
         hostname: config.hostname,
         messageSize: config.limits.message_size,
+        lineLength: config.limits.line_length,
+        deadlines: { command: config.smtp.command_timeout, preMail: config.smtp.pre_mail_timeout },
         maxRecipients: config.limits.recipients,
         subaddressSeparator: config.delivery.subaddress_separator,
         plaintextOnLoopback: config.auth.plaintext_on_loopback,

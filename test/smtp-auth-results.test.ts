@@ -143,7 +143,7 @@ test('dmarc.reject = false files p=reject failures into Junk; dmarc.quarantine =
   assert.deepEqual((await inbox(store, ALICE)).map((m) => /Subject: (.*)/.exec(m.bytes.toString())![1]), ['to inbox']);
 });
 
-test('an Authentication-Results claiming to be ours is removed, others stay; an ARC seal is verified', async (t) => {
+test('Authentication-Results and Received-SPF claiming to be ours are removed (any case, trailing dot, quoted, nested comments), others stay; an ARC seal is verified', async (t) => {
   const { store, mx, dns: zone } = await startSmtpServer(t);
   await addAccount(store, ALICE);
   publishDomains(zone);
@@ -151,6 +151,13 @@ test('an Authentication-Results claiming to be ours is removed, others stay; an 
   const body =
     'Authentication-Results: localhost; dkim=pass header.i=@bank.example; dmarc=pass\r\n' +
     'Authentication-Results: LOCALHOST (forged); spf=pass\r\n' +
+    // Our name with the root's trailing dot, quoted, or behind nested comments is still our name.
+    'Authentication-Results: localhost.; dkim=pass header.i=@bank.example (forged)\r\n' +
+    'Authentication-Results: (a (nested) comment) LocalHost.\r\n ; dmarc=pass (forged)\r\n' +
+    'Authentication-Results: "localhost"; spf=pass (forged)\r\n' +
+    'Received-SPF: pass (localhost.: domain of bank.example designates 127.0.0.1 as permitted sender, forged)\r\n' +
+    'Received-SPF: pass (forged) client-ip=127.0.0.1; receiver=LOCALHOST.;\r\n' +
+    'Received-SPF: pass (lists.example: kept) client-ip=192.0.2.1;\r\n' +
     'From: someone@lists.example\r\nTo: alice@example.org\r\nSubject: via a list\r\n\r\nForwarded.\r\n';
   // The list seals what it saw, as a forwarder does (RFC 8617).
   const seal = await sealMessage(Buffer.from(body), {
@@ -172,6 +179,8 @@ test('an Authentication-Results claiming to be ours is removed, others stay; an 
   assert.deepEqual(fields, ['Authentication-Results: localhost', 'Authentication-Results: lists.example']);
   assert.match(authResults(text), /arc=pass /);
   assert.doesNotMatch(text, /forged|header\.i=@bank\.example/);
+  const spf = text.match(/^Received-SPF: [a-z]+ \([^:]*/gm) ?? [];
+  assert.deepEqual(spf.map((f) => f.replace(/: [a-z]+ /, ': ')), ['Received-SPF: (localhost', 'Received-SPF: (lists.example']);
 });
 
 test('hostile messages get an answer and a verdict, and the MX keeps serving', async (t) => {

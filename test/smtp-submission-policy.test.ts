@@ -1,62 +1,110 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import { splitHeader } from '../src/mime/header.ts';
-import { authorAddresses } from '../src/smtp/author.ts';
+import { readAuthors } from '../src/smtp/author.ts';
 import { SendRate } from '../src/smtp/send-rate.ts';
 import { addAccount, inbox, messageFrom, PASSWORD, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 
 const ALICE = 'alice@example.org';
 const BOB = 'bob@example.org';
 
-const authors = (header: string) => authorAddresses(splitHeader(Buffer.from(`${header}\r\n\r\nbody\r\n`, 'latin1')));
+const authors = async (header: string) => {
+  const raw = Buffer.from(`${header}\r\n\r\nbody\r\n`, 'latin1');
+  const read = await readAuthors(raw, splitHeader(raw));
+  return 'addresses' in read ? read.addresses : null;
+};
 
-test('the From header is read as RFC 5322 addresses, and only one From field counts', () => {
-  assert.deepEqual(authors('From: Alice <alice@example.org>'), ['alice@example.org']);
-  assert.deepEqual(authors('Subject: x\r\nfrom: "Bob, Jr." <bob@example.org>, carol@example.org'), ['bob@example.org', 'carol@example.org']);
-  assert.deepEqual(authors('From: "alice@example.org" <mallory@evil.example>'), ['mallory@evil.example']);
-  assert.deepEqual(authors('From: alice@example.org (Alice\r\n folded)'), ['alice@example.org']);
-  assert.deepEqual(authors('From: =?utf-8?q?J=C3=BCrgen?= <j@example.org>'), ['j@example.org']);
-  assert.equal(authors('Subject: none'), null);
-  assert.equal(authors('From: a@example.org\r\nFrom: b@example.org'), null);
-  assert.equal(authors('From: undisclosed:;'), null);
-  assert.equal(authors('From: '), null);
-  assert.equal(authors(`From: ${Array.from({ length: 101 }, (_, i) => `u${i}@example.org`).join(', ')}`), null);
-  // What the parser had to repair keeps a placeholder, so it matches no account.
-  assert.deepEqual(authors('From: <@example.org>'), ['MISSING_MAILBOX@MISSING_DOMAIN']);
-  assert.deepEqual(authors('From: alice'), ['alice@MISSING_DOMAIN']);
-  assert.deepEqual(authors('From: a@b@c.example'), ['a@b']);
+/** A session logged in as alice; each call sends one message to bob with this header on top and returns the answer. */
+async function sendAsAlice(t: TestContext, port: number): Promise<(header: string) => Promise<string>> {
+  const client = await SmtpClient.connect(port);
+  t.after(() => client.close());
+  await client.hello();
+  assert.match(await client.authPlain(ALICE), /^235/);
+  return async (header) => {
+    assert.match(await client.cmd(`MAIL FROM:<${ALICE}>`), /^250/);
+    assert.match(await client.cmd(`RCPT TO:<${BOB}>`), /^250/);
+    return client.data(`${header}\r\nTo: bob@example.org\r\nSubject: From check\r\n\r\nbody\r\n`);
+  };
+}
+
+test('the From header is read as RFC 5322 addresses, and only one From field counts', async () => {
+  assert.deepEqual(await authors('From: Alice <alice@example.org>'), ['alice@example.org']);
+  assert.deepEqual(await authors('Subject: x\r\nfrom: "Bob, Jr." <bob@example.org>, carol@example.org'), ['bob@example.org', 'carol@example.org']);
+  assert.deepEqual(await authors('From: "alice@example.org" <mallory@evil.example>'), ['mallory@evil.example']);
+  assert.deepEqual(await authors('From: alice@example.org (Alice\r\n folded)'), ['alice@example.org']);
+  assert.deepEqual(await authors('From: =?utf-8?q?J=C3=BCrgen?= <j@example.org>'), ['j@example.org']);
+  assert.deepEqual(await authors('From: group: alice@example.org;'), ['alice@example.org']);
+  assert.deepEqual(await authors('From: J\xc3\xbcrgen <j\xc3\xbcrgen@example.org>'), ['jürgen@example.org']);
+  assert.equal(await authors('Subject: none'), null);
+  assert.equal(await authors('From: a@example.org\r\nFrom: b@example.org'), null);
+  assert.equal(await authors('From: undisclosed:;'), null);
+  assert.equal(await authors('From: '), null);
+  assert.equal(await authors(`From: ${Array.from({ length: 101 }, (_, i) => `u${i}@example.org`).join(', ')}`), null);
+  // What the two parsers read differently, or had to repair, is no author at all.
+  assert.equal(await authors('From: <@example.org>'), null);
+  assert.equal(await authors('From: alice'), null);
+  assert.equal(await authors('From: a@b@c.example'), null);
 });
 
-test('submission refuses a From the account may not use (553 5.7.1), and a message without one From (550 5.6.0)', async (t) => {
+test('a From that parsers read differently, or with control characters, is refused (550 5.7.1) over a real session', async (t) => {
+  const { submission, store } = await startSmtpServer(t);
+  await addAccount(store, ALICE);
+  await addAccount(store, BOB);
+  const send = await sendAsAlice(t, submission);
+  // DKIM and DMARC downstream read bob@example.org in each of these.
+  const attacks: [string, RegExp][] = [
+    ['From: alice@example.org <bob@example.org>', /ambiguous/],
+    ['From: alice@example.org\r\n <bob@example.org>', /ambiguous/],
+    ['From: alice@example.org\r\n\t<bob@example.org>', /ambiguous/],
+    ['From: alice@example.org (Alice) <bob@example.org>', /ambiguous/],
+    ['From: alice@example.org\0<bob@example.org>', /control character/],
+    ['From: alice@example.org\0\r\n <bob@example.org>', /control character/],
+    ['From: alice@example.org\r<bob@example.org>', /control character/],
+    ['From: alice@example.org\x1b<bob@example.org>', /control character/],
+    ['From: alice@example.org@bob.example', /ambiguous/],
+    ['From: alice@example.org\r\nFROM : bob@example.org', /exactly one From/],
+    ['From: alice@example.org\r\nFrom\r\n : bob@example.org', /exactly one From/],
+  ];
+  for (const [header, why] of attacks) {
+    const answer = await send(header);
+    assert.match(answer, /^550 5\.7\.1 /, JSON.stringify(header));
+    assert.match(answer, why, JSON.stringify(header));
+  }
+  assert.equal((await inbox(store, BOB)).length, 0);
+  // The ordinary forms a mail client writes still go.
+  for (const own of ['From: alice@example.org', 'From: <alice@example.org>', 'From: Alice <alice@example.org>', 'From: "Smith, Alice" <alice@example.org>',
+    'From: =?utf-8?q?Al=C3=AFce?= <alice@example.org>', 'From: Alice\r\n <alice@example.org>', 'From: alice@example.org (Alice)', 'From: "alice@example.org" <alice@example.org>']) {
+    assert.match(await send(own), /^250 /, own);
+  }
+  const transport = createTransport({ host: '127.0.0.1', port: submission, ignoreTLS: true, auth: { user: ALICE, pass: PASSWORD } });
+  t.after(() => transport.close());
+  const sent = await transport.sendMail({ from: { name: 'Alice "Al" Smith, Jr. (home)', address: ALICE }, to: BOB, subject: 'nodemailer', text: 'hello' });
+  assert.match(sent.response, /^250/);
+  await assert.rejects(transport.sendMail({ envelope: { from: ALICE, to: [BOB] }, from: `${ALICE} <${BOB}>`, to: BOB, subject: 'forged', text: 'hello' }), /550 5\.7\.1/);
+});
+
+test('submission refuses a From the account may not use, and a message without one From (550 5.7.1)', async (t) => {
   const { submission, store } = await startSmtpServer(t);
   await addAccount(store, ALICE);
   await addAccount(store, BOB);
   await store.addAlias('team@example.org', [ALICE, BOB]);
-  const client = await SmtpClient.connect(submission);
-  t.after(() => client.close());
-  await client.hello();
-  assert.match(await client.authPlain(ALICE), /^235/);
-  const send = async (header: string) => {
-    assert.match(await client.cmd(`MAIL FROM:<${ALICE}>`), /^250/);
-    assert.match(await client.cmd(`RCPT TO:<${BOB}>`), /^250/);
-    return client.data(`${header}\r\nTo: bob@example.org\r\nSubject: policy\r\n\r\nbody\r\n`);
-  };
+  const send = await sendAsAlice(t, submission);
   for (const own of ['From: Alice <alice@example.org>', 'From: ALICE+lists@Example.ORG', 'From: team@example.org', 'From: alice@example.org, team@example.org']) {
     assert.match(await send(own), /^250 /, own);
   }
-  for (const foreign of ['From: bob@example.org', 'From: "alice@example.org" <bob@example.org>', 'From: alice@example.org, bob@example.org', 'From: alice@example.net', 'From: <@example.org>']) {
-    assert.match(await send(foreign), /^553 5\.7\.1 From address <.*> not owned by alice@example\.org/, foreign);
+  for (const foreign of ['From: bob@example.org', 'From: "alice@example.org" <bob@example.org>', 'From: alice@example.org, bob@example.org', 'From: alice@example.net']) {
+    assert.match(await send(foreign), /^550 5\.7\.1 From address <.*> not owned by alice@example\.org/, foreign);
   }
-  for (const missing of ['Sender: alice@example.org', 'From: alice@example.org\r\nFrom: alice@example.org', 'From: undisclosed:;']) {
-    assert.match(await send(missing), /^550 5\.6\.0 /, missing);
+  for (const missing of ['Sender: alice@example.org', 'From: alice@example.org\r\nFrom: alice@example.org', 'From: undisclosed:;', 'From: <@example.org>']) {
+    assert.match(await send(missing), /^550 5\.7\.1 The /, missing);
   }
   assert.equal((await inbox(store, BOB)).length, 4);
 
   // nodemailer, as a mail client would: the envelope is alice's, the From header is not.
   const transport = createTransport({ host: '127.0.0.1', port: submission, ignoreTLS: true, auth: { user: ALICE, pass: PASSWORD } });
   t.after(() => transport.close());
-  await assert.rejects(transport.sendMail({ envelope: { from: ALICE, to: [BOB] }, raw: messageFrom(BOB, 'spoof') }), /553 5\.7\.1/);
+  await assert.rejects(transport.sendMail({ envelope: { from: ALICE, to: [BOB] }, raw: messageFrom(BOB, 'spoof') }), /550 5\.7\.1/);
   assert.match((await transport.sendMail({ envelope: { from: ALICE, to: [BOB] }, raw: messageFrom(ALICE, 'fine') })).response, /^250/);
 });
 
@@ -81,7 +129,7 @@ test('per-account rate limits: messages and recipients per hour, 450 4.7.1 past 
   // A refused message counts for nothing.
   assert.match(await alice.cmd(`MAIL FROM:<${ALICE}>`), /^250/);
   assert.match(await alice.cmd(`RCPT TO:<${BOB}>`), /^250/);
-  assert.match(await alice.data(messageFrom(BOB, 'spoof')), /^553/);
+  assert.match(await alice.data(messageFrom(BOB, 'spoof')), /^550/);
   assert.match(await alice.cmd(`MAIL FROM:<${ALICE}>`), /^250/);
   assert.match(await alice.cmd(`RCPT TO:<${BOB}>`), /^250/);
   assert.match(await alice.cmd(`RCPT TO:<carol@example.org>`), /^450 4\.7\.1 Sending rate limit/);

@@ -49,7 +49,8 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     },
     delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
     auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_window_seconds: 900 },
-    smtp: {},
+    // Postfix's smtpd_timeout; a session must start a transaction (or log in) within a minute.
+    smtp: { command_timeout: 300, pre_mail_timeout: 60 },
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.
     lmtp: { enabled: false, address: profile === 'dev' ? '127.0.0.1' : '::1', port: profile === 'dev' ? 2024 : 24 },
     imap: { literal: 'plus' },

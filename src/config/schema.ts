@@ -103,6 +103,8 @@ export function fileSchema(d: Config): Field<FileConfig> {
     }),
     smtp: table({
       smarthost: smarthost.optional(),
+      command_timeout: duration(1, 3600).default(d.smtp.command_timeout),
+      pre_mail_timeout: duration(1, 3600).default(d.smtp.pre_mail_timeout),
     }),
     lmtp: table({
       enabled: bool().default(d.lmtp.enabled),

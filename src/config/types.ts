@@ -105,6 +105,10 @@ export interface Config {
   };
   smtp: {
     smarthost?: Smarthost;
+    /** Seconds a client has for each command line, or line of DATA, to arrive complete. */
+    command_timeout: number;
+    /** Seconds from connect until a MAIL FROM or a login is accepted. */
+    pre_mail_timeout: number;
   };
   lmtp: Lmtp;
   imap: {

@@ -10,7 +10,9 @@ import type { DnsResolve } from '../net/dns.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
-import { dsnRequest } from './dsn.ts';
+import { type DeadlineSettings, SessionDeadlines } from './deadline.ts';
+import { dsnRequest, worldDsnRequest } from './dsn.ts';
+import { greetAtOnce } from './greeting.ts';
 import { readMessage } from './message.ts';
 import { partlyRefused, recipientReplies, transactionReply } from './outcome.ts';
 import { receivedHeader } from './received.ts';
@@ -35,6 +37,9 @@ export interface SmtpDeps {
   connections: ConnectionLimit;
   hostname: string;
   messageSize: number;
+  /** The longest line of a message, and (up to 16 KB) of a command. */
+  lineLength: number;
+  deadlines: DeadlineSettings;
   maxRecipients: number;
   subaddressSeparator: string;
   plaintextOnLoopback: boolean;
@@ -53,6 +58,8 @@ const RATE_LIMITED = reply(450, '4.7.1', 'Sending rate limit reached for this ac
 const SOCKET_TIMEOUT_MS = 5 * 60 * 1000;
 /** How long shutdown lets a transaction in flight finish before cutting it with 421. */
 const CLOSE_TIMEOUT_MS = 5000;
+/** smtp-server's own bound on a command line: room for an AUTH line (RFC 4954 4: 12288 octets). */
+const COMMAND_LINE_MAX = 16 * 1024;
 
 /** Why each protocol command is off for a role. */
 const DISABLED: Record<Role, string[]> = {
@@ -76,6 +83,8 @@ export interface SmtpListener {
 export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean): SmtpListener {
   const log = deps.log.child({ proto: role === 'lmtp' ? 'lmtp' : 'smtp', role, tls: implicitTls });
   const admitted = new Set<string>();
+  /** Refused at connect for too many connections, which is logged there. */
+  const turnedAway = new Set<string>();
   const busy = new Set<string>();
   const authCtx = { store: deps.store, throttle: deps.throttle, plaintextOnLoopback: deps.plaintextOnLoopback };
   const sessionLog = (session: SMTPServerSession) => log.child({ conn: session.id });
@@ -96,6 +105,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     logger: log.child({ lib: 'smtp-server' }),
     size: deps.messageSize,
     rejectOversized: true,
+    maxCommandLength: Math.min(deps.lineLength, COMMAND_LINE_MAX),
     maxRecipients: deps.maxRecipients,
     // Both are off unless asked for.
     hideENHANCEDSTATUSCODES: false,
@@ -119,6 +129,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       if (ip) {
         if (!deps.connections.acquire(ip)) {
           log.warn({ ip }, 'too many connections from one address');
+          turnedAway.add(session.id);
           return callback(reply(421, '4.7.0', 'Too many connections from your address, try again later'));
         }
         admitted.add(session.id);
@@ -130,24 +141,30 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       callback();
     },
 
-    onSecure(_socket, session, callback) {
+    onSecure(socket, session, callback) {
+      deadlines.secured(session.id, socket);
       if (role === 'submission') session.disabledCommands = undefined;
       callback();
     },
 
     onClose(session) {
+      deadlines.closed(session.id);
       busy.delete(session.id);
       if (admitted.delete(session.id)) deps.connections.release(session.remoteAddress);
       deps.recipientGuard.end(rcptSession(session), sessionLog(session));
-      sessionLog(session).info('disconnect');
+      // A 421 ends a session (a deadline, a line too long, too many bad commands, talking
+      // too soon): its reason is logged here, once, with what fail2ban needs.
+      const cut = !turnedAway.delete(session.id) && session.error?.startsWith('421 ');
+      sessionLog(session).info(cut ? { ip: session.remoteAddress, user: (session.user as Account | undefined)?.address, reason: session.error } : {}, 'disconnect');
     },
 
     onAuth(auth, session, callback) {
       authenticate(authCtx, auth, session).then(
         (result) => {
           sessionLog(session).info({ user: auth.username, ok: !(result instanceof Error) }, 'auth');
-          if (result instanceof Error) callback(result);
-          else callback(null, result);
+          if (result instanceof Error) return callback(result);
+          deadlines.started(session.id);
+          callback(null, result);
         },
         (err: unknown) => {
           sessionLog(session).error({ err }, 'auth failed');
@@ -157,6 +174,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
 
     onMailFrom(address, session, callback) {
+      // On submission the login before it started the session already.
+      deadlines.started(session.id);
       if (role !== 'submission') return callback();
       const account = session.user as Account | undefined;
       if (!account) return callback(reply(530, '5.7.0', 'Authentication required'));
@@ -193,21 +212,24 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         callback(...args);
       };
       const deliver = async () => {
-        const raw = await readMessage(stream, deps.messageSize);
-        if (!raw) return finish(reply(552, '5.3.4', 'Message exceeds fixed maximum message size'));
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const account = session.user as Account | undefined;
+        const raw = await readMessage(stream, { size: deps.messageSize, lineLength: deps.lineLength });
+        if (!Buffer.isBuffer(raw)) {
+          slog.info({ ip: session.remoteAddress, user: account?.address, reply: raw.message }, 'message refused');
+          return finish(raw);
+        }
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
           : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator, from))
           : { accept: true, prefix: '', message: raw };
         if (!verdict.accept) {
-          slog.info({ from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
+          slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
           return finish(verdict.refusal);
         }
         // One copy of the message with every header field we add in front.
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
-        const dsn = dsnRequest(session);
+        const dsn = role === 'mx' ? worldDsnRequest(dsnRequest(session), verdict.auth) : dsnRequest(session);
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
           from,
@@ -247,6 +269,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
   };
   const server = new SMTPServer(options);
+  const deadlines = new SessionDeadlines(server, deps.deadlines);
+  if (role !== 'mx') greetAtOnce(server);
   // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
   // unheard, it would end the process.
   server.on('error', (err: Error) => log.info({ err: err.message }, 'connection error'));

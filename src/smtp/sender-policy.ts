@@ -23,13 +23,12 @@ export async function mayUseSender(store: MailStore, account: Account, from: str
 
 /**
  * The From header rule of submission: every author must be an address the account
- * may use as its envelope sender, so a user cannot sign mail as someone else.
- * Null when the message may go, else the refusal.
+ * may use as its envelope sender, so a user cannot sign mail as someone else. Null
+ * when the message may go, else the refusal.
  */
-export async function checkAuthors(store: MailStore, account: Account, authors: string[] | null, separator: string): Promise<SmtpReply | null> {
-  if (!authors) return reply(550, '5.6.0', 'The message needs exactly one From header field with an address');
+export async function checkAuthors(store: MailStore, account: Account, authors: string[], separator: string): Promise<SmtpReply | null> {
   for (const author of authors) {
-    if (!(await mayUseSender(store, account, author, separator))) return reply(553, '5.7.1', `From address <${author}> not owned by ${account.address}`);
+    if (!(await mayUseSender(store, account, author, separator))) return reply(550, '5.7.1', `From address <${author}> not owned by ${account.address}`);
   }
   return null;
 }

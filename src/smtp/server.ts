@@ -2,6 +2,7 @@ import { lstatSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Listener, Lmtp } from '../config/index.ts';
 import { createListener, type Role, type SmtpDeps, type SmtpListener } from './listener.ts';
+import { hangUp } from './hang-up.ts';
 import { keepOwnEnhancedCodes } from './reply.ts';
 
 export interface SmtpOptions extends SmtpDeps {
@@ -41,14 +42,15 @@ async function listen(listener: SmtpListener, where: { port: number; address: st
 }
 
 /**
- * Ends a listener: no new connections, idle sessions get 421 at once, and a
- * session in the middle of a message finishes it (its 250 still means committed)
- * before smtp-server's close timeout answers everyone left with 421.
+ * Ends a listener: no new connections, idle sessions get 421 and are closed at
+ * once (without waiting for the client's side), and a session in the middle of a
+ * message finishes it (its 250 still means committed) before smtp-server's close
+ * timeout answers everyone left with 421.
  */
 function closeListener({ server, busy }: SmtpListener): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const connection of server.connections) {
-    if (!busy.has(connection.session.id)) connection.send(421, '4.3.2 Service shutting down');
+    if (!busy.has(connection.session.id)) hangUp(connection, '4.3.2 Service shutting down');
   }
   return closed;
 }

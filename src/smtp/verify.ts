@@ -2,8 +2,8 @@ import type { AuthenticateOptions, DNSResolver } from 'mailauth';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log/logger.ts';
 import { budgeted, type DnsResolve } from '../net/dns.ts';
-import { isBlankLine, splitHeader, type BlockField } from '../mime/header.ts';
-import { withoutFields } from './headers.ts';
+import { splitHeader, type BlockField } from '../mime/header.ts';
+import { claimingToBeUs, headerBlock, withoutFields } from './headers.ts';
 import { loadMailauth } from './mailauth.ts';
 import type { ArcSealKey } from './arc-seal.ts';
 import { reply, type SmtpReply } from './reply.ts';
@@ -38,25 +38,19 @@ const SIGNATURES = new Set(['dkim-signature', 'arc-seal', 'arc-message-signature
  */
 function headerOnly(message: Buffer, fields: BlockField[], dropped: BlockField[]): Buffer {
   const removed = dropped.reduce((sum, f) => sum + f.end - f.start, 0);
-  const end = (fields.at(-1)?.end ?? 0) - removed;
-  if (!isBlankLine(message, end)) return message;
-  return message.subarray(0, end + (message[end] === 0x0d ? 2 : 1));
+  return headerBlock(message, (fields.at(-1)?.end ?? 0) - removed);
 }
-
-/** The authserv-id an Authentication-Results field names: its first token (RFC 8601 2.2). */
-const authservId = (value: string): string => value.replace(/\([^)]*\)/g, ' ').trim().split(/[\s;]+/)[0]!.toLowerCase();
 
 /**
  * SPF, DKIM, DMARC and ARC for a message from the world, through mailauth. The
  * message comes back with Received-SPF and Authentication-Results to put in front, and
- * without any Authentication-Results that claimed to be ours (RFC 8601 5: a
- * sender must not be able to forge our verdict). A DMARC failure of a domain that
- * asks for reject is refused, or filed into Junk like quarantine, as configured.
+ * without any of those fields that claimed to be ours (see claimingToBeUs). A
+ * DMARC failure of a domain that asks for reject is refused, or filed into Junk
+ * like quarantine, as configured.
  */
 export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession, raw: Buffer, log: Logger, seal: ArcSealKey | null = null): Promise<Verdict> {
-  const own = deps.hostname.toLowerCase();
   const fields = splitHeader(raw);
-  const forged = fields.filter((f) => f.name === 'authentication-results' && authservId(f.value) === own);
+  const forged = claimingToBeUs(fields, deps.hostname);
   const message = withoutFields(raw, forged);
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   // mailauth passes maxElapsedTime on to its SPF check; its types do not list it.
