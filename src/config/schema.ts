@@ -86,6 +86,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       mime_depth: int(1, 1000).default(d.limits.mime_depth),
       connections_per_ip: int(1, 10000).default(d.limits.connections_per_ip),
       imap_connections_per_account: int(1, 10000).default(d.limits.imap_connections_per_account),
+      login_timeout: duration(1, 3600).default(d.limits.login_timeout),
     }),
     delivery: table({
       subaddress_separator: oneOf(SUBADDRESS_SEPARATORS).default(d.delivery.subaddress_separator),
@@ -109,6 +110,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
     }),
     imap: table({
       literal: oneOf(IMAP_LITERALS).default(d.imap.literal),
+      search_cost: int(1000, 1e12).default(d.imap.search_cost),
     }),
     tls: table({
       cert_file: text().optional(),

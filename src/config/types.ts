@@ -84,6 +84,8 @@ export interface Config {
     mime_depth: number;
     connections_per_ip: number;
     imap_connections_per_account: number;
+    /** Seconds from connecting to a successful IMAP or POP3 login. */
+    login_timeout: number;
   };
   delivery: {
     subaddress_separator: SubaddressSeparator;
@@ -104,6 +106,8 @@ export interface Config {
   lmtp: Lmtp;
   imap: {
     literal: (typeof IMAP_LITERALS)[number];
+    /** Search keys times messages one SEARCH, SORT or THREAD may evaluate. */
+    search_cost: number;
   };
   /** Manual certificate files (PEM), instead of the self-signed or ACME one; both or neither. */
   tls: {
