@@ -70,7 +70,7 @@ export class Connection {
     this.#queuedBytes -= eventBytes(event);
     if (this.#paused && !this.#holding(RESUME_AT)) {
       this.#paused = false;
-      this.socket.resume();
+      this.#input.resume();
     }
     return event;
   }
@@ -159,7 +159,11 @@ export class Connection {
     this.#reader.clear();
     const inflate = createInflateRaw();
     const deflate = createDeflateRaw({ flush: zlib.Z_SYNC_FLUSH });
-    socket.on('data', (data: Buffer) => inflate.write(data));
+    // The inflater's own backpressure holds the socket, so a small input that inflates to much waits too.
+    socket.on('data', (data: Buffer) => {
+      if (!inflate.write(data)) socket.pause();
+    });
+    inflate.on('drain', () => socket.resume());
     // zlib works off the main thread: the client's last commands are still inflating when its FIN arrives.
     socket.on('end', () => inflate.end());
     inflate.on('data', this.#onData);
@@ -173,6 +177,11 @@ export class Connection {
       this.#paused = false;
       socket.resume();
     }
+  }
+
+  /** Where commands come from: the inflater under COMPRESS, else the socket; pausing it holds the client back. */
+  get #input(): { pause(): void; resume(): void } {
+    return this.#inflate ?? this.socket;
   }
 
   #stop(): void {
@@ -212,7 +221,7 @@ export class Connection {
     }
     if (!this.#paused && this.#holding(PAUSE_AT)) {
       this.#paused = true;
-      this.socket.pause();
+      this.#input.pause();
     }
     this.#wakeUp();
   };
