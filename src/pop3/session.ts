@@ -85,7 +85,7 @@ export class Pop3Session {
       if (incoming === null) break;
       this.#busy = true;
       if (incoming.type === 'too-long') {
-        this.log.warn('command line too long');
+        this.log.warn({ ip: this.ip, user: this.account?.address, reason: 'line-too-long' }, 'command refused');
         await this.err('Command line too long');
       } else {
         await this.#dispatch(incoming.text);
