@@ -80,10 +80,15 @@ export class Connection {
     this.#reader.limits = limits;
   }
 
+  /** Bytes read from the client and held: commands waiting to be handled and the one being read. */
+  get buffered(): number {
+    return this.#queuedBytes + this.#reader.buffered;
+  }
+
   /** Whether what waits is over `at`; with nothing waiting, the command being read goes on. */
   #holding(at: { events: number; bytes: number }): boolean {
     if (this.#queue.length === 0) return false;
-    return this.#queue.length >= at.events || this.#queuedBytes + this.#reader.buffered >= at.bytes;
+    return this.#queue.length >= at.events || this.buffered >= at.bytes;
   }
 
   get compressed(): boolean {
