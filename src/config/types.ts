@@ -106,7 +106,7 @@ export interface Config {
   lmtp: Lmtp;
   imap: {
     literal: (typeof IMAP_LITERALS)[number];
-    /** Search keys times messages one SEARCH, SORT or THREAD may evaluate. */
+    /** What one SEARCH, SORT or THREAD may cost: search keys evaluated over all messages, plus text scanned. */
     search_cost: number;
   };
   /** Manual certificate files (PEM), instead of the self-signed or ACME one; both or neither. */

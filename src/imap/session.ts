@@ -32,7 +32,7 @@ export interface ImapDeps {
   readerLimits: { login: ReaderLimits; session: ReaderLimits };
   /** Time from connecting to a successful login (`limits.login_timeout`), however the client trickles bytes. */
   loginTimeoutMs: number;
-  /** Search keys times messages one SEARCH, SORT or THREAD may evaluate (`imap.search_cost`). */
+  /** What one SEARCH, SORT or THREAD may cost: keys evaluated and text scanned (`imap.search_cost`, search-eval.ts). */
   searchCost: number;
 }
 
