@@ -158,6 +158,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         connections,
         listeners: { pop3: plain, pop3s },
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
+        loginTimeoutSeconds: config.limits.login_timeout,
       });
     }
     const { imap: imapPlain, imaps } = config.listeners;
@@ -170,7 +171,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         connections,
         listeners: { imap: imapPlain, imaps },
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
-        limits: { lineLength: config.limits.line_length, messageSize: config.limits.message_size, connectionsPerAccount: config.limits.imap_connections_per_account },
+        limits: {
+          lineLength: config.limits.line_length,
+          messageSize: config.limits.message_size,
+          connectionsPerAccount: config.limits.imap_connections_per_account,
+          loginTimeoutSeconds: config.limits.login_timeout,
+          searchCost: config.imap.search_cost,
+        },
         literalMinus: config.imap.literal === 'minus',
       });
     }

@@ -8,6 +8,7 @@ import { autoconfigXml } from '../src/http/autoconfig.ts';
 import { requestedAddress } from '../src/http/autodiscover.ts';
 import { renderMetrics } from '../src/metrics/registry.ts';
 import { mailServices } from '../src/net/services.ts';
+import { floodUntilClosed } from './helpers/hostile.ts';
 import { fetchText, python, startFullServer } from './helpers/http.ts';
 import { addAccount, HOSTNAME, PASSWORD, serverCa } from './helpers/pop3.ts';
 import { requireTool } from './helpers/smtp.ts';
@@ -248,4 +249,16 @@ test('the Autodiscover request reader takes the address and nothing else', () =>
   assert.equal(requestedAddress('<EMailAddress></EMailAddress>'), null);
   assert.equal(requestedAddress('<EMailAddress>a<b>@c</EMailAddress>'), null);
   assert.equal(requestedAddress('x'.repeat(20000)), null);
+});
+
+test('an autodiscover POST body over 16 KiB gets 413 and the connection is closed, however long the body is', async (t) => {
+  const { port } = await startFullServer(t);
+  const socket = connect({ host: '127.0.0.1', port: port('http') });
+  await once(socket, 'connect');
+  const received: Buffer[] = [];
+  socket.on('data', (data: Buffer) => received.push(data));
+  socket.write(`POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: ${HOSTNAME}\r\nContent-Type: text/xml\r\nContent-Length: 1000000000\r\n\r\n`);
+  const written = await floodUntilClosed(socket, Buffer.alloc(64 * 1024, 'x'));
+  assert.match(Buffer.concat(received).toString('latin1'), /^HTTP\/1\.1 413 [^\r]*\r\n(?:[^\r]+\r\n)*Connection: close\r\n/i);
+  assert.ok(written < 100_000_000, `the client wrote ${written} bytes before the server closed`);
 });

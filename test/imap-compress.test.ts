@@ -156,6 +156,10 @@ test('raw: COMPRESS arguments and states, compressed bytes on the wire, garbage 
   assert.match(await z.command('n', 'COMPRESS DEFLATE'), /^n NO \[COMPRESSIONACTIVE\] /);
   assert.match(await z.command('x', 'FETCH 1 (BINARY[1.MIME])'), /^x BAD /);
   assert.match(await z.command('p', 'NOOP'), /^p OK /);
+  // A few hundred bytes that inflate to 5,000 pipelined commands: the inflater is paused like the socket, and all are answered.
+  z.send('d NOOP\r\n'.repeat(5_000));
+  const flood = await z.command('e', 'NOOP');
+  assert.equal(flood.split('d OK NOOP completed').length - 1, 5_000);
 
   // Bytes that do not inflate end that connection; another one is served meanwhile.
   const other = await RawImap.connect(port);

@@ -103,3 +103,18 @@ test('MULTIAPPEND imaplib: two messages in one APPEND with synchronizing literal
   assert.match(out.fetch[2]!, /^2 \(FLAGS \(\\Seen\) INTERNALDATE " 1-Jan-2026 10:00:00 \+0000" BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\}Subject: two/);
   assert.equal(out.logout, 'BYE');
 });
+
+test('large literals (read into buffers of their own) round trip byte for byte, also two in one MULTIAPPEND sent in small pieces', async (t) => {
+  const env = await setup(t);
+  const { c } = env;
+  const big = (n: number, fill: string) => `Subject: big ${n}\r\n\r\n${`${fill.repeat(70)}\r\n`.repeat(Math.ceil(n / 72))}`;
+  const [a, b] = [big(200_000, 'a'), big(300_000, 'b')];
+  const command = Buffer.from(`m APPEND INBOX {${a.length}+}\r\n${a} (\\Seen) {${b.length}+}\r\n${b}\r\n`);
+  for (let i = 0; i < command.length; i += 1000) c.send(command.subarray(i, i + 1000));
+  assert.deepEqual(await c.until('m'), [`m OK [APPENDUID ${env.inbox.uidValidity} 1:2] APPEND completed`]);
+  const client = await imapflow(t, env.port, ALICE);
+  await client.mailboxOpen('INBOX');
+  const sources: string[] = [];
+  for await (const m of client.fetch('1:*', { source: true })) sources.push(m.source!.toString('latin1'));
+  assert.deepEqual(sources, [a, b]);
+});

@@ -5,7 +5,7 @@ import { parseFetch, sectionLabel } from '../src/imap/fetch-query.ts';
 import { filterHeader, splitHeader } from '../src/imap/header-fields.ts';
 import { hierarchy, patternMatcher } from '../src/imap/list-pattern.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
-import { CommandReader, type ReaderEvent } from '../src/imap/reader.ts';
+import { CommandReader, eventBytes, INLINE_LITERAL_MAX, type ReaderEvent } from '../src/imap/reader.ts';
 import { parseSearch } from '../src/imap/search-query.ts';
 import { sentDay } from '../src/imap/search-subject.ts';
 import { compactSet, parseSequenceSet } from '../src/imap/sequence-set.ts';
@@ -38,6 +38,27 @@ test('reader: refuses long lines and big literals and keeps going', () => {
   const dead = new CommandReader({ maxLine: 100, maxLiteral: 10 });
   const last = dead.push(Buffer.from('a1 APPEND INBOX {11+}\r\nhello world\r\na2 NOOP\r\n'));
   assert.deepEqual(last.map((e) => e.type === 'refused' && e.fatal), [true]);
+});
+
+test('reader: a large literal is read into a buffer of its own, which the parser takes from where its bytes would be', () => {
+  const reader = new CommandReader({ maxLine: 100, maxLiteral: 1 << 20 });
+  const big = Buffer.alloc(INLINE_LITERAL_MAX + 1, 'q');
+  const events = [reader.push(Buffer.from(`a APPEND INBOX {${big.length}+}\r\n`))];
+  for (let i = 0; i < big.length; i += 5000) events.push(reader.push(big.subarray(i, i + 5000)));
+  assert.ok(reader.buffered >= big.length);
+  events.push(reader.push(Buffer.from(' {2+}\r\nhi\r\n')));
+  const command = events.flat();
+  assert.equal(command.length, 1);
+  const event = command[0]!;
+  assert.ok(event.type === 'command');
+  assert.equal(event.data.toString(), `a APPEND INBOX {${big.length}+}\r\n {2+}\r\nhi`);
+  assert.equal(eventBytes(event), event.data.length + big.length);
+  const p = new Parser(event.data, event.literals);
+  p.pos = event.data.indexOf('{');
+  assert.ok(p.stringBytes().equals(big));
+  p.sp();
+  assert.equal(p.string(), 'hi');
+  assert.equal(reader.buffered, 0);
 });
 
 test('parser: atoms, quoted strings, literals, lists, numbers', () => {

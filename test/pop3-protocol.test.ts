@@ -356,6 +356,7 @@ test('an idle session is closed with -ERR after the idle time', async (t) => {
     connections: new ConnectionLimit(5),
     listeners: { pop3: { enabled: true, address: '127.0.0.1', port: 0 } },
     plaintextOnLoopback: true,
+    loginTimeoutSeconds: 60,
     idleMs: 50,
   });
   t.after(() => service.close());

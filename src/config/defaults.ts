@@ -46,6 +46,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       failed_recipients_per_session: 5,
       failed_recipients_per_ip: 20,
       failed_recipients_window: 600,
+      login_timeout: 60,
     },
     delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
     auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_window_seconds: 900 },
@@ -53,7 +54,8 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     smtp: { command_timeout: 300, pre_mail_timeout: 60 },
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.
     lmtp: { enabled: false, address: profile === 'dev' ? '127.0.0.1' : '::1', port: profile === 'dev' ? 2024 : 24 },
-    imap: { literal: 'plus' },
+    // About 0.3 s of CPU on a desktop core (so about a second on a Raspberry Pi 4): 50 keys over 100,000 messages.
+    imap: { literal: 'plus', search_cost: 5_000_000 },
     tls: {},
     acme: { enabled: false, directory: 'letsencrypt', challenge: 'http-01' },
     // testing until the admin has seen the TLS reports; a week, as RFC 8461 suggests at least.

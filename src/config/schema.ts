@@ -89,6 +89,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       failed_recipients_per_session: int(1, 100000).default(d.limits.failed_recipients_per_session),
       failed_recipients_per_ip: int(1, 1000000).default(d.limits.failed_recipients_per_ip),
       failed_recipients_window: duration(1, 86400).default(d.limits.failed_recipients_window),
+      login_timeout: duration(1, 3600).default(d.limits.login_timeout),
     }),
     delivery: table({
       subaddress_separator: oneOf(SUBADDRESS_SEPARATORS).default(d.delivery.subaddress_separator),
@@ -114,6 +115,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
     }),
     imap: table({
       literal: oneOf(IMAP_LITERALS).default(d.imap.literal),
+      search_cost: int(1000, 1e12).default(d.imap.search_cost),
     }),
     tls: table({
       cert_file: text().optional(),

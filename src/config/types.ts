@@ -89,6 +89,8 @@ export interface Config {
     /** Refused RCPTs per client address (IPv6: per /64) within failed_recipients_window (seconds). */
     failed_recipients_per_ip: number;
     failed_recipients_window: number;
+    /** Seconds from connecting to a successful IMAP or POP3 login. */
+    login_timeout: number;
   };
   delivery: {
     subaddress_separator: SubaddressSeparator;
@@ -113,6 +115,8 @@ export interface Config {
   lmtp: Lmtp;
   imap: {
     literal: (typeof IMAP_LITERALS)[number];
+    /** What one SEARCH, SORT or THREAD may cost: search keys evaluated over all messages, plus text scanned. */
+    search_cost: number;
   };
   /** Manual certificate files (PEM), instead of the self-signed or ACME one; both or neither. */
   tls: {

@@ -31,6 +31,11 @@ function handler(ctx: HttpContext) {
   return (req: IncomingMessage, res: ServerResponse) => {
     route(ctx, req)
       .then((reply) => {
+        // A body over the limit is not read to its end: the connection closes after the answer.
+        if (reply.status === 413) {
+          ctx.log.warn({ ip: req.socket.remoteAddress, reason: 'body-too-large', url: req.url }, 'request refused');
+          res.shouldKeepAlive = false;
+        }
         res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...reply.headers });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
       })

@@ -4,11 +4,17 @@ import type { Writable } from 'node:stream';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import { constants as zlib, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import { coalesce, flush } from '../net/coalesce.ts';
-import { CommandReader, type ReaderEvent, type ReaderLimits } from './reader.ts';
+import { cutAfter } from '../net/linger.ts';
+import { CommandReader, eventBytes, type ReaderEvent, type ReaderLimits } from './reader.ts';
 
-/** Past this many unhandled events the socket is paused, so a pipelined flood waits in the kernel. */
-const PAUSE_AT = 64;
-const RESUME_AT = 8;
+/**
+ * Past this many unhandled events, or this many bytes held for them and the command
+ * being read, the socket is paused, so a pipelined flood waits in the kernel. The
+ * command being read is let in whole once nothing waits before it: at most one
+ * large literal per connection is in memory.
+ */
+const PAUSE_AT = { events: 64, bytes: 256 * 1024 };
+const RESUME_AT = { events: 8, bytes: 64 * 1024 };
 
 /**
  * The socket side of an IMAP session: framed commands in (bounded pipelining),
@@ -22,6 +28,7 @@ export class Connection {
   readonly #onIdle: () => void;
   #timer: NodeJS.Timeout | null = null;
   #queue: ReaderEvent[] = [];
+  #queuedBytes = 0;
   #wake: (() => void) | null = null;
   #ended = false;
   #paused = false;
@@ -60,11 +67,28 @@ export class Connection {
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
     const event = this.#queue.shift()!;
-    if (this.#paused && this.#queue.length <= RESUME_AT) {
+    this.#queuedBytes -= eventBytes(event);
+    if (this.#paused && !this.#holding(RESUME_AT)) {
       this.#paused = false;
-      this.socket.resume();
+      this.#input.resume();
     }
     return event;
+  }
+
+  /** The reader's limits from the next line on: larger ones once the client has logged in. */
+  setLimits(limits: ReaderLimits): void {
+    this.#reader.limits = limits;
+  }
+
+  /** Bytes read from the client and held: commands waiting to be handled and the one being read. */
+  get buffered(): number {
+    return this.#queuedBytes + this.#reader.buffered;
+  }
+
+  /** Whether what waits is over `at`; with nothing waiting, the command being read goes on. */
+  #holding(at: { events: number; bytes: number }): boolean {
+    if (this.#queue.length === 0) return false;
+    return this.#queue.length >= at.events || this.buffered >= at.bytes;
   }
 
   get compressed(): boolean {
@@ -104,6 +128,20 @@ export class Connection {
     });
   }
 
+  /** A last response for a client that is not trusted to read it or to close (net/linger.ts). */
+  async cut(last: string): Promise<void> {
+    this.#stop();
+    if (this.closed) return;
+    // Under COMPRESS the bytes to drop come through the inflater: simply cut once the goodbye is out.
+    if (this.#inflate) {
+      await this.end(last);
+      return this.destroy();
+    }
+    this.#detach(this.socket);
+    this.socket.on('close', this.#onClose);
+    await cutAfter(this.socket, last);
+  }
+
   destroy(): void {
     this.#stop();
     this.socket.destroy();
@@ -122,11 +160,15 @@ export class Connection {
     const socket = this.socket;
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
-    this.#queue = [];
+    this.#dropQueue();
     this.#reader.clear();
     const inflate = createInflateRaw();
     const deflate = createDeflateRaw({ flush: zlib.Z_SYNC_FLUSH });
-    socket.on('data', (data: Buffer) => inflate.write(data));
+    // The inflater's own backpressure holds the socket, so a small input that inflates to much waits too.
+    socket.on('data', (data: Buffer) => {
+      if (!inflate.write(data)) socket.pause();
+    });
+    inflate.on('drain', () => socket.resume());
     // zlib works off the main thread: the client's last commands are still inflating when its FIN arrives.
     socket.on('end', () => inflate.end());
     inflate.on('data', this.#onData);
@@ -140,6 +182,11 @@ export class Connection {
       this.#paused = false;
       socket.resume();
     }
+  }
+
+  /** Where commands come from: the inflater under COMPRESS, else the socket; pausing it holds the client back. */
+  get #input(): { pause(): void; resume(): void } {
+    return this.#inflate ?? this.socket;
   }
 
   #stop(): void {
@@ -158,7 +205,7 @@ export class Connection {
     flush(plain);
     plain.pause();
     this.#detach(plain);
-    this.#queue = [];
+    this.#dropQueue();
     this.#paused = false;
     this.#reader.clear();
     const secure = new TLSSocket(plain, { ...options, isServer: true });
@@ -173,10 +220,13 @@ export class Connection {
 
   readonly #onData = (data: Buffer): void => {
     this.touch();
-    this.#queue.push(...this.#reader.push(data));
-    if (this.#queue.length >= PAUSE_AT && !this.#paused) {
+    for (const event of this.#reader.push(data)) {
+      this.#queue.push(event);
+      this.#queuedBytes += eventBytes(event);
+    }
+    if (!this.#paused && this.#holding(PAUSE_AT)) {
       this.#paused = true;
-      this.socket.pause();
+      this.#input.pause();
     }
     this.#wakeUp();
   };
@@ -189,7 +239,7 @@ export class Connection {
 
   /** Nobody can read answers any more: pipelined commands are dropped. */
   readonly #onClose = (): void => {
-    this.#queue = [];
+    this.#dropQueue();
     this.#stop();
     this.#deflate?.destroy();
     this.#inflate?.destroy();
@@ -207,6 +257,11 @@ export class Connection {
     socket.off('end', this.#onEnd);
     socket.off('close', this.#onClose);
     // The error listener stays: the raw socket can still fail under the TLS layer.
+  }
+
+  #dropQueue(): void {
+    this.#queue = [];
+    this.#queuedBytes = 0;
   }
 
   #wakeUp(): void {

@@ -31,9 +31,12 @@ export class Parser {
   /** Mailbox names arrive as UTF-8, not modified UTF-7 (UTF8=ACCEPT enabled, RFC 6855 3). */
   utf8Names = false;
   #depth = 0;
+  /** Large literals read apart from the command text, by the offset where their bytes would be. */
+  readonly #literals: ReadonlyMap<number, Buffer> | undefined;
 
-  constructor(data: Buffer) {
+  constructor(data: Buffer, literals?: ReadonlyMap<number, Buffer>) {
     this.data = data;
+    this.#literals = literals;
   }
 
   get atEnd(): boolean {
@@ -168,6 +171,11 @@ export class Parser {
     const size = this.number();
     this.take('+');
     this.expect('}\r\n');
+    const apart = this.#literals?.get(this.pos);
+    if (apart) {
+      if (apart.length !== size) throw new ParseError('literal of another size than announced');
+      return apart;
+    }
     if (this.pos + size > this.data.length) throw new ParseError('literal shorter than announced');
     const bytes = this.data.subarray(this.pos, this.pos + size);
     this.pos += size;

@@ -5,8 +5,12 @@
  */
 
 export type ReaderEvent =
-  /** A complete command without its final CRLF; literals stay inline as `{n}\r\n` + bytes. */
-  | { type: 'command'; data: Buffer }
+  /**
+   * A complete command without its final CRLF. Literals stay inline as `{n}\r\n` + bytes,
+   * except large ones: their bytes are in `literals`, keyed by the offset in `data` where
+   * they would start, so that a message is held once, in the buffer it was read into.
+   */
+  | { type: 'command'; data: Buffer; literals?: ReadonlyMap<number, Buffer> }
   /** A synchronizing literal was announced and fits: the client waits for `+`. */
   | { type: 'continue' }
   /**
@@ -29,15 +33,34 @@ export interface ReaderLimits {
 
 /** LITERAL-'s limit on non-synchronizing literals (RFC 7888 4). */
 export const LITERAL_MINUS_MAX = 4096;
+/** Literals larger than this are read into a buffer of their own instead of being copied into the command. */
+export const INLINE_LITERAL_MAX = 64 * 1024;
+/** A line arriving in many small pieces is joined every so often, so a trickle costs bytes, not objects. */
+const MAX_LINE_PIECES = 32;
+
+/** The bytes an event holds, for the connection's bound on what it buffers. */
+export function eventBytes(event: ReaderEvent): number {
+  if (event.type === 'refused') return event.head.length;
+  if (event.type === 'continue') return 0;
+  let bytes = event.data.length;
+  for (const literal of event.literals?.values() ?? []) bytes += literal.length;
+  return bytes;
+}
 
 const LF = 0x0a;
 const CR = 0x0d;
 const LITERAL_AT_END = /\{(\d{1,20})(\+?)\}$/;
 
 export class CommandReader {
-  readonly #limits: ReaderLimits;
-  /** Parts of the command so far: lines with their CRLF, and literal data. */
+  #limits: ReaderLimits;
+  /** Parts of the command so far: lines with their CRLF, and small literals' data. */
   #parts: Buffer[] = [];
+  #partsBytes = 0;
+  /** Large literals of the command so far, by their offset in the command text. */
+  #literals = new Map<number, Buffer>();
+  /** The large literal being read, and how much of it has arrived. */
+  #big: Buffer | null = null;
+  #bigFilled = 0;
   /** The current line's bytes so far. */
   #line: Buffer[] = [];
   #lineBytes = 0;
@@ -53,15 +76,36 @@ export class CommandReader {
     this.#limits = limits;
   }
 
+  /** New limits from the next announced literal or line on (after login, literals may be larger). */
+  set limits(limits: ReaderLimits) {
+    this.#limits = limits;
+  }
+
+  /** Bytes held for the command being read. */
+  get buffered(): number {
+    let bytes = this.#partsBytes + this.#lineBytes + this.#bigFilled;
+    for (const literal of this.#literals.values()) bytes += literal.length;
+    return bytes;
+  }
+
   push(data: Buffer): ReaderEvent[] {
     const events: ReaderEvent[] = [];
     let pos = 0;
     while (pos < data.length && !this.#dead) {
       if (this.#literalLeft > 0) {
         const take = Math.min(this.#literalLeft, data.length - pos);
-        this.#parts.push(Buffer.from(data.subarray(pos, pos + take)));
+        if (this.#big) {
+          this.#bigFilled += data.copy(this.#big, this.#bigFilled, pos, pos + take);
+        } else {
+          this.#push(Buffer.from(data.subarray(pos, pos + take)));
+        }
         this.#literalLeft -= take;
         pos += take;
+        if (this.#literalLeft === 0 && this.#big) {
+          this.#literals.set(this.#partsBytes, this.#big);
+          this.#big = null;
+          this.#bigFilled = 0;
+        }
         continue;
       }
       const lf = data.indexOf(LF, pos);
@@ -78,7 +122,10 @@ export class CommandReader {
       }
       if (lf === -1) {
         // Keep our own copy: the caller may reuse its buffer.
-        if (!this.#skipping && this.#line.length > 0) this.#line[this.#line.length - 1] = Buffer.from(this.#line[this.#line.length - 1]!);
+        if (!this.#skipping && this.#line.length > 0) {
+          this.#line[this.#line.length - 1] = Buffer.from(this.#line[this.#line.length - 1]!);
+          if (this.#line.length > MAX_LINE_PIECES) this.#line = [Buffer.concat(this.#line)];
+        }
         break;
       }
       pos = lf + 1;
@@ -100,16 +147,17 @@ export class CommandReader {
     this.#textBytes += line.length + 2;
     const literal = LITERAL_AT_END.exec(line.toString('latin1'));
     if (!literal) {
-      this.#parts.push(line);
+      this.#push(line);
       const data = Buffer.concat(this.#parts);
+      const literals = this.#literals.size > 0 ? this.#literals : undefined;
       this.#reset();
-      return { type: 'command', data };
+      return literals ? { type: 'command', data, literals } : { type: 'command', data };
     }
     const size = Number(literal[1]);
     const sync = literal[2] === '';
     const nonSyncTooBig = !sync && size > (this.#limits.maxNonSyncLiteral ?? Infinity);
     if (this.#literalBytes + size > this.#limits.maxLiteral || nonSyncTooBig) {
-      this.#parts.push(line);
+      this.#push(line);
       const head = this.#head();
       this.#reset();
       // A client that sent a non-synchronizing literal sends its bytes anyway, and
@@ -117,9 +165,12 @@ export class CommandReader {
       if (!sync) this.#dead = true;
       return { type: 'refused', head, reason: nonSyncTooBig ? 'non-sync-literal' : 'literal-too-big', fatal: !sync };
     }
-    this.#parts.push(line, Buffer.from('\r\n'));
+    this.#push(line);
+    this.#push(Buffer.from('\r\n'));
     this.#literalBytes += size;
     this.#literalLeft = size;
+    // Not zero-filled: pages are only touched, and so resident, as the bytes arrive.
+    if (size > INLINE_LITERAL_MAX) this.#big = Buffer.allocUnsafe(size);
     return sync ? { type: 'continue' } : null;
   }
 
@@ -130,8 +181,17 @@ export class CommandReader {
     return Buffer.from(lf === -1 ? first.subarray(0, 200) : first.subarray(0, lf));
   }
 
+  #push(part: Buffer): void {
+    this.#parts.push(part);
+    this.#partsBytes += part.length;
+  }
+
   #reset(): void {
     this.#parts = [];
+    this.#partsBytes = 0;
+    this.#literals = new Map();
+    this.#big = null;
+    this.#bigFilled = 0;
     this.#line = [];
     this.#lineBytes = 0;
     this.#textBytes = 0;

@@ -3,18 +3,35 @@ import type { MessageMeta } from '../store/types.ts';
 import { emailId, threadId } from './object-id.ts';
 import type { SearchKey } from './search-query.ts';
 
-/** What a search may need of a message beyond its record, read only when a key asks. */
+export type Loadable = 'headers' | 'body' | 'fields';
+
+/**
+ * Thrown when a key needs data of the message that is not loaded yet: the search
+ * loads it and evaluates again. Evaluation itself stays synchronous, so thousands
+ * of keys per message cost no promise each.
+ */
+export class NotLoaded {
+  readonly what: Loadable;
+  constructor(what: Loadable) {
+    this.what = what;
+  }
+}
+
+/** What a search may need of a message beyond its record; each getter throws NotLoaded until `load` read it. */
 export interface SearchSubject {
   seq: number;
   meta: MessageMeta;
-  /** Header fields, values decoded (RFC 2047) and unfolded. */
-  headers(): Promise<{ name: string; value: string }[]>;
-  /** The decoded text of the body parts. */
-  bodyText(): Promise<string>;
+  /** Header fields, values decoded (RFC 2047) and unfolded, names and values lower-cased. */
+  headers(): { name: string; value: string }[];
+  /** The characters of all header fields, names and values. */
+  headerSize(): number;
+  /** The decoded text of the body parts, lower-cased. */
+  bodyText(): string;
   /** The Date header's day (ms at 00:00 UTC of its calendar day), or null. */
-  sentDay(): Promise<number | null>;
+  sentDay(): number | null;
   /** The header data stored at delivery, or null when the body is missing. */
-  fields(): Promise<SearchFields | null>;
+  fields(): SearchFields | null;
+  load(what: Loadable): Promise<void>;
 }
 
 /** Largest message number and UID, for `*` in sets; the time of the search, for OLDER and YOUNGER. */
@@ -24,13 +41,24 @@ export interface SearchScope {
   /** The UIDs of `$` (RFC 5182); none when absent. */
   saved?: ReadonlySet<number>;
   now: number;
+  /** Search keys evaluated so far, for the cost limit (search-run.ts). */
+  cost: { spent: number };
 }
 
 const DAY = 86_400_000;
-const fold = (s: string) => s.toLowerCase();
+/** Text keys match case-insensitively: the message side is lower-cased once per message (search-subject.ts). */
+export const fold = (s: string) => s.toLowerCase();
 
-/** Whether a message matches; keys are tried in order, expensive data is loaded only when reached. */
-export async function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): Promise<boolean> {
+/** Text scanned per unit of cost: a key's evaluation costs about as much as scanning this many characters. */
+const CHARS_PER_UNIT = 1024;
+
+/**
+ * Whether a message matches; keys are tried in order, and a key that needs data not
+ * loaded yet throws NotLoaded. Every key evaluated (term, NOT, OR, list) costs one
+ * unit, and a BODY or TEXT key one more per CHARS_PER_UNIT of text it scans.
+ */
+export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): boolean {
+  scope.cost.spent++;
   switch (key.type) {
     case 'all':
       return true;
@@ -50,7 +78,7 @@ export async function matches(key: SearchKey, m: SearchSubject, scope: SearchSco
       return m.meta.modSeq >= key.modSeq;
     case 'date': {
       const own = Math.floor((key.of === 'saved' ? m.meta.savedDate : m.meta.internalDate) / DAY) * DAY;
-      const day = key.of === 'sent' ? ((await m.sentDay()) ?? own) : own;
+      const day = key.of === 'sent' ? (m.sentDay() ?? own) : own;
       return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
     }
     case 'age': {
@@ -59,26 +87,30 @@ export async function matches(key: SearchKey, m: SearchSubject, scope: SearchSco
     }
     case 'objectid': {
       if (key.of === 'email') return emailId(m.meta) === key.id;
-      const fields = await m.fields();
+      const fields = m.fields();
       return fields !== null && threadId(fields, m.meta) === key.id;
     }
     case 'header': {
       const value = fold(key.value);
-      return (await m.headers()).some((h) => fold(h.name) === key.field && fold(h.value).includes(value));
+      return m.headers().some((h) => h.name === key.field && h.value.includes(value));
     }
-    case 'body':
-      return fold(await m.bodyText()).includes(fold(key.value));
+    case 'body': {
+      const body = m.bodyText();
+      scope.cost.spent += Math.floor(body.length / CHARS_PER_UNIT);
+      return body.includes(fold(key.value));
+    }
     case 'text': {
       const value = fold(key.value);
-      if ((await m.headers()).some((h) => fold(`${h.name}: ${h.value}`).includes(value))) return true;
-      return fold(await m.bodyText()).includes(value);
+      scope.cost.spent += Math.floor((m.headerSize() + m.bodyText().length) / CHARS_PER_UNIT);
+      if (m.headers().some((h) => `${h.name}: ${h.value}`.includes(value))) return true;
+      return m.bodyText().includes(value);
     }
     case 'not':
-      return !(await matches(key.key, m, scope));
+      return !matches(key.key, m, scope);
     case 'or':
-      return (await matches(key.a, m, scope)) || matches(key.b, m, scope);
+      return matches(key.a, m, scope) || matches(key.b, m, scope);
     case 'and':
-      for (const k of key.keys) if (!(await matches(k, m, scope))) return false;
+      for (const k of key.keys) if (!matches(k, m, scope)) return false;
       return true;
   }
 }

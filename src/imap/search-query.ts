@@ -51,6 +51,12 @@ const DATE_KEYS: Record<string, ['internal' | 'sent' | 'saved', 'before' | 'on' 
 };
 /** objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 section 4). */
 const OBJECTID = /^[A-Za-z0-9_-]{1,255}$/;
+/**
+ * Search keys (terms, NOT, OR, lists) in one command. Clients send a few dozen at
+ * most; the bound keeps a long command line from building a huge tree. What a search
+ * may cost to run is bounded apart, by `imap.search_cost`.
+ */
+export const MAX_SEARCH_KEYS = 8192;
 /** Charsets whose bytes are taken as UTF-8 (US-ASCII is a subset). */
 export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'];
 
@@ -74,19 +80,21 @@ export function parseSearch(p: Parser): SearchQuery {
     charset = p.astring().toUpperCase();
     p.sp();
   }
-  const keys = [searchKey(p)];
-  while (p.take(' ')) keys.push(searchKey(p));
+  const count = { keys: 0 };
+  const keys = [searchKey(p, count)];
+  while (p.take(' ')) keys.push(searchKey(p, count));
   p.end();
   return { returns, charset, key: keys.length === 1 ? keys[0]! : { type: 'and', keys } };
 }
 
-function searchKey(p: Parser): SearchKey {
+function searchKey(p: Parser, count: { keys: number }): SearchKey {
+  if (++count.keys > MAX_SEARCH_KEYS) throw new ParseError(`more than ${MAX_SEARCH_KEYS} search keys`);
   const c = p.peek();
   if (c === 0x28) {
     p.expect('(');
     p.enter();
-    const keys = [searchKey(p)];
-    while (p.take(' ')) keys.push(searchKey(p));
+    const keys = [searchKey(p, count)];
+    while (p.take(' ')) keys.push(searchKey(p, count));
     p.expect(')');
     p.leave();
     return keys.length === 1 ? keys[0]! : { type: 'and', keys };
@@ -134,16 +142,16 @@ function searchKey(p: Parser): SearchKey {
     case 'NOT': {
       p.sp();
       p.enter();
-      const key = searchKey(p);
+      const key = searchKey(p, count);
       p.leave();
       return { type: 'not', key };
     }
     case 'OR': {
       p.sp();
       p.enter();
-      const a = searchKey(p);
+      const a = searchKey(p, count);
       p.sp();
-      const b = searchKey(p);
+      const b = searchKey(p, count);
       p.leave();
       return { type: 'or', a, b };
     }

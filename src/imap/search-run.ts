@@ -1,7 +1,7 @@
 import type { SearchFields } from '../mime/types.ts';
 import type { MessageMeta } from '../store/types.ts';
 import { no, type Outcome } from './command.ts';
-import { matches } from './search-eval.ts';
+import { matches, NotLoaded, type SearchScope, type SearchSubject } from './search-eval.ts';
 import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
 import type { ImapSession } from './session.ts';
@@ -12,6 +12,8 @@ import { isVanished } from './vanished-body.ts';
 const BATCH = 500;
 /** Message bytes per SearchBatch: bounds the search texts (never much larger than their messages) held at once. */
 const BATCH_BYTES = 4 << 20;
+/** Search keys evaluated between two yields to the event loop, so that other sessions are served meanwhile. */
+const YIELD_EVERY = 20_000;
 
 export interface Match {
   seq: number;
@@ -24,23 +26,40 @@ export function charsetRefusal(charset: string | null): Outcome | null {
   return no(`Charset ${charset} is not supported`, `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`);
 }
 
+/** The NO for a search past `imap.search_cost`; the session goes on. */
+function costRefusal(session: ImapSession, spent: number): Outcome {
+  session.log.warn({ ip: session.ip, user: session.account?.address, reason: 'search-cost', spent, limit: session.deps.searchCost }, 'search refused');
+  return no('This search is too expensive: use fewer search keys or a smaller mailbox', 'LIMIT');
+}
+
 /**
  * The messages the client knows that match `key`, in mailbox order: what SEARCH,
  * SORT and THREAD select. Text keys match case-insensitively in the decoded header
- * values and the stored search text.
+ * values and the stored search text. Design rule 8: the keys evaluated over all
+ * messages are bounded by `imap.search_cost`; past it the answer is a NO [LIMIT]
+ * (costRefusal) instead of the matches.
  */
-export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[]> {
+export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[] | Outcome> {
   const view = session.view!;
   const store = session.deps.store;
-  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now() };
+  const cost = { spent: 0 };
+  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now(), cost };
   const found: Match[] = [];
   const uids = [...view.uids];
+  let yielded = 0;
   for (let i = 0; i < uids.length; i += BATCH) {
     const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
     const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
     for (const group of byBytes(present)) {
       const batch = new SearchBatch(store, group.map((m) => m.meta));
-      for (const m of group) if (await matchesLive(key, searchSubject(batch, m.seq, m.meta), scope)) found.push(m);
+      for (const m of group) {
+        if (await matchesLive(key, searchSubject(batch, m.seq, m.meta), scope)) found.push(m);
+        if (cost.spent > session.deps.searchCost) return costRefusal(session, cost.spent);
+        if (cost.spent - yielded >= YIELD_EVERY) {
+          yielded = cost.spent;
+          await new Promise(setImmediate);
+        }
+      }
     }
   }
   return found;
@@ -61,13 +80,23 @@ function byBytes(matches: Match[]): Match[][] {
   return groups;
 }
 
-/** A message whose body another session's expunge freed while it was read cannot match (RFC 2180 4.1). */
-async function matchesLive(...args: Parameters<typeof matches>): Promise<boolean> {
-  try {
-    return await matches(...args);
-  } catch (err) {
-    if (isVanished(err)) return false;
-    throw err;
+/**
+ * Evaluates, loading what a key asks for and evaluating again. A message whose body
+ * another session's expunge freed while it was read cannot match (RFC 2180 4.1).
+ */
+async function matchesLive(key: SearchKey, m: SearchSubject, scope: SearchScope): Promise<boolean> {
+  for (;;) {
+    try {
+      return matches(key, m, scope);
+    } catch (err) {
+      if (!(err instanceof NotLoaded)) throw err;
+      try {
+        await m.load(err.what);
+      } catch (loadErr) {
+        if (isVanished(loadErr)) return false;
+        throw loadErr;
+      }
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 import { decodeHeaderText } from '../mime/decode.ts';
+import type { SearchFields } from '../mime/types.ts';
 import { StoreError, type BlobMeta, type BodyRange, type BodyReader, type MailStore, type MessageMeta } from '../store/types.ts';
 import { splitHeader } from './header-fields.ts';
 import { sectionRange } from './message-parts.ts';
-import type { SearchSubject } from './search-eval.ts';
+import { fold, NotLoaded, type Loadable, type SearchSubject } from './search-eval.ts';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -81,19 +82,38 @@ export class SearchBatch {
   }
 }
 
-/** A message for SEARCH: its header block, search text and index are read (for its whole batch) only when a key needs them. */
+/**
+ * A message for SEARCH: its header block, search text and index are read (for its
+ * whole batch) only when a key needs them, and lower-cased once for all its keys.
+ */
 export function searchSubject(batch: SearchBatch, seq: number, meta: MessageMeta): SearchSubject {
-  let headers: Promise<Header[]> | null = null;
-  const subject: SearchSubject = {
+  const loaded: { headers?: Header[]; body?: string; fields?: SearchFields | null } = {};
+  let headerSize = 0;
+  const get = <K extends Loadable>(what: K): NonNullable<typeof loaded>[K] => {
+    if (!(what in loaded)) throw new NotLoaded(what);
+    return loaded[what];
+  };
+  return {
     seq,
     meta,
-    headers: () => (headers ??= batch.headers(meta)),
-    bodyText: () => batch.text(meta),
-    fields: async () => (await batch.blob(meta))?.index.fields ?? null,
-    async sentDay() {
-      const date = (await subject.headers()).find((h) => h.name === 'date');
+    headers: () => get('headers')!,
+    headerSize() {
+      get('headers');
+      return headerSize;
+    },
+    bodyText: () => get('body')!,
+    fields: () => get('fields') ?? null,
+    sentDay() {
+      const date = get('headers')!.find((h) => h.name === 'date');
       return date ? sentDay(date.value) : null;
     },
+    async load(what) {
+      if (what === 'headers') {
+        loaded.headers = (await batch.headers(meta)).map((h) => ({ name: fold(h.name), value: fold(h.value) }));
+        headerSize = loaded.headers.reduce((n, h) => n + h.name.length + h.value.length, 0);
+      }
+      else if (what === 'body') loaded.body = fold(await batch.text(meta));
+      else loaded.fields = (await batch.blob(meta))?.index.fields ?? null;
+    },
   };
-  return subject;
 }

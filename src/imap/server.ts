@@ -7,11 +7,18 @@ import { isLoopback } from '../net/loopback.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { Connection } from './connection.ts';
-import { LITERAL_MINUS_MAX } from './reader.ts';
+import { LITERAL_MINUS_MAX, type ReaderLimits } from './reader.ts';
 import { ImapSession, type ImapDeps } from './session.ts';
 
 /** RFC 3501 5.4: the autologout timer is at least 30 minutes. */
 export const AUTOLOGOUT_MS = 30 * 60 * 1000;
+/**
+ * Before login a command is small (design rule 8), as in Dovecot's login process:
+ * LOGIN and AUTHENTICATE need a few hundred octets, so nobody can make the server
+ * hold a large literal without a password.
+ */
+export const LOGIN_LINE_MAX = 8 * 1024;
+export const LOGIN_LITERAL_MAX = 8 * 1024;
 
 export interface ImapOptions {
   store: MailStore;
@@ -22,7 +29,7 @@ export interface ImapOptions {
   /** `imap` speaks plaintext with STARTTLS, `imaps` TLS from the first byte; each only when given. */
   listeners: { imap?: Listener; imaps?: Listener };
   plaintextOnLoopback: boolean;
-  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number };
+  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number; loginTimeoutSeconds: number; searchCost: number };
   /** `imap.literal = "minus"`: LITERAL- instead of LITERAL+. */
   literalMinus?: boolean;
   autologoutMs?: number;
@@ -40,6 +47,9 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     maxMessageSize: opts.limits.messageSize,
     literalMinus: opts.literalMinus,
     accountSessions: new ConnectionLimit(opts.limits.connectionsPerAccount),
+    readerLimits: readerLimits(opts),
+    loginTimeoutMs: opts.limits.loginTimeoutSeconds * 1000,
+    searchCost: opts.limits.searchCost,
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'imap' }),
@@ -52,7 +62,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
       const ip = socket.remoteAddress ?? 'unknown';
       let session: ImapSession | null = null;
       const connection = new Connection(socket, {
-        limits: { maxLine: opts.limits.lineLength, maxLiteral: opts.limits.messageSize, maxNonSyncLiteral: opts.literalMinus ? LITERAL_MINUS_MAX : undefined },
+        limits: deps.readerLimits.login,
         idleMs: opts.autologoutMs ?? AUTOLOGOUT_MS,
         onIdle: () => session?.timeout(),
       });
@@ -60,4 +70,13 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
       return { session, destroy: () => connection.destroy() };
     },
   });
+}
+
+function readerLimits(opts: ImapOptions): { login: ReaderLimits; session: ReaderLimits } {
+  const { lineLength, messageSize } = opts.limits;
+  const maxNonSyncLiteral = opts.literalMinus ? LITERAL_MINUS_MAX : undefined;
+  return {
+    login: { maxLine: Math.min(lineLength, LOGIN_LINE_MAX), maxLiteral: Math.min(messageSize, LOGIN_LITERAL_MAX), maxNonSyncLiteral },
+    session: { maxLine: lineLength, maxLiteral: messageSize, maxNonSyncLiteral },
+  };
 }

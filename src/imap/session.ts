@@ -11,7 +11,7 @@ import { bad, no, ok, type ImapCommand, type Outcome } from './command.ts';
 import { safeText, statusLine } from './encoder.ts';
 import type { MailboxView } from './mailbox-view.ts';
 import { ParseError, Parser } from './parser.ts';
-import { LITERAL_MINUS_MAX, type RefusalReason } from './reader.ts';
+import { LITERAL_MINUS_MAX, type ReaderEvent, type ReaderLimits, type RefusalReason } from './reader.ts';
 import { storeRefusal } from './store-error.ts';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -28,6 +28,12 @@ export interface ImapDeps {
   literalMinus?: boolean;
   /** Logged-in sessions per account (`limits.imap_connections_per_account`), keyed by account address. */
   accountSessions: ConnectionLimit;
+  /** What the reader takes before login (small, design rule 8) and after. */
+  readerLimits: { login: ReaderLimits; session: ReaderLimits };
+  /** Time from connecting to a successful login (`limits.login_timeout`), however the client trickles bytes. */
+  loginTimeoutMs: number;
+  /** What one SEARCH, SORT or THREAD may cost: keys evaluated and text scanned (`imap.search_cost`, search-eval.ts). */
+  searchCost: number;
 }
 
 /**
@@ -59,8 +65,10 @@ export class ImapSession {
   /** The extensions ENABLE turned on, by their advertised names (RFC 5161). */
   readonly enabled = new Set<string>();
   #busy = false;
-  #idling = false;
+  /** Waits for the client inside a command (IDLE, an AUTHENTICATE response): timers may end the session. */
+  #idling = 0;
   #shuttingDown = false;
+  #loginDeadline: NodeJS.Timeout | null;
 
   constructor(deps: ImapDeps, connection: Connection, log: Logger, peer: { ip: string; loopback: boolean; secure: boolean; starttls: boolean }) {
     this.deps = deps;
@@ -70,6 +78,7 @@ export class ImapSession {
     this.loopback = peer.loopback;
     this.secure = peer.secure;
     this.starttlsOffered = peer.starttls;
+    this.#loginDeadline = setTimeout(() => void this.#loginTimedOut(), deps.loginTimeoutMs);
   }
 
   /** Design rule 5: no password crosses the network in clear, loopback aside when allowed. */
@@ -108,7 +117,7 @@ export class ImapSession {
       } else if (event.type === 'refused') {
         await this.#refused(event.head, event.reason, event.fatal);
       } else {
-        await this.#dispatch(event.data);
+        await this.#dispatch(event);
       }
       this.#busy = false;
       this.connection.touch();
@@ -121,20 +130,27 @@ export class ImapSession {
     return this.state !== 'logout';
   }
 
+  /**
+   * A command too big to read. After login a literal over the size limit is an APPEND
+   * over APPENDLIMIT, so NO (RFC 7889); before login it is BAD. A non-synchronizing
+   * literal's bytes come anyway: the connection is cut once the answer is out.
+   */
   async #refused(head: Buffer, reason: RefusalReason, fatal: boolean): Promise<void> {
     const tag = tagOf(head);
-    this.log.warn({ reason, tag }, 'command refused');
+    const loggedIn = this.account !== null;
+    this.log.warn({ ip: this.ip, user: this.account?.address, reason, tag, fatal }, 'command refused');
+    const maxLiteral = (loggedIn ? this.deps.readerLimits.session : this.deps.readerLimits.login).maxLiteral;
     const line =
       reason === 'line-too-long' ? statusLine(tag ?? '*', 'BAD', 'Command line too long', 'TOOBIG')
       : reason === 'non-sync-literal' ? statusLine(tag ?? '*', 'BAD', `Non-synchronizing literals are limited to ${LITERAL_MINUS_MAX} octets`, 'TOOBIG')
-      : statusLine(tag ?? '*', tag ? 'NO' : 'BAD', `Literal larger than ${this.deps.maxMessageSize} octets`, 'TOOBIG');
+      : statusLine(tag ?? '*', tag && loggedIn ? 'NO' : 'BAD', `Literal larger than ${maxLiteral} octets${loggedIn ? '' : ' before login'}`, 'TOOBIG');
     await this.write(line);
-    if (fatal) await this.#bye('Too much data, closing the connection');
+    if (fatal) await this.#bye('Too much data, closing the connection', { cut: true });
   }
 
-  async #dispatch(data: Buffer): Promise<void> {
+  async #dispatch(event: Extract<ReaderEvent, { type: 'command' }>): Promise<void> {
     const started = Date.now();
-    const p = new Parser(data);
+    const p = new Parser(event.data, event.literals);
     p.utf8Names = this.utf8;
     let tag: string;
     try {
@@ -182,7 +198,7 @@ export class ImapSession {
   /** The client's next line (an AUTHENTICATE response, IDLE's DONE), or null when it is gone. */
   async readLine(): Promise<Buffer | null> {
     for (;;) {
-      const event = await this.connection.next();
+      const event = await this.idle(() => this.connection.next());
       if (event === null) return null;
       if (event.type === 'command') return event.data;
       if (event.type === 'continue') await this.write('+ Ready for literal data\r\n');
@@ -194,6 +210,8 @@ export class ImapSession {
   async login(credentials: SaslCredentials, mechanism: string): Promise<Outcome> {
     const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, ...credentials });
     const user = credentials.username;
+    // The login deadline passed while the password was checked: the connection is gone.
+    if (this.state === 'logout') return no('Login took too long');
     if (!result.ok) {
       this.log.info({ user, mechanism, reason: result.reason }, 'login failed');
       if (result.reason === 'throttled') return no(`Too many failed logins, try again in ${result.retryAfterSeconds} seconds`, 'UNAVAILABLE');
@@ -206,6 +224,8 @@ export class ImapSession {
     }
     this.account = result.account;
     this.state = 'authenticated';
+    this.#clearLoginDeadline();
+    this.connection.setLimits(this.deps.readerLimits.session);
     this.log.info({ user: result.account.address, mechanism }, 'login');
     return ok('Logged in', `CAPABILITY ${this.capabilities().join(' ')}`);
   }
@@ -224,34 +244,53 @@ export class ImapSession {
    * for the client is not in the middle of a response.
    */
   async idle<T>(wait: () => Promise<T>): Promise<T> {
-    this.#idling = true;
+    this.#idling++;
     try {
       return await wait();
     } finally {
-      this.#idling = false;
+      this.#idling--;
     }
   }
 
   /** Server shutdown: BYE now if the session waits for the client, else after the command in progress. */
   shutdown(): void {
     this.#shuttingDown = true;
-    if (!this.#busy || this.#idling) void this.#bye('Server shutting down');
+    if (!this.#busy || this.#idling > 0) void this.#bye('Server shutting down');
   }
 
   /** Autologout (RFC 3501 5.4): only time spent waiting for the client counts, so a slow command is never cut. */
   timeout(): void {
-    if (this.#busy && !this.#idling) return;
+    if (this.#busy && this.#idling === 0) return;
     this.log.info('autologout');
     void this.#bye('Autologout: idle for too long');
   }
 
-  async #bye(text: string): Promise<void> {
+  /**
+   * Design rule 8: a connection that has not logged in within the deadline is closed,
+   * whatever it sends meanwhile and whatever command it is in.
+   */
+  async #loginTimedOut(): Promise<void> {
+    this.#loginDeadline = null;
+    if (this.state !== 'not-authenticated') return;
+    this.log.warn({ ip: this.ip, reason: 'login-timeout' }, 'no login within the deadline');
+    await this.#bye('No login within the time allowed', { cut: true });
+  }
+
+  #clearLoginDeadline(): void {
+    if (this.#loginDeadline) clearTimeout(this.#loginDeadline);
+    this.#loginDeadline = null;
+  }
+
+  /** `cut`: the client is not trusted to read the goodbye or to close (Connection.cut). */
+  async #bye(text: string, opts: { cut?: boolean } = {}): Promise<void> {
     if (this.state === 'logout') return;
     this.state = 'logout';
-    await this.connection.end(statusLine('*', 'BYE', text));
+    const line = statusLine('*', 'BYE', text);
+    await (opts.cut ? this.connection.cut(line) : this.connection.end(line));
   }
 
   #finish(): void {
+    this.#clearLoginDeadline();
     this.deselect();
     if (this.account) this.deps.accountSessions.release(this.account.address);
     this.state = 'logout';

@@ -2,13 +2,14 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import { coalesce, flush } from '../net/coalesce.ts';
+import { cutAfter } from '../net/linger.ts';
 import { LineReader } from './line-reader.ts';
 
 export type Incoming = { type: 'line'; text: string } | { type: 'too-long' };
 
-/** Past this many unanswered lines the socket is paused, so a pipelined flood stays in the kernel. */
-const PAUSE_AT = 64;
-const RESUME_AT = 8;
+/** Past this many unanswered lines, or bytes in them, the socket is paused, so a pipelined flood stays in the kernel. */
+const PAUSE_AT = { lines: 64, bytes: 64 * 1024 };
+const RESUME_AT = { lines: 8, bytes: 16 * 1024 };
 
 /**
  * The socket side of a session: lines in (with a length limit and bounded
@@ -21,6 +22,7 @@ export class LineChannel {
   readonly #idleMs: number;
   readonly #onIdle: () => void;
   #queue: Incoming[] = [];
+  #queuedBytes = 0;
   #wake: (() => void) | null = null;
   #ended = false;
   #paused = false;
@@ -44,11 +46,16 @@ export class LineChannel {
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
     const incoming = this.#queue.shift()!;
-    if (this.#paused && this.#queue.length <= RESUME_AT) {
+    if (incoming.type === 'line') this.#queuedBytes -= incoming.text.length;
+    if (this.#paused && !this.#holding(RESUME_AT)) {
       this.#paused = false;
       this.socket.resume();
     }
     return incoming;
+  }
+
+  #holding(at: { lines: number; bytes: number }): boolean {
+    return this.#queue.length >= at.lines || this.#queuedBytes >= at.bytes;
   }
 
   /** Resolves once the bytes are accepted (waiting out a full send buffer); false when the connection is gone. */
@@ -78,6 +85,16 @@ export class LineChannel {
     this.#wakeUp();
   }
 
+  /** A last line for a client that is not trusted to read it or to close (net/linger.ts). */
+  async cut(last: string): Promise<void> {
+    this.#ended = true;
+    this.#wakeUp();
+    if (this.closed) return;
+    this.#detach(this.socket);
+    this.socket.on('close', this.#onClose);
+    await cutAfter(this.socket, last);
+  }
+
   destroy(): void {
     this.#ended = true;
     this.socket.destroy();
@@ -94,7 +111,7 @@ export class LineChannel {
     flush(plain);
     plain.pause();
     this.#detach(plain);
-    this.#queue = [];
+    this.#dropQueue();
     this.#paused = false;
     this.#reader.reset();
     const secure = new TLSSocket(plain, { ...options, isServer: true });
@@ -111,9 +128,13 @@ export class LineChannel {
 
   readonly #onData = (data: Buffer): void => {
     for (const event of this.#reader.push(data)) {
-      this.#queue.push(event.type === 'line' ? { type: 'line', text: event.line.toString('utf8') } : event);
+      if (event.type === 'line') {
+        const text = event.line.toString('utf8');
+        this.#queue.push({ type: 'line', text });
+        this.#queuedBytes += text.length;
+      } else this.#queue.push(event);
     }
-    if (this.#queue.length >= PAUSE_AT && !this.#paused) {
+    if (!this.#paused && this.#holding(PAUSE_AT)) {
       this.#paused = true;
       this.socket.pause();
     }
@@ -128,7 +149,7 @@ export class LineChannel {
 
   /** The connection is gone: nobody can read answers to pipelined lines any more. */
   readonly #onClose = (): void => {
-    this.#queue = [];
+    this.#dropQueue();
     this.#onEnd();
   };
 
@@ -151,6 +172,11 @@ export class LineChannel {
     socket.off('timeout', this.#onIdle);
     socket.setTimeout(0);
     // The error listener stays: the raw socket can still fail under the TLS layer.
+  }
+
+  #dropQueue(): void {
+    this.#queue = [];
+    this.#queuedBytes = 0;
   }
 
   #wakeUp(): void {

@@ -2,6 +2,8 @@ export type LineEvent = { type: 'line'; line: Buffer } | { type: 'too-long' };
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** A line arriving in many small pieces is joined every so often, so a trickle costs bytes, not objects. */
+const MAX_PIECES = 32;
 
 /**
  * Splits a byte stream into lines (CRLF, or a bare LF from sloppy clients) with a
@@ -35,7 +37,11 @@ export class LineReader {
           this.#clear();
         }
       }
-      if (lf === -1) break;
+      if (lf === -1) {
+        // Pieces point into the socket's buffers: joined, they stop holding them.
+        if (this.#parts.length > MAX_PIECES) this.#parts = [Buffer.concat(this.#parts)];
+        break;
+      }
       if (this.#skipping) {
         this.#skipping = false;
       } else {

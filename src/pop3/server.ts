@@ -24,6 +24,8 @@ export interface Pop3Options {
   /** `pop3` speaks plaintext with STLS, `pop3s` TLS from the first byte; each only when given. */
   listeners: { pop3?: Listener; pop3s?: Listener };
   plaintextOnLoopback: boolean;
+  /** Time from connecting to a successful login (`limits.login_timeout`). */
+  loginTimeoutSeconds: number;
   idleMs?: number;
 }
 
@@ -37,6 +39,7 @@ export async function startPop3(opts: Pop3Options): Promise<Pop3Service> {
     locks: new MaildropLocks(),
     tls: opts.tls,
     plaintextOnLoopback: opts.plaintextOnLoopback,
+    loginTimeoutMs: opts.loginTimeoutSeconds * 1000,
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'pop3' }),

@@ -18,6 +18,8 @@ export interface Pop3Deps {
   locks: MaildropLocks;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
+  /** Time from connecting to a successful login, however the client trickles bytes (design rule 8). */
+  loginTimeoutMs: number;
 }
 
 export interface Pop3Command {
@@ -47,6 +49,7 @@ export class Pop3Session {
   ending = false;
   #shuttingDown = false;
   #busy = false;
+  #loginDeadline: NodeJS.Timeout | null;
 
   constructor(deps: Pop3Deps, channel: LineChannel, log: Logger, peer: { ip: string; loopback: boolean; secure: boolean }) {
     this.deps = deps;
@@ -55,6 +58,7 @@ export class Pop3Session {
     this.ip = peer.ip;
     this.loopback = peer.loopback;
     this.secure = peer.secure;
+    this.#loginDeadline = setTimeout(() => void this.#loginTimedOut(), deps.loginTimeoutMs);
   }
 
   /** Design rule 5: no password crosses the network in clear, loopback aside when allowed. */
@@ -81,7 +85,7 @@ export class Pop3Session {
       if (incoming === null) break;
       this.#busy = true;
       if (incoming.type === 'too-long') {
-        this.log.warn('command line too long');
+        this.log.warn({ ip: this.ip, user: this.account?.address, reason: 'line-too-long' }, 'command refused');
         await this.err('Command line too long');
       } else {
         await this.#dispatch(incoming.text);
@@ -126,6 +130,8 @@ export class Pop3Session {
     this.pendingUser = null;
     const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, ...credentials });
     const user = credentials.username;
+    // The login deadline passed while the password was checked: the connection is gone.
+    if (this.ending) return;
     if (!result.ok) {
       this.log.info({ user, mechanism, reason: result.reason }, 'login failed');
       if (result.reason === 'throttled') {
@@ -154,6 +160,7 @@ export class Pop3Session {
     }
     this.account = account;
     this.state = 'transaction';
+    this.#clearLoginDeadline();
     const { count, size } = this.maildrop.stat();
     this.log.info({ user: account.address, mechanism, messages: count, size }, 'login');
     await this.ok(`Logged in, ${count} messages (${size} octets)`);
@@ -165,12 +172,27 @@ export class Pop3Session {
     if (!this.#busy && !this.ending) void this.#sayGoodbye();
   }
 
+  /** Closed whatever the client sends meanwhile or whichever command is running. */
+  async #loginTimedOut(): Promise<void> {
+    this.#loginDeadline = null;
+    if (this.state !== 'authorization' || this.ending) return;
+    this.log.warn({ ip: this.ip, reason: 'login-timeout' }, 'no login within the deadline');
+    this.ending = true;
+    await this.channel.cut('-ERR [SYS/TEMP] No login within the time allowed\r\n');
+  }
+
+  #clearLoginDeadline(): void {
+    if (this.#loginDeadline) clearTimeout(this.#loginDeadline);
+    this.#loginDeadline = null;
+  }
+
   async #sayGoodbye(): Promise<void> {
     this.ending = true;
     await this.channel.end('-ERR [SYS/TEMP] Server shutting down, try again later\r\n');
   }
 
   async #finish(): Promise<void> {
+    this.#clearLoginDeadline();
     const drop = this.maildrop;
     drop?.close();
     if (drop && this.account) {

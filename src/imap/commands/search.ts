@@ -18,7 +18,12 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
     if (saves) view.saved = [];
     return refusal;
   }
-  const hits: (SearchHit & { uid: number })[] = (await searchMessages(session, query.key)).map(({ seq, meta }) => ({
+  const found = await searchMessages(session, query.key);
+  if (!Array.isArray(found)) {
+    if (saves) view.saved = [];
+    return found;
+  }
+  const hits: (SearchHit & { uid: number })[] = found.map(({ seq, meta }) => ({
     number: byUid ? meta.uid : seq,
     uid: meta.uid,
     modSeq: meta.modSeq,

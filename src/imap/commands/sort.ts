@@ -8,7 +8,9 @@ import type { ImapSession } from '../session.ts';
 async function runSort(session: ImapSession, query: SortQuery, byUid: boolean): Promise<Outcome> {
   const refusal = charsetRefusal(query.charset);
   if (refusal) return refusal;
-  const entries = await sortEntriesOf(session, await searchMessages(session, query.key), byUid);
+  const found = await searchMessages(session, query.key);
+  if (!Array.isArray(found)) return found;
+  const entries = await sortEntriesOf(session, found, byUid);
   await session.untagged(`SORT${sortEntries(entries, query.criteria).map((e) => ` ${e.id}`).join('')}`);
   return ok('SORT completed');
 }

@@ -8,7 +8,9 @@ import type { ImapSession } from '../session.ts';
 async function runThread(session: ImapSession, query: ThreadQuery, byUid: boolean): Promise<Outcome> {
   const refusal = charsetRefusal(query.charset);
   if (refusal) return refusal;
-  const entries = await sortEntriesOf(session, await searchMessages(session, query.key), byUid);
+  const found = await searchMessages(session, query.key);
+  if (!Array.isArray(found)) return found;
+  const entries = await sortEntriesOf(session, found, byUid);
   const threads = query.algorithm === 'ORDEREDSUBJECT' ? orderedSubject(entries) : references(entries);
   const text = encodeThreads(threads);
   await session.untagged(text ? `THREAD ${text}` : 'THREAD');
