@@ -108,7 +108,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
   const closeControl = () => new Promise<void>((resolve) => control.close(() => resolve()));
   // Shared by every protocol: failures and connections count per IP whichever port they use.
-  const throttle = new AuthThrottle({ maxFailures: config.auth.throttle_max_failures, windowSeconds: config.auth.throttle_window_seconds });
+  const throttle = new AuthThrottle({
+    maxFailures: config.auth.throttle_max_failures,
+    ipMaxFailures: config.auth.throttle_ip_max_failures,
+    windowSeconds: config.auth.throttle_window_seconds,
+  });
   const tls = certificates.provider;
   let pop3: Pop3Service | null = null;
   let imap: ImapService | null = null;

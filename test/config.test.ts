@@ -123,7 +123,7 @@ chunk_size = 131072
   expected.log = { level: 'debug', format: 'json' };
   expected.limits = { message_size: 25 * 2 ** 20, line_length: 8192, recipients: 50, mime_depth: 20, connections_per_ip: 5, imap_connections_per_account: 3 };
   expected.delivery = { subaddress_separator: '', default_quota_bytes: 2 ** 30, default_quota_messages: 100000 };
-  expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_window_seconds: 600 };
+  expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_ip_max_failures: 20, throttle_window_seconds: 600 };
   expected.smtp = { smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', verify_certificate: true, username: 'me', password: 's3cret' } };
   expected.store = { sync: false, chunk_size: 131072 };
   assert.deepEqual(config, expected);

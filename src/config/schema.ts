@@ -96,6 +96,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       min_password_length: int(8, 1024).default(d.auth.min_password_length),
       plaintext_on_loopback: bool().default(d.auth.plaintext_on_loopback),
       throttle_max_failures: int(1, 1000).default(d.auth.throttle_max_failures),
+      throttle_ip_max_failures: int(1, 10000).default(d.auth.throttle_ip_max_failures),
       throttle_window_seconds: int(1, 86400).default(d.auth.throttle_window_seconds),
     }),
     smtp: table({

@@ -95,7 +95,10 @@ export interface Config {
   auth: {
     min_password_length: number;
     plaintext_on_loopback: boolean;
+    /** Failures on one account from addresses that never logged in to it, before such addresses are refused. */
     throttle_max_failures: number;
+    /** Failures from one address (IPv6: one /64), on any accounts, before it is refused. */
+    throttle_ip_max_failures: number;
     throttle_window_seconds: number;
   };
   smtp: {
