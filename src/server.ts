@@ -77,7 +77,7 @@ export const openStore = (config: Config): Promise<MailStore> =>
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const store = await openStore(config);
   log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
-  const connections = new ConnectionLimit(config.limits.connections_per_ip);
+  const connections = new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener);
   const bound: Record<string, string> = {};
   const status: StatusSource = {
     hostname: config.hostname,
@@ -182,7 +182,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         // The ports really bound, so that autoconfig tells clients the truth.
         services: mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port]))),
         mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
+        ...(config.http.metrics_token ? { metricsToken: config.http.metrics_token } : {}),
         listeners: { http: plainHttp, https },
+        connections: new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener),
       });
     }
     runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));

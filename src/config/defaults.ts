@@ -41,6 +41,8 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       recipients: 1000,
       mime_depth: 100,
       connections_per_ip: 20,
+      // Each holds a file descriptor and some memory; a Raspberry Pi keeps several listeners' worth.
+      connections_per_listener: 1000,
       imap_connections_per_account: 20,
     },
     delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
@@ -67,6 +69,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     dmarc: { reject: true, quarantine: true },
     // Enough for a person or a family; a stolen password then sends little spam before someone notices.
     submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
+    http: {},
     store: { sync: true, chunk_size: 65536 },
   };
 }

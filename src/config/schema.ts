@@ -85,6 +85,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       recipients: int(1, 100000).default(d.limits.recipients),
       mime_depth: int(1, 1000).default(d.limits.mime_depth),
       connections_per_ip: int(1, 10000).default(d.limits.connections_per_ip),
+      connections_per_listener: int(1, 1000000).default(d.limits.connections_per_listener),
       imap_connections_per_account: int(1, 10000).default(d.limits.imap_connections_per_account),
     }),
     delivery: table({
@@ -153,6 +154,9 @@ export function fileSchema(d: Config): Field<FileConfig> {
     submission_limits: table({
       messages_per_hour: int(0, 1000000).default(d.submission_limits.messages_per_hour),
       recipients_per_hour: int(0, 1000000).default(d.submission_limits.recipients_per_hour),
+    }),
+    http: table({
+      metrics_token: text().refine((s) => s.length >= 16 && !/\s/.test(s), 'must be at least 16 characters without spaces').optional(),
     }),
     store: table({
       sync: bool().default(d.store.sync),

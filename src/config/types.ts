@@ -82,7 +82,10 @@ export interface Config {
     line_length: number;
     recipients: number;
     mime_depth: number;
+    /** Per client: an IPv4 address or an IPv6 /64, all listeners together (HTTP counts apart). */
     connections_per_ip: number;
+    /** Per listener, all clients together. */
+    connections_per_listener: number;
     imap_connections_per_account: number;
   };
   delivery: {
@@ -146,6 +149,10 @@ export interface Config {
   };
   /** Per account on submission, over any sliding hour; 0 = unlimited. */
   submission_limits: { messages_per_hour: number; recipients_per_hour: number };
+  http: {
+    /** When set, /metrics is served to anyone sending `Authorization: Bearer <token>`; else to loopback clients only. */
+    metrics_token?: string;
+  };
   store: {
     sync: boolean;
     chunk_size: number;

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Listener } from '../config/index.ts';
 import { increment } from '../metrics/registry.ts';
+import type { ConnectionLimit } from '../net/connection-limit.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { ACME_TLS_ALPN } from '../tls/challenges.ts';
 import { route, type HttpContext } from './routes.ts';
@@ -17,6 +18,8 @@ const { createServer: createHttpServer } = process.getBuiltinModule('node:http')
 export interface HttpOptions extends HttpContext {
   tls: TlsProvider;
   listeners: { http?: Listener; https?: Listener };
+  /** HTTP's own count per client, so that idle web connections cannot take the mail protocols' share. */
+  connections: ConnectionLimit;
 }
 
 export interface HttpService {
@@ -24,14 +27,34 @@ export interface HttpService {
   close(): Promise<void>;
 }
 
-/** Slow or idle clients are cut rather than held. */
+/** Slow or idle clients are cut rather than held: the whole request, its header, a silent connection. */
 const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const IDLE_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_MS = 5_000;
+
+/** On every answer: no browser may take an answer (which can echo the request) for another type. */
+const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' };
+
+/** A complete plain-text answer written on the socket, for connections no request was parsed on. */
+function rawReply(status: number, reason: string, text: string): string {
+  const body = text + '\n';
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Node's own answers to a request it could not parse, with our headers (it sends none of them). */
+const CLIENT_ERRORS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: rawReply(431, 'Request Header Fields Too Large', 'the request header is too large'),
+  ERR_HTTP_REQUEST_TIMEOUT: rawReply(408, 'Request Timeout', 'the request took too long'),
+};
+const BAD_REQUEST = rawReply(400, 'Bad Request', 'malformed request');
 
 function handler(ctx: HttpContext) {
   return (req: IncomingMessage, res: ServerResponse) => {
     route(ctx, req)
       .then((reply) => {
-        res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...reply.headers });
+        res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...NOSNIFF, ...reply.headers });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
       })
       .catch((err: unknown) => {
@@ -59,13 +82,36 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
       await closed;
     },
   };
-  const track = (server: Server, listener: string) => {
+  const track = (server: Server, listener: string, plaintext: boolean) => {
     server.requestTimeout = REQUEST_TIMEOUT_MS;
-    server.headersTimeout = REQUEST_TIMEOUT_MS;
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    // A socket silent this long is destroyed (Node's default when no 'timeout' listener is set).
+    server.timeout = IDLE_TIMEOUT_MS;
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (socket.writable && !socket.writableEnded) socket.end(CLIENT_ERRORS[err.code ?? ''] ?? BAD_REQUEST);
+      else socket.destroy();
+    });
+    let open = 0;
     server.on('connection', (socket: Socket) => {
+      const ip = socket.remoteAddress ?? 'unknown';
+      const refusal = open >= opts.connections.perListener ? 'busy' : opts.connections.acquire(ip) ? null : 'address';
+      if (refusal) {
+        opts.log.warn({ ip, listener }, refusal === 'busy' ? 'too many connections on the listener' : 'too many connections from one address');
+        // Before a TLS handshake nothing readable can be sent: the connection is cut.
+        // Not left half-open: a refused client that never closes would still hold a descriptor.
+        if (plaintext) socket.end(rawReply(503, 'Service Unavailable', refusal === 'busy' ? 'too many connections, try again later' : 'too many connections from your address'), () => socket.destroy());
+        else socket.destroy();
+        return;
+      }
+      open++;
       increment('mailfold_connections_total', { listener });
       sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
+      socket.once('close', () => {
+        open--;
+        sockets.delete(socket);
+        opts.connections.release(ip);
+      });
     });
     servers.push(server);
   };
@@ -81,7 +127,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
   try {
     if (opts.listeners.http?.enabled) {
       const server = createHttpServer(handler(opts));
-      track(server, 'http');
+      track(server, 'http', true);
       service.addresses.http = await listen(server, opts.listeners.http);
     }
     if (opts.listeners.https?.enabled) {
@@ -104,7 +150,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
         }
       });
       server.on('tlsClientError', (err) => opts.log.debug({ err: err.message }, 'HTTPS handshake failed'));
-      track(server, 'https');
+      track(server, 'https', false);
       unwatch = opts.tls.watch(server);
       service.addresses.https = await listen(server, opts.listeners.https);
     }

@@ -1,24 +1,31 @@
+import { clientKey } from './client-key.ts';
+
 /**
- * Open connections per client IP, shared by every listener so that one address
- * cannot take all of the server's sockets whichever protocol it speaks.
+ * Open connections per client (an IPv4 address or an IPv6 /64), shared by every listener
+ * so that one client cannot take all of the server's sockets whichever protocol it speaks;
+ * also the cap on one listener's connections, which each listener counts for itself.
  */
 export class ConnectionLimit {
   readonly #max: number;
   readonly #open = new Map<string, number>();
+  /** At most this many connections on one listener, all clients together. */
+  readonly perListener: number;
 
-  constructor(maxPerIp: number) {
+  constructor(maxPerIp: number, perListener = Infinity) {
     this.#max = maxPerIp;
+    this.perListener = perListener;
   }
 
-  /** Counts a new connection, or returns false (and counts nothing) when the IP is at its limit. */
+  /** Counts a new connection, or returns false (and counts nothing) when the client is at its limit. */
   acquire(ip: string): boolean {
-    const open = this.#open.get(ip) ?? 0;
+    const key = clientKey(ip);
+    const open = this.#open.get(key) ?? 0;
     if (open >= this.#max) return false;
-    this.#open.set(ip, open + 1);
+    this.#open.set(key, open + 1);
     return true;
   }
 
-  /** Every open connection counted here, all addresses together. */
+  /** Every open connection counted here, all clients together. */
   get open(): number {
     let total = 0;
     for (const n of this.#open.values()) total += n;
@@ -26,8 +33,9 @@ export class ConnectionLimit {
   }
 
   release(ip: string): void {
-    const open = (this.#open.get(ip) ?? 1) - 1;
-    if (open <= 0) this.#open.delete(ip);
-    else this.#open.set(ip, open);
+    const key = clientKey(ip);
+    const open = (this.#open.get(key) ?? 1) - 1;
+    if (open <= 0) this.#open.delete(key);
+    else this.#open.set(key, open);
   }
 }

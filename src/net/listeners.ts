@@ -26,6 +26,8 @@ export interface ListenerPairOptions<Name extends string> {
   implicitTls?: { name: Name; listener: Listener };
   /** What the plaintext port answers to a connection over the per-IP limit. */
   tooManyReply: string;
+  /** What it answers when the listener has `connections.perListener` open already. */
+  busyReply: string;
   /** Builds the protocol session for an accepted connection; `destroy` cuts it when `run` fails. */
   open(socket: Socket, secure: boolean, log: Logger): { session: ListenerSession; destroy(): void };
 }
@@ -36,26 +38,36 @@ export interface ListenerPair<Name extends string> {
 }
 
 /**
- * The plaintext and implicit-TLS listeners of one protocol: per-IP admission,
+ * The plaintext and implicit-TLS listeners of one protocol: admission per listener and per client,
  * a connection id per session, and a shutdown that lets every session say goodbye.
  */
 export async function startListenerPair<Name extends string>(opts: ListenerPairOptions<Name>): Promise<ListenerPair<Name>> {
   const { log } = opts;
   const sessions = new Map<ListenerSession, Promise<void>>();
   const sockets = new Set<Socket>();
+  const open = new Map<Name, number>();
 
-  /** Counts the raw connection against its IP's limit; false when it was turned away. */
-  const admit = (socket: Socket, refusal: string | null): boolean => {
+  /**
+   * Counts the raw connection against its listener's cap and its client's limit; false when
+   * it was turned away. The implicit-TLS port can only cut it (`plaintext` false).
+   */
+  const admit = (socket: Socket, listener: Name, plaintext: boolean): boolean => {
     const ip = socket.remoteAddress ?? 'unknown';
-    if (!opts.connections.acquire(ip)) {
-      log.warn({ ip }, 'too many connections from one address');
-      if (refusal === null) socket.destroy();
-      else socket.end(refusal);
+    const count = open.get(listener) ?? 0;
+    const refusal = count >= opts.connections.perListener ? 'busy' : opts.connections.acquire(ip) ? null : 'address';
+    if (refusal) {
+      log.warn({ ip, listener, limit: refusal === 'busy' ? opts.connections.perListener : undefined },
+        refusal === 'busy' ? 'too many connections on the listener' : 'too many connections from one address');
+      // Not left half-open: a refused client that never closes would still hold a descriptor.
+      if (!plaintext) socket.destroy();
+      else socket.end(refusal === 'busy' ? opts.busyReply : opts.tooManyReply, () => socket.destroy());
       return false;
     }
+    open.set(listener, count + 1);
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
+      open.set(listener, (open.get(listener) ?? 1) - 1);
       opts.connections.release(ip);
     });
     return true;
@@ -95,7 +107,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
       // Without TCP_NODELAY a reply written in pieces (a RETR: status, body, dot) waits
       // for the client's delayed ACK, about 40 ms per command.
       const server = createServer({ noDelay: true }, (socket) => {
-        if (admit(socket, opts.tooManyReply)) serve(socket, false, plain.name);
+        if (admit(socket, plain.name, true)) serve(socket, false, plain.name);
       });
       addresses[plain.name] = await listen(server, plain.listener);
     }
@@ -103,7 +115,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
       const server = createTlsServer({ ...opts.tls.serverOptions(), noDelay: true }, (socket: TLSSocket) => serve(socket, true, implicitTls.name));
       unwatch.push(opts.tls.watch(server));
       // Counted before the handshake, so a flood of handshakes is limited too.
-      server.on('connection', (socket: Socket) => admit(socket, null));
+      server.on('connection', (socket: Socket) => admit(socket, implicitTls.name, false));
       server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
       addresses[implicitTls.name] = await listen(server, implicitTls.listener);
     }

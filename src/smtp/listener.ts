@@ -101,6 +101,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     // connection would only slow every session down.
     disableReverseLookup: true,
     socketTimeout: SOCKET_TIMEOUT_MS,
+    // Past it smtp-server answers 421 and closes (implicit TLS: cuts before the handshake).
+    maxClients: deps.connections.perListener,
     closeTimeout: CLOSE_TIMEOUT_MS,
 
     onConnect(session, callback) {
