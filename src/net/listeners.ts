@@ -75,9 +75,10 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
 
   const serve = (socket: Socket, secure: boolean, listener: Name): void => {
     increment('mailfold_connections_total', { listener });
-    const sessionLog = log.child({ conn: randomBytes(4).toString('hex') });
+    // The address on every line of the session, so that a refused login can be acted on from its line alone.
+    const sessionLog = log.child({ conn: randomBytes(4).toString('hex'), ip: socket.remoteAddress });
     const { session, destroy } = opts.open(socket, secure, sessionLog);
-    sessionLog.info({ ip: socket.remoteAddress, port: socket.remotePort, tls: secure }, 'connect');
+    sessionLog.info({ port: socket.remotePort, tls: secure }, 'connect');
     const running = session.run().catch((err: unknown) => {
       sessionLog.error({ err }, 'session failed');
       destroy();
