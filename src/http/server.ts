@@ -27,11 +27,14 @@ export interface HttpService {
   close(): Promise<void>;
 }
 
-/** Slow or idle clients are cut rather than held: the whole request, its header, a silent connection. */
-const REQUEST_TIMEOUT_MS = 30_000;
-const HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * Slow or idle clients are cut rather than held: the whole request, its header, the wait for
+ * the next request on a kept-alive connection. Node checks the first two every
+ * `connectionsCheckingInterval`, so a header takes at most 10 + 2 s.
+ */
+const TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 2_000 };
+/** A connection silent this long is destroyed, whatever state it is in. */
 const IDLE_TIMEOUT_MS = 30_000;
-const KEEP_ALIVE_MS = 5_000;
 
 /** On every answer: no browser may take an answer (which can echo the request) for another type. */
 const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' };
@@ -83,10 +86,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
     },
   };
   const track = (server: Server, listener: string, plaintext: boolean) => {
-    server.requestTimeout = REQUEST_TIMEOUT_MS;
-    server.headersTimeout = HEADERS_TIMEOUT_MS;
-    server.keepAliveTimeout = KEEP_ALIVE_MS;
-    // A socket silent this long is destroyed (Node's default when no 'timeout' listener is set).
+    // Node destroys a socket silent this long when no 'timeout' listener is set.
     server.timeout = IDLE_TIMEOUT_MS;
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (socket.writable && !socket.writableEnded) socket.end(CLIENT_ERRORS[err.code ?? ''] ?? BAD_REQUEST);
@@ -126,13 +126,14 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
 
   try {
     if (opts.listeners.http?.enabled) {
-      const server = createHttpServer(handler(opts));
+      const server = createHttpServer(TIMEOUTS, handler(opts));
       track(server, 'http', true);
       service.addresses.http = await listen(server, opts.listeners.http);
     }
     if (opts.listeners.https?.enabled) {
       const server = createHttpsServer(
         {
+          ...TIMEOUTS,
           ...opts.tls.serverOptions(),
           SNICallback: (name, done) => done(null, opts.challenges.alpn(name)),
           ALPNCallback: ({ servername, protocols }) => {
