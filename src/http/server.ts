@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Listener } from '../config/index.ts';
 import { increment } from '../metrics/registry.ts';
-import type { ConnectionLimit } from '../net/connection-limit.ts';
+import { listenerGate, type ConnectionLimit, type ConnectionRefusal } from '../net/connection-limit.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { ACME_TLS_ALPN } from '../tls/challenges.ts';
 import { route, type HttpContext } from './routes.ts';
@@ -53,6 +53,9 @@ const CLIENT_ERRORS: Record<string, string> = {
 };
 const BAD_REQUEST = rawReply(400, 'Bad Request', 'malformed request');
 
+const tooMany = (refusal: ConnectionRefusal) =>
+  rawReply(503, 'Service Unavailable', refusal === 'listener' ? 'too many connections, try again later' : 'too many connections from your address');
+
 function handler(ctx: HttpContext) {
   return (req: IncomingMessage, res: ServerResponse) => {
     route(ctx, req)
@@ -92,26 +95,12 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
       if (socket.writable && !socket.writableEnded) socket.end(CLIENT_ERRORS[err.code ?? ''] ?? BAD_REQUEST);
       else socket.destroy();
     });
-    let open = 0;
+    const admit = listenerGate(opts.connections, opts.log, listener, plaintext ? tooMany : null);
     server.on('connection', (socket: Socket) => {
-      const ip = socket.remoteAddress ?? 'unknown';
-      const refusal = open >= opts.connections.perListener ? 'busy' : opts.connections.acquire(ip) ? null : 'address';
-      if (refusal) {
-        opts.log.warn({ ip, listener }, refusal === 'busy' ? 'too many connections on the listener' : 'too many connections from one address');
-        // Before a TLS handshake nothing readable can be sent: the connection is cut.
-        // Not left half-open: a refused client that never closes would still hold a descriptor.
-        if (plaintext) socket.end(rawReply(503, 'Service Unavailable', refusal === 'busy' ? 'too many connections, try again later' : 'too many connections from your address'), () => socket.destroy());
-        else socket.destroy();
-        return;
-      }
-      open++;
+      if (!admit(socket)) return;
       increment('mailfold_connections_total', { listener });
       sockets.add(socket);
-      socket.once('close', () => {
-        open--;
-        sockets.delete(socket);
-        opts.connections.release(ip);
-      });
+      socket.once('close', () => sockets.delete(socket));
     });
     servers.push(server);
   };

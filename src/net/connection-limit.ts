@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '../log/logger.ts';
 import { clientKey } from './client-key.ts';
 
 /**
@@ -38,4 +40,39 @@ export class ConnectionLimit {
     if (open <= 0) this.#open.delete(key);
     else this.#open.set(key, open);
   }
+}
+
+/** Why a connection is turned away: its client is at its limit, or the listener is full. */
+export type ConnectionRefusal = 'address' | 'listener';
+
+/**
+ * Admission on one listener: counts each accepted socket against the listener's cap and
+ * its client's limit until it closes. A refused socket is logged once, gets `reply`'s text
+ * when there is one (on an implicit-TLS port nothing readable can be sent before the
+ * handshake) and is closed, not left half-open: a client that never closes its side would
+ * still hold a descriptor.
+ */
+export function listenerGate(
+  limit: ConnectionLimit,
+  log: Logger,
+  listener: string,
+  reply: ((refusal: ConnectionRefusal) => string) | null,
+): (socket: Socket) => boolean {
+  let open = 0;
+  return (socket) => {
+    const ip = socket.remoteAddress ?? 'unknown';
+    const refusal: ConnectionRefusal | null = open >= limit.perListener ? 'listener' : limit.acquire(ip) ? null : 'address';
+    if (refusal) {
+      log.warn({ ip, listener }, refusal === 'listener' ? 'too many connections on the listener' : 'too many connections from one address');
+      if (reply) socket.end(reply(refusal), () => socket.destroy());
+      else socket.destroy();
+      return false;
+    }
+    open++;
+    socket.once('close', () => {
+      open--;
+      limit.release(ip);
+    });
+    return true;
+  };
 }

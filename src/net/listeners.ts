@@ -5,7 +5,7 @@ import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { increment } from '../metrics/registry.ts';
 import type { TlsProvider } from '../tls/context.ts';
-import type { ConnectionLimit } from './connection-limit.ts';
+import { listenerGate, type ConnectionLimit, type ConnectionRefusal } from './connection-limit.ts';
 
 /** How long shutdown waits for sessions to finish their command before cutting them. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -45,32 +45,17 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
   const { log } = opts;
   const sessions = new Map<ListenerSession, Promise<void>>();
   const sockets = new Set<Socket>();
-  const open = new Map<Name, number>();
 
-  /**
-   * Counts the raw connection against its listener's cap and its client's limit; false when
-   * it was turned away. The implicit-TLS port can only cut it (`plaintext` false).
-   */
-  const admit = (socket: Socket, listener: Name, plaintext: boolean): boolean => {
-    const ip = socket.remoteAddress ?? 'unknown';
-    const count = open.get(listener) ?? 0;
-    const refusal = count >= opts.connections.perListener ? 'busy' : opts.connections.acquire(ip) ? null : 'address';
-    if (refusal) {
-      log.warn({ ip, listener, limit: refusal === 'busy' ? opts.connections.perListener : undefined },
-        refusal === 'busy' ? 'too many connections on the listener' : 'too many connections from one address');
-      // Not left half-open: a refused client that never closes would still hold a descriptor.
-      if (!plaintext) socket.destroy();
-      else socket.end(refusal === 'busy' ? opts.busyReply : opts.tooManyReply, () => socket.destroy());
-      return false;
-    }
-    open.set(listener, count + 1);
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      open.set(listener, (open.get(listener) ?? 1) - 1);
-      opts.connections.release(ip);
-    });
-    return true;
+  /** Admission on one listener; the implicit-TLS one can only cut a refused connection. */
+  const gate = (listener: Name, plaintext: boolean) => {
+    const reply = (refusal: ConnectionRefusal) => (refusal === 'listener' ? opts.busyReply : opts.tooManyReply);
+    const admit = listenerGate(opts.connections, log, listener, plaintext ? reply : null);
+    return (socket: Socket): boolean => {
+      if (!admit(socket)) return false;
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      return true;
+    };
   };
 
   const serve = (socket: Socket, secure: boolean, listener: Name): void => {
@@ -107,8 +92,9 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
     if (plain?.listener.enabled) {
       // Without TCP_NODELAY a reply written in pieces (a RETR: status, body, dot) waits
       // for the client's delayed ACK, about 40 ms per command.
+      const admit = gate(plain.name, true);
       const server = createServer({ noDelay: true }, (socket) => {
-        if (admit(socket, plain.name, true)) serve(socket, false, plain.name);
+        if (admit(socket)) serve(socket, false, plain.name);
       });
       addresses[plain.name] = await listen(server, plain.listener);
     }
@@ -116,7 +102,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
       const server = createTlsServer({ ...opts.tls.serverOptions(), noDelay: true }, (socket: TLSSocket) => serve(socket, true, implicitTls.name));
       unwatch.push(opts.tls.watch(server));
       // Counted before the handshake, so a flood of handshakes is limited too.
-      server.on('connection', (socket: Socket) => admit(socket, implicitTls.name, false));
+      server.on('connection', gate(implicitTls.name, false));
       server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
       addresses[implicitTls.name] = await listen(server, implicitTls.listener);
     }
