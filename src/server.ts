@@ -207,6 +207,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     certificates,
     reload: () => certificates.reload(),
     async close() {
+      // Logins waiting for their turn end now rather than hold shutdown up, one delay after another.
+      throttle.close();
       // Listeners first, so that no session is left using the store when it closes.
       await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
       certificates.close();

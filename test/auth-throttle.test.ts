@@ -102,3 +102,14 @@ test('FairLimiter serves waiting sources in turns, known devices first', async (
   await Promise.all([first, ...runs]);
   assert.deepEqual(order, ['d', 'f1', 'b', 'f2', 'f3']);
 });
+
+test('close(): attempts waiting for their turn or their delay are refused at once, the running one finishes', async () => {
+  const throttle = new AuthThrottle({ maxFailures: 100, ipMaxFailures: 100, windowSeconds: 60, checksPerIp: 1, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 });
+  assert.equal(await tryOnce(throttle, '192.0.2.1', 'a@example.org', 'failure'), 'checked');
+  // The next attempt from that address now waits an hour before its check; one more waits behind it.
+  const delayed = throttle.guard('192.0.2.1', 'b@example.org', async () => ({ outcome: 'failure' as const, value: 'checked' }));
+  const queued = throttle.guard('192.0.2.1', 'c@example.org', async () => ({ outcome: 'failure' as const, value: 'checked' }));
+  throttle.close();
+  for (const result of await Promise.all([delayed, queued])) assert.ok('refused' in result && result.refused.limit === 'busy');
+  assert.equal(await tryOnce(throttle, '198.51.100.1', 'd@example.org', 'success'), 'busy', 'nothing new starts');
+});

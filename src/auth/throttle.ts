@@ -46,6 +46,9 @@ interface Entry {
   expiresAt: number;
 }
 
+/** What an attempt caught by shutdown gets: the client tries again, on this server's next run or another node. */
+const CLOSING: Refusal = { limit: 'busy', retryAfterSeconds: 1 };
+
 /** Past this many tracked keys, expired entries are swept on the next failure. */
 const SWEEP_AT = 10_000;
 
@@ -59,6 +62,7 @@ export class AuthThrottle {
   readonly #known = new Map<string, true>();
   readonly #perIp: KeyedLimiter;
   readonly #perAccount: KeyedLimiter;
+  readonly #closing = new AbortController();
 
   constructor(settings: ThrottleSettings, now: () => number = Date.now) {
     this.#settings = {
@@ -85,29 +89,34 @@ export class AuthThrottle {
     const source = clientKey(ip);
     const name = account.toLowerCase();
     const known = this.#known.has(pairKey(name, source));
-    const refused = this.#refusal(source, name, known);
+    const refused = this.#closing.signal.aborted ? CLOSING : this.#refusal(source, name, known);
     if (refused) return { refused };
     // A device that logged in before neither counts towards nor meets the account's lockout.
     const keys = known ? [ipKey(source)] : [ipKey(source), accountKey(name)];
     for (const key of keys) this.#addPending(key, 1);
     let outcome = 'neither' as CheckOutcome;
     try {
-      const value = await this.#perIp.run(source, async () => {
+      return await this.#perIp.run(source, async () => {
         const wait = this.#delayMs(source, name, known);
-        if (wait > 0) await delay(wait);
+        if (wait > 0) await delay(wait, undefined, { signal: this.#closing.signal }).catch(() => {});
+        if (this.#closing.signal.aborted) return { refused: CLOSING };
         return this.#perAccount.run(name, async () => {
           const result = await check({ key: source, known });
           outcome = result.outcome;
-          return result.value;
+          return { value: result.value };
         });
       });
-      return { value };
     } finally {
       // In one step, so that no attempt starting now sees neither the pending one nor its failure.
       for (const key of keys) this.#addPending(key, -1);
       if (outcome === 'failure') this.#recordFailure(keys);
       if (outcome === 'success') this.#remember(pairKey(name, source));
     }
+  }
+
+  /** Server shutdown: attempts still waiting for their turn or their delay end at once, refused. */
+  close(): void {
+    this.#closing.abort();
   }
 
   #refusal(source: string, name: string, known: boolean): Refusal | null {
