@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
+import { pino } from 'pino';
 import { renderMetrics } from '../src/metrics/registry.ts';
 import { addAccount, PASSWORD, RawImap, startImapServer } from './helpers/imap.ts';
 import { RawClient, startPop3Server } from './helpers/pop3.ts';
+import { SmtpClient, startSmtpServer } from './helpers/smtp.ts';
+
+/** A logger at info whose lines, parsed, land in `lines`: what fail2ban would read. */
+function collectingLog() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, sink), lines };
+}
 
 /** Password checks (argon2 verifications) run by this process so far. */
 function checksSoFar(): number {
@@ -90,8 +105,33 @@ test('a login from another address completes while a guessing flood is still run
   for (const c of flood) c.close();
 });
 
+test('SMTP AUTH: 30 guesses at once, the right one last: at most 5 checked, the last refused, each logged with its address', async (t) => {
+  const { log, lines } = collectingLog();
+  const { store, submission } = await startSmtpServer(t, (c) => (c.limits.connections_per_ip = 50), log);
+  await addAccount(store, 'alice@example.org');
+  const clients = await Promise.all(
+    Array.from({ length: 30 }, async () => {
+      const c = await SmtpClient.connect(submission);
+      t.after(() => c.close());
+      await c.hello();
+      return c;
+    }),
+  );
+  const before = checksSoFar();
+  const guesses = clients.slice(0, 29).map((c, i) => c.authPlain('alice@example.org', `wrong guess ${i}`));
+  await settled(guesses, 20);
+  assert.match(await clients[29]!.authPlain('alice@example.org'), /^454 4\.7\.0 Too many failed attempts/);
+  const checked = (await Promise.all(guesses)).filter((a) => a.startsWith('535')).length;
+  assert.ok(checked <= 5, `${checked} guesses were checked`);
+  assert.equal(checksSoFar() - before, checked);
+  const refusals = lines.filter((l) => l.msg === 'auth' && l.ok === false);
+  assert.equal(refusals.length, 30, 'one line per refused AUTH');
+  assert.ok(refusals.every((l) => l.ip === '127.0.0.1' && l.user === 'alice@example.org' && /^(535|454) /.test(String(l.reply))));
+});
+
 test('a device that logged in before keeps working after the account was attacked from elsewhere', async (t) => {
-  const { store, port } = await startImapServer(t);
+  const { log, lines } = collectingLog();
+  const { store, port } = await startImapServer(t, () => {}, log);
   await addAccount(store, 'alice@example.org');
   const device = '127.0.0.2';
   const login = async (from: string, password: string) => (await (await imapFrom(t, port, from)).command('l', `LOGIN alice@example.org "${password}"`)).at(-1)!;
@@ -101,4 +141,10 @@ test('a device that logged in before keeps working after the account was attacke
   assert.match((await attacker.command('a', `LOGIN alice@example.org "${PASSWORD}"`)).at(-1)!, /^a NO \[UNAVAILABLE\]/, 'the attacker is locked out');
   assert.match(await login('127.0.0.4', PASSWORD), /^l NO \[UNAVAILABLE\]/, 'so is any address that never logged in');
   assert.match(await login(device, PASSWORD), /^l OK/, 'the owner is not');
+  const failed = lines.filter((l) => l.msg === 'login failed').map((l) => `${l.ip} ${l.user} ${l.reason}`);
+  assert.deepEqual(failed, [
+    ...Array<string>(5).fill('127.0.0.3 alice@example.org invalid'),
+    '127.0.0.3 alice@example.org throttled',
+    '127.0.0.4 alice@example.org throttled',
+  ]);
 });

@@ -136,7 +136,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onAuth(auth, session, callback) {
       authenticate(authCtx, auth, session).then(
         (result) => {
-          const refusal = result instanceof Error ? { reply: result.message } : {};
+          const refusal = result instanceof Error ? { reply: `${result.responseCode} ${result.message}` } : {};
           sessionLog(session).info({ ip: session.remoteAddress, user: auth.username, ok: !(result instanceof Error), ...refusal }, 'auth');
           if (result instanceof Error) callback(result);
           else callback(null, result);
