@@ -37,6 +37,17 @@ async function imapFrom(t: TestContext, port: number, localAddress = '127.0.0.1'
   return client;
 }
 
+/** `count` connections opened at once, each closed when the test ends. */
+async function connections<C extends { close(): void }>(t: TestContext, count: number, open: () => Promise<C>): Promise<C[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const c = await open();
+      t.after(() => c.close());
+      return c;
+    }),
+  );
+}
+
 /** Resolves when `count` of the promises have settled. */
 function settled(promises: Promise<unknown>[], count: number): Promise<void> {
   let done = 0;
@@ -65,15 +76,12 @@ test('IMAP: 200 guesses at once from one address are not all checked, and the ri
 test('POP3: 40 guesses at once, the right one last: at most 5 checked, the last refused', async (t) => {
   const { store, port } = await startPop3Server(t, (c) => (c.limits.connections_per_ip = 50));
   await addAccount(store, 'alice@example.org');
-  const clients = await Promise.all(
-    Array.from({ length: 40 }, async () => {
-      const c = await RawClient.connect(port);
-      t.after(() => c.close());
-      await c.line();
-      assert.match(await c.command('USER alice@example.org'), /^\+OK/);
-      return c;
-    }),
-  );
+  const clients = await connections(t, 40, async () => {
+    const c = await RawClient.connect(port);
+    await c.line();
+    assert.match(await c.command('USER alice@example.org'), /^\+OK/);
+    return c;
+  });
   const before = checksSoFar();
   const guesses = clients.slice(0, 39).map((c, i) => c.command(`PASS wrong guess ${i}`));
   await settled(guesses, 30);
@@ -109,14 +117,11 @@ test('SMTP AUTH: 30 guesses at once, the right one last: at most 5 checked, the 
   const { log, lines } = collectingLog();
   const { store, submission } = await startSmtpServer(t, (c) => (c.limits.connections_per_ip = 50), log);
   await addAccount(store, 'alice@example.org');
-  const clients = await Promise.all(
-    Array.from({ length: 30 }, async () => {
-      const c = await SmtpClient.connect(submission);
-      t.after(() => c.close());
-      await c.hello();
-      return c;
-    }),
-  );
+  const clients = await connections(t, 30, async () => {
+    const c = await SmtpClient.connect(submission);
+    await c.hello();
+    return c;
+  });
   const before = checksSoFar();
   const guesses = clients.slice(0, 29).map((c, i) => c.authPlain('alice@example.org', `wrong guess ${i}`));
   await settled(guesses, 20);
