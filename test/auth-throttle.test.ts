@@ -113,3 +113,11 @@ test('close(): attempts waiting for their turn or their delay are refused at onc
   for (const result of await Promise.all([delayed, queued])) assert.ok('refused' in result && result.refused.limit === 'busy');
   assert.equal(await tryOnce(throttle, '198.51.100.1', 'd@example.org', 'success'), 'busy', 'nothing new starts');
 });
+
+test('the tracked failures are bounded: past 100,000 keys the oldest are forgotten', async () => {
+  const throttle = new AuthThrottle({ maxFailures: 1_000_000, ipMaxFailures: 1, windowSeconds: 60, baseDelayMs: 0, maxDelayMs: 0 });
+  await tryOnce(throttle, '10.0.0.0', 'x@example.org', 'failure');
+  assert.equal(await tryOnce(throttle, '10.0.0.0', 'x@example.org', 'failure'), 'address');
+  for (let i = 1; i <= 100_001; i++) await tryOnce(throttle, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 'x@example.org', 'failure');
+  assert.equal(await tryOnce(throttle, '10.0.0.0', 'x@example.org', 'failure'), 'checked');
+});

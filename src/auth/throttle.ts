@@ -51,6 +51,15 @@ const CLOSING: Refusal = { limit: 'busy', retryAfterSeconds: 1 };
 
 /** Past this many tracked keys, expired entries are swept on the next failure. */
 const SWEEP_AT = 10_000;
+/**
+ * A hard bound on tracked keys (about 15 MB), reached only by a flood from very many
+ * addresses within one window: the oldest entries are dropped first, down to `KEEP`, so
+ * that the next sweep is thousands of failures away and each costs little on average.
+ */
+const MAX_ENTRIES = 100_000;
+const KEEP = 90_000;
+/** No address is longer (RFC 5321 4.5.3.1); a longer user name is a key only up to here. */
+const MAX_NAME = 320;
 
 export class AuthThrottle {
   readonly #settings: Required<ThrottleSettings>;
@@ -63,6 +72,8 @@ export class AuthThrottle {
   readonly #perIp: KeyedLimiter;
   readonly #perAccount: KeyedLimiter;
   readonly #closing = new AbortController();
+  /** The size that triggers the next sweep: twice what a sweep left, so sweeping stays cheap on average. */
+  #sweepAt = SWEEP_AT;
 
   constructor(settings: ThrottleSettings, now: () => number = Date.now) {
     this.#settings = {
@@ -87,7 +98,7 @@ export class AuthThrottle {
    */
   async guard<T>(ip: string, account: string, check: (source: CheckSource) => Promise<{ outcome: CheckOutcome; value: T }>): Promise<{ refused: Refusal } | { value: T }> {
     const source = clientKey(ip);
-    const name = account.toLowerCase();
+    const name = account.slice(0, MAX_NAME).toLowerCase();
     const known = this.#known.has(pairKey(name, source));
     const refused = this.#closing.signal.aborted ? CLOSING : this.#refusal(source, name, known);
     if (refused) return { refused };
@@ -151,7 +162,7 @@ export class AuthThrottle {
 
   #recordFailure(keys: string[]): void {
     const now = this.#now();
-    if (this.#failures.size > SWEEP_AT) this.#sweep(now);
+    if (this.#failures.size >= this.#sweepAt) this.#sweep(now);
     const expiresAt = now + this.#settings.windowSeconds * 1000;
     for (const key of keys) {
       const entry = this.#live(key, now);
@@ -186,6 +197,13 @@ export class AuthThrottle {
 
   #sweep(now: number): void {
     for (const [key, entry] of this.#failures) if (entry.expiresAt <= now) this.#failures.delete(key);
+    if (this.#failures.size > KEEP) {
+      for (const key of this.#failures.keys()) {
+        if (this.#failures.size <= KEEP) break;
+        this.#failures.delete(key);
+      }
+    }
+    this.#sweepAt = Math.min(MAX_ENTRIES, Math.max(SWEEP_AT, 2 * this.#failures.size));
   }
 }
 
