@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { clientKey } from '../net/client-key.ts';
 import { KeyedLimiter } from '../net/keyed-limiter.ts';
@@ -89,6 +90,8 @@ export class AuthThrottle {
     this.#now = now;
     this.#perIp = new KeyedLimiter(this.#settings.checksPerIp);
     this.#perAccount = new KeyedLimiter(this.#settings.checksPerAccount);
+    // Every delay in progress listens to it: two per address, any number of addresses.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   /**
