@@ -4,18 +4,34 @@ import { ADMIN_METHODS, CONTROL_SOCKET, type AdminApi, type ControlResponse } fr
 import { AdminError } from './service.ts';
 
 /**
+ * What a failed connection to the control socket means: no server there (null: no socket
+ * file, or a stale one), or a server this user may not talk to, which is an error to report
+ * rather than a reason to open the store behind the server's back.
+ */
+export function probeFailure(err: NodeJS.ErrnoException, path: string): AdminError | null {
+  if (err.code === 'EACCES' || err.code === 'EPERM') {
+    return new AdminError('denied', `permission denied on the control socket ${path}: run as the user that runs the server`);
+  }
+  return null;
+}
+
+/**
  * Connects to a running server's control socket; null when no server listens
- * there (no socket file, or a stale one), so the CLI can open the store itself.
+ * there, so the CLI can open the store itself.
  */
 export async function connectControl(dataDir: string): Promise<AdminApi | null> {
   const path = join(dataDir, CONTROL_SOCKET);
-  const reachable = await new Promise<boolean>((resolve) => {
+  const reachable = await new Promise<boolean>((resolve, reject) => {
     const probe = connect(path);
     probe.once('connect', () => {
       probe.destroy();
       resolve(true);
     });
-    probe.once('error', () => resolve(false));
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const failure = probeFailure(err, path);
+      if (failure) reject(failure);
+      else resolve(false);
+    });
   });
   if (!reachable) return null;
   const api: Record<string, unknown> = {};

@@ -55,6 +55,8 @@ function allCommands(cmd: Command): Command[] {
 
 /** Exit codes: 0, 1 with one line on stderr, or sysexits for `deliver` (design.md). */
 export async function main(argv: string[]): Promise<number> {
+  // Whatever the caller's umask: the store, its keys and the files made from them are the owner's only.
+  process.umask(0o077);
   const isDeliver = argv.slice(2).includes('deliver');
   try {
     await buildProgram().parseAsync(argv);
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) return EX.CONFIG;
     if (err instanceof StoreError && err.code === 'locked') return EX.TEMPFAIL;
     if (err instanceof AdminError && err.code === 'invalid') return EX.USAGE;
+    // Retrying will not help an MTA that runs deliver as the wrong user.
+    if (err instanceof AdminError && err.code === 'denied') return EX.NOPERM;
     return EX.TEMPFAIL;
   }
 }

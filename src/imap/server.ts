@@ -58,6 +58,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     plain: opts.listeners.imap && { name: 'imap', listener: opts.listeners.imap },
     implicitTls: opts.listeners.imaps && { name: 'imaps', listener: opts.listeners.imaps },
     tooManyReply: '* BYE [UNAVAILABLE] Too many connections from your address\r\n',
+    busyReply: '* BYE [UNAVAILABLE] Too many connections, try again later\r\n',
     open(socket, secure, sessionLog) {
       const ip = socket.remoteAddress ?? 'unknown';
       let session: ImapSession | null = null;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { privateDataDir } from './data-dir.ts';
 import { encode, decode } from './codec.ts';
 import { Coalescer } from './coalescer.ts';
 import { CommitQueue, type BatchOp } from './commit-queue.ts';
@@ -103,7 +103,7 @@ export const normalizeMailboxName = (name: string): string => (name.toUpperCase(
 export type Db = ClassicLevel<string, Buffer>;
 
 export async function openLevelStore(dataDir: string, options: StoreOptions): Promise<LevelStore> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  privateDataDir(dataDir);
   const location = join(dataDir, 'store');
   const db: Db = new ClassicLevel<string, Buffer>(location, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   try {

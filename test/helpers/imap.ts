@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { pino } from 'pino';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
+import type { Logger } from '../../src/log/logger.ts';
 import { deliverMessage } from '../../src/delivery/deliver.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { LevelStore } from '../../src/store/level-store.ts';
@@ -27,7 +28,11 @@ export interface ImapTestServer {
  * An in-process server with only the IMAP listeners, on ports the system picks.
  * `MAILFOLD_TEST_LOG=debug` shows its log on stderr.
  */
-export async function startImapServer(t: TestContext, adjust: (config: Config) => void = () => {}): Promise<ImapTestServer> {
+export async function startImapServer(
+  t: TestContext,
+  adjust: (config: Config) => void = () => {},
+  log: Logger = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2)),
+): Promise<ImapTestServer> {
   const config = defaultConfig('dev');
   config.data_dir = tempDir(t);
   config.hostname = HOSTNAME;
@@ -35,7 +40,6 @@ export async function startImapServer(t: TestContext, adjust: (config: Config) =
   config.listeners.imap = { enabled: true, address: '127.0.0.1', port: 0 };
   config.listeners.imaps = { enabled: true, address: '127.0.0.1', port: 0 };
   adjust(config);
-  const log = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2));
   const server = await startServer(config, log);
   t.after(() => server.close());
   return { server, store: server.store as LevelStore, config, port: server.listeners.imap?.port ?? 0, tlsPort: server.listeners.imaps?.port ?? 0 };
