@@ -1,4 +1,4 @@
-import { fetchSummary, type FetchSummary } from '../../mime/fetch-summary.ts';
+import { fetchSummary, isCurrent, type FetchSummary } from '../../mime/fetch-summary.ts';
 import type { BlobId, BlobMeta, BodyRange, BodyReader, MailStore, MessageMeta } from '../../store/types.ts';
 import { decodedRange, decodedSize } from '../binary-body.ts';
 import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
@@ -107,12 +107,13 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
 }
 
 /**
- * The fetch summaries of these bodies. A body stored before summaries were kept has
- * none: its summary is made from its index (a blob record already read, or read now).
+ * The fetch summaries of these bodies. A body stored before summaries were kept, or
+ * whose summary was written by older wire rules, gets one made from its index (a
+ * blob record already read, or read now).
  */
 async function summariesOf(store: MailStore, blobIds: BlobId[], blobs: Map<BlobId, BlobMeta | null>): Promise<Map<BlobId, FetchSummary | null>> {
   const stored = blobIds.length > 0 ? await store.getFetchSummaries(blobIds) : [];
-  const summaries = new Map(blobIds.map((id, n) => [id, stored[n] ?? null]));
+  const summaries = new Map(blobIds.map((id, n) => [id, stored[n] && isCurrent(stored[n]) ? stored[n] : null]));
   const older = blobIds.filter((id) => !summaries.get(id) && !blobs.get(id));
   const loaded = older.length > 0 ? await store.getBlobs(older) : [];
   for (const [n, id] of older.entries()) blobs.set(id, loaded[n] ?? null);
