@@ -110,3 +110,25 @@ test('records stored by older rules: sorted right at first use, rewritten by sto
   assert.ok(isCurrent((await store.getFetchSummaries([blob.id]))[0] as FetchSummary));
   assert.equal(await untagged(c, 'SORT (CC) UTF-8 ALL'), '* SORT 2 3 4 1');
 });
+
+test('THREAD=REFERENCES breaks a message\'s old parent link when its own last reference would make a loop, as Dovecot does', async (t) => {
+  const dovecot = await startDovecot(t);
+  if (!dovecot) return;
+  const { store, port } = await startImapServer(t);
+  await addAccount(store, 'alice@example.org');
+  const hour = (h: number) => `Date: Mon, 1 Jan 2024 ${h}:00:00 +0000`;
+  // Message 2 puts <x> below message 1; message 3 is <x> and replies to message 2, which is below it.
+  const messages = [
+    ['Message-ID: <p@x>', hour(10), 'Subject: p'],
+    ['Message-ID: <m1@x>', 'References: <p@x> <x@x>', hour(11), 'Subject: m1'],
+    ['Message-ID: <x@x>', 'References: <m1@x>', hour(12), 'Subject: x'],
+    ['Message-ID: <y@x>', 'In-Reply-To: <x@x>', hour(13), 'Subject: y'],
+    ['Message-ID: <z@x>', 'References: <z@x>', hour(14), 'Subject: z'],
+  ].map((lines) => Buffer.from([...lines, '', 'body', ''].join('\r\n')));
+  const ours = await session(t, port, 'alice@example.org', messages);
+  const theirs = await session(t, dovecot.port, 'alice', messages);
+  const command = 'THREAD REFERENCES UTF-8 ALL';
+  const answer = await untagged(ours, command);
+  assert.equal(answer, await untagged(theirs, command));
+  assert.equal(answer, '* THREAD (1)(3 (2)(4))(5)');
+});
