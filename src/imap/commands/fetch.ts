@@ -225,7 +225,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
     if (section.fields.length > 0) {
       const header = await read(reader, message, range);
       const data = window(filterHeader(header, section.fields, section.text === 'HEADER.FIELDS.NOT'), section.partial);
-      out += `${label} ${literalHead(data.length)}${data.toString('latin1')}`;
+      out += `${label} ${literalHead(data.length)}${withoutNul(data).toString('latin1')}`;
       continue;
     }
     if (!(await stream(session, reader, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
@@ -288,11 +288,27 @@ function simple(session: ImapSession, message: MessageMeta, { blob, summary }: S
   }
 }
 
-/** Writes `before`, then a range of the message as a literal, chunk by chunk; false when the connection went away. */
+/**
+ * Writes `before`, then a range of the message as a literal, chunk by chunk; false when
+ * the connection went away. Only a literal8 may carry NUL (RFC 9051 4.3.1): in a
+ * plain literal each NUL goes out as 0x80, as Dovecot writes NULs in header text, so
+ * sizes stay exact; BINARY[] gives the octets as stored.
+ */
 async function stream(session: ImapSession, reader: BodyReader, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
   if (!(await session.write(`${before}${head(range.end - range.start)}`))) return false;
-  for await (const chunk of announced(reader.read(message, range.start, range.end), range.end - range.start)) if (!(await session.write(chunk))) return false;
+  const plain = head === literalHead;
+  for await (const chunk of announced(reader.read(message, range.start, range.end), range.end - range.start)) {
+    if (!(await session.write(plain ? withoutNul(chunk) : chunk))) return false;
+  }
   return true;
+}
+
+function withoutNul(data: Buffer): Buffer {
+  let at = data.indexOf(0);
+  if (at < 0) return data;
+  const out = Buffer.from(data);
+  for (; at >= 0; at = out.indexOf(0, at + 1)) out[at] = 0x80;
+  return out;
 }
 
 async function read(reader: BodyReader, message: MessageMeta, range: ByteRange): Promise<Buffer> {
