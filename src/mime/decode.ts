@@ -130,16 +130,22 @@ export function decodeQuotedPrintable(body: Buffer, final = true): Buffer {
   let o = 0;
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
-    if (c === 0x20 || c === 0x09) {
-      let j = i + 1;
-      while (body[j] === 0x20 || body[j] === 0x09) j++;
-      const lineEnd = body[j] === 0x0a || (body[j] === 0x0d && body[j + 1] === 0x0a) || (final && j >= body.length);
-      if (!lineEnd) o += body.copy(out, o, i, j);
-      i = j - 1;
+    if (c > 0x3d || (c !== 0x3d && c !== 0x20 && c !== 0x09)) {
+      out[o++] = c;
       continue;
     }
     if (c !== 0x3d) {
-      out[o++] = c;
+      // Whitespace: kept unless only whitespace is left before the end of the line.
+      const next = body[i + 1];
+      if (next !== undefined && next > 0x20) {
+        out[o++] = c;
+        continue;
+      }
+      let j = i + 1;
+      while (body[j] === 0x20 || body[j] === 0x09) j++;
+      const lineEnd = body[j] === 0x0a || (body[j] === 0x0d && body[j + 1] === 0x0a) || (final && j >= body.length);
+      if (!lineEnd) for (let k = i; k < j; k++) out[o++] = body[k]!;
+      i = j - 1;
       continue;
     }
     const h = hexValue(body[i + 1] ?? -1);
