@@ -60,8 +60,10 @@ const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']
  * so that comments and folding inside an address (`<user (c)@ (c) example.org>`) do not
  * hide it from a search for `user@example.org`.
  */
-function inAddresses(h: { name: string; raw: string }, value: string): boolean {
+function inAddresses(h: { name: string; raw: string }, value: string, scope: SearchScope): boolean {
   if (!ADDRESS_FIELDS.has(h.name)) return false;
+  // Parsing costs like scanning text (a field holds up to 64 Ki characters, fields.ts).
+  scope.cost.spent += Math.floor(h.raw.length / CHARS_PER_UNIT);
   return mailboxes(h.raw).some((a) => fold(a.name ? `${a.name} <${a.address}>` : a.address).includes(value));
 }
 
@@ -105,7 +107,7 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
     }
     case 'header': {
       const value = fold(key.value);
-      return m.headers().some((h) => h.name === key.field && (h.value.includes(value) || inAddresses(h, value)));
+      return m.headers().some((h) => h.name === key.field && (h.value.includes(value) || inAddresses(h, value, scope)));
     }
     case 'body': {
       const body = m.bodyText();
