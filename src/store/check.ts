@@ -151,14 +151,20 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
     if (liveBlobs.has(blob.id) && seen !== blob.chunks) report(`body ${blob.id}: ${blob.chunks - seen} chunk(s) missing (not repairable)`);
   }
 
-  // --- Issue 14: bodies indexed by older rules (sort keys of groups, wire form of lists), indexed again from their bytes.
+  // --- Issue 14: bodies indexed by older rules (sort keys of groups, wire form of lists) are
+  // indexed again from their bytes. Each is written at once, not held for the final batch:
+  // its search text alone may be 1 Mi characters, and rewriting it is safe to repeat.
   const complete = [...liveBlobs].filter((id) => chunksSeen.get(id) === blobs.get(id)!.chunks);
-  const summaries = await store.getFetchSummaries(complete);
-  for (const [i, id] of complete.entries()) {
-    const blob = blobs.get(id)!;
-    const summary = summaries[i];
-    if (blob.index.fields.sortKeys === SORT_KEYS && summary && isCurrent(summary)) continue;
-    report(`body ${id}: indexed by older rules (sort keys, ENVELOPE/BODYSTRUCTURE wire form)`, ...(repair ? await reindexed(store, blob) : []));
+  for (let i = 0; i < complete.length; i += 500) {
+    const ids = complete.slice(i, i + 500);
+    const summaries = await store.getFetchSummaries(ids);
+    for (const [j, id] of ids.entries()) {
+      const blob = blobs.get(id)!;
+      const summary = summaries[j];
+      if (blob.index.fields.sortKeys === SORT_KEYS && summary && isCurrent(summary)) continue;
+      if (repair) await store.commit(await reindexed(store, blob));
+      found.problems.push({ what: `body ${id}: indexed by older rules (sort keys, ENVELOPE/BODYSTRUCTURE wire form)`, repaired: repair });
+    }
   }
   // --- end of issue 14 block.
 
