@@ -1,3 +1,4 @@
+import { mailboxes } from '../mime/fields.ts';
 import type { SearchFields } from '../mime/types.ts';
 import type { MessageMeta } from '../store/types.ts';
 import { emailId, threadId } from './object-id.ts';
@@ -21,8 +22,8 @@ export class NotLoaded {
 export interface SearchSubject {
   seq: number;
   meta: MessageMeta;
-  /** Header fields, values decoded (RFC 2047) and unfolded, names and values lower-cased. */
-  headers(): { name: string; value: string }[];
+  /** Header fields, values decoded (RFC 2047) and unfolded, names and values lower-cased; `raw` is the value as written. */
+  headers(): { name: string; value: string; raw: string }[];
   /** The characters of all header fields, names and values. */
   headerSize(): number;
   /** The decoded text of the body parts, lower-cased. */
@@ -51,6 +52,20 @@ export const fold = (s: string) => s.toLowerCase();
 
 /** Text scanned per unit of cost: a key's evaluation costs about as much as scanning this many characters. */
 const CHARS_PER_UNIT = 1024;
+
+const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
+
+/**
+ * An address field also matches by its parsed mailboxes, written `name <local@domain>`,
+ * so that comments and folding inside an address (`<user (c)@ (c) example.org>`) do not
+ * hide it from a search for `user@example.org`.
+ */
+function inAddresses(h: { name: string; raw: string }, value: string, scope: SearchScope): boolean {
+  if (!ADDRESS_FIELDS.has(h.name)) return false;
+  // Parsing costs like scanning text (a field holds up to 64 Ki characters, fields.ts).
+  scope.cost.spent += Math.floor(h.raw.length / CHARS_PER_UNIT);
+  return mailboxes(h.raw).some((a) => fold(a.name ? `${a.name} <${a.address}>` : a.address).includes(value));
+}
 
 /**
  * Whether a message matches; keys are tried in order, and a key that needs data not
@@ -92,7 +107,7 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
     }
     case 'header': {
       const value = fold(key.value);
-      return m.headers().some((h) => h.name === key.field && h.value.includes(value));
+      return m.headers().some((h) => h.name === key.field && (h.value.includes(value) || inAddresses(h, value, scope)));
     }
     case 'body': {
       const body = m.bodyText();

@@ -1,6 +1,7 @@
 import type { SearchFields } from '../mime/types.ts';
 import type { MessageMeta } from '../store/types.ts';
 import { no, type Outcome } from './command.ts';
+import { currentFields } from './sort-fields.ts';
 import { matches, NotLoaded, type SearchScope, type SearchSubject } from './search-eval.ts';
 import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
@@ -102,11 +103,15 @@ async function matchesLive(key: SearchKey, m: SearchSubject, scope: SearchScope)
 
 /** Matches with the header data stored at delivery, for SORT and THREAD; `id` is the UID or the number. */
 export async function sortEntriesOf(session: ImapSession, found: Match[], byUid: boolean): Promise<SortEntry[]> {
-  const blobIds = [...new Set(found.map((m) => m.meta.blobId))];
+  const store = session.deps.store;
+  const metaOf = new Map(found.map((m) => [m.meta.blobId, m.meta]));
+  const blobIds = [...metaOf.keys()];
   const fields = new Map<string, SearchFields | null>();
   for (let i = 0; i < blobIds.length; i += BATCH) {
     const ids = blobIds.slice(i, i + BATCH);
-    for (const [j, blob] of (await session.deps.store.getBlobs(ids)).entries()) fields.set(ids[j]!, blob?.index.fields ?? null);
+    for (const [j, blob] of (await store.getBlobs(ids)).entries()) {
+      fields.set(ids[j]!, blob ? await currentFields(store, metaOf.get(ids[j]!)!, blob).catch(() => null) : null);
+    }
   }
   const entries: SortEntry[] = [];
   for (const { seq, meta } of found) {

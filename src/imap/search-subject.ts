@@ -18,7 +18,8 @@ export function sentDay(value: string): number | null {
   return Date.UTC(year, month, Number(m[1]));
 }
 
-type Header = { name: string; value: string };
+/** A header field: its value decoded for text search, and as written (latin1) for address parsing. */
+type Header = { name: string; value: string; raw: string };
 
 /**
  * What SEARCH reads of a batch of messages, each kind loaded for the whole batch
@@ -56,7 +57,7 @@ export class SearchBatch {
     this.#headerReader ??= this.#planHeaders();
     const parts: Buffer[] = [];
     for await (const chunk of (await this.#headerReader).read(meta, range.start, range.end)) parts.push(chunk);
-    return splitHeader(Buffer.concat(parts)).map((f) => ({ name: f.name, value: decodeHeaderText(f.value) }));
+    return splitHeader(Buffer.concat(parts)).map((f) => ({ name: f.name, value: decodeHeaderText(f.value), raw: f.value }));
   }
 
   /** The top header's bytes, with the blob record so that the reader need not read it again. */
@@ -109,7 +110,7 @@ export function searchSubject(batch: SearchBatch, seq: number, meta: MessageMeta
     },
     async load(what) {
       if (what === 'headers') {
-        loaded.headers = (await batch.headers(meta)).map((h) => ({ name: fold(h.name), value: fold(h.value) }));
+        loaded.headers = (await batch.headers(meta)).map((h) => ({ name: fold(h.name), value: fold(h.value), raw: h.raw }));
         headerSize = loaded.headers.reduce((n, h) => n + h.name.length + h.value.length, 0);
       }
       else if (what === 'body') loaded.body = fold(await batch.text(meta));

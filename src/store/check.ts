@@ -4,6 +4,9 @@ import { keys, parseChunkKey, parseMessageKey, prefixEnd } from './keys.ts';
 import { del, put, type LevelStore } from './level-store.ts';
 import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from './types.ts';
 import { isSeen } from './flags.ts';
+import { SORT_KEYS } from '../mime/fields.ts';
+import { fetchSummary, isCurrent } from '../mime/fetch-summary.ts';
+import { indexMessage } from '../mime/index.ts';
 
 interface Found {
   problems: CheckProblem[];
@@ -148,6 +151,23 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
     if (liveBlobs.has(blob.id) && seen !== blob.chunks) report(`body ${blob.id}: ${blob.chunks - seen} chunk(s) missing (not repairable)`);
   }
 
+  // --- Issue 14: bodies indexed by older rules (sort keys of groups, wire form of lists) are
+  // indexed again from their bytes. Each is written at once, not held for the final batch:
+  // its search text alone may be 1 Mi characters, and rewriting it is safe to repeat.
+  const complete = [...liveBlobs].filter((id) => chunksSeen.get(id) === blobs.get(id)!.chunks);
+  for (let i = 0; i < complete.length; i += 500) {
+    const ids = complete.slice(i, i + 500);
+    const summaries = await store.getFetchSummaries(ids);
+    for (const [j, id] of ids.entries()) {
+      const blob = blobs.get(id)!;
+      const summary = summaries[j];
+      if (blob.index.fields.sortKeys === SORT_KEYS && summary && isCurrent(summary)) continue;
+      if (repair) await store.commit(await reindexed(store, blob));
+      found.problems.push({ what: `body ${id}: indexed by older rules (sort keys, ENVELOPE/BODYSTRUCTURE wire form)`, repaired: repair });
+    }
+  }
+  // --- end of issue 14 block.
+
   const queued = new Map((await entries<QueueEntry>(keys.queuePrefix)).map(([, e]) => [e.id, e]));
   const queuedBytes = new Map<string, number>();
   for await (const [key, value] of store.db.iterator({ gte: keys.queueChunkAll, lt: prefixEnd(keys.queueChunkAll) })) {
@@ -172,4 +192,11 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
 
   if (repair && found.ops.length > 0) await store.commit(found.ops);
   return found.problems;
+}
+
+/** The records of a body indexed again from its stored bytes: index, search text, fetch summary. */
+async function reindexed(store: LevelStore, blob: BlobMeta): Promise<BatchOp[]> {
+  const chunks = await store.db.getMany(Array.from({ length: blob.chunks }, (_, i) => keys.chunk(blob.id, i)));
+  const { text, ...index } = indexMessage(Buffer.concat(chunks.map((c) => c!)));
+  return [put(keys.blob(blob.id), { ...blob, headerEnd: index.root.header.end, index }), put(keys.blobText(blob.id), text), put(keys.blobSummary(blob.id), fetchSummary(index))];
 }

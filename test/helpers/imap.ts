@@ -139,6 +139,48 @@ export class RawImap {
     }
   }
 
+  /**
+   * The next whole response, literals included, as latin1 without its final CRLF
+   * (the exact bytes the server sent), or null once closed.
+   */
+  async response(): Promise<string | null> {
+    for (;;) {
+      const end = this.#responseEnd();
+      if (end !== -1) {
+        const text = this.#buffer.subarray(0, end - 2).toString('latin1');
+        this.#buffer = this.#buffer.subarray(end);
+        return text;
+      }
+      if (this.#closed) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  /** Where the first whole response in the buffer ends (after its CRLF), or -1. */
+  #responseEnd(): number {
+    let pos = 0;
+    for (;;) {
+      const crlf = this.#buffer.indexOf('\r\n', pos);
+      if (crlf === -1) return -1;
+      const literal = /~?\{(\d+)\}$/.exec(this.#buffer.subarray(Math.max(pos, crlf - 24), crlf).toString('latin1'));
+      if (!literal) return crlf + 2;
+      pos = crlf + 2 + Number(literal[1]);
+      if (pos > this.#buffer.length) return -1;
+    }
+  }
+
+  /** Sends `tag command` (bytes as given) and returns every whole response up to the tagged one. */
+  async exchange(tag: string, command: string | Buffer): Promise<string[]> {
+    this.send(Buffer.concat([Buffer.from(`${tag} `), Buffer.isBuffer(command) ? command : Buffer.from(command, 'latin1'), Buffer.from('\r\n')]));
+    const responses: string[] = [];
+    for (;;) {
+      const response = await this.response();
+      if (response === null) throw new Error(`connection closed before ${tag} completed; got ${JSON.stringify(responses)}`);
+      responses.push(response);
+      if (response.startsWith(`${tag} `)) return responses;
+    }
+  }
+
   /** Lines up to and including the one that starts with `tag `. */
   async until(tag: string): Promise<string[]> {
     const lines: string[] = [];

@@ -1,4 +1,5 @@
 import { writeMessages } from '../../delivery/deliver.ts';
+import { encodeBinaryParts } from '../../mime/binary-parts.ts';
 import { checkFlags } from '../flags.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
 import { ParseError, type Parser } from '../parser.ts';
@@ -35,10 +36,13 @@ function appendMessage(p: Parser): AppendMessage {
     p.expect('~');
     const raw = p.stringBytes();
     p.expect(')');
-    return { flags, internalDate, raw };
+    return { flags, internalDate, raw: encodeBinaryParts(raw) };
   }
-  // literal8 (RFC 3516): the message may hold NULs.
-  if (p.take('~') && p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
+  // literal8 (RFC 3516): the message may hold NULs, and parts in the binary transfer encoding.
+  if (p.take('~')) {
+    if (p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
+    return { flags, internalDate, raw: encodeBinaryParts(p.stringBytes()) };
+  }
   return { flags, internalDate, raw: p.stringBytes() };
 }
 

@@ -1,4 +1,4 @@
-import { fetchSummary, type FetchSummary } from '../../mime/fetch-summary.ts';
+import { fetchSummary, isCurrent, type FetchSummary } from '../../mime/fetch-summary.ts';
 import type { BlobId, BlobMeta, BodyRange, BodyReader, MailStore, MessageMeta } from '../../store/types.ts';
 import { decodedRange, decodedSize } from '../binary-body.ts';
 import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
@@ -107,12 +107,13 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
 }
 
 /**
- * The fetch summaries of these bodies. A body stored before summaries were kept has
- * none: its summary is made from its index (a blob record already read, or read now).
+ * The fetch summaries of these bodies. A body stored before summaries were kept, or
+ * whose summary was written by older wire rules, gets one made from its index (a
+ * blob record already read, or read now).
  */
 async function summariesOf(store: MailStore, blobIds: BlobId[], blobs: Map<BlobId, BlobMeta | null>): Promise<Map<BlobId, FetchSummary | null>> {
   const stored = blobIds.length > 0 ? await store.getFetchSummaries(blobIds) : [];
-  const summaries = new Map(blobIds.map((id, n) => [id, stored[n] ?? null]));
+  const summaries = new Map(blobIds.map((id, n) => [id, stored[n] && isCurrent(stored[n]) ? stored[n] : null]));
   const older = blobIds.filter((id) => !summaries.get(id) && !blobs.get(id));
   const loaded = older.length > 0 ? await store.getBlobs(older) : [];
   for (const [n, id] of older.entries()) blobs.set(id, loaded[n] ?? null);
@@ -224,7 +225,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
     if (section.fields.length > 0) {
       const header = await read(reader, message, range);
       const data = window(filterHeader(header, section.fields, section.text === 'HEADER.FIELDS.NOT'), section.partial);
-      out += `${label} ${literalHead(data.length)}${data.toString('latin1')}`;
+      out += `${label} ${literalHead(data.length)}${withoutNul(data).toString('latin1')}`;
       continue;
     }
     if (!(await stream(session, reader, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
@@ -287,11 +288,27 @@ function simple(session: ImapSession, message: MessageMeta, { blob, summary }: S
   }
 }
 
-/** Writes `before`, then a range of the message as a literal, chunk by chunk; false when the connection went away. */
+/**
+ * Writes `before`, then a range of the message as a literal, chunk by chunk; false when
+ * the connection went away. Only a literal8 may carry NUL (RFC 9051 4.3.1): in a
+ * plain literal each NUL goes out as 0x80, as Dovecot writes NULs in header text, so
+ * sizes stay exact; BINARY[] gives the octets as stored.
+ */
 async function stream(session: ImapSession, reader: BodyReader, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
   if (!(await session.write(`${before}${head(range.end - range.start)}`))) return false;
-  for await (const chunk of announced(reader.read(message, range.start, range.end), range.end - range.start)) if (!(await session.write(chunk))) return false;
+  const plain = head === literalHead;
+  for await (const chunk of announced(reader.read(message, range.start, range.end), range.end - range.start)) {
+    if (!(await session.write(plain ? withoutNul(chunk) : chunk))) return false;
+  }
   return true;
+}
+
+function withoutNul(data: Buffer): Buffer {
+  let at = data.indexOf(0);
+  if (at < 0) return data;
+  const out = Buffer.from(data);
+  for (; at >= 0; at = out.indexOf(0, at + 1)) out[at] = 0x80;
+  return out;
 }
 
 async function read(reader: BodyReader, message: MessageMeta, range: ByteRange): Promise<Buffer> {
