@@ -12,6 +12,7 @@ import enable from './enable.ts';
 import examine from './examine.ts';
 import expunge from './expunge.ts';
 import fetch, { uidFetch } from './fetch.ts';
+import getmetadata from './getmetadata.ts';
 import getquota from './getquota.ts';
 import getquotaroot from './getquotaroot.ts';
 import id from './id.ts';
@@ -27,6 +28,7 @@ import rename from './rename.ts';
 import search, { uidSearch } from './search.ts';
 import select from './select.ts';
 import sort, { uidSort } from './sort.ts';
+import setmetadata from './setmetadata.ts';
 import setquota from './setquota.ts';
 import starttls from './starttls.ts';
 import status from './status.ts';
@@ -52,6 +54,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['EXAMINE', examine],
   ['EXPUNGE', expunge],
   ['FETCH', fetch],
+  ['GETMETADATA', getmetadata],
   ['GETQUOTA', getquota],
   ['GETQUOTAROOT', getquotaroot],
   ['ID', id],
@@ -67,6 +70,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['SEARCH', search],
   ['SELECT', select],
   ['SORT', sort],
+  ['SETMETADATA', setmetadata],
   ['SETQUOTA', setquota],
   ['STARTTLS', starttls],
   ['STATUS', status],
