@@ -3,17 +3,11 @@ import { test, type TestContext } from 'node:test';
 import { ACCOUNT_LIMITS, MAX_ENTRIES_PER_COMMAND, MAX_VALUE, parseEntries, parseEntryValues, parseGetOptions, selectEntries } from '../src/imap/metadata.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
 import { addAccount, RawImap } from './helpers/imap.ts';
-import { ALICE, assertAllBad, serverWithInbox } from './helpers/imap-inbox.ts';
+import { aliceSession, assertAllBad } from './helpers/imap-inbox.ts';
 
 const BOB = 'bob@example.org';
 
-async function setup(t: TestContext) {
-  const env = await serverWithInbox(t, 0);
-  const c = await RawImap.connect(env.port);
-  t.after(() => c.close());
-  await c.login(ALICE);
-  return { ...env, c };
-}
+const setup = (t: TestContext) => aliceSession(t);
 
 test('METADATA parsers: entry names, options, values', () => {
   const p = (s: string) => new Parser(Buffer.from(s));
