@@ -8,7 +8,7 @@ import { command, no, ok } from '../command.ts';
 /** Messages in one MULTIAPPEND: each is indexed and written in the same batch, so their number is bounded too. */
 export const MAX_APPEND_MESSAGES = 1000;
 
-interface AppendMessage {
+export interface AppendMessage {
   flags: string[];
   internalDate: number | undefined;
   raw: Buffer;
@@ -19,7 +19,7 @@ interface AppendMessage {
  * part MULTIAPPEND repeats (RFC 3502); UTF8 marks a message with UTF-8 headers
  * (RFC 6855 4), stored the same way.
  */
-function appendMessage(p: Parser): AppendMessage {
+export function appendMessage(p: Parser): AppendMessage {
   p.sp();
   let flags: string[] = [];
   if (p.peek() === 0x28) {

@@ -25,6 +25,7 @@ import move, { uidMove } from './move.ts';
 import namespace from './namespace.ts';
 import noop from './noop.ts';
 import rename from './rename.ts';
+import replace, { uidReplace } from './replace.ts';
 import search, { uidSearch } from './search.ts';
 import select from './select.ts';
 import sort, { uidSort } from './sort.ts';
@@ -67,6 +68,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['NAMESPACE', namespace],
   ['NOOP', noop],
   ['RENAME', rename],
+  ['REPLACE', replace],
   ['SEARCH', search],
   ['SELECT', select],
   ['SORT', sort],
@@ -83,6 +85,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['UID EXPUNGE', uidExpunge],
   ['UID FETCH', uidFetch],
   ['UID MOVE', uidMove],
+  ['UID REPLACE', uidReplace],
   ['UID SEARCH', uidSearch],
   ['UID SORT', uidSort],
   ['UID STORE', uidStore],
