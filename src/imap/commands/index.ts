@@ -9,6 +9,7 @@ import copy, { uidCopy } from './copy.ts';
 import create from './create.ts';
 import del from './delete.ts';
 import enable from './enable.ts';
+import esearch from './esearch.ts';
 import examine from './examine.ts';
 import expunge from './expunge.ts';
 import fetch, { uidFetch } from './fetch.ts';
@@ -52,6 +53,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['CREATE', create],
   ['DELETE', del],
   ['ENABLE', enable],
+  ['ESEARCH', esearch],
   ['EXAMINE', examine],
   ['EXPUNGE', expunge],
   ['FETCH', fetch],
