@@ -92,6 +92,7 @@ export class ImapSession {
     caps.push('METADATA', 'METADATA-SERVER');
     caps.push('REPLACE');
     caps.push('MULTISEARCH');
+    caps.push('CATENATE');
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');

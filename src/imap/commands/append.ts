@@ -1,4 +1,6 @@
 import { writeMessages } from '../../delivery/deliver.ts';
+import { catenateAll } from '../catenate-build.ts';
+import { parseCatenate, type CatPart } from '../catenate.ts';
 import { checkFlags } from '../flags.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
 import { ParseError, type Parser } from '../parser.ts';
@@ -12,6 +14,8 @@ export interface AppendMessage {
   flags: string[];
   internalDate: number | undefined;
   raw: Buffer;
+  /** CATENATE (RFC 4469): the parts `raw` is built from before the message is stored. */
+  catenate?: CatPart[];
 }
 
 /**
@@ -31,6 +35,7 @@ export function appendMessage(p: Parser): AppendMessage {
     internalDate = p.dateTime();
     p.sp();
   }
+  if (p.take('CATENATE ')) return { flags, internalDate, raw: Buffer.alloc(0), catenate: parseCatenate(p) };
   if (p.take('UTF8 (')) {
     p.expect('~');
     const raw = p.stringBytes();
@@ -60,7 +65,9 @@ export default command({
     }
     return { name, messages };
   },
-  async run(session, { name, messages }) {
+  async run(session, { name, messages: parsed }) {
+    const messages = await catenateAll(session, parsed);
+    if (!Array.isArray(messages)) return messages;
     if (messages.some((m) => m.raw.length === 0)) return no('Empty message', 'CANNOT');
     const account = session.account!;
     const mailbox = await session.deps.store.getMailbox(account.id, name);

@@ -1,4 +1,5 @@
 import { writeMessages } from '../../delivery/deliver.ts';
+import { catenateAll } from '../catenate-build.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
 import type { Parser } from '../parser.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
@@ -28,12 +29,15 @@ const parseReplace = (p: Parser): ReplaceArgs => {
  * failure (or a crash) between the two leaves both, never neither. APPENDUID goes
  * out untagged before the EXPUNGE (RFC 8508 3.3).
  */
-async function runReplace(session: ImapSession, { number, name, message }: ReplaceArgs, byUid: boolean): Promise<Outcome> {
+async function runReplace(session: ImapSession, { number, name, message: parsed }: ReplaceArgs, byUid: boolean): Promise<Outcome> {
   const view = session.view!;
   if (view.readOnly) return no('The mailbox is read-only', 'READ-ONLY');
   const uid = byUid ? (view.seqOf(number) > 0 ? number : 0) : (view.uids[number - 1] ?? 0);
   // A number out of range is a client error (RFC 3501 9 seq-number), a UID gone meanwhile is not.
   if (uid === 0) return byUid ? no('No message with that UID', 'NONEXISTENT') : bad('Message number out of range');
+  const built = await catenateAll(session, [parsed]);
+  if (!Array.isArray(built)) return built;
+  const message = built[0]!;
   if (message.raw.length === 0) return no('Empty message', 'CANNOT');
   const account = session.account!;
   const mailbox = await session.deps.store.getMailbox(account.id, name);
