@@ -34,7 +34,7 @@ async function setup(t: TestContext, searchCost?: number) {
 test('MULTISEARCH parsers: filters and the mailboxes they name', () => {
   const p = (s: string) => new Parser(Buffer.from(s));
   assert.deepEqual(parseSources(p('(selected-delayed personal subtree (Work "A b") mailboxes INBOX)')), [
-    { type: 'selected' },
+    { type: 'selected', delayed: true },
     { type: 'personal' },
     { type: 'subtree', names: ['Work', 'A b'] },
     { type: 'mailboxes', names: ['INBOX'] },

@@ -14,29 +14,30 @@ export type SourceFilter =
 export const MAX_SOURCE_NAMES = 1000;
 
 /** `"(" filter *(SP filter) [SP "(" scope-options ")"] ")"` after `IN `; no scope option is defined, so none is taken. */
-export function parseSources(p: Parser): SourceFilter[] {
-  return p.list(() => {
-    const name = p.atom().toLowerCase();
-    switch (name) {
-      case 'selected':
-      case 'selected-delayed':
-        return { type: 'selected' };
-      case 'inboxes':
-      case 'personal':
-      case 'subscribed':
-        return { type: name };
-      case 'subtree':
-      case 'subtree-one':
-      case 'mailboxes': {
-        p.sp();
-        const names = p.peek() === 0x28 ? p.list(() => mailboxName(p), false) : [mailboxName(p)];
-        if (names.length > MAX_SOURCE_NAMES) throw new ParseError(`at most ${MAX_SOURCE_NAMES} mailboxes in one filter`);
-        return { type: name, names };
-      }
-      default:
-        throw new ParseError(`unknown mailbox filter ${name}`);
+export const parseSources = (p: Parser): SourceFilter[] => p.list(() => parseFilter(p), false);
+
+/** One filter-mailboxes (RFC 5465 6), shared with NOTIFY; `selected-delayed` is told apart by `delayed`. */
+export function parseFilter(p: Parser): SourceFilter & { delayed?: boolean } {
+  const name = p.atom().toLowerCase();
+  switch (name) {
+    case 'selected':
+    case 'selected-delayed':
+      return { type: 'selected', delayed: name === 'selected-delayed' };
+    case 'inboxes':
+    case 'personal':
+    case 'subscribed':
+      return { type: name };
+    case 'subtree':
+    case 'subtree-one':
+    case 'mailboxes': {
+      p.sp();
+      const names = p.peek() === 0x28 ? p.list(() => mailboxName(p), false) : [mailboxName(p)];
+      if (names.length > MAX_SOURCE_NAMES) throw new ParseError(`at most ${MAX_SOURCE_NAMES} mailboxes in one filter`);
+      return { type: name, names };
     }
-  }, false);
+    default:
+      throw new ParseError(`unknown mailbox filter ${name}`);
+  }
 }
 
 const mailboxName = (p: Parser): string => normalize(mailboxText(p, p.astring()));

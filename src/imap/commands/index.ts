@@ -25,6 +25,7 @@ import lsub from './lsub.ts';
 import move, { uidMove } from './move.ts';
 import namespace from './namespace.ts';
 import noop from './noop.ts';
+import notify from './notify.ts';
 import rename from './rename.ts';
 import replace, { uidReplace } from './replace.ts';
 import search, { uidSearch } from './search.ts';
@@ -69,6 +70,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['MOVE', move],
   ['NAMESPACE', namespace],
   ['NOOP', noop],
+  ['NOTIFY', notify],
   ['RENAME', rename],
   ['REPLACE', replace],
   ['SEARCH', search],
