@@ -88,6 +88,24 @@ test('NOTIFY: updates that arrive during a command wait for its end; selected-de
   assert.deepEqual(await c.command('nop', 'NOOP'), ['* 1 EXPUNGE', 'nop OK NOOP completed']);
 });
 
+test('NOTIFY during IDLE: other mailboxes are reported while the client idles', async (t) => {
+  const env = await aliceSession(t, 1);
+  const { c } = env;
+  await c.command('s', 'SELECT INBOX');
+  await c.command('n', 'NOTIFY SET (selected (MessageNew MessageExpunge)) (mailboxes Drafts (MessageNew MessageExpunge))');
+  c.send('i IDLE\r\n');
+  assert.match((await c.line())!, /^\+ /);
+  const other = await RawImap.connect(env.port);
+  t.after(() => other.close());
+  await other.login(ALICE);
+  await other.command('a', `APPEND Drafts {${message('d').length}+}\r\n${message('d')}`);
+  assert.equal(await c.line(), '* STATUS "Drafts" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)');
+  await deliver(env.store, ALICE, message('second'));
+  assert.equal(await c.line(), '* 2 EXISTS');
+  c.send('DONE\r\n');
+  assert.deepEqual(await c.until('i'), ['i OK IDLE terminated']);
+});
+
 test('NOTIFY hostile: unsupported events, bad groups, deep lists; the listener goes with the session', async (t) => {
   const env = await aliceSession(t, 0);
   const { c } = env;

@@ -72,7 +72,8 @@ export function parseEntryValues(p: Parser): { entry: string; value: Buffer | nu
     const entry = parseEntry(p);
     p.sp();
     if (p.take('NIL')) return { entry, value: null };
-    if (p.peek() === 0x7e) p.pos++;
+    // literal8 (RFC 5464 5.4): a value may hold NULs.
+    if (p.take('~') && p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
     return { entry, value: p.stringBytes() };
   }, false);
   if (changes.length > MAX_ENTRIES_PER_COMMAND) throw new ParseError(`at most ${MAX_ENTRIES_PER_COMMAND} entries in one command`);

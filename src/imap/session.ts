@@ -135,9 +135,9 @@ export class ImapSession {
     this.#finish();
   }
 
-  /** A command is running: unsolicited updates (NOTIFY) wait for its end. */
+  /** A command is running and not waiting for the client (as IDLE does): unsolicited updates (NOTIFY) wait for its end. */
   get busy(): boolean {
-    return this.#busy;
+    return this.#busy && this.#idling === 0;
   }
 
   get #open(): boolean {
