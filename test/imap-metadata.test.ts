@@ -12,7 +12,9 @@ const setup = (t: TestContext) => aliceSession(t);
 test('METADATA parsers: entry names, options, values', () => {
   const p = (s: string) => new Parser(Buffer.from(s));
   assert.deepEqual(parseEntries(p('(/private/Comment /shared/x/y)')), ['/private/comment', '/shared/x/y']);
-  for (const bad of ['/other/x', '/private', '/private/', '/private/a//b', '"/private/a*"', '"/private/\x01"', '"/private/a%"', '()']) {
+  assert.deepEqual(parseEntries(p('/Shared')), ['/shared']);
+  assert.throws(() => parseEntryValues(p('(/private "x")')), ParseError);
+  for (const bad of ['/other/x', '/privatex', '/private/', '/private/a//b', '"/private/a*"', '"/private/\x01"', '"/private/a%"', '()']) {
     assert.throws(() => parseEntries(p(bad)), ParseError, bad);
   }
   assert.throws(() => parseEntries(p(`(${Array.from({ length: MAX_ENTRIES_PER_COMMAND + 1 }, (_, i) => `/private/e${i}`).join(' ')})`)), ParseError);
@@ -43,6 +45,10 @@ test('METADATA: set, get, depth, MAXSIZE, delete, server entries, survives RENAM
   assert.deepEqual(await c.command('g2', 'GETMETADATA (DEPTH 1) INBOX /private/comment'), [
     '* METADATA "INBOX" ("/private/comment" "My comment" "/private/comment/sub" "deep")',
     'g2 OK GETMETADATA completed',
+  ]);
+  assert.deepEqual(await c.command('g2b', 'GETMETADATA (DEPTH infinity) INBOX (/private /shared)'), [
+    '* METADATA "INBOX" ("/private/comment" "My comment" "/private/comment/sub" "deep" "/shared/comment" "Shared")',
+    'g2b OK GETMETADATA completed',
   ]);
   assert.deepEqual(await c.command('g3', 'GETMETADATA (MAXSIZE 5 DEPTH infinity) INBOX /private/comment'), [
     '* METADATA "INBOX" ("/private/comment/sub" "deep")',

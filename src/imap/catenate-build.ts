@@ -1,3 +1,4 @@
+import type { MessageMeta } from '../store/types.ts';
 import { badUrlCode, parseMessageUrl, type CatPart } from './catenate.ts';
 import { no, type Outcome } from './command.ts';
 import { sectionRange } from './message-parts.ts';
@@ -27,18 +28,40 @@ export async function catenateAll<M extends { raw: Buffer; catenate?: CatPart[] 
   return out;
 }
 
-/** One message's parts in order, at most `room` octets. */
+/** A part located but not read yet: its bytes, or a range of a stored message. */
+type Located = Buffer | { meta: MessageMeta; start: number; end: number };
+
+/**
+ * One message's parts in order, at most `room` octets. Every part is located (and
+ * measured) first, then read once into a buffer of the final size: the message is
+ * held once, not once in pieces and again joined.
+ */
 async function buildCatenated(session: ImapSession, parts: readonly CatPart[], room: number): Promise<Buffer | Outcome> {
-  const pieces: Buffer[] = [];
+  const located: Located[] = [];
   let size = 0;
   for (const part of parts) {
-    const bytes = part.type === 'text' ? part.bytes : await readUrl(session, part.url, room - size);
-    if (!Buffer.isBuffer(bytes)) return bytes;
-    size += bytes.length;
+    const where = part.type === 'text' ? part.bytes : await locateUrl(session, part.url);
+    if (!Buffer.isBuffer(where) && !('meta' in where)) return where;
+    size += Buffer.isBuffer(where) ? where.length : where.end - where.start;
     if (size > room) return tooBig(session);
-    pieces.push(bytes);
+    located.push(where);
   }
-  return Buffer.concat(pieces, size);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const where of located) {
+    if (Buffer.isBuffer(where)) {
+      at += where.copy(out, at);
+      continue;
+    }
+    try {
+      for await (const chunk of session.deps.store.readMessage(where.meta, where.start, where.end)) at += chunk.copy(out, at);
+    } catch (err) {
+      if (isVanished(err)) return no('A message a URL names was expunged meanwhile', 'EXPUNGEISSUED');
+      throw err;
+    }
+  }
+  // A message shorter than its record says (it cannot be, but a short read must not leave garbage).
+  return at === size ? out : out.subarray(0, at);
 }
 
 function tooBig(session: ImapSession): Outcome {
@@ -47,8 +70,8 @@ function tooBig(session: ImapSession): Outcome {
   return no(`The message would be larger than ${limit} octets`, 'TOOBIG');
 }
 
-/** The bytes a URL names, at most `room` of them, or the NO [BADURL] / [TOOBIG] for it. */
-async function readUrl(session: ImapSession, url: string, room: number): Promise<Buffer | Outcome> {
+/** Where the bytes a URL names are, or the NO [BADURL] for it. */
+async function locateUrl(session: ImapSession, url: string): Promise<{ meta: MessageMeta; start: number; end: number } | Outcome> {
   const account = session.account!;
   const refuse = (reason: string): Outcome => {
     session.log.warn({ ip: session.ip, user: account.address, reason: 'catenate-bad-url', detail: reason }, 'CATENATE refused');
@@ -74,13 +97,5 @@ async function readUrl(session: ImapSession, url: string, room: number): Promise
     const start = Math.min(range.start + parsed.partial.offset, range.end);
     range = { start, end: parsed.partial.length === null ? range.end : Math.min(range.end, start + parsed.partial.length) };
   }
-  if (range.end - range.start > room) return tooBig(session);
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of store.readMessage(meta, range.start, range.end)) chunks.push(chunk);
-  } catch (err) {
-    if (isVanished(err)) return refuse('the message was expunged');
-    throw err;
-  }
-  return Buffer.concat(chunks);
+  return { meta, ...range };
 }

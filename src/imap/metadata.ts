@@ -18,12 +18,13 @@ export const MAX_ENTRIES_PER_COMMAND = 100;
 /**
  * entry = astring naming `/private/...` or `/shared/...` (RFC 5464 3.2): no `*` or
  * `%`, no empty level, no trailing `/`; printable ASCII only, as Dovecot. Names are
- * case-insensitive, so they are kept lower-cased.
+ * case-insensitive, so they are kept lower-cased. `root`: `/private` and `/shared`
+ * themselves, which GETMETADATA takes to list what is below them (DEPTH).
  */
-export function parseEntry(p: Parser): string {
+export function parseEntry(p: Parser, root = false): string {
   const name = p.astring();
   const problem =
-    !/^\/(private|shared)\//i.test(name) ? 'must begin with /private/ or /shared/'
+    !(root ? /^\/(private|shared)(\/|$)/i : /^\/(private|shared)\//i).test(name) ? 'must begin with /private/ or /shared/'
     : name.length > MAX_ENTRY_NAME ? `is longer than ${MAX_ENTRY_NAME} characters`
     : /[^\x21-\x7e]/.test(name) ? 'must be printable ASCII'
     : /[*%]/.test(name) ? 'must not contain * or %'
@@ -33,9 +34,9 @@ export function parseEntry(p: Parser): string {
   return name.toLowerCase();
 }
 
-/** entries = entry / "(" entry *(SP entry) ")". */
+/** entries = entry / "(" entry *(SP entry) ")", for GETMETADATA. */
 export function parseEntries(p: Parser): string[] {
-  const entries = p.peek() === 0x28 ? p.list(() => parseEntry(p), false) : [parseEntry(p)];
+  const entries = p.peek() === 0x28 ? p.list(() => parseEntry(p, true), false) : [parseEntry(p, true)];
   if (entries.length > MAX_ENTRIES_PER_COMMAND) throw new ParseError(`at most ${MAX_ENTRIES_PER_COMMAND} entries in one command`);
   return [...new Set(entries)];
 }
