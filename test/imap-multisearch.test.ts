@@ -39,7 +39,7 @@ test('MULTISEARCH parsers: filters and the mailboxes they name', () => {
     { type: 'subtree', names: ['Work', 'A b'] },
     { type: 'mailboxes', names: ['INBOX'] },
   ]);
-  for (const bad of ['()', '(nonsense)', '(subtree)', '(mailboxes ())', '((personal))', `(mailboxes (${'a '.repeat(MAX_SOURCE_NAMES)}b))`]) {
+  for (const bad of ['()', '(nonsense)', '(subtree)', '(mailboxes ())', '((personal))', `(mailboxes (${'a '.repeat(MAX_SOURCE_NAMES)}b))`, `(mailboxes (${'a '.repeat(MAX_SOURCE_NAMES / 2)}b) subtree (${'c '.repeat(MAX_SOURCE_NAMES / 2)}d))`]) {
     assert.throws(() => parseSources(p(bad)), bad);
   }
   const box = (id: number, name: string, subscribed = false) => ({ id, name, subscribed }) as Mailbox;

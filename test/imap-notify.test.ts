@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_EVENT_GROUPS, parseNotify, unsupportedEvents } from '../src/imap/notify-spec.ts';
+import { MAX_EVENT_GROUPS, MAX_NOTIFY_NAMES, parseNotify, unsupportedEvents } from '../src/imap/notify-spec.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
 import { deliver, RawImap } from './helpers/imap.ts';
 import { ALICE, aliceSession, assertAllBad } from './helpers/imap-inbox.ts';
@@ -24,6 +24,8 @@ test('NOTIFY parser: groups, pairing rules, bounds', () => {
     ' SET (everything (MailboxName))',
     ` SET ${'(personal (MailboxName)) '.repeat(MAX_EVENT_GROUPS)}(inboxes (MailboxName))`,
     ' NONE extra',
+    ` SET (mailboxes (${Array.from({ length: MAX_NOTIFY_NAMES + 1 }, (_, i) => `m${i}`).join(' ')}) (MailboxName))`,
+    ` SET (mailboxes (${'a '.repeat(MAX_NOTIFY_NAMES / 2)}b) (MailboxName)) (subtree (${'c '.repeat(MAX_NOTIFY_NAMES / 2)}d) (MailboxName))`,
   ]) {
     assert.throws(() => p(bad), ParseError, bad);
   }

@@ -22,6 +22,7 @@ export class Notifier {
   readonly #unsubscribe: () => void;
   /** The account's mailboxes as last seen, by id: names for the filters and for MailboxName. */
   #known = new Map<MailboxId, Mailbox>();
+  #coverage: Record<'MessageNew' | 'FlagChange', Set<MailboxId>> = { MessageNew: new Set(), FlagChange: new Set() };
   #pending = new Set<MailboxId>();
   #names = false;
   #selected = false;
@@ -58,12 +59,16 @@ export class Notifier {
     if (this.#pending.size > 0 || this.#names || this.#selected) setImmediate(() => void this.#drain());
   }
 
-  /** Mailboxes other than the selected one that a group names with `event`. */
-  #covered(event: string): Mailbox[] {
+  /** Mailboxes other than the selected one that a group names with `event` (MessageNew stands for MessageExpunge too). */
+  #covered(event: 'MessageNew' | 'FlagChange'): Mailbox[] {
     const selected = this.#session.view?.mailbox.id ?? null;
-    const all = [...this.#known.values()];
+    return [...this.#coverage[event]].flatMap((id) => (id === selected ? [] : [this.#known.get(id)!]));
+  }
+
+  /** Which mailboxes each event covers, computed once per change of the mailbox list, not per store event. */
+  #cover(event: string): Set<MailboxId> {
     const groups = this.#groups.filter((g) => g.filter.type !== 'selected' && g.events.has(event));
-    return sourceMailboxes(groups.map((g) => g.filter), all, null).filter((m) => m.id !== selected);
+    return new Set(sourceMailboxes(groups.map((g) => g.filter), [...this.#known.values()], null).map((m) => m.id));
   }
 
   #selectedGroup(): EventGroup | undefined {
@@ -79,7 +84,7 @@ export class Notifier {
       if (this.#selectedGroup()?.events.has(wanted)) this.#selected = true;
     } else {
       const wanted = event.type === 'flags' ? 'FlagChange' : 'MessageNew';
-      if (this.#covered(wanted).some((m) => m.id === event.mailboxId)) this.#pending.add(event.mailboxId);
+      if (this.#coverage[wanted].has(event.mailboxId)) this.#pending.add(event.mailboxId);
     }
     // After the view's own listener has taken the change in; never inside a command.
     if (!this.#session.busy) setImmediate(() => void this.#drain());
@@ -146,5 +151,6 @@ export class Notifier {
   async #refresh(): Promise<void> {
     const mailboxes = await this.#session.deps.store.listMailboxes(this.#session.account!.id);
     this.#known = new Map(mailboxes.map((m) => [m.id, m]));
+    this.#coverage = { MessageNew: this.#cover('MessageNew'), FlagChange: this.#cover('FlagChange') };
   }
 }

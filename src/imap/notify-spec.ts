@@ -3,7 +3,7 @@
  * with event-group = `"(" filter-mailboxes SP events ")"`. Pure.
  */
 import { ParseError, type Parser } from './parser.ts';
-import { parseFilter, type SourceFilter } from './search-source.ts';
+import { namesIn, parseFilter, type SourceFilter } from './search-source.ts';
 
 /** The events this server reports; the others of RFC 5465 5 are refused with BADEVENT. */
 export const SUPPORTED_EVENTS = ['MessageNew', 'MessageExpunge', 'FlagChange', 'MailboxName'] as const;
@@ -15,6 +15,8 @@ const KNOWN_EVENTS = new Map(
 
 /** Event groups in one NOTIFY: each is matched against every change, so their number is bounded. */
 export const MAX_EVENT_GROUPS = 64;
+/** Mailbox names in one NOTIFY, all groups together (Dovecot: 100 per namespace). */
+export const MAX_NOTIFY_NAMES = 100;
 
 export interface EventGroup {
   filter: SourceFilter & { delayed?: boolean };
@@ -44,6 +46,7 @@ export function parseNotify(p: Parser): NotifySpec {
   }
   p.end();
   if (groups.length === 0) throw new ParseError('NOTIFY SET needs at least one event group');
+  if (namesIn(groups.map((g) => g.filter)) > MAX_NOTIFY_NAMES) throw new ParseError(`at most ${MAX_NOTIFY_NAMES} mailbox names in one NOTIFY`);
   const filters = groups.map((g) => JSON.stringify({ ...g.filter, delayed: undefined }));
   if (new Set(filters).size !== filters.length) throw new ParseError('a mailbox filter is given twice');
   return { type: 'set', status, groups };

@@ -10,11 +10,18 @@ export type SourceFilter =
   | { type: 'selected' | 'inboxes' | 'personal' | 'subscribed' }
   | { type: 'subtree' | 'subtree-one' | 'mailboxes'; names: string[] };
 
-/** Mailbox names one filter may list: a long list is a scan of the account, not a search scope. */
+/** Mailbox names one command may list: a long list is a scan of the account, not a search scope. */
 export const MAX_SOURCE_NAMES = 1000;
 
 /** `"(" filter *(SP filter) [SP "(" scope-options ")"] ")"` after `IN `; no scope option is defined, so none is taken. */
-export const parseSources = (p: Parser): SourceFilter[] => p.list(() => parseFilter(p), false);
+export function parseSources(p: Parser): SourceFilter[] {
+  const filters = p.list(() => parseFilter(p), false);
+  if (namesIn(filters) > MAX_SOURCE_NAMES) throw new ParseError(`at most ${MAX_SOURCE_NAMES} mailbox names in one command`);
+  return filters;
+}
+
+/** How many mailbox names the filters list: each is compared with every mailbox of the account. */
+export const namesIn = (filters: readonly SourceFilter[]): number => filters.reduce((n, f) => n + ('names' in f ? f.names.length : 0), 0);
 
 /** One filter-mailboxes (RFC 5465 6), shared with NOTIFY; `selected-delayed` is told apart by `delayed`. */
 export function parseFilter(p: Parser): SourceFilter & { delayed?: boolean } {
