@@ -35,7 +35,8 @@ test('METADATA parsers: entry names, options, values', () => {
 });
 
 test('METADATA: set, get, depth, MAXSIZE, delete, server entries, survives RENAME, gone with DELETE', async (t) => {
-  const { c } = await setup(t);
+  const env = await setup(t);
+  const { c } = env;
   assert.match((await c.command('c', 'CAPABILITY'))[0]!, / METADATA METADATA-SERVER /);
   assert.equal((await c.command('s1', 'SETMETADATA INBOX (/private/comment "My comment" /shared/comment "Shared" /private/comment/sub "deep")')).at(-1), 's1 OK SETMETADATA completed');
   assert.deepEqual(await c.command('g1', 'GETMETADATA INBOX (/private/Comment /shared/comment /private/missing)'), [
@@ -69,6 +70,8 @@ test('METADATA: set, get, depth, MAXSIZE, delete, server entries, survives RENAM
   assert.match((await c.command('g7', 'GETMETADATA Job /private/color')).at(-1)!, /^g7 NO \[NONEXISTENT\]/);
   await c.command('cr2', 'CREATE Job');
   assert.equal((await c.command('g8', 'GETMETADATA Job /private/color'))[0], '* METADATA "Job" ("/private/color" NIL)');
+  // The store check knows nothing of annotations and finds nothing wrong with them.
+  assert.deepEqual(await env.store.check({ repair: false }), []);
 });
 
 test('METADATA hostile: oversized values, too many entries, too many bytes per account, bad syntax', async (t) => {
