@@ -1,10 +1,11 @@
 import type { SearchFields } from '../mime/types.ts';
-import type { MessageMeta } from '../store/types.ts';
+import type { MessageMeta, Uid } from '../store/types.ts';
 import { no, type Outcome } from './command.ts';
 import { currentFields } from './sort-fields.ts';
 import { matches, NotLoaded, type SearchScope, type SearchSubject } from './search-eval.ts';
 import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
+import type { MailboxView } from './mailbox-view.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
 import { isVanished } from './vanished-body.ts';
@@ -38,18 +39,16 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
  * SORT and THREAD select. Text keys match case-insensitively in the decoded header
  * values and the stored search text. Design rule 8: the keys evaluated over all
  * messages are bounded by `imap.search_cost`; past it the answer is a NO [LIMIT]
- * (costRefusal) instead of the matches.
+ * (costRefusal) instead of the matches; MULTISEARCH passes one `cost` for all its mailboxes.
  */
-export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[] | Outcome> {
-  const view = session.view!;
+export async function searchMessages(session: ImapSession, key: SearchKey, source = viewSource(session.view!), cost = { spent: 0 }): Promise<Match[] | Outcome> {
   const store = session.deps.store;
-  const cost = { spent: 0 };
-  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now(), cost };
+  const uids = [...source.uids];
+  const scope = { maxSeq: uids.length, maxUid: uids[uids.length - 1] ?? 0, saved: new Set(source.saved), now: Date.now(), cost };
   const found: Match[] = [];
-  const uids = [...view.uids];
   let yielded = 0;
   for (let i = 0; i < uids.length; i += BATCH) {
-    const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
+    const messages = await store.getMessages(source.mailboxId, uids.slice(i, i + BATCH));
     const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
     for (const group of byBytes(present)) {
       const batch = new SearchBatch(store, group.map((m) => m.meta));
@@ -65,6 +64,18 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   }
   return found;
 }
+
+/**
+ * The messages a search runs over: the selected mailbox as the client knows it, or
+ * another mailbox as it is now (MULTISEARCH), where `$` matches nothing (RFC 5182 2.4).
+ */
+export interface SearchSource {
+  mailboxId: number;
+  uids: readonly Uid[];
+  saved: readonly Uid[];
+}
+
+const viewSource = (view: MailboxView): SearchSource => ({ mailboxId: view.mailbox.id, uids: view.uids, saved: view.savedUids() });
 
 /** Consecutive groups whose message sizes add up to at most BATCH_BYTES (or one message). */
 function byBytes(matches: Match[]): Match[][] {

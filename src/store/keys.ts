@@ -55,6 +55,9 @@ export const keys = {
   dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
   dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
   mtaSts: (domain: string) => `sts/${domain}`,
+  // IMAP METADATA (RFC 5464): an account's annotations, by mailbox (0: the server's), then entry name.
+  metadata: (accountId: AccountId, mailboxId: MailboxId, entry: string) => `mdt/${hex(accountId)}/${hex(mailboxId)}/${entry}`,
+  metadataPrefix: (accountId: AccountId, mailboxId?: MailboxId) => `mdt/${hex(accountId)}/${mailboxId === undefined ? '' : `${hex(mailboxId)}/`}`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */

@@ -33,6 +33,9 @@ import {
   type MailboxId,
   type MailStore,
   type MessageMeta,
+  type MetadataEntry,
+  type MetadataLimits,
+  type MetadataOutcome,
   type ModSeq,
   type NewBlob,
   type QueueEntry,
@@ -910,6 +913,44 @@ export class LevelStore implements MailStore {
 
   async putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void> {
     await this.commit([put(keys.mtaSts(domain.toLowerCase()), policy)]);
+  }
+
+  // IMAP METADATA (RFC 5464): one block, its own key prefix `mdt/`; the server's entries under mailbox 0.
+
+  async listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]> {
+    const prefix = keys.metadataPrefix(accountId, mailboxId ?? 0);
+    const rows = await this.db.iterator(wholeRange(prefix)).all();
+    return rows.map(([key, value]) => ({ entry: key.slice(prefix.length), value: Buffer.from(decode<string>(value), 'base64') }));
+  }
+
+  async setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome> {
+    return this.#locks.withLocks([accountLock(accountId)], async () => {
+      const prefix = keys.metadataPrefix(accountId);
+      const live = new Set((await this.listMailboxes(accountId)).map((m) => m.id));
+      // What an entry costs: its name and its value (keys here are ASCII: entry names are).
+      const cost = (key: string, valueBytes: number) => key.length - prefix.length + valueBytes;
+      const sizes = new Map<string, number>();
+      const ops: BatchOp[] = [];
+      for (const [key, value] of await this.db.iterator(wholeRange(prefix)).all()) {
+        const owner = parseInt(key.slice(prefix.length, prefix.length + 8), 16);
+        if (owner === 0 || live.has(owner)) sizes.set(key, cost(key, Buffer.byteLength(decode<string>(value), 'base64')));
+        else ops.push(del(key));
+      }
+      for (const { entry, value } of changes) {
+        const key = keys.metadata(accountId, mailboxId ?? 0, entry);
+        if (value === null) {
+          sizes.delete(key);
+          ops.push(del(key));
+        } else {
+          sizes.set(key, cost(key, value.length));
+          ops.push(put(key, value.toString('base64')));
+        }
+      }
+      if (sizes.size > limits.maxEntries) return { ok: false, reason: 'too-many' } as const;
+      if ([...sizes.values()].reduce((a, b) => a + b, 0) > limits.maxBytes) return { ok: false, reason: 'too-big' } as const;
+      await this.commit(ops);
+      return { ok: true } as const;
+    });
   }
 }
 

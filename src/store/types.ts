@@ -349,7 +349,31 @@ export interface MailStore {
   /** The cached MTA-STS policy of a remote domain, or null. */
   getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null>;
   putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void>;
+
+  // IMAP METADATA (RFC 5464), one block apart while store/ is split into roles (issue 18).
+  /** The account's annotations on a mailbox, or on the server when `mailboxId` is null, by entry name. */
+  listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]>;
+  /**
+   * Sets entries (a null value removes one) in one synced batch; nothing is written
+   * when the account's annotations would then pass `limits`. Entries of mailboxes
+   * deleted since are dropped in the same batch.
+   */
+  setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome>;
 }
+
+/** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
+export interface MetadataEntry {
+  entry: string;
+  value: Buffer;
+}
+
+/** What one account may keep in annotations, over all its mailboxes and the server. */
+export interface MetadataLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export type MetadataOutcome = { ok: true } | { ok: false; reason: 'too-many' | 'too-big' };
 
 export class StoreError extends Error {
   readonly code: 'exists' | 'not-found' | 'invalid' | 'locked' | 'conflict';
