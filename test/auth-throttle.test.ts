@@ -87,20 +87,21 @@ test('clientKey: IPv4 as is, IPv4-mapped as IPv4, IPv6 by its /64', () => {
   assert.equal(clientKey('unknown'), 'unknown');
 });
 
-test('FairLimiter serves waiting sources in turns, known devices first', async () => {
-  const limiter = new FairLimiter(1);
+test('FairLimiter serves waiting sources in turns, by priority first', async () => {
+  const limiter = new FairLimiter(1, 3);
   const order: string[] = [];
   let release!: () => void;
   const first = limiter.run('flood', () => new Promise<void>((resolve) => (release = resolve)));
   const runs = [
-    ...['f1', 'f2', 'f3'].map((n) => limiter.run('flood', async () => void order.push(n))),
-    limiter.run('bystander', async () => void order.push('b')),
-    limiter.run('device', async () => void order.push('d'), true),
+    ...['f1', 'f2', 'f3'].map((n) => limiter.run('flood', async () => void order.push(n), 2)),
+    limiter.run('other', async () => void order.push('o'), 2),
+    limiter.run('bystander', async () => void order.push('b'), 1),
+    limiter.run('device', async () => void order.push('d'), 0),
   ];
-  assert.equal(limiter.waiting, 5);
+  assert.equal(limiter.waiting, 6);
   release();
   await Promise.all([first, ...runs]);
-  assert.deepEqual(order, ['d', 'f1', 'b', 'f2', 'f3']);
+  assert.deepEqual(order, ['d', 'b', 'f1', 'o', 'f2', 'f3']);
 });
 
 test('close(): attempts waiting for their turn or their delay are refused at once, the running one finishes', async () => {
@@ -120,4 +121,31 @@ test('the tracked failures are bounded: past 100,000 keys the oldest are forgott
   assert.equal(await tryOnce(throttle, '10.0.0.0', 'x@example.org', 'failure'), 'address');
   for (let i = 1; i <= 100_001; i++) await tryOnce(throttle, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 'x@example.org', 'failure');
   assert.equal(await tryOnce(throttle, '10.0.0.0', 'x@example.org', 'failure'), 'checked');
+});
+
+test('the check is told whether its address failed recently, so that the argon2 queue serves clean addresses first', async () => {
+  const throttle = new AuthThrottle({ maxFailures: 100, windowSeconds: 60, ...fast });
+  const seen: boolean[] = [];
+  const once = (ip: string, outcome: CheckOutcome) =>
+    throttle.guard(ip, 'a@example.org', async (source) => {
+      seen.push(source.failedRecently);
+      return { outcome, value: null };
+    });
+  await once('192.0.2.1', 'failure');
+  await once('192.0.2.1', 'failure');
+  await once('192.0.2.2', 'success');
+  assert.deepEqual(seen, [false, true, false]);
+});
+
+test('an attempt queued behind a failing one from its address sees that failure when its turn comes', async () => {
+  const throttle = new AuthThrottle({ maxFailures: 100, windowSeconds: 60, checksPerIp: 1, ...fast });
+  const first = attempt(throttle, '192.0.2.1', 'a@example.org');
+  let failedRecently: boolean | undefined;
+  const second = throttle.guard('192.0.2.1', 'b@example.org', async (source) => {
+    failedRecently = source.failedRecently;
+    return { outcome: 'failure' as const, value: null };
+  });
+  first.finish('failure');
+  await Promise.all([first.result, second]);
+  assert.equal(failedRecently, true);
 });

@@ -1,25 +1,26 @@
 /**
- * At most `limit` tasks at once, the waiting ones served in turns per source: each
- * source (a client's address) gets one task started before any source gets a second,
- * so one source sending many cannot push everyone else to the back of one long line.
- * Sources marked `first` (a device that logged in before) go ahead of the others.
+ * At most `limit` tasks at once. The waiting ones are served by priority (0 first), and
+ * within a priority in turns per source: each source (a client's address) gets one task
+ * started before any source gets a second, so one source sending many cannot push
+ * everyone else to the back of one long line.
  */
 export class FairLimiter {
   readonly #limit: number;
   #active = 0;
-  /** Waiting starts per source, in the order the sources first came; served round-robin. */
-  readonly #lanes = [new Map<string, (() => void)[]>(), new Map<string, (() => void)[]>()];
+  /** Per priority: the waiting starts per source, in the order the sources came; served round-robin. */
+  readonly #lanes: Map<string, (() => void)[]>[];
 
-  constructor(limit: number) {
+  constructor(limit: number, priorities = 1) {
     this.#limit = limit;
+    this.#lanes = Array.from({ length: priorities }, () => new Map());
   }
 
-  async run<T>(source: string, task: () => Promise<T>, first = false): Promise<T> {
+  async run<T>(source: string, task: () => Promise<T>, priority = 0): Promise<T> {
     if (this.#active < this.#limit) this.#active++;
     else {
       // A finishing task hands its slot straight to the next waiter, so the count stays.
       await new Promise<void>((resolve) => {
-        const lane = this.#lanes[first ? 0 : 1]!;
+        const lane = this.#lanes[Math.min(priority, this.#lanes.length - 1)]!;
         const waiting = lane.get(source);
         if (waiting) waiting.push(resolve);
         else lane.set(source, [resolve]);
@@ -32,7 +33,7 @@ export class FairLimiter {
     }
   }
 
-  /** How many tasks wait for a slot (for tests and metrics). */
+  /** How many tasks wait for a slot. */
   get waiting(): number {
     let n = 0;
     for (const lane of this.#lanes) for (const list of lane.values()) n += list.length;

@@ -108,24 +108,27 @@ export class AuthThrottle {
     // A device that logged in before neither counts towards nor meets the account's lockout.
     const keys = known ? [ipKey(source)] : [ipKey(source), accountKey(name)];
     for (const key of keys) this.#addPending(key, 1);
-    let outcome = 'neither' as CheckOutcome;
-    try {
-      return await this.#perIp.run(source, async () => {
+    return this.#perIp.run(source, async () => {
+      let outcome = 'neither' as CheckOutcome;
+      try {
         const wait = this.#delayMs(source, name, known);
         if (wait > 0) await delay(wait, undefined, { signal: this.#closing.signal }).catch(() => {});
         if (this.#closing.signal.aborted) return { refused: CLOSING };
-        return this.#perAccount.run(name, async () => {
-          const result = await check({ key: source, known });
+        return await this.#perAccount.run(name, async () => {
+          const failedRecently = this.#live(ipKey(source), this.#now()) !== undefined;
+          const result = await check({ key: source, known, failedRecently });
           outcome = result.outcome;
           return { value: result.value };
         });
-      });
-    } finally {
-      // In one step, so that no attempt starting now sees neither the pending one nor its failure.
-      for (const key of keys) this.#addPending(key, -1);
-      if (outcome === 'failure') this.#recordFailure(keys);
-      if (outcome === 'success') this.#remember(pairKey(name, source));
-    }
+      } finally {
+        // Before the address's slot passes on, so that its next attempt waits and queues as
+        // this one's failure says; and in one step, so that no attempt starting now sees
+        // neither this one pending nor its failure.
+        for (const key of keys) this.#addPending(key, -1);
+        if (outcome === 'failure') this.#recordFailure(keys);
+        if (outcome === 'success') this.#remember(pairKey(name, source));
+      }
+    });
   }
 
   /** Server shutdown: attempts still waiting for their turn or their delay end at once, refused. */
