@@ -66,8 +66,10 @@ export class AuthThrottle {
   readonly #settings: Required<ThrottleSettings>;
   readonly #now: () => number;
   readonly #failures = new Map<string, Entry>();
-  /** Attempts started and not yet ended, per key: they count as failures until they end. */
-  readonly #pending = new Map<string, number>();
+  /** Attempts waiting for their turn or running, per address: bounded by checksPerIp + queuePerIp. */
+  readonly #queued = new Map<string, number>();
+  /** Checks running, per address and account: they count as failures until they end. */
+  readonly #running = new Map<string, number>();
   /** `account address-key` of every successful login, least recently used first. */
   readonly #known = new Map<string, true>();
   readonly #perIp: KeyedLimiter;
@@ -95,40 +97,48 @@ export class AuthThrottle {
   }
 
   /**
-   * Runs one password check under the limits, or refuses it without running it. The
-   * decision is taken before the first await, so attempts arriving together are
-   * counted one after the other.
+   * Runs one password check under the limits, or refuses it without running it. An
+   * address's attempts queue (a bounded number, refused past it at once), and each is
+   * judged when its turn comes, counting the failures recorded and the checks still
+   * running: so attempts sent together meet the limits one after the other, while a
+   * household's devices logging in together simply wait their turn.
    */
   async guard<T>(ip: string, account: string, check: (source: CheckSource) => Promise<{ outcome: CheckOutcome; value: T }>): Promise<{ refused: Refusal } | { value: T }> {
     const source = clientKey(ip);
     const name = account.slice(0, MAX_NAME).toLowerCase();
     const known = this.#known.has(pairKey(name, source));
-    const refused = this.#closing.signal.aborted ? CLOSING : this.#refusal(source, name, known);
+    const refused = this.#closing.signal.aborted ? CLOSING : this.#refusal(source, name, known, true);
     if (refused) return { refused };
     // A device that logged in before neither counts towards nor meets the account's lockout.
     const keys = known ? [ipKey(source)] : [ipKey(source), accountKey(name)];
-    for (const key of keys) this.#addPending(key, 1);
-    return this.#perIp.run(source, async () => {
-      let outcome = 'neither' as CheckOutcome;
-      try {
+    add(this.#queued, ipKey(source), 1);
+    try {
+      return await this.#perIp.run(source, async () => {
         const wait = this.#delayMs(source, name, known);
         if (wait > 0) await delay(wait, undefined, { signal: this.#closing.signal }).catch(() => {});
         if (this.#closing.signal.aborted) return { refused: CLOSING };
         return await this.#perAccount.run(name, async () => {
-          const failedRecently = this.#live(ipKey(source), this.#now()) !== undefined;
-          const result = await check({ key: source, known, failedRecently });
-          outcome = result.outcome;
-          return { value: result.value };
+          // Judged again at its turn, before the first await: the attempts ahead have ended or are counted as running.
+          const late = this.#refusal(source, name, known, false);
+          if (late) return { refused: late };
+          for (const key of keys) add(this.#running, key, 1);
+          let outcome = 'neither' as CheckOutcome;
+          try {
+            const failedRecently = this.#live(ipKey(source), this.#now()) !== undefined;
+            const result = await check({ key: source, known, failedRecently });
+            outcome = result.outcome;
+            return { value: result.value };
+          } finally {
+            // In one step, so that no attempt judged now sees neither this one running nor its failure.
+            for (const key of keys) add(this.#running, key, -1);
+            if (outcome === 'failure') this.#recordFailure(keys);
+            if (outcome === 'success') this.#remember(pairKey(name, source));
+          }
         });
-      } finally {
-        // Before the address's slot passes on, so that its next attempt waits and queues as
-        // this one's failure says; and in one step, so that no attempt starting now sees
-        // neither this one pending nor its failure.
-        for (const key of keys) this.#addPending(key, -1);
-        if (outcome === 'failure') this.#recordFailure(keys);
-        if (outcome === 'success') this.#remember(pairKey(name, source));
-      }
-    });
+      });
+    } finally {
+      add(this.#queued, ipKey(source), -1);
+    }
   }
 
   /** Server shutdown: attempts still waiting for their turn or their delay end at once, refused. */
@@ -136,17 +146,18 @@ export class AuthThrottle {
     this.#closing.abort();
   }
 
-  #refusal(source: string, name: string, known: boolean): Refusal | null {
+  /** `arriving`: a new attempt, refused when its address has too many queued; else one whose turn came. */
+  #refusal(source: string, name: string, known: boolean, arriving: boolean): Refusal | null {
     const now = this.#now();
     const { ipMaxFailures, maxFailures, checksPerIp, queuePerIp, windowSeconds } = this.#settings;
     const ip = ipKey(source);
-    if (this.#pendingOf(ip) >= checksPerIp + queuePerIp) {
+    if (arriving && (this.#queued.get(ip) ?? 0) >= checksPerIp + queuePerIp) {
       return { limit: 'busy', retryAfterSeconds: Math.max(1, Math.ceil(this.#delayMs(source, name, known) / 1000)) };
     }
     const over = (key: string, max: number): number | null => {
       const entry = this.#live(key, now);
-      if ((entry?.count ?? 0) + this.#pendingOf(key) < max) return null;
-      // Reached with attempts still in flight: they will most likely fail and start the window anew.
+      if ((entry?.count ?? 0) + (this.#running.get(key) ?? 0) < max) return null;
+      // Reached with checks still running: they will most likely fail and start the window anew.
       const until = entry && entry.count >= max ? entry.expiresAt : now + windowSeconds * 1000;
       return Math.max(1, Math.ceil((until - now) / 1000));
     };
@@ -182,16 +193,6 @@ export class AuthThrottle {
     if (this.#known.size > this.#settings.knownPairs) this.#known.delete(this.#known.keys().next().value!);
   }
 
-  #pendingOf(key: string): number {
-    return this.#pending.get(key) ?? 0;
-  }
-
-  #addPending(key: string, by: number): void {
-    const n = this.#pendingOf(key) + by;
-    if (n <= 0) this.#pending.delete(key);
-    else this.#pending.set(key, n);
-  }
-
   #live(key: string, now: number): Entry | undefined {
     const entry = this.#failures.get(key);
     if (entry && entry.expiresAt <= now) {
@@ -216,3 +217,10 @@ export class AuthThrottle {
 const ipKey = (source: string) => `ip:${source}`;
 const accountKey = (account: string) => `acct:${account}`;
 const pairKey = (account: string, source: string) => `${account} ${source}`;
+
+/** Adds `by` to a key's count, dropping the key at zero. */
+function add(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n <= 0) counts.delete(key);
+  else counts.set(key, n);
+}
