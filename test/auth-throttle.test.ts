@@ -26,17 +26,37 @@ async function tryOnce(throttle: AuthThrottle, ip: string, account: string, outc
 
 const fast = { baseDelayMs: 1, maxDelayMs: 1 };
 
-test('attempts sent at once count from the start: the burst meets the limit, not the checks already done', async () => {
+/** Resolves once `done()` holds, checked after each turn of the event loop. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+test('attempts sent at once are judged at their turn: the burst meets the limit once the failures ahead of it are counted', async () => {
   const throttle = new AuthThrottle({ maxFailures: 3, windowSeconds: 60, ...fast });
   const burst = Array.from({ length: 6 }, () => attempt(throttle, '192.0.2.1', 'alice@example.org'));
+  await until(() => burst[0]!.started() && burst[1]!.started());
+  assert.deepEqual(burst.map((a) => a.started()), [true, true, false, false, false, false], 'two checks at once per account');
+  burst[0]!.finish('failure');
+  burst[1]!.finish('failure');
+  await until(() => burst[2]!.started());
+  burst[2]!.finish('failure');
   const refusals = await Promise.all(burst.slice(3).map(async (a) => {
     const r = await a.result;
     return 'refused' in r ? r.refused.limit : 'checked';
   }));
-  assert.deepEqual(refusals, ['account', 'account', 'account'], 'three in flight already reach the limit of three');
-  for (const a of burst.slice(0, 3)) a.finish('failure');
-  await Promise.all(burst.slice(0, 3).map((a) => a.result));
+  assert.deepEqual(refusals, ['account', 'account', 'account'], 'the rest meet the three failures ahead of them, unchecked');
+  assert.ok(burst.slice(3).every((a) => !a.started()));
   assert.equal(await tryOnce(throttle, '198.51.100.7', 'alice@example.org', 'success'), 'account', 'a new address is refused, right password or not');
+});
+
+test('devices logging in together from a new address wait their turn and all get in', async () => {
+  const throttle = new AuthThrottle({ maxFailures: 3, windowSeconds: 60, ...fast });
+  const burst = Array.from({ length: 8 }, () => attempt(throttle, '192.0.2.1', 'alice@example.org'));
+  for (const a of burst) {
+    await until(a.started);
+    a.finish('success');
+  }
+  assert.ok((await Promise.all(burst.map((a) => a.result))).every((r) => 'value' in r));
 });
 
 test('at most two checks run at once per address; a short queue, then refused at once as busy', async () => {
