@@ -109,7 +109,7 @@ test('FETCH and SEARCH by a raw client after another session expunged (not yet r
   await b.mailboxOpen('INBOX');
   await b.messageDelete('2:3', { uid: true });
   assert.deepEqual(await a.command('f', 'FETCH 1:3 (UID FLAGS BODY.PEEK[TEXT])'), [
-    '* 1 FETCH (UID 1 FLAGS () BODY[TEXT] {8}',
+    '* 1 FETCH (UID 1 FLAGS (\\Recent) BODY[TEXT] {8}',
     'Hello.',
     ')',
     'f OK [EXPUNGEISSUED] Some messages were already expunged',

@@ -38,8 +38,8 @@ test('QRESYNC raw: expunges made while the client was away are reported on recon
   assert.ok(lines.includes('* VANISHED (EARLIER) 2:3,7'), lines.join('\n'));
   const fetches = lines.filter((l) => l.includes(' FETCH '));
   assert.deepEqual(fetches, [
-    `* 2 FETCH (UID 4 FLAGS (\\Flagged) MODSEQ (${await modSeqOf(env, 4)}))`,
-    `* 4 FETCH (UID 6 FLAGS () MODSEQ (${await modSeqOf(env, 6)}))`,
+    `* 2 FETCH (UID 4 FLAGS (\\Recent \\Flagged) MODSEQ (${await modSeqOf(env, 4)}))`,
+    `* 4 FETCH (UID 6 FLAGS (\\Recent) MODSEQ (${await modSeqOf(env, 6)}))`,
   ]);
   assert.equal(lines.at(-1), 's OK [READ-WRITE] SELECT completed');
 
@@ -178,8 +178,8 @@ test('QRESYNC imaplib: resync after changes, UID FETCH VANISHED, EXPUNGE as VANI
     enable: ['QRESYNC'],
     select: 'OK',
     vanished: ['(EARLIER) 2:3,7'],
-    fetch: [`2 (UID 4 FLAGS (\\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS () MODSEQ (${m6}))`],
-    uid_fetch: [`2 (UID 4 FLAGS (\\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS () MODSEQ (${m6}))`],
+    fetch: [`2 (UID 4 FLAGS (\\Recent \\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS (\\Recent) MODSEQ (${m6}))`],
+    uid_fetch: [`2 (UID 4 FLAGS (\\Recent \\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS (\\Recent) MODSEQ (${m6}))`],
     uid_fetch_vanished: ['(EARLIER) 2:3,7'],
     expunge: 'OK',
     expunge_vanished: ['1'],

@@ -43,7 +43,7 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   const view = session.view!;
   const store = session.deps.store;
   const cost = { spent: 0 };
-  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now(), cost };
+  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), recent: view.recent, now: Date.now(), cost };
   const found: Match[] = [];
   const uids = [...view.uids];
   let yielded = 0;
