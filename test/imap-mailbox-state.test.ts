@@ -209,7 +209,7 @@ test('a new keyword (STORE, APPEND, COPY) sends FLAGS and PERMANENTFLAGS to ever
   assert.ok(select.includes(`* OK [PERMANENTFLAGS (${SYSTEM} Invoice Paid Filed \\*)] Flags permitted`), select.join('\n'));
 });
 
-test('CONDSTORE enabled by FETCH MODSEQ, CHANGEDSINCE, SEARCH MODSEQ or UNCHANGEDSINCE sends HIGHESTMODSEQ once (RFC 7162 3.1)', async (t) => {
+test('CONDSTORE enabled by FETCH MODSEQ, CHANGEDSINCE, SEARCH MODSEQ, UNCHANGEDSINCE or ENABLE sends HIGHESTMODSEQ once (RFC 7162 3.1)', async (t) => {
   const env = await serverWithInbox(t, 2);
   const highest = async () => (await env.store.getMailbox(env.inbox.accountId, 'INBOX'))!.highestModSeq;
   const cases: [string, string][] = [
@@ -230,7 +230,15 @@ test('CONDSTORE enabled by FETCH MODSEQ, CHANGEDSINCE, SEARCH MODSEQ or UNCHANGE
     assert.equal(untagged(await c.command('d', 'FETCH 1 (MODSEQ)')).filter((l) => l.includes('HIGHESTMODSEQ')).length, 0, cmd);
     await c.command('o', 'LOGOUT');
   }
+  // ENABLE CONDSTORE or QRESYNC with a mailbox selected says it before ENABLED, as Dovecot.
+  for (const name of ['CONDSTORE', 'QRESYNC']) {
+    const c = await session(t, env.port);
+    await c.command('s', 'SELECT INBOX');
+    assert.deepEqual(untagged(await c.command('e', `ENABLE ${name}`)), [`* OK [HIGHESTMODSEQ ${await highest()}] Highest`, `* ENABLED ${name}`]);
+    await c.command('o', 'LOGOUT');
+  }
   // Not selected, nothing to report; SELECT (CONDSTORE) reports it as part of SELECT.
   const c = await session(t, env.port);
+  assert.deepEqual(untagged(await c.command('e', 'ENABLE CONDSTORE')), ['* ENABLED CONDSTORE']);
   assert.deepEqual(untagged(await c.command('st', 'STATUS INBOX (HIGHESTMODSEQ)')), [`* STATUS "INBOX" (HIGHESTMODSEQ ${await highest()})`]);
 });
