@@ -63,6 +63,24 @@ test('\\Recent (RFC 3501 2.3.2): recent in the one session that selects first; E
   assert.ok((await a.command('s2', 'SELECT INBOX')).includes('* 0 RECENT'));
 });
 
+test('\\Recent under concurrency: sessions selecting at once and new mail told to all of them claim each message exactly once', async (t) => {
+  const env = await serverWithInbox(t, 10);
+  const sessions = await Promise.all(Array.from({ length: 6 }, () => session(t, env.port)));
+  const recentIn = async (c: RawImap) => {
+    const flags = untagged(await c.command('f', 'UID FETCH 1:* FLAGS'));
+    return flags.filter((l) => l.includes('\\Recent')).map((l) => Number(/UID (\d+)/.exec(l)![1]));
+  };
+  // All SELECT together: the counts add up to the 10 messages and no UID is recent twice.
+  const selects = await Promise.all(sessions.map((c) => c.command('s', 'SELECT INBOX')));
+  const counts = selects.map((lines) => Number(/^\* (\d+) RECENT$/.exec(lines.find((l) => l.endsWith(' RECENT'))!)![1]));
+  assert.equal(counts.reduce((a, b) => a + b, 0), 10, counts.join(' '));
+  // Five deliveries while all six are selected, then all six told at once.
+  for (let i = 0; i < 5; i++) await deliver(env.store, ALICE, message(`n${i}`));
+  await Promise.all(sessions.map((c) => c.command('n', 'NOOP')));
+  const claimed = (await Promise.all(sessions.map(recentIn))).flat().sort((a, b) => a - b);
+  assert.deepEqual(claimed, Array.from({ length: 15 }, (_, i) => i + 1));
+});
+
 test('\\Recent is absent in IMAP4rev2 sessions, which claim nothing', async (t) => {
   const env = await serverWithInbox(t, 2);
   const v2 = await session(t, env.port);
