@@ -496,7 +496,11 @@ export class LevelStore implements MailStore {
       const mailbox = await this.getMailboxById(mailboxId);
       const from = mailbox?.recentFrom ?? 1;
       if (!mailbox || from > upTo) return upTo + 1;
-      await this.commit([put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: upTo + 1 })]);
+      // Not synced: a claim lost in a crash only shows those messages recent once more,
+      // and a SELECT should not wait for an fsync. Every other writer of the record holds this lock.
+      const ops = [put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: upTo + 1 })];
+      await this.db.batch(ops, { sync: false });
+      this.#mailboxes.remember(ops);
       return from;
     });
   }
