@@ -95,7 +95,7 @@ test('\\Recent is absent in IMAP4rev2 sessions, which claim nothing', async (t) 
   assert.ok((await v1.command('s', 'SELECT INBOX')).includes('* 3 RECENT'));
 });
 
-test('\\Recent with Python imaplib: RECENT at SELECT and on new mail, SEARCH NEW, FETCH FLAGS; keywords and HIGHESTMODSEQ reach imaplib too', async (t) => {
+test('\\Recent with Python imaplib: RECENT at SELECT and on new mail, SEARCH NEW, FETCH FLAGS; keywords, HIGHESTMODSEQ and subscriptions after DELETE reach imaplib too', async (t) => {
   if (!requireTool(t, 'python3')) return;
   const env = await serverWithInbox(t, 2);
   const other = await session(t, env.port);
@@ -126,6 +126,8 @@ test('\\Recent with Python imaplib: RECENT at SELECT and on new mail, SEARCH NEW
     keyword_flags: [`(${SYSTEM} Invoice)`],
     permanentflags: [`(${SYSTEM} Invoice \\*)`],
     highestmodseq: true,
+    lsub_after_delete: ['() "/" "Lists/rust"'],
+    list_subscribed: ['(\\NonExistent \\Subscribed) "/" "Lists/rust"'],
     logout: 'BYE',
   });
 });
@@ -154,6 +156,12 @@ test('subscriptions survive DELETE (RFC 3501 6.3.9): LSUB and LIST (SUBSCRIBED) 
   // DELETE of an unsubscribed mailbox leaves nothing behind.
   await c.command('d', 'DELETE Old');
   assert.deepEqual(ours(await c.command('l', 'LIST (SUBSCRIBED) "" *')), []);
+  // Removing the account removes the names it kept.
+  for (const cmd of ['CREATE Kept', 'SUBSCRIBE Kept', 'DELETE Kept']) await c.command('k', cmd);
+  const kept = () => env.store.db.keys({ gte: 'sub/', lt: 'sub/\xff' }).all();
+  assert.equal((await kept()).length, 1);
+  await env.store.removeAccount(ALICE);
+  assert.deepEqual(await kept(), []);
 });
 
 test('LSUB with %: an unsubscribed parent of a subscribed child is \\Noselect (RFC 3501 6.3.9); CHILDINFO only for a child no pattern lists (RFC 5258 3.5)', async (t) => {
