@@ -58,7 +58,7 @@ test('SEARCHRES raw: SAVE, $ in FETCH, STORE, COPY, MOVE, SEARCH and UID EXPUNGE
   assert.deepEqual((await c.command('b6', 'UID FETCH $ (FLAGS)')).slice(0, -1), ['* 1 FETCH (UID 2 FLAGS (\\Recent))', '* 4 FETCH (UID 6 FLAGS (\\Recent))']);
   assert.deepEqual((await c.command('b7', 'STORE $ +FLAGS (\\Deleted)')).slice(0, -1), ['* 1 FETCH (UID 2 FLAGS (\\Recent \\Deleted))', '* 4 FETCH (UID 6 FLAGS (\\Recent \\Deleted))']);
   assert.match((await c.command('b8', 'COPY $ Archive')).at(-1)!, /^b8 OK \[COPYUID \d+ 2,6 1:2\]/);
-  assert.deepEqual(await c.command('b9', 'UID EXPUNGE $'), ['* 4 EXPUNGE', '* 1 EXPUNGE', 'b9 OK UID EXPUNGE completed']);
+  assert.deepEqual(await c.command('b9', 'UID EXPUNGE $'), ['* 4 EXPUNGE', '* 1 EXPUNGE', '* 2 RECENT', 'b9 OK UID EXPUNGE completed']);
   // Expunged messages left $: it is empty now.
   assert.deepEqual(await c.command('b10', 'FETCH $ (UID)'), ['b10 OK FETCH completed']);
   await c.command('b11', 'SEARCH RETURN (SAVE) ALL');

@@ -59,6 +59,9 @@ test('\\Recent (RFC 3501 2.3.2): recent in the one session that selects first; E
   assert.deepEqual(untagged(await b.command('f3', 'FETCH 1:3 FLAGS')), ['* 1 FETCH (FLAGS (\\Recent \\Seen))', '* 2 FETCH (FLAGS (\\Recent))', '* 3 FETCH (FLAGS ())']);
   assert.deepEqual(untagged(await a.command('f3', 'FETCH 3 FLAGS')), ['* 3 FETCH (FLAGS (\\Recent))']);
 
+  // Expunging a recent message changes the count, which is said after the EXPUNGE (as Dovecot).
+  assert.deepEqual(untagged(await a.command('x', 'UID STORE 3 +FLAGS.SILENT (\\Deleted)')), []);
+  assert.deepEqual(untagged(await a.command('x', 'EXPUNGE')), ['* 3 EXPUNGE', '* 2 RECENT']);
   // Reselecting does not bring them back: each message is recent in one session only.
   assert.ok((await a.command('s2', 'SELECT INBOX')).includes('* 0 RECENT'));
 });

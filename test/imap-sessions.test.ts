@@ -75,6 +75,7 @@ test('IDLE reports a delivery, a flag change and an expunge as they happen', asy
   assert.equal(await a.line(), '* 1 FETCH (UID 1 FLAGS (\\Recent \\Answered))');
   await b.command('b2', 'UID MOVE 2 Archive');
   assert.equal(await a.line(), '* 2 EXPUNGE');
+  assert.equal(await a.line(), '* 2 RECENT');
   a.send('DONE\r\n');
   assert.deepEqual(await a.until('i1'), ['i1 OK IDLE terminated']);
   assert.deepEqual((await a.command('a2', 'FETCH 1:* (UID)')).slice(0, -1), ['* 1 FETCH (UID 1)', '* 2 FETCH (UID 3)']);
@@ -84,7 +85,7 @@ test('MOVE reports COPYUID before its expunges; COPY and APPEND answer UIDPLUS c
   const { a, b } = await twoSessions(t, 4);
   const moved = await a.command('m1', 'MOVE 2:3 Archive');
   assert.match(moved[0]!, /^\* OK \[COPYUID \d+ 2:3 1:2\] Moved$/);
-  assert.deepEqual(moved.slice(1), ['* 3 EXPUNGE', '* 2 EXPUNGE', 'm1 OK MOVE completed']);
+  assert.deepEqual(moved.slice(1), ['* 3 EXPUNGE', '* 2 EXPUNGE', '* 2 RECENT', 'm1 OK MOVE completed']);
   assert.match(last(await a.command('m2', 'UID COPY 4 Archive')), /^m2 OK \[COPYUID \d+ 4 3\] COPY completed$/);
   assert.match(last(await a.command('m3', 'COPY 1 Nowhere')), /^m3 NO \[TRYCREATE\]/);
   const appended = 'Subject: appended\r\n\r\nHello\r\n';

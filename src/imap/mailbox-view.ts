@@ -188,11 +188,12 @@ export class MailboxView {
         for (const message of await this.store.getMessages(this.mailbox.id, freshUids)) if (message) lines.push(...this.announceKeywords(message.flags));
         await this.#takeRecent(freshUids);
         lines.push(`* ${this.uids.length} EXISTS\r\n`);
-        if (this.#recentMode !== 'none' && this.recent.size !== this.#reportedRecent) {
-          this.#reportedRecent = this.recent.size;
-          lines.push(`* ${this.recent.size} RECENT\r\n`);
-        }
       }
+    }
+    // After EXPUNGE and EXISTS, the count of \Recent messages when it changed (as Dovecot).
+    if (this.#recentMode !== 'none' && this.recent.size !== this.#reportedRecent) {
+      this.#reportedRecent = this.recent.size;
+      lines.push(`* ${this.recent.size} RECENT\r\n`);
     }
     if (this.#flagged.size > 0) {
       const uids = [...this.#flagged].filter((uid) => this.seqOf(uid) > 0).sort((a, b) => a - b);
