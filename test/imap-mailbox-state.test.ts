@@ -156,6 +156,11 @@ test('subscriptions survive DELETE (RFC 3501 6.3.9): LSUB and LIST (SUBSCRIBED) 
   // Like Dovecot: only an existing mailbox can be subscribed, and an unknown name not unsubscribed.
   assert.match((await c.command('n', 'SUBSCRIBE Nowhere')).at(-1)!, /^n NO \[NONEXISTENT\]/);
   assert.match((await c.command('n', 'UNSUBSCRIBE Lists/rust')).at(-1)!, /^n NO \[NONEXISTENT\]/);
+  // RENAME leaves the subscription on the old name, as Dovecot: the client did not ask to remove it.
+  for (const cmd of ['CREATE Before', 'SUBSCRIBE Before', 'RENAME Before After']) await c.command('r', cmd);
+  assert.deepEqual(ours(await c.command('l', 'LSUB "" *')), ['* LSUB () "/" "Before"']);
+  assert.deepEqual(untagged(await c.command('l', 'LIST "" After RETURN (SUBSCRIBED)')), ['* LIST (\\HasNoChildren) "/" "After"']);
+  assert.deepEqual(await c.command('u', 'UNSUBSCRIBE Before'), ['u OK UNSUBSCRIBE completed']);
   // DELETE of an unsubscribed mailbox leaves nothing behind.
   await c.command('d', 'DELETE Old');
   assert.deepEqual(ours(await c.command('l', 'LIST (SUBSCRIBED) "" *')), []);

@@ -414,7 +414,9 @@ export class LevelStore implements MailStore {
         if (taken.has(newName)) throw new StoreError('exists', `mailbox ${newName} already exists`);
         ops.push(del(keys.mailboxName(accountId, mailbox.name)));
         ops.push(put(keys.mailboxName(accountId, newName), mailbox.id));
-        ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, name: newName }));
+        // A subscription is a name: it stays on the old one (RFC 3501 6.3.9: never removed unasked), as in Dovecot.
+        ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, name: newName, subscribed: false }));
+        if (mailbox.subscribed) ops.push(put(keys.subscription(accountId, mailbox.name), true));
       }
       await this.commit(ops);
     });
