@@ -209,9 +209,9 @@ print(json.dumps(out))
   assert.deepEqual(out, {
     caps: true,
     peek: [`1 (BINARY[2] ~{${BYTES.length}}`, [...BYTES], ` BINARY.SIZE[2] ${BYTES.length} BINARY.SIZE[1] ${QP_DECODED.length})`],
-    unseen: '1 (FLAGS ())',
+    unseen: '1 (FLAGS (\\Recent))',
     partial: ' au',
-    seen: '1 (FLAGS (\\Seen))',
+    seen: '1 (FLAGS (\\Recent \\Seen))',
     unknown: ['NO', '[UNKNOWN-CTE]'],
     seven_bit: ['plain seven bit', ' BINARY[9] NIL)'],
     bad: 'FETCH command error: BAD',

@@ -41,6 +41,8 @@ export interface SearchScope {
   maxUid: number;
   /** The UIDs of `$` (RFC 5182); none when absent. */
   saved?: ReadonlySet<number>;
+  /** The messages \Recent in this session: not a stored flag, so not in the record. */
+  recent?: ReadonlySet<number>;
   now: number;
   /** Search keys evaluated so far, for the cost limit (search-run.ts). */
   cost: { spent: number };
@@ -79,6 +81,7 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
       return true;
     case 'flag': {
       const flag = fold(key.flag);
+      if (flag === '\\recent') return (scope.recent?.has(m.meta.uid) ?? false) === key.set;
       return m.meta.flags.some((f) => fold(f) === flag) === key.set;
     }
     case 'seq':

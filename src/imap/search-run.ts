@@ -44,7 +44,7 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
 export async function searchMessages(session: ImapSession, key: SearchKey, source = viewSource(session.view!), cost = { spent: 0 }): Promise<Match[] | Outcome> {
   const store = session.deps.store;
   const uids = [...source.uids];
-  const scope = { maxSeq: uids.length, maxUid: uids[uids.length - 1] ?? 0, saved: new Set(source.saved), now: Date.now(), cost };
+  const scope = { maxSeq: uids.length, maxUid: uids[uids.length - 1] ?? 0, saved: new Set(source.saved), recent: source.recent, now: Date.now(), cost };
   const found: Match[] = [];
   let yielded = 0;
   for (let i = 0; i < uids.length; i += BATCH) {
@@ -73,9 +73,11 @@ export interface SearchSource {
   mailboxId: number;
   uids: readonly Uid[];
   saved: readonly Uid[];
+  /** The messages recent in this session (IMAP4rev1); another mailbox has none. */
+  recent?: ReadonlySet<Uid>;
 }
 
-const viewSource = (view: MailboxView): SearchSource => ({ mailboxId: view.mailbox.id, uids: view.uids, saved: view.savedUids() });
+const viewSource = (view: MailboxView): SearchSource => ({ mailboxId: view.mailbox.id, uids: view.uids, saved: view.savedUids(), recent: view.recent });
 
 /** Consecutive groups whose message sizes add up to at most BATCH_BYTES (or one message). */
 function byBytes(matches: Match[]): Match[][] {

@@ -244,6 +244,16 @@ export class ImapSession {
     return ok('Logged in', `CAPABILITY ${this.capabilities().join(' ')}`);
   }
 
+  /**
+   * A CONDSTORE-enabling command (RFC 7162 3.1): with a mailbox selected, the first
+   * one tells the client the HIGHESTMODSEQ it is now up to date with.
+   */
+  async enableCondstore(): Promise<void> {
+    if (this.condstore) return;
+    this.condstore = true;
+    if (this.view) await this.untagged(`OK [HIGHESTMODSEQ ${this.view.reportedModSeq}] Highest`);
+  }
+
   /** Leaves the selected state; returns whether a mailbox was selected. */
   deselect(): boolean {
     if (!this.view) return false;

@@ -26,6 +26,9 @@ export const keys = {
   mailboxName: (accountId: AccountId, name: string) => `mbn/${hex(accountId)}/${name}`,
   mailboxNamePrefix: (accountId: AccountId) => `mbn/${hex(accountId)}/`,
   mailboxNameAll: 'mbn/',
+  /** A subscribed name that has no mailbox (any more): subscriptions outlive DELETE. */
+  subscription: (accountId: AccountId, name: string) => `sub/${hex(accountId)}/${name}`,
+  subscriptionPrefix: (accountId: AccountId) => `sub/${hex(accountId)}/`,
   message: (mailboxId: MailboxId, uid: Uid) => `msg/${hex(mailboxId)}/${hex(uid)}`,
   messagePrefix: (mailboxId: MailboxId) => `msg/${hex(mailboxId)}/`,
   messageAll: 'msg/',

@@ -298,6 +298,7 @@ export class LevelStore implements MailStore {
         released.push(...removal.released);
       }
       ops.push(...(await this.#freeBlobOps(released)));
+      for (const key of await this.#scanKeys(keys.subscriptionPrefix(account.id))) ops.push(del(key));
       await this.commit(ops);
     });
     this.#emit({ type: 'mailboxes', accountId: account.id });
@@ -416,7 +417,9 @@ export class LevelStore implements MailStore {
         if (taken.has(newName)) throw new StoreError('exists', `mailbox ${newName} already exists`);
         ops.push(del(keys.mailboxName(accountId, mailbox.name)));
         ops.push(put(keys.mailboxName(accountId, newName), mailbox.id));
-        ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, name: newName }));
+        // A subscription is a name: it stays on the old one (RFC 3501 6.3.9: never removed unasked), as in Dovecot.
+        ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, name: newName, subscribed: false }));
+        if (mailbox.subscribed) ops.push(put(keys.subscription(accountId, mailbox.name), true));
       }
       await this.commit(ops);
     });
@@ -434,6 +437,8 @@ export class LevelStore implements MailStore {
         throw new StoreError('conflict', `mailbox ${name} has children; delete them first`);
       }
       const removal = await this.#mailboxRemovalOps(mailbox);
+      // A subscription is a name, not a flag of the mailbox: it outlives the mailbox (RFC 3501 6.3.9).
+      if (mailbox.subscribed) removal.ops.push(put(keys.subscription(accountId, name), true));
       await this.commit([...removal.ops, ...(await this.#freeBlobOps(removal.released))]);
     });
     this.#emit({ type: 'mailboxes', accountId });
@@ -442,8 +447,13 @@ export class LevelStore implements MailStore {
   async setSubscribed(accountId: AccountId, name: string, subscribed: boolean): Promise<void> {
     await this.#locks.withLocks([accountLock(accountId)], async () => {
       const mailbox = await this.getMailbox(accountId, name);
-      if (!mailbox) throw new StoreError('not-found', `no such mailbox: ${name}`);
-      await this.commit([put(keys.mailbox(mailbox.id), { ...mailbox, subscribed })]);
+      const orphan = keys.subscription(accountId, normalizeMailboxName(name));
+      // Only an existing mailbox can be subscribed (as Dovecot); a name kept after DELETE can be unsubscribed.
+      if (!mailbox && (subscribed || (await this.db.get(orphan)) === undefined)) throw new StoreError('not-found', `no such mailbox: ${name}`);
+      const ops: BatchOp[] = [];
+      if (mailbox) ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, subscribed }));
+      if (!subscribed) ops.push(del(orphan));
+      await this.commit(ops);
     });
   }
 
@@ -474,6 +484,30 @@ export class LevelStore implements MailStore {
       for (let i = 0; i < (blob?.chunks ?? 0); i++) ops.push(del(keys.chunk(blobId, i)));
     }
     return ops;
+  }
+
+  // Subscriptions and \Recent (issue 14): kept apart so the store restructuring can move them whole.
+
+  async listSubscriptions(accountId: AccountId): Promise<string[]> {
+    const kept = (await this.#scanKeys(keys.subscriptionPrefix(accountId))).map((k) => k.slice(keys.subscriptionPrefix(accountId).length));
+    const flagged = (await this.listMailboxes(accountId)).filter((m) => m.subscribed).map((m) => m.name);
+    return [...new Set([...flagged, ...kept])];
+  }
+
+  async claimRecent(mailboxId: MailboxId, upTo: Uid): Promise<Uid> {
+    const owner = await this.getMailboxById(mailboxId);
+    if (!owner) return upTo + 1;
+    return this.#locks.withLocks([accountLock(owner.accountId)], async () => {
+      const mailbox = await this.getMailboxById(mailboxId);
+      const from = mailbox?.recentFrom ?? 1;
+      if (!mailbox || from > upTo) return upTo + 1;
+      // Not synced: a claim lost in a crash only shows those messages recent once more,
+      // and a SELECT should not wait for an fsync. Every other writer of the record holds this lock.
+      const ops = [put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: upTo + 1 })];
+      await this.db.batch(ops, { sync: false });
+      this.#mailboxes.remember(ops);
+      return from;
+    });
   }
 
   // Messages

@@ -48,6 +48,8 @@ export interface Mailbox {
   /** Sum of message sizes in octets. */
   size: number;
   createdAt: number;
+  /** The first UID no SELECT has claimed as \Recent yet (RFC 3501 2.3.2); absent: 1. */
+  recentFrom?: Uid;
 }
 
 export interface MessageMeta {
@@ -266,7 +268,15 @@ export interface MailStore {
    * name as \Noselect, RFC 3501 6.3.4).
    */
   deleteMailbox(accountId: AccountId, name: string, opts?: { keepChildren?: boolean }): Promise<void>;
+  /** Subscribes an existing mailbox, or unsubscribes a name (also one whose mailbox is gone). */
   setSubscribed(accountId: AccountId, name: string, subscribed: boolean): Promise<void>;
+  /** Subscribed names: a mailbox's subscription outlives its DELETE (RFC 3501 6.3.9), so some may name no mailbox. */
+  listSubscriptions(accountId: AccountId): Promise<string[]>;
+  /**
+   * Claims the UIDs up to `upTo` that no session has seen as \Recent (RFC 3501 2.3.2):
+   * returns the first one claimed (above `upTo` when none), atomically, so each UID is claimed once.
+   */
+  claimRecent(mailboxId: MailboxId, upTo: Uid): Promise<Uid>;
 
   /** Stores the body once and adds a message to each target mailbox; one synced batch. */
   append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]>;

@@ -1,7 +1,7 @@
 import { fetchSummary, isCurrent, type FetchSummary } from '../../mime/fetch-summary.ts';
 import type { BlobId, BlobMeta, BodyRange, BodyReader, MailStore, MessageMeta } from '../../store/types.ts';
 import { decodedRange, decodedSize } from '../binary-body.ts';
-import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
+import { dateTime, literal8Head, literalHead, str } from '../encoder.ts';
 import { binaryLabel, parseFetch, sectionLabel, type BinaryItem, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
 import { filterHeader } from '../header-fields.ts';
 import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
@@ -54,7 +54,7 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   const has = (name: string) => items.some((i) => i.type === 'simple' && i.name === name);
   if (args.messages.byUid && !has('UID')) items.unshift({ type: 'simple', name: 'UID' });
   if (args.changedSince !== null && !has('MODSEQ')) items.push({ type: 'simple', name: 'MODSEQ' });
-  if (has('MODSEQ')) session.condstore = true;
+  if (has('MODSEQ')) await session.enableCondstore();
   const markSeen = !view.readOnly && items.some(setsSeen);
   const uids = resolve(view, args.messages);
   const readsBody = items.some((i) => i.type !== 'simple');
@@ -84,6 +84,7 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
     const loaded = readsIndex && blobIds.length > 0 ? await store.getBlobs(blobIds) : [];
     const blobs = new Map(blobIds.map((id, n) => [id, loaded[n] ?? null]));
     const summaries = readsSummary ? await summariesOf(store, blobIds, blobs) : new Map<BlobId, FetchSummary | null>();
+    if (has('FLAGS') || markSeen) for (const line of view.announceKeywords(answered.flatMap((m) => m.flags))) await session.write(line);
     const reader = store.bodyReader(readsBody ? answered.flatMap((m) => plannedRange(m, blobs.get(m.blobId)!, items)) : []);
     for (const message of answered) {
       const blob = blobs.get(message.blobId) ?? null;
@@ -264,7 +265,7 @@ function simple(session: ImapSession, message: MessageMeta, { blob, summary }: S
       return `UID ${message.uid}`;
     case 'FLAGS':
       session.view!.told(message.uid, message.modSeq);
-      return `FLAGS ${flagList(message.flags)}`;
+      return `FLAGS ${session.view!.flagList(message)}`;
     case 'INTERNALDATE':
       return `INTERNALDATE ${dateTime(message.internalDate)}`;
     case 'RFC822.SIZE':
