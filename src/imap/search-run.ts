@@ -1,6 +1,7 @@
 import type { SearchFields } from '../mime/types.ts';
 import type { MessageMeta } from '../store/types.ts';
 import { no, type Outcome } from './command.ts';
+import { indexCandidates } from './search-candidates.ts';
 import { matches, NotLoaded, type SearchScope, type SearchSubject } from './search-eval.ts';
 import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
@@ -35,9 +36,11 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
 /**
  * The messages the client knows that match `key`, in mailbox order: what SEARCH,
  * SORT and THREAD select. Text keys match case-insensitively in the decoded header
- * values and the stored search text. Design rule 8: the keys evaluated over all
- * messages are bounded by `imap.search_cost`; past it the answer is a NO [LIMIT]
- * (costRefusal) instead of the matches.
+ * values and the stored search text; the full-text index first narrows the
+ * messages to read to those that may match (search-candidates.ts). Design rule 8:
+ * the keys evaluated over all messages and the postings read are bounded by
+ * `imap.search_cost`; past it the answer is a NO [LIMIT] (costRefusal) instead of
+ * the matches.
  */
 export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[] | Outcome> {
   const view = session.view!;
@@ -46,10 +49,14 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now(), cost };
   const found: Match[] = [];
   const uids = [...view.uids];
+  const wanted = await indexCandidates(store.searchIndex, view.mailbox.id, key, uids.length, cost);
+  if (cost.spent > session.deps.searchCost) return costRefusal(session, cost.spent);
+  const chosen = uids.flatMap((uid, i) => (!wanted || wanted.has(uid) ? [{ seq: i + 1, uid }] : []));
   let yielded = 0;
-  for (let i = 0; i < uids.length; i += BATCH) {
-    const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
-    const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
+  for (let i = 0; i < chosen.length; i += BATCH) {
+    const part = chosen.slice(i, i + BATCH);
+    const messages = await store.getMessages(view.mailbox.id, part.map((c) => c.uid));
+    const present = messages.flatMap((meta, j) => (meta ? [{ seq: part[j]!.seq, meta }] : []));
     for (const group of byBytes(present)) {
       const batch = new SearchBatch(store, group.map((m) => m.meta));
       for (const m of group) {

@@ -4,6 +4,7 @@ import { keys, parseChunkKey, parseMessageKey, prefixEnd } from './keys.ts';
 import { del, put, type LevelStore } from './level-store.ts';
 import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from './types.ts';
 import { isSeen } from './flags.ts';
+import { checkSearchIndex, type LiveBody } from './search-index-check.ts';
 
 interface Found {
   problems: CheckProblem[];
@@ -65,6 +66,7 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
   const blobs = new Map((await entries<BlobMeta>(keys.blobPrefix)).map(([, b]) => [b.id, b]));
   const refs = new Set(await keysUnder(keys.refAll));
   const referenced = new Set<string>();
+  const liveBodies = new Map<string, LiveBody>(); // full-text index hook
   const liveBlobs = new Set<string>();
   const tally = new Map<number, { messages: number; unseen: number; size: number; maxUid: number; maxModSeq: number }>();
   const tallyOf = (id: number) => {
@@ -90,6 +92,9 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
     if (!refs.has(refKey)) report(`${where}: body reference missing`, { type: 'put', key: refKey, value: Buffer.alloc(0) });
     referenced.add(refKey);
     liveBlobs.add(message.blobId);
+    const body = liveBodies.get(message.blobId) ?? { blob, prefixes: new Set<string>() };
+    body.prefixes.add(message.prefix);
+    liveBodies.set(message.blobId, body);
     const t = tallyOf(message.mailboxId);
     t.messages++;
     t.size += size;
@@ -171,5 +176,7 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
   }
 
   if (repair && found.ops.length > 0) await store.commit(found.ops);
+  // Full-text index hook: checked on what the repair above left, rebuilt in batches of its own.
+  found.problems.push(...(await checkSearchIndex({ db: store.db, index: store.searchIndex, commit: (ops) => store.commit(ops) }, liveBodies, repair)));
   return found.problems;
 }

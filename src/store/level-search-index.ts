@@ -1,0 +1,146 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { messageTrigrams, queryTrigrams } from '../mime/search-terms.ts';
+import type { BatchOp } from './commit-queue.ts';
+import { parseRefKey } from './keys.ts';
+import type { Db } from './level-store.ts';
+import type { Candidates, SearchIndex } from './search-index.ts';
+import type { BlobId, MailboxId, NewBlob, Uid } from './types.ts';
+
+/**
+ * The full-text index in LevelDB (docs/architecture.md, "Full-text index").
+ *
+ * - `ftx/<trigram>/<doc>` (empty value): a posting. `<doc>` is the first DOC_CHARS
+ *   characters of the body's id, so postings of one trigram sit side by side and
+ *   cost a few bytes each once LevelDB shares their key prefixes. Two bodies may
+ *   share a doc: that only adds candidates, which SEARCH's check drops.
+ * - `ftd/<blob id>`: the body's trigrams in order of first occurrence, deflated;
+ *   read when the body is freed, to delete its postings.
+ * - `meta/fts`: present when every body is indexed. Without it (a store written
+ *   before the index existed) SEARCH scans until `mailfold store check --repair`
+ *   builds the index.
+ *
+ * Bodies, not messages, are indexed: COPY and MOVE share the body, so they leave
+ * the index alone, and a doc maps to its mailbox UIDs through the body's
+ * references (`ref/<blob>/<mailbox>/<uid>`).
+ */
+export const DOC_CHARS = 8;
+const POSTINGS = 'ftx/';
+const FORWARD = 'ftd/';
+export const INDEX_BUILT = 'meta/fts';
+/** Upper bounds of the two key ranges: '0' sorts right after '/' (trigram characters may lie above U+00FF). */
+export const POSTINGS_RANGE = { gte: POSTINGS, lt: 'ftx0' };
+export const FORWARD_RANGE = { gte: FORWARD, lt: 'ftd0' };
+
+const docOf = (blobId: BlobId): string => blobId.slice(0, DOC_CHARS);
+const postingPrefix = (trigram: string): string => `${POSTINGS}${trigram}/`;
+export const forwardKey = (blobId: BlobId): string => `${FORWARD}${blobId}`;
+const empty = Buffer.alloc(0);
+
+/** Splits a forward record back into trigrams (three code points each). */
+function trigramsOf(record: Buffer): string[] {
+  const points = Array.from(inflateRawSync(record).toString('utf8'));
+  const out: string[] = [];
+  for (let i = 0; i + 3 <= points.length; i += 3) out.push(points[i]! + points[i + 1]! + points[i + 2]!);
+  return out;
+}
+
+export class LevelSearchIndex implements SearchIndex {
+  readonly #db: Db;
+  #built: Promise<boolean> | null = null;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /**
+   * The postings and forward record of a new body, for the batch that stores it.
+   * `prefixes` are the per-copy header prefixes of its messages: SEARCH reads them
+   * as part of the header, so their trigrams belong to the body's.
+   */
+  indexOps(blobId: BlobId, blob: NewBlob, prefixes: readonly string[]): BatchOp[] {
+    const header = blob.raw.subarray(0, blob.index.root.header.end);
+    const blocks = [...new Set(prefixes)].map((prefix) => Buffer.concat([Buffer.from(prefix), header]));
+    const trigrams = messageTrigrams(blocks, blob.index.text);
+    const doc = docOf(blobId);
+    const ops: BatchOp[] = [...trigrams].map((t) => ({ type: 'put', key: postingPrefix(t) + doc, value: empty }));
+    ops.push({ type: 'put', key: forwardKey(blobId), value: deflateRawSync(Buffer.from([...trigrams].join(''))) });
+    return ops;
+  }
+
+  /**
+   * The deletions for a body being freed (its blob record still present). Postings
+   * shared with another body of the same doc stay: a leftover posting only adds a
+   * candidate, a missing one would lose a match.
+   */
+  async removeOps(blobId: BlobId): Promise<BatchOp[]> {
+    const record = await this.#db.get(forwardKey(blobId));
+    if (record === undefined) return [];
+    const ops: BatchOp[] = [{ type: 'del', key: forwardKey(blobId) }];
+    const doc = docOf(blobId);
+    const sharing = await this.#db.keys({ gte: `blb/${doc}`, lt: `blb/${doc}\xff`, limit: 2 }).all();
+    if (sharing.some((key) => key !== `blb/${blobId}`)) return ops;
+    for (const t of trigramsOf(record)) ops.push({ type: 'del', key: postingPrefix(t) + doc });
+    return ops;
+  }
+
+  /** Whether every body is indexed; cached, and set by the store check's rebuild. */
+  built(): Promise<boolean> {
+    this.#built ??= this.#db.get(INDEX_BUILT).then((v) => v !== undefined);
+    return this.#built;
+  }
+
+  markBuilt(): BatchOp {
+    this.#built = Promise.resolve(true);
+    return { type: 'put', key: INDEX_BUILT, value: Buffer.from('1') };
+  }
+
+  async candidates(mailboxId: MailboxId, text: string, limit: number): Promise<Candidates> {
+    const trigrams = queryTrigrams(text);
+    if (trigrams.length === 0 || !(await this.built())) return { uids: null, cost: 0 };
+    const { docs, cost } = await this.#intersect(trigrams, limit);
+    if (!docs) return { uids: null, cost };
+    const uids = new Set<Uid>();
+    for (const doc of docs) {
+      for await (const key of this.#db.keys({ gte: `ref/${doc}`, lt: `ref/${doc}\xff` })) {
+        const ref = parseRefKey(key);
+        if (ref.mailboxId === mailboxId) uids.add(ref.uid);
+      }
+    }
+    return { uids, cost: cost + docs.length };
+  }
+
+  /**
+   * The docs found under every trigram: a leapfrog join of one iterator per
+   * trigram, each seeking to the largest doc seen, so the rarest trigram sets the
+   * pace. Null past `limit` docs.
+   */
+  async #intersect(trigrams: string[], limit: number): Promise<{ docs: string[] | null; cost: number }> {
+    const cursors = trigrams.map((t) => ({ prefix: postingPrefix(t), it: this.#db.keys({ gte: postingPrefix(t), lt: `${POSTINGS}${t}0` }) }));
+    const docs: string[] = [];
+    let cost = 0;
+    const next = async (c: (typeof cursors)[number]): Promise<string | null> => {
+      cost++;
+      const key = await c.it.next();
+      return key === undefined ? null : key.slice(c.prefix.length);
+    };
+    try {
+      const at = await Promise.all(cursors.map(next));
+      for (;;) {
+        if (at.some((d) => d === null)) return { docs, cost };
+        const max = (at as string[]).reduce((a, b) => (a > b ? a : b));
+        if (at.every((d) => d === max)) {
+          if (docs.push(max) > limit) return { docs: null, cost };
+          for (let i = 0; i < cursors.length; i++) at[i] = await next(cursors[i]!);
+          continue;
+        }
+        for (let i = 0; i < cursors.length; i++) {
+          if (at[i] === max) continue;
+          cursors[i]!.it.seek(cursors[i]!.prefix + max);
+          at[i] = await next(cursors[i]!);
+        }
+      }
+    } finally {
+      await Promise.all(cursors.map((c) => c.it.close()));
+    }
+  }
+}
