@@ -13,6 +13,12 @@ import { isVanished } from './vanished-body.ts';
 const BATCH = 500;
 /** Message bytes per SearchBatch: bounds the search texts (never much larger than their messages) held at once. */
 const BATCH_BYTES = 4 << 20;
+/**
+ * The index is asked for at most this share of the mailbox's messages (or
+ * MIN_CANDIDATES): when more may match, scanning them all costs about the same.
+ */
+const CANDIDATE_SHARE = 0.25;
+const MIN_CANDIDATES = 64;
 /** Search keys evaluated between two yields to the event loop, so that other sessions are served meanwhile. */
 const YIELD_EVERY = 20_000;
 
@@ -49,7 +55,8 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now(), cost };
   const found: Match[] = [];
   const uids = [...view.uids];
-  const wanted = await indexCandidates(store.searchIndex, view.mailbox.id, key, uids.length, cost);
+  const limit = Math.max(MIN_CANDIDATES, Math.floor(uids.length * CANDIDATE_SHARE));
+  const wanted = await indexCandidates(store.searchIndex, view.mailbox.id, key, limit, cost);
   if (cost.spent > session.deps.searchCost) return costRefusal(session, cost.spent);
   const chosen = uids.flatMap((uid, i) => (!wanted || wanted.has(uid) ? [{ seq: i + 1, uid }] : []));
   let yielded = 0;

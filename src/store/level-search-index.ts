@@ -35,10 +35,18 @@ const docOf = (blobId: BlobId): string => blobId.slice(0, DOC_CHARS);
 const postingPrefix = (trigram: string): string => `${POSTINGS}${trigram}/`;
 export const forwardKey = (blobId: BlobId): string => `${FORWARD}${blobId}`;
 const empty = Buffer.alloc(0);
+/** Postings read of each trigram of a query before deciding which are short. */
+const PROBE = 64;
 
-/** Splits a forward record back into trigrams (three code points each). */
+/** Splits a forward record back into trigrams (three code points each); a damaged record gives none (its postings stay: extra candidates only). */
 function trigramsOf(record: Buffer): string[] {
-  const points = Array.from(inflateRawSync(record).toString('utf8'));
+  let text: string;
+  try {
+    text = inflateRawSync(record).toString('utf8');
+  } catch {
+    return [];
+  }
+  const points = Array.from(text);
   const out: string[] = [];
   for (let i = 0; i + 3 <= points.length; i += 3) out.push(points[i]! + points[i + 1]! + points[i + 2]!);
   return out;
@@ -101,7 +109,7 @@ export class LevelSearchIndex implements SearchIndex {
     if (!docs) return { uids: null, cost };
     const uids = new Set<Uid>();
     for (const doc of docs) {
-      for await (const key of this.#db.keys({ gte: `ref/${doc}`, lt: `ref/${doc}\xff` })) {
+      for (const key of await this.#db.keys({ gte: `ref/${doc}`, lt: `ref/${doc}\xff` }).all()) {
         const ref = parseRefKey(key);
         if (ref.mailboxId === mailboxId) uids.add(ref.uid);
       }
@@ -110,37 +118,36 @@ export class LevelSearchIndex implements SearchIndex {
   }
 
   /**
-   * The docs found under every trigram: a leapfrog join of one iterator per
-   * trigram, each seeking to the largest doc seen, so the rarest trigram sets the
-   * pace. Null past `limit` docs.
+   * The docs found under every trigram. Each trigram's postings are read up to
+   * PROBE docs, then (when none ended by then) up to `limit`; the shortest list
+   * read whole drives, the other whole lists filter it in memory, and each
+   * trigram with more postings than that is asked for exactly the docs left (one
+   * getMany), so a rare trigram sets the cost. Null when every trigram has more
+   * than `limit` docs.
    */
   async #intersect(trigrams: string[], limit: number): Promise<{ docs: string[] | null; cost: number }> {
-    const cursors = trigrams.map((t) => ({ prefix: postingPrefix(t), it: this.#db.keys({ gte: postingPrefix(t), lt: `${POSTINGS}${t}0` }) }));
-    const docs: string[] = [];
     let cost = 0;
-    const next = async (c: (typeof cursors)[number]): Promise<string | null> => {
-      cost++;
-      const key = await c.it.next();
-      return key === undefined ? null : key.slice(c.prefix.length);
+    const read = async (trigram: string, max: number) => {
+      const prefix = postingPrefix(trigram);
+      const keys = await this.#db.keys({ gte: prefix, lt: `${POSTINGS}${trigram}0`, limit: max + 1 }).all();
+      cost += keys.length;
+      return { prefix, docs: keys.map((k) => k.slice(prefix.length)), whole: keys.length <= max };
     };
-    try {
-      const at = await Promise.all(cursors.map(next));
-      for (;;) {
-        if (at.some((d) => d === null)) return { docs, cost };
-        const max = (at as string[]).reduce((a, b) => (a > b ? a : b));
-        if (at.every((d) => d === max)) {
-          if (docs.push(max) > limit) return { docs: null, cost };
-          for (let i = 0; i < cursors.length; i++) at[i] = await next(cursors[i]!);
-          continue;
-        }
-        for (let i = 0; i < cursors.length; i++) {
-          if (at[i] === max) continue;
-          cursors[i]!.it.seek(cursors[i]!.prefix + max);
-          at[i] = await next(cursors[i]!);
-        }
-      }
-    } finally {
-      await Promise.all(cursors.map((c) => c.it.close()));
+    let lists = await Promise.all(trigrams.map((t) => read(t, PROBE)));
+    if (!lists.some((l) => l.whole)) lists = await Promise.all(trigrams.map((t) => read(t, limit)));
+    const whole = lists.filter((l) => l.whole).sort((a, b) => a.docs.length - b.docs.length);
+    if (whole.length === 0) return { docs: null, cost };
+    let docs = whole[0]!.docs;
+    for (const list of whole.slice(1)) {
+      const has = new Set(list.docs);
+      docs = docs.filter((d) => has.has(d));
     }
+    for (const list of lists.filter((l) => !l.whole)) {
+      if (docs.length === 0) break;
+      const found = await this.#db.getMany(docs.map((d) => list.prefix + d));
+      cost += docs.length;
+      docs = docs.filter((_, i) => found[i] !== undefined);
+    }
+    return { docs: docs.length > limit ? null : docs, cost };
   }
 }
