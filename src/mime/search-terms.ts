@@ -4,7 +4,7 @@ import { splitHeader } from './header.ts';
 /**
  * What SEARCH compares and what the full-text index keeps of it. SEARCH matches
  * substrings (RFC 3501 6.4.4), so the index holds trigrams: every run of three
- * code points of the folded text. A query's trigrams are then all among the
+ * UTF-16 units of the folded text. A query's trigrams are then all among the
  * trigrams of each text that contains it, which is why the index and the check
  * must fold and split exactly alike: both use the functions below. Pure.
  */
@@ -27,24 +27,56 @@ export function searchHeaders(block: Buffer): SearchHeader[] {
 /** One field as TEXT sees it: a query matches inside the name, the value or across the two. */
 export const headerLine = (h: SearchHeader): string => `${h.name}: ${h.value}`;
 
-/** Adds the trigrams of `s` (already folded) to `into`; a string shorter than three code points has none. */
-export function addTrigrams(s: string, into: Set<string>): Set<string> {
-  let a = '';
-  let b = '';
-  for (const c of s) {
-    if (a) into.add(a + b + c);
-    a = b;
-    b = c;
+/**
+ * Distinct trigrams (runs of three UTF-16 units). Units rather than code points:
+ * any substring's unit trigrams are still among its text's, which is all the
+ * index needs. A trigram of units below 1024 (Latin scripts) is kept packed in a
+ * small integer, since a 1 MB text would otherwise make a million short strings;
+ * others are kept as strings.
+ */
+export class Trigrams {
+  readonly #packed = new Set<number>();
+  readonly #other = new Set<string>();
+
+  get size(): number {
+    return this.#packed.size + this.#other.size;
   }
-  return into;
+
+  /** Adds the trigrams of `s` (already folded), stopping once there are more than `max`. */
+  add(s: string, max = Infinity): this {
+    for (let i = 2; i < s.length && this.size <= max; i++) {
+      const a = s.charCodeAt(i - 2);
+      const b = s.charCodeAt(i - 1);
+      const c = s.charCodeAt(i);
+      if ((a | b | c) < 1024) this.#packed.add((a << 20) | (b << 10) | c);
+      else this.#other.add(s.slice(i - 2, i + 1));
+    }
+    return this;
+  }
+
+  list(): string[] {
+    return [...[...this.#packed].map((n) => String.fromCharCode(n >> 20, (n >> 10) & 1023, n & 1023)), ...this.#other];
+  }
 }
 
-/** The distinct trigrams of what SEARCH compares in a message: its header lines (with the per-copy prefix) and its body text. */
-export function messageTrigrams(headerBlocks: Buffer[], bodyText: string): Set<string> {
-  const out = new Set<string>();
-  for (const block of headerBlocks) for (const h of searchHeaders(block)) addTrigrams(headerLine(h), out);
-  return addTrigrams(searchFold(bodyText), out);
+/**
+ * Distinct trigrams one message may have in the index: an ordinary letter has a
+ * few thousand. A text with more (a megabyte of logs) is not split: the index
+ * lists it as a candidate for every query instead, which bounds both its postings
+ * and the work at delivery.
+ */
+export const MAX_TRIGRAMS = 20_000;
+
+/**
+ * The distinct trigrams of what SEARCH compares in a message: its header lines
+ * (with the per-copy prefix) and its body text. Null past MAX_TRIGRAMS.
+ */
+export function messageTrigrams(headerBlocks: Buffer[], bodyText: string): string[] | null {
+  const trigrams = new Trigrams();
+  for (const block of headerBlocks) for (const h of searchHeaders(block)) trigrams.add(headerLine(h), MAX_TRIGRAMS);
+  trigrams.add(searchFold(bodyText), MAX_TRIGRAMS);
+  return trigrams.size > MAX_TRIGRAMS ? null : trigrams.list();
 }
 
-/** The distinct trigrams of a query, which every text containing it contains too; none for a query under three code points. */
-export const queryTrigrams = (query: string): string[] => [...addTrigrams(searchFold(query), new Set())];
+/** The distinct trigrams of a query, which every text containing it contains too; none for a query under three units. */
+export const queryTrigrams = (query: string): string[] => new Trigrams().add(searchFold(query)).list();

@@ -13,8 +13,10 @@ import type { BlobId, MailboxId, NewBlob, Uid } from './types.ts';
  *   characters of the body's id, so postings of one trigram sit side by side and
  *   cost a few bytes each once LevelDB shares their key prefixes. Two bodies may
  *   share a doc: that only adds candidates, which SEARCH's check drops.
- * - `ftd/<blob id>`: the body's trigrams in order of first occurrence, deflated;
- *   read when the body is freed, to delete its postings.
+ * - `fta/<doc>` (empty value): a body with more than MAX_TRIGRAMS trigrams, a
+ *   candidate for every query instead of having postings.
+ * - `ftd/<blob id>`: the body's trigrams, deflated
+ *   (none for an `fta/` body); read when the body is freed, to delete its postings.
  * - `meta/fts`: present when every body is indexed. Without it (a store written
  *   before the index existed) SEARCH scans until `mailfold store check --repair`
  *   builds the index.
@@ -26,10 +28,12 @@ import type { BlobId, MailboxId, NewBlob, Uid } from './types.ts';
 export const DOC_CHARS = 8;
 const POSTINGS = 'ftx/';
 const FORWARD = 'ftd/';
+const ALWAYS = 'fta/';
 export const INDEX_BUILT = 'meta/fts';
 /** Upper bounds of the two key ranges: '0' sorts right after '/' (trigram characters may lie above U+00FF). */
 export const POSTINGS_RANGE = { gte: POSTINGS, lt: 'ftx0' };
 export const FORWARD_RANGE = { gte: FORWARD, lt: 'ftd0' };
+export const ALWAYS_RANGE = { gte: ALWAYS, lt: 'fta0' };
 
 const docOf = (blobId: BlobId): string => blobId.slice(0, DOC_CHARS);
 const postingPrefix = (trigram: string): string => `${POSTINGS}${trigram}/`;
@@ -38,7 +42,9 @@ const empty = Buffer.alloc(0);
 /** Postings read of each trigram of a query before deciding which are short. */
 const PROBE = 64;
 
-/** Splits a forward record back into trigrams (three code points each); a damaged record gives none (its postings stay: extra candidates only). */
+/**
+ * Splits a forward record back into trigrams (three UTF-16 units each: a lone
+ * surrogate was written as U+FFFD, one unit, as the keys were); a damaged record gives none (its postings stay: extra candidates only). */
 function trigramsOf(record: Buffer): string[] {
   let text: string;
   try {
@@ -46,9 +52,8 @@ function trigramsOf(record: Buffer): string[] {
   } catch {
     return [];
   }
-  const points = Array.from(text);
   const out: string[] = [];
-  for (let i = 0; i + 3 <= points.length; i += 3) out.push(points[i]! + points[i + 1]! + points[i + 2]!);
+  for (let i = 0; i + 3 <= text.length; i += 3) out.push(text.slice(i, i + 3));
   return out;
 }
 
@@ -70,8 +75,9 @@ export class LevelSearchIndex implements SearchIndex {
     const blocks = [...new Set(prefixes)].map((prefix) => Buffer.concat([Buffer.from(prefix), header]));
     const trigrams = messageTrigrams(blocks, blob.index.text);
     const doc = docOf(blobId);
-    const ops: BatchOp[] = [...trigrams].map((t) => ({ type: 'put', key: postingPrefix(t) + doc, value: empty }));
-    ops.push({ type: 'put', key: forwardKey(blobId), value: deflateRawSync(Buffer.from([...trigrams].join(''))) });
+    const ops: BatchOp[] = (trigrams ?? []).map((t) => ({ type: 'put', key: postingPrefix(t) + doc, value: empty }));
+    if (!trigrams) ops.push({ type: 'put', key: ALWAYS + doc, value: empty });
+    ops.push({ type: 'put', key: forwardKey(blobId), value: deflateRawSync(Buffer.from((trigrams ?? []).join(''))) });
     return ops;
   }
 
@@ -88,6 +94,7 @@ export class LevelSearchIndex implements SearchIndex {
     const sharing = await this.#db.keys({ gte: `blb/${doc}`, lt: `blb/${doc}\xff`, limit: 2 }).all();
     if (sharing.some((key) => key !== `blb/${blobId}`)) return ops;
     for (const t of trigramsOf(record)) ops.push({ type: 'del', key: postingPrefix(t) + doc });
+    ops.push({ type: 'del', key: ALWAYS + doc });
     return ops;
   }
 
@@ -105,8 +112,12 @@ export class LevelSearchIndex implements SearchIndex {
   async candidates(mailboxId: MailboxId, text: string, limit: number): Promise<Candidates> {
     const trigrams = queryTrigrams(text);
     if (trigrams.length === 0 || !(await this.built())) return { uids: null, cost: 0 };
-    const { docs, cost } = await this.#intersect(trigrams, limit);
-    if (!docs) return { uids: null, cost };
+    const found = await this.#intersect(trigrams, limit);
+    if (!found.docs) return { uids: null, cost: found.cost };
+    const always = (await this.#db.keys({ ...ALWAYS_RANGE, limit: limit + 1 }).all()).map((k) => k.slice(ALWAYS.length));
+    const docs = new Set([...found.docs, ...always]);
+    const cost = found.cost + always.length + docs.size;
+    if (docs.size > limit) return { uids: null, cost };
     const uids = new Set<Uid>();
     for (const doc of docs) {
       for (const key of await this.#db.keys({ gte: `ref/${doc}`, lt: `ref/${doc}\xff` }).all()) {
@@ -114,7 +125,7 @@ export class LevelSearchIndex implements SearchIndex {
         if (ref.mailboxId === mailboxId) uids.add(ref.uid);
       }
     }
-    return { uids, cost: cost + docs.length };
+    return { uids, cost };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { keys } from './keys.ts';
-import { FORWARD_RANGE, POSTINGS_RANGE, type LevelSearchIndex } from './level-search-index.ts';
+import { ALWAYS_RANGE, FORWARD_RANGE, POSTINGS_RANGE, type LevelSearchIndex } from './level-search-index.ts';
 import type { Db } from './level-store.ts';
 import type { BlobId, BlobMeta, CheckProblem } from './types.ts';
 
@@ -33,6 +33,7 @@ export async function checkSearchIndex(ctx: Context, live: Map<BlobId, LiveBody>
     if (repair) {
       await deleteRange(ctx, POSTINGS_RANGE);
       await deleteRange(ctx, FORWARD_RANGE);
+      await deleteRange(ctx, ALWAYS_RANGE);
       await indexBodies(ctx, [...live.values()]);
       await ctx.commit([ctx.index.markBuilt()]);
     }
