@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { headerLine, searchHeaders } from '../src/mime/search-terms.ts';
-import { FORWARD_RANGE, INDEX_BUILT, POSTINGS_RANGE } from '../src/store/level-search-index.ts';
+import { ALWAYS_RANGE, INDEX_STATE, MERGED_RANGE, PENDING_RANGE, SEGMENTS_RANGE } from '../src/store/level-search-index.ts';
 import { openLevelStore, type LevelStore } from '../src/store/level-store.ts';
 import { writeMessages } from '../src/delivery/deliver.ts';
 import { tempDir } from './helpers/env.ts';
@@ -70,9 +70,10 @@ async function answers(c: RawImap, list: string[]): Promise<string[]> {
   return out;
 }
 
-/** What a store written before the index existed looks like: no postings, no forward records, no built marker. */
+/** What a store written before the index existed looks like: no index keys, no built marker. */
 async function dropIndex(store: LevelStore): Promise<void> {
-  const doomed = [...(await store.db.keys(POSTINGS_RANGE).all()), ...(await store.db.keys(FORWARD_RANGE).all()), INDEX_BUILT];
+  const doomed = [INDEX_STATE];
+  for (const range of [SEGMENTS_RANGE, PENDING_RANGE, MERGED_RANGE, ALWAYS_RANGE]) doomed.push(...(await store.db.keys(range).all()));
   await store.db.batch(doomed.map((key) => ({ type: 'del' as const, key })));
 }
 
@@ -122,52 +123,64 @@ test('SEARCH over the corpus: a store from before the index scans, store check -
   assert.deepEqual(await answers(c, list), scanned);
 });
 
-/** Postings and forward records of one body (LevelDB keys: the SearchIndex role has no way to list them). */
-async function entriesOf(store: LevelStore, blobId: string): Promise<{ postings: number; forward: boolean }> {
-  const doc = blobId.slice(0, 8);
-  const postings = (await store.db.keys(POSTINGS_RANGE).all()).filter((k) => k.endsWith(`/${doc}`)).length;
-  return { postings, forward: (await store.db.get(`ftd/${blobId}`)) !== undefined };
+/** Where a body is in the index (LevelDB keys: the SearchIndex role has no way to list them). */
+async function stateOf(store: LevelStore, blobId: string): Promise<'pending' | 'merged' | 'none'> {
+  if ((await store.db.get(`ftp/${blobId}`)) !== undefined) return 'pending';
+  return (await store.db.get(`ftd/${blobId}`)) !== undefined ? 'merged' : 'none';
 }
 
-test('index entries leave with the last message of a body; store check --repair restores missing ones and drops stale ones', async (t) => {
+test('index entries are written with the body, merged into segments, removed with its last message; store check --repair restores missing ones and drops stale ones', async (t) => {
   const env = await startImapServer(t);
   const account = await addAccount(env.store, ALICE);
   await env.store.createMailbox(account.id, 'Keep');
   const inbox = (await env.store.getMailbox(account.id, 'INBOX'))!;
-  const archive = (await env.store.getMailbox(account.id, 'Keep'))!;
+  const keep = (await env.store.getMailbox(account.id, 'Keep'))!;
   await deliver(env.store, ALICE, message('plover', 'The quuxwort grows here.\r\n'));
   await deliver(env.store, ALICE, message('other', 'Nothing rare: zanzibarite.\r\n'));
-  const [first, second] = await env.store.listMessages(inbox.id);
-  assert.ok((await entriesOf(env.store, first!.blobId)).postings > 20);
+  const [first] = await env.store.listMessages(inbox.id);
+  assert.equal(await stateOf(env.store, first!.blobId), 'pending');
+  // A merge (normally once 64 bodies are pending) moves both into a segment; a third body stays pending.
+  await env.store.searchIndex.merge();
+  assert.equal(await stateOf(env.store, first!.blobId), 'pending');
+  await env.store.searchIndex.mergeLocked(true);
+  assert.equal(await stateOf(env.store, first!.blobId), 'merged');
+  await deliver(env.store, ALICE, message('third', 'Another quuxwort, pending.\r\n'));
+  const third = (await env.store.listMessages(inbox.id))[2]!;
+  assert.equal(await stateOf(env.store, third.blobId), 'pending');
+
   const c = await session(t, env.port);
-  assert.deepEqual(await c.command('a', 'UID SEARCH TEXT QUUXWORT'), ['* SEARCH 1', 'a OK SEARCH completed']);
+  assert.deepEqual(await c.command('a', 'UID SEARCH TEXT QUUXWORT'), ['* SEARCH 1 3', 'a OK SEARCH completed']);
+  assert.deepEqual([...(await env.store.searchIndex.candidates(inbox.id, 'quuxwort', 10)).uids!].sort(), [1, 3]);
   // SORT and THREAD select through the same search.
-  assert.deepEqual(await c.command('b', 'UID SORT (ARRIVAL) UTF-8 BODY quuxwort'), ['* SORT 1', 'b OK SORT completed']);
+  assert.deepEqual(await c.command('b', 'UID SORT (REVERSE ARRIVAL) UTF-8 BODY quuxwort'), ['* SORT 3 1', 'b OK SORT completed']);
   assert.deepEqual(await c.command('c', 'UID THREAD REFERENCES UTF-8 BODY zanzibar'), ['* THREAD (2)', 'c OK THREAD completed']);
 
   // The copy shares the body: expunging the original keeps its entries, expunging the copy too removes them.
-  await c.command('d', 'UID COPY 1 Keep');
-  await c.command('e', 'UID STORE 1 +FLAGS.SILENT (\\Deleted)');
+  await c.command('d', 'UID COPY 1,3 Keep');
+  await c.command('e', 'UID STORE 1,3 +FLAGS.SILENT (\\Deleted)');
   await c.command('f', 'EXPUNGE');
   assert.deepEqual(await c.command('g', 'UID SEARCH TEXT quuxwort'), ['* SEARCH', 'g OK SEARCH completed']);
-  assert.deepEqual([...(await env.store.searchIndex.candidates(archive.id, 'quuxwort', 10)).uids!], [1]);
-  assert.ok((await entriesOf(env.store, first!.blobId)).forward);
-  await env.store.expunge(archive.id, [1]);
-  assert.deepEqual(await entriesOf(env.store, first!.blobId), { postings: 0, forward: false });
-  assert.deepEqual([...(await env.store.searchIndex.candidates(archive.id, 'quuxwort', 10)).uids!], []);
+  assert.deepEqual([...(await env.store.searchIndex.candidates(keep.id, 'quuxwort', 10)).uids!].sort(), [1, 2]);
+  assert.equal(await stateOf(env.store, first!.blobId), 'merged');
+  await env.store.expunge(keep.id, [1, 2]);
+  assert.equal(await stateOf(env.store, first!.blobId), 'none');
+  assert.equal(await stateOf(env.store, third.blobId), 'none');
+  assert.deepEqual([...(await env.store.searchIndex.candidates(keep.id, 'quuxwort', 10)).uids!], []);
   assert.deepEqual(await env.store.check({ repair: false }), []);
 
-  // Lost entries (the index is trusted to narrow, so SEARCH misses the message) are found and rebuilt.
-  const lost = [...(await env.store.db.keys(POSTINGS_RANGE).all()).filter((k) => k.endsWith(`/${second!.blobId.slice(0, 8)}`)), `ftd/${second!.blobId}`];
-  await env.store.db.batch(lost.map((key) => ({ type: 'del' as const, key })));
-  assert.deepEqual(await c.command('h', 'UID SEARCH BODY zanzibar'), ['* SEARCH', 'h OK SEARCH completed']);
-  // A forward record of a body that is gone, and damaged at that.
-  await env.store.db.put('ftd/00000000ffffffffffffffff', Buffer.from('not deflated'));
+  // A lost entry (the index is trusted to narrow, so SEARCH misses the message) is found and rebuilt.
+  await deliver(env.store, ALICE, message('fourth', 'A zanzibarite too.\r\n'));
+  const fourth = (await env.store.listMessages(inbox.id)).at(-1)!;
+  await env.store.db.del(`ftp/${fourth.blobId}`);
+  assert.deepEqual(await c.command('n', 'NOOP'), ['* 2 EXISTS', 'n OK NOOP completed']);
+  assert.deepEqual(await c.command('h', 'UID SEARCH BODY zanzibar'), ['* SEARCH 2', 'h OK SEARCH completed']);
+  // An entry of a body that is gone.
+  await env.store.db.put('ftd/00000000ffffffffffffffff', Buffer.from('00000001'));
   assert.deepEqual(await env.store.check({ repair: true }), [
     { what: 'search index: 1 bodies no longer stored are still indexed', repaired: true },
     { what: 'search index: 1 bodies are not indexed', repaired: true },
   ]);
-  assert.deepEqual(await c.command('i', 'UID SEARCH BODY zanzibar'), ['* SEARCH 2', 'i OK SEARCH completed']);
+  assert.deepEqual(await c.command('i', 'UID SEARCH BODY zanzibar'), [`* SEARCH 2 ${fourth.uid}`, 'i OK SEARCH completed']);
   assert.deepEqual(await env.store.check({ repair: false }), []);
 });
 

@@ -44,12 +44,16 @@ export class Trigrams {
 
   /** Adds the trigrams of `s` (already folded), stopping once there are more than `max`. */
   add(s: string, max = Infinity): this {
-    for (let i = 2; i < s.length && this.size <= max; i++) {
+    const packed = this.#packed;
+    const other = this.#other;
+    for (let i = 2; i < s.length; i++) {
       const a = s.charCodeAt(i - 2);
       const b = s.charCodeAt(i - 1);
       const c = s.charCodeAt(i);
-      if ((a | b | c) < 1024) this.#packed.add((a << 20) | (b << 10) | c);
-      else this.#other.add(s.slice(i - 2, i + 1));
+      if ((a | b | c) < 1024) packed.add((a << 20) | (b << 10) | c);
+      else other.add(s.slice(i - 2, i + 1));
+      // Checked now and then: each step adds at most one.
+      if ((i & 255) === 0 && packed.size + other.size > max) break;
     }
     return this;
   }

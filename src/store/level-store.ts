@@ -141,7 +141,7 @@ export class LevelStore implements MailStore {
     this.db = db;
     this.#options = options;
     this.#commits = new CommitQueue((ops, sync) => db.batch(ops, { sync }), options.sync);
-    this.searchIndex = new LevelSearchIndex(db);
+    this.searchIndex = new LevelSearchIndex(db, { commit: (ops) => this.commit(ops), underBodyLock: (fn) => this.#locks.withLocks([BLOB_LOCK], fn) });
   }
 
   async init(): Promise<void> {
@@ -153,7 +153,7 @@ export class LevelStore implements MailStore {
     // Seeded from the clock so that a store made anew never repeats a UIDVALIDITY a client has cached.
     this.#counters.nextUidValidity = Math.floor(Date.now() / 1000);
     // Full-text index hook: a new store has no body to index, so its index is complete.
-    await this.#commits.commit([this.#countersOp(), put(keys.version, 1), this.searchIndex.markBuilt()]);
+    await this.#commits.commit([this.#countersOp(), put(keys.version, 1), await this.searchIndex.markBuilt()]);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { keys } from './keys.ts';
-import { ALWAYS_RANGE, FORWARD_RANGE, POSTINGS_RANGE, type LevelSearchIndex } from './level-search-index.ts';
+import { ALWAYS_RANGE, MERGED_RANGE, PENDING_RANGE, SEGMENTS_RANGE, type LevelSearchIndex } from './level-search-index.ts';
 import type { Db } from './level-store.ts';
 import type { BlobId, BlobMeta, CheckProblem } from './types.ts';
 
@@ -23,31 +23,33 @@ interface Context {
 
 /**
  * The store check's part for the full-text index (run after the main repair, so
- * `live` is what the store now holds). Without the built marker the index is
- * rebuilt whole; with it, bodies missing from it are indexed and records of gone
- * bodies removed. Repairs commit in bounded batches: postings are idempotent, and
- * the marker is written last, so a repair cut short is simply run again.
+ * `live` is what the store now holds; the caller holds the body lock). Without
+ * the built marker the index is rebuilt whole, which also drops the postings of
+ * freed bodies left in segments; with it, bodies missing from the index are
+ * indexed and records of gone bodies removed. Repairs commit in bounded batches,
+ * and the marker is written last, so a repair cut short is simply run again.
  */
 export async function checkSearchIndex(ctx: Context, live: Map<BlobId, LiveBody>, repair: boolean): Promise<CheckProblem[]> {
   if (!(await ctx.index.built())) {
     if (repair) {
-      await deleteRange(ctx, POSTINGS_RANGE);
-      await deleteRange(ctx, FORWARD_RANGE);
-      await deleteRange(ctx, ALWAYS_RANGE);
+      for (const range of [SEGMENTS_RANGE, PENDING_RANGE, MERGED_RANGE, ALWAYS_RANGE]) await deleteRange(ctx, range);
       await indexBodies(ctx, [...live.values()]);
-      await ctx.commit([ctx.index.markBuilt()]);
+      await ctx.index.mergeLocked(true);
+      await ctx.commit([await ctx.index.markBuilt()]);
     }
     return [{ what: `search index: not built (repair builds it for ${live.size} bodies; SEARCH scans meanwhile)`, repaired: repair }];
   }
   const problems: CheckProblem[] = [];
-  const forward = new Set<BlobId>();
+  const indexed = new Set<BlobId>();
   const orphans: BlobId[] = [];
-  for await (const key of ctx.db.keys(FORWARD_RANGE)) {
-    const blobId = key.slice(FORWARD_RANGE.gte.length);
-    if (live.has(blobId)) forward.add(blobId);
-    else orphans.push(blobId);
+  for (const range of [PENDING_RANGE, MERGED_RANGE]) {
+    for await (const key of ctx.db.keys(range)) {
+      const blobId = key.slice(range.gte.length);
+      if (live.has(blobId)) indexed.add(blobId);
+      else orphans.push(blobId);
+    }
   }
-  const missing = [...live.values()].filter((b) => !forward.has(b.blob.id));
+  const missing = [...live.values()].filter((b) => !indexed.has(b.blob.id));
   if (orphans.length > 0) problems.push({ what: `search index: ${orphans.length} bodies no longer stored are still indexed`, repaired: repair });
   if (missing.length > 0) problems.push({ what: `search index: ${missing.length} bodies are not indexed`, repaired: repair });
   if (repair) {
@@ -57,6 +59,7 @@ export async function checkSearchIndex(ctx: Context, live: Map<BlobId, LiveBody>
       await ctx.commit(ops);
     }
     await indexBodies(ctx, missing);
+    await ctx.index.mergeLocked(false);
   }
   return problems;
 }
