@@ -474,7 +474,7 @@ export class LevelStore implements MailStore {
       const blob = await this.getBlob(blobId);
       ops.push(del(keys.blob(blobId)), del(keys.blobText(blobId)), del(keys.blobSummary(blobId)));
       for (let i = 0; i < (blob?.chunks ?? 0); i++) ops.push(del(keys.chunk(blobId, i)));
-      // Full-text index hook: the postings leave with the body.
+      // Full-text index hook: the body's index entries leave with it.
       ops.push(...(await this.searchIndex.removeOps(blobId)));
     }
     return ops;
@@ -554,7 +554,7 @@ export class LevelStore implements MailStore {
         }
         if (itemOutcomes.some((o) => o.ok)) {
           ops.push(...this.#blobOps(blobId, blob));
-          // Full-text index hook: the body's postings go in the batch that stores it.
+          // Full-text index hook: the body's trigrams go in the batch that stores it.
           ops.push(...this.searchIndex.indexOps(blobId, blob, targets.filter((_, k) => itemOutcomes[k]!.ok).map((t) => t.prefix)));
         }
       }
