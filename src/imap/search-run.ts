@@ -2,6 +2,7 @@ import type { SearchFields } from '../mime/types.ts';
 import type { MessageMeta, Uid } from '../store/types.ts';
 import { no, type Outcome } from './command.ts';
 import { currentFields } from './sort-fields.ts';
+import { indexCandidates } from './search-candidates.ts';
 import { matches, NotLoaded, type SearchScope, type SearchSubject } from './search-eval.ts';
 import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
@@ -14,6 +15,12 @@ import { isVanished } from './vanished-body.ts';
 const BATCH = 500;
 /** Message bytes per SearchBatch: bounds the search texts (never much larger than their messages) held at once. */
 const BATCH_BYTES = 4 << 20;
+/**
+ * The index is asked for at most this share of the mailbox's messages (or
+ * MIN_CANDIDATES): when more may match, scanning them all costs about the same.
+ */
+const CANDIDATE_SHARE = 0.25;
+const MIN_CANDIDATES = 64;
 /** Search keys evaluated between two yields to the event loop, so that other sessions are served meanwhile. */
 const YIELD_EVERY = 20_000;
 
@@ -37,19 +44,26 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
 /**
  * The messages the client knows that match `key`, in mailbox order: what SEARCH,
  * SORT and THREAD select. Text keys match case-insensitively in the decoded header
- * values and the stored search text. Design rule 8: the keys evaluated over all
- * messages are bounded by `imap.search_cost`; past it the answer is a NO [LIMIT]
- * (costRefusal) instead of the matches; MULTISEARCH passes one `cost` for all its mailboxes.
+ * values and the stored search text; the full-text index first narrows the
+ * messages to read to those that may match (search-candidates.ts). Design rule 8:
+ * the keys evaluated over all messages and the postings read are bounded by
+ * `imap.search_cost`; past it the answer is a NO [LIMIT] (costRefusal) instead of
+ * the matches.
  */
 export async function searchMessages(session: ImapSession, key: SearchKey, source = viewSource(session.view!), cost = { spent: 0 }): Promise<Match[] | Outcome> {
   const store = session.deps.store;
   const uids = [...source.uids];
   const scope = { maxSeq: uids.length, maxUid: uids[uids.length - 1] ?? 0, saved: new Set(source.saved), recent: source.recent, now: Date.now(), cost };
   const found: Match[] = [];
+  const limit = Math.max(MIN_CANDIDATES, Math.floor(uids.length * CANDIDATE_SHARE));
+  const wanted = await indexCandidates(store.searchIndex, source.mailboxId, key, limit, cost);
+  if (cost.spent > session.deps.searchCost) return costRefusal(session, cost.spent);
+  const chosen = uids.flatMap((uid, i) => (!wanted || wanted.has(uid) ? [{ seq: i + 1, uid }] : []));
   let yielded = 0;
-  for (let i = 0; i < uids.length; i += BATCH) {
-    const messages = await store.getMessages(source.mailboxId, uids.slice(i, i + BATCH));
-    const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
+  for (let i = 0; i < chosen.length; i += BATCH) {
+    const part = chosen.slice(i, i + BATCH);
+    const messages = await store.getMessages(source.mailboxId, part.map((c) => c.uid));
+    const present = messages.flatMap((meta, j) => (meta ? [{ seq: part[j]!.seq, meta }] : []));
     for (const group of byBytes(present)) {
       const batch = new SearchBatch(store, group.map((m) => m.meta));
       for (const m of group) {

@@ -7,6 +7,7 @@ import { isSeen } from './flags.ts';
 import { SORT_KEYS } from '../mime/fields.ts';
 import { fetchSummary, isCurrent } from '../mime/fetch-summary.ts';
 import { indexMessage } from '../mime/index.ts';
+import { checkSearchIndex, type LiveBody } from './search-index-check.ts';
 
 interface Found {
   problems: CheckProblem[];
@@ -68,6 +69,7 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
   const blobs = new Map((await entries<BlobMeta>(keys.blobPrefix)).map(([, b]) => [b.id, b]));
   const refs = new Set(await keysUnder(keys.refAll));
   const referenced = new Set<string>();
+  const liveBodies = new Map<string, LiveBody>(); // full-text index hook
   const liveBlobs = new Set<string>();
   const tally = new Map<number, { messages: number; unseen: number; size: number; maxUid: number; maxModSeq: number }>();
   const tallyOf = (id: number) => {
@@ -93,6 +95,9 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
     if (!refs.has(refKey)) report(`${where}: body reference missing`, { type: 'put', key: refKey, value: Buffer.alloc(0) });
     referenced.add(refKey);
     liveBlobs.add(message.blobId);
+    const body = liveBodies.get(message.blobId) ?? { blob, prefixes: new Set<string>() };
+    body.prefixes.add(message.prefix);
+    liveBodies.set(message.blobId, body);
     const t = tallyOf(message.mailboxId);
     t.messages++;
     t.size += size;
@@ -191,6 +196,8 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
   }
 
   if (repair && found.ops.length > 0) await store.commit(found.ops);
+  // Full-text index hook: checked on what the repair above left, rebuilt in batches of its own.
+  found.problems.push(...(await checkSearchIndex({ db: store.db, index: store.searchIndex, commit: (ops) => store.commit(ops) }, liveBodies, repair)));
   return found.problems;
 }
 

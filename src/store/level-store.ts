@@ -6,6 +6,7 @@ import { encode, decode } from './codec.ts';
 import { Coalescer } from './coalescer.ts';
 import { CommitQueue, type BatchOp } from './commit-queue.ts';
 import { applyFlags, isSeen, sameFlags } from './flags.ts';
+import { LevelSearchIndex } from './level-search-index.ts';
 import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
 import { LockSet } from './locks.ts';
 import { ReadCache } from './read-cache.ts';
@@ -136,11 +137,14 @@ export class LevelStore implements MailStore {
   /** Raw values, written through by every commit (decoded per read, so no caller shares an object with the cache). */
   readonly #mailboxes = new ReadCache(MAILBOX_PREFIXES, MAILBOX_ENTRIES);
   #counters: Counters = { nextAccountId: 1, nextMailboxId: 1, nextUidValidity: 1 };
+  // Full-text index hook (issue 18 item 5): the index shares the db and the batches below.
+  readonly searchIndex: LevelSearchIndex;
 
   constructor(db: Db, options: StoreOptions) {
     this.db = db;
     this.#options = options;
     this.#commits = new CommitQueue((ops, sync) => db.batch(ops, { sync }), options.sync);
+    this.searchIndex = new LevelSearchIndex(db, { commit: (ops) => this.commit(ops), underBodyLock: (fn) => this.#locks.withLocks([BLOB_LOCK], fn) });
   }
 
   async init(): Promise<void> {
@@ -151,7 +155,8 @@ export class LevelStore implements MailStore {
     }
     // Seeded from the clock so that a store made anew never repeats a UIDVALIDITY a client has cached.
     this.#counters.nextUidValidity = Math.floor(Date.now() / 1000);
-    await this.#commits.commit([this.#countersOp(), put(keys.version, 1)]);
+    // Full-text index hook: a new store has no body to index, so its index is complete.
+    await this.#commits.commit([this.#countersOp(), put(keys.version, 1), await this.searchIndex.markBuilt()]);
   }
 
   async close(): Promise<void> {
@@ -482,6 +487,8 @@ export class LevelStore implements MailStore {
       const blob = await this.getBlob(blobId);
       ops.push(del(keys.blob(blobId)), del(keys.blobText(blobId)), del(keys.blobSummary(blobId)));
       for (let i = 0; i < (blob?.chunks ?? 0); i++) ops.push(del(keys.chunk(blobId, i)));
+      // Full-text index hook: the body's index entries leave with it.
+      ops.push(...(await this.searchIndex.removeOps(blobId)));
     }
     return ops;
   }
@@ -582,7 +589,11 @@ export class LevelStore implements MailStore {
           itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
           events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
         }
-        if (itemOutcomes.some((o) => o.ok)) ops.push(...this.#blobOps(blobId, blob));
+        if (itemOutcomes.some((o) => o.ok)) {
+          ops.push(...this.#blobOps(blobId, blob));
+          // Full-text index hook: the body's trigrams go in the batch that stores it.
+          ops.push(...this.searchIndex.indexOps(blobId, blob, targets.filter((_, k) => itemOutcomes[k]!.ok).map((t) => t.prefix)));
+        }
       }
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
       if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };

@@ -1,3 +1,4 @@
+import type { SearchIndex } from './search-index.ts';
 import type { MessageIndex } from '../mime/types.ts';
 import type { FetchSummary } from '../mime/fetch-summary.ts';
 
@@ -236,6 +237,8 @@ export interface CheckProblem {
  * backend can replace LevelDB without touching the protocols.
  */
 export interface MailStore {
+  /** The full-text index (issue 18 item 5; a role of its own once the store is split). */
+  readonly searchIndex: SearchIndex;
   close(): Promise<void>;
   on(listener: (event: StoreEvent) => void): () => void;
 
