@@ -1,5 +1,6 @@
 import type { SearchIndex } from '../store/search-index.ts';
 import type { MailboxId, Uid } from '../store/types.ts';
+import { ADDRESS_FIELDS } from './search-eval.ts';
 import type { SearchKey } from './search-query.ts';
 
 /**
@@ -10,12 +11,13 @@ import type { SearchKey } from './search-query.ts';
  */
 export async function indexCandidates(index: SearchIndex, mailboxId: MailboxId, key: SearchKey, limit: number, cost: { spent: number }): Promise<Set<Uid> | null> {
   switch (key.type) {
+    case 'header':
+      // An address field also matches its parsed addresses (search-eval.ts), text the index never saw.
+      if (ADDRESS_FIELDS.has(key.field)) return null;
+      return lookup(index, mailboxId, key.value, limit, cost);
     case 'text':
-    case 'body':
-    case 'header': {
-      const found = await index.candidates(mailboxId, key.value, limit);
-      cost.spent += found.cost;
-      return found.uids;
+    case 'body': {
+      return lookup(index, mailboxId, key.value, limit, cost);
     }
     case 'and': {
       let out: Set<Uid> | null = null;
@@ -34,4 +36,10 @@ export async function indexCandidates(index: SearchIndex, mailboxId: MailboxId, 
     default:
       return null;
   }
+}
+
+async function lookup(index: SearchIndex, mailboxId: MailboxId, text: string, limit: number, cost: { spent: number }): Promise<Set<Uid> | null> {
+  const found = await index.candidates(mailboxId, text, limit);
+  cost.spent += found.cost;
+  return found.uids;
 }

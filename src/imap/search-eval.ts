@@ -54,7 +54,8 @@ const DAY = 86_400_000;
 /** Text scanned per unit of cost: a key's evaluation costs about as much as scanning this many characters. */
 const CHARS_PER_UNIT = 1024;
 
-const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
+/** Fields whose SEARCH also matches the parsed addresses. */
+export const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
 
 /**
  * An address field also matches by its parsed mailboxes, written `name <local@domain>`,
