@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ADMIN_METHODS, CONTROL_SOCKET, type AdminApi, type ControlResponse } from './protocol.ts';
+import type { ProgressUpdate } from '../transfer/progress-update.ts';
+import { ADMIN_METHODS, CONTROL_SOCKET, type AdminApi, type CallContext, type ControlResponse } from './protocol.ts';
 import { AdminError } from './service.ts';
 
 /**
@@ -20,29 +21,46 @@ export async function connectControl(dataDir: string): Promise<AdminApi | null> 
   if (!reachable) return null;
   const api: Record<string, unknown> = {};
   for (const method of ADMIN_METHODS) {
-    api[method] = (params: unknown, body?: Buffer) => call(path, method, params, body);
+    api[method] = (params: unknown, body?: Buffer, context?: CallContext) => call(path, method, params, body, context);
   }
   return api as unknown as AdminApi;
 }
 
-function call(path: string, method: string, params: unknown, body?: Buffer): Promise<unknown> {
+function call(path: string, method: string, params: unknown, body?: Buffer, context: CallContext = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
-    const chunks: Buffer[] = [];
+    let pending = '';
+    let response: ControlResponse | null = null;
+    // Closing the connection is how a job is stopped: the server aborts it.
+    const stop = () => socket.destroy();
+    context.signal?.addEventListener('abort', stop, { once: true });
     socket.on('connect', () => {
       socket.write(JSON.stringify({ method, params: params ?? {}, bodyLength: body?.length ?? 0 }) + '\n');
       if (body) socket.write(body);
     });
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('error', (err) => reject(new AdminError('unavailable', `control socket ${path}: ${err.message}`)));
-    socket.on('end', () => {
-      try {
-        const response = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ControlResponse;
-        if (response.ok) resolve(response.result);
-        else reject(new AdminError(response.error.code, response.error.message));
-      } catch {
-        reject(new AdminError('unavailable', `control socket ${path}: the server closed the connection without an answer`));
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      pending += d;
+      for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n')) {
+        let line: ControlResponse | { progress: ProgressUpdate };
+        try {
+          line = JSON.parse(pending.slice(0, newline)) as typeof line;
+        } catch {
+          socket.destroy();
+          return;
+        }
+        pending = pending.slice(newline + 1);
+        if ('progress' in line) context.progress?.(line.progress);
+        else response = line;
       }
+    });
+    socket.on('error', (err) => reject(new AdminError('unavailable', `control socket ${path}: ${err.message}`)));
+    socket.on('close', () => {
+      context.signal?.removeEventListener('abort', stop);
+      if (context.signal?.aborted) reject(new AdminError('interrupted', 'interrupted'));
+      else if (!response) reject(new AdminError('unavailable', `control socket ${path}: the server closed the connection without an answer`));
+      else if (response.ok) resolve(response.result);
+      else reject(new AdminError(response.error.code, response.error.message));
     });
   });
 }

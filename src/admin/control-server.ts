@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log/logger.ts';
 import { StoreError } from '../store/types.ts';
 import { AdminError, type AdminService } from './service.ts';
-import { ADMIN_METHODS, CONTROL_SOCKET, MAX_REQUEST_LINE, type ControlRequest, type ControlResponse } from './protocol.ts';
+import { ADMIN_METHODS, CONTROL_SOCKET, MAX_REQUEST_LINE, type CallContext, type ControlRequest, type ControlResponse } from './protocol.ts';
 
 /** Listens on `<data dir>/control.sock`, mode 0600: only the server's own user may administer it. */
 export async function startControlServer(dataDir: string, service: AdminService, log: Logger, maxBody: number): Promise<Server> {
@@ -37,6 +37,13 @@ function handle(socket: Socket, service: AdminService, log: Logger, maxBody: num
     reply({ ok: false, error: { code, message } });
   };
   socket.on('error', (err) => log.debug({ err }, 'control connection error'));
+  // A client that goes away (Ctrl-C on a backup) stops its job.
+  const gone = new AbortController();
+  socket.on('close', () => gone.abort());
+  const context: CallContext = {
+    signal: gone.signal,
+    progress: (update) => void (socket.writable && socket.write(JSON.stringify({ progress: update }) + '\n')),
+  };
   socket.on('data', (data) => {
     buffered = Buffer.concat([buffered, data]);
     if (!request) {
@@ -65,8 +72,8 @@ function handle(socket: Socket, service: AdminService, log: Logger, maxBody: num
 
   async function run(req: ControlRequest, body: Buffer): Promise<void> {
     try {
-      const method = service[req.method] as (params: unknown, body: Buffer) => Promise<unknown>;
-      const result = await method.call(service, req.params ?? {}, body);
+      const method = service[req.method] as (params: unknown, body: Buffer, context: CallContext) => Promise<unknown>;
+      const result = await method.call(service, req.params ?? {}, body, context);
       log.info({ method: req.method }, 'control request done');
       reply({ ok: true, result });
     } catch (err) {

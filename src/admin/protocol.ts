@@ -1,15 +1,23 @@
+import type { ProgressUpdate } from '../transfer/progress-update.ts';
 import type { AdminService } from './service.ts';
 
 /**
  * The control socket speaks one request per connection: a JSON line
  * `{"method", "params", "bodyLength"}`, then `bodyLength` raw bytes (a message for
  * `deliver`), answered by one JSON line `{"ok":true,"result"}` or
- * `{"ok":false,"error":{"code","message"}}`.
+ * `{"ok":false,"error":{"code","message"}}`. A long job (backup) sends
+ * `{"progress":{...}}` lines before it; the client closing the connection stops it.
  */
 export interface ControlRequest {
   method: AdminMethod;
   params: unknown;
   bodyLength?: number;
+}
+
+/** What a long admin job gets besides its parameters: where to report progress, and when to stop. */
+export interface CallContext {
+  progress?: (update: ProgressUpdate) => void;
+  signal?: AbortSignal;
 }
 
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
@@ -29,6 +37,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'certStatus', 'certRenew', 'certImport',
   'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
   'dkimGenerate', 'dkimShow', 'dkimRemove',
+  'backup',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

@@ -8,6 +8,10 @@ import type { Account, Alias, CheckProblem, Domain, MailStore, QueueEntry } from
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';
+import { isAbsolute } from 'node:path';
+import { writeBackup, type BackupResult } from '../transfer/backup.ts';
+import { BackupError } from '../transfer/backup-format.ts';
+import type { CallContext } from './protocol.ts';
 
 export interface AdminSettings {
   minPasswordLength: number;
@@ -281,6 +285,21 @@ export class AdminService {
     if (this.#certificates) return this.#certificates.import(checked);
     await this.#store.putCertificate(this.#settings.hostname, checked);
     return describe(this.#settings.hostname, checked);
+  }
+
+  /**
+   * Writes a backup of the whole store to `file` (issue 17). The running server does it,
+   * as it holds the store: deliveries go on while it reads its snapshot.
+   */
+  async backup(p: { file: string; since?: string }, _body?: Buffer, context: CallContext = {}): Promise<BackupResult> {
+    if (typeof p.file !== 'string' || !isAbsolute(p.file)) throw new AdminError('invalid', 'backup needs an absolute file path');
+    if (p.since !== undefined && (typeof p.since !== 'string' || !isAbsolute(p.since))) throw new AdminError('invalid', 'the incremental base must be an absolute file path');
+    try {
+      return await writeBackup(() => this.#store.exportRecords(), { file: p.file, since: p.since, progress: context.progress, signal: context.signal });
+    } catch (err) {
+      if (err instanceof BackupError) throw new AdminError(err.code, err.message);
+      throw err;
+    }
   }
 
   async #localDomain(input: string): Promise<string> {

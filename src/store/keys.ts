@@ -54,6 +54,7 @@ export const keys = {
   queueChunkAll: 'qch/',
   dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
   dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
+  dkimKeyAll: 'dkm/',
   mtaSts: (domain: string) => `sts/${domain}`,
 };
 

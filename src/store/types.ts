@@ -1,4 +1,5 @@
 import type { MessageIndex } from '../mime/types.ts';
+import type { RecordSnapshot } from './records.ts';
 import type { FetchSummary } from '../mime/fetch-summary.ts';
 
 export type AccountId = number;
@@ -349,6 +350,9 @@ export interface MailStore {
   /** The cached MTA-STS policy of a remote domain, or null. */
   getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null>;
   putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void>;
+
+  /** Backup (issue 17): every record, raw, as of now; writes go on while it is read. */
+  exportRecords(): Promise<RecordSnapshot>;
 }
 
 export class StoreError extends Error {
