@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -42,7 +43,11 @@ function handle(socket: Socket, service: AdminService, log: Logger, maxBody: num
   socket.on('close', () => gone.abort());
   const context: CallContext = {
     signal: gone.signal,
-    progress: (update) => void (socket.writable && socket.write(JSON.stringify({ progress: update }) + '\n')),
+    send: async (chunk) => {
+      gone.signal.throwIfAborted();
+      socket.write(JSON.stringify({ chunk: chunk.length }) + '\n');
+      if (!socket.write(chunk)) await once(socket, 'drain', { signal: gone.signal });
+    },
   };
   socket.on('data', (data) => {
     buffered = Buffer.concat([buffered, data]);
@@ -78,6 +83,7 @@ function handle(socket: Socket, service: AdminService, log: Logger, maxBody: num
       reply({ ok: true, result });
     } catch (err) {
       if (err instanceof AdminError || err instanceof StoreError) fail(err.code, err.message);
+      else if (gone.signal.aborted) log.info({ method: req.method }, 'control request stopped: the client went away');
       else {
         log.error({ err, method: req.method }, 'control request failed');
         reply({ ok: false, error: { code: 'internal', message: (err as Error).message } });

@@ -1,12 +1,12 @@
-import type { ProgressUpdate } from '../transfer/progress-update.ts';
 import type { AdminService } from './service.ts';
 
 /**
  * The control socket speaks one request per connection: a JSON line
  * `{"method", "params", "bodyLength"}`, then `bodyLength` raw bytes (a message for
  * `deliver`), answered by one JSON line `{"ok":true,"result"}` or
- * `{"ok":false,"error":{"code","message"}}`. A long job (backup) sends
- * `{"progress":{...}}` lines before it; the client closing the connection stops it.
+ * `{"ok":false,"error":{"code","message"}}`. A streaming job (the records of a backup)
+ * sends `{"chunk":N}` lines, each followed by N bytes, before that answer; the client
+ * reads them as fast as it can take them, and closing the connection stops the job.
  */
 export interface ControlRequest {
   method: AdminMethod;
@@ -14,9 +14,10 @@ export interface ControlRequest {
   bodyLength?: number;
 }
 
-/** What a long admin job gets besides its parameters: where to report progress, and when to stop. */
+/** What a streaming admin job gets besides its parameters: where its stream goes, and when to stop. */
 export interface CallContext {
-  progress?: (update: ProgressUpdate) => void;
+  /** Hands one chunk to the caller; resolves when the caller can take another. */
+  send?: (chunk: Buffer) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -37,7 +38,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'certStatus', 'certRenew', 'certImport',
   'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
   'dkimGenerate', 'dkimShow', 'dkimRemove',
-  'backup',
+  'backupRecords',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

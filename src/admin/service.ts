@@ -8,9 +8,7 @@ import type { Account, Alias, CheckProblem, Domain, MailStore, QueueEntry } from
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';
-import { isAbsolute } from 'node:path';
-import { writeBackup, type BackupResult } from '../transfer/backup.ts';
-import { BackupError } from '../transfer/backup-format.ts';
+import { sendSnapshot } from '../transfer/record-stream.ts';
 import type { CallContext } from './protocol.ts';
 
 export interface AdminSettings {
@@ -288,17 +286,16 @@ export class AdminService {
   }
 
   /**
-   * Writes a backup of the whole store to `file` (issue 17). The running server does it,
-   * as it holds the store: deliveries go on while it reads its snapshot.
+   * Streams every record of the store, as of now, to the caller (`mailfold backup`,
+   * issue 17), which writes the backup file. Deliveries go on meanwhile.
    */
-  async backup(p: { file: string; since?: string }, _body?: Buffer, context: CallContext = {}): Promise<BackupResult> {
-    if (typeof p.file !== 'string' || !isAbsolute(p.file)) throw new AdminError('invalid', 'backup needs an absolute file path');
-    if (p.since !== undefined && (typeof p.since !== 'string' || !isAbsolute(p.since))) throw new AdminError('invalid', 'the incremental base must be an absolute file path');
+  async backupRecords(_p: unknown, _body?: Buffer, context: CallContext = {}): Promise<{ records: number }> {
+    if (!context.send) throw new AdminError('invalid', 'backupRecords streams its answer: call it with a receiver');
+    const snapshot = await this.#store.exportRecords();
     try {
-      return await writeBackup(() => this.#store.exportRecords(), { file: p.file, since: p.since, progress: context.progress, signal: context.signal });
-    } catch (err) {
-      if (err instanceof BackupError) throw new AdminError(err.code, err.message);
-      throw err;
+      return await sendSnapshot(snapshot, context.send, context.signal);
+    } finally {
+      await snapshot.close();
     }
   }
 

@@ -21,7 +21,8 @@ const KINDS: [string, RecordKind][] = [
   [keys.dkimKeyAll, 'dkimKeys'],
 ];
 
-function kindOf(key: Buffer): RecordKind | null {
+/** What a record of this layout is, for a backup's counts. */
+export function levelRecordKind(key: Buffer): RecordKind | null {
   // Every prefix is ASCII and ends with '/', so comparing the first bytes is enough.
   for (const [prefix, kind] of KINDS) if (key.toString('latin1', 0, prefix.length) === prefix) return kind;
   return null;
@@ -44,7 +45,7 @@ export async function levelSnapshot(db: Db): Promise<RecordSnapshot> {
       backend: 'level',
       layout: version === undefined ? LEVEL_LAYOUT : decode<number>(version),
       estimatedBytes,
-      kind: kindOf,
+      kind: levelRecordKind,
       next: async () => (await iterator.nextv(BATCH.records)).map(([key, value]) => ({ key, value })),
       close: async () => {
         await iterator.close();

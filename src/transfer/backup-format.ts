@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { crc32, zstdCompress, zstdDecompress } from 'node:zlib';
-import type { RecordChange, RecordKind } from '../store/records.ts';
+import type { RecordChange, RecordKind, StoreRecord } from '../store/records.ts';
 
 /**
  * The backup file (docs/backup.md): the magic, then frames. A frame is a kind byte, the
@@ -192,6 +192,20 @@ export function parseData(raw: Buffer, where: number): RecordChange[] {
     changes.push({ key, value });
   }
   return changes;
+}
+
+/** Records as they travel from the server to the CLI: key and value, length-prefixed. */
+export function encodeRecords(records: StoreRecord[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const { key, value } of records) parts.push(u32(key.length), key, u32(value.length), value);
+  return Buffer.concat(parts);
+}
+
+export function decodeRecords(raw: Buffer): StoreRecord[] {
+  const cursor = new Cursor(raw, 0);
+  const records: StoreRecord[] = [];
+  while (!cursor.done) records.push({ key: cursor.bytes(cursor.u32()), value: cursor.bytes(cursor.u32()) });
+  return records;
 }
 
 export interface IndexEntry {

@@ -6,6 +6,7 @@ export interface VerifyResult {
   file: string;
   header: BackupHeader;
   manifest: BackupManifest;
+  seconds: number;
 }
 
 /**
@@ -13,6 +14,7 @@ export interface VerifyResult {
  * the index in strict key order, and the manifest's totals against what was read.
  */
 export async function verifyBackup(file: string, opts: { progress?: ProgressSink; signal?: AbortSignal } = {}): Promise<VerifyResult> {
+  const started = Date.now();
   const reader = await BackupReader.open(file);
   try {
     const seen = { puts: 0, deletes: 0, records: 0, valueBytes: 0, dataBlocks: 0, indexBlocks: 0 };
@@ -46,7 +48,7 @@ export async function verifyBackup(file: string, opts: { progress?: ProgressSink
     for (const field of Object.keys(seen) as (keyof typeof seen)[]) {
       if (manifest[field] !== seen[field]) throw new BackupError('corrupt', `${file}: the manifest says ${field} ${manifest[field]}, the file holds ${seen[field]}`);
     }
-    return { file, header: reader.header, manifest };
+    return { file, header: reader.header, manifest, seconds: (Date.now() - started) / 1000 };
   } finally {
     await reader.close();
   }

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { levelRestoreSink } from '../../store/level-records.ts';
-import type { BackupResult } from '../../transfer/backup.ts';
+import { levelRecordKind, levelRestoreSink } from '../../store/level-records.ts';
+import { writeBackup, type BackupResult } from '../../transfer/backup.ts';
+import { receiveSnapshot } from '../../transfer/record-stream.ts';
 import type { BackupManifest } from '../../transfer/backup-format.ts';
 import { progressReporter, type ProgressReporter } from '../../transfer/progress.ts';
 import { restoreBackups } from '../../transfer/restore.ts';
@@ -54,7 +55,7 @@ function describeBackup(r: BackupResult): string {
 export function backupCommands(program: Command): void {
   const backup = program
     .command('backup')
-    .description('write the whole store to FILE while the server runs (or from the stopped store); see docs/backup.md')
+    .description('write the whole store to FILE, while the server runs or from the stopped store; see docs/backup.md')
     .argument('<file>', 'the backup file to write; never overwritten')
     .option('--incremental <since>', 'write only what changed since this earlier backup (full or incremental)')
     .action(async (file: string, opts: { incremental?: string }, cmd: Command) => {
@@ -63,7 +64,11 @@ export function backupCommands(program: Command): void {
       await longJob(
         cmd,
         'backup',
-        (reporter, signal) => withAdmin(cmd, (admin) => admin.backup({ file: target, since }, undefined, { progress: reporter.update, signal })),
+        (reporter, signal) =>
+          withAdmin(cmd, (admin) => {
+            const records = () => receiveSnapshot((send, stop) => admin.backupRecords({}, undefined, { send, signal: AbortSignal.any([signal, stop]) }), levelRecordKind);
+            return writeBackup(records, { file: target, since, progress: reporter.update, signal });
+          }),
         describeBackup,
         `no backup was written to ${target}; run the same command again`,
       );
