@@ -9,7 +9,9 @@
  * a full backup at a quarter of the messages and at all of them (peak memory must not
  * grow with the store), `backup verify`, an incremental backup after 100 more
  * messages, and a restore of the chain into a new data dir. Rates use the job's own
- * time; `process s` adds the process's start-up.
+ * time; `process s` adds the process's start-up. `peak RSS` counts the store's table
+ * files LevelDB maps into memory and reads (clean pages the kernel drops when it needs
+ * them); `peak anon` is the memory the process itself holds (RssAnon).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -51,14 +53,17 @@ async function withStore(fn: (store: LevelStore) => Promise<void>): Promise<void
 }
 
 /** Runs `mailfold ARGS`, sampling its peak RSS; fails when it does. */
-async function run(args: string[]): Promise<{ seconds: number; wall: number; peakMb: number; result: Record<string, unknown> }> {
+async function run(args: string[]): Promise<{ seconds: number; wall: number; peakMb: number; peakAnonMb: number; result: Record<string, unknown> }> {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [BIN, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MAILFOLD_CONFIG: '' } });
   let peakKb = 0;
+  let peakAnonKb = 0;
   const sample = () => {
     try {
-      const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'latin1'));
-      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+      const status = readFileSync(`/proc/${child.pid}/status`, 'latin1');
+      const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+      peakKb = Math.max(peakKb, field('VmHWM'));
+      peakAnonKb = Math.max(peakAnonKb, field('RssAnon'));
     } catch {
       // It has just exited.
     }
@@ -74,14 +79,15 @@ async function run(args: string[]): Promise<{ seconds: number; wall: number; pea
   if (code !== 0) throw new Error(`mailfold ${args.join(' ')} exited with ${code}`);
   const last = JSON.parse(out.trim().split('\n').at(-1)!) as { result: { seconds: number } };
   // The job's own time: the process's start-up (loading the TypeScript sources) is not the backup's.
-  return { seconds: last.result.seconds, wall: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peakKb / 1024, result: last.result };
+  return { seconds: last.result.seconds, wall: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peakKb / 1024, peakAnonMb: peakAnonKb / 1024, result: last.result };
 }
 
 const mb = (bytes: number) => bytes / 1e6;
 const rows: string[][] = [];
 /** `bytes`: the records' bytes the command went through (a backup's manifest says). */
-function report(what: string, messages: number, bytes: number, r: { seconds: number; wall: number; peakMb: number }): void {
-  rows.push([what, messages.toLocaleString('en'), (messages / r.seconds).toFixed(0), (mb(bytes) / r.seconds).toFixed(1), r.seconds.toFixed(1), r.wall.toFixed(1), r.peakMb.toFixed(0)]);
+function report(what: string, messages: number, bytes: number, r: { seconds: number; wall: number; peakMb: number; peakAnonMb: number }): void {
+  const cells = [messages.toLocaleString('en'), (messages / r.seconds).toFixed(0), (mb(bytes) / r.seconds).toFixed(1), r.seconds.toFixed(1), r.wall.toFixed(1)];
+  rows.push([what, ...cells, r.peakMb.toFixed(0), r.peakAnonMb.toFixed(0)]);
 }
 const recordBytes = async (file: string) => ((await run(['backup', 'verify', file])).result as { manifest: { valueBytes: number } }).manifest.valueBytes;
 
@@ -112,7 +118,7 @@ report('restore, full + incremental', MESSAGES + 100, bytes, restore);
 
 console.log(`store: ${MESSAGES.toLocaleString('en')} messages of ~${SIZE} B in 4 accounts; records ${mb(bytes).toFixed(0)} MB; ` +
   `backup file ${mb(statSync(file).size).toFixed(0)} MB; incremental file ${mb(statSync(incFile).size).toFixed(2)} MB`);
-const header = ['what', 'messages', 'messages/s', 'MB/s (records)', 'seconds', 'process s', 'peak RSS MB'];
+const header = ['what', 'messages', 'messages/s', 'MB/s (records)', 'seconds', 'process s', 'peak RSS MB', 'peak anon MB'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));
 if (!values.keep) rmSync(dir, { recursive: true, force: true });

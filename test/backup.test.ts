@@ -253,3 +253,17 @@ test('Ctrl-C stops a backup cleanly: exit 130, one line saying to run it again, 
   assert.match(stopped.stderr.trim(), /^mailfold: interrupted: no backup was written to .*b\.mfb; run the same command again$/);
   assert.deepEqual(readdirSync(dir).sort(), ['data']);
 });
+
+test('Ctrl-C on a backup from a running server: the server stops streaming, keeps serving, and backs up again', async (t) => {
+  const { dir } = await bigStore(t);
+  const served = await serveOnFreePorts(t, dir);
+  const stopped = await interruptBackup(dir, join(dir, 'data'), 'SIGINT');
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr.trim(), /^mailfold: interrupted: no backup was written to .*b\.mfb; run the same command again$/);
+  assert.equal(readdirSync(dir).some((name) => name.endsWith('.mfb') || name.endsWith('.partial')), false);
+  const cli = (args: string[]) => runCli(['--config', served.config, ...args], { cwd: dir });
+  await ok(cli(['backup', 'b.mfb']));
+  const verified = await ok(cli(['backup', 'verify', 'b.mfb']));
+  assert.match(verified.stdout, /60 messages/);
+  assert.equal(served.child.exitCode, null, 'the server still runs');
+});

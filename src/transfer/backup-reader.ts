@@ -135,7 +135,7 @@ async function readFrame(
   return { kind: head.kind, length: head.length, at, payload };
 }
 
-function parseJson<T>(payload: Buffer, file: string, what: string): T {
+export function parseJson<T>(payload: Buffer, file: string, what: string): T {
   try {
     return JSON.parse(payload.toString('utf8')) as T;
   } catch {

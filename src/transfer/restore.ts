@@ -41,14 +41,18 @@ export async function restoreBackups(
     const totalBytes = readers.reduce((sum, r) => sum + r.size, 0);
     let doneBytes = 0;
     let changes = 0;
-    for (const reader of readers) {
+    for (const [i, reader] of readers.entries()) {
+      let inFile = 0;
       for (let frame = await reader.next(['D']); frame; frame = await reader.next(['D'])) {
         if (opts.signal?.aborted) throw new BackupError('interrupted', 'interrupted');
         const block = await reader.dataBlock(frame);
         await sink.write(block);
-        changes += block.length;
-        opts.progress?.({ items: changes, bytes: doneBytes + reader.position, totalBytes });
+        inFile += block.length;
+        opts.progress?.({ items: changes + inFile, bytes: doneBytes + reader.position, totalBytes });
       }
+      const expected = manifests[i]!.puts + manifests[i]!.deletes;
+      if (inFile !== expected) throw new BackupError('corrupt', `${reader.file}: the manifest says ${expected} records, the file holds ${inFile}`);
+      changes += inFile;
       doneBytes += reader.size;
     }
     await sink.commit();

@@ -1,5 +1,5 @@
 import { BackupError, type BackupHeader, type BackupManifest } from './backup-format.ts';
-import { BackupReader } from './backup-reader.ts';
+import { BackupReader, parseJson } from './backup-reader.ts';
 import type { ProgressSink } from './progress-update.ts';
 
 export interface VerifyResult {
@@ -40,7 +40,7 @@ export async function verifyBackup(file: string, opts: { progress?: ProgressSink
           seen.records++;
         }
       } else {
-        manifest = JSON.parse(frame.payload.toString('utf8')) as BackupManifest;
+        manifest = parseJson<BackupManifest>(frame.payload, file, 'manifest');
       }
       opts.progress?.({ items: seen.puts + seen.deletes, bytes: reader.position, totalBytes: reader.size });
     }
