@@ -1,7 +1,7 @@
 /**
  * Backup and restore throughput and peak memory (issue 17):
  *
- *   node bench/backup.ts [--messages 20000] [--size 4096] [--keep DIR]
+ *   node bench/backup.ts [--messages 20000] [--size 4096] [--keep DIR] [--heap MB]
  *
  * Fills a store through the delivery write path with `--messages` generated messages
  * (of about `--size` bytes, over 4 accounts), then runs each command as its own
@@ -11,7 +11,8 @@
  * messages, and a restore of the chain into a new data dir. Rates use the job's own
  * time; `process s` adds the process's start-up. `peak RSS` counts the store's table
  * files LevelDB maps into memory and reads (clean pages the kernel drops when it needs
- * them); `peak anon` is the memory the process itself holds (RssAnon).
+ * them); `peak anon` is the memory the process itself holds (RssAnon), garbage not yet
+ * collected included: `--heap MB` caps each process's V8 old space, to show what it needs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { deliverMessage } from '../src/delivery/deliver.ts';
 import { openLevelStore, type LevelStore } from '../src/store/level-store.ts';
 import { makeMessage } from './messages.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, size: { type: 'string', default: '4096' }, keep: { type: 'string' } } });
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, size: { type: 'string', default: '4096' }, keep: { type: 'string' }, heap: { type: 'string' } } });
 const MESSAGES = Number(values.messages);
 const SIZE = Number(values.size);
 const BIN = new URL('../bin/mailfold.js', import.meta.url).pathname;
@@ -55,7 +56,8 @@ async function withStore(fn: (store: LevelStore) => Promise<void>): Promise<void
 /** Runs `mailfold ARGS`, sampling its peak RSS; fails when it does. */
 async function run(args: string[]): Promise<{ seconds: number; wall: number; peakMb: number; peakAnonMb: number; result: Record<string, unknown> }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [BIN, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MAILFOLD_CONFIG: '' } });
+  const heap = values.heap ? [`--max-old-space-size=${values.heap}`] : [];
+  const child = spawn(process.execPath, [...heap, BIN, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MAILFOLD_CONFIG: '' } });
   let peakKb = 0;
   let peakAnonKb = 0;
   const sample = () => {

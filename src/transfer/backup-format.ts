@@ -97,16 +97,24 @@ export async function unpackBlock(payload: Buffer, at: number): Promise<Buffer> 
   }
 }
 
-/** Builds a block's raw bytes record by record. */
+/**
+ * Builds a block's raw bytes record by record, copying each into its own buffer: a key
+ * or value may be a view into a whole received batch, which a block that fills slowly
+ * (an incremental backup's few changes) would otherwise keep alive.
+ */
 export class BlockBuilder {
-  #parts: Buffer[] = [];
+  #buffer = Buffer.alloc(BLOCK_BYTES + 64 * 1024);
   bytes = 0;
   count = 0;
 
   #push(...parts: Buffer[]): void {
     for (const part of parts) {
-      this.#parts.push(part);
-      this.bytes += part.length;
+      if (this.bytes + part.length > this.#buffer.length) {
+        const larger = Buffer.alloc(Math.max(this.#buffer.length * 2, this.bytes + part.length));
+        this.#buffer.copy(larger, 0, 0, this.bytes);
+        this.#buffer = larger;
+      }
+      this.bytes += part.copy(this.#buffer, this.bytes);
     }
   }
 
@@ -125,9 +133,10 @@ export class BlockBuilder {
     this.count++;
   }
 
+  /** The block's bytes (a copy), and the builder empty again at its usual size. */
   take(): Buffer {
-    const raw = Buffer.concat(this.#parts, this.bytes);
-    this.#parts = [];
+    const raw = Buffer.from(this.#buffer.subarray(0, this.bytes));
+    if (this.#buffer.length > BLOCK_BYTES * 2) this.#buffer = Buffer.alloc(BLOCK_BYTES + 64 * 1024);
     this.bytes = 0;
     this.count = 0;
     return raw;
