@@ -8,6 +8,8 @@ import type { Account, Alias, CheckProblem, Domain, MailStore, QueueEntry } from
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';
+import { sendSnapshot } from '../transfer/record-stream.ts';
+import type { CallContext } from './protocol.ts';
 
 export interface AdminSettings {
   minPasswordLength: number;
@@ -281,6 +283,20 @@ export class AdminService {
     if (this.#certificates) return this.#certificates.import(checked);
     await this.#store.putCertificate(this.#settings.hostname, checked);
     return describe(this.#settings.hostname, checked);
+  }
+
+  /**
+   * Streams every record of the store, as of now, to the caller (`mailfold backup`,
+   * issue 17), which writes the backup file. Deliveries go on meanwhile.
+   */
+  async backupRecords(_p: unknown, _body?: Buffer, context: CallContext = {}): Promise<{ records: number }> {
+    if (!context.send) throw new AdminError('invalid', 'backupRecords streams its answer: call it with a receiver');
+    const snapshot = await this.#store.exportRecords();
+    try {
+      return await sendSnapshot(snapshot, context.send, context.signal);
+    } finally {
+      await snapshot.close();
+    }
   }
 
   async #localDomain(input: string): Promise<string> {

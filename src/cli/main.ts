@@ -3,6 +3,7 @@ import { AdminError } from '../admin/service.ts';
 import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/types.ts';
 import { aliasCommands } from './commands/alias.ts';
+import { backupCommands } from './commands/backup.ts';
 import { completionCommand, helpCommand } from './commands/help.ts';
 import { certCommands } from './commands/cert.ts';
 import { configCommands } from './commands/config.ts';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   dnsCommand(program);
   certCommands(program);
   queueCommands(program);
+  backupCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

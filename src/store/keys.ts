@@ -57,6 +57,7 @@ export const keys = {
   queueChunkAll: 'qch/',
   dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
   dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
+  dkimKeyAll: 'dkm/',
   mtaSts: (domain: string) => `sts/${domain}`,
   // IMAP METADATA (RFC 5464): an account's annotations, by mailbox (0: the server's), then entry name.
   metadata: (accountId: AccountId, mailboxId: MailboxId, entry: string) => `mdt/${hex(accountId)}/${hex(mailboxId)}/${entry}`,

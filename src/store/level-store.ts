@@ -11,6 +11,8 @@ import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
 import { LockSet } from './locks.ts';
 import { ReadCache } from './read-cache.ts';
 import { checkStore } from './check.ts';
+import { levelSnapshot } from './level-records.ts';
+import type { RecordSnapshot } from './records.ts';
 import { fetchSummary, type FetchSummary } from '../mime/fetch-summary.ts';
 import { LevelBodyReader, lazyBlob, type ReadAheadLimits } from './body-reader.ts';
 import {
@@ -996,6 +998,12 @@ export class LevelStore implements MailStore {
       await this.commit(ops);
       return { ok: true } as const;
     });
+  }
+
+  // --- Backup (issue 17): every record, raw, from one point in time. ---
+
+  exportRecords(): Promise<RecordSnapshot> {
+    return levelSnapshot(this.db);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { SearchIndex } from './search-index.ts';
 import type { MessageIndex } from '../mime/types.ts';
+import type { RecordSnapshot } from './records.ts';
 import type { FetchSummary } from '../mime/fetch-summary.ts';
 
 export type AccountId = number;
@@ -372,6 +373,9 @@ export interface MailStore {
    * deleted since are dropped in the same batch.
    */
   setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome>;
+
+  /** Backup (issue 17): every record, raw, as of now; writes go on while it is read. */
+  exportRecords(): Promise<RecordSnapshot>;
 }
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
