@@ -29,6 +29,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'certStatus', 'certRenew', 'certImport',
   'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
   'dkimGenerate', 'dkimShow', 'dkimRemove',
+  'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

@@ -17,6 +17,7 @@ import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { storeCommands } from './commands/store.ts';
 import { userCommands } from './commands/user.ts';
+import { transferCommands } from './commands/transfer.ts';
 import { CliError } from './context.ts';
 import { VERSION } from '../version.ts';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   dnsCommand(program);
   certCommands(program);
   queueCommands(program);
+  transferCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

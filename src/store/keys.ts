@@ -55,6 +55,8 @@ export const keys = {
   dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
   dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
   mtaSts: (domain: string) => `sts/${domain}`,
+  importMark: (accountId: AccountId, mark: string) => `imp/${hex(accountId)}/${mark}`,
+  importMarkPrefix: (accountId: AccountId) => `imp/${hex(accountId)}/`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */
