@@ -42,7 +42,7 @@ export async function runExport(api: ExportApi, opts: ExportOptions): Promise<Ex
   for (const mailbox of mailboxes) {
     if (opts.stopped()) break;
     const list = await api.exportList({ address: opts.address, mailbox: mailbox.name });
-    const folder = await writer.open(mailbox.name);
+    const folder = await writer.open(mailbox.name, list);
     const byUid = new Map(list.map((m) => [m.uid, m]));
     let rest = list.map((m) => m.uid);
     while (rest.length > 0 && !opts.stopped()) {
@@ -79,9 +79,11 @@ const levels = (name: string): string[] => name.split('/').map((l) => encodeMail
 
 function maildirWriter(opts: ExportOptions) {
   const host = hostname().replace(/[/:.]/g, '_') || 'mailfold';
+  // Names start with the export's time and a fixed-width counter: readers (Dovecot) number new files in name order.
+  const started = Math.floor(Date.now() / 1000);
   let sequence = 0;
   return {
-    async open(name: string): Promise<FolderWriter> {
+    async open(name: string, _list: ExportedMessage[]): Promise<FolderWriter> {
       const path = name === 'INBOX' ? opts.dir : join(opts.dir, '.' + levels(name).join('.'));
       for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(path, sub), { recursive: true, mode: 0o700 });
       if (name !== 'INBOX') await writeFile(join(path, 'maildirfolder'), '');
@@ -93,7 +95,8 @@ function maildirWriter(opts: ExportOptions) {
           const { info, lost } = maildirInfo(message.flags, keywords);
           if (lost.length > 0) opts.warn(`${name} UID ${message.uid}: keywords ${lost.join(' ')} left out (a Maildir folder holds 26)`);
           const seconds = Math.floor(message.internalDate / 1000);
-          const file = join(path, 'cur', `${seconds}.M${++sequence}P${process.pid}.${host},S=${raw.length}${info}`);
+          const unique = `${started}.M${String(++sequence).padStart(9, '0')}P${process.pid}.${host}`;
+          const file = join(path, 'cur', `${unique},S=${raw.length}${info}`);
           await writeFile(file, raw, { mode: 0o600 });
           await utimes(file, seconds, seconds);
           count++;
@@ -110,7 +113,10 @@ function maildirWriter(opts: ExportOptions) {
 function mboxWriter(opts: ExportOptions) {
   const taken = new Set<string>();
   return {
-    async open(name: string): Promise<FolderWriter> {
+    async open(name: string, list: ExportedMessage[]): Promise<FolderWriter> {
+      // Dovecot reads X-Keywords only for keywords the first message's X-IMAPbase declares.
+      const keywords = [...new Set(list.flatMap((m) => m.flags.filter((f) => !f.startsWith('\\'))))];
+      let imapBase = `X-IMAPbase: ${Math.floor(Date.now() / 1000)} ${list.length + 1}${keywords.map((k) => ` ${k}`).join('')}\n`;
       // One file per mailbox, levels joined by `.`: no mailbox is both a file and a directory.
       let file = levels(name).join('.');
       while (taken.has(file.toLowerCase())) file += '_';
@@ -121,7 +127,8 @@ function mboxWriter(opts: ExportOptions) {
       return {
         path,
         async write(message, raw) {
-          await handle.write(mboxEntry(raw, message.flags, message.internalDate));
+          await handle.write(mboxEntry(raw, message.flags, message.internalDate, imapBase));
+          imapBase = '';
           count++;
         },
         async close() {

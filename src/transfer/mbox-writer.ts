@@ -15,14 +15,14 @@ export function asctime(ms: number): string {
  * the state fields (Status, X-Status, X-Keywords) at the end of the header, every
  * `>*From ` line given one more `>`, and an empty line after it.
  */
-export function mboxEntry(raw: Buffer, flags: string[], internalDate: number): Buffer {
+export function mboxEntry(raw: Buffer, flags: string[], internalDate: number, extraFields = ''): Buffer {
   const text = raw.toString('latin1').replace(/\r\n/g, '\n');
   const split = text.indexOf('\n\n');
   const header = split === -1 ? (text.endsWith('\n') || text === '' ? text : text + '\n') : text.slice(0, split + 1);
   const body = split === -1 ? '' : text.slice(split + 2);
   const sender = /^return-path:[ \t]*<([^<>\s]+)>/im.exec(header)?.[1] ?? 'MAILER-DAEMON';
   const escape = (s: string) => s.replace(/^(>*From )/gm, '>$1');
-  let out = `From ${sender} ${asctime(internalDate)}\n${escape(header)}${writeStateFields(flags)}\n${escape(body)}`;
+  let out = `From ${sender} ${asctime(internalDate)}\n${escape(header)}${extraFields}${writeStateFields(flags)}\n${escape(body)}`;
   if (!out.endsWith('\n')) out += '\n';
   return Buffer.from(out + '\n', 'latin1');
 }
