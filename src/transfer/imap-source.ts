@@ -1,5 +1,6 @@
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { SpecialUse } from '../store/types.ts';
+import type { ImapUrl } from './imap-url.ts';
 import type { ImportSource, SourceEntry, SourceFolder, Warn } from './source.ts';
 
 /** Bodies per FETCH, and metadata entries handed on per batch. */
@@ -9,33 +10,14 @@ const OURS = new Set<string>(['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Arch
 /** Views of messages kept in other folders (RFC 6154, RFC 8457): importing them would duplicate. */
 const VIRTUAL = new Set(['\\All', '\\Flagged', '\\Important']);
 
-export interface ImapUrl {
-  secure: boolean;
-  user: string;
-  host: string;
-  port: number;
-}
-
-/** `imaps://user@host[:port]` or `imap://...` (STARTTLS when the server offers it); the user may be %-encoded. */
-export function parseImapUrl(source: string): ImapUrl | null {
-  let url: URL;
-  try {
-    url = new URL(source);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'imaps:' && url.protocol !== 'imap:') return null;
-  if (!url.username || !url.hostname || url.password) throw new Error('an IMAP source is imaps://USER@HOST[:PORT], without a password (it is asked for, or read with --password-stdin)');
-  const secure = url.protocol === 'imaps:';
-  return { secure, user: decodeURIComponent(url.username), host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : secure ? 993 : 143 };
-}
-
 /**
  * Every selectable folder of an IMAP account, read-only (EXAMINE), with flags,
  * keywords and internal dates. Virtual folders (Gmail's All Mail, Starred,
  * Important) are skipped unless `includeVirtual`.
  */
 export async function imapSource(url: ImapUrl, password: string, opts: { includeVirtual: boolean; maxMessage: number }, warn: Warn): Promise<ImportSource> {
+  // Loaded at first use, so `serve` and the other commands start without it (docs/performance.md).
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: url.host,
     port: url.port,

@@ -58,7 +58,8 @@ export async function runImport(api: ImportApi, source: ImportSource, opts: Impo
       opts.progress.tick(batch.length, batch.reduce((n, p) => n + p.raw.length, 0));
     };
     for await (const entries of folder.entries()) {
-      const marks = entries.map((e) => importMark(source.id, folder.id, e.key));
+      // The target is part of the folder's identity: the same mbox imported into another mailbox is a new import.
+      const marks = entries.map((e) => importMark(source.id, `${opts.root ?? ''}\0${folder.id}`, e.key));
       const seen = await api.importSeen({ address: opts.address, marks });
       const todo: SourceEntry[] = [];
       const markOf = new Map<SourceEntry, string>();

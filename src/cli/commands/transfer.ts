@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { imapSource, parseImapUrl } from '../../transfer/imap-source.ts';
+import { imapSource } from '../../transfer/imap-source.ts';
+import { parseImapUrl } from '../../transfer/imap-url.ts';
 import { importProgress } from '../../transfer/import-progress.ts';
 import { runImport, type ImportResult } from '../../transfer/import-run.ts';
 import { runExport, type ExportResult } from '../../transfer/export-run.ts';
