@@ -155,12 +155,14 @@ test('hostile mbox and Maildir input: warnings and refusals, never a crash', asy
     Buffer.from('From a Mon Jan  1 00:00:00 2024\nSubject: huge line\nContent-Length: 99999999999999\n\n'),
     Buffer.alloc(3 << 20, 'A'),
     Buffer.from('\nFrom b Mon Jan  1 00:00:00 2024\nContent-Length: 5\n\nbinary\0\xff\xfe data and a wrong length\n'),
+    Buffer.from(`From k Mon Jan  1 00:00:00 2024\nX-Keywords: ${Array.from({ length: 5000 }, (_, i) => `kw${i}`).join(' ')}\nSubject: 5000 keywords\n\nx\n`),
     Buffer.from('From c Mon Jan  1 00:00:00 2024\n\n'),
     Buffer.from('From d Mon Jan  1 00:00:00 2024\nSubject: no body, no end of line'),
   ]));
   const r = await ok(cli(['import', 'a@example.org', huge, '--mailbox', 'Huge']));
-  assert.match(r.stdout, /^4 messages imported/m);
+  assert.match(r.stdout, /^5 messages imported/m);
   assert.match(r.stderr, /is empty; skipped/);
+  assert.match(r.stderr, /flags kw100 kw101 kw102 kw103 kw104 and 4895 more are not IMAP flags or too many/);
 
   writeFileSync(join(dir, 'not.mbox'), 'hello\n');
   const notMbox = await cli(['import', 'a@example.org', join(dir, 'not.mbox')]);

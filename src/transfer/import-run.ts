@@ -10,6 +10,8 @@ export type ImportApi = Pick<AdminApi, 'importMailbox' | 'importSeen' | 'importW
 
 /** Messages per write: each write is one synced batch, with its marks. */
 const WRITE_MESSAGES = 100;
+/** The JSON of a write's metadata stays well under the control socket's request line limit (64 KiB). */
+const WRITE_META_CHARS = 40_000;
 
 export interface ImportOptions {
   address: string;
@@ -47,11 +49,13 @@ export async function runImport(api: ImportApi, source: ImportSource, opts: Impo
     result.folders.push(report);
     let pending: { message: ImportedMessage; raw: Buffer }[] = [];
     let pendingBytes = 0;
+    let pendingMeta = 0;
     const flush = async () => {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
       pendingBytes = 0;
+      pendingMeta = 0;
       await api.importWrite({ address: opts.address, mailbox: name, messages: batch.map((p) => p.message) }, Buffer.concat(batch.map((p) => p.raw)));
       report.imported += batch.length;
       result.imported += batch.length;
@@ -73,10 +77,16 @@ export async function runImport(api: ImportApi, source: ImportSource, opts: Impo
           continue;
         }
         const { flags, dropped } = cleanFlags(entry.flags);
-        if (dropped.length > 0) opts.warn(`${report.source} ${entry.key}: flags ${dropped.join(' ')} are not IMAP flags; left out`);
-        if (pending.length > 0 && (pendingBytes + raw.length > opts.writeBytes || pending.length >= WRITE_MESSAGES)) await flush();
-        pending.push({ message: { mark: markOf.get(entry)!, length: raw.length, flags, internalDate: entry.internalDate }, raw });
+        if (dropped.length > 0) {
+          const named = dropped.slice(0, 5).join(' ') + (dropped.length > 5 ? ` and ${dropped.length - 5} more` : '');
+          opts.warn(`${report.source} ${entry.key}: flags ${named} are not IMAP flags or too many; left out`);
+        }
+        const message: ImportedMessage = { mark: markOf.get(entry)!, length: raw.length, flags, internalDate: entry.internalDate };
+        const meta = JSON.stringify(message).length;
+        if (pending.length > 0 && (pendingBytes + raw.length > opts.writeBytes || pendingMeta + meta > WRITE_META_CHARS || pending.length >= WRITE_MESSAGES)) await flush();
+        pending.push({ message, raw });
         pendingBytes += raw.length;
+        pendingMeta += meta;
         if (opts.stopped()) break;
       }
       await flush();
