@@ -15,7 +15,7 @@ const PASSWORD = 'correct horse battery';
 /** A Dovecot account with folders, flags, keywords and dates, filled by APPEND as a client would. */
 async function fill(dovecot: Dovecot): Promise<void> {
   const c = await dovecot.client();
-  for (const name of ['Work', 'Work.2024', 'Sent Messages', 'Café']) await c.mailboxCreate(name);
+  for (const name of ['Work', 'Work.2024', 'Sent Messages', 'Café', 'All Mail']) await c.mailboxCreate(name);
   const message = (n: number, extra = '') =>
     `From: Bob <bob@example.net>\r\nTo: alice@example.org\r\nSubject: message ${n}\r\nMessage-ID: <m${n}@example.net>\r\nDate: Tue, 2 Jan 2024 10:0${n % 10}:00 +0000\r\n${extra}\r\nBody of message ${n}.\r\nFrom here on, a line that mbox must escape.\r\n`;
   const appends: [string, string, string[], string][] = [
@@ -28,6 +28,8 @@ async function fill(dovecot: Dovecot): Promise<void> {
     ['Work.2024', message(7), ['$Label2'], '2024-05-06T07:08:09Z'],
     ['Sent Messages', message(8), ['\\Seen'], '2024-06-01T12:00:00Z'],
     ['Café', message(9), ['\\Seen', '\\Flagged'], '2018-01-01T00:00:00Z'],
+    // Marked \All, as Gmail's [Gmail]/All Mail is: skipped unless asked for.
+    ['All Mail', message(10), [], '2018-02-01T00:00:00Z'],
   ];
   for (const [box, raw, flags, date] of appends) await c.append(box, raw, flags, new Date(date));
 }
@@ -62,11 +64,12 @@ test('import from a real Dovecot over IMAP (server running) and from the Maildir
   if (!requireTool(t, 'dovecot')) return;
   const dovecot = await startDovecot(t);
   await fill(dovecot);
-  const { served, cli } = await serverWithUsers(t, ['a@example.org', 'b@example.org']);
+  const { served, cli } = await serverWithUsers(t, ['a@example.org', 'b@example.org', 'c@example.org']);
   const url = `imap://${DOVECOT_USER}@127.0.0.1:${dovecot.port}`;
 
   const first = await ok(cli(['import', 'a@example.org', url, '--password-stdin'], `${DOVECOT_PASSWORD}\n`));
   assert.match(first.stdout, /^9 messages imported, 0 imported before/m);
+  assert.match(first.stderr, /All Mail \(\\All\) shows messages kept in other folders; skipped/);
   const theirs = await dovecot.client();
   const a = await ours(t, served, 'a@example.org');
   for (const [from, to] of MAPPING) await assertSameMailbox(theirs, from, a, to);
@@ -79,9 +82,14 @@ test('import from a real Dovecot over IMAP (server running) and from the Maildir
 
   // The Maildir Dovecot wrote those messages into, read from disk.
   const fromDisk = await ok(cli(['import', 'b@example.org', dovecot.mailDir]));
-  assert.match(fromDisk.stdout, /^9 messages imported/m);
+  // On disk nothing says All Mail is a view: it is a folder like the others there.
+  assert.match(fromDisk.stdout, /^10 messages imported/m);
   const b = await ours(t, served, 'b@example.org');
   for (const [from, to] of MAPPING) await assertSameMailbox(theirs, from, b, to);
+
+  const all = await ok(cli(['import', 'c@example.org', url, '--password-stdin', '--include-all-mail'], `${DOVECOT_PASSWORD}\n`));
+  assert.match(all.stdout, /^All Mail -> All Mail: 1 imported/m);
+  assert.ok(!(await a.list()).some((m) => m.path === 'All Mail'));
 
   const wrong = await cli(['import', 'a@example.org', url, '--password-stdin'], 'wrong-password\n');
   assert.equal(wrong.code, 1);

@@ -58,7 +58,7 @@ export async function startDovecot(t: TestContext, opts: { mailLocation?: string
     `service imap-login {\n  inet_listener imap {\n    port = ${port}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}`,
     `service anvil {\n  chroot =\n}`,
     `service imap-login {\n  chroot =\n}`,
-    `namespace inbox {\n  inbox = yes\n  mailbox "Sent Messages" {\n    special_use = \\Sent\n  }\n  mailbox Drafts {\n    special_use = \\Drafts\n  }\n  mailbox Junk {\n    special_use = \\Junk\n  }\n}`,
+    `namespace inbox {\n  inbox = yes\n  mailbox "Sent Messages" {\n    special_use = \\Sent\n  }\n  mailbox Drafts {\n    special_use = \\Drafts\n  }\n  mailbox Junk {\n    special_use = \\Junk\n  }\n  mailbox "All Mail" {\n    special_use = \\All\n  }\n}`,
   ].join('\n');
   const file = join(dir, 'dovecot.conf');
   writeFileSync(file, config + '\n');
