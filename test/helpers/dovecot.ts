@@ -69,12 +69,18 @@ export async function startDovecot(t: TestContext, opts: { mailLocation?: string
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
+    let ready = false;
+    // Read on after the start too, so that Dovecot never blocks on a full pipe.
     const onData = (d: Buffer) => {
+      if (ready) return;
       out += d.toString();
-      if (/starting up/.test(out)) resolve();
+      if (/starting up/.test(out)) {
+        ready = true;
+        resolve();
+      }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on("data", onData);
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`dovecot exited with ${code} before it was ready:\n${out}`)));
   });
   const client = async () => {
