@@ -86,6 +86,8 @@ export function transferCommands(program: Command): void {
     .option('--include-all-mail', "also import virtual folders (Gmail's All Mail, Starred, Important), which duplicate the others")
     .action(async (account: string, source: string, opts: { mailbox?: string; passwordStdin?: boolean; includeAllMail?: boolean }, cmd: Command) => {
       const result = await withAdmin(cmd, async (admin, config) => {
+        // A missing account is said before a password is asked for.
+        await admin.importSeen({ address: account, marks: [] });
         const from = await openSource(source, opts, config.limits.message_size);
         const interrupt = stopOnInterrupt();
         try {
