@@ -39,6 +39,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
   'dkimGenerate', 'dkimShow', 'dkimRemove',
   'backupRecords',
+  'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

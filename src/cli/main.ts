@@ -18,6 +18,7 @@ import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { storeCommands } from './commands/store.ts';
 import { userCommands } from './commands/user.ts';
+import { transferCommands } from './commands/transfer.ts';
 import { CliError } from './context.ts';
 import { VERSION } from '../version.ts';
 
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   certCommands(program);
   queueCommands(program);
   backupCommands(program);
+  transferCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

@@ -1,5 +1,5 @@
 import { indexMessage } from '../mime/index.ts';
-import type { Account, AccountId, AppendOutcome, MailboxId, MailStore, Uid } from '../store/types.ts';
+import type { Account, AccountId, AppendOutcome, ImportMarks, MailboxId, MailStore, Uid } from '../store/types.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
@@ -34,13 +34,14 @@ export async function writeMessage(
 }
 
 /**
- * Several messages through the same path in one synced batch (IMAP MULTIAPPEND);
- * with `atomic`, none is written unless all can be.
+ * Several messages through the same path in one synced batch (IMAP MULTIAPPEND,
+ * import); with `atomic`, none is written unless all can be. An import's marks go
+ * in the same batch.
  */
 export async function writeMessages(
   store: MailStore,
   messages: { raw: Buffer; internalDate?: number; targets: WriteTarget[] }[],
-  opts: { enforceQuota: boolean; atomic: boolean },
+  opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
 ): Promise<WriteResult[][]> {
   const items = messages.map((m) => {
     const { blob, internalDate } = prepare(m.raw, m.internalDate);

@@ -62,6 +62,8 @@ export const keys = {
   // IMAP METADATA (RFC 5464): an account's annotations, by mailbox (0: the server's), then entry name.
   metadata: (accountId: AccountId, mailboxId: MailboxId, entry: string) => `mdt/${hex(accountId)}/${hex(mailboxId)}/${entry}`,
   metadataPrefix: (accountId: AccountId, mailboxId?: MailboxId) => `mdt/${hex(accountId)}/${mailboxId === undefined ? '' : `${hex(mailboxId)}/`}`,
+  importMark: (accountId: AccountId, mark: string) => `imp/${hex(accountId)}/${mark}`,
+  importMarkPrefix: (accountId: AccountId) => `imp/${hex(accountId)}/`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */

@@ -32,6 +32,7 @@ import {
   type DkimKey,
   type Domain,
   type FlagOperation,
+  type ImportMarks,
   type Mailbox,
   type MailboxId,
   type MailStore,
@@ -298,6 +299,7 @@ export class LevelStore implements MailStore {
     if (!account) throw new StoreError('not-found', `no such account: ${address}`);
     await this.#locks.withLocks([ADMIN_LOCK, accountLock(account.id), BLOB_LOCK], async () => {
       const ops: BatchOp[] = [del(keys.account(address)), del(keys.accountById(account.id))];
+      for (const key of await this.#scanKeys(keys.importMarkPrefix(account.id))) ops.push(del(key));
       const released: { blobId: BlobId; refKey: string }[] = [];
       for (const mailbox of await this.listMailboxes(account.id)) {
         const removal = await this.#mailboxRemovalOps(mailbox);
@@ -531,19 +533,23 @@ export class LevelStore implements MailStore {
     return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
   }
 
-  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]> {
+  appendMany(
+    items: { blob: NewBlob; targets: AppendTarget[] }[],
+    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
+  ): Promise<AppendOutcome[][]> {
     return this.#appendItems(
       items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })),
       opts.atomic,
+      opts.importMarks ? importMarkOps(opts.importMarks) : [],
     );
   }
 
-  async #appendItems(items: AppendItem[], atomic: boolean): Promise<AppendOutcome[][]> {
+  async #appendItems(items: AppendItem[], atomic: boolean, extraOps: BatchOp[] = []): Promise<AppendOutcome[][]> {
     const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
     const { outcomes, events } = await this.#locks.withLocks(accountIds.map(accountLock), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
       const usage = new Map<AccountId, AccountUsage>();
-      const ops: BatchOp[] = [];
+      const ops: BatchOp[] = [...extraOps];
       const outcomes: AppendOutcome[][] = [];
       const events: StoreEvent[] = [];
       const now = Date.now();
@@ -954,6 +960,13 @@ export class LevelStore implements MailStore {
 
   // MTA-STS policies of remote domains
 
+  // Import state (transfer/): marks written with the imported messages, in appendMany's batch.
+
+  async importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]> {
+    const found = await this.db.getMany(marks.map((mark) => keys.importMark(accountId, importMark(mark))));
+    return found.map((value) => value !== undefined);
+  }
+
   getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null> {
     return this.#get<MtaStsPolicy>(keys.mtaSts(domain.toLowerCase()));
   }
@@ -1011,6 +1024,18 @@ export class LevelStore implements MailStore {
 function queueId(id: QueueId): QueueId {
   if (!QUEUE_ID.test(id)) throw new StoreError('invalid', `not a queue id: ${JSON.stringify(id)}`);
   return id;
+}
+
+const IMPORT_MARK = /^[0-9a-f]{32}$/;
+
+/** A mark from outside (the CLI) must not be able to name another key. */
+function importMark(mark: string): string {
+  if (typeof mark !== 'string' || !IMPORT_MARK.test(mark)) throw new StoreError('invalid', `not an import mark: ${JSON.stringify(mark)}`);
+  return mark;
+}
+
+function importMarkOps({ accountId, marks }: ImportMarks): BatchOp[] {
+  return marks.map((mark) => ({ type: 'put', key: keys.importMark(accountId, importMark(mark)), value: Buffer.alloc(0) }));
 }
 
 export const put = (key: string, value: unknown): BatchOp => ({ type: 'put', key, value: encode(value) });

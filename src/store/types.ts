@@ -124,6 +124,16 @@ export type CopyOutcome =
   | { ok: true; uidValidity: number; copies: { from: Uid; to: Uid }[] }
   | { ok: false; reason: 'quota' | 'no-mailbox'; detail: string };
 
+/**
+ * Marks of imported source messages (32 hex digits each, see transfer/import-marks.ts),
+ * written in the same synced batch as the messages, so an import killed at any
+ * instant resumes without duplicates.
+ */
+export interface ImportMarks {
+  accountId: AccountId;
+  marks: string[];
+}
+
 export interface AccountUsage {
   bytes: number;
   messages: number;
@@ -289,7 +299,7 @@ export interface MailStore {
    * With `atomic`, nothing is written unless every target of every item succeeds;
    * the outcomes then say which failed.
    */
-  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]>;
+  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]>;
   listMessages(mailboxId: MailboxId): Promise<MessageMeta[]>;
   getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null>;
   /** The messages with these UIDs, in the same order; null where one does not exist. */
@@ -359,6 +369,10 @@ export interface MailStore {
   /** The domain's keys, oldest first. */
   listDkimKeys(domain: string): Promise<DkimKey[]>;
   removeDkimKey(domain: string, selector: string): Promise<void>;
+
+  // Import state (transfer/): which source messages an account has imported already.
+  /** For each mark, whether it was written (with the message it stands for) by an earlier import. */
+  importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]>;
 
   /** The cached MTA-STS policy of a remote domain, or null. */
   getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null>;
