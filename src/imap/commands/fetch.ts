@@ -7,6 +7,7 @@ import { filterHeader } from '../header-fields.ts';
 import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
 import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
+import { partialSlice } from '../partial-range.ts';
 import type { Parser } from '../parser.ts';
 import { compactSet, type SequenceSet } from '../sequence-set.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
@@ -38,7 +39,7 @@ const setsSeen = (item: FetchItem): boolean =>
   (item.type === 'rfc822' && item.name !== 'RFC822.HEADER');
 
 /**
- * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162). Everything is answered
+ * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162) and PARTIAL (RFC 9394). Everything is answered
  * from the message record, the stored MIME index and byte ranges of the body,
  * which is streamed to the client chunk by chunk.
  */
@@ -56,7 +57,8 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   if (args.changedSince !== null && !has('MODSEQ')) items.push({ type: 'simple', name: 'MODSEQ' });
   if (has('MODSEQ')) session.condstore = true;
   const markSeen = !view.readOnly && items.some(setsSeen);
-  const uids = resolve(view, args.messages);
+  // PARTIAL counts positions in the set as the client knows it, before CHANGEDSINCE.
+  const uids = args.partial ? partialSlice(resolve(view, args.messages), args.partial) : resolve(view, args.messages);
   const readsBody = items.some((i) => i.type !== 'simple');
   // The blob record holds the stored index (parsed only if used); FLAGS, UID and the like need only the message record.
   const readsIndex = readsBody || items.some((i) => i.type === 'simple' && FROM_INDEX.has(i.name));
