@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { parsePartialRange, partialSlice } from '../src/imap/partial-range.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
 import { parseSort } from '../src/imap/sort-query.ts';
 import { orderedSet } from '../src/imap/sequence-set.ts';
-import { RawImap } from './helpers/imap.ts';
-import { ALICE, assertAllBad, serverWithInbox } from './helpers/imap-inbox.ts';
+import { assertAllBad, selectedWithGaps } from './helpers/imap-inbox.ts';
 
 const parser = (text: string) => new Parser(Buffer.from(text));
-
-/** Six messages m1..m6; 1 and 3 expunged, so UIDs 2,4,5,6 are numbers 1..4. */
-async function selected(t: TestContext) {
-  const env = await serverWithInbox(t, 6);
-  await env.store.expunge(env.inbox.id, [1, 3]);
-  const c = await RawImap.connect(env.port);
-  t.after(() => c.close());
-  await c.login(ALICE);
-  await c.command('s', 'SELECT INBOX');
-  return { env, c };
-}
 
 test('PARTIAL ranges parse and slice by position', () => {
   assert.deepEqual(parsePartialRange(parser('1:100')), { fromEnd: false, low: 1, high: 100, text: '1:100' });
@@ -51,7 +39,7 @@ test('ESORT arguments: RETURN before the criteria only', () => {
 });
 
 test('SEARCH RETURN (PARTIAL): pages from either end, NIL past the end, SAVE keeps the page', async (t) => {
-  const { c } = await selected(t);
+  const { c } = await selectedWithGaps(t);
   assert.match((await c.command('c', 'CAPABILITY'))[0]!, /^\* CAPABILITY .* PARTIAL .*ESORT/);
   assert.deepEqual(await c.command('p1', 'UID SEARCH RETURN (PARTIAL 1:2) ALL'), ['* ESEARCH (TAG "p1") UID PARTIAL (1:2 2,4)', 'p1 OK SEARCH completed']);
   assert.deepEqual(await c.command('p2', 'UID SEARCH RETURN (PARTIAL -1:-3) ALL'), ['* ESEARCH (TAG "p2") UID PARTIAL (-1:-3 4:6)', 'p2 OK SEARCH completed']);
@@ -83,7 +71,7 @@ test('SEARCH RETURN (PARTIAL): pages from either end, NIL past the end, SAVE kee
 });
 
 test('UID FETCH (PARTIAL): the page of the set, with CHANGEDSINCE after it; bad modifiers are BAD', async (t) => {
-  const { env, c } = await selected(t);
+  const { env, c } = await selectedWithGaps(t);
   assert.deepEqual(await c.command('f1', 'UID FETCH 1:* (UID) (PARTIAL -1:-2)'), ['* 3 FETCH (UID 5)', '* 4 FETCH (UID 6)', 'f1 OK FETCH completed']);
   assert.deepEqual(await c.command('f2', 'UID FETCH 1:* (UID) (PARTIAL 1:1)'), ['* 1 FETCH (UID 2)', 'f2 OK FETCH completed']);
   assert.deepEqual(await c.command('f3', 'FETCH 2:4 (UID) (PARTIAL 2:3)'), ['* 3 FETCH (UID 5)', '* 4 FETCH (UID 6)', 'f3 OK FETCH completed']);
@@ -103,7 +91,7 @@ test('UID FETCH (PARTIAL): the page of the set, with CHANGEDSINCE after it; bad 
 });
 
 test('ESORT: RETURN options in sort order, PARTIAL pages the sorted result, SAVE, malformed ones BAD', async (t) => {
-  const { c } = await selected(t);
+  const { c } = await selectedWithGaps(t);
   assert.deepEqual(await c.command('e1', 'SORT RETURN (MIN MAX COUNT ALL) (REVERSE ARRIVAL) UTF-8 ALL'), ['* ESEARCH (TAG "e1") MIN 4 MAX 1 ALL 4,3,2,1 COUNT 4', 'e1 OK SORT completed']);
   assert.deepEqual(await c.command('e2', 'UID SORT RETURN () (ARRIVAL) UTF-8 ALL'), ['* ESEARCH (TAG "e2") UID ALL 2,4:6', 'e2 OK SORT completed']);
   assert.deepEqual(await c.command('e3', 'UID SORT RETURN (PARTIAL 1:2) (REVERSE ARRIVAL) UTF-8 ALL'), ['* ESEARCH (TAG "e3") UID PARTIAL (1:2 6,5)', 'e3 OK SORT completed']);

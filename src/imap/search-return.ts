@@ -3,10 +3,12 @@ import { parsePartialRange, partialSlice, type PartialRange } from './partial-ra
 import { ParseError, type Parser } from './parser.ts';
 import { compactSet, orderedSet } from './sequence-set.ts';
 
-/** ESEARCH result options (RFC 4731), SAVE (RFC 5182) and PARTIAL (RFC 9394). */
-export type ReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE' | 'PARTIAL';
+/** ESEARCH result options (RFC 4731), SAVE (RFC 5182), PARTIAL (RFC 9394), UPDATE and CONTEXT (RFC 5267 4). */
+export type ReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE' | 'PARTIAL' | 'UPDATE' | 'CONTEXT';
 
-const OPTIONS = new Set<string>(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'PARTIAL']);
+const OPTIONS = new Set<string>(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'PARTIAL', 'UPDATE', 'CONTEXT']);
+/** Options that ask for a result; without one, ALL is meant (`()`, RFC 4731 3.1; `(UPDATE)`, RFC 5267 4.4). */
+const RESULTS = new Set<string>(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'PARTIAL']);
 
 export interface SearchReturn {
   options: ReturnOption[];
@@ -29,7 +31,9 @@ export function parseSearchReturn(p: Parser): SearchReturn {
   });
   // RFC 9394 section 3.1: ALL and PARTIAL ask for the same thing two ways.
   if (partial && options.includes('ALL')) throw new ParseError('ALL and PARTIAL are mutually exclusive');
-  return { options: options.length === 0 ? ['ALL'] : [...new Set(options)], partial };
+  if (options.filter((o) => o === 'UPDATE').length > 1) throw new ParseError('UPDATE is given twice');
+  const unique = [...new Set(options)];
+  return { options: unique.some((o) => RESULTS.has(o)) ? unique : ['ALL', ...unique], partial };
 }
 
 /**

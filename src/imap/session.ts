@@ -10,6 +10,7 @@ import type { Connection } from './connection.ts';
 import { bad, no, ok, type ImapCommand, type Outcome } from './command.ts';
 import { safeText, statusLine } from './encoder.ts';
 import type { MailboxView } from './mailbox-view.ts';
+import { contextUpdates } from './search-context.ts';
 import { ParseError, Parser } from './parser.ts';
 import { LITERAL_MINUS_MAX, type ReaderEvent, type ReaderLimits, type RefusalReason } from './reader.ts';
 import { storeRefusal } from './store-error.ts';
@@ -91,6 +92,7 @@ export class ImapSession {
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
     caps.push('PARTIAL');
     caps.push('ESORT');
+    caps.push('CONTEXT=SEARCH', 'CONTEXT=SORT');
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
@@ -190,6 +192,7 @@ export class ImapSession {
     if (this.view) {
       const lines = await this.view.flush({ expunge: spec?.expunges !== false, condstore: this.condstore, qresync: this.qresync });
       for (const line of lines) await this.write(line);
+      if (spec?.expunges !== false) for (const line of await contextUpdates(this)) await this.write(line);
     }
     await this.write(statusLine(tag, outcome.status, safeText(outcome.text), outcome.code));
     // AUTHENTICATE and LOGIN carry secrets: only the name is logged.

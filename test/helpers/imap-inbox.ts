@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { addAccount, deliver, startImapServer, type RawImap } from './imap.ts';
+import { addAccount, deliver, RawImap, startImapServer } from './imap.ts';
 import { message } from './store.ts';
 
 export const ALICE = 'alice@example.org';
@@ -18,4 +18,15 @@ export async function serverWithInbox(t: TestContext, count: number) {
 export async function assertAllBad(c: RawImap, commands: string[]): Promise<void> {
   for (const cmd of commands) assert.match((await c.command('x', cmd)).at(-1)!, /^x BAD /, cmd);
   assert.equal((await c.command('n', 'NOOP')).at(-1), 'n OK NOOP completed');
+}
+
+/** Six messages m1..m6 with 1 and 3 expunged (UIDs 2,4,5,6 are numbers 1..4), and a raw session with INBOX selected. */
+export async function selectedWithGaps(t: TestContext) {
+  const env = await serverWithInbox(t, 6);
+  await env.store.expunge(env.inbox.id, [1, 3]);
+  const c = await RawImap.connect(env.port);
+  t.after(() => c.close());
+  await c.login(ALICE);
+  await c.command('s', 'SELECT INBOX');
+  return { env, c };
 }

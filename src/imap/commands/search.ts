@@ -1,3 +1,4 @@
+import { addContext, contextRefusal } from '../search-context.ts';
 import { charsetRefusal, searchMessages } from '../search-run.ts';
 import { parseSearch, usesModSeq, type SearchQuery } from '../search-query.ts';
 import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
@@ -12,7 +13,8 @@ import type { ImapSession } from '../session.ts';
 async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolean, tag: string): Promise<Outcome> {
   const view = session.view!;
   const saves = query.returns?.options.includes('SAVE') ?? false;
-  const refusal = charsetRefusal(query.charset);
+  const refusal = charsetRefusal(query.charset) ?? contextRefusal(view, tag, query.returns);
+  const at = view.highestModSeq;
   if (refusal) {
     // A failed SEARCH with SAVE empties `$` (RFC 5182 2.1).
     if (saves) view.saved = [];
@@ -34,6 +36,8 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
   const returns = query.returns ?? (session.rev2 ? { options: ['ALL' as const], partial: null } : null);
   if (returns) {
     if (saves) view.saved = coveredHits(hits, returns).map((h) => h.uid);
+    const refused = addContext(session, tag, { byUid, key: query.key, criteria: null, returns }, hits.map((h) => h.uid), at);
+    if (refused) await session.untagged(refused);
     const line = esearchResponse(tag, byUid, returns, hits, withModSeq);
     if (line) await session.untagged(line);
   } else {

@@ -1,3 +1,4 @@
+import { addContext, contextRefusal } from '../search-context.ts';
 import { charsetRefusal, searchMessages, sortEntriesOf } from '../search-run.ts';
 import { usesModSeq } from '../search-query.ts';
 import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
@@ -14,7 +15,8 @@ import type { ImapSession } from '../session.ts';
 async function runSort(session: ImapSession, query: SortQuery, byUid: boolean, tag: string): Promise<Outcome> {
   const view = session.view!;
   const saves = query.returns?.options.includes('SAVE') ?? false;
-  const refusal = charsetRefusal(query.charset);
+  const refusal = charsetRefusal(query.charset) ?? contextRefusal(view, tag, query.returns);
+  const at = view.highestModSeq;
   const found = refusal ?? (await searchMessages(session, query.key));
   if (!Array.isArray(found)) {
     // A failed search with SAVE empties `$` (RFC 5182 2.1).
@@ -29,6 +31,8 @@ async function runSort(session: ImapSession, query: SortQuery, byUid: boolean, t
     if (withModSeq) session.condstore = true;
     // `$` is a set: its order is the mailbox's whatever the sort (RFC 5182 2.1).
     if (saves) view.saved = coveredHits(hits, query.returns).map((h) => h.uid).sort((a, b) => a - b);
+    const refused = addContext(session, tag, { byUid, key: query.key, criteria: query.criteria, returns: query.returns }, hits.map((h) => h.uid), at);
+    if (refused) await session.untagged(refused);
     const line = esearchResponse(tag, byUid, query.returns, hits, withModSeq, true);
     if (line) await session.untagged(line);
   } else {
