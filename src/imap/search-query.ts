@@ -185,16 +185,18 @@ function searchKey(p: Parser, count: { keys: number }): SearchKey {
 }
 
 /** Whether the query uses MODSEQ, which makes the answer carry the highest MODSEQ (RFC 7162 3.1.5). */
-export function usesModSeq(key: SearchKey): boolean {
+export const usesModSeq = (key: SearchKey): boolean => anyKey(key, (k) => k.type === 'modseq');
+
+/** Whether some key of the query, at any depth, passes `test`. */
+export function anyKey(key: SearchKey, test: (key: SearchKey) => boolean): boolean {
+  if (test(key)) return true;
   switch (key.type) {
-    case 'modseq':
-      return true;
     case 'not':
-      return usesModSeq(key.key);
+      return anyKey(key.key, test);
     case 'or':
-      return usesModSeq(key.a) || usesModSeq(key.b);
+      return anyKey(key.a, test) || anyKey(key.b, test);
     case 'and':
-      return key.keys.some(usesModSeq);
+      return key.keys.some((k) => anyKey(k, test));
     default:
       return false;
   }

@@ -7,6 +7,7 @@ import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
+import { numberedSearchRefusal } from './uid-only.ts';
 import { isVanished } from './vanished-body.ts';
 
 /** Records are read this many at a time. */
@@ -41,6 +42,8 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
  * (costRefusal) instead of the matches.
  */
 export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[] | Outcome> {
+  const refusal = numberedSearchRefusal(session, key);
+  if (refusal) return refusal;
   const view = session.view!;
   const store = session.deps.store;
   const cost = { spent: 0 };

@@ -8,6 +8,7 @@ import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRan
 import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import { partialSlice } from '../partial-range.ts';
+import { fetchHead, isUidOnly } from '../uid-only.ts';
 import type { Parser } from '../parser.ts';
 import { compactSet, type SequenceSet } from '../sequence-set.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
@@ -53,7 +54,8 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   }
   const items = [...args.items];
   const has = (name: string) => items.some((i) => i.type === 'simple' && i.name === name);
-  if (args.messages.byUid && !has('UID')) items.unshift({ type: 'simple', name: 'UID' });
+  // UIDFETCH responses carry the UID already (RFC 9586 3.3).
+  if (args.messages.byUid && !has('UID') && !isUidOnly(session)) items.unshift({ type: 'simple', name: 'UID' });
   if (args.changedSince !== null && !has('MODSEQ')) items.push({ type: 'simple', name: 'MODSEQ' });
   if (has('MODSEQ')) session.condstore = true;
   const markSeen = !view.readOnly && items.some(setsSeen);
@@ -203,7 +205,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
     if (part && binaryHandling(part.encoding) === 'unknown') return 'unknown-cte';
     binaryParts.set(item, part);
   }
-  let out = `* ${view.seqOf(message.uid)} FETCH (`;
+  let out = `* ${fetchHead(view.seqOf(message.uid), message.uid, isUidOnly(session))}`;
   for (const [n, item] of items.entries()) {
     if (n > 0) out += ' ';
     if (item.type === 'simple') {
