@@ -8,6 +8,7 @@ import { SearchBatch, searchSubject } from './search-subject.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
 import { numberedSearchRefusal } from './uid-only.ts';
+import type { Progress } from './progress.ts';
 import { isVanished } from './vanished-body.ts';
 
 /** Records are read this many at a time. */
@@ -39,9 +40,9 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
  * SORT and THREAD select. Text keys match case-insensitively in the decoded header
  * values and the stored search text. Design rule 8: the keys evaluated over all
  * messages are bounded by `imap.search_cost`; past it the answer is a NO [LIMIT]
- * (costRefusal) instead of the matches.
+ * (costRefusal) instead of the matches. `progress` tells a client of a long scan (RFC 9585).
  */
-export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[] | Outcome> {
+export async function searchMessages(session: ImapSession, key: SearchKey, progress?: Progress): Promise<Match[] | Outcome> {
   const refusal = numberedSearchRefusal(session, key);
   if (refusal) return refusal;
   const view = session.view!;
@@ -52,6 +53,7 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   const uids = [...view.uids];
   let yielded = 0;
   for (let i = 0; i < uids.length; i += BATCH) {
+    await progress?.report(i);
     const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
     const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
     for (const group of byBytes(present)) {

@@ -36,6 +36,8 @@ export interface ImapDeps {
   loginTimeoutMs: number;
   /** What one SEARCH, SORT or THREAD may cost: keys evaluated and text scanned (`imap.search_cost`, search-eval.ts). */
   searchCost: number;
+  /** Time between two INPROGRESS reports of one command (`imap.progress_interval`, progress.ts). */
+  progressMs: number;
 }
 
 /**
@@ -95,6 +97,7 @@ export class ImapSession {
     caps.push('ESORT');
     caps.push('CONTEXT=SEARCH', 'CONTEXT=SORT');
     caps.push('UIDONLY');
+    caps.push('INPROGRESS');
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');

@@ -8,6 +8,7 @@ import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRan
 import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import { partialSlice } from '../partial-range.ts';
+import { Progress } from '../progress.ts';
 import { fetchHead, isUidOnly } from '../uid-only.ts';
 import type { Parser } from '../parser.ts';
 import { compactSet, type SequenceSet } from '../sequence-set.ts';
@@ -40,11 +41,11 @@ const setsSeen = (item: FetchItem): boolean =>
   (item.type === 'rfc822' && item.name !== 'RFC822.HEADER');
 
 /**
- * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162) and PARTIAL (RFC 9394). Everything is answered
+ * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162), PARTIAL (RFC 9394) and INPROGRESS (RFC 9585). Everything is answered
  * from the message record, the stored MIME index and byte ranges of the body,
  * which is streamed to the client chunk by chunk.
  */
-async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome> {
+async function runFetch(session: ImapSession, args: FetchArgs, tag: string): Promise<Outcome> {
   const view = session.view!;
   const store = session.deps.store;
   if (args.vanished) {
@@ -68,7 +69,9 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   // Messages another session expunged meanwhile: left out whole, or cut short once their answer had begun.
   let skipped = false;
   let cut = false;
+  const progress = new Progress(session, tag, uids.length);
   for (let i = 0; i < uids.length; i += BATCH) {
+    await progress.report(i);
     const batch = uids.slice(i, i + BATCH);
     let messages = await store.getMessages(view.mailbox.id, batch);
     const seenNow = new Set<number>();

@@ -1,4 +1,5 @@
 import { addContext, contextRefusal } from '../search-context.ts';
+import { Progress } from '../progress.ts';
 import { charsetRefusal, searchMessages } from '../search-run.ts';
 import { parseSearch, usesModSeq, type SearchQuery } from '../search-query.ts';
 import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
@@ -20,7 +21,7 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
     if (saves) view.saved = [];
     return refusal;
   }
-  const found = await searchMessages(session, query.key);
+  const found = await searchMessages(session, query.key, new Progress(session, tag, view.exists));
   if (!Array.isArray(found)) {
     if (saves) view.saved = [];
     return found;

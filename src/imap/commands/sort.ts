@@ -1,4 +1,5 @@
 import { addContext, contextRefusal } from '../search-context.ts';
+import { Progress } from '../progress.ts';
 import { charsetRefusal, searchMessages, sortEntriesOf } from '../search-run.ts';
 import { usesModSeq } from '../search-query.ts';
 import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
@@ -17,7 +18,7 @@ async function runSort(session: ImapSession, query: SortQuery, byUid: boolean, t
   const saves = query.returns?.options.includes('SAVE') ?? false;
   const refusal = charsetRefusal(query.charset) ?? contextRefusal(view, tag, query.returns);
   const at = view.highestModSeq;
-  const found = refusal ?? (await searchMessages(session, query.key));
+  const found = refusal ?? (await searchMessages(session, query.key, new Progress(session, tag, view.exists)));
   if (!Array.isArray(found)) {
     // A failed search with SAVE empties `$` (RFC 5182 2.1).
     if (saves) view.saved = [];
