@@ -14,7 +14,7 @@ import type { SortCriterion } from './sort-query.ts';
  * Update contexts one selected mailbox keeps at once (design rule 8): each is searched
  * again after every change, so a client registering many would multiply that work.
  */
-export const MAX_CONTEXTS = 8;
+export const MAX_CONTEXTS = 4;
 
 /** A `SEARCH`/`SORT RETURN (UPDATE)` whose result the client is kept told of (RFC 5267 section 4). */
 interface UpdateContext {
