@@ -181,6 +181,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           connectionsPerAccount: config.limits.imap_connections_per_account,
           loginTimeoutSeconds: config.limits.login_timeout,
           searchCost: config.imap.search_cost,
+          progressMs: config.imap.progress_interval * 1000,
         },
         literalMinus: config.imap.literal === 'minus',
       });

@@ -10,7 +10,7 @@ import { ParseError, Parser } from '../src/imap/parser.ts';
 import { parseMailboxName, parseNamedMailbox } from '../src/imap/mailbox-name.ts';
 import { parseMessageSet } from '../src/imap/message-set.ts';
 import { parseSearch } from '../src/imap/search-query.ts';
-import { coveredHits, esearchResponse, parseSearchReturn } from '../src/imap/search-return.ts';
+import { coveredHits, esearchResponse, parseSearchReturn, type ReturnOption } from '../src/imap/search-return.ts';
 import { parseSelectParams } from '../src/imap/select-params.ts';
 
 const parser = (text: string) => new Parser(Buffer.from(text));
@@ -43,26 +43,27 @@ test('FETCH modifiers: VANISHED only with CHANGEDSINCE', () => {
 });
 
 test('SEARCH RETURN options, $ and the ESEARCH response', () => {
-  assert.deepEqual(parseSearchReturn(parser('()')), ['ALL']);
-  assert.deepEqual(parseSearchReturn(parser('(min MAX min SAVE)')), ['MIN', 'MAX', 'SAVE']);
+  assert.deepEqual(parseSearchReturn(parser('()')), { options: ['ALL'], partial: null });
+  assert.deepEqual(parseSearchReturn(parser('(min MAX min SAVE)')), { options: ['MIN', 'MAX', 'SAVE'], partial: null });
   for (const bad of ['(FOO)', 'ALL', '(MIN', '((MIN))']) assert.throws(() => parseSearchReturn(parser(bad)), ParseError, bad);
   const q = parseSearch(parser(' RETURN (COUNT) CHARSET UTF-8 $ UID $'));
-  assert.deepEqual(q, { returns: ['COUNT'], charset: 'UTF-8', key: { type: 'and', keys: [{ type: 'saved' }, { type: 'saved' }] } });
+  assert.deepEqual(q, { returns: { options: ['COUNT'], partial: null }, charset: 'UTF-8', key: { type: 'and', keys: [{ type: 'saved' }, { type: 'saved' }] } });
   assert.equal(parseSearch(parser(' ALL')).returns, null);
   assert.equal(parseMessageSet(parser('$'), false).set, null);
   assert.throws(() => parseSearch(parser(' $1')), ParseError);
 
+  const ret = (options: ReturnOption[]) => ({ options, partial: null });
   const hits = [1, 2, 3, 7].map((n) => ({ number: n, modSeq: 10 - n }));
-  assert.deepEqual(coveredHits(hits, ['MIN', 'MAX']).map((h) => h.number), [1, 7]);
-  assert.deepEqual(coveredHits(hits, ['MAX', 'SAVE']).map((h) => h.number), [7]);
-  assert.deepEqual(coveredHits(hits.slice(0, 1), ['MIN', 'MAX']).map((h) => h.number), [1]);
-  assert.deepEqual(coveredHits(hits, ['MIN', 'COUNT']).length, 4);
-  assert.equal(esearchResponse('a.1', false, ['MIN', 'MAX', 'ALL', 'COUNT'], hits, false), 'ESEARCH (TAG "a.1") MIN 1 MAX 7 ALL 1:3,7 COUNT 4');
-  assert.equal(esearchResponse('t', true, ['MAX'], hits, true), 'ESEARCH (TAG "t") UID MAX 7 MODSEQ 3');
-  assert.equal(esearchResponse('t', true, ['ALL'], hits, true), 'ESEARCH (TAG "t") UID ALL 1:3,7 MODSEQ 9');
-  assert.equal(esearchResponse('t', false, ['MIN', 'COUNT'], [], true), 'ESEARCH (TAG "t") COUNT 0');
-  assert.equal(esearchResponse('t', false, ['SAVE'], hits, false), null);
-  assert.equal(esearchResponse('t', false, ['SAVE', 'COUNT'], hits, false), 'ESEARCH (TAG "t") COUNT 4');
+  assert.deepEqual(coveredHits(hits, ret(['MIN', 'MAX'])).map((h) => h.number), [1, 7]);
+  assert.deepEqual(coveredHits(hits, ret(['MAX', 'SAVE'])).map((h) => h.number), [7]);
+  assert.deepEqual(coveredHits(hits.slice(0, 1), ret(['MIN', 'MAX'])).map((h) => h.number), [1]);
+  assert.deepEqual(coveredHits(hits, ret(['MIN', 'COUNT'])).length, 4);
+  assert.equal(esearchResponse('a.1', false, ret(['MIN', 'MAX', 'ALL', 'COUNT']), hits, false), 'ESEARCH (TAG "a.1") MIN 1 MAX 7 ALL 1:3,7 COUNT 4');
+  assert.equal(esearchResponse('t', true, ret(['MAX']), hits, true), 'ESEARCH (TAG "t") UID MAX 7 MODSEQ 3');
+  assert.equal(esearchResponse('t', true, ret(['ALL']), hits, true), 'ESEARCH (TAG "t") UID ALL 1:3,7 MODSEQ 9');
+  assert.equal(esearchResponse('t', false, ret(['MIN', 'COUNT']), [], true), 'ESEARCH (TAG "t") COUNT 0');
+  assert.equal(esearchResponse('t', false, ret(['SAVE']), hits, false), null);
+  assert.equal(esearchResponse('t', false, ret(['SAVE', 'COUNT']), hits, false), 'ESEARCH (TAG "t") COUNT 4');
 });
 
 test('LIST-EXTENDED arguments: selection, patterns, return options', () => {

@@ -118,6 +118,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
     imap: table({
       literal: oneOf(IMAP_LITERALS).default(d.imap.literal),
       search_cost: int(1000, 1e12).default(d.imap.search_cost),
+      progress_interval: duration(0, 3600).default(d.imap.progress_interval),
     }),
     tls: table({
       cert_file: text().optional(),

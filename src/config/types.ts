@@ -123,6 +123,8 @@ export interface Config {
     literal: (typeof IMAP_LITERALS)[number];
     /** What one SEARCH, SORT or THREAD may cost: search keys evaluated over all messages, plus text scanned. */
     search_cost: number;
+    /** Seconds between two INPROGRESS reports of one long command (0: at every batch). */
+    progress_interval: number;
   };
   /** Manual certificate files (PEM), instead of the self-signed or ACME one; both or neither. */
   tls: {

@@ -1,4 +1,5 @@
 import { ParseError, type Parser } from './parser.ts';
+import { parsePartialRange, type PartialRange } from './partial-range.ts';
 
 export type SectionText = '' | 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
 
@@ -41,6 +42,8 @@ export interface FetchQuery {
   changedSince: number | null;
   /** VANISHED (RFC 7162 3.2.6): also report expunged UIDs of the set, with CHANGEDSINCE only. */
   vanished: boolean;
+  /** PARTIAL (RFC 9394 3.3): only the messages of the set at these positions. */
+  partial: PartialRange | null;
 }
 
 const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ', 'SAVEDATE', 'EMAILID', 'THREADID', 'PREVIEW']);
@@ -70,11 +73,18 @@ export function parseFetch(p: Parser): FetchQuery {
   }
   let changedSince: number | null = null;
   let vanished = false;
+  let partial: PartialRange | null = null;
   if (p.take(' ')) {
     p.list(() => {
       const name = p.keyword();
       if (name === 'VANISHED') {
         vanished = true;
+        return;
+      }
+      if (name === 'PARTIAL') {
+        if (partial) throw new ParseError('PARTIAL is given twice');
+        p.sp();
+        partial = parsePartialRange(p);
         return;
       }
       if (name !== 'CHANGEDSINCE') throw new ParseError(`unknown FETCH modifier ${name}`);
@@ -84,7 +94,7 @@ export function parseFetch(p: Parser): FetchQuery {
   }
   p.end();
   if (vanished && changedSince === null) throw new ParseError('VANISHED needs CHANGEDSINCE');
-  return { items, changedSince, vanished };
+  return { items, changedSince, vanished, partial };
 }
 
 function fetchAtt(p: Parser): FetchItem {

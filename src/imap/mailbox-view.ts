@@ -3,6 +3,7 @@ import { flagList } from './encoder.ts';
 import { SYSTEM_FLAGS } from './flags.ts';
 import { ParseError } from './parser.ts';
 import { compactSet, type SequenceSet } from './sequence-set.ts';
+import { flagsHead } from './uid-only.ts';
 
 /**
  * The selected mailbox as this session's client knows it: message numbers
@@ -150,9 +151,10 @@ export class MailboxView {
   /**
    * The untagged responses for what changed since the last flush. Expunges wait
    * when `expunge` is false (FETCH, STORE, SEARCH running: RFC 3501 7.4.1).
-   * With `qresync` they are one `VANISHED` of the UIDs the client knew (RFC 7162 3.2.10).
+   * With `qresync` they are one `VANISHED` of the UIDs the client knew (RFC 7162 3.2.10);
+   * with `uidOnly` flag changes are `UIDFETCH` responses (RFC 9586 3.3).
    */
-  async flush(opts: { expunge: boolean; condstore: boolean; qresync: boolean }): Promise<string[]> {
+  async flush(opts: { expunge: boolean; condstore: boolean; qresync: boolean; uidOnly?: boolean }): Promise<string[]> {
     const lines: string[] = [];
     if (opts.expunge && this.#expunged.size > 0) {
       const vanished: Uid[] = [];
@@ -204,7 +206,7 @@ export class MailboxView {
         this.#told.set(message.uid, message.modSeq);
         lines.push(...this.announceKeywords(message.flags));
         const modseq = opts.condstore ? ` MODSEQ (${message.modSeq})` : '';
-        lines.push(`* ${this.seqOf(message.uid)} FETCH (UID ${message.uid} FLAGS ${this.flagList(message)}${modseq})\r\n`);
+        lines.push(`* ${flagsHead(this.seqOf(message.uid), message.uid, opts.uidOnly ?? false)}FLAGS ${this.flagList(message)}${modseq})\r\n`);
       }
     }
     this.reportedModSeq = Math.max(this.reportedModSeq, reportedModSeq);

@@ -1,5 +1,5 @@
 import { ParseError, type Parser } from './parser.ts';
-import { parseSearchReturn, type ReturnOption } from './search-return.ts';
+import { parseSearchReturn, type SearchReturn } from './search-return.ts';
 import { parseSequenceSet, type SequenceSet } from './sequence-set.ts';
 
 /** A parsed SEARCH criterion (RFC 3501 6.4.4, MODSEQ from RFC 7162 3.1.5). */
@@ -61,8 +61,8 @@ export const MAX_SEARCH_KEYS = 8192;
 export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'];
 
 export interface SearchQuery {
-  /** ESEARCH result options (RFC 4731), null for a plain SEARCH. */
-  returns: ReturnOption[] | null;
+  /** ESEARCH result options (RFC 4731, RFC 9394), null for a plain SEARCH. */
+  returns: SearchReturn | null;
   charset: string | null;
   key: SearchKey;
 }
@@ -70,7 +70,7 @@ export interface SearchQuery {
 /** `[RETURN (options) SP] [CHARSET name SP] search-key *(SP search-key)`; several keys are ANDed. */
 export function parseSearch(p: Parser): SearchQuery {
   p.sp();
-  let returns: ReturnOption[] | null = null;
+  let returns: SearchReturn | null = null;
   if (p.take('RETURN ')) {
     returns = parseSearchReturn(p);
     p.sp();
@@ -186,16 +186,18 @@ function searchKey(p: Parser, count: { keys: number }): SearchKey {
 }
 
 /** Whether the query uses MODSEQ, which makes the answer carry the highest MODSEQ (RFC 7162 3.1.5). */
-export function usesModSeq(key: SearchKey): boolean {
+export const usesModSeq = (key: SearchKey): boolean => anyKey(key, (k) => k.type === 'modseq');
+
+/** Whether some key of the query, at any depth, passes `test`. */
+export function anyKey(key: SearchKey, test: (key: SearchKey) => boolean): boolean {
+  if (test(key)) return true;
   switch (key.type) {
-    case 'modseq':
-      return true;
     case 'not':
-      return usesModSeq(key.key);
+      return anyKey(key.key, test);
     case 'or':
-      return usesModSeq(key.a) || usesModSeq(key.b);
+      return anyKey(key.a, test) || anyKey(key.b, test);
     case 'and':
-      return key.keys.some(usesModSeq);
+      return key.keys.some((k) => anyKey(k, test));
     default:
       return false;
   }

@@ -9,6 +9,8 @@ import { SearchBatch, searchSubject } from './search-subject.ts';
 import type { MailboxView } from './mailbox-view.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
+import { numberedSearchRefusal } from './uid-only.ts';
+import type { Progress } from './progress.ts';
 import { isVanished } from './vanished-body.ts';
 
 /** Records are read this many at a time. */
@@ -48,9 +50,13 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
  * messages to read to those that may match (search-candidates.ts). Design rule 8:
  * the keys evaluated over all messages and the postings read are bounded by
  * `imap.search_cost`; past it the answer is a NO [LIMIT] (costRefusal) instead of
- * the matches.
+ * the matches. MULTISEARCH passes its `source` and one `cost` for all its mailboxes;
+ * `progress` tells a client of a long scan (RFC 9585).
  */
-export async function searchMessages(session: ImapSession, key: SearchKey, source = viewSource(session.view!), cost = { spent: 0 }): Promise<Match[] | Outcome> {
+export async function searchMessages(session: ImapSession, key: SearchKey, opts: { source?: SearchSource; cost?: { spent: number }; progress?: Progress } = {}): Promise<Match[] | Outcome> {
+  const refusal = numberedSearchRefusal(session, key);
+  if (refusal) return refusal;
+  const { source = viewSource(session.view!), cost = { spent: 0 }, progress } = opts;
   const store = session.deps.store;
   const uids = [...source.uids];
   const scope = { maxSeq: uids.length, maxUid: uids[uids.length - 1] ?? 0, saved: new Set(source.saved), recent: source.recent, now: Date.now(), cost };
@@ -61,6 +67,7 @@ export async function searchMessages(session: ImapSession, key: SearchKey, sourc
   const chosen = uids.flatMap((uid, i) => (!wanted || wanted.has(uid) ? [{ seq: i + 1, uid }] : []));
   let yielded = 0;
   for (let i = 0; i < chosen.length; i += BATCH) {
+    await progress?.report(i);
     const part = chosen.slice(i, i + BATCH);
     const messages = await store.getMessages(source.mailboxId, part.map((c) => c.uid));
     const present = messages.flatMap((meta, j) => (meta ? [{ seq: part[j]!.seq, meta }] : []));

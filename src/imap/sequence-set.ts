@@ -83,12 +83,19 @@ export function parseSequenceSet(p: Parser): SequenceSet {
 
 /** Builds the compact form of a list of numbers, as for COPYUID and SEARCH results. */
 export function compactSet(numbers: number[]): string {
-  const sorted = [...numbers].sort((a, b) => a - b);
+  return orderedSet([...numbers].sort((a, b) => a - b));
+}
+
+/**
+ * Numbers in the order given, as a sequence set (ESORT, RFC 5267 section 3): only
+ * ascending runs become ranges (`3:5`), since a set's ranges are read upwards.
+ */
+export function orderedSet(numbers: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < numbers.length; ) {
     let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1]! === sorted[j]! + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
+    while (j + 1 < numbers.length && numbers[j + 1]! === numbers[j]! + 1) j++;
+    parts.push(i === j ? String(numbers[i]) : `${numbers[i]}:${numbers[j]}`);
     i = j + 1;
   }
   return parts.join(',');

@@ -11,6 +11,8 @@ import { bad, no, ok, type ImapCommand, type Outcome } from './command.ts';
 import { safeText, statusLine } from './encoder.ts';
 import type { MailboxView } from './mailbox-view.ts';
 import type { Notifier } from './notifier.ts';
+import { contextUpdates } from './search-context.ts';
+import { isUidOnly, uidOnlyRefusal } from './uid-only.ts';
 import { ParseError, Parser } from './parser.ts';
 import { LITERAL_MINUS_MAX, type ReaderEvent, type ReaderLimits, type RefusalReason } from './reader.ts';
 import { storeRefusal } from './store-error.ts';
@@ -35,6 +37,8 @@ export interface ImapDeps {
   loginTimeoutMs: number;
   /** What one SEARCH, SORT or THREAD may cost: keys evaluated and text scanned (`imap.search_cost`, search-eval.ts). */
   searchCost: number;
+  /** Time between two INPROGRESS reports of one command (`imap.progress_interval`, progress.ts). */
+  progressMs: number;
 }
 
 /**
@@ -97,6 +101,11 @@ export class ImapSession {
     caps.push('MULTISEARCH');
     caps.push('CATENATE');
     caps.push('NOTIFY');
+    caps.push('PARTIAL');
+    caps.push('ESORT');
+    caps.push('CONTEXT=SEARCH', 'CONTEXT=SORT');
+    caps.push('UIDONLY');
+    caps.push('INPROGRESS');
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
@@ -187,7 +196,7 @@ export class ImapSession {
       spec = COMMANDS.get(name);
       if (!spec) outcome = bad('Unknown command');
       else if (!spec.states.includes(this.state)) outcome = bad(`${name} is not allowed ${stateText[this.state]}`);
-      else outcome = await spec.run(this, spec.parse(p), tag);
+      else outcome = uidOnlyRefusal(this, name) ?? (await spec.run(this, spec.parse(p), tag));
     } catch (err) {
       if (err instanceof ParseError) {
         outcome = bad(err.message);
@@ -200,8 +209,9 @@ export class ImapSession {
       }
     }
     if (this.view) {
-      const lines = await this.view.flush({ expunge: spec?.expunges !== false, condstore: this.condstore, qresync: this.qresync });
+      const lines = await this.view.flush({ expunge: spec?.expunges !== false, condstore: this.condstore, qresync: this.qresync, uidOnly: isUidOnly(this) });
       for (const line of lines) await this.write(line);
+      if (spec?.expunges !== false) for (const line of await contextUpdates(this)) await this.write(line);
     }
     await this.write(statusLine(tag, outcome.status, safeText(outcome.text), outcome.code));
     // AUTHENTICATE and LOGIN carry secrets: only the name is logged.

@@ -28,3 +28,14 @@ export async function aliceSession(t: TestContext, count = 0) {
   await c.login(ALICE);
   return { ...env, c };
 }
+
+/** Six messages m1..m6 with 1 and 3 expunged (UIDs 2,4,5,6 are numbers 1..4), and a raw session with INBOX selected. */
+export async function selectedWithGaps(t: TestContext) {
+  const env = await serverWithInbox(t, 6);
+  await env.store.expunge(env.inbox.id, [1, 3]);
+  const c = await RawImap.connect(env.port);
+  t.after(() => c.close());
+  await c.login(ALICE);
+  await c.command('s', 'SELECT INBOX');
+  return { env, c };
+}

@@ -4,7 +4,8 @@ import type { ImapSession } from '../session.ts';
 /**
  * What each extension that needs enabling turns on, by its name as advertised.
  * QRESYNC implies CONDSTORE (RFC 7162 3.2.3); IMAP4rev2 implies UTF-8 mailbox
- * names (RFC 9051 5.1: Net-Unicode, modified UTF-7 is no longer used).
+ * names (RFC 9051 5.1: Net-Unicode, modified UTF-7 is no longer used); UIDONLY
+ * reports expunges as QRESYNC does.
  */
 const ENABLERS: Record<string, (session: ImapSession) => void | Promise<void>> = {
   CONDSTORE: (s) => s.enableCondstore(),
@@ -18,6 +19,10 @@ const ENABLERS: Record<string, (session: ImapSession) => void | Promise<void>> =
   IMAP4rev2: (s) => {
     s.rev2 = true;
     s.utf8 = true;
+  },
+  // Expunges then go out as VANISHED, never as numbers (RFC 9586 section 3).
+  UIDONLY: (s) => {
+    s.qresync = true;
   },
 };
 

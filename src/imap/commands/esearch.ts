@@ -30,8 +30,8 @@ export default command({
   parse: parseEsearch,
   async run(session, { sources, query }, tag) {
     const view = session.view;
-    const returns = query.returns ?? ['ALL'];
-    const saves = returns.includes('SAVE');
+    const returns = query.returns ?? { options: ['ALL'], partial: null };
+    const saves = returns.options.includes('SAVE');
     if (saves && (!view || (sources !== null && !onlySelected(sources)))) return bad('SAVE only with the selected mailbox as the only source');
     if (!sources && !view) return bad('No mailbox selected: name the mailboxes with IN');
     const refusal = charsetRefusal(query.charset);
@@ -39,12 +39,12 @@ export default command({
     const all = await session.deps.store.listMailboxes(session.account!.id);
     const mailboxes = sources ? sourceMailboxes(sources, all, view?.mailbox.id ?? null) : [view!.mailbox];
     const withModSeq = usesModSeq(query.key);
-    if (withModSeq) session.condstore = true;
+    if (withModSeq) await session.enableCondstore();
     const cost = { spent: 0 };
     for (const mailbox of mailboxes) {
       const selected = view?.mailbox.id === mailbox.id;
       const source: SearchSource | undefined = selected ? undefined : { mailboxId: mailbox.id, uids: (await session.deps.store.listMessages(mailbox.id)).map((m) => m.uid), saved: [] };
-      const found = await searchMessages(session, query.key, source, cost);
+      const found = await searchMessages(session, query.key, { source, cost });
       if (!Array.isArray(found)) return found;
       const hits: SearchHit[] = found.map(({ meta }) => ({ number: meta.uid, modSeq: meta.modSeq }));
       if (selected && saves) view.saved = coveredHits(hits, returns).map((h) => h.number);

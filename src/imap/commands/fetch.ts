@@ -7,6 +7,9 @@ import { filterHeader } from '../header-fields.ts';
 import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
 import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
+import { partialSlice } from '../partial-range.ts';
+import { Progress } from '../progress.ts';
+import { fetchHead, isUidOnly } from '../uid-only.ts';
 import type { Parser } from '../parser.ts';
 import { compactSet, type SequenceSet } from '../sequence-set.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
@@ -38,11 +41,11 @@ const setsSeen = (item: FetchItem): boolean =>
   (item.type === 'rfc822' && item.name !== 'RFC822.HEADER');
 
 /**
- * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162). Everything is answered
+ * RFC 3501 6.4.5 with MODSEQ and CHANGEDSINCE (RFC 7162), PARTIAL (RFC 9394) and INPROGRESS (RFC 9585). Everything is answered
  * from the message record, the stored MIME index and byte ranges of the body,
  * which is streamed to the client chunk by chunk.
  */
-async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome> {
+async function runFetch(session: ImapSession, args: FetchArgs, tag: string): Promise<Outcome> {
   const view = session.view!;
   const store = session.deps.store;
   if (args.vanished) {
@@ -52,11 +55,13 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   }
   const items = [...args.items];
   const has = (name: string) => items.some((i) => i.type === 'simple' && i.name === name);
-  if (args.messages.byUid && !has('UID')) items.unshift({ type: 'simple', name: 'UID' });
+  // UIDFETCH responses carry the UID already (RFC 9586 3.3).
+  if (args.messages.byUid && !has('UID') && !isUidOnly(session)) items.unshift({ type: 'simple', name: 'UID' });
   if (args.changedSince !== null && !has('MODSEQ')) items.push({ type: 'simple', name: 'MODSEQ' });
   if (has('MODSEQ')) await session.enableCondstore();
   const markSeen = !view.readOnly && items.some(setsSeen);
-  const uids = resolve(view, args.messages);
+  // PARTIAL counts positions in the set as the client knows it, before CHANGEDSINCE.
+  const uids = args.partial ? partialSlice(resolve(view, args.messages), args.partial) : resolve(view, args.messages);
   const readsBody = items.some((i) => i.type !== 'simple');
   // The blob record holds the stored index (parsed only if used); FLAGS, UID and the like need only the message record.
   const readsIndex = readsBody || items.some((i) => i.type === 'simple' && FROM_INDEX.has(i.name));
@@ -64,7 +69,9 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   // Messages another session expunged meanwhile: left out whole, or cut short once their answer had begun.
   let skipped = false;
   let cut = false;
+  const progress = new Progress(session, tag, uids.length);
   for (let i = 0; i < uids.length; i += BATCH) {
+    await progress.report(i);
     const batch = uids.slice(i, i + BATCH);
     let messages = await store.getMessages(view.mailbox.id, batch);
     const seenNow = new Set<number>();
@@ -202,7 +209,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
     if (part && binaryHandling(part.encoding) === 'unknown') return 'unknown-cte';
     binaryParts.set(item, part);
   }
-  let out = `* ${view.seqOf(message.uid)} FETCH (`;
+  let out = `* ${fetchHead(view.seqOf(message.uid), message.uid, isUidOnly(session))}`;
   for (const [n, item] of items.entries()) {
     if (n > 0) out += ' ';
     if (item.type === 'simple') {

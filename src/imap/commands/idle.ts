@@ -1,3 +1,5 @@
+import { contextUpdates } from '../search-context.ts';
+import { isUidOnly } from '../uid-only.ts';
 import { bad, command, ok } from '../command.ts';
 
 /**
@@ -20,7 +22,8 @@ export default command({
     });
     try {
       for (;;) {
-        if (view) for (const update of await view.flush({ expunge: true, condstore: session.condstore, qresync: session.qresync })) await session.write(update);
+        if (view) for (const update of await view.flush({ expunge: true, condstore: session.condstore, qresync: session.qresync, uidOnly: isUidOnly(session) })) await session.write(update);
+        for (const update of await contextUpdates(session)) await session.write(update);
         if (done !== undefined) break;
         if (view?.hasChanges) continue;
         await session.idle(() => new Promise<void>((resolve) => (wake = resolve)));

@@ -1,6 +1,7 @@
 import type { ImapCommand } from '../command.ts';
 import append from './append.ts';
 import authenticate from './authenticate.ts';
+import cancelupdate from './cancelupdate.ts';
 import capability from './capability.ts';
 import check from './check.ts';
 import close from './close.ts';
@@ -46,6 +47,7 @@ import unsubscribe from './unsubscribe.ts';
 export const COMMANDS = new Map<string, ImapCommand>([
   ['APPEND', append],
   ['AUTHENTICATE', authenticate],
+  ['CANCELUPDATE', cancelupdate],
   ['CAPABILITY', capability],
   ['CHECK', check],
   ['CLOSE', close],

@@ -1,3 +1,5 @@
+import { addContext, contextRefusal } from '../search-context.ts';
+import { Progress } from '../progress.ts';
 import { charsetRefusal, searchMessages } from '../search-run.ts';
 import { parseSearch, usesModSeq, type SearchQuery } from '../search-query.ts';
 import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
@@ -6,19 +8,20 @@ import type { ImapSession } from '../session.ts';
 
 /**
  * RFC 3501 6.4.4 over the messages the client knows, with MODSEQ (RFC 7162 3.1.5),
- * ESEARCH results (RFC 4731, always with IMAP4rev2) and SAVE (RFC 5182). Text keys match
+ * ESEARCH results (RFC 4731, always with IMAP4rev2), SAVE (RFC 5182) and PARTIAL (RFC 9394). Text keys match
  * case-insensitively in the decoded header values and the stored search text.
  */
 async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolean, tag: string): Promise<Outcome> {
   const view = session.view!;
-  const saves = query.returns?.includes('SAVE') ?? false;
-  const refusal = charsetRefusal(query.charset);
+  const saves = query.returns?.options.includes('SAVE') ?? false;
+  const refusal = charsetRefusal(query.charset) ?? contextRefusal(view, tag, query.returns);
+  const at = view.highestModSeq;
   if (refusal) {
     // A failed SEARCH with SAVE empties `$` (RFC 5182 2.1).
     if (saves) view.saved = [];
     return refusal;
   }
-  const found = await searchMessages(session, query.key);
+  const found = await searchMessages(session, query.key, { progress: new Progress(session, tag, view.exists) });
   if (!Array.isArray(found)) {
     if (saves) view.saved = [];
     return found;
@@ -31,9 +34,11 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
   const withModSeq = usesModSeq(query.key);
   if (withModSeq) await session.enableCondstore();
   // IMAP4rev2 answers every SEARCH with ESEARCH; no RETURN means ALL (RFC 9051 6.4.4).
-  const returns = query.returns ?? (session.rev2 ? ['ALL' as const] : null);
+  const returns = query.returns ?? (session.rev2 ? { options: ['ALL' as const], partial: null } : null);
   if (returns) {
     if (saves) view.saved = coveredHits(hits, returns).map((h) => h.uid);
+    const refused = addContext(session, tag, { byUid, key: query.key, criteria: null, returns }, hits.map((h) => h.uid), at);
+    if (refused) await session.untagged(refused);
     const line = esearchResponse(tag, byUid, returns, hits, withModSeq);
     if (line) await session.untagged(line);
   } else {

@@ -6,6 +6,7 @@ import { mailboxId } from '../object-id.ts';
 import type { Parser } from '../parser.ts';
 import { parseSelectParams, type QresyncParam, type SelectParams } from '../select-params.ts';
 import { compactSet } from '../sequence-set.ts';
+import { flagsHead, isUidOnly } from '../uid-only.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
 import type { MessageMeta } from '../../store/types.ts';
@@ -73,7 +74,7 @@ async function resync(session: ImapSession, param: QresyncParam, messages: Messa
   for (const m of messages) {
     if (m.modSeq <= param.modSeq || view.seqOf(m.uid) === 0) continue;
     view.told(m.uid, m.modSeq);
-    await session.untagged(`${view.seqOf(m.uid)} FETCH (UID ${m.uid} FLAGS ${view.flagList(m)} MODSEQ (${m.modSeq}))`);
+    await session.untagged(`${flagsHead(view.seqOf(m.uid), m.uid, isUidOnly(session))}FLAGS ${view.flagList(m)} MODSEQ (${m.modSeq}))`);
   }
 }
 

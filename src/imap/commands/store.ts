@@ -3,6 +3,7 @@ import { parseStoreFlags } from '../flags.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import { ParseError, type Parser } from '../parser.ts';
 import { compactSet } from '../sequence-set.ts';
+import { flagsHead, isUidOnly } from '../uid-only.ts';
 import { command, no, ok } from '../command.ts';
 import type { ImapSession } from '../session.ts';
 
@@ -67,7 +68,7 @@ async function runStore(session: ImapSession, args: StoreArgs) {
     }
     view.told(message.uid, message.modSeq);
     const modseq = session.condstore ? ` MODSEQ (${message.modSeq})` : '';
-    await session.untagged(`${view.seqOf(message.uid)} FETCH (UID ${message.uid} FLAGS ${view.flagList(message)}${modseq})`);
+    await session.untagged(`${flagsHead(view.seqOf(message.uid), message.uid, isUidOnly(session))}FLAGS ${view.flagList(message)}${modseq})`);
   }
   if (modified.length > 0) return ok('Some messages were modified meanwhile', `MODIFIED ${compactSet(modified)}`);
   return ok('STORE completed');
