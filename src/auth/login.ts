@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { normalizeAddress } from '../delivery/address.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory } from '../store/types.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import type { AuthThrottle } from './throttle.ts';
 import { increment } from '../metrics/registry.ts';
@@ -27,7 +27,7 @@ let dummyHash: Promise<string> | null = null;
  * verification, then the account state. An unknown user costs the same hash as a
  * known one, so the answer time does not tell which addresses exist.
  */
-export async function checkLogin(store: MailStore, throttle: AuthThrottle, attempt: LoginAttempt): Promise<LoginResult> {
+export async function checkLogin(store: Directory, throttle: AuthThrottle, attempt: LoginAttempt): Promise<LoginResult> {
   const address = normalizeAddress(attempt.username);
   const name = address ?? attempt.username;
   const verdict = throttle.check(attempt.ip, name);

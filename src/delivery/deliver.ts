@@ -1,5 +1,5 @@
 import { indexMessage } from '../mime/index.ts';
-import type { Account, AccountId, AppendOutcome, MailboxId, MailStore, Uid } from '../store/types.ts';
+import type { Account, AccountId, AppendOutcome, MailboxId, Directory, MailStore, Vault, Uid } from '../store/types.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
@@ -85,7 +85,7 @@ export interface DeliveryRequest {
  * Delivered-To, and writes every local copy through `writeMessage`. Remote
  * targets of aliases are reported back for the caller to queue.
  */
-export async function deliverMessage(store: MailStore, request: DeliveryRequest): Promise<RecipientReport[]> {
+export async function deliverMessage(store: Directory & MailStore & Vault, request: DeliveryRequest): Promise<RecipientReport[]> {
   if (/[\r\n<>]/.test(request.from)) throw new Error(`invalid envelope sender ${JSON.stringify(request.from)}`);
   const reports: RecipientReport[] = [];
   const targets: { recipient: string; account: Account; mailboxName: string; target: WriteTarget }[] = [];

@@ -1,11 +1,11 @@
 import { parseAddress, formatAddress } from '../delivery/address.ts';
 import { resolveRecipient, type Resolution } from '../delivery/resolve.ts';
 import { isBarePostmaster } from '../delivery/role-address.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory, Vault } from '../store/types.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
 export interface RecipientContext {
-  store: MailStore;
+  store: Directory & Vault;
   subaddressSeparator: string;
   /** An authenticated submission client: a remote recipient is then not relaying. */
   authenticated: boolean;
@@ -14,7 +14,7 @@ export interface RecipientContext {
 }
 
 /** Whether delivering one more message would go over the account's quota (0 = no limit). */
-async function overQuota(store: MailStore, account: Account): Promise<boolean> {
+async function overQuota(store: Directory, account: Account): Promise<boolean> {
   if (account.quotaBytes === 0 && account.quotaMessages === 0) return false;
   const usage = await store.accountUsage(account.id);
   return (account.quotaBytes > 0 && usage.bytes >= account.quotaBytes) || (account.quotaMessages > 0 && usage.messages >= account.quotaMessages);

@@ -31,7 +31,7 @@ import {
   type FlagOperation,
   type Mailbox,
   type MailboxId,
-  type MailStore,
+  type Store,
   type MessageMeta,
   type ModSeq,
   type NewBlob,
@@ -120,7 +120,7 @@ export async function openLevelStore(dataDir: string, options: StoreOptions): Pr
   return store;
 }
 
-export class LevelStore implements MailStore {
+export class LevelStore implements Store {
   readonly db: Db;
   readonly #options: StoreOptions;
   readonly #commits: CommitQueue;

@@ -230,23 +230,26 @@ export interface CheckProblem {
 }
 
 /**
- * Everything above store/ sees only this interface (design rule 6), so a networked
- * backend can replace LevelDB without touching the protocols.
+ * Everything above store/ sees only these role interfaces (design rule 6), so a
+ * networked backend can replace LevelDB without touching the protocols. Each module
+ * is handed the roles it uses; `Store` is all of them, for the composition root.
  */
-export interface MailStore {
-  close(): Promise<void>;
-  on(listener: (event: StoreEvent) => void): () => void;
 
+/** Domains, accounts and aliases: who receives mail here and who may log in. */
+export interface Directory {
   addDomain(name: string): Promise<Domain>;
   getDomain(name: string): Promise<Domain | null>;
   listDomains(): Promise<Domain[]>;
+  /** Refused while the domain has accounts or aliases; its DKIM keys go with it. */
   removeDomain(name: string): Promise<void>;
 
+  /** Creates the account with its default mailboxes in one synced batch. */
   addAccount(input: { address: string; passwordHash: string; quotaBytes: number; quotaMessages: number }): Promise<Account>;
   getAccount(address: string): Promise<Account | null>;
   getAccountById(id: AccountId): Promise<Account | null>;
   listAccounts(domain?: string): Promise<Account[]>;
   updateAccount(address: string, patch: Partial<Pick<Account, 'passwordHash' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>): Promise<Account>;
+  /** Removes the account, its mailboxes and messages. */
   removeAccount(address: string): Promise<void>;
   accountUsage(accountId: AccountId): Promise<AccountUsage>;
 
@@ -254,6 +257,12 @@ export interface MailStore {
   getAlias(address: string): Promise<Alias | null>;
   listAliases(domain?: string): Promise<Alias[]>;
   removeAlias(address: string): Promise<void>;
+}
+
+/** Mailboxes, messages, their bodies, flags and expunges, and the events their changes raise. */
+export interface MailStore {
+  /** Called after each change is committed; returns the unsubscribe function. */
+  on(listener: (event: StoreEvent) => void): () => void;
 
   listMailboxes(accountId: AccountId): Promise<Mailbox[]>;
   getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null>;
@@ -314,20 +323,10 @@ export interface MailStore {
   expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]>;
   /** Expunged UIDs whose expunge modseq is greater than `since`. */
   expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]>;
+}
 
-  check(opts: { repair: boolean }): Promise<CheckProblem[]>;
-
-  /** A TLS key and certificate kept under a name (a host name), or null. */
-  getCertificate(name: string): Promise<StoredCertificate | null>;
-  putCertificate(name: string, value: StoredCertificate): Promise<void>;
-  /** The account key (and URL) for an ACME directory URL, or null. */
-  getAcmeAccount(directoryUrl: string): Promise<AcmeAccount | null>;
-  putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void>;
-  getAcmeState(): Promise<AcmeState | null>;
-  putAcmeState(value: AcmeState): Promise<void>;
-  /** A random 32-byte secret kept under a name, made (and synced) at first use. */
-  secret(name: string): Promise<Buffer>;
-
+/** The outbound queue: messages waiting to be sent, each body stored once. */
+export interface QueueStore {
   /** Stores an outbound message and its recipients; one synced batch. */
   enqueue(entry: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry>;
   /** Every queued message, oldest first. */
@@ -339,6 +338,20 @@ export interface MailStore {
   removeQueueEntry(id: QueueId): Promise<boolean>;
   /** The queued message's bytes, chunk by chunk. */
   readQueueMessage(id: QueueId): AsyncGenerator<Buffer>;
+}
+
+/** Keys and secrets: TLS certificates, ACME state, named secrets, DKIM keys, MTA-STS policies. */
+export interface Vault {
+  /** A TLS key and certificate kept under a name (a host name), or null. */
+  getCertificate(name: string): Promise<StoredCertificate | null>;
+  putCertificate(name: string, value: StoredCertificate): Promise<void>;
+  /** The account key (and URL) for an ACME directory URL, or null. */
+  getAcmeAccount(directoryUrl: string): Promise<AcmeAccount | null>;
+  putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void>;
+  getAcmeState(): Promise<AcmeState | null>;
+  putAcmeState(value: AcmeState): Promise<void>;
+  /** A random 32-byte secret kept under a name, made (and synced) at first use. */
+  secret(name: string): Promise<Buffer>;
 
   /** Adds keys of a local domain in one synced batch; refused when a selector is taken. */
   addDkimKeys(domain: string, keys: DkimKey[]): Promise<void>;
@@ -350,6 +363,16 @@ export interface MailStore {
   getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null>;
   putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void>;
 }
+
+/** The store as a whole: what opens it, checks it and closes it. */
+export interface StoreLifecycle {
+  /** Verifies counters and references against the data; `repair` rewrites what differs. */
+  check(opts: { repair: boolean }): Promise<CheckProblem[]>;
+  close(): Promise<void>;
+}
+
+/** Every role at once: for the composition root, the admin service and code typed against the whole store. */
+export type Store = Directory & MailStore & QueueStore & Vault & StoreLifecycle;
 
 export class StoreError extends Error {
   readonly code: 'exists' | 'not-found' | 'invalid' | 'locked' | 'conflict';

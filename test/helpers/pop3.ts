@@ -7,7 +7,7 @@ import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { deliverMessage } from '../../src/delivery/deliver.ts';
 import { toCrlf } from '../../src/delivery/line-endings.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import type { MailStore } from '../../src/store/types.ts';
+import type { Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 import { addAccount } from './store.ts';
 import type { LevelStore } from '../../src/store/level-store.ts';
@@ -53,7 +53,7 @@ export async function startPop3Server(t: TestContext, adjust: (config: Config) =
 export { addAccount };
 
 /** Delivers through the real write path; returns the bytes a POP3 client must receive. */
-export async function deliver(store: MailStore, to: string, raw: Buffer | string, from = 'sender@example.net'): Promise<Buffer> {
+export async function deliver(store: Store, to: string, raw: Buffer | string, from = 'sender@example.net'): Promise<Buffer> {
   const body = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
   const reports = await deliverMessage(store, { from, recipients: [to], raw: body, subaddressSeparator: '+' });
   const outcome = reports[0]?.outcomes[0];
@@ -66,7 +66,7 @@ export const asServed = (stored: Buffer): Buffer =>
   stored.subarray(-2).toString() === '\r\n' ? stored : Buffer.concat([stored, Buffer.from('\r\n')]);
 
 /** The certificate the server made, for clients that verify it. */
-export async function serverCa(store: MailStore): Promise<string> {
+export async function serverCa(store: Store): Promise<string> {
   const stored = await store.getCertificate(HOSTNAME);
   if (!stored) throw new Error('no certificate in the store');
   return stored.certPem;
