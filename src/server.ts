@@ -15,7 +15,7 @@ import { runnerSettings } from './queue/settings.ts';
 import { SendRate } from './smtp/send-rate.ts';
 import { RecipientGuard } from './smtp/recipient-guard.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
-import { openLevelStore } from './store/level-store.ts';
+import { openLevelStore } from './store/level/store.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { startHttp, type HttpService } from './http/server.ts';

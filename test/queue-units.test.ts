@@ -13,7 +13,7 @@ import { sendVia } from '../src/queue/smtp-client.ts';
 import { envelopes } from '../src/queue/transport.ts';
 import type { QueueEntry } from '../src/store/types.ts';
 import { deafDns, startDns } from './helpers/dns.ts';
-import { collect, testStore } from './helpers/store.ts';
+import { collect, testLevelStore } from './helpers/store.ts';
 
 test('durations: seconds or a number with s, m, h, d', () => {
   assert.equal(parseDuration('300'), 300);
@@ -216,7 +216,7 @@ test('one transaction per set of NOTIFY and ORCPT; RET and ENVID go with every o
 });
 
 test('the store keeps a queued message in chunks, with its recipients, until it is removed', async (t) => {
-  const { store } = await testStore(t, 4096);
+  const { store } = await testLevelStore(t, 4096);
   const raw = Buffer.alloc(10_000, 'a');
   const entry = await store.enqueue(
     { from: 'a@a.test', createdAt: 1, delayWarned: false, recipients: [{ address: 'b@b.test', state: 'pending', attempts: 0, nextAttempt: 1 }] },
@@ -235,7 +235,7 @@ test('the store keeps a queued message in chunks, with its recipients, until it 
   assert.deepEqual(await collect(store.readQueueMessage(entry.id)), Buffer.alloc(0));
   assert.deepEqual(await store.check({ repair: false }), []);
   // A chunk left behind (only a bug could do it: every change is one batch) is found and removed.
-  await store.db.put(`qch/${entry.id}/00000000`, Buffer.from('stray'));
+  await store.core.db.put(`qch/${entry.id}/00000000`, Buffer.from('stray'));
   assert.deepEqual(await store.check({ repair: true }), [{ what: `queue chunk qch/${entry.id}/00000000: belongs to no queued message`, repaired: true }]);
   assert.deepEqual(await store.check({ repair: false }), []);
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeMessage } from '../src/delivery/deliver.ts';
-import { keys } from '../src/store/keys.ts';
+import { keys } from '../src/store/level/keys.ts';
 import type { StoreEvent } from '../src/store/types.ts';
-import { addAccount, collect, message, testStore } from './helpers/store.ts';
+import { addAccount, collect, message, testLevelStore } from './helpers/store.ts';
 
 async function setup(t: import('node:test').TestContext) {
-  const { store } = await testStore(t, 4096);
+  const { store } = await testLevelStore(t, 4096);
   const alice = await addAccount(store, 'alice@example.org', { messages: 5 });
   const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
   const archive = (await store.getMailbox(alice.id, 'Archive'))!;
@@ -78,8 +78,8 @@ test('moveMessages moves in one batch: new UIDs, expunge records, both counters,
   ]);
   // The body references moved with the messages.
   const [moved] = await store.listMessages(archive.id);
-  assert.equal(await store.db.get(keys.ref(moved!.blobId, inbox.id, 1)), undefined);
-  assert.ok(await store.db.get(keys.ref(moved!.blobId, archive.id, 1)));
+  assert.equal(await store.core.db.get(keys.ref(moved!.blobId, inbox.id, 1)), undefined);
+  assert.ok(await store.core.db.get(keys.ref(moved!.blobId, archive.id, 1)));
   assert.deepEqual(await store.check({ repair: false }), []);
 });
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeMessage } from '../src/delivery/deliver.ts';
-import { keys } from '../src/store/keys.ts';
-import { openLevelStore } from '../src/store/level-store.ts';
+import { keys } from '../src/store/level/keys.ts';
+import { openLevelStore } from '../src/store/level/store.ts';
 import { StoreError, type StoreEvent } from '../src/store/types.ts';
-import { addAccount, collect, message, testStore } from './helpers/store.ts';
+import { addAccount, collect, message, testLevelStore } from './helpers/store.ts';
 
 test('a new account gets INBOX and the special-use mailboxes, subscribed', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   const boxes = await store.listMailboxes(alice.id);
   assert.deepEqual(
@@ -19,7 +19,7 @@ test('a new account gets INBOX and the special-use mailboxes, subscribed', async
 });
 
 test('a message to several accounts is stored once and freed with its last copy', async (t) => {
-  const { store } = await testStore(t, 4096);
+  const { store } = await testLevelStore(t, 4096);
   const alice = await addAccount(store, 'alice@example.org');
   const bob = await addAccount(store, 'bob@example.org');
   const inboxA = (await store.getMailbox(alice.id, 'INBOX'))!;
@@ -48,12 +48,12 @@ test('a message to several accounts is stored once and freed with its last copy'
   assert.ok(await store.getBlob(a!.blobId), 'still referenced by bob');
   await store.expunge(inboxB.id, [b!.uid]);
   assert.equal(await store.getBlob(a!.blobId), null, 'freed with the last copy');
-  assert.equal(await store.db.get(keys.chunk(a!.blobId, 0)), undefined);
+  assert.equal(await store.core.db.get(keys.chunk(a!.blobId, 0)), undefined);
   assert.deepEqual(await store.check({ repair: false }), []);
 });
 
 test('counters, UIDs and MODSEQ stay exact through flags and expunges', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
   const events: StoreEvent[] = [];
@@ -88,7 +88,7 @@ test('counters, UIDs and MODSEQ stay exact through flags and expunges', async (t
 });
 
 test('UIDVALIDITY and UIDNEXT survive a reopen; a recreated mailbox gets a new UIDVALIDITY', async (t) => {
-  const { store, dir } = await testStore(t);
+  const { store, dir } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   const work = await store.createMailbox(alice.id, 'Work');
   await writeMessage(store, message('w'), [{ accountId: alice.id, mailboxId: work.id, prefix: '', flags: [] }], { enforceQuota: true });
@@ -105,7 +105,7 @@ test('UIDVALIDITY and UIDNEXT survive a reopen; a recreated mailbox gets a new U
 });
 
 test('mailbox hierarchy: rename moves children, delete refuses a parent, bad names refused', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   await store.createMailbox(alice.id, 'Projects');
   await store.createMailbox(alice.id, 'Projects/2026');
@@ -128,7 +128,7 @@ test('mailbox hierarchy: rename moves children, delete refuses a parent, bad nam
 });
 
 test('quota: bytes and message count are enforced per account', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org', { messages: 2 });
   const bob = await addAccount(store, 'bob@example.org', { bytes: 200 });
   const target = async (id: number) => ({ accountId: id, mailboxId: (await store.getMailbox(id, 'INBOX'))!.id, prefix: '', flags: [] });
@@ -147,7 +147,7 @@ test('quota: bytes and message count are enforced per account', async (t) => {
 });
 
 test('removing an account frees its mail; domains with accounts cannot be removed', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
   await writeMessage(store, message('gone'), [{ accountId: alice.id, mailboxId: inbox.id, prefix: '', flags: [] }], { enforceQuota: true });
@@ -156,14 +156,14 @@ test('removing an account frees its mail; domains with accounts cannot be remove
   assert.equal(await store.getAccount('alice@example.org'), null);
   assert.equal(await store.getMailboxById(inbox.id), null);
   const leftovers: string[] = [];
-  for await (const key of store.db.keys()) if (!key.startsWith('meta/') && !key.startsWith('dom/')) leftovers.push(key);
+  for await (const key of store.core.db.keys()) if (!key.startsWith('meta/') && !key.startsWith('dom/')) leftovers.push(key);
   assert.deepEqual(leftovers, []);
   await store.removeDomain('example.org');
   assert.deepEqual(await store.listDomains(), []);
 });
 
 test('store check finds and repairs broken counters and references', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
   for (const s of ['a', 'b', 'c']) {
@@ -172,10 +172,10 @@ test('store check finds and repairs broken counters and references', async (t) =
   const [m1, m2] = await store.listMessages(inbox.id);
   // Damage the store the way a bug would: wrong counters, a lost reference, an orphan body.
   const box = (await store.getMailboxById(inbox.id))!;
-  await store.db.put(keys.mailbox(inbox.id), Buffer.from(JSON.stringify({ ...box, messages: 7, unseen: 0, uidNext: 2 })));
-  await store.db.del(keys.ref(m1!.blobId, inbox.id, m1!.uid));
-  await store.db.del(keys.message(inbox.id, m2!.uid));
-  await store.db.put(keys.chunk('feedface', 0), Buffer.from('stray'));
+  await store.core.db.put(keys.mailbox(inbox.id), Buffer.from(JSON.stringify({ ...box, messages: 7, unseen: 0, uidNext: 2 })));
+  await store.core.db.del(keys.ref(m1!.blobId, inbox.id, m1!.uid));
+  await store.core.db.del(keys.message(inbox.id, m2!.uid));
+  await store.core.db.put(keys.chunk('feedface', 0), Buffer.from('stray'));
 
   const problems = await store.check({ repair: false });
   const text = problems.map((p) => p.what).join('\n');
@@ -194,6 +194,6 @@ test('store check finds and repairs broken counters and references', async (t) =
 });
 
 test('a second process cannot open a store in use: one clear error', async (t) => {
-  const { dir } = await testStore(t);
+  const { dir } = await testLevelStore(t);
   await assert.rejects(openLevelStore(dir, { sync: true, chunkSize: 65536 }), (e: StoreError) => e.code === 'locked' && /locked by another process/.test(e.message));
 });

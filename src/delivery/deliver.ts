@@ -1,5 +1,6 @@
 import { indexMessage } from '../mime/index.ts';
-import type { Account, AccountId, AppendOutcome, MailboxId, Directory, MailStore, Vault, Uid } from '../store/types.ts';
+import { fetchSummary } from '../mime/fetch-summary.ts';
+import type { Account, AccountId, AppendOutcome, Directory, MailboxId, MailStore, Uid, Vault } from '../store/types.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
@@ -52,7 +53,8 @@ export async function writeMessages(
 /** CRLF line ends and the MIME index, computed once per message. */
 function prepare(raw: Buffer, internalDate: number | undefined) {
   const body = toCrlf(raw);
-  return { blob: { raw: body, index: indexMessage(body) }, internalDate: internalDate ?? Date.now() };
+  const index = indexMessage(body);
+  return { blob: { raw: body, index, summary: fetchSummary(index) }, internalDate: internalDate ?? Date.now() };
 }
 
 export type RecipientStatus =

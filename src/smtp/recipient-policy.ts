@@ -1,6 +1,7 @@
 import { parseAddress, formatAddress } from '../delivery/address.ts';
 import { resolveRecipient, type Resolution } from '../delivery/resolve.ts';
 import { isBarePostmaster } from '../delivery/role-address.ts';
+import { hasQuota, quotaProblem } from '../store/rules/quota.ts';
 import type { Account, Directory, Vault } from '../store/types.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
@@ -13,11 +14,10 @@ export interface RecipientContext {
   sender: string;
 }
 
-/** Whether delivering one more message would go over the account's quota (0 = no limit). */
+/** Whether one more message would go over the account's quota: the store's rule, for a message of yet unknown size. */
 async function overQuota(store: Directory, account: Account): Promise<boolean> {
-  if (account.quotaBytes === 0 && account.quotaMessages === 0) return false;
-  const usage = await store.accountUsage(account.id);
-  return (account.quotaBytes > 0 && usage.bytes >= account.quotaBytes) || (account.quotaMessages > 0 && usage.messages >= account.quotaMessages);
+  if (!hasQuota(account)) return false;
+  return quotaProblem(account, await store.accountUsage(account.id), 1) !== null;
 }
 
 /** The refusal for an address of a local domain that leads to no mailbox. */

@@ -98,6 +98,8 @@ export interface BodyReader {
 export interface NewBlob {
   raw: Buffer;
   index: MessageIndex;
+  /** ENVELOPE, BODY and BODYSTRUCTURE as IMAP writes them, computed by delivery from the index. */
+  summary: FetchSummary;
 }
 
 export interface AppendTarget {

@@ -6,7 +6,6 @@ import { pino } from 'pino';
 import { defaultConfig, LISTENER_NAMES, type Config } from '../../src/config/index.ts';
 import { openStore, startServer, type RunningServer } from '../../src/server.ts';
 import type { Store } from '../../src/store/types.ts';
-import type { LevelStore } from '../../src/store/level-store.ts';
 import { tempDir } from './env.ts';
 import { HOSTNAME } from './pop3.ts';
 
@@ -40,7 +39,7 @@ export async function startFullServer(
   t: TestContext,
   adjust: (config: Config) => void = () => {},
   seed?: (store: Store) => Promise<void>,
-): Promise<{ server: RunningServer; store: LevelStore; config: Config; port: (name: (typeof LISTENER_NAMES)[number]) => number }> {
+): Promise<{ server: RunningServer; store: Store; config: Config; port: (name: (typeof LISTENER_NAMES)[number]) => number }> {
   const config = defaultConfig('dev');
   config.data_dir = tempDir(t);
   config.hostname = HOSTNAME;
@@ -59,7 +58,7 @@ export async function startFullServer(
     if (!bound) throw new Error(`listener ${name} is not running`);
     return bound;
   };
-  return { server, store: server.store as LevelStore, config, port };
+  return { server, store: server.store, config, port };
 }
 
 /** Runs a Python 3 snippet with `input` on stdin and returns its JSON output. */

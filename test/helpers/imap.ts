@@ -7,7 +7,6 @@ import { pino } from 'pino';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { deliverMessage } from '../../src/delivery/deliver.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import type { LevelStore } from '../../src/store/level-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 import { addAccount } from './store.ts';
@@ -17,7 +16,7 @@ export const HOSTNAME = 'localhost';
 
 export interface ImapTestServer {
   server: RunningServer;
-  store: LevelStore;
+  store: Store;
   config: Config;
   port: number;
   tlsPort: number;
@@ -38,7 +37,7 @@ export async function startImapServer(t: TestContext, adjust: (config: Config) =
   const log = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2));
   const server = await startServer(config, log);
   t.after(() => server.close());
-  return { server, store: server.store as LevelStore, config, port: server.listeners.imap?.port ?? 0, tlsPort: server.listeners.imaps?.port ?? 0 };
+  return { server, store: server.store, config, port: server.listeners.imap?.port ?? 0, tlsPort: server.listeners.imaps?.port ?? 0 };
 }
 
 export { addAccount };

@@ -10,14 +10,13 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import type { Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 import { addAccount } from './store.ts';
-import type { LevelStore } from '../../src/store/level-store.ts';
 
 export const PASSWORD = 'correct horse battery';
 export const HOSTNAME = 'localhost';
 
 export interface TestServer {
   server: RunningServer;
-  store: LevelStore;
+  store: Store;
   config: Config;
   port: number;
   tlsPort: number;
@@ -43,7 +42,7 @@ export async function startPop3Server(t: TestContext, adjust: (config: Config) =
   t.after(() => server.close());
   return {
     server,
-    store: server.store as LevelStore,
+    store: server.store,
     config,
     port: server.listeners.pop3?.port ?? 0,
     tlsPort: server.listeners.pop3s?.port ?? 0,

@@ -1,9 +1,10 @@
 import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
+import { del, mark, put, type LevelCore } from './core.ts';
 import { keys, parseChunkKey, parseMessageKey, prefixEnd } from './keys.ts';
-import { del, put, type LevelStore } from './level-store.ts';
-import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from './types.ts';
-import { isSeen } from './flags.ts';
+import { blobRemovalOps } from './mailbox-records.ts';
+import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from '../types.ts';
+import { isSeen } from '../flags.ts';
 
 interface Found {
   problems: CheckProblem[];
@@ -14,7 +15,7 @@ interface Found {
  * Verifies every counter and reference against the data it summarises and, with
  * `repair`, rewrites what differs in one synced batch. The caller holds every lock.
  */
-export async function checkStore(store: LevelStore, repair: boolean): Promise<CheckProblem[]> {
+export async function checkStore(store: LevelCore, repair: boolean): Promise<CheckProblem[]> {
   const found: Found = { problems: [], ops: [] };
   const report = (what: string, ...fix: BatchOp[]) => {
     found.problems.push({ what, repaired: repair && fix.length > 0 });
@@ -87,7 +88,7 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
     }
     const size = Buffer.byteLength(message.prefix) + blob.size;
     if (message.size !== size) report(`${where}: size ${message.size} should be ${size}`, put(key, { ...message, size }));
-    if (!refs.has(refKey)) report(`${where}: body reference missing`, { type: 'put', key: refKey, value: Buffer.alloc(0) });
+    if (!refs.has(refKey)) report(`${where}: body reference missing`, mark(refKey));
     referenced.add(refKey);
     liveBlobs.add(message.blobId);
     const t = tallyOf(message.mailboxId);
@@ -130,8 +131,7 @@ export async function checkStore(store: LevelStore, repair: boolean): Promise<Ch
   }
   for (const blob of blobs.values()) {
     if (liveBlobs.has(blob.id)) continue;
-    const chunkOps = Array.from({ length: blob.chunks }, (_, i) => del(keys.chunk(blob.id, i)));
-    report(`body ${blob.id}: no message refers to it`, del(keys.blob(blob.id)), del(keys.blobText(blob.id)), del(keys.blobSummary(blob.id)), ...chunkOps);
+    report(`body ${blob.id}: no message refers to it`, ...blobRemovalOps(blob));
   }
   const chunksSeen = new Map<string, number>();
   for (const key of await keysUnder(keys.chunkAll)) {
