@@ -4,7 +4,7 @@ import type { RecipientReport } from '../delivery/deliver.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import { OutboundQueue } from '../queue/outbound.ts';
 import { defaultSuffix, dnsRecord, generateDkimKeys, signingKeys, type DkimDnsRecord } from '../dkim/keys.ts';
-import type { Account, Alias, CheckProblem, Domain, Store, QueueEntry } from '../store/types.ts';
+import type { Account, Alias, CheckProblem, Domain, QueueEntry, Store } from '../store/types.ts';
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';

@@ -1,7 +1,7 @@
 import type { DNSResolver } from 'mailauth';
 import type { Logger } from '../log/logger.ts';
 import type { DnsResolve } from '../net/dns.ts';
-import type { Vault, MtaStsPolicy } from '../store/types.ts';
+import type { MtaStsPolicy, Vault } from '../store/types.ts';
 
 /** What a domain's MTA-STS policy (RFC 8461) asks of a delivery to it. */
 export interface StsRule {

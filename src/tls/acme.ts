@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type * as Acme from 'acme-client';
 import type { AcmeChallenge } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Vault, StoredCertificate } from '../store/types.ts';
+import type { StoredCertificate, Vault } from '../store/types.ts';
 import type { AcmeChallenges } from './challenges.ts';
 import { createCsr, generateRsaKey } from './keys.ts';
 import { certId, parseRenewalInfo, retryAfterMs, type RenewalWindow } from './renewal-info.ts';

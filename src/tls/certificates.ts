@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
-import type { Vault, StoredCertificate } from '../store/types.ts';
+import type { StoredCertificate, Vault } from '../store/types.ts';
 import { createSelfSigned } from './self-signed.ts';
 
 /**

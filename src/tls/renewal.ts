@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
-import type { AcmeState, Vault, StoredCertificate } from '../store/types.ts';
+import type { AcmeState, StoredCertificate, Vault } from '../store/types.ts';
 import { fetchRenewalInfo, orderCertificate, type AcmeSettings } from './acme.ts';
 import { certId, pickInWindow, type RenewalWindow } from './renewal-info.ts';
 import type { AcmeChallenges } from './challenges.ts';
