@@ -6,89 +6,125 @@ import { blobRemovalOps } from './mailbox-records.ts';
 import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from '../types.ts';
 import { isSeen } from '../flags.ts';
 
-interface Found {
-  problems: CheckProblem[];
-  ops: BatchOp[];
+/** What a check pass shares: the reads, and the problems and fixes found so far. */
+interface Scan {
+  core: LevelCore;
+  repair: boolean;
+  found: { problems: CheckProblem[]; ops: BatchOp[] };
+  report(what: string, ...fix: BatchOp[]): void;
+  entries<T>(prefix: string): Promise<[string, T][]>;
+  keysUnder(prefix: string): Promise<string[]>;
+}
+
+/** Per mailbox, what its messages and expunge records add up to. */
+interface Tally {
+  messages: number;
+  unseen: number;
+  size: number;
+  maxUid: number;
+  maxModSeq: number;
 }
 
 /**
  * Verifies every counter and reference against the data it summarises and, with
  * `repair`, rewrites what differs in one synced batch. The caller holds every lock.
  */
-export async function checkStore(store: LevelCore, repair: boolean): Promise<CheckProblem[]> {
-  const found: Found = { problems: [], ops: [] };
-  const report = (what: string, ...fix: BatchOp[]) => {
-    found.problems.push({ what, repaired: repair && fix.length > 0 });
-    found.ops.push(...fix);
+export async function checkStore(core: LevelCore, repair: boolean): Promise<CheckProblem[]> {
+  const found: Scan['found'] = { problems: [], ops: [] };
+  const scan: Scan = {
+    core,
+    repair,
+    found,
+    report(what, ...fix) {
+      found.problems.push({ what, repaired: repair && fix.length > 0 });
+      found.ops.push(...fix);
+    },
+    async entries<T>(prefix: string) {
+      const out: [string, T][] = [];
+      for await (const [key, value] of core.db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) out.push([key, decode<T>(value)]);
+      return out;
+    },
+    async keysUnder(prefix) {
+      const out: string[] = [];
+      for await (const key of core.db.keys({ gte: prefix, lt: prefixEnd(prefix) })) out.push(key);
+      return out;
+    },
   };
-  const entries = async <T>(prefix: string) => {
-    const out: [string, T][] = [];
-    for await (const [key, value] of store.db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
-      out.push([key, decode<T>(value)]);
-    }
-    return out;
-  };
-  const keysUnder = async (prefix: string) => {
-    const out: string[] = [];
-    for await (const key of store.db.keys({ gte: prefix, lt: prefixEnd(prefix) })) out.push(key);
-    return out;
-  };
+  const accounts = await checkAccounts(scan);
+  const { mailboxes, live } = await checkMailboxes(scan, accounts);
+  const bodies = await checkMessages(scan, live);
+  await checkBodies(scan, bodies);
+  await checkQueue(scan);
+  checkCounters(scan, accounts, mailboxes);
+  if (repair && found.ops.length > 0) await core.commit(found.ops);
+  return found.problems;
+}
 
-  const accounts = new Map((await entries<Account>(keys.accountPrefix)).map(([, a]) => [a.id, a]));
-  const byId = new Map((await entries<string>(keys.accountByIdPrefix)).map(([k, address]) => [parseInt(k.slice(4), 16), address]));
-  const domains = new Set((await entries<{ name: string }>(keys.domainPrefix)).map(([, d]) => d.name));
+/** Accounts against their id index and their domains. */
+async function checkAccounts(scan: Scan): Promise<Map<number, Account>> {
+  const accounts = new Map((await scan.entries<Account>(keys.accountPrefix)).map(([, a]) => [a.id, a]));
+  const byId = new Map((await scan.entries<string>(keys.accountByIdPrefix)).map(([k, address]) => [parseInt(k.slice(4), 16), address]));
+  const domains = new Set((await scan.entries<{ name: string }>(keys.domainPrefix)).map(([, d]) => d.name));
   for (const account of accounts.values()) {
-    if (byId.get(account.id) !== account.address) report(`account ${account.address}: id index missing or wrong`, put(keys.accountById(account.id), account.address));
-    if (!domains.has(account.address.slice(account.address.lastIndexOf('@') + 1))) report(`account ${account.address}: its domain does not exist (not repaired: add the domain)`);
+    if (byId.get(account.id) !== account.address) scan.report(`account ${account.address}: id index missing or wrong`, put(keys.accountById(account.id), account.address));
+    if (!domains.has(account.address.slice(account.address.lastIndexOf('@') + 1))) scan.report(`account ${account.address}: its domain does not exist (not repaired: add the domain)`);
   }
   for (const [id, address] of byId) {
-    if (accounts.get(id)?.address !== address) report(`account id ${id}: index points to missing account ${address}`, del(keys.accountById(id)));
+    if (accounts.get(id)?.address !== address) scan.report(`account id ${id}: index points to missing account ${address}`, del(keys.accountById(id)));
   }
+  return accounts;
+}
 
-  const mailboxes = new Map((await entries<Mailbox>(keys.mailboxPrefix)).map(([, m]) => [m.id, m]));
-  const names = await entries<number>(keys.mailboxNameAll);
+/** Mailbox records against their name entries and their accounts; the live ones. */
+async function checkMailboxes(scan: Scan, accounts: Map<number, Account>): Promise<{ mailboxes: Map<number, Mailbox>; live: Map<number, Mailbox> }> {
+  const mailboxes = new Map((await scan.entries<Mailbox>(keys.mailboxPrefix)).map(([, m]) => [m.id, m]));
+  const names = await scan.entries<number>(keys.mailboxNameAll);
   for (const [key, id] of names) {
     const mailbox = mailboxes.get(id);
-    if (!mailbox || keys.mailboxName(mailbox.accountId, mailbox.name) !== key) report(`mailbox name entry ${key}: points to no mailbox`, del(key));
+    if (!mailbox || keys.mailboxName(mailbox.accountId, mailbox.name) !== key) scan.report(`mailbox name entry ${key}: points to no mailbox`, del(key));
   }
   const nameKeys = new Set(names.map(([k]) => k));
   const live = new Map<number, Mailbox>();
   for (const mailbox of mailboxes.values()) {
     if (!accounts.has(mailbox.accountId)) {
-      report(`mailbox ${mailbox.id} (${mailbox.name}): its account ${mailbox.accountId} does not exist`, del(keys.mailbox(mailbox.id)));
+      scan.report(`mailbox ${mailbox.id} (${mailbox.name}): its account ${mailbox.accountId} does not exist`, del(keys.mailbox(mailbox.id)));
       continue;
     }
     live.set(mailbox.id, mailbox);
     const nameKey = keys.mailboxName(mailbox.accountId, mailbox.name);
-    if (!nameKeys.has(nameKey)) report(`mailbox ${mailbox.name} of account ${mailbox.accountId}: name entry missing`, put(nameKey, mailbox.id));
+    if (!nameKeys.has(nameKey)) scan.report(`mailbox ${mailbox.name} of account ${mailbox.accountId}: name entry missing`, put(nameKey, mailbox.id));
   }
+  return { mailboxes, live };
+}
 
-  const blobs = new Map((await entries<BlobMeta>(keys.blobPrefix)).map(([, b]) => [b.id, b]));
-  const refs = new Set(await keysUnder(keys.refAll));
+/** Messages against their mailboxes and bodies, then each mailbox's counters against its messages. */
+async function checkMessages(scan: Scan, live: Map<number, Mailbox>) {
+  const blobs = new Map((await scan.entries<BlobMeta>(keys.blobPrefix)).map(([, b]) => [b.id, b]));
+  const refs = new Set(await scan.keysUnder(keys.refAll));
   const referenced = new Set<string>();
   const liveBlobs = new Set<string>();
-  const tally = new Map<number, { messages: number; unseen: number; size: number; maxUid: number; maxModSeq: number }>();
+  const tally = new Map<number, Tally>();
   const tallyOf = (id: number) => {
     let t = tally.get(id);
     if (!t) tally.set(id, (t = { messages: 0, unseen: 0, size: 0, maxUid: 0, maxModSeq: 0 }));
     return t;
   };
 
-  for (const [key, message] of await entries<MessageMeta>(keys.messageAll)) {
+  for (const [key, message] of await scan.entries<MessageMeta>(keys.messageAll)) {
     const refKey = keys.ref(message.blobId, message.mailboxId, message.uid);
     const blob = blobs.get(message.blobId);
     const where = `message ${message.mailboxId}/${message.uid}`;
     if (!live.has(message.mailboxId)) {
-      report(`${where}: its mailbox does not exist`, del(key), del(refKey));
+      scan.report(`${where}: its mailbox does not exist`, del(key), del(refKey));
       continue;
     }
     if (!blob) {
-      report(`${where}: its body ${message.blobId} is missing (the message is lost; repair removes it)`, del(key), del(refKey));
+      scan.report(`${where}: its body ${message.blobId} is missing (the message is lost; repair removes it)`, del(key), del(refKey));
       continue;
     }
     const size = Buffer.byteLength(message.prefix) + blob.size;
-    if (message.size !== size) report(`${where}: size ${message.size} should be ${size}`, put(key, { ...message, size }));
-    if (!refs.has(refKey)) report(`${where}: body reference missing`, mark(refKey));
+    if (message.size !== size) scan.report(`${where}: size ${message.size} should be ${size}`, put(key, { ...message, size }));
+    if (!refs.has(refKey)) scan.report(`${where}: body reference missing`, mark(refKey));
     referenced.add(refKey);
     liveBlobs.add(message.blobId);
     const t = tallyOf(message.mailboxId);
@@ -99,10 +135,10 @@ export async function checkStore(store: LevelCore, repair: boolean): Promise<Che
     t.maxModSeq = Math.max(t.maxModSeq, message.modSeq);
   }
 
-  for (const [key, modSeq] of await entries<number>(keys.expungedAll)) {
+  for (const [key, modSeq] of await scan.entries<number>(keys.expungedAll)) {
     const { mailboxId, uid } = parseMessageKey(key);
     if (!live.has(mailboxId)) {
-      report(`expunge record ${key}: its mailbox does not exist`, del(key));
+      scan.report(`expunge record ${key}: its mailbox does not exist`, del(key));
       continue;
     }
     const t = tallyOf(mailboxId);
@@ -123,53 +159,60 @@ export async function checkStore(store: LevelCore, repair: boolean): Promise<Che
     const diffs = (['messages', 'unseen', 'size', 'uidNext', 'highestModSeq'] as const)
       .filter((field) => fixed[field] !== mailbox[field])
       .map((field) => `${field} ${mailbox[field]} should be ${fixed[field]}`);
-    if (diffs.length > 0) report(`mailbox ${mailbox.name} (id ${mailbox.id}): ${diffs.join(', ')}`, put(keys.mailbox(mailbox.id), fixed));
+    if (diffs.length > 0) scan.report(`mailbox ${mailbox.name} (id ${mailbox.id}): ${diffs.join(', ')}`, put(keys.mailbox(mailbox.id), fixed));
   }
+  return { blobs, refs, referenced, liveBlobs };
+}
 
+/** References, bodies and chunks that nothing uses, and bodies missing chunks. */
+async function checkBodies(scan: Scan, { blobs, refs, referenced, liveBlobs }: Awaited<ReturnType<typeof checkMessages>>): Promise<void> {
   for (const refKey of refs) {
-    if (!referenced.has(refKey)) report(`body reference ${refKey}: no such message`, del(refKey));
+    if (!referenced.has(refKey)) scan.report(`body reference ${refKey}: no such message`, del(refKey));
   }
   for (const blob of blobs.values()) {
     if (liveBlobs.has(blob.id)) continue;
-    report(`body ${blob.id}: no message refers to it`, ...blobRemovalOps(blob));
+    scan.report(`body ${blob.id}: no message refers to it`, ...blobRemovalOps(blob));
   }
   const chunksSeen = new Map<string, number>();
-  for (const key of await keysUnder(keys.chunkAll)) {
+  for (const key of await scan.keysUnder(keys.chunkAll)) {
     const { blobId, index } = parseChunkKey(key);
     const blob = blobs.get(blobId);
     if (!blob || index >= blob.chunks) {
-      report(`chunk ${key}: belongs to no body`, del(key));
+      scan.report(`chunk ${key}: belongs to no body`, del(key));
       continue;
     }
     chunksSeen.set(blobId, (chunksSeen.get(blobId) ?? 0) + 1);
   }
   for (const blob of blobs.values()) {
     const seen = chunksSeen.get(blob.id) ?? 0;
-    if (liveBlobs.has(blob.id) && seen !== blob.chunks) report(`body ${blob.id}: ${blob.chunks - seen} chunk(s) missing (not repairable)`);
+    if (liveBlobs.has(blob.id) && seen !== blob.chunks) scan.report(`body ${blob.id}: ${blob.chunks - seen} chunk(s) missing (not repairable)`);
   }
+}
 
-  const queued = new Map((await entries<QueueEntry>(keys.queuePrefix)).map(([, e]) => [e.id, e]));
+/** Queue chunks against their entries. */
+async function checkQueue(scan: Scan): Promise<void> {
+  const queued = new Map((await scan.entries<QueueEntry>(keys.queuePrefix)).map(([, e]) => [e.id, e]));
   const queuedBytes = new Map<string, number>();
-  for await (const [key, value] of store.db.iterator({ gte: keys.queueChunkAll, lt: prefixEnd(keys.queueChunkAll) })) {
+  for await (const [key, value] of scan.core.db.iterator({ gte: keys.queueChunkAll, lt: prefixEnd(keys.queueChunkAll) })) {
     const id = key.split('/')[1]!;
     if (queued.has(id)) queuedBytes.set(id, (queuedBytes.get(id) ?? 0) + value.length);
-    else report(`queue chunk ${key}: belongs to no queued message`, del(key));
+    else scan.report(`queue chunk ${key}: belongs to no queued message`, del(key));
   }
   for (const entry of queued.values()) {
-    if ((queuedBytes.get(entry.id) ?? 0) !== entry.size) report(`queued message ${entry.id}: its body is incomplete (not repairable; \`mailfold queue delete ${entry.id}\`)`);
+    if ((queuedBytes.get(entry.id) ?? 0) !== entry.size) scan.report(`queued message ${entry.id}: its body is incomplete (not repairable; \`mailfold queue delete ${entry.id}\`)`);
   }
+}
 
+/** The id counters must be ahead of every id in use. */
+function checkCounters(scan: Scan, accounts: Map<number, Account>, mailboxes: Map<number, Mailbox>): void {
   const floor = {
     nextAccountId: Math.max(0, ...accounts.keys()) + 1,
     nextMailboxId: Math.max(0, ...mailboxes.keys()) + 1,
     nextUidValidity: Math.max(0, ...[...mailboxes.values()].map((m) => m.uidValidity)) + 1,
   };
-  const counters = store.counters;
+  const counters = scan.core.counters;
   if (counters.nextAccountId < floor.nextAccountId || counters.nextMailboxId < floor.nextMailboxId || counters.nextUidValidity < floor.nextUidValidity) {
-    found.problems.push({ what: 'id counters are behind the ids in use', repaired: repair });
-    if (repair) found.ops.push(store.raiseCounters(floor));
+    scan.found.problems.push({ what: 'id counters are behind the ids in use', repaired: scan.repair });
+    if (scan.repair) scan.found.ops.push(scan.core.raiseCounters(floor));
   }
-
-  if (repair && found.ops.length > 0) await store.commit(found.ops);
-  return found.problems;
 }
