@@ -78,7 +78,7 @@ export const openStore = (config: Config): Promise<Store> =>
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const store = await openStore(config);
   log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
-  const connections = new ConnectionLimit(config.limits.connections_per_ip);
+  const connections = new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener);
   const bound: Record<string, string> = {};
   const status: StatusSource = {
     hostname: config.hostname,
@@ -109,7 +109,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
   const closeControl = () => new Promise<void>((resolve) => control.close(() => resolve()));
   // Shared by every protocol: failures and connections count per IP whichever port they use.
-  const throttle = new AuthThrottle({ maxFailures: config.auth.throttle_max_failures, windowSeconds: config.auth.throttle_window_seconds });
+  const throttle = new AuthThrottle({
+    maxFailures: config.auth.throttle_max_failures,
+    ipMaxFailures: config.auth.throttle_ip_max_failures,
+    windowSeconds: config.auth.throttle_window_seconds,
+  });
   const tls = certificates.provider;
   let pop3: Pop3Service | null = null;
   let imap: ImapService | null = null;
@@ -193,7 +197,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         // The ports really bound, so that autoconfig tells clients the truth.
         services: mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port]))),
         mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
+        ...(config.http.metrics_token ? { metricsToken: config.http.metrics_token } : {}),
         listeners: { http: plainHttp, https },
+        connections: new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener),
       });
     }
     runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
@@ -216,6 +222,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     certificates,
     reload: () => certificates.reload(),
     async close() {
+      // Logins waiting for their turn end now rather than hold shutdown up, one delay after another.
+      throttle.close();
       // Listeners first, so that no session is left using the store when it closes.
       await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
       certificates.close();

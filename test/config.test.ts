@@ -41,10 +41,11 @@ test('dev defaults: unprivileged ports on loopback, ./data under the cwd', () =>
   assert.deepEqual(ports, { smtp: 2525, submission: 2587, submissions: 2465, imap: 2143, imaps: 2993, pop3: 2110, pop3s: 2995, http: 2080, https: 2443 });
   for (const l of Object.values(config.listeners)) assert.deepEqual([l.enabled, l.address], [true, '127.0.0.1']);
   assert.deepEqual(config.log, { level: 'info', format: 'auto' });
-  assert.deepEqual(config.limits, { message_size: 52428800, line_length: 65536, recipients: 1000, mime_depth: 100, connections_per_ip: 20, imap_connections_per_account: 20, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 600, login_timeout: 60 });
+  assert.deepEqual(config.limits, { message_size: 52428800, line_length: 65536, recipients: 1000, mime_depth: 100, connections_per_ip: 20, connections_per_listener: 1000, imap_connections_per_account: 20, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 600, login_timeout: 60 });
   assert.deepEqual(config.delivery, { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 });
-  assert.deepEqual(config.auth, { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_window_seconds: 900 });
+  assert.deepEqual(config.auth, { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900 });
   assert.deepEqual(config.smtp, { command_timeout: 300, pre_mail_timeout: 60 });
+  assert.deepEqual(config.http, {}, '/metrics for loopback clients only');
   assert.deepEqual(config.store, { sync: true, chunk_size: 65536 });
 });
 
@@ -122,9 +123,9 @@ chunk_size = 131072
   expected.listeners.submission = { enabled: true, address: 'mail.example.org', port: 587 };
   expected.listeners.imaps = { enabled: true, address: '::1', port: 993 };
   expected.log = { level: 'debug', format: 'json' };
-  expected.limits = { message_size: 25 * 2 ** 20, line_length: 8192, recipients: 50, mime_depth: 20, connections_per_ip: 5, imap_connections_per_account: 3, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 900, login_timeout: 60 };
+  expected.limits = { message_size: 25 * 2 ** 20, line_length: 8192, recipients: 50, mime_depth: 20, connections_per_ip: 5, connections_per_listener: 1000, imap_connections_per_account: 3, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 900, login_timeout: 60 };
   expected.delivery = { subaddress_separator: '', default_quota_bytes: 2 ** 30, default_quota_messages: 100000 };
-  expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_window_seconds: 600 };
+  expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_ip_max_failures: 20, throttle_window_seconds: 600 };
   expected.smtp = { command_timeout: 300, pre_mail_timeout: 60, smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', verify_certificate: true, username: 'me', password: 's3cret' } };
   expected.store = { sync: false, chunk_size: 131072 };
   assert.deepEqual(config, expected);
@@ -154,6 +155,7 @@ test('each kind of bad value gives one line: key path, what is wrong, what is al
     ['log = "debug"', 'log: expected a table, got "debug"'],
     ['[listeners.pop3]\nenabled = [true]', 'listeners.pop3.enabled: expected true or false, got an array'],
     ['[limits]\nimap_connections_per_account = 0', 'limits.imap_connections_per_account: expected an integer from 1 to 10000, got 0'],
+    ['[http]\nmetrics_token = "short"', 'http.metrics_token: must be at least 16 characters without spaces'],
   ];
   for (const [text, line] of cases) assert.deepEqual(problems(text), [line], text);
 });

@@ -76,7 +76,7 @@ async function* chunked(data: Buffer, seed: number): AsyncGenerator<Buffer> {
 test('chunked decoding gives the bytes whole decoding gives, windows and sizes included', async () => {
   const payload = randomBytes(3000);
   const base64 = Buffer.from(payload.toString('base64').replace(/.{76}/g, '$&\r\n'));
-  const qpText = Buffer.from('Caf=C3=A9 =3D equals, soft=\r\nbreak, spaces =  \r\nand a bare = sign, =4', 'latin1');
+  const qpText = Buffer.from('Caf=C3=A9 =3D equals, soft=\r\nbreak, spaces =  \r\nand a bare = sign, =4 trailing \t \r\nx=20 \t\r\n', 'latin1');
   const qp = Buffer.concat(Array.from({ length: 40 }, () => qpText));
   for (const [encoding, encoded] of [['base64', base64], ['quoted-printable', qp], ['8bit', qp]] as const) {
     const whole = transferDecode(encoded, encoding);
@@ -94,6 +94,39 @@ test('chunked decoding gives the bytes whole decoding gives, windows and sizes i
     }
   }
   assert.deepEqual(transferDecode(base64, 'base64'), payload);
+});
+
+test('quoted-printable drops whitespace before a hard line break, also where a store chunk ends inside it (RFC 2045 6.7 rule 3)', async (t) => {
+  const chunk = 4096;
+  const { store, port } = await startImapServer(t, (config) => (config.store.chunk_size = chunk));
+  await addAccount(store, 'alice@example.org');
+  const head = 'Subject: qp\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
+  const line = `${'x'.repeat(70)}\r\n`;
+  const trailing = 'end of line  \t \r\n';
+  // The chunk edge falls 2 bytes into the whitespace, on its last byte, between CR and LF, and just after the LF.
+  const cases = [2, 4, 5, 6].map((into) => {
+    const before = chunk - into - 'end of line'.length - head.length;
+    const filler = line.repeat(Math.floor(before / line.length)) + 'y'.repeat(before % line.length);
+    const body = `${filler}${trailing}last=20 line \t\r\n${'x'.repeat(chunk)} \t`;
+    assert.equal(head.length + filler.length + 'end of line'.length + into, chunk);
+    return { raw: Buffer.from(head + body), want: `${filler}end of line\r\nlast  line\r\n${'x'.repeat(chunk)}` };
+  });
+  const c = await RawImap.connect(port);
+  t.after(() => c.close());
+  await c.login('alice@example.org');
+  for (const { raw } of cases) {
+    assert.match((await c.exchange('a', Buffer.concat([Buffer.from(`APPEND INBOX {${raw.length}+}\r\n`), raw]))).at(-1)!, /^a OK/);
+  }
+  await c.command('s', 'EXAMINE INBOX');
+  for (const [i, { want }] of cases.entries()) {
+    const [answer, done] = await c.exchange('f', `FETCH ${i + 1} (BINARY.SIZE[1] BINARY.PEEK[1])`);
+    const head = `* ${i + 1} FETCH (BINARY.SIZE[1] ${want.length} BINARY[1] ~{${want.length}}\r\n`;
+    assert.equal(answer!.slice(0, head.length), head, `case ${i + 1}`);
+    assert.ok(answer!.slice(head.length) === `${want})`, `case ${i + 1}: ${JSON.stringify(answer!.slice(head.length + want.length - 4200, head.length + want.length - 4080))}`);
+    assert.match(done!, /^f OK/);
+  }
+  // SEARCH reads the same decoded text.
+  assert.deepEqual(await c.exchange('q', 'SEARCH BODY "last  line"'), ['* SEARCH 1 2 3 4', 'q OK SEARCH completed']);
 });
 
 async function populated(t: import('node:test').TestContext) {
@@ -176,9 +209,9 @@ print(json.dumps(out))
   assert.deepEqual(out, {
     caps: true,
     peek: [`1 (BINARY[2] ~{${BYTES.length}}`, [...BYTES], ` BINARY.SIZE[2] ${BYTES.length} BINARY.SIZE[1] ${QP_DECODED.length})`],
-    unseen: '1 (FLAGS ())',
+    unseen: '1 (FLAGS (\\Recent))',
     partial: ' au',
-    seen: '1 (FLAGS (\\Seen))',
+    seen: '1 (FLAGS (\\Recent \\Seen))',
     unknown: ['NO', '[UNKNOWN-CTE]'],
     seven_bit: ['plain seven bit', ' BINARY[9] NIL)'],
     bad: 'FETCH command error: BAD',

@@ -80,10 +80,11 @@ test('BODY[section]<partial>: every section kind is the exact byte range, prefix
   assert.equal(sizes[0], `* 1 FETCH (RFC822.SIZE ${Buffer.byteLength(PREFIX + RAW)} UID 1)`);
   // EXAMINE is read-only: BODY[] without PEEK does not set \Seen.
   await fetchRaw(c, 'y', 'FETCH 1 BODY[1]');
-  assert.equal((await c.command('x', 'FETCH 1 FLAGS'))[0], '* 1 FETCH (FLAGS ())');
+  // No SELECT claimed it yet, so it is \\Recent, and EXAMINE leaves it so (RFC 3501 6.3.2).
+  assert.equal((await c.command('x', 'FETCH 1 FLAGS'))[0], '* 1 FETCH (FLAGS (\\Recent))');
   await c.command('w', 'SELECT INBOX');
   const seen = await fetchRaw(c, 'v', 'FETCH 1 BODY[1]');
-  assert.match(seen, /FLAGS \(\\Seen\)/, 'the \\Seen it set is reported with the data');
+  assert.match(seen, /FLAGS \(\\Recent \\Seen\)/, 'the \\Seen it set is reported with the data');
 });
 
 test('ENVELOPE, BODY and BODYSTRUCTURE of a nested message', async (t) => {
@@ -123,7 +124,8 @@ test('ENVELOPE, BODY and BODYSTRUCTURE come from the stored summary, and the sam
   const [one, two] = before.split('\r\n');
   assert.ok(one!.startsWith('* 1 FETCH (ENVELOPE (NIL "nested" ((NIL NIL "bob" "example.net")) '), one);
   assert.equal(two!.replace(/^\* 2/, '* 1'), one);
-  assert.ok(one!.includes(' BODY (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 15 0) ("message" "rfc822" '), one);
+  // The parts of a multipart follow each other with no space (RFC 3501 body-type-mpart).
+  assert.ok(one!.includes(' BODY (("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 15 0)("message" "rfc822" '), one);
   assert.ok(one!.endsWith(' "mixed" ("boundary" "out") NIL NIL NIL))'), one);
 
   // An expunged body leaves no summary behind, and the store check finds nothing to fix.

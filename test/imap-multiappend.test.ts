@@ -99,8 +99,8 @@ test('MULTIAPPEND imaplib: two messages in one APPEND with synchronizing literal
   const out = JSON.parse(stdout) as { append: string[]; fetch: string[]; logout: string };
   assert.deepEqual(out.append, ['OK', `[APPENDUID ${env.inbox.uidValidity} 1:2] APPEND completed`]);
   assert.equal(out.fetch.filter((l) => l !== ')').length, 2, JSON.stringify(out.fetch));
-  assert.match(out.fetch[0]!, /^1 \(FLAGS \(\\Flagged\) INTERNALDATE "[^"]+" BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\}Subject: one/);
-  assert.match(out.fetch[2]!, /^2 \(FLAGS \(\\Seen\) INTERNALDATE " 1-Jan-2026 10:00:00 \+0000" BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\}Subject: two/);
+  assert.match(out.fetch[0]!, /^1 \(FLAGS \(\\Recent \\Flagged\) INTERNALDATE "[^"]+" BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\}Subject: one/);
+  assert.match(out.fetch[2]!, /^2 \(FLAGS \(\\Recent \\Seen\) INTERNALDATE " 1-Jan-2026 10:00:00 \+0000" BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\}Subject: two/);
   assert.equal(out.logout, 'BYE');
 });
 

@@ -160,6 +160,7 @@ test('raw: malformed WITHIN, OBJECTID, SAVEDATE and PREVIEW arguments are BAD, t
   assert.deepEqual(await c.command('e', 'SEARCH EMAILID Mnothere'), ['* SEARCH', 'e OK SEARCH completed']);
   assert.deepEqual(await c.command('q', 'SEARCH EMAILID "Mnothere"'), ['* SEARCH', 'q OK SEARCH completed']);
   const modified = await c.command('p', 'FETCH 1:* PREVIEW (CHANGEDSINCE 1)');
-  assert.match(modified[0]!, /^\* 1 FETCH \(PREVIEW "Hello there, the plan is ready\." MODSEQ \(\d+\)\)$/);
+  assert.match(modified[0]!, /^\* OK \[HIGHESTMODSEQ \d+\] Highest$/, 'CHANGEDSINCE enables CONDSTORE (RFC 7162 3.1)');
+  assert.match(modified[1]!, /^\* 1 FETCH \(PREVIEW "Hello there, the plan is ready\." MODSEQ \(\d+\)\)$/);
   assert.match(modified.at(-1)!, /^p OK/);
 });

@@ -38,8 +38,8 @@ test('QRESYNC raw: expunges made while the client was away are reported on recon
   assert.ok(lines.includes('* VANISHED (EARLIER) 2:3,7'), lines.join('\n'));
   const fetches = lines.filter((l) => l.includes(' FETCH '));
   assert.deepEqual(fetches, [
-    `* 2 FETCH (UID 4 FLAGS (\\Flagged) MODSEQ (${await modSeqOf(env, 4)}))`,
-    `* 4 FETCH (UID 6 FLAGS () MODSEQ (${await modSeqOf(env, 6)}))`,
+    `* 2 FETCH (UID 4 FLAGS (\\Recent \\Flagged) MODSEQ (${await modSeqOf(env, 4)}))`,
+    `* 4 FETCH (UID 6 FLAGS (\\Recent) MODSEQ (${await modSeqOf(env, 6)}))`,
   ]);
   assert.equal(lines.at(-1), 's OK [READ-WRITE] SELECT completed');
 
@@ -74,11 +74,11 @@ test('QRESYNC raw: live expunges are VANISHED (also in IDLE), EXPUNGE answers HI
   // Not during FETCH by number (RFC 3501 7.4.1), then on NOOP.
   const fetch = await c.command('f', 'FETCH 1 (UID)');
   assert.ok(!fetch.some((l) => l.includes('VANISHED')), fetch.join('\n'));
-  assert.deepEqual(await c.command('n', 'NOOP'), ['* VANISHED 2,4', 'n OK NOOP completed']);
+  assert.deepEqual(await c.command('n', 'NOOP'), ['* VANISHED 2,4', '* 3 RECENT', 'n OK NOOP completed']);
   await c.command('d', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
   const expunge = await c.command('x', 'EXPUNGE');
   const highest = (await env.store.getMailboxById(env.inbox.id))!.highestModSeq;
-  assert.deepEqual(expunge, ['* VANISHED 1', `x OK [HIGHESTMODSEQ ${highest}] EXPUNGE completed`]);
+  assert.deepEqual(expunge, ['* VANISHED 1', '* 2 RECENT', `x OK [HIGHESTMODSEQ ${highest}] EXPUNGE completed`]);
   const status = await c.command('c', 'FETCH 1:* (UID)');
   assert.deepEqual(status.slice(0, -1), ['* 1 FETCH (UID 3)', '* 2 FETCH (UID 5)']);
   // IDLE pushes VANISHED as it happens.
@@ -86,6 +86,7 @@ test('QRESYNC raw: live expunges are VANISHED (also in IDLE), EXPUNGE answers HI
   assert.match((await c.line())!, /^\+ /);
   await env.store.expunge(env.inbox.id, [5]);
   assert.equal(await c.line(), '* VANISHED 5');
+  assert.equal(await c.line(), '* 1 RECENT');
   c.send('DONE\r\n');
   assert.deepEqual(await c.until('i'), ['i OK IDLE terminated']);
 });
@@ -178,8 +179,8 @@ test('QRESYNC imaplib: resync after changes, UID FETCH VANISHED, EXPUNGE as VANI
     enable: ['QRESYNC'],
     select: 'OK',
     vanished: ['(EARLIER) 2:3,7'],
-    fetch: [`2 (UID 4 FLAGS (\\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS () MODSEQ (${m6}))`],
-    uid_fetch: [`2 (UID 4 FLAGS (\\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS () MODSEQ (${m6}))`],
+    fetch: [`2 (UID 4 FLAGS (\\Recent \\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS (\\Recent) MODSEQ (${m6}))`],
+    uid_fetch: [`2 (UID 4 FLAGS (\\Recent \\Flagged) MODSEQ (${m4}))`, `4 (UID 6 FLAGS (\\Recent) MODSEQ (${m6}))`],
     uid_fetch_vanished: ['(EARLIER) 2:3,7'],
     expunge: 'OK',
     expunge_vanished: ['1'],

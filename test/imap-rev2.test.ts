@@ -62,7 +62,9 @@ test('IMAP4rev2 session (raw): SELECT without RECENT and with LIST, ESEARCH for 
   assert.deepEqual(await c.command('w', 'SEARCH $'), ['* ESEARCH (TAG "w") ALL 3', 'w OK SEARCH completed']);
   assert.deepEqual(await c.command('f', 'FETCH $ (UID FLAGS)'), ['* 3 FETCH (UID 3 FLAGS ())', 'f OK FETCH completed']);
   const modseq = await c.command('m', 'SEARCH MODSEQ 1');
-  assert.match(modseq[0]!, /^\* ESEARCH \(TAG "m"\) ALL 1:3 MODSEQ \d+$/);
+  // SEARCH MODSEQ enables CONDSTORE: HIGHESTMODSEQ first (RFC 7162 3.1).
+  assert.match(modseq[0]!, /^\* OK \[HIGHESTMODSEQ \d+\] Highest$/);
+  assert.match(modseq[1]!, /^\* ESEARCH \(TAG "m"\) ALL 1:3 MODSEQ \d+$/);
 
   // BINARY is part of IMAP4rev2.
   c.send('y FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])\r\n');

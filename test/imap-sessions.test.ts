@@ -46,19 +46,20 @@ test('new mail and flag changes reach the other session; UIDs are never reused',
   await b.command('b3', 'EXPUNGE');
   await deliver(store, 'alice@example.org', message('fresh'));
   const noop = untagged(await a.command('a1', 'NOOP'));
-  assert.deepEqual(noop, ['* 3 EXPUNGE', '* 3 EXISTS', '* 1 FETCH (UID 1 FLAGS (\\Flagged))']);
+  // a selected first, so the messages are \\Recent there (RFC 3501 2.3.2); the new one too, and their count is unchanged.
+  assert.deepEqual(noop, ['* 3 EXPUNGE', '* 3 EXISTS', '* 1 FETCH (UID 1 FLAGS (\\Recent \\Flagged))']);
   const uids = await a.command('a2', 'UID SEARCH ALL');
   assert.equal(uids[0], '* SEARCH 1 2 4', 'the new message got UID 4, not the expunged 3');
   // The session's own change is reported once, by STORE, not again at the next command.
   const store1 = await a.command('a3', 'STORE 2 +FLAGS (\\Seen)');
-  assert.deepEqual(untagged(store1), ['* 2 FETCH (UID 2 FLAGS (\\Seen))']);
+  assert.deepEqual(untagged(store1), ['* 2 FETCH (UID 2 FLAGS (\\Recent \\Seen))']);
   assert.deepEqual(untagged(await a.command('a4', 'NOOP')), []);
   assert.deepEqual(untagged(await b.command('b4', 'NOOP')), ['* 3 EXISTS', '* 2 FETCH (UID 2 FLAGS (\\Seen))']);
   // Messages that already had the flag are answered too, in order, whether or not the write changed them.
   assert.deepEqual(untagged(await a.command('a5', 'STORE 1:3 +FLAGS (\\Seen)')), [
-    '* 1 FETCH (UID 1 FLAGS (\\Flagged \\Seen))',
-    '* 2 FETCH (UID 2 FLAGS (\\Seen))',
-    '* 3 FETCH (UID 4 FLAGS (\\Seen))',
+    '* 1 FETCH (UID 1 FLAGS (\\Recent \\Flagged \\Seen))',
+    '* 2 FETCH (UID 2 FLAGS (\\Recent \\Seen))',
+    '* 3 FETCH (UID 4 FLAGS (\\Recent \\Seen))',
   ]);
   assert.deepEqual(untagged(await a.command('a6', 'STORE 1:3 +FLAGS.SILENT (\\Answered)')), []);
 });
@@ -69,10 +70,12 @@ test('IDLE reports a delivery, a flag change and an expunge as they happen', asy
   assert.equal(await a.line(), '+ idling');
   await deliver(store, 'alice@example.org', message('pushed'));
   assert.equal(await a.line(), '* 3 EXISTS');
+  assert.equal(await a.line(), '* 3 RECENT');
   await b.command('b1', 'STORE 1 +FLAGS (\\Answered)');
-  assert.equal(await a.line(), '* 1 FETCH (UID 1 FLAGS (\\Answered))');
+  assert.equal(await a.line(), '* 1 FETCH (UID 1 FLAGS (\\Recent \\Answered))');
   await b.command('b2', 'UID MOVE 2 Archive');
   assert.equal(await a.line(), '* 2 EXPUNGE');
+  assert.equal(await a.line(), '* 2 RECENT');
   a.send('DONE\r\n');
   assert.deepEqual(await a.until('i1'), ['i1 OK IDLE terminated']);
   assert.deepEqual((await a.command('a2', 'FETCH 1:* (UID)')).slice(0, -1), ['* 1 FETCH (UID 1)', '* 2 FETCH (UID 3)']);
@@ -82,7 +85,7 @@ test('MOVE reports COPYUID before its expunges; COPY and APPEND answer UIDPLUS c
   const { a, b } = await twoSessions(t, 4);
   const moved = await a.command('m1', 'MOVE 2:3 Archive');
   assert.match(moved[0]!, /^\* OK \[COPYUID \d+ 2:3 1:2\] Moved$/);
-  assert.deepEqual(moved.slice(1), ['* 3 EXPUNGE', '* 2 EXPUNGE', 'm1 OK MOVE completed']);
+  assert.deepEqual(moved.slice(1), ['* 3 EXPUNGE', '* 2 EXPUNGE', '* 2 RECENT', 'm1 OK MOVE completed']);
   assert.match(last(await a.command('m2', 'UID COPY 4 Archive')), /^m2 OK \[COPYUID \d+ 4 3\] COPY completed$/);
   assert.match(last(await a.command('m3', 'COPY 1 Nowhere')), /^m3 NO \[TRYCREATE\]/);
   const appended = 'Subject: appended\r\n\r\nHello\r\n';
@@ -91,10 +94,11 @@ test('MOVE reports COPYUID before its expunges; COPY and APPEND answer UIDPLUS c
   a.send(`${appended}\r\n`);
   const append = await a.until('m4');
   assert.match(last(append), /^m4 OK \[APPENDUID \d+ 5\] APPEND completed$/);
-  assert.deepEqual(untagged(append), ['* 3 EXISTS']);
+  const keyword = ['* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)', '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags permitted'];
+  assert.deepEqual(untagged(append), [...keyword, '* 3 EXISTS', '* 3 RECENT']);
   const fetched = await a.command('m5', 'FETCH 3 (FLAGS INTERNALDATE RFC822.SIZE)');
-  assert.equal(fetched[0], '* 3 FETCH (FLAGS (\\Seen $Work) INTERNALDATE " 1-Feb-2026 07:00:00 +0000" RFC822.SIZE 28)');
-  assert.deepEqual(untagged(await b.command('b1', 'NOOP')), ['* 3 EXPUNGE', '* 2 EXPUNGE', '* 3 EXISTS']);
+  assert.equal(fetched[0], '* 3 FETCH (FLAGS (\\Recent \\Seen $Work) INTERNALDATE " 1-Feb-2026 07:00:00 +0000" RFC822.SIZE 28)');
+  assert.deepEqual(untagged(await b.command('b1', 'NOOP')), ['* 3 EXPUNGE', '* 2 EXPUNGE', ...keyword, '* 3 EXISTS']);
   const status = await b.command('b2', 'STATUS Archive (MESSAGES UIDNEXT)');
   assert.equal(status[0], '* STATUS "Archive" (MESSAGES 3 UIDNEXT 4)');
 });
@@ -102,17 +106,19 @@ test('MOVE reports COPYUID before its expunges; COPY and APPEND answer UIDPLUS c
 test('CONDSTORE: MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, SEARCH MODSEQ', async (t) => {
   const { a, b } = await twoSessions(t, 3);
   const before = await a.command('c1', 'FETCH 1:3 (MODSEQ)');
-  const modseqs = before.slice(0, -1).map((l) => Number(/MODSEQ \((\d+)\)/.exec(l)![1]));
+  // The first CONDSTORE-enabling command says where the client stands (RFC 7162 3.1).
+  assert.match(before[0]!, /^\* OK \[HIGHESTMODSEQ \d+\] Highest$/);
+  const modseqs = before.slice(1, -1).map((l) => Number(/MODSEQ \((\d+)\)/.exec(l)![1]));
   assert.ok(modseqs[0]! < modseqs[1]! && modseqs[1]! < modseqs[2]!);
   await b.command('b1', 'STORE 2 +FLAGS (\\Flagged)');
   const noop = untagged(await a.command('c2', 'NOOP'));
-  assert.match(noop[0]!, /^\* 2 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
+  assert.match(noop[0]!, /^\* 2 FETCH \(UID 2 FLAGS \(\\Recent \\Flagged\) MODSEQ \(\d+\)\)$/);
   const changed = await a.command('c3', `FETCH 1:* (FLAGS) (CHANGEDSINCE ${modseqs[2]})`);
   assert.equal(changed.length, 2);
-  assert.match(changed[0]!, /^\* 2 FETCH \(FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/);
+  assert.match(changed[0]!, /^\* 2 FETCH \(FLAGS \(\\Recent \\Flagged\) MODSEQ \(\d+\)\)$/);
   const conditional = await a.command('c4', `STORE 1:2 (UNCHANGEDSINCE ${modseqs[2]}) +FLAGS (\\Seen)`);
   assert.match(last(conditional), /^c4 OK \[MODIFIED 2\]/);
-  assert.deepEqual(untagged(conditional).map((l) => l.replace(/MODSEQ \(\d+\)/, 'M')), ['* 1 FETCH (UID 1 FLAGS (\\Seen) M)']);
+  assert.deepEqual(untagged(conditional).map((l) => l.replace(/MODSEQ \(\d+\)/, 'M')), ['* 1 FETCH (UID 1 FLAGS (\\Recent \\Seen) M)']);
   const search = await a.command('c5', `SEARCH MODSEQ ${modseqs[2]! + 1}`);
   assert.match(search[0]!, /^\* SEARCH 1 2 \(MODSEQ \d+\)$/);
 });

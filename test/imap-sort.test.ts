@@ -105,8 +105,9 @@ test('THREAD: ORDEREDSUBJECT and REFERENCES trees and their encoding', () => {
   };
   threads.forEach(walk);
   assert.deepEqual(seen.sort(), [1, 2, 3, 4]);
-  // 1 sits below its first reference, 2, which cannot also go below 1; 3 (the second <p@x>) below 1.
-  assert.equal(encodeThreads(threads), '(2 1 3)(4)');
+  // 1's last reference is itself: the link to its first one, <q@x>, is broken (RFC 5256 step 1B), as
+  // is 2's to <p@x>; 3 (the second <p@x>) goes below 1. Dovecot 2.3 answers the same.
+  assert.equal(encodeThreads(threads), '(1 3)(2)(4)');
   // A chain of 10,000 replies is answered without deep recursion trouble in the encoder.
   const chain = entries(Array.from({ length: 10_000 }, (_, i) => ({ subject: 'chain', id: `<m${i}@x>`, refs: i > 0 ? `<m${i - 1}@x>` : undefined, date: '1 Jan 2026 00:00:00 +0000' })));
   assert.equal(encodeThreads(references(chain)), `(${chain.map((c) => c.seq).join(' ')})`);

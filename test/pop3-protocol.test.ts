@@ -166,7 +166,10 @@ test('AUTH: PLAIN with and without initial response, LOGIN, cancel, bad data, li
 });
 
 test('wrong passwords are throttled, disabled accounts refused, a second session gets [IN-USE]', async (t) => {
-  const { store, port } = await startPop3Server(t, (c) => (c.auth.throttle_max_failures = 3));
+  const { store, port } = await startPop3Server(t, (c) => {
+    c.auth.throttle_max_failures = 3;
+    c.auth.throttle_ip_max_failures = 3;
+  });
   await addAccount(store, ALICE);
   await addAccount(store, 'bob@example.org');
   await addAccount(store, 'carol@example.org');

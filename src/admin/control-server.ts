@@ -1,10 +1,11 @@
+import { once } from 'node:events';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.ts';
 import { StoreError } from '../store/types.ts';
 import { AdminError, type AdminService } from './service.ts';
-import { ADMIN_METHODS, CONTROL_SOCKET, MAX_REQUEST_LINE, type ControlRequest, type ControlResponse } from './protocol.ts';
+import { ADMIN_METHODS, CONTROL_SOCKET, MAX_REQUEST_LINE, type CallContext, type ControlRequest, type ControlResponse } from './protocol.ts';
 
 /** Listens on `<data dir>/control.sock`, mode 0600: only the server's own user may administer it. */
 export async function startControlServer(dataDir: string, service: AdminService, log: Logger, maxBody: number): Promise<Server> {
@@ -37,6 +38,17 @@ function handle(socket: Socket, service: AdminService, log: Logger, maxBody: num
     reply({ ok: false, error: { code, message } });
   };
   socket.on('error', (err) => log.debug({ err }, 'control connection error'));
+  // A client that goes away (Ctrl-C on a backup) stops its job.
+  const gone = new AbortController();
+  socket.on('close', () => gone.abort());
+  const context: CallContext = {
+    signal: gone.signal,
+    send: async (chunk) => {
+      gone.signal.throwIfAborted();
+      socket.write(JSON.stringify({ chunk: chunk.length }) + '\n');
+      if (!socket.write(chunk)) await once(socket, 'drain', { signal: gone.signal });
+    },
+  };
   socket.on('data', (data) => {
     buffered = Buffer.concat([buffered, data]);
     if (!request) {
@@ -65,12 +77,13 @@ function handle(socket: Socket, service: AdminService, log: Logger, maxBody: num
 
   async function run(req: ControlRequest, body: Buffer): Promise<void> {
     try {
-      const method = service[req.method] as (params: unknown, body: Buffer) => Promise<unknown>;
-      const result = await method.call(service, req.params ?? {}, body);
+      const method = service[req.method] as (params: unknown, body: Buffer, context: CallContext) => Promise<unknown>;
+      const result = await method.call(service, req.params ?? {}, body, context);
       log.info({ method: req.method }, 'control request done');
       reply({ ok: true, result });
     } catch (err) {
       if (err instanceof AdminError || err instanceof StoreError) fail(err.code, err.message);
+      else if (gone.signal.aborted) log.info({ method: req.method }, 'control request stopped: the client went away');
       else {
         log.error({ err, method: req.method }, 'control request failed');
         reply({ ok: false, error: { code: 'internal', message: (err as Error).message } });

@@ -4,12 +4,21 @@ import type { AdminService } from './service.ts';
  * The control socket speaks one request per connection: a JSON line
  * `{"method", "params", "bodyLength"}`, then `bodyLength` raw bytes (a message for
  * `deliver`), answered by one JSON line `{"ok":true,"result"}` or
- * `{"ok":false,"error":{"code","message"}}`.
+ * `{"ok":false,"error":{"code","message"}}`. A streaming job (the records of a backup)
+ * sends `{"chunk":N}` lines, each followed by N bytes, before that answer; the client
+ * reads them as fast as it can take them, and closing the connection stops the job.
  */
 export interface ControlRequest {
   method: AdminMethod;
   params: unknown;
   bodyLength?: number;
+}
+
+/** What a streaming admin job gets besides its parameters: where its stream goes, and when to stop. */
+export interface CallContext {
+  /** Hands one chunk to the caller; resolves when the caller can take another. */
+  send?: (chunk: Buffer) => Promise<void>;
+  signal?: AbortSignal;
 }
 
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
@@ -29,6 +38,8 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'certStatus', 'certRenew', 'certImport',
   'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
   'dkimGenerate', 'dkimShow', 'dkimRemove',
+  'backupRecords',
+  'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

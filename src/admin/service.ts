@@ -4,10 +4,14 @@ import type { RecipientReport } from '../delivery/deliver.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import { OutboundQueue } from '../queue/outbound.ts';
 import { defaultSuffix, dnsRecord, generateDkimKeys, signingKeys, type DkimDnsRecord } from '../dkim/keys.ts';
-import type { Account, Alias, CheckProblem, Domain, QueueEntry, Store } from '../store/types.ts';
+import { StoreError, type Account, type Alias, type CheckProblem, type Domain, type QueueEntry, type Store } from '../store/types.ts';
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';
+import { sendSnapshot } from '../transfer/record-stream.ts';
+import type { CallContext } from './protocol.ts';
+import { importMailbox, importWrite, type ImportedMessage } from '../transfer/import-service.ts';
+import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
 
 export interface AdminSettings {
   minPasswordLength: number;
@@ -283,6 +287,53 @@ export class AdminService {
     return describe(this.#settings.hostname, checked);
   }
 
+  /**
+   * Streams every record of the store, as of now, to the caller (`mailfold backup`,
+   * issue 17), which writes the backup file. Deliveries go on meanwhile.
+   */
+  async backupRecords(_p: unknown, _body?: Buffer, context: CallContext = {}): Promise<{ records: number }> {
+    if (!context.send) throw new AdminError('invalid', 'backupRecords streams its answer: call it with a receiver');
+    const snapshot = await this.#store.exportRecords();
+    try {
+      return await sendSnapshot(snapshot, context.send, context.signal);
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  // Import and export (transfer/): the CLI streams messages through these in batches.
+
+  async importMailbox(p: { address: string; name: string; specialUse: string | null }): Promise<{ name: string }> {
+    const account = await this.#account(p.address);
+    return { name: await transferCall(() => importMailbox(this.#store, account, p.name, p.specialUse ?? null)) };
+  }
+
+  async importSeen(p: { address: string; marks: string[] }): Promise<boolean[]> {
+    const account = await this.#account(p.address);
+    if (!Array.isArray(p.marks)) throw new AdminError('invalid', 'marks must be a list');
+    return this.#store.importedMarks(account.id, p.marks);
+  }
+
+  async importWrite(p: { address: string; mailbox: string; messages: ImportedMessage[] }, body: Buffer): Promise<{ written: number }> {
+    const account = await this.#account(p.address);
+    return { written: await transferCall(() => importWrite(this.#store, account, p.mailbox, p.messages, body)) };
+  }
+
+  async exportMailboxes(p: { address: string; mailbox?: string }): Promise<ExportedMailbox[]> {
+    const account = await this.#account(p.address);
+    return transferCall(() => exportMailboxes(this.#store, account, p.mailbox));
+  }
+
+  async exportList(p: { address: string; mailbox: string }): Promise<ExportedMessage[]> {
+    const account = await this.#account(p.address);
+    return transferCall(() => exportList(this.#store, account, p.mailbox));
+  }
+
+  async exportRead(p: { address: string; mailbox: string; uids: number[] }): Promise<{ uid: number; data: string }[]> {
+    const account = await this.#account(p.address);
+    return transferCall(() => exportRead(this.#store, account, p.mailbox, p.uids));
+  }
+
   async #localDomain(input: string): Promise<string> {
     const domain = domainArg(input);
     if (!(await this.#store.getDomain(domain))) throw new AdminError('not-found', `no such domain: ${domain} (add it with \`mailfold domain add ${domain}\`)`);
@@ -313,6 +364,16 @@ export class AdminService {
     if (typeof password !== 'string') throw new AdminError('invalid', 'a password is required');
     const problem = passwordProblem(password, address, this.#settings.minPasswordLength);
     if (problem) throw new AdminError('weak-password', problem);
+  }
+}
+
+/** An import or export refusal (bad batch, quota, missing mailbox) as one line for the CLI. */
+async function transferCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AdminError || err instanceof StoreError) throw err;
+    throw new AdminError('failed', (err as Error).message);
   }
 }
 

@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
-import { KeyedLimiter } from '../net/keyed-limiter.ts';
+import { increment } from '../metrics/registry.ts';
+import { FairLimiter } from './fair-limiter.ts';
 
 /** RFC 9106's second recommended option, sized for a Raspberry Pi: 64 MiB, 3 passes. */
 const PARAMS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 } as const;
@@ -7,16 +8,35 @@ const PARAMS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallel
 /**
  * Each hash or check holds its 64 MiB for its whole run, on a thread of libuv's pool (4 threads),
  * which LevelDB's reads and commits share. Two at once bound that memory to 128 MiB and leave the
- * store two threads when many clients log in together; the others wait their turn.
+ * store two threads when many clients log in together; the others wait their turn: first devices
+ * that logged in before, then addresses with no recent failure, then the rest, and within each
+ * in turns per client address, so that guessing from many addresses does not hold everyone up.
  */
 const HASHES_AT_ONCE = 2;
-const hashing = new KeyedLimiter(HASHES_AT_ONCE);
+const hashing = new FairLimiter(HASHES_AT_ONCE, 3);
 
-export const hashPassword = (password: string): Promise<string> => hashing.run('argon2', () => argon2.hash(password, PARAMS));
+/** The source of hashes made here (accounts added, passwords changed): the admin, not a network client. */
+const LOCAL = 'local';
 
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export const hashPassword = (password: string): Promise<string> => hashing.run(LOCAL, () => argon2.hash(password, PARAMS));
+
+/**
+ * Where a check comes from: the client's address key, whether it logged in to this account
+ * before, and whether the address failed a login within the throttle's window.
+ */
+export interface CheckSource {
+  key: string;
+  known: boolean;
+  failedRecently: boolean;
+}
+
+export async function verifyPassword(hash: string, password: string, source: CheckSource = { key: LOCAL, known: true, failedRecently: false }): Promise<boolean> {
+  const priority = source.known ? 0 : source.failedRecently ? 2 : 1;
   try {
-    return await hashing.run('argon2', () => argon2.verify(hash, password));
+    return await hashing.run(source.key, () => {
+      increment('mailfold_password_checks_total');
+      return argon2.verify(hash, password);
+    }, priority);
   } catch {
     return false;
   }

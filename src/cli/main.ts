@@ -3,6 +3,7 @@ import { AdminError } from '../admin/service.ts';
 import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/types.ts';
 import { aliasCommands } from './commands/alias.ts';
+import { backupCommands } from './commands/backup.ts';
 import { completionCommand, helpCommand } from './commands/help.ts';
 import { certCommands } from './commands/cert.ts';
 import { configCommands } from './commands/config.ts';
@@ -17,6 +18,7 @@ import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { storeCommands } from './commands/store.ts';
 import { userCommands } from './commands/user.ts';
+import { transferCommands } from './commands/transfer.ts';
 import { CliError } from './context.ts';
 import { VERSION } from '../version.ts';
 
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
   dnsCommand(program);
   certCommands(program);
   queueCommands(program);
+  backupCommands(program);
+  transferCommands(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }
@@ -55,6 +59,8 @@ function allCommands(cmd: Command): Command[] {
 
 /** Exit codes: 0, 1 with one line on stderr, or sysexits for `deliver` (design.md). */
 export async function main(argv: string[]): Promise<number> {
+  // Whatever the caller's umask: the store, its keys and the files made from them are the owner's only.
+  process.umask(0o077);
   const isDeliver = argv.slice(2).includes('deliver');
   try {
     await buildProgram().parseAsync(argv);
@@ -71,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) return EX.CONFIG;
     if (err instanceof StoreError && err.code === 'locked') return EX.TEMPFAIL;
     if (err instanceof AdminError && err.code === 'invalid') return EX.USAGE;
+    // Retrying will not help an MTA that runs deliver as the wrong user.
+    if (err instanceof AdminError && err.code === 'denied') return EX.NOPERM;
     return EX.TEMPFAIL;
   }
 }

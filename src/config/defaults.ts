@@ -41,6 +41,8 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       recipients: 1000,
       mime_depth: 100,
       connections_per_ip: 20,
+      // Each holds a file descriptor and some memory; a Raspberry Pi keeps several listeners' worth.
+      connections_per_listener: 1000,
       imap_connections_per_account: 20,
       // A sender with a few stale addresses stays well under these; a guessing run does not.
       failed_recipients_per_session: 5,
@@ -49,7 +51,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       login_timeout: 60,
     },
     delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
-    auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_window_seconds: 900 },
+    auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900 },
     // Postfix's smtpd_timeout; a session must start a transaction (or log in) within a minute.
     smtp: { command_timeout: 300, pre_mail_timeout: 60 },
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.
@@ -74,6 +76,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     dmarc: { reject: true, quarantine: true },
     // Enough for a person or a family; a stolen password then sends little spam before someone notices.
     submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
+    http: {},
     store: { sync: true, chunk_size: 65536 },
   };
 }

@@ -85,6 +85,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       recipients: int(1, 100000).default(d.limits.recipients),
       mime_depth: int(1, 1000).default(d.limits.mime_depth),
       connections_per_ip: int(1, 10000).default(d.limits.connections_per_ip),
+      connections_per_listener: int(1, 1000000).default(d.limits.connections_per_listener),
       imap_connections_per_account: int(1, 10000).default(d.limits.imap_connections_per_account),
       failed_recipients_per_session: int(1, 100000).default(d.limits.failed_recipients_per_session),
       failed_recipients_per_ip: int(1, 1000000).default(d.limits.failed_recipients_per_ip),
@@ -100,6 +101,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       min_password_length: int(8, 1024).default(d.auth.min_password_length),
       plaintext_on_loopback: bool().default(d.auth.plaintext_on_loopback),
       throttle_max_failures: int(1, 1000).default(d.auth.throttle_max_failures),
+      throttle_ip_max_failures: int(1, 10000).default(d.auth.throttle_ip_max_failures),
       throttle_window_seconds: int(1, 86400).default(d.auth.throttle_window_seconds),
     }),
     smtp: table({
@@ -159,6 +161,9 @@ export function fileSchema(d: Config): Field<FileConfig> {
     submission_limits: table({
       messages_per_hour: int(0, 1000000).default(d.submission_limits.messages_per_hour),
       recipients_per_hour: int(0, 1000000).default(d.submission_limits.recipients_per_hour),
+    }),
+    http: table({
+      metrics_token: text().refine((s) => s.length >= 16 && !/\s/.test(s), 'must be at least 16 characters without spaces').optional(),
     }),
     store: table({
       sync: bool().default(d.store.sync),

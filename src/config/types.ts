@@ -82,7 +82,10 @@ export interface Config {
     line_length: number;
     recipients: number;
     mime_depth: number;
+    /** Per client: an IPv4 address or an IPv6 /64, all listeners together (HTTP counts apart). */
     connections_per_ip: number;
+    /** Per listener, all clients together. */
+    connections_per_listener: number;
     imap_connections_per_account: number;
     /** Refused RCPTs per SMTP session, then 421 and close. */
     failed_recipients_per_session: number;
@@ -102,7 +105,10 @@ export interface Config {
   auth: {
     min_password_length: number;
     plaintext_on_loopback: boolean;
+    /** Failures on one account from addresses that never logged in to it, before such addresses are refused. */
     throttle_max_failures: number;
+    /** Failures from one address (IPv6: one /64), on any accounts, before it is refused. */
+    throttle_ip_max_failures: number;
     throttle_window_seconds: number;
   };
   smtp: {
@@ -156,6 +162,10 @@ export interface Config {
   };
   /** Per account on submission, over any sliding hour; 0 = unlimited. */
   submission_limits: { messages_per_hour: number; recipients_per_hour: number };
+  http: {
+    /** When set, /metrics is served to anyone sending `Authorization: Bearer <token>`; else to loopback clients only. */
+    metrics_token?: string;
+  };
   store: {
     sync: boolean;
     chunk_size: number;

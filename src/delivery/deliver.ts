@@ -1,6 +1,6 @@
 import { indexMessage } from '../mime/index.ts';
 import { fetchSummary } from '../mime/fetch-summary.ts';
-import type { Account, AccountId, AppendOutcome, Directory, MailboxId, MailStore, Uid, Vault } from '../store/types.ts';
+import type { Account, AccountId, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, Uid, Vault } from '../store/types.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
@@ -35,13 +35,14 @@ export async function writeMessage(
 }
 
 /**
- * Several messages through the same path in one synced batch (IMAP MULTIAPPEND);
- * with `atomic`, none is written unless all can be.
+ * Several messages through the same path in one synced batch (IMAP MULTIAPPEND,
+ * import); with `atomic`, none is written unless all can be. An import's marks go
+ * in the same batch.
  */
 export async function writeMessages(
   store: MailStore,
   messages: { raw: Buffer; internalDate?: number; targets: WriteTarget[] }[],
-  opts: { enforceQuota: boolean; atomic: boolean },
+  opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
 ): Promise<WriteResult[][]> {
   const items = messages.map((m) => {
     const { blob, internalDate } = prepare(m.raw, m.internalDate);

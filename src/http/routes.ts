@@ -7,6 +7,7 @@ import type { Directory } from '../store/types.ts';
 import type { AcmeChallenges } from '../tls/challenges.ts';
 import { autoconfigXml } from './autoconfig.ts';
 import { autodiscoverXml, requestedAddress } from './autodiscover.ts';
+import { metricsRefusal } from './metrics.ts';
 import { mobileconfig } from './mobileconfig.ts';
 import { mtaStsPolicy } from './mta-sts.ts';
 
@@ -18,6 +19,8 @@ export interface HttpContext {
   services: MailService[];
   challenges: AcmeChallenges;
   mtaSts: { mode: 'none' | 'testing' | 'enforce'; maxAge: number };
+  /** With it, /metrics is served to whoever sends it as a bearer token; without, to loopback clients only. */
+  metricsToken?: string;
 }
 
 /** An Autodiscover request is a few hundred bytes; anything much larger is not one. */
@@ -44,6 +47,8 @@ interface Request {
   method: string;
   url: URL;
   host: string;
+  remoteAddress: string | undefined;
+  authorization: string | undefined;
   body(): Promise<string>;
 }
 
@@ -103,6 +108,14 @@ async function appleProfile(ctx: HttpContext, req: Request): Promise<Reply> {
   return { status: 200, type: 'application/x-apple-aspen-config', body, headers: { 'Content-Disposition': `attachment; filename="${filename}"` } };
 }
 
+function metrics(ctx: HttpContext, req: Request): Reply {
+  const refusal = metricsRefusal(ctx.metricsToken, req.remoteAddress, req.authorization);
+  if (!refusal) return { status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: renderMetrics() };
+  ctx.log.info({ ip: req.remoteAddress, status: refusal.status }, 'metrics refused');
+  const reply = text(refusal.status, refusal.reason);
+  return refusal.status === 401 ? { ...reply, headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } } : reply;
+}
+
 function acmeChallenge(ctx: HttpContext, req: Request): Reply {
   const token = req.url.pathname.slice('/.well-known/acme-challenge/'.length);
   const keyAuthorization = ctx.challenges.http(token);
@@ -113,7 +126,7 @@ function acmeChallenge(ctx: HttpContext, req: Request): Reply {
 
 const ROUTES: { path: RegExp; methods: string[]; handler: Handler }[] = [
   { path: /^\/healthz$/, methods: ['GET', 'HEAD'], handler: () => text(200, 'ok') },
-  { path: /^\/metrics$/, methods: ['GET', 'HEAD'], handler: () => ({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: renderMetrics() }) },
+  { path: /^\/metrics$/, methods: ['GET', 'HEAD'], handler: metrics },
   { path: /^\/\.well-known\/acme-challenge\/[A-Za-z0-9_-]{1,256}$/, methods: ['GET', 'HEAD'], handler: acmeChallenge },
   {
     path: /^\/\.well-known\/mta-sts\.txt$/,
@@ -157,7 +170,8 @@ export async function route(ctx: HttpContext, req: IncomingMessage): Promise<Rep
     const match = ROUTES.find((r) => r.path.test(url.pathname));
     if (!match) return text(404, 'not found');
     if (!match.methods.includes(method)) return { ...text(405, 'method not allowed'), headers: { Allow: match.methods.join(', ') } };
-    return await match.handler(ctx, { method, url, host, body: () => readBody(req) });
+    const remoteAddress = req.socket.remoteAddress;
+    return await match.handler(ctx, { method, url, host, remoteAddress, authorization: req.headers.authorization, body: () => readBody(req) });
   } catch (err) {
     if (err instanceof HttpError) return text(err.status, err.message);
     ctx.log.error({ err, url: req.url }, 'HTTP request failed');

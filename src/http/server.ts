@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Listener } from '../config/index.ts';
 import { increment } from '../metrics/registry.ts';
+import { listenerGate, type ConnectionLimit, type ConnectionRefusal } from '../net/connection-limit.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { ACME_TLS_ALPN } from '../tls/challenges.ts';
 import { route, type HttpContext } from './routes.ts';
@@ -17,6 +18,8 @@ const { createServer: createHttpServer } = process.getBuiltinModule('node:http')
 export interface HttpOptions extends HttpContext {
   tls: TlsProvider;
   listeners: { http?: Listener; https?: Listener };
+  /** HTTP's own count per client, so that idle web connections cannot take the mail protocols' share. */
+  connections: ConnectionLimit;
 }
 
 export interface HttpService {
@@ -24,8 +27,34 @@ export interface HttpService {
   close(): Promise<void>;
 }
 
-/** Slow or idle clients are cut rather than held. */
-const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Slow or idle clients are cut rather than held: the whole request, its header, the wait for
+ * the next request on a kept-alive connection. Node checks the first two every
+ * `connectionsCheckingInterval`, so a header takes at most 10 + 2 s.
+ */
+const TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 2_000 };
+/** A connection silent this long is destroyed, whatever state it is in. */
+const IDLE_TIMEOUT_MS = 30_000;
+
+/** On every answer: no browser may take an answer (which can echo the request) for another type. */
+const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' };
+
+/** A complete plain-text answer written on the socket, for connections no request was parsed on. */
+function rawReply(status: number, reason: string, text: string): string {
+  const body = text + '\n';
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Node's own answers to a request it could not parse, with our headers (it sends none of them). */
+const CLIENT_ERRORS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: rawReply(431, 'Request Header Fields Too Large', 'the request header is too large'),
+  ERR_HTTP_REQUEST_TIMEOUT: rawReply(408, 'Request Timeout', 'the request took too long'),
+};
+const BAD_REQUEST = rawReply(400, 'Bad Request', 'malformed request');
+
+const tooMany = (refusal: ConnectionRefusal) =>
+  rawReply(503, 'Service Unavailable', refusal === 'listener' ? 'too many connections, try again later' : 'too many connections from your address');
 
 function handler(ctx: HttpContext) {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -36,7 +65,7 @@ function handler(ctx: HttpContext) {
           ctx.log.warn({ ip: req.socket.remoteAddress, reason: 'body-too-large', url: req.url }, 'request refused');
           res.shouldKeepAlive = false;
         }
-        res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...reply.headers });
+        res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...NOSNIFF, ...reply.headers });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
       })
       .catch((err: unknown) => {
@@ -64,10 +93,16 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
       await closed;
     },
   };
-  const track = (server: Server, listener: string) => {
-    server.requestTimeout = REQUEST_TIMEOUT_MS;
-    server.headersTimeout = REQUEST_TIMEOUT_MS;
+  const track = (server: Server, listener: string, plaintext: boolean) => {
+    // Node destroys a socket silent this long when no 'timeout' listener is set.
+    server.timeout = IDLE_TIMEOUT_MS;
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (socket.writable && !socket.writableEnded) socket.end(CLIENT_ERRORS[err.code ?? ''] ?? BAD_REQUEST);
+      else socket.destroy();
+    });
+    const admit = listenerGate(opts.connections, opts.log, listener, plaintext ? tooMany : null);
     server.on('connection', (socket: Socket) => {
+      if (!admit(socket)) return;
       increment('mailfold_connections_total', { listener });
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
@@ -85,13 +120,14 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
 
   try {
     if (opts.listeners.http?.enabled) {
-      const server = createHttpServer(handler(opts));
-      track(server, 'http');
+      const server = createHttpServer(TIMEOUTS, handler(opts));
+      track(server, 'http', true);
       service.addresses.http = await listen(server, opts.listeners.http);
     }
     if (opts.listeners.https?.enabled) {
       const server = createHttpsServer(
         {
+          ...TIMEOUTS,
           ...opts.tls.serverOptions(),
           SNICallback: (name, done) => done(null, opts.challenges.alpn(name)),
           ALPNCallback: ({ servername, protocols }) => {
@@ -109,7 +145,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
         }
       });
       server.on('tlsClientError', (err) => opts.log.debug({ err: err.message }, 'HTTPS handshake failed'));
-      track(server, 'https');
+      track(server, 'https', false);
       unwatch = opts.tls.watch(server);
       service.addresses.https = await listen(server, opts.listeners.https);
     }

@@ -24,5 +24,3 @@ export function parseStoreFlags(p: Parser): string[] {
   while (p.take(' ')) flags.push(p.flag());
   return checkFlags(flags);
 }
-
-export const PERMANENT_FLAGS = `(${SYSTEM_FLAGS.join(' ')} \\*)`;

@@ -7,12 +7,12 @@ import type { ImapSession } from './session.ts';
 /**
  * The attributes of a LIST response: children (RFC 3348), a name only its
  * children imply as `\Noselect`, or `\NonExistent` under IMAP4rev2 (RFC 9051
- * 7.3.1, it implies \Noselect), `\Subscribed` when asked, the special use.
+ * 7.3.1, it implies \Noselect), `\Subscribed` when asked and true, the special use.
  */
-export function listAttributes(session: ImapSession, entry: ListEntry, mailbox: Mailbox | undefined, showSubscribed: boolean): string[] {
+export function listAttributes(session: ImapSession, entry: ListEntry, mailbox: Mailbox | undefined, subscribed: boolean): string[] {
   const attributes = [entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
   if (!entry.exists) attributes.unshift(session.rev2 ? '\\NonExistent' : '\\Noselect');
-  if (showSubscribed && mailbox?.subscribed) attributes.push('\\Subscribed');
+  if (subscribed) attributes.push('\\Subscribed');
   if (mailbox?.specialUse) attributes.push(mailbox.specialUse);
   return attributes;
 }

@@ -32,7 +32,10 @@ export function hierarchy(names: string[]): ListEntry[] {
       parents.add(parent);
     }
   }
-  return [...all]
-    .sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0))
-    .map((name) => ({ name, exists: existing.has(name), hasChildren: parents.has(name) }));
+  return [...all].map((name) => ({ name, exists: existing.has(name), hasChildren: parents.has(name) })).sort((a, b) => byListOrder(a.name, b.name));
+}
+
+/** INBOX first, then by name. */
+export function byListOrder(a: string, b: string): number {
+  return a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import type { Mailbox, MailStore, MessageMeta, StoreEvent, Uid } from '../store/types.ts';
 import { flagList } from './encoder.ts';
+import { SYSTEM_FLAGS } from './flags.ts';
 import { ParseError } from './parser.ts';
 import { compactSet, type SequenceSet } from './sequence-set.ts';
 
@@ -28,30 +29,47 @@ export class MailboxView {
   highestModSeq: number;
   /** The UIDs of the last `SEARCH RETURN (SAVE)` (RFC 5182), `$` in later commands. */
   saved: Uid[] = [];
+  /** The MODSEQ up to which the client was told every change: the last flush that could report expunges. */
+  reportedModSeq: number;
   /** Called on every change, so IDLE can report at once. */
   onChange: (() => void) | null = null;
+  /**
+   * How this session learns \Recent (RFC 3501 2.3.2): SELECT claims the messages no session
+   * has seen, EXAMINE only looks at them, IMAP4rev2 has no \Recent (RFC 9051 Appendix E).
+   */
+  readonly #recentMode: RecentMode;
+  /** The messages that are \Recent in this session. */
+  readonly recent = new Set<Uid>();
+  #reportedRecent = 0;
+  /** The keywords the client was told in FLAGS, lower-cased, with their spelling. */
+  readonly #keywords = new Map<string, string>();
 
-  private constructor(store: MailStore, mailbox: Mailbox, readOnly: boolean, unsubscribe: () => void) {
+  private constructor(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode, unsubscribe: () => void) {
     this.store = store;
     this.mailbox = mailbox;
     this.readOnly = readOnly;
+    this.#recentMode = recentMode;
     this.uids = [];
     this.#unsubscribe = unsubscribe;
     this.highestModSeq = mailbox.highestModSeq;
+    this.reportedModSeq = mailbox.highestModSeq;
   }
 
   /** Listens before listing, so no change falls between the listing and the events. */
-  static async open(store: MailStore, mailbox: Mailbox, readOnly: boolean): Promise<{ view: MailboxView; messages: MessageMeta[] }> {
+  static async open(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode): Promise<{ view: MailboxView; messages: MessageMeta[] }> {
     let view: MailboxView | null = null;
     const early: StoreEvent[] = [];
     const unsubscribe = store.on((event) => (view ? view.#handle(event) : early.push(event)));
     try {
       const messages = await store.listMessages(mailbox.id);
-      view = new MailboxView(store, mailbox, readOnly, unsubscribe);
+      view = new MailboxView(store, mailbox, readOnly, recentMode, unsubscribe);
       for (const m of messages) {
         view.uids.push(m.uid);
         view.#told.set(m.uid, m.modSeq);
+        view.#learnKeywords(m.flags);
       }
+      await view.#takeRecent(view.uids);
+      view.#reportedRecent = view.recent.size;
       for (const event of early) view.#handle(event);
       return { view, messages };
     } catch (err) {
@@ -143,6 +161,7 @@ export class MailboxView {
         if (seq > 0) {
           this.uids.splice(seq - 1, 1);
           this.#told.delete(uid);
+          this.recent.delete(uid);
           if (opts.qresync) vanished.push(uid);
           else lines.push(`* ${seq} EXPUNGE\r\n`);
         }
@@ -152,6 +171,8 @@ export class MailboxView {
       for (const uid of this.#expunged) this.#appended.delete(uid);
       this.#expunged.clear();
     }
+    // Whatever is read below is reported in this flush, so a full flush leaves the client up to date.
+    const reportedModSeq = opts.expunge ? this.highestModSeq : this.reportedModSeq;
     if (this.#appended.size > 0) {
       const last = this.uids[this.uids.length - 1] ?? 0;
       const fresh = [...this.#appended].filter(([uid]) => uid > last).sort((a, b) => a[0] - b[0]);
@@ -162,8 +183,17 @@ export class MailboxView {
           // The client learns a new message's flags by fetching it; later changes are reported.
           this.#told.set(uid, modSeq);
         }
+        const freshUids = fresh.map(([uid]) => uid);
+        // A new keyword (APPEND, COPY) is announced to every session that has the mailbox selected.
+        for (const message of await this.store.getMessages(this.mailbox.id, freshUids)) if (message) lines.push(...this.announceKeywords(message.flags));
+        await this.#takeRecent(freshUids);
         lines.push(`* ${this.uids.length} EXISTS\r\n`);
       }
+    }
+    // After EXPUNGE and EXISTS, the count of \Recent messages when it changed (as Dovecot).
+    if (this.#recentMode !== 'none' && this.recent.size !== this.#reportedRecent) {
+      this.#reportedRecent = this.recent.size;
+      lines.push(`* ${this.recent.size} RECENT\r\n`);
     }
     if (this.#flagged.size > 0) {
       const uids = [...this.#flagged].filter((uid) => this.seqOf(uid) > 0).sort((a, b) => a - b);
@@ -172,10 +202,61 @@ export class MailboxView {
       for (const message of messages) {
         if (!message || !this.isStale(message.uid, message.modSeq)) continue;
         this.#told.set(message.uid, message.modSeq);
+        lines.push(...this.announceKeywords(message.flags));
         const modseq = opts.condstore ? ` MODSEQ (${message.modSeq})` : '';
-        lines.push(`* ${this.seqOf(message.uid)} FETCH (UID ${message.uid} FLAGS ${flagList(message.flags)}${modseq})\r\n`);
+        lines.push(`* ${this.seqOf(message.uid)} FETCH (UID ${message.uid} FLAGS ${this.flagList(message)}${modseq})\r\n`);
       }
     }
+    this.reportedModSeq = Math.max(this.reportedModSeq, reportedModSeq);
     return lines;
   }
+
+  /** A message's flags as this session shows them: with \Recent when it is recent here. */
+  flagList(message: MessageMeta): string {
+    return flagList(this.recent.has(message.uid) ? ['\\Recent', ...message.flags] : message.flags);
+  }
+
+  /** The flags FLAGS lists: the system flags and every keyword the client was told of. */
+  get flags(): string[] {
+    return [...SYSTEM_FLAGS, ...this.#keywords.values()];
+  }
+
+  /** PERMANENTFLAGS: none when read-only, else the flags with `\*`, since any new keyword may be set. */
+  get permanentFlags(): string {
+    return this.readOnly ? '()' : `(${[...this.flags, '\\*'].join(' ')})`;
+  }
+
+  /**
+   * `* FLAGS` and `* OK [PERMANENTFLAGS]` when `flags` hold a keyword the client has not
+   * been told of, to be sent before a FETCH that shows it (RFC 3501 7.2.6: FLAGS lists the flags in use).
+   */
+  announceKeywords(flags: readonly string[]): string[] {
+    if (!this.#learnKeywords(flags)) return [];
+    return [`* FLAGS ${flagList(this.flags)}\r\n`, `* OK [PERMANENTFLAGS ${this.permanentFlags}] ${this.readOnly ? 'Read-only mailbox' : 'Flags permitted'}\r\n`];
+  }
+
+  #learnKeywords(flags: readonly string[]): boolean {
+    let learnt = false;
+    for (const flag of flags) {
+      if (flag.startsWith('\\') || this.#keywords.has(flag.toLowerCase())) continue;
+      this.#keywords.set(flag.toLowerCase(), flag);
+      learnt = true;
+    }
+    return learnt;
+  }
+
+  /**
+   * Which of these new UIDs are \Recent here: the ones this session claims first (SELECT),
+   * or the ones nobody claimed yet (EXAMINE, which leaves them to the next SELECT).
+   */
+  async #takeRecent(uids: readonly Uid[]): Promise<void> {
+    const last = uids[uids.length - 1];
+    if (this.#recentMode === 'none' || last === undefined) return;
+    const from =
+      this.#recentMode === 'claim' ? await this.store.claimRecent(this.mailbox.id, last)
+      : ((await this.store.getMailboxById(this.mailbox.id))?.recentFrom ?? 1);
+    for (const uid of uids) if (uid >= from) this.recent.add(uid);
+  }
 }
+
+export type RecentMode = 'claim' | 'peek' | 'none';

@@ -1,3 +1,5 @@
+import { mailboxes } from '../mime/fields.ts';
+import { headerLine, searchFold, type SearchHeader } from '../mime/search-terms.ts';
 import type { SearchFields } from '../mime/types.ts';
 import type { MessageMeta } from '../store/types.ts';
 import { emailId, threadId } from './object-id.ts';
@@ -21,11 +23,11 @@ export class NotLoaded {
 export interface SearchSubject {
   seq: number;
   meta: MessageMeta;
-  /** Header fields, values decoded (RFC 2047) and unfolded, names and values lower-cased. */
-  headers(): { name: string; value: string }[];
+  /** Header fields, values decoded (RFC 2047), unfolded and folded (mime/search-terms.ts). */
+  headers(): SearchHeader[];
   /** The characters of all header fields, names and values. */
   headerSize(): number;
-  /** The decoded text of the body parts, lower-cased. */
+  /** The decoded text of the body parts, folded. */
   bodyText(): string;
   /** The Date header's day (ms at 00:00 UTC of its calendar day), or null. */
   sentDay(): number | null;
@@ -40,17 +42,32 @@ export interface SearchScope {
   maxUid: number;
   /** The UIDs of `$` (RFC 5182); none when absent. */
   saved?: ReadonlySet<number>;
+  /** The messages \Recent in this session: not a stored flag, so not in the record. */
+  recent?: ReadonlySet<number>;
   now: number;
   /** Search keys evaluated so far, for the cost limit (search-run.ts). */
   cost: { spent: number };
 }
 
 const DAY = 86_400_000;
-/** Text keys match case-insensitively: the message side is lower-cased once per message (search-subject.ts). */
-export const fold = (s: string) => s.toLowerCase();
 
 /** Text scanned per unit of cost: a key's evaluation costs about as much as scanning this many characters. */
 const CHARS_PER_UNIT = 1024;
+
+/** Fields whose SEARCH also matches the parsed addresses. */
+export const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
+
+/**
+ * An address field also matches by its parsed mailboxes, written `name <local@domain>`,
+ * so that comments and folding inside an address (`<user (c)@ (c) example.org>`) do not
+ * hide it from a search for `user@example.org`.
+ */
+function inAddresses(h: { name: string; raw: string }, value: string, scope: SearchScope): boolean {
+  if (!ADDRESS_FIELDS.has(h.name)) return false;
+  // Parsing costs like scanning text (a field holds up to 64 Ki characters, fields.ts).
+  scope.cost.spent += Math.floor(h.raw.length / CHARS_PER_UNIT);
+  return mailboxes(h.raw).some((a) => searchFold(a.name ? `${a.name} <${a.address}>` : a.address).includes(value));
+}
 
 /**
  * Whether a message matches; keys are tried in order, and a key that needs data not
@@ -63,8 +80,9 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
     case 'all':
       return true;
     case 'flag': {
-      const flag = fold(key.flag);
-      return m.meta.flags.some((f) => fold(f) === flag) === key.set;
+      const flag = searchFold(key.flag);
+      if (flag === '\\recent') return (scope.recent?.has(m.meta.uid) ?? false) === key.set;
+      return m.meta.flags.some((f) => searchFold(f) === flag) === key.set;
     }
     case 'seq':
       return key.set.matcher(scope.maxSeq)(m.seq);
@@ -91,18 +109,19 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
       return fields !== null && threadId(fields, m.meta) === key.id;
     }
     case 'header': {
-      const value = fold(key.value);
-      return m.headers().some((h) => h.name === key.field && h.value.includes(value));
+      const value = searchFold(key.value);
+      return m.headers().some((h) => h.name === key.field && (h.value.includes(value) || inAddresses(h, value, scope)));
     }
     case 'body': {
       const body = m.bodyText();
       scope.cost.spent += Math.floor(body.length / CHARS_PER_UNIT);
-      return body.includes(fold(key.value));
+      return body.includes(searchFold(key.value));
     }
     case 'text': {
-      const value = fold(key.value);
+      const value = searchFold(key.value);
       scope.cost.spent += Math.floor((m.headerSize() + m.bodyText().length) / CHARS_PER_UNIT);
-      if (m.headers().some((h) => `${h.name}: ${h.value}`.includes(value))) return true;
+      // The index (store/search-index.ts) holds trigrams of exactly these lines and this text.
+      if (m.headers().some((h) => headerLine(h).includes(value))) return true;
       return m.bodyText().includes(value);
     }
     case 'not':

@@ -118,10 +118,11 @@ function searchKey(p: Parser, count: { keys: number }): SearchKey {
   switch (name) {
     case 'ALL':
       return { type: 'all' };
-    // Mailfold keeps no \Recent flag: no message is new or recent, every one is old.
-    case 'NEW':
+    // \Recent is the session's own (RFC 3501 2.3.2); NEW is RECENT UNSEEN.
     case 'RECENT':
-      return { type: 'not', key: { type: 'all' } };
+      return { type: 'flag', flag: '\\Recent', set: true };
+    case 'NEW':
+      return { type: 'and', keys: [{ type: 'flag', flag: '\\Recent', set: true }, { type: 'flag', flag: '\\Seen', set: false }] };
     case 'KEYWORD':
     case 'UNKEYWORD':
       return { type: 'flag', flag: arg(() => p.atom()), set: name === 'KEYWORD' };

@@ -1,9 +1,12 @@
 import type { SearchFields } from '../mime/types.ts';
-import type { MessageMeta } from '../store/types.ts';
+import type { MessageMeta, Uid } from '../store/types.ts';
 import { no, type Outcome } from './command.ts';
+import { currentFields } from './sort-fields.ts';
+import { indexCandidates } from './search-candidates.ts';
 import { matches, NotLoaded, type SearchScope, type SearchSubject } from './search-eval.ts';
 import { SEARCH_CHARSETS, type SearchKey } from './search-query.ts';
 import { SearchBatch, searchSubject } from './search-subject.ts';
+import type { MailboxView } from './mailbox-view.ts';
 import type { ImapSession } from './session.ts';
 import type { SortEntry } from './sort-order.ts';
 import { isVanished } from './vanished-body.ts';
@@ -12,6 +15,12 @@ import { isVanished } from './vanished-body.ts';
 const BATCH = 500;
 /** Message bytes per SearchBatch: bounds the search texts (never much larger than their messages) held at once. */
 const BATCH_BYTES = 4 << 20;
+/**
+ * The index is asked for at most this share of the mailbox's messages (or
+ * MIN_CANDIDATES): when more may match, scanning them all costs about the same.
+ */
+const CANDIDATE_SHARE = 0.25;
+const MIN_CANDIDATES = 64;
 /** Search keys evaluated between two yields to the event loop, so that other sessions are served meanwhile. */
 const YIELD_EVERY = 20_000;
 
@@ -35,21 +44,26 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
 /**
  * The messages the client knows that match `key`, in mailbox order: what SEARCH,
  * SORT and THREAD select. Text keys match case-insensitively in the decoded header
- * values and the stored search text. Design rule 8: the keys evaluated over all
- * messages are bounded by `imap.search_cost`; past it the answer is a NO [LIMIT]
- * (costRefusal) instead of the matches.
+ * values and the stored search text; the full-text index first narrows the
+ * messages to read to those that may match (search-candidates.ts). Design rule 8:
+ * the keys evaluated over all messages and the postings read are bounded by
+ * `imap.search_cost`; past it the answer is a NO [LIMIT] (costRefusal) instead of
+ * the matches.
  */
-export async function searchMessages(session: ImapSession, key: SearchKey): Promise<Match[] | Outcome> {
-  const view = session.view!;
+export async function searchMessages(session: ImapSession, key: SearchKey, source = viewSource(session.view!), cost = { spent: 0 }): Promise<Match[] | Outcome> {
   const store = session.deps.store;
-  const cost = { spent: 0 };
-  const scope = { maxSeq: view.exists, maxUid: view.uids[view.uids.length - 1] ?? 0, saved: new Set(view.savedUids()), now: Date.now(), cost };
+  const uids = [...source.uids];
+  const scope = { maxSeq: uids.length, maxUid: uids[uids.length - 1] ?? 0, saved: new Set(source.saved), recent: source.recent, now: Date.now(), cost };
   const found: Match[] = [];
-  const uids = [...view.uids];
+  const limit = Math.max(MIN_CANDIDATES, Math.floor(uids.length * CANDIDATE_SHARE));
+  const wanted = await indexCandidates(store.searchIndex, source.mailboxId, key, limit, cost);
+  if (cost.spent > session.deps.searchCost) return costRefusal(session, cost.spent);
+  const chosen = uids.flatMap((uid, i) => (!wanted || wanted.has(uid) ? [{ seq: i + 1, uid }] : []));
   let yielded = 0;
-  for (let i = 0; i < uids.length; i += BATCH) {
-    const messages = await store.getMessages(view.mailbox.id, uids.slice(i, i + BATCH));
-    const present = messages.flatMap((meta, j) => (meta ? [{ seq: i + j + 1, meta }] : []));
+  for (let i = 0; i < chosen.length; i += BATCH) {
+    const part = chosen.slice(i, i + BATCH);
+    const messages = await store.getMessages(source.mailboxId, part.map((c) => c.uid));
+    const present = messages.flatMap((meta, j) => (meta ? [{ seq: part[j]!.seq, meta }] : []));
     for (const group of byBytes(present)) {
       const batch = new SearchBatch(store, group.map((m) => m.meta));
       for (const m of group) {
@@ -64,6 +78,20 @@ export async function searchMessages(session: ImapSession, key: SearchKey): Prom
   }
   return found;
 }
+
+/**
+ * The messages a search runs over: the selected mailbox as the client knows it, or
+ * another mailbox as it is now (MULTISEARCH), where `$` matches nothing (RFC 5182 2.4).
+ */
+export interface SearchSource {
+  mailboxId: number;
+  uids: readonly Uid[];
+  saved: readonly Uid[];
+  /** The messages recent in this session (IMAP4rev1); another mailbox has none. */
+  recent?: ReadonlySet<Uid>;
+}
+
+const viewSource = (view: MailboxView): SearchSource => ({ mailboxId: view.mailbox.id, uids: view.uids, saved: view.savedUids(), recent: view.recent });
 
 /** Consecutive groups whose message sizes add up to at most BATCH_BYTES (or one message). */
 function byBytes(matches: Match[]): Match[][] {
@@ -102,11 +130,15 @@ async function matchesLive(key: SearchKey, m: SearchSubject, scope: SearchScope)
 
 /** Matches with the header data stored at delivery, for SORT and THREAD; `id` is the UID or the number. */
 export async function sortEntriesOf(session: ImapSession, found: Match[], byUid: boolean): Promise<SortEntry[]> {
-  const blobIds = [...new Set(found.map((m) => m.meta.blobId))];
+  const store = session.deps.store;
+  const metaOf = new Map(found.map((m) => [m.meta.blobId, m.meta]));
+  const blobIds = [...metaOf.keys()];
   const fields = new Map<string, SearchFields | null>();
   for (let i = 0; i < blobIds.length; i += BATCH) {
     const ids = blobIds.slice(i, i + BATCH);
-    for (const [j, blob] of (await session.deps.store.getBlobs(ids)).entries()) fields.set(ids[j]!, blob?.index.fields ?? null);
+    for (const [j, blob] of (await store.getBlobs(ids)).entries()) {
+      fields.set(ids[j]!, blob ? await currentFields(store, metaOf.get(ids[j]!)!, blob).catch(() => null) : null);
+    }
   }
   const entries: SortEntry[] = [];
   for (const { seq, meta } of found) {

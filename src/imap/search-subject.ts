@@ -1,9 +1,8 @@
-import { decodeHeaderText } from '../mime/decode.ts';
+import { searchFold, searchHeaders, type SearchHeader } from '../mime/search-terms.ts';
 import type { SearchFields } from '../mime/types.ts';
 import { StoreError, type BlobMeta, type BodyRange, type BodyReader, type MailStore, type MessageMeta } from '../store/types.ts';
-import { splitHeader } from './header-fields.ts';
 import { sectionRange } from './message-parts.ts';
-import { fold, NotLoaded, type Loadable, type SearchSubject } from './search-eval.ts';
+import { NotLoaded, type Loadable, type SearchSubject } from './search-eval.ts';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -17,8 +16,6 @@ export function sentDay(value: string): number | null {
   if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
   return Date.UTC(year, month, Number(m[1]));
 }
-
-type Header = { name: string; value: string };
 
 /**
  * What SEARCH reads of a batch of messages, each kind loaded for the whole batch
@@ -47,8 +44,8 @@ export class SearchBatch {
     return (await this.#texts).get(meta.blobId) ?? '';
   }
 
-  /** Header fields, values decoded (RFC 2047) and unfolded. */
-  async headers(meta: MessageMeta): Promise<Header[]> {
+  /** Header fields as SEARCH compares them (mime/search-terms.ts). */
+  async headers(meta: MessageMeta): Promise<SearchHeader[]> {
     // Freed by an expunge since the record was read: the search leaves the message out (search-run.ts).
     if (!(await this.blob(meta))) throw new StoreError('not-found', `body ${meta.blobId} is gone`);
     const range = await this.#headerRange(meta);
@@ -56,7 +53,7 @@ export class SearchBatch {
     this.#headerReader ??= this.#planHeaders();
     const parts: Buffer[] = [];
     for await (const chunk of (await this.#headerReader).read(meta, range.start, range.end)) parts.push(chunk);
-    return splitHeader(Buffer.concat(parts)).map((f) => ({ name: f.name, value: decodeHeaderText(f.value) }));
+    return searchHeaders(Buffer.concat(parts));
   }
 
   /** The top header's bytes, with the blob record so that the reader need not read it again. */
@@ -84,10 +81,10 @@ export class SearchBatch {
 
 /**
  * A message for SEARCH: its header block, search text and index are read (for its
- * whole batch) only when a key needs them, and lower-cased once for all its keys.
+ * whole batch) only when a key needs them, and folded once for all its keys.
  */
 export function searchSubject(batch: SearchBatch, seq: number, meta: MessageMeta): SearchSubject {
-  const loaded: { headers?: Header[]; body?: string; fields?: SearchFields | null } = {};
+  const loaded: { headers?: SearchHeader[]; body?: string; fields?: SearchFields | null } = {};
   let headerSize = 0;
   const get = <K extends Loadable>(what: K): NonNullable<typeof loaded>[K] => {
     if (!(what in loaded)) throw new NotLoaded(what);
@@ -109,10 +106,10 @@ export function searchSubject(batch: SearchBatch, seq: number, meta: MessageMeta
     },
     async load(what) {
       if (what === 'headers') {
-        loaded.headers = (await batch.headers(meta)).map((h) => ({ name: fold(h.name), value: fold(h.value) }));
+        loaded.headers = await batch.headers(meta);
         headerSize = loaded.headers.reduce((n, h) => n + h.name.length + h.value.length, 0);
       }
-      else if (what === 'body') loaded.body = fold(await batch.text(meta));
+      else if (what === 'body') loaded.body = searchFold(await batch.text(meta));
       else loaded.fields = (await batch.blob(meta))?.index.fields ?? null;
     },
   };

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import { ConnectionLimit } from '../net/connection-limit.ts';
 import { startListenerPair, type ListenerPair } from '../net/listeners.ts';
 import { isLoopback } from '../net/loopback.ts';
-import type { Directory, MailStore } from '../store/types.ts';
+import type { Directory, FullTextIndex, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { Connection } from './connection.ts';
 import { LITERAL_MINUS_MAX, type ReaderLimits } from './reader.ts';
@@ -21,7 +21,7 @@ export const LOGIN_LINE_MAX = 8 * 1024;
 export const LOGIN_LITERAL_MAX = 8 * 1024;
 
 export interface ImapOptions {
-  store: Directory & MailStore;
+  store: Directory & MailStore & FullTextIndex;
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;
@@ -58,6 +58,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     plain: opts.listeners.imap && { name: 'imap', listener: opts.listeners.imap },
     implicitTls: opts.listeners.imaps && { name: 'imaps', listener: opts.listeners.imaps },
     tooManyReply: '* BYE [UNAVAILABLE] Too many connections from your address\r\n',
+    busyReply: '* BYE [UNAVAILABLE] Too many connections, try again later\r\n',
     open(socket, secure, sessionLog) {
       const ip = socket.remoteAddress ?? 'unknown';
       let session: ImapSession | null = null;

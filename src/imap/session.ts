@@ -3,13 +3,14 @@ import type { SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
-import { StoreError, type Account, type Directory, type MailStore } from '../store/types.ts';
+import { StoreError, type Account, type Directory, type FullTextIndex, type MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { Connection } from './connection.ts';
 import { bad, no, ok, type ImapCommand, type Outcome } from './command.ts';
 import { safeText, statusLine } from './encoder.ts';
 import type { MailboxView } from './mailbox-view.ts';
+import type { Notifier } from './notifier.ts';
 import { ParseError, Parser } from './parser.ts';
 import { LITERAL_MINUS_MAX, type ReaderEvent, type ReaderLimits, type RefusalReason } from './reader.ts';
 import { storeRefusal } from './store-error.ts';
@@ -18,7 +19,7 @@ export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 
 
 /** What every session of the IMAP service shares. */
 export interface ImapDeps {
-  store: Directory & MailStore;
+  store: Directory & MailStore & FullTextIndex;
   throttle: AuthThrottle;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
@@ -64,6 +65,8 @@ export class ImapSession {
   rev2 = false;
   /** The extensions ENABLE turned on, by their advertised names (RFC 5161). */
   readonly enabled = new Set<string>();
+  /** NOTIFY (RFC 5465) in effect, or null. */
+  notifier: Notifier | null = null;
   #busy = false;
   /** Waits for the client inside a command (IDLE, an AUTHENTICATE response): timers may end the session. */
   #idling = 0;
@@ -89,6 +92,11 @@ export class ImapSession {
   capabilities(): string[] {
     const caps = ['IMAP4rev1', 'IMAP4rev2', this.deps.literalMinus ? 'LITERAL-' : 'LITERAL+', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'STATUS=SIZE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'LIST-EXTENDED', 'LIST-STATUS', 'CREATE-SPECIAL-USE', 'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE', 'MULTIAPPEND', 'UTF8=ACCEPT'];
     caps.push(`APPENDLIMIT=${this.deps.maxMessageSize}`);
+    caps.push('METADATA', 'METADATA-SERVER');
+    caps.push('REPLACE');
+    caps.push('MULTISEARCH');
+    caps.push('CATENATE');
+    caps.push('NOTIFY');
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
@@ -120,10 +128,16 @@ export class ImapSession {
         await this.#dispatch(event);
       }
       this.#busy = false;
+      this.notifier?.wake();
       this.connection.touch();
       if (this.#shuttingDown && this.#open) await this.#bye('Server shutting down');
     }
     this.#finish();
+  }
+
+  /** A command is running and not waiting for the client (as IDLE does): unsolicited updates (NOTIFY) wait for its end. */
+  get busy(): boolean {
+    return this.#busy && this.#idling === 0;
   }
 
   get #open(): boolean {
@@ -230,6 +244,16 @@ export class ImapSession {
     return ok('Logged in', `CAPABILITY ${this.capabilities().join(' ')}`);
   }
 
+  /**
+   * A CONDSTORE-enabling command (RFC 7162 3.1): with a mailbox selected, the first
+   * one tells the client the HIGHESTMODSEQ it is now up to date with.
+   */
+  async enableCondstore(): Promise<void> {
+    if (this.condstore) return;
+    this.condstore = true;
+    if (this.view) await this.untagged(`OK [HIGHESTMODSEQ ${this.view.reportedModSeq}] Highest`);
+  }
+
   /** Leaves the selected state; returns whether a mailbox was selected. */
   deselect(): boolean {
     if (!this.view) return false;
@@ -291,6 +315,7 @@ export class ImapSession {
 
   #finish(): void {
     this.#clearLoginDeadline();
+    this.notifier?.close();
     this.deselect();
     if (this.account) this.deps.accountSessions.release(this.account.address);
     this.state = 'logout';

@@ -83,9 +83,10 @@ export function references(entries: SortEntry[]): ThreadNode[] {
       if (prev && !c.parent && c !== prev && !isAncestor(c, prev)) link(prev, c);
       prev = c;
     }
-    // (1B) The last reference is the parent, replacing any other; without references the message is a root.
-    if (!prev) unlink(self);
-    else if (prev !== self && !isAncestor(self, prev)) link(prev, self);
+    // (1B) The last reference is the parent: the old link is broken first, then the new one
+    // made unless it would close a loop; without references the message is a root.
+    unlink(self);
+    if (prev && prev !== self && !isAncestor(self, prev)) link(prev, self);
   }
   // (2) The root set; (3) without empty dummies, children of dummies promoted.
   let roots = prune([...ids.values()].filter((c) => !c.parent));

@@ -23,6 +23,8 @@ const HELP: Record<string, [Family['type'], string]> = {
   mailfold_messages_queued_total: ['counter', 'Messages put into the outbound queue.'],
   mailfold_messages_bounced_total: ['counter', 'Queued messages with recipients that failed for good (a bounce goes to the sender unless it is null).'],
   mailfold_auth_failures_total: ['counter', 'Failed logins (wrong password, unknown user, bad authorization id).'],
+  mailfold_auth_throttled_total: ['counter', 'Logins refused by the throttle without checking the password, per reason.'],
+  mailfold_password_checks_total: ['counter', 'Password hashes verified (argon2id), whatever the outcome.'],
   mailfold_certificate_expiry_timestamp_seconds: ['gauge', 'When the served certificate expires (Unix time), per name.'],
 };
 

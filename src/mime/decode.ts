@@ -52,7 +52,11 @@ export interface ChunkDecoder {
   end(): Buffer;
 }
 
-/** A quoted-printable escape or soft line break cut by a chunk end is held back, up to this many bytes. */
+/**
+ * A quoted-printable escape or soft line break cut by a chunk end is held back, up to
+ * this many bytes; so is whitespace at a chunk end, which a line break may follow.
+ * (A longer run of whitespace is not quoted-printable, whose lines are at most 76.)
+ */
 const QP_HOLD_LIMIT = 1024;
 
 /**
@@ -80,7 +84,7 @@ export function chunkDecoder(encoding: string): ChunkDecoder {
         const data = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
         const cut = qpSafeEnd(data);
         held = Buffer.from(data.subarray(cut));
-        return decodeQuotedPrintable(data.subarray(0, cut));
+        return decodeQuotedPrintable(data.subarray(0, cut), false);
       },
       end: () => decodeQuotedPrintable(held),
     };
@@ -88,16 +92,24 @@ export function chunkDecoder(encoding: string): ChunkDecoder {
   return { push: (chunk) => chunk, end: () => Buffer.alloc(0) };
 }
 
-/** Where quoted-printable data can be cut: before a last `=` that may still become an escape or a soft line break. */
+/**
+ * Where quoted-printable data can be cut: before a last `=` that may still become an
+ * escape or a soft line break, and before whitespace (and a CR) at the end, which a
+ * line break in the next chunk would remove.
+ */
 function qpSafeEnd(data: Buffer): number {
+  let end = data.length;
+  if (end > 0 && data[end - 1] === 0x0d) end--;
+  while (end > 0 && (data[end - 1] === 0x20 || data[end - 1] === 0x09)) end--;
+  if (data.length - end > QP_HOLD_LIMIT) end = data.length;
   const eq = data.lastIndexOf(0x3d);
-  if (eq === -1 || data.length - eq > QP_HOLD_LIMIT) return data.length;
+  if (eq === -1 || data.length - eq > QP_HOLD_LIMIT) return end;
   for (let i = eq + 1; i < data.length; i++) {
     const c = data[i]!;
     const pending = (i - eq <= 2 && hexValue(c) >= 0) || c === 0x20 || c === 0x09 || c === 0x0d;
-    if (!pending) return data.length;
+    if (!pending) return end;
   }
-  return eq;
+  return Math.min(eq, end);
 }
 
 function hexValue(c: number): number {
@@ -107,14 +119,33 @@ function hexValue(c: number): number {
   return -1;
 }
 
-/** Quoted-printable: =XX escapes, soft line breaks; malformed escapes are kept as written. */
-export function decodeQuotedPrintable(body: Buffer): Buffer {
+/**
+ * Quoted-printable: =XX escapes, soft line breaks; malformed escapes are kept as
+ * written. Whitespace before a hard line break is dropped (RFC 2045 6.7 rule 3: a
+ * transport may have added it), and at the end of the body when `final`, as
+ * Dovecot does; a chunk that more data follows keeps it.
+ */
+export function decodeQuotedPrintable(body: Buffer, final = true): Buffer {
   const out = Buffer.allocUnsafe(body.length);
   let o = 0;
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
-    if (c !== 0x3d) {
+    if (c > 0x3d || (c !== 0x3d && c !== 0x20 && c !== 0x09)) {
       out[o++] = c;
+      continue;
+    }
+    if (c !== 0x3d) {
+      // Whitespace: kept unless only whitespace is left before the end of the line.
+      const next = body[i + 1];
+      if (next !== undefined && next > 0x20) {
+        out[o++] = c;
+        continue;
+      }
+      let j = i + 1;
+      while (body[j] === 0x20 || body[j] === 0x09) j++;
+      const lineEnd = body[j] === 0x0a || (body[j] === 0x0d && body[j + 1] === 0x0a) || (final && j >= body.length);
+      if (!lineEnd) for (let k = i; k < j; k++) out[o++] = body[k]!;
+      i = j - 1;
       continue;
     }
     const h = hexValue(body[i + 1] ?? -1);

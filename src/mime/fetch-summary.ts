@@ -1,4 +1,4 @@
-import { serializeImapValue } from './imap-value.ts';
+import { serializeBody, serializeEnvelope } from './imap-value.ts';
 import type { MessageIndex } from './types.ts';
 
 /**
@@ -7,11 +7,20 @@ import type { MessageIndex } from './types.ts';
  * whole mailboxes, neither parses the index nor serializes it again.
  */
 export interface FetchSummary {
+  /** The wire rules it was written by: absent in summaries written with a space between list members. */
+  wire?: typeof WIRE;
   envelope: string;
   body: string;
   bodyStructure: string;
 }
 
+export const WIRE = 2;
+
 export function fetchSummary(index: Pick<MessageIndex, 'envelope' | 'body' | 'bodyStructure'>): FetchSummary {
-  return { envelope: serializeImapValue(index.envelope), body: serializeImapValue(index.body), bodyStructure: serializeImapValue(index.bodyStructure) };
+  return { wire: WIRE, envelope: serializeEnvelope(index.envelope), body: serializeBody(index.body), bodyStructure: serializeBody(index.bodyStructure) };
+}
+
+/** Whether a stored summary was written by today's wire rules (older ones are made again from the index). */
+export function isCurrent(summary: FetchSummary): boolean {
+  return summary.wire === WIRE;
 }

@@ -26,6 +26,42 @@ function write(value: ImapValue, out: string[]): void {
   }
 }
 
+/**
+ * ENVELOPE in wire form. The addresses of an address list follow each other with
+ * no space between them (RFC 3501 `env-from = "(" 1*address ")"`), as Dovecot
+ * writes them; strict parsers refuse `) (` there.
+ */
+export function serializeEnvelope(envelope: ImapValue): string {
+  if (!Array.isArray(envelope)) return serializeImapValue(envelope);
+  // Fields 2 to 7 are from, sender, reply-to, to, cc, bcc.
+  return `(${envelope.map((field, i) => (i >= 2 && i <= 7 && Array.isArray(field) ? adjoined(field) : serializeImapValue(field))).join(' ')})`;
+}
+
+/**
+ * BODY or BODYSTRUCTURE in wire form: the parts of a multipart follow each other
+ * with no space (`body-type-mpart = 1*body SP media-subtype`), and a message/rfc822
+ * part's envelope and body are written by the same rules.
+ */
+export function serializeBody(body: ImapValue): string {
+  if (!Array.isArray(body)) return serializeImapValue(body);
+  if (Array.isArray(body[0])) {
+    let n = 0;
+    let parts = '';
+    while (n < body.length && Array.isArray(body[n])) parts += serializeBody(body[n++]!);
+    return `(${[parts, ...body.slice(n).map(serializeImapValue)].join(' ')})`;
+  }
+  // body-type-msg: type, subtype, params, id, description, encoding, size, envelope, body, lines, ...
+  const message = typeof body[0] === 'string' && body[0].toLowerCase() === 'message' && typeof body[1] === 'string' &&
+    body[1].toLowerCase() === 'rfc822' && Array.isArray(body[7]) && Array.isArray(body[8]);
+  if (!message) return serializeImapValue(body);
+  return `(${body.map((field, i) => (i === 7 ? serializeEnvelope(field) : i === 8 ? serializeBody(field) : serializeImapValue(field))).join(' ')})`;
+}
+
+/** A list whose items follow each other with no space. */
+function adjoined(items: ImapValue[]): string {
+  return `(${items.map(serializeImapValue).join('')})`;
+}
+
 /** One IMAP string: quoted when safe, else a literal. */
 export function quoteString(s: string): string {
   for (let i = 0; i < s.length; i++) {

@@ -5,7 +5,7 @@
  */
 import { buildBodyStructure, cachedPartData, type DataOf } from './bodystructure.ts';
 import { buildEnvelope } from './envelope.ts';
-import { searchFields } from './fields.ts';
+import { searchFields, SORT_KEYS } from './fields.ts';
 import { DEFAULT_LIMITS, FLAG_MULTIPART, FLAG_RFC822, parseStructure, type Limits, type Part } from './structure.ts';
 import { previewText, searchText } from './text.ts';
 import type { MessageIndex, PartIndex } from './types.ts';
@@ -67,7 +67,7 @@ function fallback(raw: Buffer): MessageIndex {
     fields: {
       date: null, subject: '', baseSubject: '',
       from: { display: '', addresses: [] }, to: { display: '', addresses: [] }, cc: { display: '', addresses: [] },
-      sortFrom: '', sortTo: '', sortCc: '', displayFrom: '', displayTo: '',
+      sortKeys: SORT_KEYS, sortFrom: '', sortTo: '', sortCc: '', displayFrom: '', displayTo: '',
       messageId: null, inReplyTo: null, references: [],
     },
     text: '',

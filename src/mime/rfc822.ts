@@ -199,15 +199,28 @@ export function parseDomain(p: Scanner, out: Out): number {
   return p.s.charCodeAt(p.pos) === 0x5b ? parseDomainLiteral(p, out) : parseDotAtom(p, out);
 }
 
-/** type "/" subtype into out as "type/subtype". */
+/**
+ * type "/" subtype into out as "type/subtype", read as Dovecot 2.3 reads it: a lone
+ * type that ends the value is kept (as a type without subtype); any other broken
+ * value (no "/", an empty subtype, or anything but ";" after the subtype) leaves
+ * out as it was, so the part has type and subtype "".
+ */
 export function parseContentType(p: Scanner, out: Out): number {
+  const before = out.v;
   if (skipLwsp(p) <= 0) return -1;
-  if (parseMimeToken(p, out) <= 0) return -1;
-  if (p.s.charCodeAt(p.pos) !== 0x2f) return -1;
+  if (parseMimeToken(p, out) <= 0 || out.v === before) return -1;
+  const broken = (): number => {
+    out.v = before;
+    return -1;
+  };
+  if (p.s.charCodeAt(p.pos) !== 0x2f) return broken();
   p.pos++;
-  if (skipLwsp(p) <= 0) return -1;
+  if (skipLwsp(p) <= 0) return broken();
   out.v += '/';
-  return parseMimeToken(p, out);
+  const subtypeStart = out.v;
+  const ret = parseMimeToken(p, out);
+  if (out.v === subtypeStart || (p.pos < p.s.length && p.s.charCodeAt(p.pos) !== 0x3b)) return broken();
+  return ret;
 }
 
 /** One `; key=value` parameter. Returns 0 at end of input. */

@@ -40,11 +40,13 @@ export interface SearchFields {
   from: AddressField;
   to: AddressField;
   cc: AddressField;
-  /** RFC 5256 sort keys: the first mailbox's local part ("" if none). */
+  /** The rules the sort keys below were made by (SORT_KEYS); absent in records made before a group sorted by its name. */
+  sortKeys?: number;
+  /** RFC 5256 sort keys: the first mailbox's local part, or the name of a group that comes first ("" if none). */
   sortFrom: string;
   sortTo: string;
   sortCc: string;
-  /** RFC 5957 DISPLAYFROM / DISPLAYTO: first mailbox's display name, else its address. */
+  /** RFC 5957 DISPLAYFROM / DISPLAYTO: first mailbox's display name, else its address; a group's name. */
   displayFrom: string;
   displayTo: string;
   messageId: string | null;

@@ -5,7 +5,7 @@ import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { increment } from '../metrics/registry.ts';
 import type { TlsProvider } from '../tls/context.ts';
-import type { ConnectionLimit } from './connection-limit.ts';
+import { listenerGate, type ConnectionLimit, type ConnectionRefusal } from './connection-limit.ts';
 
 /** How long shutdown waits for sessions to finish their command before cutting them. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -26,6 +26,8 @@ export interface ListenerPairOptions<Name extends string> {
   implicitTls?: { name: Name; listener: Listener };
   /** What the plaintext port answers to a connection over the per-IP limit. */
   tooManyReply: string;
+  /** What it answers when the listener has `connections.perListener` open already. */
+  busyReply: string;
   /** Builds the protocol session for an accepted connection; `destroy` cuts it when `run` fails. */
   open(socket: Socket, secure: boolean, log: Logger): { session: ListenerSession; destroy(): void };
 }
@@ -36,7 +38,7 @@ export interface ListenerPair<Name extends string> {
 }
 
 /**
- * The plaintext and implicit-TLS listeners of one protocol: per-IP admission,
+ * The plaintext and implicit-TLS listeners of one protocol: admission per listener and per client,
  * a connection id per session, and a shutdown that lets every session say goodbye.
  */
 export async function startListenerPair<Name extends string>(opts: ListenerPairOptions<Name>): Promise<ListenerPair<Name>> {
@@ -44,28 +46,24 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
   const sessions = new Map<ListenerSession, Promise<void>>();
   const sockets = new Set<Socket>();
 
-  /** Counts the raw connection against its IP's limit; false when it was turned away. */
-  const admit = (socket: Socket, refusal: string | null): boolean => {
-    const ip = socket.remoteAddress ?? 'unknown';
-    if (!opts.connections.acquire(ip)) {
-      log.warn({ ip }, 'too many connections from one address');
-      if (refusal === null) socket.destroy();
-      else socket.end(refusal);
-      return false;
-    }
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      opts.connections.release(ip);
-    });
-    return true;
+  /** Admission on one listener; the implicit-TLS one can only cut a refused connection. */
+  const gate = (listener: Name, plaintext: boolean) => {
+    const reply = (refusal: ConnectionRefusal) => (refusal === 'listener' ? opts.busyReply : opts.tooManyReply);
+    const admit = listenerGate(opts.connections, log, listener, plaintext ? reply : null);
+    return (socket: Socket): boolean => {
+      if (!admit(socket)) return false;
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      return true;
+    };
   };
 
   const serve = (socket: Socket, secure: boolean, listener: Name): void => {
     increment('mailfold_connections_total', { listener });
-    const sessionLog = log.child({ conn: randomBytes(4).toString('hex') });
+    // The address on every line of the session, so that a refused login can be acted on from its line alone.
+    const sessionLog = log.child({ conn: randomBytes(4).toString('hex'), ip: socket.remoteAddress });
     const { session, destroy } = opts.open(socket, secure, sessionLog);
-    sessionLog.info({ ip: socket.remoteAddress, port: socket.remotePort, tls: secure }, 'connect');
+    sessionLog.info({ port: socket.remotePort, tls: secure }, 'connect');
     const running = session.run().catch((err: unknown) => {
       sessionLog.error({ err }, 'session failed');
       destroy();
@@ -94,8 +92,9 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
     if (plain?.listener.enabled) {
       // Without TCP_NODELAY a reply written in pieces (a RETR: status, body, dot) waits
       // for the client's delayed ACK, about 40 ms per command.
+      const admit = gate(plain.name, true);
       const server = createServer({ noDelay: true }, (socket) => {
-        if (admit(socket, opts.tooManyReply)) serve(socket, false, plain.name);
+        if (admit(socket)) serve(socket, false, plain.name);
       });
       addresses[plain.name] = await listen(server, plain.listener);
     }
@@ -103,7 +102,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
       const server = createTlsServer({ ...opts.tls.serverOptions(), noDelay: true }, (socket: TLSSocket) => serve(socket, true, implicitTls.name));
       unwatch.push(opts.tls.watch(server));
       // Counted before the handshake, so a flood of handshakes is limited too.
-      server.on('connection', (socket: Socket) => admit(socket, null));
+      server.on('connection', gate(implicitTls.name, false));
       server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
       addresses[implicitTls.name] = await listen(server, implicitTls.listener);
     }

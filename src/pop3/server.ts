@@ -48,6 +48,7 @@ export async function startPop3(opts: Pop3Options): Promise<Pop3Service> {
     plain: opts.listeners.pop3 && { name: 'pop3', listener: opts.listeners.pop3 },
     implicitTls: opts.listeners.pop3s && { name: 'pop3s', listener: opts.listeners.pop3s },
     tooManyReply: '-ERR [SYS/TEMP] Too many connections from your address\r\n',
+    busyReply: '-ERR [SYS/TEMP] Too many connections, try again later\r\n',
     open(socket, secure, sessionLog) {
       const ip = socket.remoteAddress ?? 'unknown';
       let session: Pop3Session | null = null;

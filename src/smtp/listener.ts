@@ -121,6 +121,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     // connection would only slow every session down.
     disableReverseLookup: true,
     socketTimeout: SOCKET_TIMEOUT_MS,
+    // Past it smtp-server answers 421 and closes (implicit TLS: cuts before the handshake).
+    maxClients: deps.connections.perListener,
     closeTimeout: CLOSE_TIMEOUT_MS,
 
     onConnect(session, callback) {
@@ -161,10 +163,13 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onAuth(auth, session, callback) {
       authenticate(authCtx, auth, session).then(
         (result) => {
-          sessionLog(session).info({ user: auth.username, ok: !(result instanceof Error) }, 'auth');
-          if (result instanceof Error) return callback(result);
-          deadlines.started(session.id);
-          callback(null, result);
+          const refusal = result instanceof Error ? { reply: `${result.responseCode} ${result.message}` } : {};
+          sessionLog(session).info({ ip: session.remoteAddress, user: auth.username, ok: !(result instanceof Error), ...refusal }, 'auth');
+          if (result instanceof Error) callback(result);
+          else {
+            deadlines.started(session.id);
+            callback(null, result);
+          }
         },
         (err: unknown) => {
           sessionLog(session).error({ err }, 'auth failed');

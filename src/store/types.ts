@@ -1,4 +1,6 @@
+import type { SearchIndex } from './search-index.ts';
 import type { MessageIndex } from '../mime/types.ts';
+import type { RecordSnapshot } from './records.ts';
 import type { FetchSummary } from '../mime/fetch-summary.ts';
 
 export type AccountId = number;
@@ -48,6 +50,8 @@ export interface Mailbox {
   /** Sum of message sizes in octets. */
   size: number;
   createdAt: number;
+  /** The first UID no SELECT has claimed as \Recent yet (RFC 3501 2.3.2); absent: 1. */
+  recentFrom?: Uid;
 }
 
 export interface MessageMeta {
@@ -121,6 +125,16 @@ export type FlagOperation = 'set' | 'add' | 'remove';
 export type CopyOutcome =
   | { ok: true; uidValidity: number; copies: { from: Uid; to: Uid }[] }
   | { ok: false; reason: 'quota' | 'no-mailbox'; detail: string };
+
+/**
+ * Marks of imported source messages (32 hex digits each, see transfer/import-marks.ts),
+ * written in the same synced batch as the messages, so an import killed at any
+ * instant resumes without duplicates.
+ */
+export interface ImportMarks {
+  accountId: AccountId;
+  marks: string[];
+}
 
 export interface AccountUsage {
   bytes: number;
@@ -277,7 +291,15 @@ export interface MailStore {
    * name as \Noselect, RFC 3501 6.3.4).
    */
   deleteMailbox(accountId: AccountId, name: string, opts?: { keepChildren?: boolean }): Promise<void>;
+  /** Subscribes an existing mailbox, or unsubscribes a name (also one whose mailbox is gone). */
   setSubscribed(accountId: AccountId, name: string, subscribed: boolean): Promise<void>;
+  /** Subscribed names: a mailbox's subscription outlives its DELETE (RFC 3501 6.3.9), so some may name no mailbox. */
+  listSubscriptions(accountId: AccountId): Promise<string[]>;
+  /**
+   * Claims the UIDs up to `upTo` that no session has seen as \Recent (RFC 3501 2.3.2):
+   * returns the first one claimed (above `upTo` when none), atomically, so each UID is claimed once.
+   */
+  claimRecent(mailboxId: MailboxId, upTo: Uid): Promise<Uid>;
 
   /** Stores the body once and adds a message to each target mailbox; one synced batch. */
   append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]>;
@@ -286,7 +308,7 @@ export interface MailStore {
    * With `atomic`, nothing is written unless every target of every item succeeds;
    * the outcomes then say which failed.
    */
-  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]>;
+  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]>;
   listMessages(mailboxId: MailboxId): Promise<MessageMeta[]>;
   getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null>;
   /** The messages with these UIDs, in the same order; null where one does not exist. */
@@ -325,6 +347,25 @@ export interface MailStore {
   expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]>;
   /** Expunged UIDs whose expunge modseq is greater than `since`. */
   expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]>;
+
+  // Import state (transfer/): which source messages an account has imported already.
+  /** For each mark, whether it was written (with the message it stands for) by an earlier import. */
+  importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]>;
+
+  // IMAP METADATA (RFC 5464).
+  /** The account's annotations on a mailbox, or on the server when `mailboxId` is null, by entry name. */
+  listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]>;
+  /**
+   * Sets entries (a null value removes one) in one synced batch; nothing is written
+   * when the account's annotations would then pass `limits`. Entries of mailboxes
+   * deleted since are dropped in the same batch.
+   */
+  setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome>;
+}
+
+/** The full-text index (search-index.ts), a role of its own: SEARCH, SORT and THREAD narrow with it. */
+export interface FullTextIndex {
+  readonly searchIndex: SearchIndex;
 }
 
 /** The outbound queue: messages waiting to be sent, each body stored once. */
@@ -370,11 +411,27 @@ export interface Vault {
 export interface StoreLifecycle {
   /** Verifies counters and references against the data; `repair` rewrites what differs. */
   check(opts: { repair: boolean }): Promise<CheckProblem[]>;
+  /** Backup (issue 17): every record, raw, as of now; writes go on while it is read. */
+  exportRecords(): Promise<RecordSnapshot>;
   close(): Promise<void>;
 }
 
 /** Every role at once: for the composition root, the admin service and code typed against the whole store. */
-export type Store = Directory & MailStore & QueueStore & Vault & StoreLifecycle;
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle;
+
+/** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
+export interface MetadataEntry {
+  entry: string;
+  value: Buffer;
+}
+
+/** What one account may keep in annotations, over all its mailboxes and the server. */
+export interface MetadataLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export type MetadataOutcome = { ok: true } | { ok: false; reason: 'too-many' | 'too-big' };
 
 export class StoreError extends Error {
   readonly code: 'exists' | 'not-found' | 'invalid' | 'locked' | 'conflict';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { addAccount, deliver, startImapServer, type RawImap } from './imap.ts';
+import { addAccount, deliver, RawImap, startImapServer } from './imap.ts';
 import { message } from './store.ts';
 
 export const ALICE = 'alice@example.org';
@@ -18,4 +18,13 @@ export async function serverWithInbox(t: TestContext, count: number) {
 export async function assertAllBad(c: RawImap, commands: string[]): Promise<void> {
   for (const cmd of commands) assert.match((await c.command('x', cmd)).at(-1)!, /^x BAD /, cmd);
   assert.equal((await c.command('n', 'NOOP')).at(-1), 'n OK NOOP completed');
+}
+
+/** serverWithInbox with a raw client logged in as alice, closed when the test ends. */
+export async function aliceSession(t: TestContext, count = 0) {
+  const env = await serverWithInbox(t, count);
+  const c = await RawImap.connect(env.port);
+  t.after(() => c.close());
+  await c.login(ALICE);
+  return { ...env, c };
 }

@@ -5,8 +5,10 @@ import type { TestContext } from 'node:test';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { pino } from 'pino';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
+import type { Logger } from '../../src/log/logger.ts';
 import { deliverMessage } from '../../src/delivery/deliver.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import type { LevelStore } from '../../src/store/level/store.ts';
 import type { Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 import { addAccount } from './store.ts';
@@ -16,7 +18,8 @@ export const HOSTNAME = 'localhost';
 
 export interface ImapTestServer {
   server: RunningServer;
-  store: Store;
+  /** The LevelDB store the server opened: tests reach its keys through `core`. */
+  store: LevelStore;
   config: Config;
   port: number;
   tlsPort: number;
@@ -26,7 +29,11 @@ export interface ImapTestServer {
  * An in-process server with only the IMAP listeners, on ports the system picks.
  * `MAILFOLD_TEST_LOG=debug` shows its log on stderr.
  */
-export async function startImapServer(t: TestContext, adjust: (config: Config) => void = () => {}): Promise<ImapTestServer> {
+export async function startImapServer(
+  t: TestContext,
+  adjust: (config: Config) => void = () => {},
+  log: Logger = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2)),
+): Promise<ImapTestServer> {
   const config = defaultConfig('dev');
   config.data_dir = tempDir(t);
   config.hostname = HOSTNAME;
@@ -34,10 +41,9 @@ export async function startImapServer(t: TestContext, adjust: (config: Config) =
   config.listeners.imap = { enabled: true, address: '127.0.0.1', port: 0 };
   config.listeners.imaps = { enabled: true, address: '127.0.0.1', port: 0 };
   adjust(config);
-  const log = pino({ level: process.env.MAILFOLD_TEST_LOG ?? 'silent' }, pino.destination(2));
   const server = await startServer(config, log);
   t.after(() => server.close());
-  return { server, store: server.store, config, port: server.listeners.imap?.port ?? 0, tlsPort: server.listeners.imaps?.port ?? 0 };
+  return { server, store: server.store as LevelStore, config, port: server.listeners.imap?.port ?? 0, tlsPort: server.listeners.imaps?.port ?? 0 };
 }
 
 export { addAccount };
@@ -131,6 +137,48 @@ export class RawImap {
       }
       if (this.#closed) return null;
       await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  /**
+   * The next whole response, literals included, as latin1 without its final CRLF
+   * (the exact bytes the server sent), or null once closed.
+   */
+  async response(): Promise<string | null> {
+    for (;;) {
+      const end = this.#responseEnd();
+      if (end !== -1) {
+        const text = this.#buffer.subarray(0, end - 2).toString('latin1');
+        this.#buffer = this.#buffer.subarray(end);
+        return text;
+      }
+      if (this.#closed) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  /** Where the first whole response in the buffer ends (after its CRLF), or -1. */
+  #responseEnd(): number {
+    let pos = 0;
+    for (;;) {
+      const crlf = this.#buffer.indexOf('\r\n', pos);
+      if (crlf === -1) return -1;
+      const literal = /~?\{(\d+)\}$/.exec(this.#buffer.subarray(Math.max(pos, crlf - 24), crlf).toString('latin1'));
+      if (!literal) return crlf + 2;
+      pos = crlf + 2 + Number(literal[1]);
+      if (pos > this.#buffer.length) return -1;
+    }
+  }
+
+  /** Sends `tag command` (bytes as given) and returns every whole response up to the tagged one. */
+  async exchange(tag: string, command: string | Buffer): Promise<string[]> {
+    this.send(Buffer.concat([Buffer.from(`${tag} `), Buffer.isBuffer(command) ? command : Buffer.from(command, 'latin1'), Buffer.from('\r\n')]));
+    const responses: string[] = [];
+    for (;;) {
+      const response = await this.response();
+      if (response === null) throw new Error(`connection closed before ${tag} completed; got ${JSON.stringify(responses)}`);
+      responses.push(response);
+      if (response.startsWith(`${tag} `)) return responses;
     }
   }
 

@@ -4,7 +4,7 @@ import { CliError, output, withAdmin } from '../context.ts';
 import { readAll } from '../prompt.ts';
 
 /** sysexits.h, which MTAs read to decide between bouncing and retrying. */
-export const EX = { OK: 0, USAGE: 64, DATAERR: 65, NOUSER: 67, UNAVAILABLE: 69, SOFTWARE: 70, TEMPFAIL: 75, CONFIG: 78 } as const;
+export const EX = { OK: 0, USAGE: 64, DATAERR: 65, NOUSER: 67, UNAVAILABLE: 69, SOFTWARE: 70, TEMPFAIL: 75, NOPERM: 77, CONFIG: 78 } as const;
 
 /** The worst outcome decides: retry beats bounce, because a retry loses nothing. */
 export function deliverExitCode(reports: RecipientReport[]): number {

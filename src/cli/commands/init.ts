@@ -87,10 +87,16 @@ export function initCommand(program: Command): void {
       const answers = await initAnswers(flags, config.auth.min_password_length);
       config.hostname = answers.hostname;
       const dkim = await createStore(config, answers);
-      // Written last: a config file means init finished.
-      mkdirSync(dirname(configFile), { recursive: true });
+      // Written last: a config file means init finished. It holds no secret, and the service's
+      // own user must read it (and pass through its directory) when root ran init.
       const header = `# Written by mailfold init. Every option and its default: docs/configuration.md\n\n`;
-      writeFileSync(configFile, header + stringify({ hostname: answers.hostname, data_dir: dataDir }) + '\n', { flag: 'wx' });
+      const umask = process.umask(0o022);
+      try {
+        mkdirSync(dirname(configFile), { recursive: true });
+        writeFileSync(configFile, header + stringify({ hostname: answers.hostname, data_dir: dataDir }) + '\n', { flag: 'wx' });
+      } finally {
+        process.umask(umask);
+      }
       process.stdout.write(nextSteps({ ...answers, configFile, dataDir, profile }));
       process.stdout.write(`\nThe DNS records to publish for ${answers.domain} (\`mailfold dns ${answers.domain}\` prints them again):\n\n`);
       process.stdout.write(formatZone(dnsRecords(answers.domain, config, dkim)));

@@ -1,4 +1,7 @@
 import { writeMessages } from '../../delivery/deliver.ts';
+import { encodeBinaryParts } from '../../mime/binary-parts.ts';
+import { catenateAll } from '../catenate-build.ts';
+import { parseCatenate, type CatPart } from '../catenate.ts';
 import { checkFlags } from '../flags.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
 import { ParseError, type Parser } from '../parser.ts';
@@ -8,10 +11,12 @@ import { command, no, ok } from '../command.ts';
 /** Messages in one MULTIAPPEND: each is indexed and written in the same batch, so their number is bounded too. */
 export const MAX_APPEND_MESSAGES = 1000;
 
-interface AppendMessage {
+export interface AppendMessage {
   flags: string[];
   internalDate: number | undefined;
   raw: Buffer;
+  /** CATENATE (RFC 4469): the parts `raw` is built from before the message is stored. */
+  catenate?: CatPart[];
 }
 
 /**
@@ -19,7 +24,7 @@ interface AppendMessage {
  * part MULTIAPPEND repeats (RFC 3502); UTF8 marks a message with UTF-8 headers
  * (RFC 6855 4), stored the same way.
  */
-function appendMessage(p: Parser): AppendMessage {
+export function appendMessage(p: Parser): AppendMessage {
   p.sp();
   let flags: string[] = [];
   if (p.peek() === 0x28) {
@@ -31,14 +36,18 @@ function appendMessage(p: Parser): AppendMessage {
     internalDate = p.dateTime();
     p.sp();
   }
+  if (p.take('CATENATE ')) return { flags, internalDate, raw: Buffer.alloc(0), catenate: parseCatenate(p) };
   if (p.take('UTF8 (')) {
     p.expect('~');
     const raw = p.stringBytes();
     p.expect(')');
-    return { flags, internalDate, raw };
+    return { flags, internalDate, raw: encodeBinaryParts(raw) };
   }
-  // literal8 (RFC 3516): the message may hold NULs.
-  if (p.take('~') && p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
+  // literal8 (RFC 3516): the message may hold NULs, and parts in the binary transfer encoding.
+  if (p.take('~')) {
+    if (p.peek() !== 0x7b) throw new ParseError('expected a literal8 after ~');
+    return { flags, internalDate, raw: encodeBinaryParts(p.stringBytes()) };
+  }
   return { flags, internalDate, raw: p.stringBytes() };
 }
 
@@ -60,7 +69,9 @@ export default command({
     }
     return { name, messages };
   },
-  async run(session, { name, messages }) {
+  async run(session, { name, messages: parsed }) {
+    const messages = await catenateAll(session, parsed);
+    if (!Array.isArray(messages)) return messages;
     if (messages.some((m) => m.raw.length === 0)) return no('Empty message', 'CANNOT');
     const account = session.account!;
     const mailbox = await session.deps.store.getMailbox(account.id, name);

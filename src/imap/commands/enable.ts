@@ -6,12 +6,10 @@ import type { ImapSession } from '../session.ts';
  * QRESYNC implies CONDSTORE (RFC 7162 3.2.3); IMAP4rev2 implies UTF-8 mailbox
  * names (RFC 9051 5.1: Net-Unicode, modified UTF-7 is no longer used).
  */
-const ENABLERS: Record<string, (session: ImapSession) => void> = {
-  CONDSTORE: (s) => {
-    s.condstore = true;
-  },
-  QRESYNC: (s) => {
-    s.condstore = true;
+const ENABLERS: Record<string, (session: ImapSession) => void | Promise<void>> = {
+  CONDSTORE: (s) => s.enableCondstore(),
+  QRESYNC: async (s) => {
+    await s.enableCondstore();
     s.qresync = true;
   },
   'UTF8=ACCEPT': (s) => {
@@ -44,7 +42,7 @@ export default command({
     for (const upper of new Set(names)) {
       const name = BY_UPPER.get(upper);
       if (!name || session.enabled.has(name)) continue;
-      ENABLERS[name]!(session);
+      await ENABLERS[name]!(session);
       session.enabled.add(name);
       enabled.push(name);
     }

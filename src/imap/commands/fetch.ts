@@ -1,7 +1,7 @@
-import { fetchSummary, type FetchSummary } from '../../mime/fetch-summary.ts';
+import { fetchSummary, isCurrent, type FetchSummary } from '../../mime/fetch-summary.ts';
 import type { BlobId, BlobMeta, BodyRange, BodyReader, MailStore, MessageMeta } from '../../store/types.ts';
 import { decodedRange, decodedSize } from '../binary-body.ts';
-import { dateTime, flagList, literal8Head, literalHead, str } from '../encoder.ts';
+import { dateTime, literal8Head, literalHead, str } from '../encoder.ts';
 import { binaryLabel, parseFetch, sectionLabel, type BinaryItem, type FetchItem, type FetchQuery, type SectionItem } from '../fetch-query.ts';
 import { filterHeader } from '../header-fields.ts';
 import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
@@ -54,7 +54,7 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
   const has = (name: string) => items.some((i) => i.type === 'simple' && i.name === name);
   if (args.messages.byUid && !has('UID')) items.unshift({ type: 'simple', name: 'UID' });
   if (args.changedSince !== null && !has('MODSEQ')) items.push({ type: 'simple', name: 'MODSEQ' });
-  if (has('MODSEQ')) session.condstore = true;
+  if (has('MODSEQ')) await session.enableCondstore();
   const markSeen = !view.readOnly && items.some(setsSeen);
   const uids = resolve(view, args.messages);
   const readsBody = items.some((i) => i.type !== 'simple');
@@ -84,6 +84,7 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
     const loaded = readsIndex && blobIds.length > 0 ? await store.getBlobs(blobIds) : [];
     const blobs = new Map(blobIds.map((id, n) => [id, loaded[n] ?? null]));
     const summaries = readsSummary ? await summariesOf(store, blobIds, blobs) : new Map<BlobId, FetchSummary | null>();
+    if (has('FLAGS') || markSeen) for (const line of view.announceKeywords(answered.flatMap((m) => m.flags))) await session.write(line);
     const reader = store.bodyReader(readsBody ? answered.flatMap((m) => plannedRange(m, blobs.get(m.blobId)!, items)) : []);
     for (const message of answered) {
       const blob = blobs.get(message.blobId) ?? null;
@@ -107,12 +108,13 @@ async function runFetch(session: ImapSession, args: FetchArgs): Promise<Outcome>
 }
 
 /**
- * The fetch summaries of these bodies. A body stored before summaries were kept has
- * none: its summary is made from its index (a blob record already read, or read now).
+ * The fetch summaries of these bodies. A body stored before summaries were kept, or
+ * whose summary was written by older wire rules, gets one made from its index (a
+ * blob record already read, or read now).
  */
 async function summariesOf(store: MailStore, blobIds: BlobId[], blobs: Map<BlobId, BlobMeta | null>): Promise<Map<BlobId, FetchSummary | null>> {
   const stored = blobIds.length > 0 ? await store.getFetchSummaries(blobIds) : [];
-  const summaries = new Map(blobIds.map((id, n) => [id, stored[n] ?? null]));
+  const summaries = new Map(blobIds.map((id, n) => [id, stored[n] && isCurrent(stored[n]) ? stored[n] : null]));
   const older = blobIds.filter((id) => !summaries.get(id) && !blobs.get(id));
   const loaded = older.length > 0 ? await store.getBlobs(older) : [];
   for (const [n, id] of older.entries()) blobs.set(id, loaded[n] ?? null);
@@ -224,7 +226,7 @@ async function writeResponse(session: ImapSession, reader: BodyReader, message: 
     if (section.fields.length > 0) {
       const header = await read(reader, message, range);
       const data = window(filterHeader(header, section.fields, section.text === 'HEADER.FIELDS.NOT'), section.partial);
-      out += `${label} ${literalHead(data.length)}${data.toString('latin1')}`;
+      out += `${label} ${literalHead(data.length)}${withoutNul(data).toString('latin1')}`;
       continue;
     }
     if (!(await stream(session, reader, message, `${out}${label} `, clip(range, section.partial), literalHead))) return 'closed';
@@ -263,7 +265,7 @@ function simple(session: ImapSession, message: MessageMeta, { blob, summary }: S
       return `UID ${message.uid}`;
     case 'FLAGS':
       session.view!.told(message.uid, message.modSeq);
-      return `FLAGS ${flagList(message.flags)}`;
+      return `FLAGS ${session.view!.flagList(message)}`;
     case 'INTERNALDATE':
       return `INTERNALDATE ${dateTime(message.internalDate)}`;
     case 'RFC822.SIZE':
@@ -287,11 +289,27 @@ function simple(session: ImapSession, message: MessageMeta, { blob, summary }: S
   }
 }
 
-/** Writes `before`, then a range of the message as a literal, chunk by chunk; false when the connection went away. */
+/**
+ * Writes `before`, then a range of the message as a literal, chunk by chunk; false when
+ * the connection went away. Only a literal8 may carry NUL (RFC 9051 4.3.1): in a
+ * plain literal each NUL goes out as 0x80, as Dovecot writes NULs in header text, so
+ * sizes stay exact; BINARY[] gives the octets as stored.
+ */
 async function stream(session: ImapSession, reader: BodyReader, message: MessageMeta, before: string, range: ByteRange, head: (size: number) => string): Promise<boolean> {
   if (!(await session.write(`${before}${head(range.end - range.start)}`))) return false;
-  for await (const chunk of announced(reader.read(message, range.start, range.end), range.end - range.start)) if (!(await session.write(chunk))) return false;
+  const plain = head === literalHead;
+  for await (const chunk of announced(reader.read(message, range.start, range.end), range.end - range.start)) {
+    if (!(await session.write(plain ? withoutNul(chunk) : chunk))) return false;
+  }
   return true;
+}
+
+function withoutNul(data: Buffer): Buffer {
+  let at = data.indexOf(0);
+  if (at < 0) return data;
+  const out = Buffer.from(data);
+  for (; at >= 0; at = out.indexOf(0, at + 1)) out[at] = 0x80;
+  return out;
 }
 
 async function read(reader: BodyReader, message: MessageMeta, range: ByteRange): Promise<Buffer> {

@@ -9,9 +9,11 @@ import copy, { uidCopy } from './copy.ts';
 import create from './create.ts';
 import del from './delete.ts';
 import enable from './enable.ts';
+import esearch from './esearch.ts';
 import examine from './examine.ts';
 import expunge from './expunge.ts';
 import fetch, { uidFetch } from './fetch.ts';
+import getmetadata from './getmetadata.ts';
 import getquota from './getquota.ts';
 import getquotaroot from './getquotaroot.ts';
 import id from './id.ts';
@@ -23,10 +25,13 @@ import lsub from './lsub.ts';
 import move, { uidMove } from './move.ts';
 import namespace from './namespace.ts';
 import noop from './noop.ts';
+import notify from './notify.ts';
 import rename from './rename.ts';
+import replace, { uidReplace } from './replace.ts';
 import search, { uidSearch } from './search.ts';
 import select from './select.ts';
 import sort, { uidSort } from './sort.ts';
+import setmetadata from './setmetadata.ts';
 import setquota from './setquota.ts';
 import starttls from './starttls.ts';
 import status from './status.ts';
@@ -49,9 +54,11 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['CREATE', create],
   ['DELETE', del],
   ['ENABLE', enable],
+  ['ESEARCH', esearch],
   ['EXAMINE', examine],
   ['EXPUNGE', expunge],
   ['FETCH', fetch],
+  ['GETMETADATA', getmetadata],
   ['GETQUOTA', getquota],
   ['GETQUOTAROOT', getquotaroot],
   ['ID', id],
@@ -63,10 +70,13 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['MOVE', move],
   ['NAMESPACE', namespace],
   ['NOOP', noop],
+  ['NOTIFY', notify],
   ['RENAME', rename],
+  ['REPLACE', replace],
   ['SEARCH', search],
   ['SELECT', select],
   ['SORT', sort],
+  ['SETMETADATA', setmetadata],
   ['SETQUOTA', setquota],
   ['STARTTLS', starttls],
   ['STATUS', status],
@@ -79,6 +89,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['UID EXPUNGE', uidExpunge],
   ['UID FETCH', uidFetch],
   ['UID MOVE', uidMove],
+  ['UID REPLACE', uidReplace],
   ['UID SEARCH', uidSearch],
   ['UID SORT', uidSort],
   ['UID STORE', uidStore],

@@ -1,6 +1,6 @@
 import type { Mailbox } from '../../store/types.ts';
 import { listAttributes, listLine } from '../list-entry.ts';
-import { hierarchy, patternMatcher } from '../list-pattern.ts';
+import { byListOrder, hierarchy, patternMatcher, type ListEntry } from '../list-pattern.ts';
 import { parseListQuery } from '../list-query.ts';
 import { mailboxText, SEPARATOR } from '../mailbox-name.ts';
 import type { Parser } from '../parser.ts';
@@ -15,6 +15,12 @@ export function parseListArgs(p: Parser): { reference: string; pattern: string }
   const pattern = mailboxText(p, p.listMailbox());
   p.end();
   return { reference, pattern };
+}
+
+/** Subscribed names that are neither a mailbox nor implied by one. */
+function gone(entries: ListEntry[], subscriptions: Set<string>): (ListEntry & { gone: true })[] {
+  const listed = new Set(entries.map((e) => e.name));
+  return [...subscriptions].filter((name) => !listed.has(name)).map((name) => ({ name, exists: false, hasChildren: false, gone: true }));
 }
 
 /**
@@ -33,17 +39,23 @@ export default command({
     const mailboxes = await session.deps.store.listMailboxes(session.account!.id);
     const byName = new Map<string, Mailbox>(mailboxes.map((m) => [m.name, m]));
     const matchers = patterns.map((pattern) => patternMatcher(reference, pattern));
+    const matched = (name: string) => matchers.some((matches) => matches(name));
     const showSubscribed = select.subscribed || returns.subscribed;
-    if (returns.status?.includes('HIGHESTMODSEQ')) session.condstore = true;
-    const selected = (m: Mailbox | undefined): boolean => (!select.subscribed || !!m?.subscribed) && (!select.specialUse || !!m?.specialUse);
-    for (const entry of hierarchy(mailboxes.map((m) => m.name))) {
-      if (!matchers.some((matches) => matches(entry.name))) continue;
+    const subscriptions = new Set(showSubscribed ? await session.deps.store.listSubscriptions(session.account!.id) : []);
+    if (returns.status?.includes('HIGHESTMODSEQ')) await session.enableCondstore();
+    const selected = (name: string): boolean => (!select.subscribed || subscriptions.has(name)) && (!select.specialUse || !!byName.get(name)?.specialUse);
+    const entries = hierarchy(mailboxes.map((m) => m.name));
+    // RFC 5258 3.1: a subscribed name whose mailbox is gone is listed too, \NonExistent.
+    if (select.subscribed) entries.push(...gone(entries, subscriptions));
+    for (const entry of entries.sort((a, b) => byListOrder(a.name, b.name))) {
+      if (!matched(entry.name)) continue;
       const mailbox = byName.get(entry.name);
-      // RECURSIVEMATCH (RFC 5258 3.5): a name is also listed for a selected child, and says so in CHILDINFO.
-      const childSelected = select.recursiveMatch && select.subscribed && mailboxes.some((m) => m.subscribed && m.name.startsWith(`${entry.name}${SEPARATOR}`));
-      if (!selected(mailbox) && !childSelected) continue;
+      // RECURSIVEMATCH (RFC 5258 3.5): a name is also listed for a selected child that no pattern lists itself, and says so in CHILDINFO.
+      const childSelected = select.recursiveMatch && select.subscribed && [...subscriptions].some((name) => name.startsWith(`${entry.name}${SEPARATOR}`) && !matched(name));
+      if (!selected(entry.name) && !childSelected) continue;
       const extended = childSelected ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-      await session.untagged(listLine(session, entry.name, listAttributes(session, entry, mailbox, showSubscribed), extended));
+      const attributes = 'gone' in entry ? ['\\NonExistent', '\\Subscribed'] : listAttributes(session, entry, mailbox, subscriptions.has(entry.name));
+      await session.untagged(listLine(session, entry.name, attributes, extended));
       if (returns.status && mailbox) await session.untagged(await statusResponse(session.deps.store, mailbox, returns.status, session.utf8));
     }
     return ok('LIST completed');

@@ -1,18 +1,27 @@
 import { mailbox as encodeName } from '../encoder.ts';
-import { patternMatcher } from '../list-pattern.ts';
-import { SEPARATOR } from '../mailbox-name.ts';
+import { byListOrder, patternMatcher } from '../list-pattern.ts';
+import { parentsOf, SEPARATOR } from '../mailbox-name.ts';
 import { command, ok } from '../command.ts';
 import { parseListArgs } from './list.ts';
 
-/** RFC 3501 6.3.9: the subscribed mailboxes that match. */
+/**
+ * RFC 3501 6.3.9: the subscribed names that match, whether their mailbox exists or not.
+ * An unsubscribed parent of a subscribed name the pattern does not reach (`%`) is
+ * listed \Noselect in its place.
+ */
 export default command({
   states: ['authenticated', 'selected'],
   parse: parseListArgs,
   async run(session, { reference, pattern }) {
     const matches = patternMatcher(reference, pattern);
-    const mailboxes = await session.deps.store.listMailboxes(session.account!.id);
-    for (const mailbox of mailboxes.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (mailbox.subscribed && matches(mailbox.name)) await session.untagged(`LSUB () "${SEPARATOR}" ${encodeName(mailbox.name, session.utf8)}`);
+    const subscribed = new Set(await session.deps.store.listSubscriptions(session.account!.id));
+    const listed = new Map<string, string>();
+    for (const name of subscribed) {
+      if (matches(name)) listed.set(name, '()');
+      else for (const parent of parentsOf(name)) if (!subscribed.has(parent) && matches(parent)) listed.set(parent, '(\\Noselect)');
+    }
+    for (const [name, attributes] of [...listed].sort(([a], [b]) => byListOrder(a, b))) {
+      await session.untagged(`LSUB ${attributes} "${SEPARATOR}" ${encodeName(name, session.utf8)}`);
     }
     return ok('LSUB completed');
   },

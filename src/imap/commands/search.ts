@@ -29,7 +29,7 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
     modSeq: meta.modSeq,
   }));
   const withModSeq = usesModSeq(query.key);
-  if (withModSeq) session.condstore = true;
+  if (withModSeq) await session.enableCondstore();
   // IMAP4rev2 answers every SEARCH with ESEARCH; no RETURN means ALL (RFC 9051 6.4.4).
   const returns = query.returns ?? (session.rev2 ? ['ALL' as const] : null);
   if (returns) {

@@ -1,5 +1,4 @@
 import { flagList } from '../encoder.ts';
-import { PERMANENT_FLAGS, SYSTEM_FLAGS } from '../flags.ts';
 import { MailboxView } from '../mailbox-view.ts';
 import { mailboxListing } from '../list-entry.ts';
 import { parseNamedMailbox } from '../mailbox-name.ts';
@@ -37,18 +36,17 @@ export async function selectMailbox(session: ImapSession, args: SelectArgs, read
   if (args.condstore) session.condstore = true;
   const mailbox = await session.deps.store.getMailbox(session.account!.id, args.name);
   if (!mailbox) return no(`No mailbox named ${args.name}`, 'NONEXISTENT');
-  const { view, messages } = await MailboxView.open(session.deps.store, mailbox, readOnly);
+  const recentMode = session.rev2 ? 'none' : readOnly ? 'peek' : 'claim';
+  const { view, messages } = await MailboxView.open(session.deps.store, mailbox, readOnly, recentMode);
   session.view = view;
   session.state = 'selected';
-  const keywords = new Set<string>();
-  for (const m of messages) for (const f of m.flags) if (!f.startsWith('\\')) keywords.add(f);
   const firstUnseen = messages.findIndex((m) => !m.flags.includes('\\Seen'));
-  await session.untagged(`FLAGS ${flagList([...SYSTEM_FLAGS, ...keywords])}`);
-  await session.untagged(readOnly ? 'OK [PERMANENTFLAGS ()] Read-only mailbox' : `OK [PERMANENTFLAGS ${PERMANENT_FLAGS}] Flags permitted`);
+  await session.untagged(`FLAGS ${flagList(view.flags)}`);
+  await session.untagged(`OK [PERMANENTFLAGS ${view.permanentFlags}] ${readOnly ? 'Read-only mailbox' : 'Flags permitted'}`);
   await session.untagged(`${view.exists} EXISTS`);
   // IMAP4rev2 dropped RECENT and the UNSEEN code (RFC 9051 Appendix E); it wants the mailbox's LIST instead (6.3.2).
   if (!session.rev2) {
-    await session.untagged('0 RECENT');
+    await session.untagged(`${view.recent.size} RECENT`);
     if (firstUnseen >= 0) await session.untagged(`OK [UNSEEN ${firstUnseen + 1}] First unseen message`);
   }
   await session.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity}] UIDs valid`);
@@ -75,7 +73,7 @@ async function resync(session: ImapSession, param: QresyncParam, messages: Messa
   for (const m of messages) {
     if (m.modSeq <= param.modSeq || view.seqOf(m.uid) === 0) continue;
     view.told(m.uid, m.modSeq);
-    await session.untagged(`${view.seqOf(m.uid)} FETCH (UID ${m.uid} FLAGS ${flagList(m.flags)} MODSEQ (${m.modSeq}))`);
+    await session.untagged(`${view.seqOf(m.uid)} FETCH (UID ${m.uid} FLAGS ${view.flagList(m)} MODSEQ (${m.modSeq}))`);
   }
 }
 

@@ -16,9 +16,16 @@ async function deleted(store: MailStore, m: Mailbox): Promise<{ messages: number
   return out;
 }
 
+/** The messages no SELECT has claimed as \Recent yet (RFC 3501 2.3.2): the next SELECT sees them so. */
+async function recent(store: MailStore, m: Mailbox): Promise<number> {
+  const from = m.recentFrom ?? 1;
+  if (from >= m.uidNext) return 0;
+  return (await store.listMessages(m.id)).filter((message) => message.uid >= from).length;
+}
+
 const ITEMS: Record<string, (m: Mailbox, store: MailStore) => number | string | Promise<number>> = {
   MESSAGES: (m) => m.messages,
-  RECENT: () => 0,
+  RECENT: (m, store) => recent(store, m),
   UIDNEXT: (m) => m.uidNext,
   UIDVALIDITY: (m) => m.uidValidity,
   UNSEEN: (m) => m.unseen,
@@ -39,10 +46,13 @@ export function parseStatusItems(p: Parser): string[] {
   }, false);
 }
 
-/** `STATUS name (item value ...)`, from the mailbox record; DELETED and DELETED-STORAGE read its messages. */
-export async function statusResponse(store: MailStore, mailbox: Mailbox, items: readonly string[], utf8: boolean): Promise<string> {
+/**
+ * `STATUS name (item value ...)`, from the mailbox record; DELETED and DELETED-STORAGE read its messages.
+ * `recent`: the session's own count, when it has this mailbox selected (as Dovecot answers).
+ */
+export async function statusResponse(store: MailStore, mailbox: Mailbox, items: readonly string[], utf8: boolean, recent?: number): Promise<string> {
   const values: string[] = [];
-  for (const item of items) values.push(`${item} ${await ITEMS[item]!(mailbox, store)}`);
+  for (const item of items) values.push(`${item} ${item === 'RECENT' && recent !== undefined ? recent : await ITEMS[item]!(mailbox, store)}`);
   return `STATUS ${encodeName(mailbox.name, utf8)} (${values.join(' ')})`;
 }
 
@@ -60,8 +70,9 @@ export default command({
   async run(session, { name, items }) {
     const mailbox = await session.deps.store.getMailbox(session.account!.id, name);
     if (!mailbox) return no(`No mailbox named ${name}`, 'NONEXISTENT');
-    if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
-    await session.untagged(await statusResponse(session.deps.store, mailbox, items, session.utf8));
+    if (items.includes('HIGHESTMODSEQ')) await session.enableCondstore();
+    const selected = session.view?.mailbox.id === mailbox.id ? session.view.recent.size : undefined;
+    await session.untagged(await statusResponse(session.deps.store, mailbox, items, session.utf8, selected));
     return ok('STATUS completed');
   },
 });

@@ -1,5 +1,4 @@
 import type { FlagOperation } from '../../store/types.ts';
-import { flagList } from '../encoder.ts';
 import { parseStoreFlags } from '../flags.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import { ParseError, type Parser } from '../parser.ts';
@@ -44,7 +43,7 @@ function parseStore(p: Parser, byUid: boolean): StoreArgs {
 async function runStore(session: ImapSession, args: StoreArgs) {
   const view = session.view!;
   if (view.readOnly) return no('The mailbox is read-only', 'READ-ONLY');
-  if (args.unchangedSince !== null) session.condstore = true;
+  if (args.unchangedSince !== null) await session.enableCondstore();
   const uids = resolve(view, args.messages);
   const store = session.deps.store;
   const changed = await store.storeFlags(view.mailbox.id, uids, args.op, args.flags, args.unchangedSince ?? undefined);
@@ -53,6 +52,7 @@ async function runStore(session: ImapSession, args: StoreArgs) {
   const needOthers = !args.silent || args.unchangedSince !== null;
   const others = needOthers ? uids.filter((uid) => !changedUids.has(uid)) : [];
   const records = new Map([...changed, ...(others.length > 0 ? await store.getMessages(view.mailbox.id, others) : [])].flatMap((m) => (m ? [[m.uid, m] as const] : [])));
+  for (const line of view.announceKeywords(changed.flatMap((m) => m.flags))) await session.write(line);
   const modified: number[] = [];
   for (const uid of uids) {
     const message = records.get(uid);
@@ -67,7 +67,7 @@ async function runStore(session: ImapSession, args: StoreArgs) {
     }
     view.told(message.uid, message.modSeq);
     const modseq = session.condstore ? ` MODSEQ (${message.modSeq})` : '';
-    await session.untagged(`${view.seqOf(message.uid)} FETCH (UID ${message.uid} FLAGS ${flagList(message.flags)}${modseq})`);
+    await session.untagged(`${view.seqOf(message.uid)} FETCH (UID ${message.uid} FLAGS ${view.flagList(message)}${modseq})`);
   }
   if (modified.length > 0) return ok('Some messages were modified meanwhile', `MODIFIED ${compactSet(modified)}`);
   return ok('STORE completed');

@@ -5,6 +5,10 @@ import { keys, parseChunkKey, parseMessageKey, prefixEnd } from './keys.ts';
 import { blobRemovalOps } from './mailbox-records.ts';
 import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from '../types.ts';
 import { isSeen } from '../flags.ts';
+import { SORT_KEYS } from '../../mime/fields.ts';
+import { fetchSummary, isCurrent, type FetchSummary } from '../../mime/fetch-summary.ts';
+import { indexMessage } from '../../mime/index.ts';
+import { checkSearchIndex, type LiveBody } from './search-index-check.ts';
 
 /** What a check pass shares: the reads, and the problems and fixes found so far. */
 interface Scan {
@@ -53,10 +57,14 @@ export async function checkStore(core: LevelCore, repair: boolean): Promise<Chec
   const accounts = await checkAccounts(scan);
   const { mailboxes, live } = await checkMailboxes(scan, accounts);
   const bodies = await checkMessages(scan, live);
-  await checkBodies(scan, bodies);
+  const chunksSeen = await checkBodies(scan, bodies);
+  await checkIndexedRules(scan, bodies, chunksSeen);
   await checkQueue(scan);
   checkCounters(scan, accounts, mailboxes);
   if (repair && found.ops.length > 0) await core.commit(found.ops);
+  // Full-text index hook: checked on what the repair above left, rebuilt in batches of its own.
+  const index = { db: core.db, index: core.searchIndex, commit: (ops: BatchOp[]) => core.commit(ops) };
+  found.problems.push(...(await checkSearchIndex(index, bodies.liveBodies, repair)));
   return found.problems;
 }
 
@@ -102,6 +110,7 @@ async function checkMessages(scan: Scan, live: Map<number, Mailbox>) {
   const blobs = new Map((await scan.entries<BlobMeta>(keys.blobPrefix)).map(([, b]) => [b.id, b]));
   const refs = new Set(await scan.keysUnder(keys.refAll));
   const referenced = new Set<string>();
+  const liveBodies = new Map<string, LiveBody>(); // full-text index hook
   const liveBlobs = new Set<string>();
   const tally = new Map<number, Tally>();
   const tallyOf = (id: number) => {
@@ -127,6 +136,9 @@ async function checkMessages(scan: Scan, live: Map<number, Mailbox>) {
     if (!refs.has(refKey)) scan.report(`${where}: body reference missing`, mark(refKey));
     referenced.add(refKey);
     liveBlobs.add(message.blobId);
+    const body = liveBodies.get(message.blobId) ?? { blob, prefixes: new Set<string>() };
+    body.prefixes.add(message.prefix);
+    liveBodies.set(message.blobId, body);
     const t = tallyOf(message.mailboxId);
     t.messages++;
     t.size += size;
@@ -161,11 +173,13 @@ async function checkMessages(scan: Scan, live: Map<number, Mailbox>) {
       .map((field) => `${field} ${mailbox[field]} should be ${fixed[field]}`);
     if (diffs.length > 0) scan.report(`mailbox ${mailbox.name} (id ${mailbox.id}): ${diffs.join(', ')}`, put(keys.mailbox(mailbox.id), fixed));
   }
-  return { blobs, refs, referenced, liveBlobs };
+  return { blobs, refs, referenced, liveBlobs, liveBodies };
 }
 
-/** References, bodies and chunks that nothing uses, and bodies missing chunks. */
-async function checkBodies(scan: Scan, { blobs, refs, referenced, liveBlobs }: Awaited<ReturnType<typeof checkMessages>>): Promise<void> {
+type Bodies = Awaited<ReturnType<typeof checkMessages>>;
+
+/** References, bodies and chunks that nothing uses, and bodies missing chunks; the chunks found per body. */
+async function checkBodies(scan: Scan, { blobs, refs, referenced, liveBlobs }: Bodies): Promise<Map<string, number>> {
   for (const refKey of refs) {
     if (!referenced.has(refKey)) scan.report(`body reference ${refKey}: no such message`, del(refKey));
   }
@@ -187,6 +201,34 @@ async function checkBodies(scan: Scan, { blobs, refs, referenced, liveBlobs }: A
     const seen = chunksSeen.get(blob.id) ?? 0;
     if (liveBlobs.has(blob.id) && seen !== blob.chunks) scan.report(`body ${blob.id}: ${blob.chunks - seen} chunk(s) missing (not repairable)`);
   }
+  return chunksSeen;
+}
+
+/**
+ * Issue 14: bodies indexed by older rules (sort keys of groups, wire form of lists) are
+ * indexed again from their bytes. Each is written at once, not held for the final batch:
+ * its search text alone may be 1 Mi characters, and rewriting it is safe to repeat.
+ */
+async function checkIndexedRules(scan: Scan, { blobs, liveBlobs }: Bodies, chunksSeen: Map<string, number>): Promise<void> {
+  const complete = [...liveBlobs].filter((id) => chunksSeen.get(id) === blobs.get(id)!.chunks);
+  for (let i = 0; i < complete.length; i += 500) {
+    const ids = complete.slice(i, i + 500);
+    const summaries = await scan.core.getMany<FetchSummary>(ids.map(keys.blobSummary));
+    for (const [j, id] of ids.entries()) {
+      const blob = blobs.get(id)!;
+      const summary = summaries[j];
+      if (blob.index.fields.sortKeys === SORT_KEYS && summary && isCurrent(summary)) continue;
+      if (scan.repair) await scan.core.commit(await reindexed(scan.core, blob));
+      scan.found.problems.push({ what: `body ${id}: indexed by older rules (sort keys, ENVELOPE/BODYSTRUCTURE wire form)`, repaired: scan.repair });
+    }
+  }
+}
+
+/** The records of a body indexed again from its stored bytes: index, search text, fetch summary. */
+async function reindexed(core: LevelCore, blob: BlobMeta): Promise<BatchOp[]> {
+  const chunks = await core.db.getMany(Array.from({ length: blob.chunks }, (_, i) => keys.chunk(blob.id, i)));
+  const { text, ...index } = indexMessage(Buffer.concat(chunks.map((c) => c!)));
+  return [put(keys.blob(blob.id), { ...blob, headerEnd: index.root.header.end, index }), put(keys.blobText(blob.id), text), put(keys.blobSummary(blob.id), fetchSummary(index))];
 }
 
 /** Queue chunks against their entries. */

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { privateDataDir } from '../data-dir.ts';
 import { initialCounters, raisedCounters, type Counters } from '../rules/mailbox.ts';
 import { StoreError, type AccountId, type StoreEvent } from '../types.ts';
 import { encode, decode } from './codec.ts';
@@ -8,6 +8,7 @@ import { CommitQueue, type BatchOp } from './commit-queue.ts';
 import { keys, prefixEnd } from './keys.ts';
 import { LockSet } from './locks.ts';
 import { ReadCache } from './read-cache.ts';
+import { LevelSearchIndex } from './search-index.ts';
 
 export type Db = ClassicLevel<string, Buffer>;
 
@@ -17,8 +18,8 @@ export interface StoreOptions {
   chunkSize: number;
 }
 
-/** The layout this code writes (docs/architecture.md, "Key layout"). */
-const LAYOUT_VERSION = 1;
+/** The layout this code writes (docs/architecture.md, "Key layout") and a backup restores. */
+export const LAYOUT_VERSION = 1;
 
 /**
  * A prefix read in full. Each trip to LevelDB's thread brings up to 1 MiB instead of the
@@ -49,7 +50,7 @@ const MAILBOX_PREFIXES = [keys.mailboxPrefix, keys.mailboxNameAll];
 const MAILBOX_ENTRIES = 10_000;
 
 export async function openDb(dataDir: string): Promise<Db> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  privateDataDir(dataDir);
   const location = join(dataDir, 'store');
   const db: Db = new ClassicLevel<string, Buffer>(location, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
   try {
@@ -80,11 +81,14 @@ export class LevelCore {
   /** Raw values, written through by every commit (decoded per read, so no caller shares an object with the cache). */
   readonly #mailboxes = new ReadCache(MAILBOX_PREFIXES, MAILBOX_ENTRIES);
   #counters: Counters = initialCounters(0);
+  // Full-text index hook (issue 18 item 5): the index shares the db and the batches of the roles.
+  readonly searchIndex: LevelSearchIndex;
 
   constructor(db: Db, options: StoreOptions) {
     this.db = db;
     this.options = options;
     this.#commits = new CommitQueue((ops, sync) => db.batch(ops, { sync }), options.sync);
+    this.searchIndex = new LevelSearchIndex(db, { commit: (ops) => this.commit(ops), underBodyLock: (fn) => this.locks.withLocks([locks.blobs], fn) });
   }
 
   async init(): Promise<void> {
@@ -94,7 +98,8 @@ export class LevelCore {
       return;
     }
     this.#counters = initialCounters(Date.now());
-    await this.#commits.commit([this.countersOp(), put(keys.version, LAYOUT_VERSION)]);
+    // Full-text index hook: a new store has no body to index, so its index is complete.
+    await this.#commits.commit([this.countersOp(), put(keys.version, LAYOUT_VERSION), await this.searchIndex.markBuilt()]);
   }
 
   async close(): Promise<void> {
@@ -127,6 +132,15 @@ export class LevelCore {
     } finally {
       this.#directory.forget(written);
     }
+    this.#mailboxes.remember(ops);
+  }
+
+  /**
+   * A batch written without sync, and kept in the mailbox cache: only for changes
+   * whose loss in a crash harms nothing (a \Recent claim), so no reader waits for an fsync.
+   */
+  async writeUnsynced(ops: BatchOp[]): Promise<void> {
+    await this.db.batch(ops, { sync: false });
     this.#mailboxes.remember(ops);
   }
 

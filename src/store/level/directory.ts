@@ -99,6 +99,7 @@ export class LevelDirectory implements Directory {
     if (!account) throw new StoreError('not-found', `no such account: ${address}`);
     await this.#core.locks.withLocks([locks.admin, locks.account(account.id), locks.blobs], async () => {
       const ops: BatchOp[] = [del(keys.account(address)), del(keys.accountById(account.id))];
+      for (const key of await this.#core.scanKeys(keys.importMarkPrefix(account.id))) ops.push(del(key));
       const released: Release[] = [];
       for (const mailbox of await listMailboxes(this.#core, account.id)) {
         const removal = await mailboxRemovalOps(this.#core, mailbox);
@@ -106,6 +107,7 @@ export class LevelDirectory implements Directory {
         released.push(...removal.released);
       }
       ops.push(...(await freeBlobOps(this.#core, released)));
+      for (const key of await this.#core.scanKeys(keys.subscriptionPrefix(account.id))) ops.push(del(key));
       await this.#core.commit(ops);
     });
     this.#core.emit({ type: 'mailboxes', accountId: account.id });

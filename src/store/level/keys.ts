@@ -26,6 +26,9 @@ export const keys = {
   mailboxName: (accountId: AccountId, name: string) => `mbn/${hex(accountId)}/${name}`,
   mailboxNamePrefix: (accountId: AccountId) => `mbn/${hex(accountId)}/`,
   mailboxNameAll: 'mbn/',
+  /** A subscribed name that has no mailbox (any more): subscriptions outlive DELETE. */
+  subscription: (accountId: AccountId, name: string) => `sub/${hex(accountId)}/${name}`,
+  subscriptionPrefix: (accountId: AccountId) => `sub/${hex(accountId)}/`,
   message: (mailboxId: MailboxId, uid: Uid) => `msg/${hex(mailboxId)}/${hex(uid)}`,
   messagePrefix: (mailboxId: MailboxId) => `msg/${hex(mailboxId)}/`,
   messageAll: 'msg/',
@@ -54,7 +57,13 @@ export const keys = {
   queueChunkAll: 'qch/',
   dkimKey: (domain: string, selector: string) => `dkm/${domain}/${selector}`,
   dkimKeyPrefix: (domain: string) => `dkm/${domain}/`,
+  dkimKeyAll: 'dkm/',
   mtaSts: (domain: string) => `sts/${domain}`,
+  // IMAP METADATA (RFC 5464): an account's annotations, by mailbox (0: the server's), then entry name.
+  metadata: (accountId: AccountId, mailboxId: MailboxId, entry: string) => `mdt/${hex(accountId)}/${hex(mailboxId)}/${entry}`,
+  metadataPrefix: (accountId: AccountId, mailboxId?: MailboxId) => `mdt/${hex(accountId)}/${mailboxId === undefined ? '' : `${hex(mailboxId)}/`}`,
+  importMark: (accountId: AccountId, mark: string) => `imp/${hex(accountId)}/${mark}`,
+  importMarkPrefix: (accountId: AccountId) => `imp/${hex(accountId)}/`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */

@@ -18,10 +18,14 @@ import {
   type CopyOutcome,
   type Directory,
   type FlagOperation,
+  type ImportMarks,
   type Mailbox,
   type MailboxId,
   type MailStore,
   type MessageMeta,
+  type MetadataEntry,
+  type MetadataLimits,
+  type MetadataOutcome,
   type ModSeq,
   type NewBlob,
   type SpecialUse,
@@ -98,7 +102,9 @@ export class LevelMail implements MailStore {
       for (const { mailbox, newName } of renamePlan(await this.listMailboxes(accountId), from, to)) {
         ops.push(del(keys.mailboxName(accountId, mailbox.name)));
         ops.push(put(keys.mailboxName(accountId, newName), mailbox.id));
-        ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, name: newName }));
+        // A subscription is a name: it stays on the old one (RFC 3501 6.3.9: never removed unasked), as in Dovecot.
+        ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, name: newName, subscribed: false }));
+        if (mailbox.subscribed) ops.push(put(keys.subscription(accountId, mailbox.name), true));
       }
       await this.#core.commit(ops);
     });
@@ -110,7 +116,10 @@ export class LevelMail implements MailStore {
     await this.#core.locks.withLocks([locks.account(accountId), locks.blobs], async () => {
       const all = await this.listMailboxes(accountId);
       checkDeletable(all, name, opts.keepChildren ?? false);
-      const removal = await mailboxRemovalOps(this.#core, all.find((m) => m.name === name)!);
+      const mailbox = all.find((m) => m.name === name)!;
+      const removal = await mailboxRemovalOps(this.#core, mailbox);
+      // A subscription is a name, not a flag of the mailbox: it outlives the mailbox (RFC 3501 6.3.9).
+      if (mailbox.subscribed) removal.ops.push(put(keys.subscription(accountId, name), true));
       await this.#core.commit([...removal.ops, ...(await freeBlobOps(this.#core, removal.released))]);
     });
     this.#core.emit({ type: 'mailboxes', accountId });
@@ -119,8 +128,35 @@ export class LevelMail implements MailStore {
   async setSubscribed(accountId: AccountId, name: string, subscribed: boolean): Promise<void> {
     await this.#core.locks.withLocks([locks.account(accountId)], async () => {
       const mailbox = await this.getMailbox(accountId, name);
-      if (!mailbox) throw new StoreError('not-found', `no such mailbox: ${name}`);
-      await this.#core.commit([put(keys.mailbox(mailbox.id), { ...mailbox, subscribed })]);
+      const orphan = keys.subscription(accountId, normalizeMailboxName(name));
+      // Only an existing mailbox can be subscribed (as Dovecot); a name kept after DELETE can be unsubscribed.
+      if (!mailbox && (subscribed || (await this.#core.db.get(orphan)) === undefined)) throw new StoreError('not-found', `no such mailbox: ${name}`);
+      const ops: BatchOp[] = [];
+      if (mailbox) ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, subscribed }));
+      if (!subscribed) ops.push(del(orphan));
+      await this.#core.commit(ops);
+    });
+  }
+
+  // Subscriptions and \Recent (issue 14).
+
+  async listSubscriptions(accountId: AccountId): Promise<string[]> {
+    const kept = (await this.#core.scanKeys(keys.subscriptionPrefix(accountId))).map((k) => k.slice(keys.subscriptionPrefix(accountId).length));
+    const flagged = (await this.listMailboxes(accountId)).filter((m) => m.subscribed).map((m) => m.name);
+    return [...new Set([...flagged, ...kept])];
+  }
+
+  async claimRecent(mailboxId: MailboxId, upTo: Uid): Promise<Uid> {
+    const owner = await this.getMailboxById(mailboxId);
+    if (!owner) return upTo + 1;
+    return this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
+      const mailbox = await this.getMailboxById(mailboxId);
+      const from = mailbox?.recentFrom ?? 1;
+      if (!mailbox || from > upTo) return upTo + 1;
+      // Not synced: a claim lost in a crash only shows those messages recent once more,
+      // and a SELECT should not wait for an fsync. Every other writer of the record holds this lock.
+      await this.#core.writeUnsynced([put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: upTo + 1 })]);
+      return from;
     });
   }
 
@@ -136,19 +172,23 @@ export class LevelMail implements MailStore {
     return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
   }
 
-  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean }): Promise<AppendOutcome[][]> {
+  appendMany(
+    items: { blob: NewBlob; targets: AppendTarget[] }[],
+    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
+  ): Promise<AppendOutcome[][]> {
     return this.#appendItems(
       items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })),
       opts.atomic,
+      opts.importMarks ? importMarkOps(opts.importMarks) : [],
     );
   }
 
-  async #appendItems(items: AppendItem[], atomic: boolean): Promise<AppendOutcome[][]> {
+  async #appendItems(items: AppendItem[], atomic: boolean, extraOps: BatchOp[] = []): Promise<AppendOutcome[][]> {
     const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
     const { outcomes, events } = await this.#core.locks.withLocks(accountIds.map(locks.account), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
       const usage = new Map<AccountId, AccountUsage>();
-      const ops: BatchOp[] = [];
+      const ops: BatchOp[] = [...extraOps];
       const outcomes: AppendOutcome[][] = [];
       const events: StoreEvent[] = [];
       const now = Date.now();
@@ -187,7 +227,11 @@ export class LevelMail implements MailStore {
           itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
           events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
         }
-        if (itemOutcomes.some((o) => o.ok)) ops.push(...this.#blobOps(blobId, blob));
+        if (itemOutcomes.some((o) => o.ok)) {
+          ops.push(...this.#blobOps(blobId, blob));
+          // Full-text index hook: the body's trigrams go in the batch that stores it.
+          ops.push(...this.#core.searchIndex.indexOps(blobId, blob, targets.filter((_, k) => itemOutcomes[k]!.ok).map((t) => t.prefix)));
+        }
       }
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
       if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
@@ -394,6 +438,63 @@ export class LevelMail implements MailStore {
     }
     return out;
   }
+
+  // Import state (transfer/): marks written with the imported messages, in appendMany's batch.
+
+  async importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]> {
+    const found = await this.#core.db.getMany(marks.map((m) => keys.importMark(accountId, importMark(m))));
+    return found.map((value) => value !== undefined);
+  }
+
+  // IMAP METADATA (RFC 5464): its own key prefix `mdt/`; the server's entries under mailbox 0.
+
+  async listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]> {
+    const prefix = keys.metadataPrefix(accountId, mailboxId ?? 0);
+    const rows = await this.#core.db.iterator(wholeRange(prefix)).all();
+    return rows.map(([key, value]) => ({ entry: key.slice(prefix.length), value: Buffer.from(decode<string>(value), 'base64') }));
+  }
+
+  async setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome> {
+    return this.#core.locks.withLocks([locks.account(accountId)], async () => {
+      const prefix = keys.metadataPrefix(accountId);
+      const live = new Set((await this.listMailboxes(accountId)).map((m) => m.id));
+      // What an entry costs: its name and its value (keys here are ASCII: entry names are).
+      const cost = (key: string, valueBytes: number) => key.length - prefix.length + valueBytes;
+      const sizes = new Map<string, number>();
+      const ops: BatchOp[] = [];
+      for (const [key, value] of await this.#core.db.iterator(wholeRange(prefix)).all()) {
+        const owner = parseInt(key.slice(prefix.length, prefix.length + 8), 16);
+        if (owner === 0 || live.has(owner)) sizes.set(key, cost(key, Buffer.byteLength(decode<string>(value), 'base64')));
+        else ops.push(del(key));
+      }
+      for (const { entry, value } of changes) {
+        const key = keys.metadata(accountId, mailboxId ?? 0, entry);
+        if (value === null) {
+          sizes.delete(key);
+          ops.push(del(key));
+        } else {
+          sizes.set(key, cost(key, value.length));
+          ops.push(put(key, value.toString('base64')));
+        }
+      }
+      if (sizes.size > limits.maxEntries) return { ok: false, reason: 'too-many' } as const;
+      if ([...sizes.values()].reduce((a, b) => a + b, 0) > limits.maxBytes) return { ok: false, reason: 'too-big' } as const;
+      await this.#core.commit(ops);
+      return { ok: true } as const;
+    });
+  }
+}
+
+const IMPORT_MARK = /^[0-9a-f]{32}$/;
+
+/** A mark from outside (the CLI) must not be able to name another key. */
+function importMark(mark: string): string {
+  if (typeof mark !== 'string' || !IMPORT_MARK.test(mark)) throw new StoreError('invalid', `not an import mark: ${JSON.stringify(mark)}`);
+  return mark;
+}
+
+function importMarkOps({ accountId, marks }: ImportMarks): BatchOp[] {
+  return marks.map((m) => mark(keys.importMark(accountId, importMark(m))));
 }
 
 /** Adds a message to the usage a batch has counted so far (only where the usage was read). */

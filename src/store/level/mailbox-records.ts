@@ -52,6 +52,8 @@ export async function freeBlobOps(core: LevelCore, released: Release[]): Promise
   for (const blobId of await unreferencedBlobs(released, (id) => core.scanKeys(keys.refPrefix(id)))) {
     const record = await core.db.get(keys.blob(blobId));
     ops.push(...blobRemovalOps({ id: blobId, chunks: record === undefined ? 0 : blobHead(record).chunks }));
+    // Full-text index hook: the body's index entries leave with it.
+    ops.push(...(await core.searchIndex.removeOps(blobId)));
   }
   return ops;
 }

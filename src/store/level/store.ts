@@ -5,6 +5,7 @@ import { LevelDirectory } from './directory.ts';
 import { keys } from './keys.ts';
 import { LevelMail } from './mail.ts';
 import { LevelQueue } from './queue.ts';
+import { levelSnapshot } from './records.ts';
 import { LevelVault } from './vault.ts';
 
 export type { StoreOptions } from './core.ts';
@@ -19,6 +20,7 @@ export async function openLevelStore(dataDir: string, options: StoreOptions): Pr
   const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory));
   return Object.assign(roles, {
     core,
+    searchIndex: core.searchIndex,
     /** Runs with every lock held, so that no write lands between the reads it compares. */
     async check(opts: { repair: boolean }): Promise<CheckProblem[]> {
       const accountIds = (await core.scanKeys(keys.accountByIdPrefix)).map((k) => parseInt(k.slice(keys.accountByIdPrefix.length), 16));
@@ -26,6 +28,7 @@ export async function openLevelStore(dataDir: string, options: StoreOptions): Pr
       const held = [locks.admin, locks.blobs, locks.queue, ...[...accountIds, ...mailboxOwners].map(locks.account)];
       return core.locks.withLocks(held, () => checkStore(core, opts.repair));
     },
+    exportRecords: () => levelSnapshot(core.db),
     close: () => core.close(),
   });
 }
