@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../src/auth/password.ts';
 import { deliverMessage } from '../src/delivery/deliver.ts';
-import { openLevelStore, type LevelStore } from '../src/store/level-store.ts';
+import { openLevelStore, type LevelStore } from '../src/store/level/store.ts';
 import { makeMessage } from './messages.ts';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, size: { type: 'string', default: '4096' }, keep: { type: 'string' }, heap: { type: 'string' } } });

@@ -4,7 +4,7 @@ import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hashPassword } from '../src/auth/password.ts';
-import { openLevelStore } from '../src/store/level-store.ts';
+import { openLevelStore } from '../src/store/level/store.ts';
 import { bundleCheckout } from '../scripts/package/bundle.ts';
 import { NODE_FLAGS } from '../scripts/package/node-flags.ts';
 import { writeServeConfig } from '../test/helpers/serve-load.ts';

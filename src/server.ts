@@ -15,8 +15,8 @@ import { runnerSettings } from './queue/settings.ts';
 import { SendRate } from './smtp/send-rate.ts';
 import { RecipientGuard } from './smtp/recipient-guard.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
-import { openLevelStore } from './store/level-store.ts';
-import type { MailStore } from './store/types.ts';
+import { openLevelStore } from './store/level/store.ts';
+import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { startHttp, type HttpService } from './http/server.ts';
 import { mailServices } from './net/services.ts';
@@ -25,7 +25,7 @@ import { AcmeChallenges } from './tls/challenges.ts';
 import { CertificateManager } from './tls/manager.ts';
 
 export interface RunningServer {
-  store: MailStore;
+  store: Store;
   /** The outbound queue (tests flush it and watch its 'change' events). */
   queue: OutboundQueue;
   /** Where each enabled listener is bound (tests configure port 0 and read the port here). */
@@ -71,7 +71,7 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
   };
 }
 
-export const openStore = (config: Config): Promise<MailStore> =>
+export const openStore = (config: Config): Promise<Store> =>
   openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size });
 
 /** The composition root: builds every part from the config and starts it. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { deliverMessage } from '../src/delivery/deliver.ts';
-import { openLevelStore } from '../src/store/level-store.ts';
+import { openLevelStore } from '../src/store/level/store.ts';
 import { BIN, exited, runCli, tempDir } from './helpers/env.ts';
 import { fails, ok } from './helpers/cli.ts';
 import { serveOnFreePorts } from './helpers/serve.ts';
@@ -27,7 +27,7 @@ async function allRecords(dataDir: string): Promise<Map<string, string>> {
   const store = await openLevelStore(dataDir, { sync: true, chunkSize: 65536 });
   try {
     const records = new Map<string, string>();
-    for await (const [key, value] of store.db.iterator()) records.set(key, value.toString('base64'));
+    for await (const [key, value] of store.core.db.iterator()) records.set(key, value.toString('base64'));
     return records;
   } finally {
     await store.close();

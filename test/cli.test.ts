@@ -136,7 +136,7 @@ test('while the server runs the CLI goes through the control socket; a locked st
   assert.match((await ok(cli(['store', 'check']))).stdout, /store is clean/);
 
   // Another process holding the store without a control socket: the CLI must not wait or crash.
-  const { openLevelStore } = await import('../src/store/level-store.ts');
+  const { openLevelStore } = await import('../src/store/level/store.ts');
   server.kill('SIGTERM');
   assert.deepEqual(await exited(server), { code: 0, signal: null }, 'SIGTERM closes the store and exits 0');
   const holder = await openLevelStore(dataDir, { sync: true, chunkSize: 65536 });

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { openLevelStore } from '../src/store/level-store.ts';
+import { openLevelStore } from '../src/store/level/store.ts';
 import { exited, runCli, tempDir } from './helpers/env.ts';
 import { RawClient } from './helpers/pop3.ts';
 import { serveOnFreePorts, type ServePorts } from './helpers/serve-load.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { keys } from '../src/store/keys.ts';
+import { keys } from '../src/store/level/keys.ts';
+import type { LevelStore } from '../src/store/level/store.ts';
 import { addAccount, deliver, RawImap, startImapServer } from './helpers/imap.ts';
 
 const PREFIX = 'Return-Path: <sender@example.net>\r\nDelivered-To: alice@example.org\r\n';
@@ -117,7 +118,7 @@ test('ENVELOPE, BODY and BODYSTRUCTURE come from the stored summary, and the sam
   const before = await fetchRaw(c, 'a', items);
   // As a store written before summaries were kept: the second message's is gone.
   const [, second] = await store.listMessages((await store.getMailbox((await store.getAccount('alice@example.org'))!.id, 'INBOX'))!.id);
-  await store.commit([{ type: 'del', key: keys.blobSummary(second!.blobId) }]);
+  await (store as LevelStore).core.commit([{ type: 'del', key: keys.blobSummary(second!.blobId) }]);
   const after = await fetchRaw(c, 'b', items);
   assert.equal(after.replace(/^b /m, 'a '), before);
   const [one, two] = before.split('\r\n');
@@ -130,6 +131,6 @@ test('ENVELOPE, BODY and BODYSTRUCTURE come from the stored summary, and the sam
   // An expunged body leaves no summary behind, and the store check finds nothing to fix.
   await c.command('d', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)');
   await c.command('e', 'EXPUNGE');
-  assert.deepEqual(await store.db.keys({ gte: 'bls/', lt: 'bls/\xff' }).all(), []);
+  assert.deepEqual(await (store as LevelStore).core.db.keys({ gte: 'bls/', lt: 'bls/\xff' }).all(), []);
   assert.deepEqual(await store.check({ repair: false }), []);
 });

@@ -166,7 +166,7 @@ test('subscriptions survive DELETE (RFC 3501 6.3.9): LSUB and LIST (SUBSCRIBED) 
   assert.deepEqual(ours(await c.command('l', 'LIST (SUBSCRIBED) "" *')), []);
   // Removing the account removes the names it kept.
   for (const cmd of ['CREATE Kept', 'SUBSCRIBE Kept', 'DELETE Kept']) await c.command('k', cmd);
-  const kept = () => env.store.db.keys({ gte: 'sub/', lt: 'sub/\xff' }).all();
+  const kept = () => env.store.core.db.keys({ gte: 'sub/', lt: 'sub/\xff' }).all();
   assert.equal((await kept()).length, 1);
   await env.store.removeAccount(ALICE);
   assert.deepEqual(await kept(), []);

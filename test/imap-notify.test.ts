@@ -111,7 +111,7 @@ test('NOTIFY during IDLE: other mailboxes are reported while the client idles', 
 test('NOTIFY hostile: unsupported events, bad groups, deep lists; the listener goes with the session', async (t) => {
   const env = await aliceSession(t, 0);
   const { c } = env;
-  const listeners = env.store.listenerCount;
+  const listeners = env.store.core.listenerCount;
   assert.match((await c.command('b', 'NOTIFY SET (personal (MessageNew MessageExpunge SubscriptionChange))')).at(-1)!, /^b NO \[BADEVENT \(MessageNew MessageExpunge FlagChange MailboxName\)\]/);
   await assertAllBad(c, [
     'NOTIFY',
@@ -124,14 +124,14 @@ test('NOTIFY hostile: unsupported events, bad groups, deep lists; the listener g
     'NOTIFY SET (nowhere (MailboxName))',
   ]);
   assert.equal((await c.command('ok', 'NOTIFY SET (personal (MessageNew MessageExpunge))')).at(-1), 'ok OK NOTIFY completed');
-  assert.equal(env.store.listenerCount, listeners + 1);
+  assert.equal(env.store.core.listenerCount, listeners + 1);
   // A new NOTIFY replaces the old: one listener still.
   await c.command('ok2', 'NOTIFY SET (inboxes (MessageNew MessageExpunge))');
-  assert.equal(env.store.listenerCount, listeners + 1);
+  assert.equal(env.store.core.listenerCount, listeners + 1);
   await c.command('lo', 'LOGOUT');
   await c.closedByServer();
-  while (env.store.listenerCount !== listeners) await new Promise(setImmediate);
-  assert.equal(env.store.listenerCount, listeners);
+  while (env.store.core.listenerCount !== listeners) await new Promise(setImmediate);
+  assert.equal(env.store.core.listenerCount, listeners);
   const anon = await RawImap.connect(env.port);
   t.after(() => anon.close());
   assert.match((await anon.command('x', 'NOTIFY NONE')).at(-1)!, /^x BAD /);

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { headerLine, searchHeaders } from '../src/mime/search-terms.ts';
-import { ALWAYS_RANGE, INDEX_STATE, MERGED_RANGE, PENDING_RANGE, SEGMENTS_RANGE } from '../src/store/level-search-index.ts';
-import { openLevelStore, type LevelStore } from '../src/store/level-store.ts';
+import { ALWAYS_RANGE, INDEX_STATE, MERGED_RANGE, PENDING_RANGE, SEGMENTS_RANGE } from '../src/store/level/search-index.ts';
+import { openLevelStore, type LevelStore } from '../src/store/level/store.ts';
 import { writeMessages } from '../src/delivery/deliver.ts';
 import { tempDir } from './helpers/env.ts';
 import { addAccount, deliver, RawImap, startImapServer } from './helpers/imap.ts';
@@ -73,8 +73,8 @@ async function answers(c: RawImap, list: string[]): Promise<string[]> {
 /** What a store written before the index existed looks like: no index keys, no built marker. */
 async function dropIndex(store: LevelStore): Promise<void> {
   const doomed = [INDEX_STATE];
-  for (const range of [SEGMENTS_RANGE, PENDING_RANGE, MERGED_RANGE, ALWAYS_RANGE]) doomed.push(...(await store.db.keys(range).all()));
-  await store.db.batch(doomed.map((key) => ({ type: 'del' as const, key })));
+  for (const range of [SEGMENTS_RANGE, PENDING_RANGE, MERGED_RANGE, ALWAYS_RANGE]) doomed.push(...(await store.core.db.keys(range).all()));
+  await store.core.db.batch(doomed.map((key) => ({ type: 'del' as const, key })));
 }
 
 async function session(t: TestContext, port: number): Promise<RawImap> {
@@ -125,8 +125,8 @@ test('SEARCH over the corpus: a store from before the index scans, store check -
 
 /** Where a body is in the index (LevelDB keys: the SearchIndex role has no way to list them). */
 async function stateOf(store: LevelStore, blobId: string): Promise<'pending' | 'merged' | 'none'> {
-  if ((await store.db.get(`ftp/${blobId}`)) !== undefined) return 'pending';
-  return (await store.db.get(`ftd/${blobId}`)) !== undefined ? 'merged' : 'none';
+  if ((await store.core.db.get(`ftp/${blobId}`)) !== undefined) return 'pending';
+  return (await store.core.db.get(`ftd/${blobId}`)) !== undefined ? 'merged' : 'none';
 }
 
 test('index entries are written with the body, merged into segments, removed with its last message; store check --repair restores missing ones and drops stale ones', async (t) => {
@@ -140,9 +140,9 @@ test('index entries are written with the body, merged into segments, removed wit
   const [first] = await env.store.listMessages(inbox.id);
   assert.equal(await stateOf(env.store, first!.blobId), 'pending');
   // A merge (normally once 64 bodies are pending) moves both into a segment; a third body stays pending.
-  await env.store.searchIndex.merge();
+  await env.store.core.searchIndex.merge();
   assert.equal(await stateOf(env.store, first!.blobId), 'pending');
-  await env.store.searchIndex.mergeLocked(true);
+  await env.store.core.searchIndex.mergeLocked(true);
   assert.equal(await stateOf(env.store, first!.blobId), 'merged');
   await deliver(env.store, ALICE, message('third', 'Another quuxwort, pending.\r\n'));
   const third = (await env.store.listMessages(inbox.id))[2]!;
@@ -171,11 +171,11 @@ test('index entries are written with the body, merged into segments, removed wit
   // A lost entry (the index is trusted to narrow, so SEARCH misses the message) is found and rebuilt.
   await deliver(env.store, ALICE, message('fourth', 'A zanzibarite too.\r\n'));
   const fourth = (await env.store.listMessages(inbox.id)).at(-1)!;
-  await env.store.db.del(`ftp/${fourth.blobId}`);
+  await env.store.core.db.del(`ftp/${fourth.blobId}`);
   assert.deepEqual(await c.command('n', 'NOOP'), ['* 2 EXISTS', '* 2 RECENT', 'n OK NOOP completed']);
   assert.deepEqual(await c.command('h', 'UID SEARCH BODY zanzibar'), ['* SEARCH 2', 'h OK SEARCH completed']);
   // An entry of a body that is gone.
-  await env.store.db.put('ftd/00000000ffffffffffffffff', Buffer.from('00000001'));
+  await env.store.core.db.put('ftd/00000000ffffffffffffffff', Buffer.from('00000001'));
   assert.deepEqual(await env.store.check({ repair: true }), [
     { what: 'search index: 1 bodies no longer stored are still indexed', repaired: true },
     { what: 'search index: 1 bodies are not indexed', repaired: true },

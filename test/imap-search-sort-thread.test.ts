@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { isCurrent, type FetchSummary } from '../src/mime/fetch-summary.ts';
-import { checkStore } from '../src/store/check.ts';
-import { keys } from '../src/store/keys.ts';
-import { put, type LevelStore } from '../src/store/level-store.ts';
+import { checkStore } from '../src/store/level/check.ts';
+import { keys } from '../src/store/level/keys.ts';
+import { put } from '../src/store/level/core.ts';
+import type { LevelStore } from '../src/store/level/store.ts';
 import type { BlobMeta } from '../src/store/types.ts';
 import { startDovecot } from './helpers/dovecot.ts';
 import { addAccount, RawImap, startImapServer } from './helpers/imap.ts';
@@ -88,7 +89,7 @@ async function makeOld(store: LevelStore): Promise<void> {
   const old: BlobMeta = { id: blob.id, size: blob.size, chunkSize: blob.chunkSize, chunks: blob.chunks, headerEnd: blob.headerEnd, index: { ...blob.index, fields: { ...fields, sortCc: 'blah', sortTo: 'user-to' } } };
   const [summary] = await store.getFetchSummaries([blob.id]);
   const { wire: __, ...oldSummary } = summary!;
-  await store.commit([put(keys.blob(blob.id), old), put(keys.blobSummary(blob.id), { ...oldSummary, envelope: oldSummary.envelope.replace(/\)\(/g, ') (') })]);
+  await store.core.commit([put(keys.blob(blob.id), old), put(keys.blobSummary(blob.id), { ...oldSummary, envelope: oldSummary.envelope.replace(/\)\(/g, ') (') })]);
 }
 
 test('records stored by older rules: sorted right at first use, rewritten by store check --repair', async (t) => {
@@ -96,14 +97,14 @@ test('records stored by older rules: sorted right at first use, rewritten by sto
   await addAccount(store, 'alice@example.org');
   const c = await session(t, port, 'alice@example.org', MESSAGES);
   const fresh = await untagged(c, 'FETCH 1 ENVELOPE');
-  assert.deepEqual(await checkStore(store, false), []);
+  assert.deepEqual(await checkStore(store.core, false), []);
   await makeOld(store);
   assert.equal(await untagged(c, 'SORT (CC) UTF-8 ALL'), '* SORT 2 3 4 1');
   assert.equal(await untagged(c, 'FETCH 1 ENVELOPE'), fresh);
-  const problems = await checkStore(store, true);
+  const problems = await checkStore(store.core, true);
   assert.equal(problems.length, 1, JSON.stringify(problems));
   assert.match(problems[0]!.what, /indexed by older rules/);
-  assert.deepEqual(await checkStore(store, false), []);
+  assert.deepEqual(await checkStore(store.core, false), []);
   const inbox = (await store.getMailbox((await store.getAccount('alice@example.org'))!.id, 'INBOX'))!;
   const blob = (await store.getBlob((await store.getMessages(inbox.id, [1]))[0]!.blobId))!;
   assert.equal(blob.index.fields.sortCc, 'user2');

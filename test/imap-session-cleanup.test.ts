@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setImmediate } from 'node:timers/promises';
 import { test } from 'node:test';
 import { ImapFlow } from 'imapflow';
+import type { LevelStore } from '../src/store/level/store.ts';
 import { addAccount, deliver, PASSWORD, startImapServer } from './helpers/imap.ts';
 
 /** Yields to I/O until `check` holds (the server cleans up when it sees the socket close), or the test times out. */
@@ -27,7 +28,7 @@ test('sessions that end, by LOGOUT, in IDLE or by a dropped socket, leave no sto
         return client;
       }),
     );
-    assert.equal(store.listenerCount, SESSIONS, 'one listener per selected mailbox');
+    assert.equal((store as LevelStore).core.listenerCount, SESSIONS, 'one listener per selected mailbox');
     // A change while they are selected reaches them (and any idler) through the listeners.
     await deliver(store, 'alice@example.org', `Subject: round ${round}\r\n\r\nbody\r\n`);
     await Promise.all(
@@ -41,7 +42,7 @@ test('sessions that end, by LOGOUT, in IDLE or by a dropped socket, leave no sto
         } else client.close();
       }),
     );
-    await until(() => store.listenerCount === 0, t.signal);
+    await until(() => (store as LevelStore).core.listenerCount === 0, t.signal);
   }
-  assert.equal(store.listenerCount, 0);
+  assert.equal((store as LevelStore).core.listenerCount, 0);
 });

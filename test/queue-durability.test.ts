@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openLevelStore } from '../src/store/level-store.ts';
+import { openLevelStore } from '../src/store/level/store.ts';
 import { runCli, runUntilKilled, tempDir } from './helpers/env.ts';
 import { collect } from './helpers/store.ts';
 

@@ -13,7 +13,6 @@ import { sendVia } from '../src/queue/smtp-client.ts';
 import { envelopes } from '../src/queue/transport.ts';
 import type { QueueEntry } from '../src/store/types.ts';
 import { deafDns, startDns } from './helpers/dns.ts';
-import { collect, testStore } from './helpers/store.ts';
 
 test('durations: seconds or a number with s, m, h, d', () => {
   assert.equal(parseDuration('300'), 300);
@@ -213,29 +212,4 @@ test('one transaction per set of NOTIFY and ORCPT; RET and ENVID go with every o
   delete plain.envid;
   delete plain.ret;
   assert.deepEqual(envelopes(plain, ['q@b.test', 'u@b.test']), [{ from: 'a@a.test', to: ['q@b.test', 'u@b.test'], size: 5 }]);
-});
-
-test('the store keeps a queued message in chunks, with its recipients, until it is removed', async (t) => {
-  const { store } = await testStore(t, 4096);
-  const raw = Buffer.alloc(10_000, 'a');
-  const entry = await store.enqueue(
-    { from: 'a@a.test', createdAt: 1, delayWarned: false, recipients: [{ address: 'b@b.test', state: 'pending', attempts: 0, nextAttempt: 1 }] },
-    raw,
-  );
-  assert.match(entry.id, /^[0-9a-z]{9}[0-9a-f]{8}$/);
-  assert.equal(entry.size, 10_000);
-  assert.deepEqual(await collect(store.readQueueMessage(entry.id)), raw);
-  assert.deepEqual(await store.listQueue(), [entry]);
-  assert.equal(await store.updateQueueEntry({ ...entry, delayWarned: true }), true);
-  assert.equal((await store.getQueueEntry(entry.id))?.delayWarned, true);
-  for (const bad of ['../acc/x', '', 'ZZZ', `${entry.id}/0`]) await assert.rejects(store.getQueueEntry(bad), /not a queue id/);
-  assert.equal(await store.removeQueueEntry(entry.id), true);
-  assert.equal(await store.removeQueueEntry(entry.id), false);
-  assert.equal(await store.updateQueueEntry(entry), false, 'a removed entry is not brought back');
-  assert.deepEqual(await collect(store.readQueueMessage(entry.id)), Buffer.alloc(0));
-  assert.deepEqual(await store.check({ repair: false }), []);
-  // A chunk left behind (only a bug could do it: every change is one batch) is found and removed.
-  await store.db.put(`qch/${entry.id}/00000000`, Buffer.from('stray'));
-  assert.deepEqual(await store.check({ repair: true }), [{ what: `queue chunk qch/${entry.id}/00000000: belongs to no queued message`, repaired: true }]);
-  assert.deepEqual(await store.check({ repair: false }), []);
 });

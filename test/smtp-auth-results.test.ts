@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import { dkimSign, sealMessage } from 'mailauth';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { LevelStore } from '../src/store/level-store.ts';
+import type { Store } from '../src/store/types.ts';
 import type { TestDns } from './helpers/dns.ts';
 import { addAccount, inbox, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 import { collect } from './helpers/store.ts';
@@ -38,7 +38,7 @@ async function sendToMx(t: TestContext, port: number, mail: Mail.Options, dkim?:
   return transport.sendMail(mail);
 }
 
-async function mailbox(store: LevelStore, address: string, name: string): Promise<string[]> {
+async function mailbox(store: Store, address: string, name: string): Promise<string[]> {
   const account = (await store.getAccount(address))!;
   const box = (await store.getMailbox(account.id, name))!;
   return Promise.all((await store.listMessages(box.id)).map(async (m) => (await collect(store.readMessage(m))).toString()));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connectControl } from '../src/admin/control-client.ts';
-import { ReadCache } from '../src/store/read-cache.ts';
+import { ReadCache } from '../src/store/level/read-cache.ts';
 import { SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 import { writeMessage } from '../src/delivery/deliver.ts';
-import type { LevelStore } from '../src/store/level-store.ts';
-import { addAccount, message, testStore } from './helpers/store.ts';
+import type { LevelStore } from '../src/store/level/store.ts';
+import { addAccount, message, testLevelStore } from './helpers/store.ts';
 
 const PASSWORD = 'a long enough password';
 
@@ -49,7 +49,7 @@ test('admin changes to domains, accounts and aliases reach the very next RCPT', 
 });
 
 test('the store answers account and domain reads from what was last written', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   assert.equal((await store.getAccountById(alice.id))?.address, 'alice@example.org');
   await store.updateAccount('alice@example.org', { quotaMessages: 5 });
@@ -114,7 +114,7 @@ test('a raw-value read cache takes the values of a written batch, and keeps out 
 
 /** Counts the point reads `store` makes from now on. */
 function counting(store: LevelStore): () => number {
-  const db = store.db as unknown as { get: (...args: unknown[]) => unknown };
+  const db = store.core.db as unknown as { get: (...args: unknown[]) => unknown };
   const get = db.get.bind(db);
   let count = 0;
   db.get = (...args: unknown[]) => (count++, get(...args));
@@ -122,7 +122,7 @@ function counting(store: LevelStore): () => number {
 }
 
 test('mailbox records come from the cache after a delivery and match what is stored', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const alice = await addAccount(store, 'alice@example.org');
   const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
   await writeMessage(store, message('one'), [{ accountId: alice.id, mailboxId: inbox.id, prefix: '', flags: [] }], { enforceQuota: true });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeMessage } from '../src/delivery/deliver.ts';
-import type { LevelStore } from '../src/store/level-store.ts';
-import { addAccount, message, testStore } from './helpers/store.ts';
+import type { LevelStore } from '../src/store/level/store.ts';
+import { addAccount, message, testLevelStore } from './helpers/store.ts';
 
 interface HeldBatch {
   sync: boolean;
@@ -14,7 +14,7 @@ interface HeldBatch {
 
 /** Holds every LevelDB batch of `store` until the test releases or fails it. */
 function holdBatches(store: LevelStore): { next(): Promise<HeldBatch>; count(): number } {
-  const db = store.db;
+  const db = store.core.db;
   const write = db.batch.bind(db) as (ops: unknown, opts: { sync: boolean }) => Promise<void>;
   const arrived: HeldBatch[] = [];
   const waiting: ((batch: HeldBatch) => void)[] = [];
@@ -48,7 +48,7 @@ function watched<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => 
 }
 
 test('group commit: concurrent deliveries share one synced batch and are answered only after it; a failed batch fails all its callers', async (t) => {
-  const { store } = await testStore(t);
+  const { store } = await testLevelStore(t);
   const account = await addAccount(store, 'alice@example.org');
   const inbox = (await store.getMailbox(account.id, 'INBOX'))!;
   const target = [{ accountId: account.id, mailboxId: inbox.id, prefix: '', flags: [] }];

@@ -4,7 +4,7 @@ import type { RecipientReport } from '../delivery/deliver.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import { OutboundQueue } from '../queue/outbound.ts';
 import { defaultSuffix, dnsRecord, generateDkimKeys, signingKeys, type DkimDnsRecord } from '../dkim/keys.ts';
-import { StoreError, type Account, type Alias, type CheckProblem, type Domain, type MailStore, type QueueEntry } from '../store/types.ts';
+import { StoreError, type Account, type Alias, type CheckProblem, type Domain, type QueueEntry, type Store } from '../store/types.ts';
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';
@@ -61,7 +61,7 @@ export class AdminError extends Error {
  * paths behave identically.
  */
 export class AdminService {
-  readonly #store: MailStore;
+  readonly #store: Store;
   readonly #settings: AdminSettings;
   /** Present in the running server; without it (CLI, no server) certificates are read and written in the store only. */
   readonly #certificates: CertificateManager | undefined;
@@ -76,7 +76,7 @@ export class AdminService {
    * certificates are read and written in the store only.
    */
   constructor(
-    store: MailStore,
+    store: Store,
     settings: AdminSettings,
     opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager } = {},
   ) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { normalizeAddress } from '../delivery/address.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory } from '../store/types.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import type { AuthThrottle, CheckOutcome, ThrottleLimit } from './throttle.ts';
 import { increment } from '../metrics/registry.ts';
@@ -26,7 +26,7 @@ let dummyHash: Promise<string> | null = null;
  * counted before the argon2id verification starts. An unknown user costs the same hash
  * as a known one, so the answer time does not tell which addresses exist.
  */
-export async function checkLogin(store: MailStore, throttle: AuthThrottle, attempt: LoginAttempt): Promise<LoginResult> {
+export async function checkLogin(store: Directory, throttle: AuthThrottle, attempt: LoginAttempt): Promise<LoginResult> {
   const address = normalizeAddress(attempt.username);
   const name = address ?? attempt.username;
   const guarded = await throttle.guard(attempt.ip, name, async (source): Promise<{ outcome: CheckOutcome; value: LoginResult }> => {

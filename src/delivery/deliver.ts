@@ -1,5 +1,6 @@
 import { indexMessage } from '../mime/index.ts';
-import type { Account, AccountId, AppendOutcome, ImportMarks, MailboxId, MailStore, Uid } from '../store/types.ts';
+import { fetchSummary } from '../mime/fetch-summary.ts';
+import type { Account, AccountId, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, Uid, Vault } from '../store/types.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
@@ -53,7 +54,8 @@ export async function writeMessages(
 /** CRLF line ends and the MIME index, computed once per message. */
 function prepare(raw: Buffer, internalDate: number | undefined) {
   const body = toCrlf(raw);
-  return { blob: { raw: body, index: indexMessage(body) }, internalDate: internalDate ?? Date.now() };
+  const index = indexMessage(body);
+  return { blob: { raw: body, index, summary: fetchSummary(index) }, internalDate: internalDate ?? Date.now() };
 }
 
 export type RecipientStatus =
@@ -86,7 +88,7 @@ export interface DeliveryRequest {
  * Delivered-To, and writes every local copy through `writeMessage`. Remote
  * targets of aliases are reported back for the caller to queue.
  */
-export async function deliverMessage(store: MailStore, request: DeliveryRequest): Promise<RecipientReport[]> {
+export async function deliverMessage(store: Directory & MailStore & Vault, request: DeliveryRequest): Promise<RecipientReport[]> {
   if (/[\r\n<>]/.test(request.from)) throw new Error(`invalid envelope sender ${JSON.stringify(request.from)}`);
   const reports: RecipientReport[] = [];
   const targets: { recipient: string; account: Account; mailboxName: string; target: WriteTarget }[] = [];

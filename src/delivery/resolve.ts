@@ -1,4 +1,4 @@
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory, Vault } from '../store/types.ts';
 import { parseAddress, formatAddress } from './address.ts';
 import { barePostmasterAddress, isBarePostmaster, isRoleLocalPart, roleAccount } from './role-address.ts';
 import { isSrsAddress, SRS_SECRET, srsReverse } from './srs.ts';
@@ -30,7 +30,7 @@ const MAX_DEPTH = 10;
  * domain's catch-all (`@domain` alias), then the role mailboxes (postmaster,
  * abuse) that every domain has. Each account appears once in the answer.
  */
-export async function resolveRecipient(store: MailStore, address: string, separator: string, opts: ResolveOptions = {}): Promise<Resolution> {
+export async function resolveRecipient(store: Directory & Vault, address: string, separator: string, opts: ResolveOptions = {}): Promise<Resolution> {
   const result: Resolution = { local: [], remote: [], unknown: [] };
   const seenAccounts = new Set<number>();
   const addLocal = (account: Account) => {

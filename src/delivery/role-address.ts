@@ -1,4 +1,4 @@
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory } from '../store/types.ts';
 
 /**
  * The role mailboxes every mail domain must have: postmaster (RFC 5321 section
@@ -21,12 +21,12 @@ const oldest = (accounts: Account[]): Account | null =>
  * the first account, so it is the domain's oldest enabled account, else the
  * server's oldest.
  */
-export async function roleAccount(store: MailStore, domain: string): Promise<Account | null> {
+export async function roleAccount(store: Directory, domain: string): Promise<Account | null> {
   return oldest(await store.listAccounts(domain)) ?? oldest(await store.listAccounts());
 }
 
 /** The domainless postmaster stands for the postmaster of the oldest local domain. */
-export async function barePostmasterAddress(store: MailStore): Promise<string | null> {
+export async function barePostmasterAddress(store: Directory): Promise<string | null> {
   const domains = await store.listDomains();
   const first = domains.reduce<(typeof domains)[number] | null>((a, d) => (a && a.createdAt <= d.createdAt ? a : d), null);
   return first ? `postmaster@${first.name}` : null;

@@ -3,7 +3,7 @@ import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
 import type { Logger } from '../log/logger.ts';
 import { renderMetrics } from '../metrics/registry.ts';
 import type { MailService } from '../net/services.ts';
-import type { MailStore } from '../store/types.ts';
+import type { Directory } from '../store/types.ts';
 import type { AcmeChallenges } from '../tls/challenges.ts';
 import { autoconfigXml } from './autoconfig.ts';
 import { autodiscoverXml, requestedAddress } from './autodiscover.ts';
@@ -12,7 +12,7 @@ import { mobileconfig } from './mobileconfig.ts';
 import { mtaStsPolicy } from './mta-sts.ts';
 
 export interface HttpContext {
-  store: MailStore;
+  store: Directory;
   log: Logger;
   /** The mail host name clients connect to. */
   hostname: string;

@@ -3,7 +3,7 @@ import type { SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
-import { StoreError, type Account, type MailStore } from '../store/types.ts';
+import { StoreError, type Account, type Directory, type FullTextIndex, type MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { Connection } from './connection.ts';
@@ -21,7 +21,7 @@ export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 
 
 /** What every session of the IMAP service shares. */
 export interface ImapDeps {
-  store: MailStore;
+  store: Directory & MailStore & FullTextIndex;
   throttle: AuthThrottle;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;

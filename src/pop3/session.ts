@@ -2,7 +2,7 @@ import { checkLogin } from '../auth/login.ts';
 import type { SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import type { LineChannel } from './channel.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -13,7 +13,7 @@ export type Pop3State = 'authorization' | 'transaction' | 'update';
 
 /** What every session of a POP3 service shares. */
 export interface Pop3Deps {
-  store: MailStore;
+  store: Directory & MailStore;
   throttle: AuthThrottle;
   locks: MaildropLocks;
   tls: TlsProvider;

@@ -1,6 +1,6 @@
 import { deliverMessage, type DeliveryRequest, type RecipientReport } from '../delivery/deliver.ts';
 import { parseAddress } from '../delivery/address.ts';
-import type { MailStore } from '../store/types.ts';
+import type { Directory, Vault } from '../store/types.ts';
 import type { OutboundQueue, NewRecipient } from './outbound.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 
@@ -51,7 +51,7 @@ export async function acceptMessage(queue: OutboundQueue, request: DeliveryReque
  * sees a domain whose MX is this server and bounces come back here to be sent
  * on. A local sender, or the null sender of a bounce, stays as it is.
  */
-async function forwardSender(store: MailStore, from: string, forwardDomain: string): Promise<string> {
+async function forwardSender(store: Directory & Vault, from: string, forwardDomain: string): Promise<string> {
   const sender = parseAddress(from);
   if (!sender || (await store.getDomain(sender.domain))) return from;
   return srsForward(from, forwardDomain, await store.secret(SRS_SECRET), Date.now());

@@ -1,7 +1,7 @@
 import type { DNSResolver } from 'mailauth';
 import type { Logger } from '../log/logger.ts';
 import type { DnsResolve } from '../net/dns.ts';
-import type { MailStore, MtaStsPolicy } from '../store/types.ts';
+import type { MtaStsPolicy, Vault } from '../store/types.ts';
 
 /** What a domain's MTA-STS policy (RFC 8461) asks of a delivery to it. */
 export interface StsRule {
@@ -20,7 +20,7 @@ const NO_POLICY: StsRule = { mode: 'none', allows: () => true };
  * ends). When no policy can be had, mailauth applies the stored one until it expires
  * (RFC 8461 section 5.1); with neither, delivery is opportunistic as without MTA-STS.
  */
-export async function stsRule(store: MailStore, resolve: DnsResolve, domain: string, log: Logger): Promise<StsRule> {
+export async function stsRule(store: Vault, resolve: DnsResolve, domain: string, log: Logger): Promise<StsRule> {
   // Loaded at the first direct delivery: mailauth's module adds about 30 MB to an idle server's RSS.
   const { getPolicy, validateMx } = await import('mailauth/lib/mta-sts.js');
   const known = await store.getMtaStsPolicy(domain);

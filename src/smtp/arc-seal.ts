@@ -1,7 +1,7 @@
 import { parseAddress } from '../delivery/address.ts';
 import { resolveRecipient } from '../delivery/resolve.ts';
 import { signingKeys } from '../dkim/keys.ts';
-import type { MailStore } from '../store/types.ts';
+import type { Directory, Vault } from '../store/types.ts';
 
 export interface ArcSealKey {
   signingDomain: string;
@@ -16,7 +16,7 @@ export interface ArcSealKey {
  * forwarding domain's newest RSA DKIM key (ARC allows only rsa-sha256); null
  * when nothing is forwarded or the domain has no RSA key.
  */
-export async function arcSealKey(store: MailStore, recipients: string[], subaddressSeparator: string, sender: string): Promise<ArcSealKey | null> {
+export async function arcSealKey(store: Directory & Vault, recipients: string[], subaddressSeparator: string, sender: string): Promise<ArcSealKey | null> {
   for (const recipient of recipients) {
     // With the sender, a bounce that SRS sends back out is sealed like any forward.
     const resolution = await resolveRecipient(store, recipient, subaddressSeparator, { sender });

@@ -2,11 +2,11 @@ import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import { checkLogin } from '../auth/login.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import { isLoopback } from '../net/loopback.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory } from '../store/types.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
 export interface AuthContext {
-  store: MailStore;
+  store: Directory;
   throttle: AuthThrottle;
   plaintextOnLoopback: boolean;
 }

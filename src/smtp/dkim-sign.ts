@@ -1,7 +1,7 @@
 import { parseAddress } from '../delivery/address.ts';
 import { signingKeys } from '../dkim/keys.ts';
 import type { Logger } from '../log/logger.ts';
-import type { MailStore } from '../store/types.ts';
+import type { Vault } from '../store/types.ts';
 import { loadMailauth } from './mailauth.ts';
 
 /**
@@ -10,7 +10,7 @@ import { loadMailauth } from './mailauth.ts';
  * domain is the one DMARC aligns with, and the From check before this made sure
  * the account may use it.
  */
-export async function dkimSignatures(store: MailStore, raw: Buffer, author: string, log: Logger): Promise<string> {
+export async function dkimSignatures(store: Vault, raw: Buffer, author: string, log: Logger): Promise<string> {
   const domain = parseAddress(author)?.domain;
   if (!domain) return '';
   const keys = signingKeys(await store.listDkimKeys(domain));

@@ -7,7 +7,7 @@ import { acceptMessage } from '../queue/accept.ts';
 import type { OutboundQueue } from '../queue/outbound.ts';
 import { reportDelivered, reportRefused } from '../queue/report.ts';
 import type { DnsResolve } from '../net/dns.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Store } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { authenticate, mayAuthenticate } from './auth.ts';
 import { type DeadlineSettings, SessionDeadlines } from './deadline.ts';
@@ -29,7 +29,7 @@ import { arcSealKey } from './arc-seal.ts';
 export type Role = 'mx' | 'submission' | 'lmtp';
 
 export interface SmtpDeps {
-  store: MailStore;
+  store: Store;
   queue: OutboundQueue;
   log: Logger;
   tls: TlsProvider;

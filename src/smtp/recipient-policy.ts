@@ -1,11 +1,12 @@
 import { parseAddress, formatAddress } from '../delivery/address.ts';
 import { resolveRecipient, type Resolution } from '../delivery/resolve.ts';
 import { isBarePostmaster } from '../delivery/role-address.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import { hasQuota, quotaProblem } from '../store/rules/quota.ts';
+import type { Account, Directory, Vault } from '../store/types.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
 export interface RecipientContext {
-  store: MailStore;
+  store: Directory & Vault;
   subaddressSeparator: string;
   /** An authenticated submission client: a remote recipient is then not relaying. */
   authenticated: boolean;
@@ -13,11 +14,10 @@ export interface RecipientContext {
   sender: string;
 }
 
-/** Whether delivering one more message would go over the account's quota (0 = no limit). */
-async function overQuota(store: MailStore, account: Account): Promise<boolean> {
-  if (account.quotaBytes === 0 && account.quotaMessages === 0) return false;
-  const usage = await store.accountUsage(account.id);
-  return (account.quotaBytes > 0 && usage.bytes >= account.quotaBytes) || (account.quotaMessages > 0 && usage.messages >= account.quotaMessages);
+/** Whether one more message would go over the account's quota: the store's rule, for a message of yet unknown size. */
+async function overQuota(store: Directory, account: Account): Promise<boolean> {
+  if (!hasQuota(account)) return false;
+  return quotaProblem(account, await store.accountUsage(account.id), 1) !== null;
 }
 
 /** The refusal for an address of a local domain that leads to no mailbox. */

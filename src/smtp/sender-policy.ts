@@ -1,6 +1,6 @@
 import { normalizeAddress, parseAddress } from '../delivery/address.ts';
 import { reply, type SmtpReply } from './reply.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory, Vault } from '../store/types.ts';
 
 /**
  * Whether an authenticated account may use `from` as its envelope sender (design
@@ -8,7 +8,7 @@ import type { Account, MailStore } from '../store/types.ts';
  * of the untagged address) that lists the account among its direct targets.
  * Catch-alls do not count: receiving anything@domain is not owning every address.
  */
-export async function mayUseSender(store: MailStore, account: Account, from: string, separator: string): Promise<boolean> {
+export async function mayUseSender(store: Directory & Vault, account: Account, from: string, separator: string): Promise<boolean> {
   const parsed = parseAddress(from);
   if (!parsed) return false;
   const candidates = [`${parsed.local}@${parsed.domain}`];
@@ -26,7 +26,7 @@ export async function mayUseSender(store: MailStore, account: Account, from: str
  * may use as its envelope sender, so a user cannot sign mail as someone else. Null
  * when the message may go, else the refusal.
  */
-export async function checkAuthors(store: MailStore, account: Account, authors: string[], separator: string): Promise<SmtpReply | null> {
+export async function checkAuthors(store: Directory & Vault, account: Account, authors: string[], separator: string): Promise<SmtpReply | null> {
   for (const author of authors) {
     if (!(await mayUseSender(store, account, author, separator))) return reply(550, '5.7.1', `From address <${author}> not owned by ${account.address}`);
   }

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Directory, Vault } from '../store/types.ts';
 import { readAuthors } from './author.ts';
 import { dkimSignatures } from './dkim-sign.ts';
 import { splitHeader } from '../mime/header.ts';
@@ -13,7 +13,7 @@ import type { Verdict } from './verify.ts';
  * author's domain, so that local delivery and whatever hands it on later carry
  * the same signed bytes.
  */
-export async function prepareSubmission(store: MailStore, account: Account, raw: Buffer, separator: string, log: Logger): Promise<Verdict> {
+export async function prepareSubmission(store: Directory & Vault, account: Account, raw: Buffer, separator: string, log: Logger): Promise<Verdict> {
   const authors = await readAuthors(raw, splitHeader(raw));
   if ('problem' in authors) return { accept: false, refusal: reply(550, '5.7.1', authors.problem) };
   const refusal = await checkAuthors(store, account, authors.addresses, separator);

@@ -102,6 +102,8 @@ export interface BodyReader {
 export interface NewBlob {
   raw: Buffer;
   index: MessageIndex;
+  /** ENVELOPE, BODY and BODYSTRUCTURE as IMAP writes them, computed by delivery from the index. */
+  summary: FetchSummary;
 }
 
 export interface AppendTarget {
@@ -244,25 +246,26 @@ export interface CheckProblem {
 }
 
 /**
- * Everything above store/ sees only this interface (design rule 6), so a networked
- * backend can replace LevelDB without touching the protocols.
+ * Everything above store/ sees only these role interfaces (design rule 6), so a
+ * networked backend can replace LevelDB without touching the protocols. Each module
+ * is handed the roles it uses; `Store` is all of them, for the composition root.
  */
-export interface MailStore {
-  /** The full-text index (issue 18 item 5; a role of its own once the store is split). */
-  readonly searchIndex: SearchIndex;
-  close(): Promise<void>;
-  on(listener: (event: StoreEvent) => void): () => void;
 
+/** Domains, accounts and aliases: who receives mail here and who may log in. */
+export interface Directory {
   addDomain(name: string): Promise<Domain>;
   getDomain(name: string): Promise<Domain | null>;
   listDomains(): Promise<Domain[]>;
+  /** Refused while the domain has accounts or aliases; its DKIM keys go with it. */
   removeDomain(name: string): Promise<void>;
 
+  /** Creates the account with its default mailboxes in one synced batch. */
   addAccount(input: { address: string; passwordHash: string; quotaBytes: number; quotaMessages: number }): Promise<Account>;
   getAccount(address: string): Promise<Account | null>;
   getAccountById(id: AccountId): Promise<Account | null>;
   listAccounts(domain?: string): Promise<Account[]>;
   updateAccount(address: string, patch: Partial<Pick<Account, 'passwordHash' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>): Promise<Account>;
+  /** Removes the account, its mailboxes and messages. */
   removeAccount(address: string): Promise<void>;
   accountUsage(accountId: AccountId): Promise<AccountUsage>;
 
@@ -270,6 +273,12 @@ export interface MailStore {
   getAlias(address: string): Promise<Alias | null>;
   listAliases(domain?: string): Promise<Alias[]>;
   removeAlias(address: string): Promise<void>;
+}
+
+/** Mailboxes, messages, their bodies, flags and expunges, and the events their changes raise. */
+export interface MailStore {
+  /** Called after each change is committed; returns the unsubscribe function. */
+  on(listener: (event: StoreEvent) => void): () => void;
 
   listMailboxes(accountId: AccountId): Promise<Mailbox[]>;
   getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null>;
@@ -339,19 +348,28 @@ export interface MailStore {
   /** Expunged UIDs whose expunge modseq is greater than `since`. */
   expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]>;
 
-  check(opts: { repair: boolean }): Promise<CheckProblem[]>;
+  // Import state (transfer/): which source messages an account has imported already.
+  /** For each mark, whether it was written (with the message it stands for) by an earlier import. */
+  importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]>;
 
-  /** A TLS key and certificate kept under a name (a host name), or null. */
-  getCertificate(name: string): Promise<StoredCertificate | null>;
-  putCertificate(name: string, value: StoredCertificate): Promise<void>;
-  /** The account key (and URL) for an ACME directory URL, or null. */
-  getAcmeAccount(directoryUrl: string): Promise<AcmeAccount | null>;
-  putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void>;
-  getAcmeState(): Promise<AcmeState | null>;
-  putAcmeState(value: AcmeState): Promise<void>;
-  /** A random 32-byte secret kept under a name, made (and synced) at first use. */
-  secret(name: string): Promise<Buffer>;
+  // IMAP METADATA (RFC 5464).
+  /** The account's annotations on a mailbox, or on the server when `mailboxId` is null, by entry name. */
+  listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]>;
+  /**
+   * Sets entries (a null value removes one) in one synced batch; nothing is written
+   * when the account's annotations would then pass `limits`. Entries of mailboxes
+   * deleted since are dropped in the same batch.
+   */
+  setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome>;
+}
 
+/** The full-text index (search-index.ts), a role of its own: SEARCH, SORT and THREAD narrow with it. */
+export interface FullTextIndex {
+  readonly searchIndex: SearchIndex;
+}
+
+/** The outbound queue: messages waiting to be sent, each body stored once. */
+export interface QueueStore {
   /** Stores an outbound message and its recipients; one synced batch. */
   enqueue(entry: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry>;
   /** Every queued message, oldest first. */
@@ -363,6 +381,20 @@ export interface MailStore {
   removeQueueEntry(id: QueueId): Promise<boolean>;
   /** The queued message's bytes, chunk by chunk. */
   readQueueMessage(id: QueueId): AsyncGenerator<Buffer>;
+}
+
+/** Keys and secrets: TLS certificates, ACME state, named secrets, DKIM keys, MTA-STS policies. */
+export interface Vault {
+  /** A TLS key and certificate kept under a name (a host name), or null. */
+  getCertificate(name: string): Promise<StoredCertificate | null>;
+  putCertificate(name: string, value: StoredCertificate): Promise<void>;
+  /** The account key (and URL) for an ACME directory URL, or null. */
+  getAcmeAccount(directoryUrl: string): Promise<AcmeAccount | null>;
+  putAcmeAccount(directoryUrl: string, value: AcmeAccount): Promise<void>;
+  getAcmeState(): Promise<AcmeState | null>;
+  putAcmeState(value: AcmeState): Promise<void>;
+  /** A random 32-byte secret kept under a name, made (and synced) at first use. */
+  secret(name: string): Promise<Buffer>;
 
   /** Adds keys of a local domain in one synced batch; refused when a selector is taken. */
   addDkimKeys(domain: string, keys: DkimKey[]): Promise<void>;
@@ -370,27 +402,22 @@ export interface MailStore {
   listDkimKeys(domain: string): Promise<DkimKey[]>;
   removeDkimKey(domain: string, selector: string): Promise<void>;
 
-  // Import state (transfer/): which source messages an account has imported already.
-  /** For each mark, whether it was written (with the message it stands for) by an earlier import. */
-  importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]>;
-
   /** The cached MTA-STS policy of a remote domain, or null. */
   getMtaStsPolicy(domain: string): Promise<MtaStsPolicy | null>;
   putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void>;
+}
 
-  // IMAP METADATA (RFC 5464), one block apart while store/ is split into roles (issue 18).
-  /** The account's annotations on a mailbox, or on the server when `mailboxId` is null, by entry name. */
-  listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]>;
-  /**
-   * Sets entries (a null value removes one) in one synced batch; nothing is written
-   * when the account's annotations would then pass `limits`. Entries of mailboxes
-   * deleted since are dropped in the same batch.
-   */
-  setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome>;
-
+/** The store as a whole: what opens it, checks it and closes it. */
+export interface StoreLifecycle {
+  /** Verifies counters and references against the data; `repair` rewrites what differs. */
+  check(opts: { repair: boolean }): Promise<CheckProblem[]>;
   /** Backup (issue 17): every record, raw, as of now; writes go on while it is read. */
   exportRecords(): Promise<RecordSnapshot>;
+  close(): Promise<void>;
 }
+
+/** Every role at once: for the composition root, the admin service and code typed against the whole store. */
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle;
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
 export interface MetadataEntry {

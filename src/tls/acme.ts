@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type * as Acme from 'acme-client';
 import type { AcmeChallenge } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
-import type { MailStore, StoredCertificate } from '../store/types.ts';
+import type { StoredCertificate, Vault } from '../store/types.ts';
 import type { AcmeChallenges } from './challenges.ts';
 import { createCsr, generateRsaKey } from './keys.ts';
 import { certId, parseRenewalInfo, retryAfterMs, type RenewalWindow } from './renewal-info.ts';
@@ -32,7 +32,7 @@ export interface AcmeSettings {
 }
 
 export interface OrderOptions {
-  store: MailStore;
+  store: Vault;
   log: Logger;
   settings: AcmeSettings;
   challenges: AcmeChallenges;
@@ -48,7 +48,7 @@ function trustDirectoryCa(acme: AcmeModule, caFile: string | undefined): void {
 }
 
 /** The account key at this directory, made and kept at first use; the account URL once known. */
-async function account(acme: AcmeModule, store: MailStore, settings: AcmeSettings, log: Logger): Promise<Acme.Client> {
+async function account(acme: AcmeModule, store: Vault, settings: AcmeSettings, log: Logger): Promise<Acme.Client> {
   let stored = await store.getAcmeAccount(settings.directoryUrl);
   if (!stored) {
     const { privateKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
-import type { MailStore, StoredCertificate } from '../store/types.ts';
+import type { StoredCertificate, Vault } from '../store/types.ts';
 import { createSelfSigned } from './self-signed.ts';
 
 /**
@@ -24,7 +24,7 @@ function usable(stored: StoredCertificate, hostname: string, now: Date): boolean
  * The certificate for `hostname` from the store, made (self-signed) and kept
  * there on the first start, or when the host name changed or it is about to expire.
  */
-export async function ensureCertificate(store: MailStore, hostname: string, log: Logger, now = new Date()): Promise<StoredCertificate> {
+export async function ensureCertificate(store: Vault, hostname: string, log: Logger, now = new Date()): Promise<StoredCertificate> {
   const stored = await store.getCertificate(hostname);
   if (stored && usable(stored, hostname, now)) return stored;
   const created = await createSelfSigned(hostname, now);

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../log/logger.ts';
 import { collect } from '../metrics/registry.ts';
-import type { MailStore, StoredCertificate } from '../store/types.ts';
+import type { Directory, StoredCertificate, Vault } from '../store/types.ts';
 import { ensureCertificate } from './certificates.ts';
 import { TlsProvider } from './context.ts';
 import type { AcmeSettings } from './acme.ts';
@@ -25,7 +25,7 @@ export interface CertificateStatus {
 }
 
 export interface CertificateManagerOptions {
-  store: MailStore;
+  store: Vault & Pick<Directory, 'listDomains'>;
   log: Logger;
   hostname: string;
   /** `tls.cert_file` and `tls.key_file`: served instead of the stored certificate, reloaded on change. */

@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
-import type { AcmeState, MailStore, StoredCertificate } from '../store/types.ts';
+import type { AcmeState, StoredCertificate, Vault } from '../store/types.ts';
 import { fetchRenewalInfo, orderCertificate, type AcmeSettings } from './acme.ts';
 import { certId, pickInWindow, type RenewalWindow } from './renewal-info.ts';
 import type { AcmeChallenges } from './challenges.ts';
 
 export interface RenewalOptions {
-  store: MailStore;
+  store: Vault;
   log: Logger;
   settings: AcmeSettings;
   challenges: AcmeChallenges;

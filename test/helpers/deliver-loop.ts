@@ -4,7 +4,7 @@
  * durability test kills this process with SIGKILL at random moments.
  */
 import { deliverMessage } from '../../src/delivery/deliver.ts';
-import { openLevelStore } from '../../src/store/level-store.ts';
+import { openLevelStore } from '../../src/store/level/store.ts';
 
 const [dataDir, run] = process.argv.slice(2) as [string, string];
 const store = await openLevelStore(dataDir, { sync: true, chunkSize: 4096 });

@@ -6,7 +6,7 @@
  */
 import { OutboundQueue } from '../../src/queue/outbound.ts';
 import { acceptMessage } from '../../src/queue/accept.ts';
-import { openLevelStore } from '../../src/store/level-store.ts';
+import { openLevelStore } from '../../src/store/level/store.ts';
 
 const [dataDir, run] = process.argv.slice(2) as [string, string];
 const store = await openLevelStore(dataDir, { sync: true, chunkSize: 4096 });

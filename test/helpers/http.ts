@@ -5,8 +5,7 @@ import type { TestContext } from 'node:test';
 import { pino } from 'pino';
 import { defaultConfig, LISTENER_NAMES, type Config } from '../../src/config/index.ts';
 import { openStore, startServer, type RunningServer } from '../../src/server.ts';
-import type { MailStore } from '../../src/store/types.ts';
-import type { LevelStore } from '../../src/store/level-store.ts';
+import type { Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 import { HOSTNAME } from './pop3.ts';
 
@@ -39,8 +38,8 @@ export function fetchText(
 export async function startFullServer(
   t: TestContext,
   adjust: (config: Config) => void = () => {},
-  seed?: (store: MailStore) => Promise<void>,
-): Promise<{ server: RunningServer; store: LevelStore; config: Config; port: (name: (typeof LISTENER_NAMES)[number]) => number }> {
+  seed?: (store: Store) => Promise<void>,
+): Promise<{ server: RunningServer; store: Store; config: Config; port: (name: (typeof LISTENER_NAMES)[number]) => number }> {
   const config = defaultConfig('dev');
   config.data_dir = tempDir(t);
   config.hostname = HOSTNAME;
@@ -59,7 +58,7 @@ export async function startFullServer(
     if (!bound) throw new Error(`listener ${name} is not running`);
     return bound;
   };
-  return { server, store: server.store as LevelStore, config, port };
+  return { server, store: server.store, config, port };
 }
 
 /** Runs a Python 3 snippet with `input` on stdin and returns its JSON output. */

@@ -8,8 +8,8 @@ import { defaultConfig, type Config } from '../../src/config/index.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import { deliverMessage } from '../../src/delivery/deliver.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import type { LevelStore } from '../../src/store/level-store.ts';
-import type { MailStore } from '../../src/store/types.ts';
+import type { LevelStore } from '../../src/store/level/store.ts';
+import type { Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 import { addAccount } from './store.ts';
 
@@ -18,6 +18,7 @@ export const HOSTNAME = 'localhost';
 
 export interface ImapTestServer {
   server: RunningServer;
+  /** The LevelDB store the server opened: tests reach its keys through `core`. */
   store: LevelStore;
   config: Config;
   port: number;
@@ -48,7 +49,7 @@ export async function startImapServer(
 export { addAccount };
 
 /** Delivers through the real write path (the MDA), as SMTP will. */
-export async function deliver(store: MailStore, to: string, raw: Buffer | string, from = 'sender@example.net'): Promise<number> {
+export async function deliver(store: Store, to: string, raw: Buffer | string, from = 'sender@example.net'): Promise<number> {
   const body = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
   const reports = await deliverMessage(store, { from, recipients: [to], raw: body, subaddressSeparator: '+' });
   const outcome = reports[0]?.outcomes[0];

@@ -7,17 +7,16 @@ import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { deliverMessage } from '../../src/delivery/deliver.ts';
 import { toCrlf } from '../../src/delivery/line-endings.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import type { MailStore } from '../../src/store/types.ts';
+import type { Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 import { addAccount } from './store.ts';
-import type { LevelStore } from '../../src/store/level-store.ts';
 
 export const PASSWORD = 'correct horse battery';
 export const HOSTNAME = 'localhost';
 
 export interface TestServer {
   server: RunningServer;
-  store: LevelStore;
+  store: Store;
   config: Config;
   port: number;
   tlsPort: number;
@@ -43,7 +42,7 @@ export async function startPop3Server(t: TestContext, adjust: (config: Config) =
   t.after(() => server.close());
   return {
     server,
-    store: server.store as LevelStore,
+    store: server.store,
     config,
     port: server.listeners.pop3?.port ?? 0,
     tlsPort: server.listeners.pop3s?.port ?? 0,
@@ -53,7 +52,7 @@ export async function startPop3Server(t: TestContext, adjust: (config: Config) =
 export { addAccount };
 
 /** Delivers through the real write path; returns the bytes a POP3 client must receive. */
-export async function deliver(store: MailStore, to: string, raw: Buffer | string, from = 'sender@example.net'): Promise<Buffer> {
+export async function deliver(store: Store, to: string, raw: Buffer | string, from = 'sender@example.net'): Promise<Buffer> {
   const body = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
   const reports = await deliverMessage(store, { from, recipients: [to], raw: body, subaddressSeparator: '+' });
   const outcome = reports[0]?.outcomes[0];
@@ -66,7 +65,7 @@ export const asServed = (stored: Buffer): Buffer =>
   stored.subarray(-2).toString() === '\r\n' ? stored : Buffer.concat([stored, Buffer.from('\r\n')]);
 
 /** The certificate the server made, for clients that verify it. */
-export async function serverCa(store: MailStore): Promise<string> {
+export async function serverCa(store: Store): Promise<string> {
   const stored = await store.getCertificate(HOSTNAME);
   if (!stored) throw new Error('no certificate in the store');
   return stored.certPem;

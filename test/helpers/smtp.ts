@@ -3,7 +3,7 @@ import type { TestContext } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import type { LevelStore } from '../../src/store/level-store.ts';
+import type { Store } from '../../src/store/types.ts';
 import type { MessageMeta } from '../../src/store/types.ts';
 import { startDns, type TestDns } from './dns.ts';
 import { tempDir } from './env.ts';
@@ -14,7 +14,7 @@ export { addAccount, HOSTNAME, PASSWORD, serverCa };
 
 export interface SmtpTestServer {
   server: RunningServer;
-  store: LevelStore;
+  store: Store;
   config: Config;
   mx: number;
   submission: number;
@@ -38,7 +38,7 @@ export async function startSmtpServer(t: TestContext, adjust: (config: Config) =
   adjust(config);
   const server = await startMailfold(t, config, log);
   const port = (name: 'smtp' | 'submission' | 'submissions') => server.listeners[name]?.port ?? 0;
-  return { server, store: server.store as LevelStore, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions'), dns };
+  return { server, store: server.store, config, mx: port('smtp'), submission: port('submission'), submissions: port('submissions'), dns };
 }
 
 /** Starts Mailfold with this config (again, for a restart); closed when the test ends, or before by `close()`. */
@@ -55,7 +55,7 @@ export async function startMailfold(
 }
 
 /** The INBOX messages of an account, with their bytes as a client would read them. */
-export async function inbox(store: LevelStore, address: string): Promise<{ meta: MessageMeta; bytes: Buffer }[]> {
+export async function inbox(store: Store, address: string): Promise<{ meta: MessageMeta; bytes: Buffer }[]> {
   const account = await store.getAccount(address);
   if (!account) throw new Error(`no account ${address}`);
   const mailbox = await store.getMailbox(account.id, 'INBOX');

@@ -1,10 +1,16 @@
 import type { TestContext } from 'node:test';
 import { hashPassword } from '../../src/auth/password.ts';
-import { openLevelStore, type LevelStore } from '../../src/store/level-store.ts';
-import type { Account } from '../../src/store/types.ts';
+import { openLevelStore, type LevelStore } from '../../src/store/level/store.ts';
+import type { Account, Store } from '../../src/store/types.ts';
 import { tempDir } from './env.ts';
 
-export async function testStore(t: TestContext, chunkSize = 65536): Promise<{ store: LevelStore; dir: string }> {
+/** A store for tests of its behaviour, typed as the roles: any backend must pass them. */
+export async function testStore(t: TestContext, chunkSize = 65536): Promise<{ store: Store; dir: string }> {
+  return testLevelStore(t, chunkSize);
+}
+
+/** The LevelDB store with its core, for the tests that look at keys or batches. */
+export async function testLevelStore(t: TestContext, chunkSize = 65536): Promise<{ store: LevelStore; dir: string }> {
   const dir = tempDir(t);
   const store = await openLevelStore(dir, { sync: true, chunkSize });
   t.after(() => store.close().catch(() => {}));
@@ -14,7 +20,7 @@ export async function testStore(t: TestContext, chunkSize = 65536): Promise<{ st
 let cachedHash: Promise<string> | null = null;
 
 /** One argon2 hash shared by the test accounts: hashing is slow on purpose. */
-export async function addAccount(store: LevelStore, address: string, quota: { bytes?: number; messages?: number } = {}): Promise<Account> {
+export async function addAccount(store: Store, address: string, quota: { bytes?: number; messages?: number } = {}): Promise<Account> {
   cachedHash ??= hashPassword('correct horse battery');
   const domain = address.slice(address.indexOf('@') + 1);
   if (!(await store.getDomain(domain))) await store.addDomain(domain);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { levelRecordKind, levelRestoreSink } from '../../store/level-records.ts';
+import { levelRecordKind, levelRestoreSink } from '../../store/level/records.ts';
 import { writeBackup, type BackupResult } from '../../transfer/backup.ts';
 import { receiveSnapshot } from '../../transfer/record-stream.ts';
 import type { BackupManifest } from '../../transfer/backup-format.ts';

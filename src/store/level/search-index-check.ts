@@ -1,9 +1,9 @@
 import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { keys } from './keys.ts';
-import { ALWAYS_RANGE, MERGED_RANGE, PENDING_RANGE, SEGMENTS_RANGE, type LevelSearchIndex } from './level-search-index.ts';
-import type { Db } from './level-store.ts';
-import type { BlobId, BlobMeta, CheckProblem } from './types.ts';
+import { ALWAYS_RANGE, MERGED_RANGE, PENDING_RANGE, SEGMENTS_RANGE, type LevelSearchIndex } from './search-index.ts';
+import type { Db } from './core.ts';
+import type { BlobId, BlobMeta, CheckProblem } from '../types.ts';
 
 /** Bodies indexed per repair batch, and deletions per batch: each batch stays a few MB. */
 const BODIES_PER_BATCH = 100;

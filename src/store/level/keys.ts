@@ -1,4 +1,4 @@
-import type { AccountId, BlobId, MailboxId, QueueId, Uid } from './types.ts';
+import type { AccountId, BlobId, MailboxId, QueueId, Uid } from '../types.ts';
 
 /**
  * The whole LevelDB key layout (docs/architecture.md explains it). Numbers are

@@ -1,6 +1,7 @@
 import { decode } from './codec.ts';
+import { topLevelMembers } from './json-head.ts';
 import { keys } from './keys.ts';
-import { StoreError, type BlobId, type BlobMeta, type BodyRange, type BodyReader, type MessageMeta } from './types.ts';
+import { StoreError, type BlobId, type BlobMeta, type BodyRange, type BodyReader, type MessageMeta } from '../types.ts';
 
 /** The part of classic-level a reader needs. */
 export interface ReadDb {
@@ -20,14 +21,23 @@ const messageKey = (message: MessageMeta) => keys.message(message.mailboxId, mes
 /** What reading needs of a blob record: not its MIME index, the bulk of it. */
 export type BlobHead = Pick<BlobMeta, 'id' | 'size' | 'chunkSize' | 'chunks' | 'headerEnd'>;
 
-/** The record is written with these fields first (LevelStore's #blobOps), so they are read without parsing the index. */
-const HEAD = /^\{"id":"([0-9a-f]+)","size":(\d+),"chunkSize":(\d+),"chunks":(\d+),(?:"headerEnd":(\d+),)?/;
+const HEAD_FIELDS = ['id', 'size', 'chunkSize', 'chunks', 'headerEnd'] as const;
 
+/**
+ * The head of a blob record. The writer puts these members before the index (mail.ts
+ * #blobOps), so the scan stops there; `headerEnd` is absent in records written before
+ * it was kept, and then the scan reads to the end.
+ */
 export function blobHead(record: Buffer): BlobHead {
-  const m = HEAD.exec(record.toString('latin1', 0, 160));
-  if (m) return { id: m[1]!, size: Number(m[2]), chunkSize: Number(m[3]), chunks: Number(m[4]), ...(m[5] === undefined ? {} : { headerEnd: Number(m[5]) }) };
-  const { id, size, chunkSize, chunks, headerEnd } = decode<BlobMeta>(record);
-  return { id, size, chunkSize, chunks, ...(headerEnd === undefined ? {} : { headerEnd }) };
+  const head = topLevelMembers(record, HEAD_FIELDS);
+  const headerEnd = head.get('headerEnd') as number | undefined;
+  return {
+    id: head.get('id') as string,
+    size: head.get('size') as number,
+    chunkSize: head.get('chunkSize') as number,
+    chunks: head.get('chunks') as number,
+    ...(headerEnd === undefined ? {} : { headerEnd }),
+  };
 }
 
 /** A blob record whose MIME index is parsed on first use: FETCH BODY[] and RFC822 never use it. */

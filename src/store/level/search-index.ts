@@ -1,9 +1,9 @@
-import { messageTrigrams, queryTrigrams } from '../mime/search-terms.ts';
+import { messageTrigrams, queryTrigrams } from '../../mime/search-terms.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { keys, parseRefKey } from './keys.ts';
-import type { Db } from './level-store.ts';
-import type { Candidates, SearchIndex } from './search-index.ts';
-import type { BlobId, MailboxId, NewBlob, Uid } from './types.ts';
+import type { Db } from './core.ts';
+import type { Candidates, SearchIndex } from '../search-index.ts';
+import type { BlobId, MailboxId, NewBlob, Uid } from '../types.ts';
 
 /**
  * The full-text index in LevelDB (docs/architecture.md, "Full-text index").
@@ -92,7 +92,7 @@ export class LevelSearchIndex implements SearchIndex {
    * are the per-copy header prefixes of its messages: SEARCH reads them as part
    * of the header, so their trigrams belong to the body's.
    */
-  indexOps(blobId: BlobId, blob: NewBlob, prefixes: readonly string[]): BatchOp[] {
+  indexOps(blobId: BlobId, blob: Pick<NewBlob, 'raw' | 'index'>, prefixes: readonly string[]): BatchOp[] {
     const header = blob.raw.subarray(0, blob.index.root.header.end);
     const blocks = [...new Set(prefixes)].map((prefix) => Buffer.concat([Buffer.from(prefix), header]));
     const trigrams = messageTrigrams(blocks, blob.index.text);

@@ -3,12 +3,9 @@ import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { decode } from './codec.ts';
 import { keys, prefixEnd } from './keys.ts';
-import type { Db } from './level-store.ts';
-import type { RecordChange, RecordKind, RecordSink, RecordSnapshot } from './records.ts';
-import { StoreError } from './types.ts';
-
-/** The layout version this code writes under `meta/version` and can restore. */
-export const LEVEL_LAYOUT = 1;
+import { LAYOUT_VERSION, type Db } from './core.ts';
+import type { RecordChange, RecordKind, RecordSink, RecordSnapshot } from '../records.ts';
+import { StoreError } from '../types.ts';
 
 const KINDS: [string, RecordKind][] = [
   [keys.domainPrefix, 'domains'],
@@ -43,7 +40,7 @@ export async function levelSnapshot(db: Db): Promise<RecordSnapshot> {
     const iterator = db.iterator<Buffer, Buffer>({ snapshot, keyEncoding: 'buffer', valueEncoding: 'buffer', highWaterMarkBytes: BATCH.bytes });
     return {
       backend: 'level',
-      layout: version === undefined ? LEVEL_LAYOUT : decode<number>(version),
+      layout: version === undefined ? LAYOUT_VERSION : decode<number>(version),
       estimatedBytes,
       kind: levelRecordKind,
       next: async () => (await iterator.nextv(BATCH.records)).map(([key, value]) => ({ key, value })),
@@ -76,7 +73,7 @@ export async function levelRestoreSink(dataDir: string): Promise<RecordSink> {
   await db.open();
   return {
     backend: 'level',
-    layout: LEVEL_LAYOUT,
+    layout: LAYOUT_VERSION,
     write: async (changes: RecordChange[]) => {
       await db.batch(changes.map((c) => (c.value === null ? { type: 'del' as const, key: c.key } : { type: 'put' as const, key: c.key, value: c.value })));
     },

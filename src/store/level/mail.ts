@@ -1,0 +1,506 @@
+import { randomBytes } from 'node:crypto';
+import type { FetchSummary } from '../../mime/fetch-summary.ts';
+import { applyFlags, sameFlags } from '../flags.ts';
+import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
+import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
+import { hasQuota, quotaProblem } from '../rules/quota.ts';
+import type { Release } from '../rules/references.ts';
+import {
+  StoreError,
+  type AccountId,
+  type AccountUsage,
+  type AppendOutcome,
+  type AppendTarget,
+  type BlobId,
+  type BlobMeta,
+  type BodyRange,
+  type BodyReader,
+  type CopyOutcome,
+  type Directory,
+  type FlagOperation,
+  type ImportMarks,
+  type Mailbox,
+  type MailboxId,
+  type MailStore,
+  type MessageMeta,
+  type MetadataEntry,
+  type MetadataLimits,
+  type MetadataOutcome,
+  type ModSeq,
+  type NewBlob,
+  type SpecialUse,
+  type StoreEvent,
+  type Uid,
+} from '../types.ts';
+import { LevelBodyReader, lazyBlob, type ReadAheadLimits } from './body-reader.ts';
+import { Coalescer } from './coalescer.ts';
+import { decode } from './codec.ts';
+import type { BatchOp } from './commit-queue.ts';
+import { del, locks, mark, put, wholeRange, type LevelCore } from './core.ts';
+import { keys } from './keys.ts';
+import { freeBlobOps, listMailboxes, listMessages, mailboxRemovalOps, newMailboxOps } from './mailbox-records.ts';
+
+/** Read-ahead of a BodyReader: enough for a few hundred small messages per round trip, little memory. */
+const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
+
+/** One message to append, as the write path hands it in. */
+interface AppendItem {
+  blob: NewBlob;
+  targets: AppendTarget[];
+  enforceQuota: boolean;
+}
+
+/** Mailboxes, messages, bodies, flags and expunges in LevelDB. */
+export class LevelMail implements MailStore {
+  readonly #core: LevelCore;
+  /** Quotas belong to accounts. */
+  readonly #accounts: Pick<Directory, 'getAccountById' | 'accountUsage'>;
+  readonly #appends = new Coalescer<AppendItem, AppendOutcome[]>((items) => this.#appendItems(items, false));
+
+  constructor(core: LevelCore, accounts: Pick<Directory, 'getAccountById' | 'accountUsage'>) {
+    this.#core = core;
+    this.#accounts = accounts;
+  }
+
+  on(listener: (event: StoreEvent) => void): () => void {
+    return this.#core.on(listener);
+  }
+
+  // Mailboxes
+
+  listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
+    return listMailboxes(this.#core, accountId);
+  }
+
+  async getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null> {
+    const id = await this.#core.getMailboxRecord<MailboxId>(keys.mailboxName(accountId, normalizeMailboxName(name)));
+    return id === null ? null : this.getMailboxById(id);
+  }
+
+  getMailboxById(id: MailboxId): Promise<Mailbox | null> {
+    return this.#core.getMailboxRecord<Mailbox>(keys.mailbox(id));
+  }
+
+  async createMailbox(accountId: AccountId, rawName: string, opts: { specialUse?: SpecialUse | null; subscribed?: boolean } = {}): Promise<Mailbox> {
+    const name = normalizeMailboxName(rawName);
+    validateMailboxName(name);
+    return this.#core.locks.withLocks([locks.account(accountId)], async () => {
+      if (!(await this.#accounts.getAccountById(accountId))) throw new StoreError('not-found', `no such account id ${accountId}`);
+      if (await this.getMailbox(accountId, name)) throw new StoreError('exists', `mailbox ${name} already exists`);
+      const { mailbox, ops } = newMailboxOps(this.#core, accountId, name, opts.specialUse ?? null, opts.subscribed ?? false);
+      await this.#core.commit([...ops, this.#core.countersOp()]);
+      this.#core.emit({ type: 'mailboxes', accountId });
+      return mailbox;
+    });
+  }
+
+  async renameMailbox(accountId: AccountId, rawFrom: string, rawTo: string): Promise<void> {
+    const from = normalizeMailboxName(rawFrom);
+    const to = normalizeMailboxName(rawTo);
+    await this.#core.locks.withLocks([locks.account(accountId)], async () => {
+      const ops: BatchOp[] = [];
+      for (const { mailbox, newName } of renamePlan(await this.listMailboxes(accountId), from, to)) {
+        ops.push(del(keys.mailboxName(accountId, mailbox.name)));
+        ops.push(put(keys.mailboxName(accountId, newName), mailbox.id));
+        // A subscription is a name: it stays on the old one (RFC 3501 6.3.9: never removed unasked), as in Dovecot.
+        ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, name: newName, subscribed: false }));
+        if (mailbox.subscribed) ops.push(put(keys.subscription(accountId, mailbox.name), true));
+      }
+      await this.#core.commit(ops);
+    });
+    this.#core.emit({ type: 'mailboxes', accountId });
+  }
+
+  async deleteMailbox(accountId: AccountId, rawName: string, opts: { keepChildren?: boolean } = {}): Promise<void> {
+    const name = normalizeMailboxName(rawName);
+    await this.#core.locks.withLocks([locks.account(accountId), locks.blobs], async () => {
+      const all = await this.listMailboxes(accountId);
+      checkDeletable(all, name, opts.keepChildren ?? false);
+      const mailbox = all.find((m) => m.name === name)!;
+      const removal = await mailboxRemovalOps(this.#core, mailbox);
+      // A subscription is a name, not a flag of the mailbox: it outlives the mailbox (RFC 3501 6.3.9).
+      if (mailbox.subscribed) removal.ops.push(put(keys.subscription(accountId, name), true));
+      await this.#core.commit([...removal.ops, ...(await freeBlobOps(this.#core, removal.released))]);
+    });
+    this.#core.emit({ type: 'mailboxes', accountId });
+  }
+
+  async setSubscribed(accountId: AccountId, name: string, subscribed: boolean): Promise<void> {
+    await this.#core.locks.withLocks([locks.account(accountId)], async () => {
+      const mailbox = await this.getMailbox(accountId, name);
+      const orphan = keys.subscription(accountId, normalizeMailboxName(name));
+      // Only an existing mailbox can be subscribed (as Dovecot); a name kept after DELETE can be unsubscribed.
+      if (!mailbox && (subscribed || (await this.#core.db.get(orphan)) === undefined)) throw new StoreError('not-found', `no such mailbox: ${name}`);
+      const ops: BatchOp[] = [];
+      if (mailbox) ops.push(put(keys.mailbox(mailbox.id), { ...mailbox, subscribed }));
+      if (!subscribed) ops.push(del(orphan));
+      await this.#core.commit(ops);
+    });
+  }
+
+  // Subscriptions and \Recent (issue 14).
+
+  async listSubscriptions(accountId: AccountId): Promise<string[]> {
+    const kept = (await this.#core.scanKeys(keys.subscriptionPrefix(accountId))).map((k) => k.slice(keys.subscriptionPrefix(accountId).length));
+    const flagged = (await this.listMailboxes(accountId)).filter((m) => m.subscribed).map((m) => m.name);
+    return [...new Set([...flagged, ...kept])];
+  }
+
+  async claimRecent(mailboxId: MailboxId, upTo: Uid): Promise<Uid> {
+    const owner = await this.getMailboxById(mailboxId);
+    if (!owner) return upTo + 1;
+    return this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
+      const mailbox = await this.getMailboxById(mailboxId);
+      const from = mailbox?.recentFrom ?? 1;
+      if (!mailbox || from > upTo) return upTo + 1;
+      // Not synced: a claim lost in a crash only shows those messages recent once more,
+      // and a SELECT should not wait for an fsync. Every other writer of the record holds this lock.
+      await this.#core.writeUnsynced([put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: upTo + 1 })]);
+      return from;
+    });
+  }
+
+  // Appends
+
+  /**
+   * Appends arriving while another group of appends is being written go together
+   * in the next group: one lock round and one synced batch for all of them, so
+   * sessions delivering to the same account share an fsync instead of queueing on
+   * its lock one commit at a time. Each caller is answered after that batch is synced.
+   */
+  append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
+    return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
+  }
+
+  appendMany(
+    items: { blob: NewBlob; targets: AppendTarget[] }[],
+    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
+  ): Promise<AppendOutcome[][]> {
+    return this.#appendItems(
+      items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })),
+      opts.atomic,
+      opts.importMarks ? importMarkOps(opts.importMarks) : [],
+    );
+  }
+
+  async #appendItems(items: AppendItem[], atomic: boolean, extraOps: BatchOp[] = []): Promise<AppendOutcome[][]> {
+    const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
+    const { outcomes, events } = await this.#core.locks.withLocks(accountIds.map(locks.account), async () => {
+      const mailboxes = new Map<MailboxId, Mailbox>();
+      const usage = new Map<AccountId, AccountUsage>();
+      const ops: BatchOp[] = [...extraOps];
+      const outcomes: AppendOutcome[][] = [];
+      const events: StoreEvent[] = [];
+      const now = Date.now();
+      for (const { blob, targets, enforceQuota } of items) {
+        const blobId = randomBytes(12).toString('hex');
+        const itemOutcomes: AppendOutcome[] = [];
+        outcomes.push(itemOutcomes);
+        for (const target of targets) {
+          const mailbox = mailboxes.get(target.mailboxId) ?? (await this.getMailboxById(target.mailboxId));
+          if (!mailbox || mailbox.accountId !== target.accountId) {
+            itemOutcomes.push({ ok: false, reason: 'no-mailbox', detail: `mailbox ${target.mailboxId} does not exist` });
+            continue;
+          }
+          const size = Buffer.byteLength(target.prefix) + blob.raw.length;
+          const problem = enforceQuota ? await this.#quotaProblem(target.accountId, size, usage) : null;
+          if (problem) {
+            itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
+            continue;
+          }
+          const uid = admitMessage(mailbox, size, target.flags);
+          const modSeq = nextModSeq(mailbox);
+          const message: MessageMeta = {
+            mailboxId: mailbox.id,
+            uid,
+            blobId,
+            flags: target.flags,
+            internalDate: target.internalDate,
+            savedDate: now,
+            modSeq,
+            prefix: target.prefix,
+            size,
+          };
+          mailboxes.set(mailbox.id, mailbox);
+          countIn(usage, target.accountId, size);
+          ops.push(put(keys.message(mailbox.id, uid), message), mark(keys.ref(blobId, mailbox.id, uid)));
+          itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
+          events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
+        }
+        if (itemOutcomes.some((o) => o.ok)) {
+          ops.push(...this.#blobOps(blobId, blob));
+          // Full-text index hook: the body's trigrams go in the batch that stores it.
+          ops.push(...this.#core.searchIndex.indexOps(blobId, blob, targets.filter((_, k) => itemOutcomes[k]!.ok).map((t) => t.prefix)));
+        }
+      }
+      const failed = outcomes.some((item) => item.some((o) => !o.ok));
+      if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
+      for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
+      await this.#core.commit(ops);
+      return { outcomes, events };
+    });
+    for (const event of events) this.#core.emit(event);
+    return outcomes;
+  }
+
+  /** The quota rule (rules/quota.ts) with the usage read once per account and batch, `usage` carrying what the batch adds. */
+  async #quotaProblem(accountId: AccountId, size: number, usage: Map<AccountId, AccountUsage>): Promise<string | null> {
+    const account = await this.#accounts.getAccountById(accountId);
+    if (!account) return `account ${accountId} does not exist`;
+    // Without a limit the usage (a scan of the account's mailboxes) is not needed.
+    if (!hasQuota(account)) return null;
+    if (!usage.has(accountId)) usage.set(accountId, await this.#accounts.accountUsage(accountId));
+    return quotaProblem(account, usage.get(accountId)!, size);
+  }
+
+  #blobOps(blobId: BlobId, blob: NewBlob): BatchOp[] {
+    const { chunkSize } = this.#core.options;
+    const chunks = Math.ceil(blob.raw.length / chunkSize);
+    const { text, ...index } = blob.index;
+    // The head fields first: body-reader.ts reads them without parsing the index when they lead.
+    const meta: BlobMeta = { id: blobId, size: blob.raw.length, chunkSize, chunks, headerEnd: index.root.header.end, index };
+    const ops: BatchOp[] = [put(keys.blob(blobId), meta), put(keys.blobText(blobId), text), put(keys.blobSummary(blobId), blob.summary)];
+    for (let i = 0; i < chunks; i++) {
+      ops.push({ type: 'put', key: keys.chunk(blobId, i), value: blob.raw.subarray(i * chunkSize, (i + 1) * chunkSize) });
+    }
+    return ops;
+  }
+
+  // Reading
+
+  listMessages(mailboxId: MailboxId): Promise<MessageMeta[]> {
+    return listMessages(this.#core, mailboxId);
+  }
+
+  getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null> {
+    return this.#core.get<MessageMeta>(keys.message(mailboxId, uid));
+  }
+
+  getMessages(mailboxId: MailboxId, uids: Uid[]): Promise<(MessageMeta | null)[]> {
+    return this.#core.getMany<MessageMeta>(uids.map((uid) => keys.message(mailboxId, uid)));
+  }
+
+  async getBlob(blobId: BlobId): Promise<BlobMeta | null> {
+    const record = await this.#core.db.get(keys.blob(blobId));
+    return record === undefined ? null : lazyBlob(record);
+  }
+
+  async getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]> {
+    const records = await this.#core.db.getMany(blobIds.map(keys.blob));
+    return records.map((r) => (r === undefined ? null : lazyBlob(r)));
+  }
+
+  getFetchSummaries(blobIds: BlobId[]): Promise<(FetchSummary | null)[]> {
+    return this.#core.getMany<FetchSummary>(blobIds.map(keys.blobSummary));
+  }
+
+  async getSearchText(blobId: BlobId): Promise<string> {
+    return (await this.#core.get<string>(keys.blobText(blobId))) ?? '';
+  }
+
+  async getSearchTexts(blobIds: BlobId[]): Promise<string[]> {
+    return (await this.#core.getMany<string>(blobIds.map(keys.blobText))).map((t) => t ?? '');
+  }
+
+  bodyReader(ranges: readonly BodyRange[]): BodyReader {
+    return new LevelBodyReader(this.#core.db, ranges, READ_AHEAD);
+  }
+
+  readMessage(message: MessageMeta, start = 0, end = message.size): AsyncGenerator<Buffer> {
+    return this.bodyReader([]).read(message, start, end);
+  }
+
+  // Changes
+
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota });
+  }
+
+  /** A move is not counted against the quota: the account's usage does not grow. */
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: true, enforceQuota: false });
+  }
+
+  /**
+   * COPY and MOVE. No blob lock is needed: every body involved keeps a reference
+   * (the source's, held under this account's lock) until the batch that adds the
+   * new references commits, so no expunge elsewhere can free it meanwhile.
+   */
+  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean }): Promise<CopyOutcome> {
+    const owner = await this.getMailboxById(fromId);
+    if (!owner) return { ok: false, reason: 'no-mailbox', detail: `mailbox ${fromId} does not exist` };
+    const { outcome, events } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
+      const events: StoreEvent[] = [];
+      const source = await this.getMailboxById(fromId);
+      const loaded = await this.getMailboxById(toId);
+      if (!source || !loaded || loaded.accountId !== source.accountId) {
+        return { outcome: { ok: false, reason: 'no-mailbox', detail: `mailbox ${toId} does not exist` } as CopyOutcome, events };
+      }
+      // One record when source and target are the same mailbox, so both sides' counters add up.
+      const target = loaded.id === source.id ? source : loaded;
+      const sorted = [...new Set(uids)].sort((a, b) => a - b);
+      const messages = (await this.getMessages(fromId, sorted)).filter((m): m is MessageMeta => m !== null);
+      if (opts.enforceQuota) {
+        const usage = new Map<AccountId, AccountUsage>();
+        for (const message of messages) {
+          const problem = await this.#quotaProblem(target.accountId, message.size, usage);
+          if (problem) return { outcome: { ok: false, reason: 'quota', detail: problem } as CopyOutcome, events };
+          if (!usage.has(target.accountId)) break;
+          countIn(usage, target.accountId, message.size);
+        }
+      }
+      if (messages.length === 0) return { outcome: { ok: true, uidValidity: target.uidValidity, copies: [] } as CopyOutcome, events };
+      const ops: BatchOp[] = [];
+      const now = Date.now();
+      const copies: { from: Uid; to: Uid }[] = [];
+      const targetModSeq = nextModSeq(target);
+      for (const message of messages) {
+        const uid = admitMessage(target, message.size, message.flags);
+        const copy: MessageMeta = { ...message, mailboxId: target.id, uid, modSeq: targetModSeq, savedDate: now };
+        ops.push(put(keys.message(target.id, uid), copy), mark(keys.ref(message.blobId, target.id, uid)));
+        copies.push({ from: message.uid, to: uid });
+      }
+      events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: copies.map((c) => c.to), modSeq: targetModSeq });
+      if (opts.move) {
+        const modSeq = nextModSeq(source);
+        for (const message of messages) {
+          ops.push(del(keys.message(fromId, message.uid)), del(keys.ref(message.blobId, fromId, message.uid)), put(keys.expunged(fromId, message.uid), modSeq));
+          releaseMessage(source, message);
+        }
+        events.push({ type: 'expunge', accountId: source.accountId, mailboxId: fromId, uids: messages.map((m) => m.uid), modSeq });
+      }
+      ops.push(put(keys.mailbox(target.id), target));
+      if (source !== target) ops.push(put(keys.mailbox(source.id), source));
+      await this.#core.commit(ops);
+      return { outcome: { ok: true, uidValidity: target.uidValidity, copies } as CopyOutcome, events };
+    });
+    for (const event of events) this.#core.emit(event);
+    return outcome;
+  }
+
+  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]> {
+    const owner = await this.getMailboxById(mailboxId);
+    if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
+    const { changed, modSeq } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
+      const mailbox = (await this.getMailboxById(mailboxId))!;
+      const records = await this.#core.db.getMany(uids.map((uid) => keys.message(mailboxId, uid)));
+      const changed: MessageMeta[] = [];
+      const modSeq = mailbox.highestModSeq + 1;
+      for (const record of records) {
+        if (record === undefined) continue;
+        const message = decode<MessageMeta>(record);
+        if (unchangedSince !== undefined && message.modSeq > unchangedSince) continue;
+        const next = applyFlags(message.flags, op, flags);
+        if (sameFlags(next, message.flags)) continue;
+        mailbox.unseen += unseenDelta(message.flags, next);
+        changed.push({ ...message, flags: next, modSeq });
+      }
+      if (changed.length === 0) return { changed, modSeq: mailbox.highestModSeq };
+      nextModSeq(mailbox);
+      await this.#core.commit([...changed.map((m) => put(keys.message(mailboxId, m.uid), m)), put(keys.mailbox(mailboxId), mailbox)]);
+      return { changed, modSeq };
+    });
+    if (changed.length > 0) {
+      this.#core.emit({ type: 'flags', accountId: owner.accountId, mailboxId, uids: changed.map((m) => m.uid), modSeq });
+    }
+    return changed;
+  }
+
+  async expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]> {
+    const owner = await this.getMailboxById(mailboxId);
+    if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
+    const { expunged, modSeq } = await this.#core.locks.withLocks([locks.account(owner.accountId), locks.blobs], async () => {
+      const mailbox = (await this.getMailboxById(mailboxId))!;
+      const messages = (await this.getMessages(mailboxId, uids)).filter((m): m is MessageMeta => m !== null);
+      if (messages.length === 0) return { expunged: [], modSeq: mailbox.highestModSeq };
+      const modSeq = nextModSeq(mailbox);
+      const ops: BatchOp[] = [];
+      const released: Release[] = [];
+      for (const message of messages) {
+        const ref = keys.ref(message.blobId, mailboxId, message.uid);
+        ops.push(del(keys.message(mailboxId, message.uid)), del(ref), put(keys.expunged(mailboxId, message.uid), modSeq));
+        released.push({ blobId: message.blobId, ref });
+        releaseMessage(mailbox, message);
+      }
+      ops.push(put(keys.mailbox(mailboxId), mailbox), ...(await freeBlobOps(this.#core, released)));
+      await this.#core.commit(ops);
+      return { expunged: messages.map((m) => m.uid), modSeq };
+    });
+    if (expunged.length > 0) this.#core.emit({ type: 'expunge', accountId: owner.accountId, mailboxId, uids: expunged, modSeq });
+    return expunged;
+  }
+
+  async expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]> {
+    const out: Uid[] = [];
+    const prefix = keys.expungedPrefix(mailboxId);
+    for (const [key, value] of await this.#core.db.iterator(wholeRange(prefix)).all()) {
+      if (decode<number>(value) > since) out.push(parseInt(key.slice(prefix.length), 16));
+    }
+    return out;
+  }
+
+  // Import state (transfer/): marks written with the imported messages, in appendMany's batch.
+
+  async importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]> {
+    const found = await this.#core.db.getMany(marks.map((m) => keys.importMark(accountId, importMark(m))));
+    return found.map((value) => value !== undefined);
+  }
+
+  // IMAP METADATA (RFC 5464): its own key prefix `mdt/`; the server's entries under mailbox 0.
+
+  async listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]> {
+    const prefix = keys.metadataPrefix(accountId, mailboxId ?? 0);
+    const rows = await this.#core.db.iterator(wholeRange(prefix)).all();
+    return rows.map(([key, value]) => ({ entry: key.slice(prefix.length), value: Buffer.from(decode<string>(value), 'base64') }));
+  }
+
+  async setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome> {
+    return this.#core.locks.withLocks([locks.account(accountId)], async () => {
+      const prefix = keys.metadataPrefix(accountId);
+      const live = new Set((await this.listMailboxes(accountId)).map((m) => m.id));
+      // What an entry costs: its name and its value (keys here are ASCII: entry names are).
+      const cost = (key: string, valueBytes: number) => key.length - prefix.length + valueBytes;
+      const sizes = new Map<string, number>();
+      const ops: BatchOp[] = [];
+      for (const [key, value] of await this.#core.db.iterator(wholeRange(prefix)).all()) {
+        const owner = parseInt(key.slice(prefix.length, prefix.length + 8), 16);
+        if (owner === 0 || live.has(owner)) sizes.set(key, cost(key, Buffer.byteLength(decode<string>(value), 'base64')));
+        else ops.push(del(key));
+      }
+      for (const { entry, value } of changes) {
+        const key = keys.metadata(accountId, mailboxId ?? 0, entry);
+        if (value === null) {
+          sizes.delete(key);
+          ops.push(del(key));
+        } else {
+          sizes.set(key, cost(key, value.length));
+          ops.push(put(key, value.toString('base64')));
+        }
+      }
+      if (sizes.size > limits.maxEntries) return { ok: false, reason: 'too-many' } as const;
+      if ([...sizes.values()].reduce((a, b) => a + b, 0) > limits.maxBytes) return { ok: false, reason: 'too-big' } as const;
+      await this.#core.commit(ops);
+      return { ok: true } as const;
+    });
+  }
+}
+
+const IMPORT_MARK = /^[0-9a-f]{32}$/;
+
+/** A mark from outside (the CLI) must not be able to name another key. */
+function importMark(mark: string): string {
+  if (typeof mark !== 'string' || !IMPORT_MARK.test(mark)) throw new StoreError('invalid', `not an import mark: ${JSON.stringify(mark)}`);
+  return mark;
+}
+
+function importMarkOps({ accountId, marks }: ImportMarks): BatchOp[] {
+  return marks.map((m) => mark(keys.importMark(accountId, importMark(m))));
+}
+
+/** Adds a message to the usage a batch has counted so far (only where the usage was read). */
+function countIn(usage: Map<AccountId, AccountUsage>, accountId: AccountId, size: number): void {
+  const used = usage.get(accountId);
+  if (!used) return;
+  used.bytes += size;
+  used.messages++;
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { StoreError, type QueueEntry, type QueueId, type QueueStore } from '../types.ts';
+import type { BatchOp } from './commit-queue.ts';
+import { del, locks, put, type LevelCore } from './core.ts';
+import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
+
+/** The outbound queue in LevelDB: an entry record and its body in chunks. */
+export class LevelQueue implements QueueStore {
+  readonly #core: LevelCore;
+
+  constructor(core: LevelCore) {
+    this.#core = core;
+  }
+
+  async enqueue(input: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry> {
+    const id = Date.now().toString(36).padStart(9, '0') + randomBytes(4).toString('hex');
+    const entry: QueueEntry = { ...input, id, size: raw.length };
+    const ops: BatchOp[] = [put(keys.queue(id), entry)];
+    const size = this.#core.options.chunkSize;
+    for (let i = 0; i * size < raw.length; i++) {
+      ops.push({ type: 'put', key: keys.queueChunk(id, i), value: raw.subarray(i * size, (i + 1) * size) });
+    }
+    await this.#core.locks.withLocks([locks.queue], () => this.#core.commit(ops));
+    return entry;
+  }
+
+  listQueue(): Promise<QueueEntry[]> {
+    return this.#core.scan<QueueEntry>(keys.queuePrefix);
+  }
+
+  async getQueueEntry(id: QueueId): Promise<QueueEntry | null> {
+    return this.#core.get<QueueEntry>(keys.queue(queueId(id)));
+  }
+
+  async updateQueueEntry(entry: QueueEntry): Promise<boolean> {
+    return this.#core.locks.withLocks([locks.queue], async () => {
+      if (!(await this.getQueueEntry(entry.id))) return false;
+      await this.#core.commit([put(keys.queue(entry.id), entry)]);
+      return true;
+    });
+  }
+
+  async removeQueueEntry(id: QueueId): Promise<boolean> {
+    return this.#core.locks.withLocks([locks.queue], async () => {
+      if (!(await this.getQueueEntry(id))) return false;
+      const chunks = await this.#core.scanKeys(keys.queueChunkPrefix(id));
+      await this.#core.commit([del(keys.queue(id)), ...chunks.map(del)]);
+      return true;
+    });
+  }
+
+  async *readQueueMessage(id: QueueId): AsyncGenerator<Buffer> {
+    const prefix = keys.queueChunkPrefix(queueId(id));
+    for await (const chunk of this.#core.db.values({ gte: prefix, lt: prefixEnd(prefix) })) yield chunk;
+  }
+}
+
+/** An id from outside (the CLI) must not be able to name another key. */
+function queueId(id: QueueId): QueueId {
+  if (!QUEUE_ID.test(id)) throw new StoreError('invalid', `not a queue id: ${JSON.stringify(id)}`);
+  return id;
+}
