@@ -109,7 +109,7 @@ async function interruptedImport(t: TestContext, total: number, signal: NodeJS.S
   let sent = false;
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
-    if (!sent && /^imported \d+ messages/m.test(err)) {
+    if (!sent && /^import: [\d,]+ messages/m.test(err)) {
       sent = true;
       child.kill(signal);
     }

@@ -11,12 +11,15 @@ import type { TestContext } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { exited, tempDir } from './env.ts';
 import { freePort } from './pebble.ts';
+import type { KeyAndCert } from './test-ca.ts';
 
 export const DOVECOT_USER = 'alice';
 export const DOVECOT_PASSWORD = 'dovecot-secret';
 
 export interface Dovecot {
   port: number;
+  /** With `tls`: the implicit-TLS (imaps) port; else 0. */
+  tlsPort: number;
   dir: string;
   /** The user and group Dovecot reads and writes mail as: a directory given to `mailLocation` must be theirs. */
   mailUid: number;
@@ -29,11 +32,17 @@ export interface Dovecot {
 /**
  * A real Dovecot (a reference IMAP server) in a temp dir with its own config: one
  * passwd-file user, IMAP on a free loopback port without TLS, special-use folders,
- * stopped when the test ends. `mailLocation` points it at existing mail (an export).
+ * stopped when the test ends. `mailLocation` points it at existing mail (an export);
+ * `tls` adds an implicit-TLS port serving that certificate.
  */
-export async function startDovecot(t: TestContext, opts: { mailLocation?: string } = {}): Promise<Dovecot> {
+export async function startDovecot(t: TestContext, opts: { mailLocation?: string; tls?: KeyAndCert } = {}): Promise<Dovecot> {
   const dir = tempDir(t, 'dc-');
   const port = await freePort();
+  const tlsPort = opts.tls ? await freePort() : 0;
+  if (opts.tls) {
+    writeFileSync(join(dir, 'cert.pem'), opts.tls.certPem);
+    writeFileSync(join(dir, 'key.pem'), opts.tls.keyPem, { mode: 0o600 });
+  }
   // Dovecot's login and mail processes never run as root: as root, they run as its own users.
   const me = userInfo();
   const root = me.uid === 0;
@@ -51,7 +60,7 @@ export async function startDovecot(t: TestContext, opts: { mailLocation?: string
     `log_path = /dev/stderr`,
     `protocols = imap`,
     `listen = 127.0.0.1`,
-    `ssl = no`,
+    ...(opts.tls ? [`ssl = yes`, `ssl_cert = <${dir}/cert.pem`, `ssl_key = <${dir}/key.pem`] : [`ssl = no`]),
     `disable_plaintext_auth = no`,
     `auth_mechanisms = plain login`,
     ...(root ? [] : [`default_login_user = ${me.username}`, `default_internal_user = ${me.username}`]),
@@ -60,7 +69,7 @@ export async function startDovecot(t: TestContext, opts: { mailLocation?: string
     `mail_location = ${opts.mailLocation ?? `maildir:${mailDir}`}`,
     `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN ${dir}/passwd\n}`,
     `userdb {\n  driver = static\n  args = uid=${mailUid} gid=${mailGid} home=${dir}/home\n}`,
-    `service imap-login {\n  inet_listener imap {\n    port = ${port}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}`,
+    `service imap-login {\n  inet_listener imap {\n    port = ${port}\n  }\n  inet_listener imaps {\n    port = ${tlsPort}\n  }\n}`,
     `service anvil {\n  chroot =\n}`,
     `service imap-login {\n  chroot =\n}`,
     `namespace inbox {\n  inbox = yes\n  mailbox "Sent Messages" {\n    special_use = \\Sent\n  }\n  mailbox Drafts {\n    special_use = \\Drafts\n  }\n  mailbox Junk {\n    special_use = \\Junk\n  }\n  mailbox "All Mail" {\n    special_use = \\All\n  }\n}`,
@@ -95,5 +104,5 @@ export async function startDovecot(t: TestContext, opts: { mailLocation?: string
     t.after(() => c.close());
     return c;
   };
-  return { port, dir, mailDir, mailUid, mailGid, client };
+  return { port, tlsPort, dir, mailDir, mailUid, mailGid, client };
 }
