@@ -24,9 +24,11 @@ const warn: Warn = (message) => process.stderr.write(`warning: ${message}\n`);
  * Ctrl-C asks the command to stop after the batch it is writing (a second one stops
  * at once; what was written is committed either way).
  */
-function stopOnInterrupt(): { stopped: () => boolean; release: () => void } {
+function stopOnInterrupt(endDisplay: () => void): { stopped: () => boolean; release: () => void } {
   let stopped = false;
   const onSignal = () => {
+    // The bar ends first: it hid the cursor, and the line below must not be drawn over.
+    endDisplay();
     if (stopped) process.exit(EXIT_INTERRUPTED);
     stopped = true;
     process.stderr.write('\nstopping after the current batch (Ctrl-C again to stop now)\n');
@@ -48,7 +50,7 @@ function stopOnInterrupt(): { stopped: () => boolean; release: () => void } {
  */
 async function reported<T>(cmd: Command, label: string, human: (result: T) => string, job: (progress: ProgressSink, stopped: () => boolean) => Promise<T>): Promise<T> {
   const reporter = progressReporter({ label, unit: 'messages', json: globals(cmd).json === true, lineEveryItems: LINE_EVERY_MESSAGES });
-  const interrupt = stopOnInterrupt();
+  const interrupt = stopOnInterrupt(reporter.stop);
   try {
     const result = await job(reporter.update, interrupt.stopped);
     reporter.done(result, human(result));
