@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ImapFlow } from 'imapflow';
@@ -8,6 +9,7 @@ import { DOVECOT_PASSWORD, DOVECOT_USER, startDovecot, type Dovecot } from './he
 import { runCli, tempDir } from './helpers/env.ts';
 import { serveOnFreePorts, type Served } from './helpers/serve.ts';
 import { requireTool } from './helpers/smtp.ts';
+import { TestCa } from './helpers/test-ca.ts';
 import { assertSameMailbox, readMailbox } from './helpers/transfer.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -51,13 +53,15 @@ async function ours(t: TestContext, served: Served, user: string): Promise<ImapF
   return c;
 }
 
-async function serverWithUsers(t: TestContext, users: string[]): Promise<{ served: Served; cli: (args: string[], input?: string) => ReturnType<typeof runCli> }> {
+type Cli = (args: string[], input?: string, env?: Record<string, string>) => ReturnType<typeof runCli>;
+
+async function serverWithUsers(t: TestContext, users: string[]): Promise<{ served: Served; cli: Cli; dir: string }> {
   const dir = tempDir(t);
   const served = await serveOnFreePorts(t, dir);
-  const cli = (args: string[], input?: string) => runCli(['--config', served.config, ...args], { cwd: dir, input });
+  const cli: Cli = (args, input, env) => runCli(['--config', served.config, ...args], { cwd: dir, input, env });
   await ok(cli(['domain', 'add', 'example.org']));
   for (const user of users) await ok(cli(['user', 'add', user, '--password-stdin'], `${PASSWORD}\n`));
-  return { served, cli };
+  return { served, cli, dir };
 }
 
 test('import from a real Dovecot over IMAP (server running) and from the Maildir it wrote: same bytes, flags, keywords and dates', async (t) => {
@@ -94,6 +98,36 @@ test('import from a real Dovecot over IMAP (server running) and from the Maildir
   const wrong = await cli(['import', 'a@example.org', url, '--password-stdin'], 'wrong-password\n');
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /refused the login of alice/);
+});
+
+test('import over imaps:// from a Dovecot with a private CA: trusted with --ca-file or NODE_EXTRA_CA_CERTS, a wrong certificate refused in one line', async (t) => {
+  if (!requireTool(t, 'dovecot')) return;
+  const ca = await TestCa.create();
+  const dovecot = await startDovecot(t, { tls: await ca.issue(['localhost']) });
+  await fill(dovecot);
+  const { served, cli, dir } = await serverWithUsers(t, ['a@example.org']);
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, ca.certPem);
+  const url = `imaps://${DOVECOT_USER}@localhost:${dovecot.tlsPort}`;
+  const password = `${DOVECOT_PASSWORD}\n`;
+
+  const untrusted = await cli(['import', 'a@example.org', url, '--password-stdin'], password);
+  assert.equal(untrusted.code, 1);
+  assert.match(untrusted.stderr, /^mailfold: localhost:\d+ presented a certificate that is not trusted \(.+\); if it is the right server, pass its CA with --ca-file\n$/);
+  // A certificate of the trusted CA, but not for the name connected to.
+  const otherName = await cli(['import', 'a@example.org', `imaps://${DOVECOT_USER}@127.0.0.1:${dovecot.tlsPort}`, '--password-stdin', '--ca-file', caFile], password);
+  assert.equal(otherName.code, 1);
+  assert.match(otherName.stderr, /^mailfold: 127\.0\.0\.1:\d+ presented a certificate that is not trusted \(.*127\.0\.0\.1.*\); .*--ca-file\n$/);
+  const notPem = await cli(['import', 'a@example.org', url, '--password-stdin', '--ca-file', served.config], password);
+  assert.match(notPem.stderr, /^mailfold: --ca-file .* holds no PEM certificate\n$/);
+
+  const imported = await ok(cli(['import', 'a@example.org', url, '--password-stdin', '--ca-file', caFile], password));
+  assert.match(imported.stdout, /^9 messages imported, 0 imported before/m, 'the refused runs imported nothing');
+  const theirs = await dovecot.client();
+  const a = await ours(t, served, 'a@example.org');
+  for (const [from, to] of MAPPING) await assertSameMailbox(theirs, from, a, to);
+  const again = await ok(cli(['import', 'a@example.org', url, '--password-stdin'], password, { NODE_EXTRA_CA_CERTS: caFile }));
+  assert.match(again.stdout, /^0 messages imported, 9 imported before/m);
 });
 
 test('export as Maildir and as mbox: Dovecot reads both, and importing them again gives the same messages', async (t) => {

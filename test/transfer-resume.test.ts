@@ -95,21 +95,26 @@ test('mboxrd: >From lines lose one >, Status/X-Status/X-Keywords become flags, t
   assert.equal(readFileSync(join(out, '.Old', 'dovecot-keywords'), 'utf8'), '0 project-x\n1 $Label1\n');
 });
 
-/** An mbox of `total` distinct messages, and an import of it run until its first progress line, then sent `signal`. */
-async function interruptedImport(t: TestContext, total: number, signal: NodeJS.Signals) {
-  const { dir, cli } = await account(t);
-  const mbox = join(dir, 'big.mbox');
+/** An mbox of `total` distinct messages, at `path`. */
+function numberedMbox(path: string, total: number): string {
   const parts: string[] = [];
   for (let i = 0; i < total; i++) {
     parts.push(`From sender@example.net Mon Jan  1 00:00:00 2024\nMessage-ID: <n${i}@example.net>\nSubject: number ${i}\n\n${'text '.repeat(100)}\n\n`);
   }
-  writeFileSync(mbox, parts.join(''));
+  writeFileSync(path, parts.join(''));
+  return path;
+}
+
+/** An mbox of `total` distinct messages, and an import of it run until its first progress line, then sent `signal`. */
+async function interruptedImport(t: TestContext, total: number, signal: NodeJS.Signals) {
+  const { dir, cli } = await account(t);
+  const mbox = numberedMbox(join(dir, 'big.mbox'), total);
   const child = spawn(process.execPath, [BIN, '--data-dir', join(dir, 'data'), 'import', 'a@example.org', mbox], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let sent = false;
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
-    if (!sent && /^imported \d+ messages/m.test(err)) {
+    if (!sent && /^import: [\d,]+ messages/m.test(err)) {
       sent = true;
       child.kill(signal);
     }
@@ -145,6 +150,30 @@ test('Ctrl-C stops an import after its batch and says how to resume', async (t) 
   assert.equal(before, Number(/interrupted after (\d+) messages/.exec(stderr())![1]), 'every batch it counted is committed');
   await ok(cli(['import', 'a@example.org', mbox]));
   assert.equal(await messageCount(cli, 'INBOX'), total);
+});
+
+test('progress: plain lines in a log, JSON lines with --json, a bar on a terminal (none for an import, whose total is unknown)', async (t) => {
+  const { dir, cli } = await account(t);
+  const mbox = numberedMbox(join(dir, 'n.mbox'), 1500);
+  const plain = await ok(cli(['import', 'a@example.org', mbox, '--mailbox', 'Plain']));
+  assert.match(plain.stderr, /^import: 1,000 messages, [\d.]+ KiB, [\d.]+ \w+\/s$/m);
+  assert.match(plain.stdout, /^1500 messages imported/m);
+
+  const json = await ok(cli(['--json', 'import', 'a@example.org', mbox, '--mailbox', 'Json']));
+  const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; items?: number; result?: { imported: number } });
+  assert.ok(lines.slice(0, -1).every((l) => l.event === 'progress' && typeof l.items === 'number'));
+  assert.deepEqual([lines.at(-1)!.event, lines.at(-1)!.result!.imported], ['done', 1500]);
+
+  // On a terminal: the bar on stderr, the result after it.
+  const onTty = (args: string[]) =>
+    execFileSync('python3', [join(ROOT, 'test/fixtures/pty_answer.py'), '[]', process.execPath, BIN, '--data-dir', join(dir, 'data'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '' } });
+  const imported = onTty(['import', 'a@example.org', mbox, '--mailbox', 'Tty']);
+  assert.match(imported, /import \| 1,500 messages \| [\d.]+ KiB \| [\d.]+ \w+\/s/);
+  assert.doesNotMatch(imported, /left/);
+  assert.match(imported, /1500 messages imported/);
+  const exported = onTty(['export', 'a@example.org', join(dir, 'out'), '--format', 'mbox', '--mailbox', 'Tty']);
+  assert.match(exported, /export \[=+\] 100% \| 1,500 messages \| [\d.]+ KiB \| [\d.]+ \w+\/s \| \d+s left/);
+  assert.match(exported, /1500 messages exported/);
 });
 
 test('hostile mbox and Maildir input: warnings and refusals, never a crash', async (t) => {

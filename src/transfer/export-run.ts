@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AdminApi } from '../admin/protocol.ts';
 import { encodeMailboxName } from '../imap/utf7.ts';
-import type { ImportProgress } from './import-progress.ts';
 import { formatDovecotKeywords, maildirInfo } from './maildir-flags.ts';
 import { mboxEntry } from './mbox-writer.ts';
 import type { ExportedMessage } from './export-service.ts';
+import type { ProgressSink } from './progress-update.ts';
 import type { Warn } from './source.ts';
 
 export type ExportApi = Pick<AdminApi, 'exportMailboxes' | 'exportList' | 'exportRead'>;
@@ -16,7 +16,7 @@ export interface ExportOptions {
   dir: string;
   format: 'mbox' | 'maildir';
   mailbox?: string;
-  progress: ImportProgress;
+  progress: ProgressSink;
   warn: Warn;
   stopped: () => boolean;
 }
@@ -37,7 +37,9 @@ export async function runExport(api: ExportApi, opts: ExportOptions): Promise<Ex
   if ((await readdir(opts.dir)).length > 0) throw new Error(`${opts.dir} is not empty; export into a new or empty directory`);
   const result: ExportResult = { mailboxes: [], messages: 0, interrupted: false };
   const mailboxes = await api.exportMailboxes({ address: opts.address, mailbox: opts.mailbox });
-  opts.progress.start(mailboxes.reduce((n, m) => n + m.messages, 0));
+  const totalItems = mailboxes.reduce((n, m) => n + m.messages, 0);
+  let items = 0;
+  let bytes = 0;
   const writer = opts.format === 'maildir' ? maildirWriter(opts) : mboxWriter(opts);
   for (const mailbox of mailboxes) {
     if (opts.stopped()) break;
@@ -52,7 +54,8 @@ export async function runExport(api: ExportApi, opts: ExportOptions): Promise<Ex
       for (const { uid, data } of read) {
         const raw = Buffer.from(data, 'base64');
         await folder.write(byUid.get(uid)!, raw);
-        opts.progress.tick(1, raw.length);
+        bytes += raw.length;
+        opts.progress({ items: ++items, bytes, totalItems });
       }
       // Expunged meanwhile: not in the answer, and not asked for again.
       const asked = rest.slice(0, 500);
@@ -64,7 +67,6 @@ export async function runExport(api: ExportApi, opts: ExportOptions): Promise<Ex
     result.messages += count;
   }
   result.interrupted = opts.stopped();
-  opts.progress.done();
   return result;
 }
 

@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import type { ImapFlow } from 'imapflow';
 import type { SpecialUse } from '../store/types.ts';
 import type { ImapUrl } from './imap-url.ts';
@@ -10,12 +11,23 @@ const OURS = new Set<string>(['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Arch
 /** Views of messages kept in other folders (RFC 6154, RFC 8457): importing them would duplicate. */
 const VIRTUAL = new Set(['\\All', '\\Flagged', '\\Important']);
 
+/** Node's error codes for a certificate that does not verify or does not name the host. */
+const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+/** One line for a connection that failed: an untrusted certificate says how to trust it. */
+function connectError(url: ImapUrl, err: Error & { code?: string }): string {
+  if (err.code && UNTRUSTED.test(err.code)) {
+    return `${url.host}:${url.port} presented a certificate that is not trusted (${err.message}); if it is the right server, pass its CA with --ca-file`;
+  }
+  return `cannot connect to ${url.host}:${url.port}: ${err.message}`;
+}
+
 /**
  * Every selectable folder of an IMAP account, read-only (EXAMINE), with flags,
  * keywords and internal dates. Virtual folders (Gmail's All Mail, Starred,
  * Important) are skipped unless `includeVirtual`.
  */
-export async function imapSource(url: ImapUrl, password: string, opts: { includeVirtual: boolean; maxMessage: number }, warn: Warn): Promise<ImportSource> {
+export async function imapSource(url: ImapUrl, password: string, opts: { includeVirtual: boolean; maxMessage: number; ca?: string }, warn: Warn): Promise<ImportSource> {
   // Loaded at first use, so `serve` and the other commands start without it (docs/performance.md).
   const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
@@ -24,14 +36,16 @@ export async function imapSource(url: ImapUrl, password: string, opts: { include
     secure: url.secure,
     auth: { user: url.user, pass: password },
     logger: false,
+    // A private CA is trusted besides the usual ones (NODE_EXTRA_CA_CERTS works too).
+    ...(opts.ca ? { tls: { ca: [...rootCertificates, opts.ca] } } : {}),
     // Without this imapflow's default: STARTTLS when offered, so a server that offers it is never used in clear.
   });
   client.on('error', (err: Error) => warn(`IMAP connection: ${err.message}`));
   try {
     await client.connect();
   } catch (err) {
-    const e = err as Error & { authenticationFailed?: boolean; responseText?: string };
-    throw new Error(e.authenticationFailed ? `${url.host} refused the login of ${url.user}${e.responseText ? `: ${e.responseText}` : ''}` : `cannot connect to ${url.host}:${url.port}: ${e.message}`);
+    const e = err as Error & { authenticationFailed?: boolean; responseText?: string; code?: string };
+    throw new Error(e.authenticationFailed ? `${url.host} refused the login of ${url.user}${e.responseText ? `: ${e.responseText}` : ''}` : connectError(url, e));
   }
   return {
     id: `imap:${url.user}@${url.host}:${url.port}`,

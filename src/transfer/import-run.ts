@@ -2,8 +2,8 @@ import type { AdminApi } from '../admin/protocol.ts';
 import { cleanFlags } from './flags.ts';
 import { targetFor } from './folder-map.ts';
 import { importMark } from './import-marks.ts';
-import type { ImportProgress } from './import-progress.ts';
 import type { ImportedMessage } from './import-service.ts';
+import type { ProgressSink } from './progress-update.ts';
 import type { ImportSource, SourceEntry, Warn } from './source.ts';
 
 export type ImportApi = Pick<AdminApi, 'importMailbox' | 'importSeen' | 'importWrite'>;
@@ -19,7 +19,8 @@ export interface ImportOptions {
   root?: string;
   /** Bytes per write; at most the server's message size limit (the control socket's body limit). */
   writeBytes: number;
-  progress: ImportProgress;
+  /** Told after each write: messages and bytes so far (the total is unknown). */
+  progress: ProgressSink;
   warn: Warn;
   /** Set by Ctrl-C: the batch being written is finished, then the import stops. */
   stopped: () => boolean;
@@ -40,7 +41,7 @@ export interface ImportResult {
  */
 export async function runImport(api: ImportApi, source: ImportSource, opts: ImportOptions): Promise<ImportResult> {
   const result: ImportResult = { imported: 0, alreadyThere: 0, skipped: 0, folders: [], interrupted: false };
-  opts.progress.start();
+  let bytes = 0;
   for await (const folder of source.folders()) {
     if (opts.stopped()) break;
     const target = targetFor(folder, opts.root);
@@ -59,7 +60,8 @@ export async function runImport(api: ImportApi, source: ImportSource, opts: Impo
       await api.importWrite({ address: opts.address, mailbox: name, messages: batch.map((p) => p.message) }, Buffer.concat(batch.map((p) => p.raw)));
       report.imported += batch.length;
       result.imported += batch.length;
-      opts.progress.tick(batch.length, batch.reduce((n, p) => n + p.raw.length, 0));
+      bytes += batch.reduce((n, p) => n + p.raw.length, 0);
+      opts.progress({ items: result.imported, bytes });
     };
     for await (const entries of folder.entries()) {
       // The target is part of the folder's identity: the same mbox imported into another mailbox is a new import.
@@ -98,6 +100,5 @@ export async function runImport(api: ImportApi, source: ImportSource, opts: Impo
     if (result.interrupted) break;
   }
   if (opts.stopped()) result.interrupted = true;
-  opts.progress.done();
   return result;
 }

@@ -19,6 +19,8 @@ export interface ProgressOptions {
   /** What `items` counts: "records", "messages". */
   unit: string;
   json: boolean;
+  /** Without a terminal, also a plain line each time this many more items are done. */
+  lineEveryItems?: number;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
 }
@@ -30,20 +32,25 @@ const JSON_EVERY_MS = 1_000;
 /**
  * A bar on a terminal (items, bytes, rate, time left), a plain line every ten seconds
  * in a log, or with --json one JSON object per line on stdout, the result last.
+ * Without a total (an import does not know its size) there is no bar and no time left.
  */
 export function progressReporter(opts: ProgressOptions): ProgressReporter {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const started = Date.now();
-  const rate = (bytes: number) => bytes / Math.max((Date.now() - started) / 1000, 0.001);
+  const seconds = () => Math.max((Date.now() - started) / 1000, 0.001);
+  const rate = (bytes: number) => bytes / seconds();
   if (opts.json) return jsonReporter(stdout, rate);
   if (stderr.isTTY) return barReporter(opts, stdout, stderr, rate);
   let lastLine = started;
+  let lastItems = 0;
+  const every = opts.lineEveryItems ?? Infinity;
   return {
     update: (u) => {
-      if (Date.now() - lastLine < LINE_EVERY_MS) return;
+      if (Date.now() - lastLine < LINE_EVERY_MS && Math.floor(u.items / every) === Math.floor(lastItems / every)) return;
       lastLine = Date.now();
-      stderr.write(`${opts.label}: ${describe(u, opts.unit, rate(u.bytes))}\n`);
+      lastItems = u.items;
+      stderr.write(`${opts.label}: ${describe(u, opts.unit, seconds())}\n`);
     },
     done: (_result, human) => void stdout.write(`${human}\n`),
     stop: () => {},
@@ -64,29 +71,33 @@ function jsonReporter(stdout: NodeJS.WriteStream, rate: (bytes: number) => numbe
   };
 }
 
+/** What the bar fills with: bytes when their total is known, else items; none without a total. */
+function measure(u: ProgressUpdate): { value: number; total: number } | undefined {
+  // An estimated total can fall short: the bar then just stays full.
+  if (u.totalBytes) return { value: u.bytes, total: Math.max(u.totalBytes, u.bytes, 1) };
+  if (u.totalItems) return { value: u.items, total: Math.max(u.totalItems, u.items, 1) };
+  return undefined;
+}
+
 function barReporter(opts: ProgressOptions, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream, rate: (bytes: number) => number): ProgressReporter {
-  const bar = new SingleBar({
-    stream: stderr,
-    format: `${opts.label} [{bar}] {percentage}% | {items} ${opts.unit} | {done} of {all} | {rate}/s | {eta_formatted} left`,
-    hideCursor: true,
-    barsize: 24,
-  });
-  let started = false;
+  const figures = `{items} ${opts.unit} | {done} | {rate}/s`;
+  let bar: SingleBar | undefined;
   const stop = () => {
-    if (started) bar.stop();
-    started = false;
+    bar?.stop();
+    bar = undefined;
   };
   return {
     update: (u) => {
-      // An estimated total can fall short: the bar then just stays full.
-      const total = Math.max(u.totalBytes ?? 0, u.bytes, 1);
-      const payload = { items: u.items.toLocaleString('en'), done: formatBytes(u.bytes), all: formatBytes(total), rate: formatBytes(Math.round(rate(u.bytes))) };
-      if (!started) bar.start(total, u.bytes, payload);
-      else {
-        bar.setTotal(total);
-        bar.update(u.bytes, payload);
+      const of = measure(u);
+      const payload = { items: u.items.toLocaleString('en'), done: formatBytes(u.bytes) + (u.totalBytes ? ` of ${formatBytes(Math.max(u.totalBytes, u.bytes))}` : ''), rate: formatBytes(Math.round(rate(u.bytes))) };
+      if (!bar) {
+        const format = of ? `${opts.label} [{bar}] {percentage}% | ${figures} | {eta_formatted} left` : `${opts.label} | ${figures}`;
+        bar = new SingleBar({ stream: stderr, format, hideCursor: true, barsize: 24 });
+        bar.start(of?.total ?? 1, of?.value ?? 0, payload);
+        return;
       }
-      started = true;
+      if (of) bar.setTotal(of.total);
+      bar.update(of?.value ?? 0, payload);
     },
     done: (_result, human) => {
       stop();
@@ -96,8 +107,13 @@ function barReporter(opts: ProgressOptions, stdout: NodeJS.WriteStream, stderr: 
   };
 }
 
-function describe(u: ProgressUpdate, unit: string, bytesPerSecond: number): string {
-  const parts = [`${u.items.toLocaleString('en')} ${unit}`, `${formatBytes(u.bytes)}${u.totalBytes ? ` of ~${formatBytes(u.totalBytes)}` : ''}`, `${formatBytes(Math.round(bytesPerSecond))}/s`];
-  if (u.totalBytes && u.totalBytes > u.bytes && bytesPerSecond > 0) parts.push(`about ${Math.ceil((u.totalBytes - u.bytes) / bytesPerSecond)} s left`);
+function describe(u: ProgressUpdate, unit: string, seconds: number): string {
+  const parts = [
+    `${u.items.toLocaleString('en')}${u.totalItems ? ` of ${u.totalItems.toLocaleString('en')}` : ''} ${unit}`,
+    `${formatBytes(u.bytes)}${u.totalBytes ? ` of ~${formatBytes(u.totalBytes)}` : ''}`,
+    `${formatBytes(Math.round(u.bytes / seconds))}/s`,
+  ];
+  const of = measure(u);
+  if (of && of.value > 0 && of.total > of.value) parts.push(`about ${Math.ceil((seconds * (of.total - of.value)) / of.value)} s left`);
   return parts.join(', ');
 }

@@ -2,7 +2,8 @@
  * A private Dovecot (Debian's dovecot-imapd) as the reference IMAP server: its own
  * config in a temp dir, 127.0.0.1 on a free port, plaintext LOGIN for any user with
  * any password, stopped at the end. Used by tests that compare answers byte for byte,
- * and by scripts/dovecot-fixtures.ts.
+ * and by scripts/dovecot-fixtures.ts; helpers/dovecot-peer.ts starts it with its own
+ * users, mail and TLS.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { freePort } from './pebble.ts';
+import type { KeyAndCert } from './test-ca.ts';
 
 export interface Dovecot {
   port: number;
+  /** With `tls`: the implicit-TLS (imaps) port; else 0. */
+  tlsPort: number;
   version: string;
+  /** Its temp dir (removed by `stop`), with `mail/` and `home/` owned by `mailUser`. */
+  dir: string;
+  /** The user and group Dovecot reads and writes mail as. */
+  mailUser: { uid: number; gid: number };
   stop(): Promise<void>;
 }
+
+export interface DovecotOptions {
+  /**
+   * Lines for auth and mail (auth_mechanisms, passdb, userdb, mail_location, namespaces):
+   * by default anyone logs in with any password, each user in a Maildir of their own.
+   */
+  accounts?: (dir: string, mailUser: { uid: number; gid: number }) => string[];
+  /** Also an implicit-TLS port serving this certificate. */
+  tls?: KeyAndCert;
+}
+
+/** Anyone with any password (PLAIN), each user's Maildir under mail/. */
+const anyone = (dir: string, mailUser: { uid: number; gid: number }): string[] => [
+  'auth_mechanisms = plain',
+  `mail_location = maildir:${dir}/mail/%u`,
+  'passdb {\n  driver = static\n  args = nopassword=y\n}',
+  `userdb {\n  driver = static\n  args = uid=${mailUser.uid} gid=${mailUser.gid} home=${dir}/home/%u\n}`,
+];
 
 /** uid/gid of a system user, from /etc/passwd. */
 function systemUser(name: string): { uid: number; gid: number } | null {
@@ -26,7 +52,7 @@ function systemUser(name: string): { uid: number; gid: number } | null {
   return null;
 }
 
-function writeConfig(dir: string, port: number): string {
+function writeConfig(dir: string, port: number, tlsPort: number, opts: DovecotOptions): { file: string; mailUser: { uid: number; gid: number } } {
   const asRoot = process.getuid?.() === 0;
   // As root, Dovecot's own users run the services and own the mail; otherwise everything runs as us.
   const mailUser = asRoot ? systemUser('dovecot') : { uid: process.getuid!(), gid: process.getgid!() };
@@ -38,49 +64,43 @@ function writeConfig(dir: string, port: number): string {
     chownSync(join(dir, 'mail'), mailUser.uid, mailUser.gid);
     chownSync(join(dir, 'home'), mailUser.uid, mailUser.gid);
   }
-  const conf = `
-protocols = imap
-listen = 127.0.0.1
-base_dir = ${dir}/run
-state_dir = ${dir}/state
-log_path = /dev/stderr
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:${dir}/mail/%u
-first_valid_uid = ${mailUser.uid}
-first_valid_gid = ${mailUser.gid}
-default_internal_user = ${asRoot ? 'dovecot' : me}
-default_login_user = ${asRoot ? 'dovenull' : me}
-passdb {
-  driver = static
-  args = nopassword=y
-}
-userdb {
-  driver = static
-  args = uid=${mailUser.uid} gid=${mailUser.gid} home=${dir}/home/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
+  if (opts.tls) {
+    writeFileSync(join(dir, 'cert.pem'), opts.tls.certPem);
+    writeFileSync(join(dir, 'key.pem'), opts.tls.keyPem, { mode: 0o600 });
   }
-  inet_listener imaps {
-    port = 0
-  }
-${asRoot ? '' : '  chroot =\n'}}
-${asRoot ? '' : 'service anvil {\n  chroot =\n}\n'}`;
+  const conf = [
+    'protocols = imap',
+    'listen = 127.0.0.1',
+    `base_dir = ${dir}/run`,
+    `state_dir = ${dir}/state`,
+    'log_path = /dev/stderr',
+    ...(opts.tls ? ['ssl = yes', `ssl_cert = <${dir}/cert.pem`, `ssl_key = <${dir}/key.pem`] : ['ssl = no']),
+    'disable_plaintext_auth = no',
+    ...(opts.accounts ?? anyone)(dir, mailUser),
+    `first_valid_uid = ${mailUser.uid}`,
+    `first_valid_gid = ${mailUser.gid}`,
+    `default_internal_user = ${asRoot ? 'dovecot' : me}`,
+    `default_login_user = ${asRoot ? 'dovenull' : me}`,
+    'service imap-login {',
+    `  inet_listener imap {\n    address = 127.0.0.1\n    port = ${port}\n  }`,
+    `  inet_listener imaps {\n    port = ${tlsPort}\n  }`,
+    ...(asRoot ? [] : ['  chroot =']),
+    '}',
+    ...(asRoot ? [] : ['service anvil {\n  chroot =\n}']),
+  ];
   const file = join(dir, 'dovecot.conf');
-  writeFileSync(file, conf);
-  return file;
+  writeFileSync(file, conf.join('\n') + '\n');
+  return { file, mailUser };
 }
 
 /** Starts Dovecot in the foreground and resolves once its master process has its listeners up. */
-export async function launchDovecot(): Promise<Dovecot> {
+export async function launchDovecot(opts: DovecotOptions = {}): Promise<Dovecot> {
   const version = execFileSync('dovecot', ['--version'], { encoding: 'utf8' }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'mf-dovecot-'));
   const port = await freePort();
-  const child: ChildProcess = spawn('dovecot', ['-F', '-c', writeConfig(dir, port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tlsPort = opts.tls ? await freePort() : 0;
+  const { file, mailUser } = writeConfig(dir, port, tlsPort, opts);
+  const child: ChildProcess = spawn('dovecot', ['-F', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -101,14 +121,14 @@ export async function launchDovecot(): Promise<Dovecot> {
     await stop();
     throw err;
   }
-  return { port, version, stop };
+  return { port, tlsPort, version, dir, mailUser, stop };
 }
 
 /**
  * Dovecot for one test, stopped when it ends. Without Dovecot the test is skipped,
  * or fails with CI=true (.ci/run installs dovecot-imapd).
  */
-export async function startDovecot(t: TestContext): Promise<Dovecot | null> {
+export async function startDovecot(t: TestContext, opts: DovecotOptions = {}): Promise<Dovecot | null> {
   try {
     execFileSync('sh', ['-c', 'command -v dovecot'], { stdio: 'ignore' });
   } catch {
@@ -116,7 +136,7 @@ export async function startDovecot(t: TestContext): Promise<Dovecot | null> {
     t.skip('dovecot is not installed');
     return null;
   }
-  const dovecot = await launchDovecot();
+  const dovecot = await launchDovecot(opts);
   t.after(() => dovecot.stop());
   return dovecot;
 }

@@ -1,19 +1,22 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { imapSource } from '../../transfer/imap-source.ts';
 import { parseImapUrl } from '../../transfer/imap-url.ts';
-import { importProgress } from '../../transfer/import-progress.ts';
 import { runImport, type ImportResult } from '../../transfer/import-run.ts';
 import { runExport, type ExportResult } from '../../transfer/export-run.ts';
 import { isMaildir, maildirSource } from '../../transfer/maildir-source.ts';
 import { mboxSource } from '../../transfer/mbox-source.ts';
+import { progressReporter } from '../../transfer/progress.ts';
+import type { ProgressSink } from '../../transfer/progress-update.ts';
 import type { ImportSource, Warn } from '../../transfer/source.ts';
-import { CliError, globals, output, withAdmin } from '../context.ts';
+import { CliError, globals, withAdmin } from '../context.ts';
 import { promptHidden, readFirstLine } from '../prompt.ts';
 
 /** Bytes per import write: one synced batch, well under the control socket's body limit. */
 const WRITE_BYTES = 8 << 20;
 export const EXIT_INTERRUPTED = 130;
+/** Without a terminal, a progress line each time this many more messages are done (and every ten seconds). */
+const LINE_EVERY_MESSAGES = 1000;
 
 const warn: Warn = (message) => process.stderr.write(`warning: ${message}\n`);
 
@@ -21,9 +24,11 @@ const warn: Warn = (message) => process.stderr.write(`warning: ${message}\n`);
  * Ctrl-C asks the command to stop after the batch it is writing (a second one stops
  * at once; what was written is committed either way).
  */
-function stopOnInterrupt(): { stopped: () => boolean; release: () => void } {
+function stopOnInterrupt(endDisplay: () => void): { stopped: () => boolean; release: () => void } {
   let stopped = false;
   const onSignal = () => {
+    // The bar ends first: it hid the cursor, and the line below must not be drawn over.
+    endDisplay();
     if (stopped) process.exit(EXIT_INTERRUPTED);
     stopped = true;
     process.stderr.write('\nstopping after the current batch (Ctrl-C again to stop now)\n');
@@ -39,7 +44,26 @@ function stopOnInterrupt(): { stopped: () => boolean; release: () => void } {
   };
 }
 
-async function openSource(source: string, opts: { passwordStdin?: boolean; includeAllMail?: boolean }, maxMessage: number): Promise<ImportSource> {
+/**
+ * Runs an import or export with the one progress display and Ctrl-C handling; prints
+ * the result (as the last JSON line with --json).
+ */
+async function reported<T>(cmd: Command, label: string, human: (result: T) => string, job: (progress: ProgressSink, stopped: () => boolean) => Promise<T>): Promise<T> {
+  const reporter = progressReporter({ label, unit: 'messages', json: globals(cmd).json === true, lineEveryItems: LINE_EVERY_MESSAGES });
+  const interrupt = stopOnInterrupt(reporter.stop);
+  try {
+    const result = await job(reporter.update, interrupt.stopped);
+    reporter.done(result, human(result));
+    return result;
+  } catch (err) {
+    reporter.stop();
+    throw err;
+  } finally {
+    interrupt.release();
+  }
+}
+
+async function openSource(source: string, opts: { passwordStdin?: boolean; includeAllMail?: boolean; caFile?: string }, maxMessage: number): Promise<ImportSource> {
   let url;
   try {
     url = parseImapUrl(source);
@@ -47,10 +71,14 @@ async function openSource(source: string, opts: { passwordStdin?: boolean; inclu
     throw new CliError((err as Error).message);
   }
   if (url) {
+    const ca = opts.caFile === undefined ? undefined : await readFile(opts.caFile, 'utf8').catch((err: Error) => {
+      throw new CliError(`--ca-file ${opts.caFile}: ${err.message}`);
+    });
+    if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--ca-file ${opts.caFile} holds no PEM certificate`);
     if (!opts.passwordStdin && !process.stdin.isTTY) throw new CliError('no password given: use --password-stdin, or run on a terminal to be asked');
     const password = opts.passwordStdin ? await readFirstLine() : await promptHidden(`Password for ${url.user} at ${url.host}: `);
     try {
-      return await imapSource(url, password, { includeVirtual: opts.includeAllMail === true, maxMessage }, warn);
+      return await imapSource(url, password, { includeVirtual: opts.includeAllMail === true, maxMessage, ca }, warn);
     } catch (err) {
       throw new CliError((err as Error).message);
     }
@@ -83,28 +111,21 @@ export function transferCommands(program: Command): void {
     .argument('<source>', 'an mbox file, a Maildir directory, or imaps://USER@HOST[:PORT] (imap:// with STARTTLS when offered)')
     .option('--mailbox <name>', 'an mbox goes into this mailbox (default INBOX); a Maildir or IMAP account below it')
     .option('--password-stdin', 'read the IMAP password from the first line of standard input')
+    .option('--ca-file <file>', 'also trust the CA certificates (PEM) in this file for an IMAP source')
     .option('--include-all-mail', "also import virtual folders (Gmail's All Mail, Starred, Important), which duplicate the others")
-    .action(async (account: string, source: string, opts: { mailbox?: string; passwordStdin?: boolean; includeAllMail?: boolean }, cmd: Command) => {
+    .action(async (account: string, source: string, opts: { mailbox?: string; passwordStdin?: boolean; includeAllMail?: boolean; caFile?: string }, cmd: Command) => {
       const result = await withAdmin(cmd, async (admin, config) => {
         // A missing account is said before a password is asked for.
         await admin.importSeen({ address: account, marks: [] });
         const from = await openSource(source, opts, config.limits.message_size);
-        const interrupt = stopOnInterrupt();
         try {
-          return await runImport(admin, from, {
-            address: account,
-            root: opts.mailbox,
-            writeBytes: Math.min(WRITE_BYTES, config.limits.message_size),
-            progress: importProgress({ json: globals(cmd).json === true, verb: 'imported' }),
-            warn,
-            stopped: interrupt.stopped,
-          });
+          return await reported(cmd, 'import', describeImport, (progress, stopped) =>
+            runImport(admin, from, { address: account, root: opts.mailbox, writeBytes: Math.min(WRITE_BYTES, config.limits.message_size), progress, warn, stopped }),
+          );
         } finally {
-          interrupt.release();
           await from.close();
         }
       });
-      output(cmd, result, () => describeImport(result));
       if (result.interrupted) {
         process.stderr.write(`interrupted after ${result.imported} messages; run the same command again to import the rest\n`);
         process.exitCode = EXIT_INTERRUPTED;
@@ -122,25 +143,15 @@ export function transferCommands(program: Command): void {
       if (opts.format !== 'mbox' && opts.format !== 'maildir') throw new CliError(`--format is mbox or maildir, not ${JSON.stringify(opts.format)}`);
       const format = opts.format;
       const result = await withAdmin(cmd, async (admin) => {
-        const interrupt = stopOnInterrupt();
         try {
-          return await runExport(admin, {
-            address: account,
-            dir,
-            format,
-            mailbox: opts.mailbox,
-            progress: importProgress({ json: globals(cmd).json === true, verb: 'exported' }),
-            warn,
-            stopped: interrupt.stopped,
-          });
+          return await reported(cmd, 'export', describeExport, (progress, stopped) =>
+            runExport(admin, { address: account, dir, format, mailbox: opts.mailbox, progress, warn, stopped }),
+          );
         } catch (err) {
           if (err instanceof Error && /is not empty/.test(err.message)) throw new CliError(err.message);
           throw err;
-        } finally {
-          interrupt.release();
         }
       });
-      output(cmd, result, () => describeExport(result));
       if (result.interrupted) {
         process.stderr.write(`interrupted after ${result.messages} messages; the export in ${dir} is incomplete: remove it and run the command again\n`);
         process.exitCode = EXIT_INTERRUPTED;
