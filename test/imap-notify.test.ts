@@ -41,16 +41,19 @@ test('NOTIFY: STATUS for other mailboxes, EXISTS/FETCH/EXPUNGE for the selected 
   await c.command('s', 'SELECT INBOX');
   const lines = await c.command('n', 'NOTIFY SET STATUS (selected (MessageNew MessageExpunge FlagChange)) (mailboxes (Drafts Work) (MessageNew MessageExpunge MailboxName))');
   assert.deepEqual(lines, ['* STATUS "Drafts" (MESSAGES 0 UIDNEXT 1 UNSEEN 0)', 'n OK NOTIFY completed']);
-  // New mail in the selected mailbox, with no command from the client.
+  // New mail in the selected mailbox, with no command from the client. This session is the first
+  // to see it, so it is \Recent here (as message 1 is, since SELECT), and the count follows EXISTS.
   await deliver(store, ALICE, message('second'));
   assert.equal(await c.line(), '* 2 EXISTS');
+  assert.equal(await c.line(), '* 2 RECENT');
   await other.command('os', 'SELECT INBOX');
   await other.command('st', 'STORE 1 +FLAGS (\\Seen)');
-  assert.equal(await c.line(), '* 1 FETCH (UID 1 FLAGS (\\Seen))');
+  assert.equal(await c.line(), '* 1 FETCH (UID 1 FLAGS (\\Recent \\Seen))');
   await other.command('dl', 'STORE 1 +FLAGS (\\Deleted)');
-  assert.equal(await c.line(), '* 1 FETCH (UID 1 FLAGS (\\Seen \\Deleted))');
+  assert.equal(await c.line(), '* 1 FETCH (UID 1 FLAGS (\\Recent \\Seen \\Deleted))');
   await other.command('ex', 'EXPUNGE');
   assert.equal(await c.line(), '* 1 EXPUNGE');
+  assert.equal(await c.line(), '* 1 RECENT');
   // Another mailbox the groups name.
   await other.command('ap', `APPEND Drafts {${message('d').length}+}\r\n${message('d')}`);
   assert.equal(await c.line(), '* STATUS "Drafts" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)');
@@ -67,7 +70,7 @@ test('NOTIFY: STATUS for other mailboxes, EXISTS/FETCH/EXPUNGE for the selected 
   assert.deepEqual(await c.command('off', 'NOTIFY NONE'), ['off OK NOTIFY completed']);
   await other.command('cr3', 'CREATE Drafts');
   await deliver(store, ALICE, message('third'));
-  assert.deepEqual(await c.command('nop', 'NOOP'), ['* 2 EXISTS', 'nop OK NOOP completed']);
+  assert.deepEqual(await c.command('nop', 'NOOP'), ['* 2 EXISTS', '* 2 RECENT', 'nop OK NOOP completed']);
 });
 
 test('NOTIFY: updates that arrive during a command wait for its end; selected-delayed keeps expunges for a command', async (t) => {
@@ -83,8 +86,10 @@ test('NOTIFY: updates that arrive during a command wait for its end; selected-de
   assert.equal(await c.line(), '* 1 FETCH (UID 1 FLAGS (\\Deleted))');
   await other.command('e', 'EXPUNGE');
   await deliver(env.store, ALICE, message('third'));
-  // The expunge waits (selected-delayed); the new message does not.
+  // The expunge waits (selected-delayed); the new message does not. The other session claimed
+  // messages 1 and 2 at its SELECT; the new one is \Recent here, the first session to see it.
   assert.equal(await c.line(), '* 3 EXISTS');
+  assert.equal(await c.line(), '* 1 RECENT');
   // FETCH may not send it either (RFC 3501 7.4.1): message 1 is still there for the client.
   assert.deepEqual(await c.command('f', 'FETCH 1:* (UID)'), ['* 2 FETCH (UID 2)', '* 3 FETCH (UID 3)', 'f OK [EXPUNGEISSUED] Some messages were already expunged']);
   assert.deepEqual(await c.command('nop', 'NOOP'), ['* 1 EXPUNGE', 'nop OK NOOP completed']);
@@ -104,6 +109,7 @@ test('NOTIFY during IDLE: other mailboxes are reported while the client idles', 
   assert.equal(await c.line(), '* STATUS "Drafts" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)');
   await deliver(env.store, ALICE, message('second'));
   assert.equal(await c.line(), '* 2 EXISTS');
+  assert.equal(await c.line(), '* 2 RECENT');
   c.send('DONE\r\n');
   assert.deepEqual(await c.until('i'), ['i OK IDLE terminated']);
 });

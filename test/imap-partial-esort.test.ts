@@ -78,8 +78,14 @@ test('UID FETCH (PARTIAL): the page of the set, with CHANGEDSINCE after it; bad 
   assert.deepEqual(await c.command('f4', 'UID FETCH 1:* (UID) (PARTIAL 10:4294967295)'), ['f4 OK FETCH completed']);
   await env.store.storeFlags(env.inbox.id, [2], 'add', ['\\Flagged']);
   const modSeq = (await env.store.getMessage(env.inbox.id, 2))!.modSeq;
-  // CHANGEDSINCE filters the page: of UIDs 2 and 4, only 2 changed.
-  assert.deepEqual(await c.command('f5', `UID FETCH 1:* (FLAGS) (PARTIAL 1:2 CHANGEDSINCE ${modSeq - 1})`), [`* 1 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (${modSeq}))`, 'f5 OK FETCH completed']);
+  // CHANGEDSINCE filters the page: of UIDs 2 and 4, only 2 changed. It is the session's first
+  // CONDSTORE command, so the HIGHESTMODSEQ the client was last brought up to (SELECT's) comes
+  // first (RFC 7162 3.1); the session claimed every message at SELECT, so FLAGS shows \Recent.
+  assert.deepEqual(await c.command('f5', `UID FETCH 1:* (FLAGS) (PARTIAL 1:2 CHANGEDSINCE ${modSeq - 1})`), [
+    `* OK [HIGHESTMODSEQ ${modSeq - 1}] Highest`,
+    `* 1 FETCH (UID 2 FLAGS (\\Recent \\Flagged) MODSEQ (${modSeq}))`,
+    'f5 OK FETCH completed',
+  ]);
   await assertAllBad(c, [
     'UID FETCH 1:* (UID) (PARTIAL)',
     'UID FETCH 1:* (UID) (PARTIAL 0:1)',
