@@ -14,6 +14,7 @@ import { checkStore } from './check.ts';
 import { levelSnapshot } from './level-records.ts';
 import type { RecordSnapshot } from './records.ts';
 import { fetchSummary, type FetchSummary } from '../mime/fetch-summary.ts';
+import type { ScramKeys } from '../auth/scram.ts';
 import { LevelBodyReader, lazyBlob, type ReadAheadLimits } from './body-reader.ts';
 import {
   StoreError,
@@ -249,7 +250,7 @@ export class LevelStore implements MailStore {
 
   // Accounts
 
-  async addAccount(input: { address: string; passwordHash: string; quotaBytes: number; quotaMessages: number }): Promise<Account> {
+  async addAccount(input: { address: string; passwordHash: string; scram?: ScramKeys; quotaBytes: number; quotaMessages: number }): Promise<Account> {
     return this.#locks.withLocks([ADMIN_LOCK], async () => {
       const { address } = input;
       const domain = address.slice(address.lastIndexOf('@') + 1);
@@ -283,7 +284,7 @@ export class LevelStore implements MailStore {
 
   async updateAccount(
     address: string,
-    patch: Partial<Pick<Account, 'passwordHash' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>,
+    patch: Partial<Pick<Account, 'passwordHash' | 'scram' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>,
   ): Promise<Account> {
     return this.#locks.withLocks([ADMIN_LOCK], async () => {
       const account = await this.getAccount(address);

@@ -1,0 +1,24 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { normalizeAddress } from '../delivery/address.ts';
+import type { MailStore } from '../store/types.ts';
+import { channelBindings } from './channel-binding.ts';
+import type { SaslContext } from './sasl.ts';
+import { SCRAM_ITERATIONS } from './scram.ts';
+
+/** Keys the made-up salts: a name without SCRAM keys gets the same salt on every attempt, like a real one. */
+const fakeSaltKey = randomBytes(32);
+
+/** The SASL context of a connection: its channel bindings (when `secure`) and the accounts' SCRAM parameters. */
+export function saslContext(store: MailStore, socket: Socket, secure: boolean): SaslContext {
+  return {
+    bindings: secure ? channelBindings(socket) : null,
+    async scramParams(username) {
+      const address = normalizeAddress(username);
+      const account = address ? await store.getAccount(address) : null;
+      if (account?.scram) return { salt: account.scram.salt, iterations: account.scram.iterations };
+      const salt = createHmac('sha256', fakeSaltKey).update(address ?? username).digest().subarray(0, 16);
+      return { salt: salt.toString('base64'), iterations: SCRAM_ITERATIONS };
+    },
+  };
+}
