@@ -75,6 +75,7 @@ export class ScramServer {
   #withoutProof = '';
   #proof: Buffer = Buffer.alloc(0);
   #cbName: keyof ChannelBindings | null = null;
+  #bindingMatches = false;
 
   constructor(opts: { plus: boolean; bindings: ChannelBindings | null; serverNonce?: string }) {
     this.#plus = opts.plus;
@@ -127,7 +128,10 @@ export class ScramServer {
     return this.#serverFirst;
   }
 
-  /** Parses client-final-message: checks the channel binding and nonce; the proof is checked by verify(). */
+  /**
+   * Parses client-final-message and checks the nonce. A channel binding that does not match
+   * fails in verify(), like a wrong proof, so that it counts as a failed login.
+   */
   clientFinal(message: Buffer): ScramResult<{ ok: true }> {
     if (message.length > MAX_MESSAGE) return { error: 'SCRAM message too long' };
     const text = message.toString('utf8');
@@ -140,15 +144,16 @@ export class ScramServer {
     if (!binding || !proof || proof.length !== 32) return { error: 'bad base64 in client-final-message' };
     const cbData = this.#cbName ? this.#bindings![this.#cbName]! : Buffer.alloc(0);
     const expected = Buffer.concat([Buffer.from(this.#gs2Header, 'utf8'), cbData]);
-    if (!binding.equals(expected)) return { error: 'channel binding mismatch' };
     if (attrs[1]![1] !== this.#nonce) return { error: 'wrong nonce' };
+    this.#bindingMatches = binding.equals(expected);
     this.#withoutProof = text.slice(0, text.lastIndexOf(',p='));
     this.#proof = proof;
     return { ok: true };
   }
 
-  /** Checks the proof against the stored keys: the server-final-message when it holds, else null. */
+  /** Checks the binding and the proof against the stored keys: the server-final-message when both hold, else null. */
   verify(keys: ScramKeys): string | null {
+    if (!this.#bindingMatches) return null;
     const authMessage = `${this.#bare},${this.#serverFirst},${this.#withoutProof}`;
     const storedKey = Buffer.from(keys.storedKey, 'base64');
     const signature = hmac(storedKey, authMessage);
