@@ -6,6 +6,7 @@ import { deriveScramKeys } from '../src/auth/scram.ts';
 import type { LevelStore } from '../src/store/level-store.ts';
 import { PASSWORD, RawImap, addAccount, startImapServer } from './helpers/imap.ts';
 import { RawClient, startPop3Server } from './helpers/pop3.ts';
+import { SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 import { ScramClient, b64, unb64, type ScramClientOptions } from './helpers/scram-client.ts';
 
 const ALICE = 'alice@example.org';
@@ -135,4 +136,53 @@ test('POP3: SCRAM-SHA-256 and -PLUS, mismatched binding and throttle', async (t)
     await pop3Scram(tls, 'SCRAM-SHA-256-PLUS', { username: CAROL, password: PASSWORD, flag: 'p=tls-server-end-point', cbData: endPoint(socket) }),
     /^\+OK Logged in/,
   );
+});
+
+/** Runs SMTP AUTH with the independent client; the last reply line. */
+async function smtpScram(c: SmtpClient, mechanism: string, opts: ScramClientOptions): Promise<string> {
+  const client = new ScramClient(opts);
+  let line = await c.cmd(`AUTH ${mechanism} ${b64(client.first())}`);
+  if (!line.startsWith('334 ')) return line;
+  line = await c.cmd(b64(client.final(unb64(line.slice(4)))));
+  if (!line.startsWith('334 ')) return line;
+  assert.ok(client.verifyServer(unb64(line.slice(4))));
+  return c.cmd('');
+}
+
+test('submission: SCRAM-SHA-256 in clear on loopback, -PLUS on implicit TLS, failures throttled', async (t) => {
+  const { store, submission, submissions } = await startSmtpServer(t, (config) => (config.auth.throttle_max_failures = 2));
+  await accounts(store);
+  const plain = await SmtpClient.connect(submission);
+  t.after(() => plain.close());
+  const ehlo = (await plain.hello()).join('\n');
+  assert.match(ehlo, /AUTH PLAIN LOGIN SCRAM-SHA-256$/m);
+  assert.match(await plain.cmd(`AUTH SCRAM-SHA-256-PLUS ${b64('p=tls-exporter,,n=a,r=x')}`), /^504/);
+  assert.match(await smtpScram(plain, 'SCRAM-SHA-256', { username: ALICE, password: PASSWORD }), /^235 /);
+  assert.match(await plain.cmd('MAIL FROM:<alice@example.org>'), /^250/);
+
+  const tls = await SmtpClient.connect(submissions, { tls: true });
+  t.after(() => tls.close());
+  assert.match((await tls.hello()).join('\n'), /AUTH PLAIN LOGIN SCRAM-SHA-256 SCRAM-SHA-256-PLUS$/m);
+  const socket = tls.socket as TLSSocket;
+  assert.match(await smtpScram(tls, 'SCRAM-SHA-256-PLUS', { username: CAROL, password: PASSWORD, flag: 'p=tls-exporter', cbData: Buffer.alloc(32) }), /^535 /);
+  assert.match(await smtpScram(tls, 'SCRAM-SHA-256', { username: CAROL, password: 'a wrong guess' }), /^535 /);
+  // Two failures for Carol: her right proof is now held back.
+  assert.match(await smtpScram(tls, 'SCRAM-SHA-256-PLUS', { username: CAROL, password: PASSWORD, flag: 'p=tls-exporter', cbData: exporter(socket) }), /^454 /);
+  assert.match(await smtpScram(tls, 'SCRAM-SHA-256-PLUS', { username: ALICE, password: PASSWORD, flag: 'p=tls-server-end-point', cbData: endPoint(socket) }), /^235 /);
+  assert.match(await tls.cmd('AUTH SCRAM-SHA-256'), /^503/);
+});
+
+test('submission: malformed SCRAM input gets a protocol answer', async (t) => {
+  const { store, submission } = await startSmtpServer(t);
+  await accounts(store);
+  const c = await SmtpClient.connect(submission);
+  t.after(() => c.close());
+  await c.hello();
+  assert.match(await c.cmd('AUTH SCRAM-SHA-256 !!!'), /^501/);
+  assert.match(await c.cmd(`AUTH SCRAM-SHA-256 ${b64('q,,n=a,r=x')}`), /^535 /);
+  assert.match(await c.cmd('AUTH SCRAM-SHA-256'), /^334/);
+  assert.match(await c.cmd('*'), /^501/);
+  assert.match(await c.cmd(`AUTH SCRAM-SHA-256 ${b64(`n,,n=${ALICE},r=abc`)}`), /^334 /);
+  assert.match(await c.cmd(b64('c=biws,r=wrong,p=' + Buffer.alloc(32).toString('base64'))), /^535 /);
+  assert.match(await c.cmd('NOOP'), /^250/);
 });
