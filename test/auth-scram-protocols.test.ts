@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import type { TLSSocket } from 'node:tls';
+import { AdminService } from '../src/admin/service.ts';
 import { deriveScramKeys } from '../src/auth/scram.ts';
+import { adminSettings } from '../src/server.ts';
 import type { LevelStore } from '../src/store/level-store.ts';
 import { PASSWORD, RawImap, addAccount, startImapServer } from './helpers/imap.ts';
 import { RawClient, startPop3Server } from './helpers/pop3.ts';
-import { SmtpClient, startSmtpServer } from './helpers/smtp.ts';
+import { SmtpClient, serverCa, startSmtpServer } from './helpers/smtp.ts';
 import { ScramClient, b64, unb64, type ScramClientOptions } from './helpers/scram-client.ts';
 
 const ALICE = 'alice@example.org';
@@ -99,6 +101,17 @@ test('IMAP: failed SCRAM proofs count in the login throttle', async (t) => {
   assert.match((await imapScram(c, 'd', 'SCRAM-SHA-256', { username: ALICE, password: PASSWORD })).at(-1)!, /^d NO \[UNAVAILABLE\]/);
 });
 
+test('an account set before SCRAM keeps PLAIN until its next password change, then SCRAM works', async (t) => {
+  const { store, config, port } = await imapServer(t);
+  const admin = new AdminService(store, adminSettings(config));
+  assert.deepEqual((await admin.userShow({ address: 'bob@example.org' })).mechanisms, ['PLAIN', 'LOGIN']);
+  const c = await RawImap.connect(port);
+  assert.match((await imapScram(c, 'a', 'SCRAM-SHA-256', { username: 'bob@example.org', password: PASSWORD })).at(-1)!, /^a NO \[AUTHENTICATIONFAILED\]/);
+  await admin.userPasswd({ address: 'bob@example.org', password: 'a brand new secret' });
+  assert.deepEqual((await admin.userShow({ address: 'bob@example.org' })).mechanisms, ['PLAIN', 'LOGIN', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS']);
+  assert.match((await imapScram(c, 'b', 'SCRAM-SHA-256', { username: 'bob@example.org', password: 'a brand new secret' })).at(-1)!, /^b OK /);
+});
+
 /** Runs POP3 AUTH with the independent client; the final line. */
 async function pop3Scram(c: RawClient, mechanism: string, opts: ScramClientOptions): Promise<string> {
   const client = new ScramClient(opts);
@@ -170,6 +183,19 @@ test('submission: SCRAM-SHA-256 in clear on loopback, -PLUS on implicit TLS, fai
   assert.match(await smtpScram(tls, 'SCRAM-SHA-256-PLUS', { username: CAROL, password: PASSWORD, flag: 'p=tls-exporter', cbData: exporter(socket) }), /^454 /);
   assert.match(await smtpScram(tls, 'SCRAM-SHA-256-PLUS', { username: ALICE, password: PASSWORD, flag: 'p=tls-server-end-point', cbData: endPoint(socket) }), /^235 /);
   assert.match(await tls.cmd('AUTH SCRAM-SHA-256'), /^503/);
+});
+
+test('submission: after STARTTLS, -PLUS binds to the upgraded connection', async (t) => {
+  const { store, submission } = await startSmtpServer(t);
+  await accounts(store);
+  const c = await SmtpClient.connect(submission);
+  t.after(() => c.close());
+  await c.hello();
+  assert.match(await c.cmd('STARTTLS'), /^220/);
+  await c.startTls(await serverCa(store));
+  assert.match((await c.cmd('EHLO client.example.net')), /^250 /);
+  const socket = c.socket as TLSSocket;
+  assert.match(await smtpScram(c, 'SCRAM-SHA-256-PLUS', { username: ALICE, password: PASSWORD, flag: 'p=tls-exporter', cbData: exporter(socket) }), /^235 /);
 });
 
 test('submission: malformed SCRAM input gets a protocol answer', async (t) => {
