@@ -66,7 +66,10 @@ async function scramExchange(conn: SMTPConnection, name: string, args: string[],
   }
   for (;;) {
     const step = await exchange.step(response);
-    if (step.type === 'error') return answer(535, `5.7.8 Authentication failed: ${step.reason}`);
+    if (step.type === 'error') {
+      conn._server.logger.info({ cid: conn.id, ip: conn.remoteAddress, mechanism: name, reason: step.reason }, 'login failed');
+      return answer(535, `5.7.8 Authentication failed: ${step.reason}`);
+    }
     if (step.type === 'done') {
       const { username, authzid, scram } = step.credentials;
       conn._server.onAuth({ method: name, username, authzid, scram } as never, conn.session, (err, result) => {

@@ -28,7 +28,10 @@ export default command({
     }
     for (;;) {
       const step = await exchange.step(response);
-      if (step.type === 'error') return no(step.reason, 'AUTHENTICATIONFAILED');
+      if (step.type === 'error') {
+        session.log.info({ ip: session.ip, mechanism, reason: step.reason }, 'login failed');
+        return no(step.reason, 'AUTHENTICATIONFAILED');
+      }
       if (step.type === 'done') return session.login(step.credentials, mechanism);
       await session.write(`+ ${step.challenge}\r\n`);
       const line = await session.readLine();

@@ -35,7 +35,10 @@ export const auth: Pop3Command = {
     }
     for (;;) {
       const step = await exchange.step(response);
-      if (step.type === 'error') return session.err(`Authentication failed: ${step.reason}`, 'AUTH');
+      if (step.type === 'error') {
+        session.log.info({ ip: session.ip, mechanism: mechanism.toUpperCase(), reason: step.reason }, 'login failed');
+        return session.err(`Authentication failed: ${step.reason}`, 'AUTH');
+      }
       if (step.type === 'done') return session.login(step.credentials, mechanism.toUpperCase());
       if (!(await session.reply(`+ ${step.challenge}`))) return;
       response = await readResponse(session);
