@@ -232,7 +232,11 @@ export class ImapSession {
       if (result.reason === 'disabled') return no('This account is disabled', 'CONTACTADMIN');
       return no('Invalid user name or password', 'AUTHENTICATIONFAILED');
     }
-    if (result.serverFinal !== undefined && !(await this.#scramConfirmed(result.serverFinal))) return bad('Authentication cancelled');
+    if (result.serverFinal !== undefined) {
+      if (!(await this.#scramConfirmed(result.serverFinal))) return bad('Authentication cancelled');
+      // The login deadline may have passed while the client answered.
+      if ((this.state as SessionState) === 'logout') return no('Login took too long');
+    }
     if (!this.deps.accountSessions.acquire(result.account.address)) {
       this.log.warn({ user: result.account.address }, 'too many sessions for the account');
       return no('Too many open sessions for this account; close one and try again', 'LIMIT');

@@ -143,7 +143,7 @@ export class Pop3Session {
       }
       return;
     }
-    if (result.serverFinal !== undefined && !(await this.#scramConfirmed(result.serverFinal))) return;
+    if (result.serverFinal !== undefined && (!(await this.#scramConfirmed(result.serverFinal)) || this.ending)) return;
     const { account } = result;
     if (!this.deps.locks.tryLock(account.id)) {
       this.log.info({ user: account.address }, 'maildrop in use');
