@@ -79,6 +79,19 @@ test('IMAP: channel-binding mismatch, downgrade, wrong password and an account w
   const noKeys = (await imapScram(c, 'd', 'SCRAM-SHA-256', { username: 'bob@example.org', password: PASSWORD })).at(-1)!;
   const unknown = (await imapScram(c, 'e', 'SCRAM-SHA-256', { username: 'nobody@example.org', password: PASSWORD })).at(-1)!;
   assert.equal(wrong.slice(2), noKeys.slice(2));
+  // An unknown name gets a salt that stays the same, like a real account's.
+  const salt = async (tag: string) => {
+    c.send(`${tag} AUTHENTICATE SCRAM-SHA-256 ${b64('n,,n=nobody@example.org,r=abc')}\r\n`);
+    const challenge = unb64((await c.line())!.slice(2));
+    c.send('*\r\n');
+    await c.until(tag);
+    return /,s=([^,]+),i=4096$/.exec(challenge)?.[1];
+  };
+  const first = await salt('s1');
+  assert.ok(first);
+  assert.equal(await salt('s2'), first);
+  const oversized = await c.command('o', `AUTHENTICATE SCRAM-SHA-256 ${b64(`n,,n=${'a'.repeat(3000)},r=abc`)}`);
+  assert.match(oversized.at(-1)!, /^o (NO|BAD) /);
   assert.equal(wrong.slice(2), unknown.slice(2));
   assert.match(wrong, /^c NO \[AUTHENTICATIONFAILED\]/);
   // Bad base64 and a cancel get a protocol answer; the session goes on.

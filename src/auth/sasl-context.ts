@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { normalizeAddress } from '../delivery/address.ts';
 import type { MailStore } from '../store/types.ts';
@@ -6,8 +6,11 @@ import { channelBindings } from './channel-binding.ts';
 import type { SaslContext } from './sasl.ts';
 import { SCRAM_ITERATIONS } from './scram.ts';
 
-/** Keys the made-up salts: a name without SCRAM keys gets the same salt on every attempt, like a real one. */
-const fakeSaltKey = randomBytes(32);
+/**
+ * Keys the made-up salts, kept in the store: a name without SCRAM keys gets the same salt on
+ * every attempt and across restarts, like a real one, so salts do not tell which accounts exist.
+ */
+const FAKE_SALT_SECRET = 'scram-fake-salt';
 
 /** The SASL context of a connection: its channel bindings (when `secure`) and the accounts' SCRAM parameters. */
 export function saslContext(store: MailStore, socket: Socket, secure: boolean): SaslContext {
@@ -17,7 +20,7 @@ export function saslContext(store: MailStore, socket: Socket, secure: boolean): 
       const address = normalizeAddress(username);
       const account = address ? await store.getAccount(address) : null;
       if (account?.scram) return { salt: account.scram.salt, iterations: account.scram.iterations };
-      const salt = createHmac('sha256', fakeSaltKey).update(address ?? username).digest().subarray(0, 16);
+      const salt = createHmac('sha256', await store.secret(FAKE_SALT_SECRET)).update(address ?? username).digest().subarray(0, 16);
       return { salt: salt.toString('base64'), iterations: SCRAM_ITERATIONS };
     },
   };
