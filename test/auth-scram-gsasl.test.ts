@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { deriveScramKeys } from '../src/auth/scram.ts';
+import type { LevelStore } from '../src/store/level-store.ts';
 import { tempDir } from './helpers/env.ts';
 import { PASSWORD, addAccount, startImapServer } from './helpers/imap.ts';
 import { serverCa } from './helpers/pop3.ts';
@@ -26,6 +27,15 @@ async function gsasl(args: string[]): Promise<{ ok: boolean; output: string }> {
   }
 }
 
+/** Alice with SCRAM keys; the file of the CA gsasl checks the server's certificate against. */
+async function aliceAndCa(t: TestContext, store: LevelStore): Promise<string> {
+  await addAccount(store, 'alice@example.org');
+  await store.updateAccount('alice@example.org', { scram: deriveScramKeys(PASSWORD) });
+  const ca = join(tempDir(t), 'ca.pem');
+  writeFileSync(ca, await serverCa(store));
+  return ca;
+}
+
 /** The GS2 channel-binding flags of the client-first messages gsasl sent (its transcript holds them in base64). */
 const gs2Flags = (output: string): string[] =>
   output.split(/\r?\n/).map((line) => Buffer.from(line.trim(), 'base64').toString('latin1')).filter((text) => /^(n|y|p=[a-z-]+),[^,]*,n=/.test(text)).map((text) => text.split(',')[0]!);
@@ -33,10 +43,7 @@ const gs2Flags = (output: string): string[] =>
 test('gsasl logs in to IMAP with SCRAM-SHA-256, and with -PLUS after STARTTLS; a wrong password fails', async (t) => {
   if (!requireTool(t, 'gsasl')) return;
   const { store, port } = await startImapServer(t);
-  await addAccount(store, 'alice@example.org');
-  await store.updateAccount('alice@example.org', { scram: deriveScramKeys(PASSWORD) });
-  const ca = join(tempDir(t), 'ca.pem');
-  writeFileSync(ca, await serverCa(store));
+  const ca = await aliceAndCa(t, store);
   const at = `--connect=127.0.0.1:${port}`;
   const plain = await gsasl(['--imap', at, '--no-starttls', '-m', 'SCRAM-SHA-256', '-p', PASSWORD]);
   assert.ok(plain.ok, plain.output);
@@ -51,10 +58,7 @@ test('gsasl logs in to IMAP with SCRAM-SHA-256, and with -PLUS after STARTTLS; a
 test('gsasl logs in to submission with SCRAM-SHA-256 and, over STARTTLS, -PLUS', async (t) => {
   if (!requireTool(t, 'gsasl')) return;
   const { store, submission } = await startSmtpServer(t);
-  await addAccount(store, 'alice@example.org');
-  await store.updateAccount('alice@example.org', { scram: deriveScramKeys(PASSWORD) });
-  const ca = join(tempDir(t), 'ca.pem');
-  writeFileSync(ca, await serverCa(store));
+  const ca = await aliceAndCa(t, store);
   const plain = await gsasl(['--smtp', `--connect=127.0.0.1:${submission}`, '--no-starttls', '-m', 'SCRAM-SHA-256', '-p', PASSWORD]);
   assert.ok(plain.ok, plain.output);
   const plus = await gsasl(['--smtp', `--connect=localhost:${submission}`, '--starttls', `--x509-ca-file=${ca}`, '-m', 'SCRAM-SHA-256-PLUS', '-p', PASSWORD]);
