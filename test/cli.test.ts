@@ -44,6 +44,9 @@ test('user add|list|show|passwd|disable|enable|quota|remove, with bad input', as
   assert.equal(shown.quotaBytes, 1024 * 1024);
   assert.equal(shown.mailboxes, 6);
   assert.equal(shown.passwordHash, undefined, 'the hash never leaves the server');
+  assert.equal(shown.scram, undefined, 'nor the SCRAM keys');
+  assert.deepEqual(shown.mechanisms, ['PLAIN', 'LOGIN', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS']);
+  assert.match((await ok(cli(['user', 'show', 'alice@example.org']))).stdout, /login:\s+PLAIN LOGIN SCRAM-SHA-256 SCRAM-SHA-256-PLUS\n/);
   assert.match((await ok(cli(['user', 'list']))).stdout, /alice@example\.org\s+enabled\s+0 B of 1\.0 MiB/);
 
   await ok(cli(['user', 'passwd', 'alice@example.org', '--password-stdin'], 'a new and long secret\n'));

@@ -31,7 +31,7 @@ test('a session: CAPA, login, STAT, LIST, UIDL, RETR byte-exact across chunks, T
   assert.match((await client.line())!, /^\+OK /);
   assert.match(await client.command('CAPA'), /^\+OK/);
   const caps = await client.multiLine();
-  for (const cap of ['TOP', 'UIDL', 'USER', 'SASL PLAIN LOGIN', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'STLS']) assert.ok(caps.includes(cap), cap);
+  for (const cap of ['TOP', 'UIDL', 'USER', 'SASL PLAIN LOGIN SCRAM-SHA-256', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'STLS']) assert.ok(caps.includes(cap), cap);
   assert.ok(caps.some((c) => c.startsWith('IMPLEMENTATION ')));
   assert.match(await client.command('STAT'), /^-ERR /, 'not before login');
   assert.match(await client.login(ALICE), /^\+OK /);
@@ -138,7 +138,7 @@ test('AUTH: PLAIN with and without initial response, LOGIN, cancel, bad data, li
   };
   let c = await session();
   assert.equal(await c.command('AUTH'), '+OK');
-  assert.deepEqual(await c.multiLine(), ['PLAIN', 'LOGIN']);
+  assert.deepEqual(await c.multiLine(), ['PLAIN', 'LOGIN', 'SCRAM-SHA-256']);
   assert.match(await c.command(`AUTH PLAIN ${b64(`\0${ALICE}\0correct horse battery`)}`), /^\+OK /);
   c.close();
 

@@ -1,4 +1,4 @@
-import { hashPassword, passwordProblem } from '../auth/password.ts';
+import { passwordProblem, passwordRecord } from '../auth/password.ts';
 import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
 import type { RecipientReport } from '../delivery/deliver.ts';
 import { acceptMessage } from '../queue/accept.ts';
@@ -32,6 +32,8 @@ export interface AccountView {
   usedBytes: number;
   usedMessages: number;
   createdAt: string;
+  /** The SASL mechanisms the account can log in with: SCRAM only once its password was set with SCRAM keys. */
+  mechanisms: string[];
 }
 
 export interface MailboxView {
@@ -106,7 +108,7 @@ export class AdminService {
     this.#checkPassword(p.password, address);
     const account = await this.#store.addAccount({
       address,
-      passwordHash: await hashPassword(p.password),
+      ...(await passwordRecord(p.password)),
       quotaBytes: quotaArg(p.quotaBytes ?? this.#settings.defaultQuotaBytes),
       quotaMessages: quotaArg(p.quotaMessages ?? this.#settings.defaultQuotaMessages),
     });
@@ -127,7 +129,7 @@ export class AdminService {
   async userPasswd(p: { address: string; password: string }): Promise<AccountView> {
     const account = await this.#account(p.address);
     this.#checkPassword(p.password, account.address);
-    return this.#view(await this.#store.updateAccount(account.address, { passwordHash: await hashPassword(p.password) }));
+    return this.#view(await this.#store.updateAccount(account.address, await passwordRecord(p.password)));
   }
 
   async userDisable(p: { address: string }): Promise<AccountView> {
@@ -357,6 +359,7 @@ export class AdminService {
       usedBytes: usage.bytes,
       usedMessages: usage.messages,
       createdAt: new Date(account.createdAt).toISOString(),
+      mechanisms: account.scram ? ['PLAIN', 'LOGIN', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS'] : ['PLAIN', 'LOGIN'],
     };
   }
 

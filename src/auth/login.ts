@@ -4,6 +4,7 @@ import type { Account, Directory } from '../store/types.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import type { AuthThrottle, CheckOutcome, ThrottleLimit } from './throttle.ts';
 import { increment } from '../metrics/registry.ts';
+import type { ScramServer } from './scram.ts';
 
 export interface LoginAttempt {
   /** The client's IP address, for throttling. */
@@ -12,10 +13,13 @@ export interface LoginAttempt {
   password: string;
   /** SASL authorization identity; only empty or the user's own address is accepted. */
   authzid?: string;
+  /** SCRAM: a finished exchange whose proof replaces the password check. */
+  scram?: ScramServer;
 }
 
 export type LoginResult =
-  | { ok: true; account: Account }
+  /** serverFinal: SCRAM's server-final-message, sent to the client before it is told it succeeded. */
+  | { ok: true; account: Account; serverFinal?: string }
   | { ok: false; reason: 'invalid' | 'disabled' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number; limit: ThrottleLimit };
 
@@ -31,15 +35,23 @@ export async function checkLogin(store: Directory, throttle: AuthThrottle, attem
   const name = address ?? attempt.username;
   const guarded = await throttle.guard(attempt.ip, name, async (source): Promise<{ outcome: CheckOutcome; value: LoginResult }> => {
     const account = address ? await store.getAccount(address) : null;
-    dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    const valid = await verifyPassword(account?.passwordHash ?? (await dummyHash), attempt.password, source);
+    let valid: boolean;
+    let serverFinal: string | undefined;
+    if (attempt.scram) {
+      // An account whose password predates SCRAM has no keys: it fails like a wrong password.
+      serverFinal = (account?.scram && attempt.scram.verify(account.scram)) || undefined;
+      valid = serverFinal !== undefined;
+    } else {
+      dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+      valid = await verifyPassword(account?.passwordHash ?? (await dummyHash), attempt.password, source);
+    }
     const authzOk = !attempt.authzid || normalizeAddress(attempt.authzid) === address;
     if (!account || !valid || !authzOk) {
       increment('mailfold_auth_failures_total');
       return { outcome: 'failure', value: { ok: false, reason: 'invalid' } };
     }
     if (account.disabled) return { outcome: 'neither', value: { ok: false, reason: 'disabled' } };
-    return { outcome: 'success', value: { ok: true, account } };
+    return { outcome: 'success', value: { ok: true, account, serverFinal } };
   });
   if ('value' in guarded) return guarded.value;
   increment('mailfold_auth_throttled_total', { limit: guarded.refused.limit });

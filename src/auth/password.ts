@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
 import { increment } from '../metrics/registry.ts';
 import { FairLimiter } from './fair-limiter.ts';
+import { deriveScramKeys, type ScramKeys } from './scram.ts';
 
 /** RFC 9106's second recommended option, sized for a Raspberry Pi: 64 MiB, 3 passes. */
 const PARAMS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 } as const;
@@ -19,6 +20,12 @@ const hashing = new FairLimiter(HASHES_AT_ONCE, 3);
 const LOCAL = 'local';
 
 export const hashPassword = (password: string): Promise<string> => hashing.run(LOCAL, () => argon2.hash(password, PARAMS));
+
+/** What an account stores for a new password: the argon2id hash and the SCRAM keys beside it. */
+export const passwordRecord = async (password: string): Promise<{ passwordHash: string; scram: ScramKeys }> => ({
+  passwordHash: await hashPassword(password),
+  scram: deriveScramKeys(password),
+});
 
 /**
  * Where a check comes from: the client's address key, whether it logged in to this account

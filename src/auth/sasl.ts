@@ -1,16 +1,31 @@
+import { ScramServer, type ChannelBindings } from './scram.ts';
+
 /**
- * SASL PLAIN (RFC 4616) and LOGIN decoding, shared by POP3 (RFC 5034), IMAP
+ * SASL PLAIN (RFC 4616), LOGIN and SCRAM-SHA-256(-PLUS) (RFC 7677) decoding, shared by POP3 (RFC 5034), IMAP
  * (RFC 3501 AUTHENTICATE) and SMTP (RFC 4954). Pure: the protocols move the
  * base64 lines, this module decides what they mean.
  */
 
 export const SASL_MECHANISMS = ['PLAIN', 'LOGIN'] as const;
 
+/** SCRAM is offered to every account (one without keys fails like a wrong password); -PLUS only over TLS. */
+export const scramMechanisms = (secure: boolean): string[] => (secure ? ['SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS'] : ['SCRAM-SHA-256']);
+
+/** What SCRAM needs from the connection and the store. */
+export interface SaslContext {
+  /** The connection's channel-binding data; null without TLS. */
+  bindings: ChannelBindings | null;
+  /** The salt and iteration count to send for a user name (made-up ones for an unknown account). */
+  scramParams(username: string): Promise<{ salt: string; iterations: number }>;
+}
+
 export interface SaslCredentials {
   /** The identity to act as; empty when it is the authenticating identity itself. */
   authzid: string;
   username: string;
   password: string;
+  /** SCRAM: the finished exchange, whose proof is checked against the account's keys instead of a password. */
+  scram?: ScramServer;
 }
 
 /** What the protocol does next: send a challenge, check credentials, or fail the exchange. */
@@ -24,7 +39,7 @@ export interface SaslExchange {
    * Feeds one client response (already decoded), or null when the client sent
    * no initial response.
    */
-  step(response: Buffer | null): SaslStep;
+  step(response: Buffer | null): SaslStep | Promise<SaslStep>;
 }
 
 /** A decoded client line: bytes, the client's `*` cancellation, or bad base64. */
@@ -49,10 +64,12 @@ export function decodeSaslResponse(line: string): SaslResponse {
 export const encodeChallenge = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 /** Starts an exchange for a mechanism name (case-insensitive), or null when it is not offered. */
-export function startSasl(mechanism: string): SaslExchange | null {
+export function startSasl(mechanism: string, context?: SaslContext): SaslExchange | null {
   const name = mechanism.toUpperCase();
   if (name === 'PLAIN') return plainExchange();
   if (name === 'LOGIN') return loginExchange();
+  if (context && name === 'SCRAM-SHA-256') return scramExchange(context, false);
+  if (context?.bindings && name === 'SCRAM-SHA-256-PLUS') return scramExchange(context, true);
   return null;
 }
 
@@ -101,6 +118,26 @@ function loginExchange(): SaslExchange {
         return { type: 'challenge', challenge: encodeChallenge('Password:') };
       }
       return { type: 'done', credentials: { authzid: '', username, password: field } };
+    },
+  };
+}
+
+/** SCRAM: client-first, server-first, client-final; the proof is checked by the login under the throttle. */
+function scramExchange(context: SaslContext, plus: boolean): SaslExchange {
+  const server = new ScramServer({ plus, bindings: context.bindings });
+  let first: { username: string; authzid: string } | null = null;
+  return {
+    async step(response) {
+      if (response === null) return { type: 'challenge', challenge: '' };
+      if (first === null) {
+        const parsed = server.clientFirst(response);
+        if ('error' in parsed) return { type: 'error', reason: parsed.error };
+        first = parsed;
+        return { type: 'challenge', challenge: encodeChallenge(server.serverFirst(await context.scramParams(parsed.username))) };
+      }
+      const final = server.clientFinal(response);
+      if ('error' in final) return { type: 'error', reason: final.error };
+      return { type: 'done', credentials: { ...first, password: '', scram: server } };
     },
   };
 }

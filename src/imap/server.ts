@@ -1,3 +1,4 @@
+import type { ScramStore } from '../auth/sasl-context.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
@@ -21,7 +22,7 @@ export const LOGIN_LINE_MAX = 8 * 1024;
 export const LOGIN_LITERAL_MAX = 8 * 1024;
 
 export interface ImapOptions {
-  store: Directory & MailStore & FullTextIndex;
+  store: Directory & MailStore & FullTextIndex & ScramStore;
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;

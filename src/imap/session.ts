@@ -1,5 +1,6 @@
+import type { ScramStore } from '../auth/sasl-context.ts';
 import { checkLogin } from '../auth/login.ts';
-import type { SaslCredentials } from '../auth/sasl.ts';
+import { encodeChallenge, scramMechanisms, type SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
@@ -21,7 +22,7 @@ export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 
 
 /** What every session of the IMAP service shares. */
 export interface ImapDeps {
-  store: Directory & MailStore & FullTextIndex;
+  store: Directory & MailStore & FullTextIndex & ScramStore;
   throttle: AuthThrottle;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
@@ -109,7 +110,7 @@ export class ImapSession {
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');
-      if (this.plaintextAllowed) caps.push('SASL-IR', 'AUTH=PLAIN', 'AUTH=LOGIN');
+      if (this.plaintextAllowed) caps.push('SASL-IR', 'AUTH=PLAIN', 'AUTH=LOGIN', ...scramMechanisms(this.secure).map((m) => `AUTH=${m}`));
       else caps.push('LOGINDISABLED');
     }
     return caps;
@@ -242,6 +243,11 @@ export class ImapSession {
       if (result.reason === 'disabled') return no('This account is disabled', 'CONTACTADMIN');
       return no('Invalid user name or password', 'AUTHENTICATIONFAILED');
     }
+    if (result.serverFinal !== undefined) {
+      if (!(await this.#scramConfirmed(result.serverFinal))) return bad('Authentication cancelled');
+      // The login deadline may have passed while the client answered.
+      if ((this.state as SessionState) === 'logout') return no('Login took too long');
+    }
     if (!this.deps.accountSessions.acquire(result.account.address)) {
       this.log.warn({ user: result.account.address }, 'too many sessions for the account');
       return no('Too many open sessions for this account; close one and try again', 'LIMIT');
@@ -252,6 +258,13 @@ export class ImapSession {
     this.connection.setLimits(this.deps.readerLimits.session);
     this.log.info({ user: result.account.address, mechanism }, 'login');
     return ok('Logged in', `CAPABILITY ${this.capabilities().join(' ')}`);
+  }
+
+  /** SCRAM's server-final-message goes as a last challenge (IMAP has no data with OK); the client answers empty. */
+  async #scramConfirmed(serverFinal: string): Promise<boolean> {
+    await this.write(`+ ${encodeChallenge(serverFinal)}\r\n`);
+    const line = await this.readLine();
+    return line !== null && (line.length === 0 || line.toString('latin1') === '=');
   }
 
   /**

@@ -16,7 +16,7 @@ export interface LogOptions {
 export async function createLogger(opts: LogOptions, fd = 1): Promise<Logger> {
   const usePretty = opts.format === 'pretty' || (opts.format === 'auto' && isatty(fd));
   // smtp-server logs its session's user, which is our Account: its password hash never goes to a log.
-  const base = { level: opts.level, base: { pid: process.pid }, redact: { paths: ['passwordHash', '*.passwordHash', '*.*.passwordHash'], remove: true } };
+  const base = { level: opts.level, base: { pid: process.pid }, redact: { paths: ['passwordHash', '*.passwordHash', '*.*.passwordHash', 'scram', '*.scram', '*.*.scram'], remove: true } };
   if (!usePretty) return pino(base, pino.destination({ dest: fd, sync: true }));
   const { default: pretty } = await import('pino-pretty');
   const destination = createWriteStream('', { fd, autoClose: false });

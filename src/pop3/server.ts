@@ -1,3 +1,4 @@
+import type { ScramStore } from '../auth/sasl-context.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
@@ -16,7 +17,7 @@ export const IDLE_MS = 10 * 60 * 1000;
 export const MAX_LINE = 8192;
 
 export interface Pop3Options {
-  store: Directory & MailStore;
+  store: Directory & MailStore & ScramStore;
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;

@@ -1,5 +1,6 @@
+import type { ScramStore } from '../auth/sasl-context.ts';
 import { checkLogin } from '../auth/login.ts';
-import type { SaslCredentials } from '../auth/sasl.ts';
+import { encodeChallenge, type SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Account, Directory, MailStore } from '../store/types.ts';
@@ -13,7 +14,7 @@ export type Pop3State = 'authorization' | 'transaction' | 'update';
 
 /** What every session of a POP3 service shares. */
 export interface Pop3Deps {
-  store: Directory & MailStore;
+  store: Directory & MailStore & ScramStore;
   throttle: AuthThrottle;
   locks: MaildropLocks;
   tls: TlsProvider;
@@ -143,6 +144,7 @@ export class Pop3Session {
       }
       return;
     }
+    if (result.serverFinal !== undefined && (!(await this.#scramConfirmed(result.serverFinal)) || this.ending)) return;
     const { account } = result;
     if (!this.deps.locks.tryLock(account.id)) {
       this.log.info({ user: account.address }, 'maildrop in use');
@@ -164,6 +166,16 @@ export class Pop3Session {
     const { count, size } = this.maildrop.stat();
     this.log.info({ user: account.address, mechanism, messages: count, size }, 'login');
     await this.ok(`Logged in, ${count} messages (${size} octets)`);
+  }
+
+  /** SCRAM's server-final-message goes as a last challenge (RFC 5034 has no data with +OK); the client answers empty. */
+  async #scramConfirmed(serverFinal: string): Promise<boolean> {
+    if (!(await this.reply(`+ ${encodeChallenge(serverFinal)}`))) return false;
+    const incoming = await this.channel.next();
+    if (incoming === null) return false;
+    if (incoming.type === 'line' && (incoming.text === '' || incoming.text === '=')) return true;
+    await this.err('Authentication cancelled');
+    return false;
   }
 
   /** Server shutdown: the session ends after the command in progress, or now if there is none. */

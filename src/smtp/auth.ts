@@ -1,5 +1,6 @@
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import { checkLogin } from '../auth/login.ts';
+import type { ScramServer } from '../auth/scram.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import { isLoopback } from '../net/loopback.ts';
 import type { Account, Directory } from '../store/types.ts';
@@ -22,20 +23,22 @@ export const mayAuthenticate = (ctx: AuthContext, session: SMTPServerSession): b
  */
 export async function authenticate(
   ctx: AuthContext,
-  auth: SMTPServerAuthentication,
+  auth: SMTPServerAuthentication & { scram?: ScramServer },
   session: SMTPServerSession,
-): Promise<{ user: Account } | SmtpReply> {
+): Promise<{ user: Account; serverFinal?: string } | SmtpReply> {
   if (!mayAuthenticate(ctx, session)) return reply(538, '5.7.11', 'Encryption required for requested authentication mechanism');
-  if ((auth.method !== 'PLAIN' && auth.method !== 'LOGIN') || typeof auth.password !== 'string') {
+  // SCRAM arrives with its finished exchange from scram.ts, PLAIN and LOGIN with a password.
+  if (!auth.scram && ((auth.method !== 'PLAIN' && auth.method !== 'LOGIN') || typeof auth.password !== 'string')) {
     return reply(504, '5.5.4', 'Unrecognized authentication type');
   }
   const result = await checkLogin(ctx.store, ctx.throttle, {
     ip: session.remoteAddress,
     username: auth.username ?? '',
-    password: auth.password,
+    password: auth.password ?? '',
     authzid: auth.authzid,
+    scram: auth.scram,
   });
-  if (result.ok) return { user: result.account };
+  if (result.ok) return { user: result.account, serverFinal: result.serverFinal };
   if (result.reason === 'throttled') return reply(454, '4.7.0', `Too many failed attempts, try again in ${result.retryAfterSeconds} seconds`);
   return reply(535, '5.7.8', 'Authentication credentials invalid');
 }

@@ -13,6 +13,7 @@ import { authenticate, mayAuthenticate } from './auth.ts';
 import { type DeadlineSettings, SessionDeadlines } from './deadline.ts';
 import { dsnRequest, worldDsnRequest } from './dsn.ts';
 import { greetAtOnce } from './greeting.ts';
+import { SMTP_SCRAM, offerScram } from './scram.ts';
 import { readMessage } from './message.ts';
 import { partlyRefused, recipientReplies, transactionReply } from './outcome.ts';
 import { receivedHeader } from './received.ts';
@@ -112,7 +113,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     hideDSN: false,
     // REQUIRETLS promises TLS on every later hop, which no outbound queue can keep yet.
     hideREQUIRETLS: true,
-    authMethods: ['PLAIN', 'LOGIN'],
+    authMethods: role === 'submission' ? ['PLAIN', 'LOGIN', ...SMTP_SCRAM] : ['PLAIN', 'LOGIN'],
     authOptional: role !== 'submission',
     // Decided per session in onConnect and onAuth, where the loopback exception is known.
     allowInsecureAuth: true,
@@ -276,6 +277,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
   const server = new SMTPServer(options);
   const deadlines = new SessionDeadlines(server, deps.deadlines);
   if (role !== 'mx') greetAtOnce(server);
+  if (role === 'submission') offerScram(server, deps.store);
   // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
   // unheard, it would end the process.
   server.on('error', (err: Error) => log.info({ err: err.message }, 'connection error'));

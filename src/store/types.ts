@@ -2,6 +2,7 @@ import type { SearchIndex } from './search-index.ts';
 import type { MessageIndex } from '../mime/types.ts';
 import type { RecordSnapshot } from './records.ts';
 import type { FetchSummary } from '../mime/fetch-summary.ts';
+import type { ScramKeys } from '../auth/scram.ts';
 
 export type AccountId = number;
 export type MailboxId = number;
@@ -18,6 +19,8 @@ export interface Account {
   id: AccountId;
   address: string;
   passwordHash: string;
+  /** SCRAM-SHA-256 keys, derived when the password is set; absent for passwords set before SCRAM existed. */
+  scram?: ScramKeys;
   /** 0 means unlimited. */
   quotaBytes: number;
   /** 0 means unlimited. */
@@ -260,11 +263,11 @@ export interface Directory {
   removeDomain(name: string): Promise<void>;
 
   /** Creates the account with its default mailboxes in one synced batch. */
-  addAccount(input: { address: string; passwordHash: string; quotaBytes: number; quotaMessages: number }): Promise<Account>;
+  addAccount(input: { address: string; passwordHash: string; scram?: ScramKeys; quotaBytes: number; quotaMessages: number }): Promise<Account>;
   getAccount(address: string): Promise<Account | null>;
   getAccountById(id: AccountId): Promise<Account | null>;
   listAccounts(domain?: string): Promise<Account[]>;
-  updateAccount(address: string, patch: Partial<Pick<Account, 'passwordHash' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>): Promise<Account>;
+  updateAccount(address: string, patch: Partial<Pick<Account, 'passwordHash' | 'scram' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>): Promise<Account>;
   /** Removes the account, its mailboxes and messages. */
   removeAccount(address: string): Promise<void>;
   accountUsage(accountId: AccountId): Promise<AccountUsage>;

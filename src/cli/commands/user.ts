@@ -40,6 +40,7 @@ const describe = (a: AccountView): string =>
     `storage:   ${formatQuota(a.usedBytes, a.quotaBytes, formatBytes)}`,
     `messages:  ${formatQuota(a.usedMessages, a.quotaMessages, String)}`,
     `created:   ${a.createdAt}`,
+    `login:     ${a.mechanisms.join(' ')}${a.mechanisms.some((m) => m.startsWith('SCRAM')) ? '' : ' (SCRAM after the next password change)'}`,
   ].join('\n');
 
 export function userCommands(program: Command): void {

@@ -1,3 +1,4 @@
+import { saslContext } from '../../auth/sasl-context.ts';
 import { decodeSaslResponse, startSasl } from '../../auth/sasl.ts';
 import { bad, command, no } from '../command.ts';
 
@@ -17,7 +18,7 @@ export default command({
   },
   async run(session, { mechanism, initial }) {
     if (!session.plaintextAllowed) return no('Use STARTTLS or port 993 before logging in', 'PRIVACYREQUIRED');
-    const exchange = startSasl(mechanism);
+    const exchange = startSasl(mechanism, saslContext(session.deps.store, session.connection.socket, session.secure));
     if (!exchange) return no(`Mechanism ${mechanism} is not supported`, 'CANNOT');
     let response: Buffer | null = null;
     if (initial !== null) {
@@ -26,8 +27,11 @@ export default command({
       response = decoded.data;
     }
     for (;;) {
-      const step = exchange.step(response);
-      if (step.type === 'error') return no(step.reason, 'AUTHENTICATIONFAILED');
+      const step = await exchange.step(response);
+      if (step.type === 'error') {
+        session.log.info({ ip: session.ip, mechanism, reason: step.reason }, 'login failed');
+        return no(step.reason, 'AUTHENTICATIONFAILED');
+      }
       if (step.type === 'done') return session.login(step.credentials, mechanism);
       await session.write(`+ ${step.challenge}\r\n`);
       const line = await session.readLine();

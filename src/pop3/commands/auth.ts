@@ -1,4 +1,5 @@
-import { SASL_MECHANISMS, decodeSaslResponse, startSasl } from '../../auth/sasl.ts';
+import { saslContext } from '../../auth/sasl-context.ts';
+import { SASL_MECHANISMS, decodeSaslResponse, scramMechanisms, startSasl } from '../../auth/sasl.ts';
 import type { Pop3Command, Pop3Session } from '../session.ts';
 
 /** Reads the client's next response line; null when the exchange is over (answered already). */
@@ -18,13 +19,13 @@ async function readResponse(session: Pop3Session): Promise<Buffer | null> {
 export const auth: Pop3Command = {
   states: ['authorization'],
   async run(session, rest) {
-    if (rest === '') return session.reply(['+OK', ...SASL_MECHANISMS, '.'].join('\r\n'));
+    if (rest === '') return session.reply(['+OK', ...SASL_MECHANISMS, ...scramMechanisms(session.secure), '.'].join('\r\n'));
     const [mechanism, initial, extra] = rest.split(' ');
     if (extra !== undefined || !mechanism) return session.err('AUTH takes a mechanism and an optional initial response');
     if (!session.plaintextAllowed) {
       return session.err('Plaintext authentication is not allowed without TLS; use STLS', 'AUTH');
     }
-    const exchange = startSasl(mechanism);
+    const exchange = startSasl(mechanism, saslContext(session.deps.store, session.channel.socket, session.secure));
     if (!exchange) return session.err(`Unsupported mechanism ${mechanism.slice(0, 20)}`);
     let response: Buffer | null = null;
     if (initial !== undefined) {
@@ -33,8 +34,11 @@ export const auth: Pop3Command = {
       response = decoded.data;
     }
     for (;;) {
-      const step = exchange.step(response);
-      if (step.type === 'error') return session.err(`Authentication failed: ${step.reason}`, 'AUTH');
+      const step = await exchange.step(response);
+      if (step.type === 'error') {
+        session.log.info({ ip: session.ip, mechanism: mechanism.toUpperCase(), reason: step.reason }, 'login failed');
+        return session.err(`Authentication failed: ${step.reason}`, 'AUTH');
+      }
       if (step.type === 'done') return session.login(step.credentials, mechanism.toUpperCase());
       if (!(await session.reply(`+ ${step.challenge}`))) return;
       response = await readResponse(session);

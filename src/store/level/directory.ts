@@ -1,3 +1,4 @@
+import type { ScramKeys } from '../../auth/scram.ts';
 import { DEFAULT_MAILBOXES } from '../rules/mailbox.ts';
 import { usageOf } from '../rules/quota.ts';
 import type { Release } from '../rules/references.ts';
@@ -51,7 +52,7 @@ export class LevelDirectory implements Directory {
     });
   }
 
-  async addAccount(input: { address: string; passwordHash: string; quotaBytes: number; quotaMessages: number }): Promise<Account> {
+  async addAccount(input: { address: string; passwordHash: string; scram?: ScramKeys; quotaBytes: number; quotaMessages: number }): Promise<Account> {
     return this.#core.locks.withLocks([locks.admin], async () => {
       const { address } = input;
       const domain = domainOf(address);
@@ -83,7 +84,7 @@ export class LevelDirectory implements Directory {
 
   async updateAccount(
     address: string,
-    patch: Partial<Pick<Account, 'passwordHash' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>,
+    patch: Partial<Pick<Account, 'passwordHash' | 'scram' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>,
   ): Promise<Account> {
     return this.#core.locks.withLocks([locks.admin], async () => {
       const account = await this.getAccount(address);
