@@ -31,6 +31,7 @@ test('REPLACE: the new message is stored, APPENDUID is sent before the EXPUNGE, 
   assert.deepEqual(await c.command('r2', `UID REPLACE 4 Drafts "02-Jan-2026 10:00:00 +0000" ${lit(DRAFT)}`), [
     `* OK [APPENDUID ${drafts.uidValidity} 1] Replacement message stored`,
     '* VANISHED 4',
+    '* 2 RECENT',
     'r2 OK REPLACE completed',
   ]);
   assert.deepEqual((await env.store.listMessages(drafts.id)).map((m) => m.internalDate), [Date.UTC(2026, 0, 2, 10)]);
