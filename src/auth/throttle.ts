@@ -7,8 +7,9 @@ import type { CheckSource } from './password.ts';
 /**
  * Password guessing limits shared by SMTP, IMAP and POP3 (design rules 5 and 8).
  *
- * An attempt counts from the moment it starts, not when its check ends: a burst of
- * guesses sent at once meets the limits as surely as one guess after another.
+ * A check counts as a failure from the moment it starts until it ends, and each
+ * attempt is judged at its turn: a burst of guesses sent at once meets the limits as
+ * surely as one guess after another.
  * - Per client address (an IPv4 address or an IPv6 /64): each failure makes the next
  *   attempt wait longer, and `ipMaxFailures` of them refuse the address outright.
  * - Per account: `maxFailures` failures from addresses that never logged in to it refuse
