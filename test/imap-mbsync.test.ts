@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { deriveScramKeys } from '../src/auth/scram.ts';
 import { addAccount, deliver, imapflow, PASSWORD, startImapServer } from './helpers/imap.ts';
 import { tempDir } from './helpers/env.ts';
 import { requireTool } from './helpers/smtp.ts';
@@ -35,6 +36,8 @@ test('mbsync: a populated account to a local Maildir and back (new folders, flag
   if (!requireTool(t, 'mbsync')) return;
   const { store, port, tlsPort } = await startImapServer(t);
   const account = await addAccount(store, USER);
+  // As `mailfold user add` makes it: mbsync (through Cyrus SASL) picks SCRAM-SHA-256 when offered.
+  await store.updateAccount(USER, { scram: deriveScramKeys(PASSWORD) });
   for (const subject of ['one', 'two', 'three']) await deliver(store, USER, message(subject, `Body of ${subject}.\r\n`));
   await store.createMailbox(account.id, 'Projects/2026');
   const setup = await imapflow(t, port, USER);
