@@ -227,8 +227,13 @@ async function interruptBackup(dir: string, data: string, signal: NodeJS.Signals
   const child = spawn(process.execPath, [BIN, '--data-dir', data, 'backup', 'b.mfb'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Once: the watcher reports every write (and the removal) of the partial file, and a
+  // second Ctrl-C after the command has cleaned up would meet the default handler.
+  let sent = false;
   watcher.on('change', (_event, name) => {
-    if (String(name).endsWith('.partial')) child.kill(signal);
+    if (sent || !String(name).endsWith('.partial')) return;
+    sent = true;
+    child.kill(signal);
   });
   const ended = await exited(child);
   watcher.close();
