@@ -182,6 +182,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           loginTimeoutSeconds: config.limits.login_timeout,
           searchCost: config.imap.search_cost,
           progressMs: config.imap.progress_interval * 1000,
+          messageLimit: config.imap.message_limit,
         },
         literalMinus: config.imap.literal === 'minus',
       });

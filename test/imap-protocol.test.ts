@@ -230,7 +230,7 @@ test('autologout after inactivity; client traffic restarts the timer', async (t)
     connections: new ConnectionLimit(10),
     listeners: { imap: { enabled: true, address: '127.0.0.1', port: 0 } },
     plaintextOnLoopback: true,
-    limits: { lineLength: 1000, messageSize: 10_000, connectionsPerAccount: 10, loginTimeoutSeconds: 60, searchCost: 1_000_000, progressMs: 1000 },
+    limits: { lineLength: 1000, messageSize: 10_000, connectionsPerAccount: 10, loginTimeoutSeconds: 60, searchCost: 1_000_000, progressMs: 1000, messageLimit: 100_000 },
     // Long enough that a loaded CI machine does not log the client out between its own commands.
     autologoutMs: 3000,
   });

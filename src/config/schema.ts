@@ -119,6 +119,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       literal: oneOf(IMAP_LITERALS).default(d.imap.literal),
       search_cost: int(1000, 1e12).default(d.imap.search_cost),
       progress_interval: duration(0, 3600).default(d.imap.progress_interval),
+      message_limit: int(1000, 2 ** 31).default(d.imap.message_limit),
     }),
     tls: table({
       cert_file: text().optional(),

@@ -125,6 +125,8 @@ export interface Config {
     search_cost: number;
     /** Seconds between two INPROGRESS reports of one long command (0: at every batch). */
     progress_interval: number;
+    /** The most messages one command may process, advertised as MESSAGELIMIT (RFC 9738). */
+    message_limit: number;
   };
   /** Manual certificate files (PEM), instead of the self-signed or ACME one; both or neither. */
   tls: {

@@ -88,6 +88,8 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
       return key.set.matcher(scope.maxSeq)(m.seq);
     case 'uid':
       return key.set.matcher(scope.maxUid)(m.meta.uid);
+    case 'uidbound':
+      return key.op === 'after' ? m.meta.uid > key.uid : m.meta.uid < key.uid;
     case 'saved':
       return scope.saved?.has(m.meta.uid) ?? false;
     case 'size':

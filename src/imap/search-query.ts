@@ -17,6 +17,8 @@ export type SearchKey =
   | { type: 'size'; op: 'larger' | 'smaller'; octets: number }
   | { type: 'seq'; set: SequenceSet }
   | { type: 'uid'; set: SequenceSet }
+  /** UIDAFTER and UIDBEFORE (RFC 9738 3.2): UIDs above or below one, without the `*` of a UID range. */
+  | { type: 'uidbound'; op: 'after' | 'before'; uid: number }
   /** `$`, the saved search result (RFC 5182), as a message set or after UID. */
   | { type: 'saved' }
   | { type: 'modseq'; modSeq: number }
@@ -140,6 +142,9 @@ function searchKey(p: Parser, count: { keys: number }): SearchKey {
     case 'UID':
       p.sp();
       return p.take('$') ? { type: 'saved' } : { type: 'uid', set: parseSequenceSet(p) };
+    case 'UIDAFTER':
+    case 'UIDBEFORE':
+      return { type: 'uidbound', op: name === 'UIDAFTER' ? 'after' : 'before', uid: arg(() => p.nzNumber()) };
     case 'NOT': {
       p.sp();
       p.enter();

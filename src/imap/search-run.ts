@@ -51,12 +51,13 @@ function costRefusal(session: ImapSession, spent: number): Outcome {
  * the keys evaluated over all messages and the postings read are bounded by
  * `imap.search_cost`; past it the answer is a NO [LIMIT] (costRefusal) instead of
  * the matches. MULTISEARCH passes its `source` and one `cost` for all its mailboxes;
- * `progress` tells a client of a long scan (RFC 9585).
+ * `progress` tells a client of a long scan (RFC 9585); `only` leaves out the
+ * messages MESSAGELIMIT cuts (message-limit.ts).
  */
-export async function searchMessages(session: ImapSession, key: SearchKey, opts: { source?: SearchSource; cost?: { spent: number }; progress?: Progress } = {}): Promise<Match[] | Outcome> {
+export async function searchMessages(session: ImapSession, key: SearchKey, opts: { source?: SearchSource; cost?: { spent: number }; progress?: Progress; only?: ReadonlySet<Uid> } = {}): Promise<Match[] | Outcome> {
   const refusal = numberedSearchRefusal(session, key);
   if (refusal) return refusal;
-  const { source = viewSource(session.view!), cost = { spent: 0 }, progress } = opts;
+  const { source = viewSource(session.view!), cost = { spent: 0 }, progress, only } = opts;
   const store = session.deps.store;
   const uids = [...source.uids];
   const scope = { maxSeq: uids.length, maxUid: uids[uids.length - 1] ?? 0, saved: new Set(source.saved), recent: source.recent, now: Date.now(), cost };
@@ -64,7 +65,7 @@ export async function searchMessages(session: ImapSession, key: SearchKey, opts:
   const limit = Math.max(MIN_CANDIDATES, Math.floor(uids.length * CANDIDATE_SHARE));
   const wanted = await indexCandidates(store.searchIndex, source.mailboxId, key, limit, cost);
   if (cost.spent > session.deps.searchCost) return costRefusal(session, cost.spent);
-  const chosen = uids.flatMap((uid, i) => (!wanted || wanted.has(uid) ? [{ seq: i + 1, uid }] : []));
+  const chosen = uids.flatMap((uid, i) => ((!wanted || wanted.has(uid)) && (!only || only.has(uid)) ? [{ seq: i + 1, uid }] : []));
   let yielded = 0;
   for (let i = 0; i < chosen.length; i += BATCH) {
     await progress?.report(i);

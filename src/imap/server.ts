@@ -30,7 +30,7 @@ export interface ImapOptions {
   /** `imap` speaks plaintext with STARTTLS, `imaps` TLS from the first byte; each only when given. */
   listeners: { imap?: Listener; imaps?: Listener };
   plaintextOnLoopback: boolean;
-  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number; loginTimeoutSeconds: number; searchCost: number; progressMs: number };
+  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number; loginTimeoutSeconds: number; searchCost: number; progressMs: number; messageLimit: number };
   /** `imap.literal = "minus"`: LITERAL- instead of LITERAL+. */
   literalMinus?: boolean;
   autologoutMs?: number;
@@ -52,6 +52,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     loginTimeoutMs: opts.limits.loginTimeoutSeconds * 1000,
     searchCost: opts.limits.searchCost,
     progressMs: opts.limits.progressMs,
+    messageLimit: opts.limits.messageLimit,
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'imap' }),

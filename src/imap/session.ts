@@ -40,6 +40,8 @@ export interface ImapDeps {
   searchCost: number;
   /** Time between two INPROGRESS reports of one command (`imap.progress_interval`, progress.ts). */
   progressMs: number;
+  /** The most messages one command processes (`imap.message_limit`, RFC 9738 MESSAGELIMIT, message-limit.ts). */
+  messageLimit: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export class ImapSession {
     caps.push('CONTEXT=SEARCH', 'CONTEXT=SORT');
     caps.push('UIDONLY');
     caps.push('INPROGRESS');
+    caps.push(`MESSAGELIMIT=${this.deps.messageLimit}`, 'UIDBATCHES');
     caps.push('BINARY', 'SORT', 'SORT=DISPLAY', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES', 'WITHIN', 'SAVEDATE', 'OBJECTID', 'PREVIEW', 'COMPRESS=DEFLATE');
     if (this.state === 'not-authenticated') {
       if (this.starttlsOffered && !this.secure) caps.push('STARTTLS');

@@ -4,6 +4,7 @@ import { catenateAll } from '../catenate-build.ts';
 import { parseCatenate, type CatPart } from '../catenate.ts';
 import { checkFlags } from '../flags.ts';
 import { parseMailboxName } from '../mailbox-name.ts';
+import { limitRefusal } from '../message-limit.ts';
 import { ParseError, type Parser } from '../parser.ts';
 import { compactSet } from '../sequence-set.ts';
 import { command, no, ok } from '../command.ts';
@@ -55,7 +56,9 @@ export function appendMessage(p: Parser): AppendMessage {
  * RFC 3501 6.3.11 with APPENDUID (RFC 4315) and MULTIAPPEND (RFC 3502). The
  * messages go through the one write path, delivery/writeMessages, in one synced
  * batch: all are stored or none. The reader already refused literals over the
- * size limit (for MULTIAPPEND, all literals of the command together).
+ * size limit (for MULTIAPPEND, all literals of the command together). More
+ * messages than MAX_APPEND_MESSAGES or MESSAGELIMIT are read to the end of the
+ * command and refused whole with NO [MESSAGELIMIT] (RFC 9738 3.1).
  */
 export default command({
   states: ['authenticated', 'selected'],
@@ -63,13 +66,16 @@ export default command({
     p.sp();
     const name = parseMailboxName(p);
     const messages = [appendMessage(p)];
-    while (!p.atEnd) {
-      if (messages.length >= MAX_APPEND_MESSAGES) throw new ParseError(`at most ${MAX_APPEND_MESSAGES} messages in one APPEND`);
-      messages.push(appendMessage(p));
+    let count = 1;
+    for (; !p.atEnd; count++) {
+      const message = appendMessage(p);
+      if (count < MAX_APPEND_MESSAGES) messages.push(message);
     }
-    return { name, messages };
+    return { name, messages, count };
   },
-  async run(session, { name, messages: parsed }) {
+  async run(session, { name, messages: parsed, count }) {
+    const limit = Math.min(MAX_APPEND_MESSAGES, session.deps.messageLimit);
+    if (count > limit) return limitRefusal(session, 'APPEND', count, undefined, limit);
     const messages = await catenateAll(session, parsed);
     if (!Array.isArray(messages)) return messages;
     if (messages.some((m) => m.raw.length === 0)) return no('Empty message', 'CANNOT');

@@ -1,12 +1,19 @@
+import { limitRefusal } from '../message-limit.ts';
 import { resolve } from '../message-set.ts';
 import { command, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
 import { copyResult, parseTransfer, targetMailbox, type TransferArgs } from '../transfer.ts';
 
-/** RFC 3501 6.4.7 with COPYUID (RFC 4315); the bodies are shared, not copied. */
+/**
+ * RFC 3501 6.4.7 with COPYUID (RFC 4315); the bodies are shared, not copied. COPY
+ * is all or nothing, so past MESSAGELIMIT nothing is copied (RFC 9738 3.1); the
+ * code names the lowest UID of the highest messages that would fit.
+ */
 async function runCopy(session: ImapSession, args: TransferArgs): Promise<Outcome> {
   const view = session.view!;
   const uids = resolve(view, args.messages);
+  const limit = session.deps.messageLimit;
+  if (uids.length > limit) return limitRefusal(session, args.messages.byUid ? 'UID COPY' : 'COPY', uids.length, uids[uids.length - limit]);
   const target = await targetMailbox(session, args.target);
   if (typeof target !== 'number') return target;
   const result = copyResult(await session.deps.store.copyMessages(view.mailbox.id, uids, target, { enforceQuota: true }));

@@ -7,6 +7,7 @@ import { filterHeader } from '../header-fields.ts';
 import { binaryHandling, binaryPart, sectionRange, type BinaryPart, type ByteRange } from '../message-parts.ts';
 import { emailId, threadId } from '../object-id.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
+import { limitRefusal, limitUids, withCut } from '../message-limit.ts';
 import { partialSlice } from '../partial-range.ts';
 import { Progress } from '../progress.ts';
 import { fetchHead, isUidOnly } from '../uid-only.ts';
@@ -60,8 +61,11 @@ async function runFetch(session: ImapSession, args: FetchArgs, tag: string): Pro
   if (args.changedSince !== null && !has('MODSEQ')) items.push({ type: 'simple', name: 'MODSEQ' });
   if (has('MODSEQ')) await session.enableCondstore();
   const markSeen = !view.readOnly && items.some(setsSeen);
-  // PARTIAL counts positions in the set as the client knows it, before CHANGEDSINCE.
-  const uids = args.partial ? partialSlice(resolve(view, args.messages), args.partial) : resolve(view, args.messages);
+  const name = args.messages.byUid ? 'UID FETCH' : 'FETCH';
+  // A PARTIAL range wider than MESSAGELIMIT is refused whole (RFC 9738 3.1).
+  if (args.partial && args.partial.high - args.partial.low + 1 > session.deps.messageLimit) return limitRefusal(session, name, args.partial.high - args.partial.low + 1);
+  // PARTIAL counts positions in the set as the client knows it, before CHANGEDSINCE; MESSAGELIMIT counts the messages looked at, before CHANGEDSINCE too.
+  const { order: uids, cut: limited } = limitUids(session, args.partial ? partialSlice(resolve(view, args.messages), args.partial) : resolve(view, args.messages), name);
   const readsBody = items.some((i) => i.type !== 'simple');
   // The blob record holds the stored index (parsed only if used); FLAGS, UID and the like need only the message record.
   const readsIndex = readsBody || items.some((i) => i.type === 'simple' && FROM_INDEX.has(i.name));
@@ -105,13 +109,13 @@ async function runFetch(session: ImapSession, args: FetchArgs, tag: string): Pro
       if (sent === 'closed') return ok('Connection closed');
       if (sent === 'skipped') skipped = true;
       if (sent === 'cut') cut = true;
-      if (sent === 'unknown-cte') return no(`Message ${view.seqOf(message.uid)}: a part has a transfer encoding this server cannot decode`, 'UNKNOWN-CTE');
+      if (sent === 'unknown-cte') return withCut(session, no(`Message ${view.seqOf(message.uid)}: a part has a transfer encoding this server cannot decode`, 'UNKNOWN-CTE'), limited);
     }
   }
   // Dovecot's answers: the client should NOOP to learn of the expunge (RFC 5530 EXPUNGEISSUED).
-  if (cut) return no('Some of the requested messages no longer exist', 'EXPUNGEISSUED');
-  if (skipped) return ok('Some messages were already expunged', 'EXPUNGEISSUED');
-  return ok('FETCH completed');
+  if (cut) return withCut(session, no('Some of the requested messages no longer exist', 'EXPUNGEISSUED'), limited);
+  if (skipped) return withCut(session, ok('Some messages were already expunged', 'EXPUNGEISSUED'), limited);
+  return withCut(session, ok('FETCH completed'), limited);
 }
 
 /**

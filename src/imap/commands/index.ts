@@ -40,6 +40,7 @@ import store, { uidStore } from './store.ts';
 import subscribe from './subscribe.ts';
 import thread, { uidThread } from './thread.ts';
 import uidExpunge from './uid-expunge.ts';
+import uidbatches from './uidbatches.ts';
 import unselect from './unselect.ts';
 import unsubscribe from './unsubscribe.ts';
 
@@ -85,6 +86,7 @@ export const COMMANDS = new Map<string, ImapCommand>([
   ['STORE', store],
   ['SUBSCRIBE', subscribe],
   ['THREAD', thread],
+  ['UIDBATCHES', uidbatches],
   ['UNSELECT', unselect],
   ['UNSUBSCRIBE', unsubscribe],
   ['UID COPY', uidCopy],

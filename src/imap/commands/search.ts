@@ -1,5 +1,7 @@
 import { addContext, contextRefusal } from '../search-context.ts';
+import { limitUids, withCut } from '../message-limit.ts';
 import { Progress } from '../progress.ts';
+import { searchedUids } from '../search-scope.ts';
 import { charsetRefusal, searchMessages } from '../search-run.ts';
 import { parseSearch, usesModSeq, type SearchQuery } from '../search-query.ts';
 import { coveredHits, esearchResponse, type SearchHit } from '../search-return.ts';
@@ -21,7 +23,10 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
     if (saves) view.saved = [];
     return refusal;
   }
-  const found = await searchMessages(session, query.key, { progress: new Progress(session, tag, view.exists) });
+  // MESSAGELIMIT counts the messages searched; past it the highest are (RFC 9738 3.1), and `$` keeps what they matched (3.4).
+  const { uids: searched, cut } = limitUids(session, searchedUids(query.key, view.uids, new Set(view.savedUids())), byUid ? 'UID SEARCH' : 'SEARCH');
+  const only = cut ? new Set(searched) : undefined;
+  const found = await searchMessages(session, query.key, { progress: new Progress(session, tag, only?.size ?? view.exists), only });
   if (!Array.isArray(found)) {
     if (saves) view.saved = [];
     return found;
@@ -45,7 +50,7 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
     const modseq = withModSeq && hits.length > 0 ? ` (MODSEQ ${Math.max(...hits.map((h) => h.modSeq))})` : '';
     await session.untagged(`SEARCH${hits.map((h) => ` ${h.number}`).join('')}${modseq}`);
   }
-  return ok('SEARCH completed');
+  return withCut(session, ok('SEARCH completed'), cut);
 }
 
 /** RFC 3501 6.4.4. */

@@ -1,5 +1,6 @@
 import type { FlagOperation } from '../../store/types.ts';
 import { parseStoreFlags } from '../flags.ts';
+import { limitUids, withCut } from '../message-limit.ts';
 import { parseMessageSet, resolve, type MessageSet } from '../message-set.ts';
 import { ParseError, type Parser } from '../parser.ts';
 import { compactSet } from '../sequence-set.ts';
@@ -45,7 +46,7 @@ async function runStore(session: ImapSession, args: StoreArgs) {
   const view = session.view!;
   if (view.readOnly) return no('The mailbox is read-only', 'READ-ONLY');
   if (args.unchangedSince !== null) await session.enableCondstore();
-  const uids = resolve(view, args.messages);
+  const { uids, order, cut } = limitUids(session, resolve(view, args.messages), args.messages.byUid ? 'UID STORE' : 'STORE');
   const store = session.deps.store;
   const changed = await store.storeFlags(view.mailbox.id, uids, args.op, args.flags, args.unchangedSince ?? undefined);
   const changedUids = new Set(changed.map((m) => m.uid));
@@ -55,7 +56,7 @@ async function runStore(session: ImapSession, args: StoreArgs) {
   const records = new Map([...changed, ...(others.length > 0 ? await store.getMessages(view.mailbox.id, others) : [])].flatMap((m) => (m ? [[m.uid, m] as const] : [])));
   for (const line of view.announceKeywords(changed.flatMap((m) => m.flags))) await session.write(line);
   const modified: number[] = [];
-  for (const uid of uids) {
+  for (const uid of order) {
     const message = records.get(uid);
     if (!message) continue;
     if (args.unchangedSince !== null && !changedUids.has(message.uid) && message.modSeq > args.unchangedSince) {
@@ -70,8 +71,8 @@ async function runStore(session: ImapSession, args: StoreArgs) {
     const modseq = session.condstore ? ` MODSEQ (${message.modSeq})` : '';
     await session.untagged(`${flagsHead(view.seqOf(message.uid), message.uid, isUidOnly(session))}FLAGS ${view.flagList(message)}${modseq})`);
   }
-  if (modified.length > 0) return ok('Some messages were modified meanwhile', `MODIFIED ${compactSet(modified)}`);
-  return ok('STORE completed');
+  if (modified.length > 0) return withCut(session, ok('Some messages were modified meanwhile', `MODIFIED ${compactSet(modified)}`), cut);
+  return withCut(session, ok('STORE completed'), cut);
 }
 
 /** RFC 3501 6.4.6. */

@@ -1,8 +1,12 @@
 import { parseMessageSet, resolve } from '../message-set.ts';
 import { command, no, ok } from '../command.ts';
 import { expungedCode } from '../expunged-code.ts';
+import { limitUids, withCut } from '../message-limit.ts';
 
-/** RFC 4315 2.1: EXPUNGE limited to the given UIDs (or `$`, RFC 5182). */
+/**
+ * RFC 4315 2.1: EXPUNGE limited to the given UIDs (or `$`, RFC 5182). MESSAGELIMIT
+ * counts the \Deleted ones: past it the highest go (RFC 9738 3.1).
+ */
 export default command({
   states: ['selected'],
   parse(p) {
@@ -15,8 +19,8 @@ export default command({
     const view = session.view!;
     if (view.readOnly) return no('The mailbox is read-only', 'READ-ONLY');
     const messages = await session.deps.store.getMessages(view.mailbox.id, resolve(view, set));
-    const deleted = messages.filter((m) => m?.flags.includes('\\Deleted')).map((m) => m!.uid);
+    const { uids: deleted, cut } = limitUids(session, messages.filter((m) => m?.flags.includes('\\Deleted')).map((m) => m!.uid), 'UID EXPUNGE');
     if (deleted.length > 0) await session.deps.store.expunge(view.mailbox.id, deleted);
-    return ok('UID EXPUNGE completed', expungedCode(session));
+    return withCut(session, ok('UID EXPUNGE completed', expungedCode(session)), cut);
   },
 });
