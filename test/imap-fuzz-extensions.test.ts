@@ -5,7 +5,7 @@ import { addAccount, deliver, RawImap, startImapServer } from './helpers/imap.ts
 import { ALICE } from './helpers/imap-inbox.ts';
 import { message } from './helpers/store.ts';
 
-/** The commands of QRESYNC, ESEARCH, SEARCHRES, LIST-EXTENDED, QUOTA, MULTIAPPEND, UTF8=ACCEPT and IMAP4rev2, mutated. */
+/** The commands of QRESYNC, ESEARCH, SEARCHRES, LIST-EXTENDED, QUOTA, MULTIAPPEND, UTF8=ACCEPT, IMAP4rev2, MESSAGELIMIT and UIDBATCHES, mutated. */
 const VALID = [
   'a ENABLE QRESYNC UTF8=ACCEPT',
   'b SELECT INBOX (QRESYNC (1 2 1:5 (1:2 1,3)))',
@@ -24,6 +24,8 @@ const VALID = [
   'n RENAME "x" "y/Cafe\xcc\x81"',
   'o SEARCH RETURN () OR SUBJECT a NOT $',
   'p STATUS INBOX (SIZE DELETED MESSAGES)',
+  'q UIDBATCHES 500 1:3',
+  'r UID SEARCH UIDAFTER 1 UIDBEFORE 3 UNDELETED',
 ];
 
 test('mutated commands of the new extensions get answers, and a second session keeps being served', async (t) => {
