@@ -57,6 +57,12 @@ test('MESSAGELIMIT: SEARCH counts the messages searched, not the matches; UIDAFT
   // SAVE keeps the matches of the searched messages only (section 3.4).
   assert.deepEqual(await c.command('v1', 'UID SEARCH RETURN (SAVE) ALL'), ['v1 OK [MESSAGELIMIT 1000 201] Only the last 1000 of 1200 messages were processed']);
   assert.deepEqual(await c.command('v2', 'UID SEARCH RETURN (MIN COUNT) $'), ['* ESEARCH (TAG "v2") UID MIN 201 COUNT 1000', 'v2 OK SEARCH completed']);
+  // A cut result is not kept up to date (CONTEXT=SEARCH): its updates would search every message.
+  assert.deepEqual(await c.command('u1', 'UID SEARCH RETURN (UPDATE COUNT) ALL'), [
+    '* NO [NOUPDATE "u1"] A search cut at MESSAGELIMIT is not kept up to date',
+    '* ESEARCH (TAG "u1") UID COUNT 1000',
+    'u1 OK [MESSAGELIMIT 1000 201] Only the last 1000 of 1200 messages were processed',
+  ]);
   // Hostile and malformed keys: BAD, and the session goes on.
   await assertAllBad(c, ['UID SEARCH UIDAFTER', 'UID SEARCH UIDAFTER 0', 'UID SEARCH UIDBEFORE -1', 'UID SEARCH UIDAFTER 4294967296', 'UID SEARCH UIDAFTER 99999999999999999999', 'UID SEARCH UIDBEFORE *', 'UID SEARCH UIDAFTER 1:5', 'UID SEARCH UIDAFTER x']);
 });

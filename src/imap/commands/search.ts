@@ -1,4 +1,5 @@
 import { addContext, contextRefusal } from '../search-context.ts';
+import { str } from '../encoder.ts';
 import { limitUids, withCut } from '../message-limit.ts';
 import { Progress } from '../progress.ts';
 import { searchedUids } from '../search-scope.ts';
@@ -42,7 +43,8 @@ async function runSearch(session: ImapSession, query: SearchQuery, byUid: boolea
   const returns = query.returns ?? (session.rev2 ? { options: ['ALL' as const], partial: null } : null);
   if (returns) {
     if (saves) view.saved = coveredHits(hits, returns).map((h) => h.uid);
-    const refused = addContext(session, tag, { byUid, key: query.key, criteria: null, returns }, hits.map((h) => h.uid), at);
+    // A result cut at MESSAGELIMIT is not kept up to date: its updates would search the whole mailbox.
+    const refused = cut && returns.options.includes('UPDATE') ? `NO [NOUPDATE ${str(tag)}] A search cut at MESSAGELIMIT is not kept up to date` : addContext(session, tag, { byUid, key: query.key, criteria: null, returns }, hits.map((h) => h.uid), at);
     if (refused) await session.untagged(refused);
     const line = esearchResponse(tag, byUid, returns, hits, withModSeq);
     if (line) await session.untagged(line);
