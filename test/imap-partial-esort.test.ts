@@ -75,7 +75,9 @@ test('UID FETCH (PARTIAL): the page of the set, with CHANGEDSINCE after it; bad 
   assert.deepEqual(await c.command('f1', 'UID FETCH 1:* (UID) (PARTIAL -1:-2)'), ['* 3 FETCH (UID 5)', '* 4 FETCH (UID 6)', 'f1 OK FETCH completed']);
   assert.deepEqual(await c.command('f2', 'UID FETCH 1:* (UID) (PARTIAL 1:1)'), ['* 1 FETCH (UID 2)', 'f2 OK FETCH completed']);
   assert.deepEqual(await c.command('f3', 'FETCH 2:4 (UID) (PARTIAL 2:3)'), ['* 3 FETCH (UID 5)', '* 4 FETCH (UID 6)', 'f3 OK FETCH completed']);
-  assert.deepEqual(await c.command('f4', 'UID FETCH 1:* (UID) (PARTIAL 10:4294967295)'), ['f4 OK FETCH completed']);
+  // The largest position parses; a range wider than MESSAGELIMIT is refused whole (RFC 9738 3.1), past the set or not.
+  assert.deepEqual(await c.command('f4', 'UID FETCH 1:* (UID) (PARTIAL 10:4294967295)'), ['f4 NO [MESSAGELIMIT 100000] At most 100000 messages in one command, try a smaller set']);
+  assert.deepEqual(await c.command('f5', 'UID FETCH 1:* (UID) (PARTIAL 10:100009)'), ['f5 OK FETCH completed']);
   await env.store.storeFlags(env.inbox.id, [2], 'add', ['\\Flagged']);
   const modSeq = (await env.store.getMessage(env.inbox.id, 2))!.modSeq;
   // CHANGEDSINCE filters the page: of UIDs 2 and 4, only 2 changed. It is the session's first
