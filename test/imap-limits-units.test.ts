@@ -4,7 +4,7 @@ import { limitCode } from '../src/imap/message-limit.ts';
 import { ParseError, Parser } from '../src/imap/parser.ts';
 import { parseSearch } from '../src/imap/search-query.ts';
 import { searchedUids } from '../src/imap/search-scope.ts';
-import { batchRanges, parseUidBatches } from '../src/imap/uid-batches.ts';
+import { batchesRefusal, batchRanges, parseUidBatches } from '../src/imap/uid-batches.ts';
 
 const parser = (text: string) => new Parser(Buffer.from(text));
 
@@ -35,6 +35,21 @@ test('UIDBATCHES ranges: newest first, high:low, the last batch ending at UID 1,
   assert.equal(ranges.length, 11);
   assert.equal(ranges[0], '82000:80001');
   assert.equal(ranges.at(-1), '62000:60001');
+});
+
+test('UIDBATCHES refusals: CLIENTBUG before TOOFEW before TOOMANY; without a range only a mailbox over 100,000 messages is too many', () => {
+  const code = (size: number, range: { first: number; last: number } | null, exists: number) => {
+    const refusal = batchesRefusal({ size, range }, exists);
+    return refusal && `${refusal.status} ${refusal.code}`;
+  };
+  assert.equal(code(1, { first: 2, last: 1 }, 10), 'BAD CLIENTBUG');
+  assert.equal(code(499, null, 10), 'NO TOOFEW');
+  assert.equal(code(500, null, 100_000), null);
+  assert.equal(code(500, null, 100_001), 'NO TOOMANY');
+  assert.equal(code(500, { first: 1, last: 200 }, 10_000_000), null);
+  assert.equal(code(500, { first: 1, last: 201 }, 10), 'NO TOOMANY');
+  assert.equal(code(100_000, { first: 4294967295, last: 4294967295 }, 0), null);
+  assert.equal(code(4294967295, { first: 1, last: 4294967295 }, 0), 'NO TOOMANY');
 });
 
 test('UIDAFTER and UIDBEFORE (RFC 9738 3.2) parse as UID bounds; a bad UID is a parse error', () => {

@@ -1,4 +1,5 @@
 import type { Uid } from '../store/types.ts';
+import { bad, no, type Outcome } from './command.ts';
 import type { Parser } from './parser.ts';
 
 /** RFC 10022 3.1.3.2: the server MUST take batches of 500 or more; smaller ones get NO [TOOFEW]. */
@@ -24,6 +25,20 @@ export function parseUidBatches(p: Parser): UidBatchesArgs {
   }
   p.end();
   return { size, range };
+}
+
+/**
+ * Why a request is refused, before anything is computed, in a mailbox of `exists`
+ * messages: a reversed batch range is BAD [CLIENTBUG] (3.1.5), a batch size under
+ * MIN_BATCH NO [TOOFEW] (3.1.3.2), more than MAX_SPAN messages spanned (batches
+ * times size, or the whole mailbox when no range is given) NO [TOOMANY] (3.1.5, 3.1.7).
+ */
+export function batchesRefusal({ size, range }: UidBatchesArgs, exists: number): Outcome | null {
+  if (range && range.first > range.last) return bad('Invalid batch range', 'CLIENTBUG');
+  if (size < MIN_BATCH) return no(`Minimum batch size is ${MIN_BATCH}`, 'TOOFEW');
+  if (range && (range.last - range.first + 1) * size > MAX_SPAN) return no('Too many messages', 'TOOMANY');
+  if (!range && exists > MAX_SPAN) return no('Too many messages in mailbox', 'TOOMANY');
+  return null;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { bad, command, no, ok } from '../command.ts';
+import { command, no, ok } from '../command.ts';
 import { str } from '../encoder.ts';
 import type { MailboxView } from '../mailbox-view.ts';
 import type { ImapSession } from '../session.ts';
-import { batchRanges, MAX_SPAN, MIN_BATCH, parseUidBatches, type UidBatchesArgs } from '../uid-batches.ts';
+import { batchesRefusal, batchRanges, parseUidBatches, type UidBatchesArgs } from '../uid-batches.ts';
 
 /** What the view held when a request was answered: its messages and its highest UID. */
 interface Answered {
@@ -39,19 +39,16 @@ function repeatTooSoon(view: MailboxView, request: string, size: number): boolea
 /**
  * RFC 10022: UID ranges that cut the selected mailbox, as the client knows it, into
  * batches of a given size, newest first, always answered by a `* UIDBATCHES`
- * response (empty when no batch is there). Batch sizes under 500 get NO [TOOFEW],
- * more than 100,000 messages spanned NO [TOOMANY], a reversed batch range
- * BAD [CLIENTBUG]. Nothing is saved for `$` (section 3.4).
+ * response (empty when no batch is there), unless batchesRefusal refuses the
+ * request. Nothing is saved for `$` (section 3.4).
  */
 export default command({
   states: ['selected'],
   parse: parseUidBatches,
   async run(session: ImapSession, { size, range }: UidBatchesArgs, tag) {
     const view = session.view!;
-    if (range && range.first > range.last) return bad('Invalid batch range', 'CLIENTBUG');
-    if (size < MIN_BATCH) return no(`Minimum batch size is ${MIN_BATCH}`, 'TOOFEW');
-    const span = range ? (range.last - range.first + 1) * size : view.uids.length;
-    if (span > MAX_SPAN) return no(range ? 'Too many messages' : 'Too many messages in mailbox', 'TOOMANY');
+    const refusal = batchesRefusal({ size, range }, view.uids.length);
+    if (refusal) return refusal;
     if (repeatTooSoon(view, `${size} ${range ? `${range.first}:${range.last}` : '*'}`, size)) {
       session.log.info({ ip: session.ip, user: session.account?.address, reason: 'uidbatches-repeat', size }, 'UIDBATCHES refused');
       return no('These batches were just given: ask again once half a batch of messages came or went', 'LIMIT');
