@@ -28,7 +28,7 @@ import { adminEventRoutes } from './pages/admin-events.ts';
 import type { WebRequest } from './request.ts';
 
 /** Every page's routes; the paths are exact, parameters travel in the query or the form. */
-const ROUTES: WebRoute[] = [
+export const ROUTES: WebRoute[] = [
   ...accountOverviewRoutes, ...accountPasswordRoutes, ...appPasswordRoutes, ...accountSetupRoutes,
   ...adminStatusRoutes, ...adminDomainRoutes, ...adminAccountsRoutes, ...adminAccountRoutes, ...adminAliasRoutes,
   ...adminQueueRoutes, ...adminCertificateRoutes, ...adminDnsRoutes, ...adminEventRoutes,
@@ -94,11 +94,15 @@ export function webHandler(ctx: WebContext): (req: WebRequest) => Promise<Reply>
       return await route.run(call);
     } catch (err) {
       // A refusal of the AdminService (a bad address, a duplicate, a weak password) is told on the page it came from.
-      if (method === 'POST' && (err instanceof AdminError || err instanceof StoreError || err instanceof HttpError)) {
-        ctx.log.info({ ip: req.remoteAddress, account: account.address, path, reason: err.message }, 'web action refused');
-        return done(session, backTo(req), { kind: 'error', text: err.message });
+      if (!(err instanceof AdminError || err instanceof StoreError || err instanceof HttpError)) throw err;
+      const reason = err.message.slice(0, 300);
+      if (method === 'POST') {
+        ctx.log.info({ ip: req.remoteAddress, account: account.address, path, reason }, 'web action refused');
+        return done(session, backTo(req), { kind: 'error', text: reason });
       }
-      throw err;
+      // A page asked for something that is not there (an unknown account, a queue id).
+      const missing = !(err instanceof HttpError) && err.code === 'not-found';
+      return htmlReply(document(missing ? 'Not found' : 'Cannot show this', html`<p>${reason}</p><p><a href="${backTo(req)}">Back</a></p>`), missing ? 404 : 400);
     }
   };
 }
