@@ -4,8 +4,8 @@ import type { Flash, WebSession } from './session.ts';
 
 /**
  * On every page: scripts and styles from our own origin only, no framing, no form posted
- * anywhere else, and no Referer to other sites. `img-src data:` is for nothing today but
- * costs nothing; the QR code is inline SVG markup.
+ * anywhere else, and no Referer to other sites. `img-src data:` is for the empty icon that
+ * keeps browsers from asking for /favicon.ico; the QR code is inline SVG markup.
  */
 export const PAGE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",

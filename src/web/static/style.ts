@@ -17,8 +17,9 @@ h1 { font-size: 1.5rem; margin: .3rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 a { color: var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
-th { font-weight: 600; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+th { font-weight: 600; white-space: nowrap; }
+td a, td code { overflow-wrap: anywhere; }
 form.inline { display: inline; }
 fieldset { border: 1px solid var(--line); padding: .6rem .8rem; margin: 0 0 1rem; }
 legend { font-weight: 600; }
