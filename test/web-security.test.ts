@@ -3,7 +3,9 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
+import { AdminService } from '../src/admin/service.ts';
 import { securityEvents } from '../src/auth/security-events.ts';
+import { adminSettings } from '../src/server.ts';
 import { ROUTES } from '../src/web/router.ts';
 import { fetchText } from './helpers/http.ts';
 import { ADMIN, USER, WebClient, startWebServer, type WebServer } from './helpers/web.ts';
@@ -222,4 +224,67 @@ test('with web.enabled = false the pages are not there', async (t) => {
   assert.equal((await fetchText(web.https, '/account/login', { ca: web.ca })).status, 404);
   assert.equal((await fetchText(web.https, '/admin/', { ca: web.ca })).status, 404);
   assert.equal((await fetchText(web.https, '/healthz', { ca: web.ca })).status, 200);
+});
+
+test('admin actions on the pages go through the AdminService, refusals shown on the page', async (t) => {
+  const web = await startWebServer(t);
+  const admin = new WebClient(web);
+  await admin.login(ADMIN);
+  const csrf = await admin.csrf();
+  const post = (path: string, fields: Record<string, string>) => admin.post(path, { _csrf: csrf, ...fields }, { Referer: `https://localhost${path.replace(/\/(remove|retry|delete|dkim|password|quota|disable|enable|grant|revoke)$/, '')}` });
+
+  assert.equal((await post('/admin/aliases', { address: '@example.org', targets: `${USER}, ${ADMIN}` })).status, 303);
+  assert.deepEqual((await web.store.getAlias('@example.org'))?.targets, [USER, ADMIN]);
+  assert.match((await admin.get('/admin/aliases')).body, /@example\.org <span class="muted">\(catch-all\)/);
+  await post('/admin/aliases/remove', { address: '@example.org' });
+  assert.equal(await web.store.getAlias('@example.org'), null);
+
+  await post('/admin/domains/remove', { name: 'example.org' });
+  assert.match((await admin.get('/admin/domains')).body, /class="flash error" role="alert">domain example\.org still has 2 account/);
+  assert.ok(await web.store.getDomain('example.org'));
+
+  await post('/admin/dns/dkim', { domain: 'example.org' });
+  const dns = (await admin.get('/admin/dns?domain=example.org')).body;
+  assert.match(dns, /mf-ed-\w+\._domainkey\.example\.org\./);
+  assert.match(dns, /signs new mail/);
+
+  await post('/admin/account/quota', { address: USER, quota_bytes: '2G', quota_messages: '100' });
+  assert.deepEqual([(await web.store.getAccount(USER))?.quotaBytes, (await web.store.getAccount(USER))?.quotaMessages], [2 * 1024 ** 3, 100]);
+  await post('/admin/account/quota', { address: USER, quota_bytes: 'lots' });
+  assert.match((await admin.get(`/admin/account?address=${USER}`)).body, /not a size/);
+
+  // The user's session ends when the account is disabled; a demoted admin loses the admin pages at once.
+  const user = new WebClient(web);
+  await user.login(USER);
+  await post('/admin/account/grant', { address: USER });
+  assert.equal((await user.get('/admin/domains')).status, 200);
+  await post('/admin/account/revoke', { address: USER });
+  assert.equal((await user.get('/admin/domains')).status, 403);
+  await post('/admin/account/disable', { address: USER });
+  assert.equal((await user.get('/account/')).status, 303);
+  await post('/admin/account/enable', { address: USER });
+  await post('/admin/account/disable', { address: ADMIN });
+  assert.match((await admin.get(`/admin/account?address=${ADMIN}`)).body, /you cannot do this to your own account/);
+  assert.equal((await web.store.getAccount(ADMIN))?.disabled, false);
+
+  // A message for a remote address waits in the queue: it is listed, shown, retried and deleted.
+  await new AdminService(web.store, adminSettings(web.config), { queue: web.server.queue }).deliver({ from: USER, to: ['someone@remote.invalid'] }, Buffer.from('Subject: hi\r\n\r\nhello\r\n'));
+  const [entry] = await web.server.queue.list();
+  assert.ok(entry);
+  assert.match((await admin.get('/admin/queue')).body, new RegExp(entry.id));
+  assert.match((await admin.get(`/admin/queue/show?id=${entry.id}`)).body, /someone@remote\.invalid/);
+  assert.equal((await post('/admin/queue/retry', { id: entry.id })).status, 303);
+  // A message being tried is removed when its attempt ends: the queue says when.
+  const removed = new Promise<void>((resolve) => {
+    const seen = (id: string, now: unknown) => {
+      if (id !== entry.id || now !== null) return;
+      web.server.queue.off('change', seen);
+      resolve();
+    };
+    web.server.queue.on('change', seen);
+  });
+  await post('/admin/queue/delete', { id: entry.id });
+  await removed;
+  assert.deepEqual(await web.server.queue.list(), []);
+  assert.equal((await admin.get('/admin/queue/show?id=00000000000000000')).status, 404);
 });

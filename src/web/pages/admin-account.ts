@@ -1,5 +1,6 @@
 import { formatBytes } from '../../cli/format.ts';
 import { AdminError } from '../../admin/service.ts';
+import { normalizeAddress } from '../../delivery/address.ts';
 import { facts, field, postForm } from '../components.ts';
 import type { PageCall, WebRoute } from '../context.ts';
 import { html } from '../html.ts';
@@ -14,7 +15,7 @@ const detail = (address: string) => `${PATH}?address=${encodeURIComponent(addres
 /** The account a form names; an admin cannot lock themselves out from here. */
 function target(call: PageCall, action: string): string {
   const address = call.form.text('address');
-  if (address.toLowerCase() === call.account.address && ['disable', 'remove', 'revoke'].includes(action)) {
+  if (normalizeAddress(address) === call.account.address && ['disable', 'revoke'].includes(action)) {
     throw new AdminError('invalid', 'you cannot do this to your own account here: use another admin account or the CLI');
   }
   return address;
