@@ -104,6 +104,28 @@ export function userCommands(program: Command): void {
       const result = await withAdmin(cmd, (admin) => admin.userAdmin({ address, admin: opts.revoke !== true }));
       output(cmd, result, () => `${result.address} is ${result.admin ? 'now an admin' : 'no longer an admin'}`);
     });
+  const apps = user.command('app-password').description("an account's app passwords: one per mail client, revocable alone");
+  apps
+    .command('add <address> <name>')
+    .description('make an app password; it is printed this once')
+    .action(async (address: string, name: string, _opts, cmd: Command) => {
+      const made = await withAdmin(cmd, (admin) => admin.appPasswordAdd({ address, name }));
+      output(cmd, made, () => `app password "${made.name}" for ${address} (shown this once):\n${made.password}`);
+    });
+  apps
+    .command('list <address>')
+    .description('list the app passwords: their ids, names and dates, never the passwords')
+    .action(async (address: string, _opts, cmd: Command) => {
+      const list = await withAdmin(cmd, (admin) => admin.appPasswordList({ address }));
+      output(cmd, list, () => table(['ID', 'NAME', 'MADE'], list.map((p) => [p.id, p.name, p.createdAt])));
+    });
+  apps
+    .command('remove <address> <id>')
+    .description('revoke an app password: clients using it can no longer log in')
+    .action(async (address: string, id: string, _opts, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) => admin.appPasswordRemove({ address, id }));
+      output(cmd, result, () => `revoked app password ${result.removed}`);
+    });
   user
     .command('remove <address>')
     .description('remove an account and all its mail')
