@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { accessibilityViolations, launchChromium, screenshots, SCREENSHOTS } from './helpers/browser.ts';
+import { accessibilityViolations, launchChromium, reviewPage, SCREENSHOTS } from './helpers/browser.ts';
 import { ADMIN, PASSWORD, startWebServer } from './helpers/web.ts';
 import type { Page } from 'playwright-core';
 
@@ -10,11 +10,10 @@ async function submit(page: Page, button: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
 }
 
-/** Checks the page for accessibility problems and takes its screenshots. */
+/** Checks the page for accessibility problems at both widths and takes its screenshots. */
 async function review(page: Page, name: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
+  const violations = await reviewPage(page, name);
   assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 1)}`);
-  await screenshots(page, name);
 }
 
 test('an admin logs in, adds a domain and an account, resets its password; an app password works over IMAP', async (t) => {

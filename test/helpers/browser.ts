@@ -55,12 +55,18 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
   });
 }
 
-/** Screenshots of the page at phone and desktop widths, named after it. */
-export async function screenshots(page: Page, name: string): Promise<void> {
+/**
+ * At phone and desktop widths: the page has no accessibility violation, and its
+ * screenshot is written, named after it.
+ */
+export async function reviewPage(page: Page, name: string): Promise<AxeViolation[]> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  const found: AxeViolation[] = [];
   for (const [width, size] of Object.entries(WIDTHS)) {
     await page.setViewportSize(size);
+    found.push(...(await accessibilityViolations(page)).map((v) => ({ ...v, id: `${v.id} (${width})` })));
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize(WIDTHS.desktop);
+  return found;
 }
