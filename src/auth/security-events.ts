@@ -1,5 +1,5 @@
-/** What a security event was: a refused login, or a refusal of the web interface. */
-export type SecurityEventKind = 'login-failed' | 'login-throttled' | 'login-disabled' | 'csrf-refused' | 'forbidden';
+/** What a security event was: a refused login, a client cut for guessing recipients, a refusal of the web interface. */
+export type SecurityEventKind = 'login-failed' | 'login-throttled' | 'login-disabled' | 'recipients-cut' | 'csrf-refused' | 'forbidden';
 
 export interface SecurityEvent {
   at: number;

@@ -7,6 +7,7 @@ const KINDS = {
   'login-failed': 'wrong password or unknown account',
   'login-throttled': 'refused by the throttle',
   'login-disabled': 'login to a disabled account',
+  'recipients-cut': 'cut for guessing recipients',
   'csrf-refused': 'web form from elsewhere',
   forbidden: 'admin page refused',
 } as const;
