@@ -23,6 +23,8 @@ import { mailServices } from './net/services.ts';
 import { directoryUrl } from './tls/acme.ts';
 import { AcmeChallenges } from './tls/challenges.ts';
 import { CertificateManager } from './tls/manager.ts';
+import { webHandler } from './web/router.ts';
+import { SessionStore } from './web/session.ts';
 
 export interface RunningServer {
   store: Store;
@@ -100,8 +102,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await store.close();
     throw err;
   }
+  // One AdminService for the CLI's control socket and the web interface: both act the same way.
+  const admin = new AdminService(store, adminSettings(config), { status, queue, certificates });
   try {
-    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), { status, queue, certificates }), log, config.limits.message_size);
+    control = await startControlServer(config.data_dir, admin, log, config.limits.message_size);
   } catch (err) {
     certificates.close();
     await store.close();
@@ -190,6 +194,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const mailListeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
     const { http: plainHttp, https } = config.listeners;
     if (plainHttp.enabled || https.enabled) {
+      const services = mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port])));
+      const web = config.web.enabled
+        ? webHandler({
+            admin, store, throttle, log: log.child({ proto: 'web' }), hostname: config.hostname, services, dns: config,
+            sessions: new SessionStore(config.web.session_idle_timeout * 1000),
+          })
+        : undefined;
       http = await startHttp({
         store,
         log: log.child({ proto: 'http' }),
@@ -197,7 +208,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         challenges,
         hostname: config.hostname,
         // The ports really bound, so that autoconfig tells clients the truth.
-        services: mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port]))),
+        services,
+        ...(web ? { web } : {}),
         mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
         ...(config.http.metrics_token ? { metricsToken: config.http.metrics_token } : {}),
         listeners: { http: plainHttp, https },

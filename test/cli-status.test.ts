@@ -72,8 +72,8 @@ test('--version, help COMMAND, and bash completion', async (t) => {
     return stdout.split('\n').filter(Boolean).sort();
   };
   assert.deepEqual(await complete('us'), ['user']);
-  assert.deepEqual(await complete('user', ''), ['--help', 'add', 'disable', 'enable', 'list', 'passwd', 'quota', 'remove', 'show']);
-  assert.deepEqual(await complete('--config', 'x.toml', 'user', 'a'), ['add']);
+  assert.deepEqual(await complete('user', ''), ['--help', 'add', 'admin', 'app-password', 'disable', 'enable', 'list', 'passwd', 'quota', 'remove', 'show']);
+  assert.deepEqual(await complete('--config', 'x.toml', 'user', 'a'), ['add', 'admin', 'app-password']);
   assert.deepEqual(await complete('user', 'add', '--q'), ['--quota-bytes', '--quota-messages']);
   assert.deepEqual(await complete('st'), ['status', 'store']);
   assert.deepEqual(await complete('nonsense', ''), []);

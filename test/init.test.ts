@@ -45,6 +45,7 @@ test('init by flags creates config, store, account and certificate; a second run
   assert.match(readFileSync(config, 'utf8'), /^hostname = "mail\.example\.org"$/m);
   assert.equal((await cli(['config', 'check'])).code, 0);
   assert.match((await cli(['user', 'list'])).stdout, /^alice@example\.org\s+enabled/m);
+  assert.match((await cli(['user', 'show', 'alice@example.org'])).stdout, /^status:\s+enabled, admin$/m, 'the first account is the admin');
 
   const before = readdirSync(data).sort();
   const configText = readFileSync(config, 'utf8');

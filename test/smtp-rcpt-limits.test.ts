@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
+import { securityEvents } from '../src/auth/security-events.ts';
 import { RecipientGuard } from '../src/smtp/recipient-guard.ts';
 import { reply } from '../src/smtp/reply.ts';
 import { untilQueue } from './helpers/queue.ts';
@@ -46,6 +47,8 @@ test('pipelined guesses of an SRS hash: 5 are checked per session, then 421 and 
     answered.push(...replies.filter((r) => r.startsWith('550')));
   }
   assert.equal(answered.length, 20, 'the guesses this address could make in the window');
+  // Each cut is a security event the admin's web page lists.
+  assert.ok(securityEvents.recent().filter((e) => e.kind === 'recipients-cut' && e.detail === 'failed recipients per session').length >= 4);
 
   // The address has used its failures: even a real user is not looked up for it now.
   const cut = await pipelined(mx, 'bob@example.net', ['carol@a.test', ...guesses(10, 1000)]);

@@ -32,7 +32,8 @@ export type AdminApi = Pick<AdminService, AdminMethod>;
 
 export const ADMIN_METHODS: readonly AdminMethod[] = [
   'domainAdd', 'domainList', 'domainRemove',
-  'userAdd', 'userList', 'userShow', 'userPasswd', 'userDisable', 'userEnable', 'userRemove', 'userQuota',
+  'userAdd', 'userList', 'userShow', 'userPasswd', 'userDisable', 'userEnable', 'userRemove', 'userQuota', 'userAdmin',
+  'appPasswordAdd', 'appPasswordList', 'appPasswordRemove', 'securityEvents',
   'aliasAdd', 'aliasList', 'aliasRemove',
   'mailboxList', 'deliver', 'storeCheck', 'status',
   'certStatus', 'certRenew', 'certImport',

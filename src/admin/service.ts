@@ -1,4 +1,6 @@
+import { appPasswordHash, generateAppPassword, newAppPasswordId } from '../auth/app-password.ts';
 import { passwordProblem, passwordRecord } from '../auth/password.ts';
+import { securityEvents, type SecurityEvent } from '../auth/security-events.ts';
 import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
 import type { RecipientReport } from '../delivery/deliver.ts';
 import { acceptMessage } from '../queue/accept.ts';
@@ -27,6 +29,8 @@ export interface AdminSettings {
 export interface AccountView {
   address: string;
   disabled: boolean;
+  /** May use the web interface's admin pages. */
+  admin: boolean;
   quotaBytes: number;
   quotaMessages: number;
   usedBytes: number;
@@ -46,6 +50,16 @@ export interface MailboxView {
   uidValidity: number;
   uidNext: number;
 }
+
+/** An app password as listed: its name and when it was made, never the password or its hash. */
+export interface AppPasswordView {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** At most this many per account: each is a way in, and the login check reads them all. */
+const MAX_APP_PASSWORDS = 50;
 
 /** A refusal the CLI prints as one line and exits 1 for. */
 export class AdminError extends Error {
@@ -103,7 +117,7 @@ export class AdminService {
     return { removed: name };
   }
 
-  async userAdd(p: { address: string; password: string; quotaBytes?: number; quotaMessages?: number }): Promise<AccountView> {
+  async userAdd(p: { address: string; password: string; quotaBytes?: number; quotaMessages?: number; admin?: boolean }): Promise<AccountView> {
     const address = addressArg(p.address);
     this.#checkPassword(p.password, address);
     const account = await this.#store.addAccount({
@@ -111,8 +125,16 @@ export class AdminService {
       ...(await passwordRecord(p.password)),
       quotaBytes: quotaArg(p.quotaBytes ?? this.#settings.defaultQuotaBytes),
       quotaMessages: quotaArg(p.quotaMessages ?? this.#settings.defaultQuotaMessages),
+      ...(p.admin === true ? { admin: true } : {}),
     });
     return this.#view(account);
+  }
+
+  /** Gives or takes the admin role. */
+  async userAdmin(p: { address: string; admin: boolean }): Promise<AccountView> {
+    const account = await this.#account(p.address);
+    if (typeof p.admin !== 'boolean') throw new AdminError('invalid', 'admin must be true or false');
+    return this.#view(await this.#store.updateAccount(account.address, { admin: p.admin }));
   }
 
   async userList(p: { domain?: string } = {}): Promise<AccountView[]> {
@@ -154,6 +176,41 @@ export class AdminService {
     if (p.bytes !== undefined) patch.quotaBytes = quotaArg(p.bytes);
     if (p.messages !== undefined) patch.quotaMessages = quotaArg(p.messages);
     return this.#view(await this.#store.updateAccount(account.address, patch));
+  }
+
+  /** A new app password for a mail client: the password is in this answer only, the store keeps its hash. */
+  async appPasswordAdd(p: { address: string; name: string }): Promise<AppPasswordView & { password: string }> {
+    const account = await this.#account(p.address);
+    const name = typeof p.name === 'string' ? p.name.trim() : '';
+    if (name.length === 0 || name.length > 64 || /[\x00-\x1f\x7f]/.test(name)) {
+      throw new AdminError('invalid', 'an app password needs a name of 1 to 64 characters, without control characters');
+    }
+    const existing = await this.#store.listAppPasswords(account.id);
+    if (existing.length >= MAX_APP_PASSWORDS) throw new AdminError('limit', `an account has at most ${MAX_APP_PASSWORDS} app passwords; revoke one first`);
+    if (existing.some((e) => e.name === name)) throw new AdminError('exists', `there is already an app password named ${JSON.stringify(name)}`);
+    const password = generateAppPassword();
+    const entry = { id: newAppPasswordId(), accountId: account.id, name, sha256: appPasswordHash(password), createdAt: Date.now() };
+    await this.#store.addAppPassword(entry);
+    return { id: entry.id, name, createdAt: new Date(entry.createdAt).toISOString(), password };
+  }
+
+  async appPasswordList(p: { address: string }): Promise<AppPasswordView[]> {
+    const account = await this.#account(p.address);
+    return (await this.#store.listAppPasswords(account.id)).map((e) => ({ id: e.id, name: e.name, createdAt: new Date(e.createdAt).toISOString() }));
+  }
+
+  async appPasswordRemove(p: { address: string; id: string }): Promise<{ removed: string }> {
+    const account = await this.#account(p.address);
+    if (typeof p.id !== 'string' || !/^[0-9a-f]{16}$/.test(p.id)) throw new AdminError('invalid', 'not an app password id');
+    await this.#store.removeAppPassword(account.id, p.id);
+    return { removed: p.id };
+  }
+
+  /** The last refused logins and web refusals this server saw, newest first. */
+  async securityEvents(p: { limit?: number } = {}): Promise<SecurityEvent[]> {
+    if (!this.#status) throw new AdminError('not-running', 'the server is not running');
+    const limit = typeof p.limit === 'number' && Number.isSafeInteger(p.limit) && p.limit > 0 ? p.limit : undefined;
+    return securityEvents.recent(limit);
   }
 
   async aliasAdd(p: { address: string; targets: string[] }): Promise<Alias> {
@@ -354,6 +411,7 @@ export class AdminService {
     return {
       address: account.address,
       disabled: account.disabled,
+      admin: account.admin === true,
       quotaBytes: account.quotaBytes,
       quotaMessages: account.quotaMessages,
       usedBytes: usage.bytes,

@@ -20,3 +20,12 @@ export function formatBytes(n: number): string {
 
 export const formatQuota = (used: number, limit: number, fmt: (n: number) => string): string =>
   limit === 0 ? `${fmt(used)} (no limit)` : `${fmt(used)} of ${fmt(limit)}`;
+
+export function formatUptime(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h ${m}m`;
+  if (h > 0) return `${h}h ${m}m`;
+  return m > 0 ? `${m}m ${seconds % 60}s` : `${seconds}s`;
+}

@@ -77,6 +77,8 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     dmarc: { reject: true, quarantine: true },
     // Enough for a person or a family; a stolen password then sends little spam before someone notices.
     submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
+    // Half an hour idle ends a web session, as banks and mail providers do.
+    web: { enabled: true, session_idle_timeout: 1800 },
     http: {},
     store: { sync: true, chunk_size: 65536 },
   };

@@ -164,6 +164,10 @@ export function fileSchema(d: Config): Field<FileConfig> {
       messages_per_hour: int(0, 1000000).default(d.submission_limits.messages_per_hour),
       recipients_per_hour: int(0, 1000000).default(d.submission_limits.recipients_per_hour),
     }),
+    web: table({
+      enabled: bool().default(d.web.enabled),
+      session_idle_timeout: duration(60, 7 * 86400).default(d.web.session_idle_timeout),
+    }),
     http: table({
       metrics_token: text().refine((s) => s.length >= 16 && !/\s/.test(s), 'must be at least 16 characters without spaces').optional(),
     }),

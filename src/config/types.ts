@@ -166,6 +166,12 @@ export interface Config {
   };
   /** Per account on submission, over any sliding hour; 0 = unlimited. */
   submission_limits: { messages_per_hour: number; recipients_per_hour: number };
+  /** The web interface on the HTTP(S) listeners (docs/web.md). */
+  web: {
+    enabled: boolean;
+    /** Seconds without a request after which a web session ends. */
+    session_idle_timeout: number;
+  };
   http: {
     /** When set, /metrics is served to anyone sending `Authorization: Bearer <token>`; else to loopback clients only. */
     metrics_token?: string;

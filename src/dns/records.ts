@@ -23,6 +23,10 @@ export interface DkimPublicKey {
   publicKey: string;
 }
 
+/** The public keys of `dkim show`'s records (`v=DKIM1; k=...; p=KEY`), as dnsRecords takes them. */
+export const dkimPublicKeys = (shown: { selector: string; algorithm: DkimPublicKey['algorithm']; value: string }[]): DkimPublicKey[] =>
+  shown.map((r) => ({ selector: r.selector, algorithm: r.algorithm, publicKey: r.value.replace(/^.*; p=/, '') }));
+
 const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);
 
 /** TXT strings are at most 255 bytes each (RFC 1035); longer values (DKIM keys) are split. */

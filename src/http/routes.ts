@@ -10,6 +10,7 @@ import { autodiscoverXml, requestedAddress } from './autodiscover.ts';
 import { metricsRefusal } from './metrics.ts';
 import { mobileconfig } from './mobileconfig.ts';
 import { mtaStsPolicy } from './mta-sts.ts';
+import type { WebRequest } from '../web/request.ts';
 
 export interface HttpContext {
   store: Directory;
@@ -21,6 +22,8 @@ export interface HttpContext {
   mtaSts: { mode: 'none' | 'testing' | 'enforce'; maxAge: number };
   /** With it, /metrics is served to whoever sends it as a bearer token; without, to loopback clients only. */
   metricsToken?: string;
+  /** The web interface (src/web/), which answers everything under /admin/ and /account/ when it is on. */
+  web?: (req: WebRequest) => Promise<Reply>;
 }
 
 /** An Autodiscover request is a few hundred bytes; anything much larger is not one. */
@@ -139,16 +142,16 @@ const ROUTES: { path: RegExp; methods: string[]; handler: Handler }[] = [
   { path: /^\/mail\.mobileconfig$/, methods: ['GET', 'HEAD'], handler: appleProfile },
 ];
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
+      if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new HttpError(413, `the request body is larger than ${MAX_BODY} bytes`));
+        reject(new HttpError(413, `the request body is larger than ${limit} bytes`));
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -167,6 +170,10 @@ export async function route(ctx: HttpContext, req: IncomingMessage): Promise<Rep
     }
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const method = req.method ?? 'GET';
+    if (ctx.web && /^\/(?:admin|account)(?:\/|$)/.test(url.pathname)) {
+      const secure = 'encrypted' in req.socket;
+      return await ctx.web({ method, url, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '', secure, body: (limit) => readBody(req, limit) });
+    }
     const match = ROUTES.find((r) => r.path.test(url.pathname));
     if (!match) return text(404, 'not found');
     if (!match.methods.includes(method)) return { ...text(405, 'method not allowed'), headers: { Allow: match.methods.join(', ') } };

@@ -5,7 +5,8 @@ import type { Logger } from '../log/logger.ts';
 import { ConnectionLimit } from '../net/connection-limit.ts';
 import { startListenerPair, type ListenerPair } from '../net/listeners.ts';
 import { isLoopback } from '../net/loopback.ts';
-import type { Directory, FullTextIndex, MailStore } from '../store/types.ts';
+import type { LoginStore } from '../auth/login.ts';
+import type { FullTextIndex, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { Connection } from './connection.ts';
 import { LITERAL_MINUS_MAX, type ReaderLimits } from './reader.ts';
@@ -22,7 +23,7 @@ export const LOGIN_LINE_MAX = 8 * 1024;
 export const LOGIN_LITERAL_MAX = 8 * 1024;
 
 export interface ImapOptions {
-  store: Directory & MailStore & FullTextIndex & ScramStore;
+  store: LoginStore & MailStore & FullTextIndex & ScramStore;
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;

@@ -1,10 +1,10 @@
 import type { ScramStore } from '../auth/sasl-context.ts';
-import { checkLogin } from '../auth/login.ts';
+import { checkLogin, type LoginStore } from '../auth/login.ts';
 import { encodeChallenge, scramMechanisms, type SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
-import { StoreError, type Account, type Directory, type FullTextIndex, type MailStore } from '../store/types.ts';
+import { StoreError, type Account, type FullTextIndex, type MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { Connection } from './connection.ts';
@@ -22,7 +22,7 @@ export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 
 
 /** What every session of the IMAP service shares. */
 export interface ImapDeps {
-  store: Directory & MailStore & FullTextIndex & ScramStore;
+  store: LoginStore & MailStore & FullTextIndex & ScramStore;
   throttle: AuthThrottle;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
@@ -236,7 +236,7 @@ export class ImapSession {
 
   /** Checks credentials from LOGIN or AUTHENTICATE and moves to the authenticated state. */
   async login(credentials: SaslCredentials, mechanism: string): Promise<Outcome> {
-    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, ...credentials });
+    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, service: 'imap', ...credentials });
     const user = credentials.username;
     // The login deadline passed while the password was checked: the connection is gone.
     if (this.state === 'logout') return no('Login took too long');

@@ -5,7 +5,8 @@ import type { Logger } from '../log/logger.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { startListenerPair, type ListenerPair } from '../net/listeners.ts';
 import { isLoopback } from '../net/loopback.ts';
-import type { Directory, MailStore } from '../store/types.ts';
+import type { LoginStore } from '../auth/login.ts';
+import type { MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { LineChannel } from './channel.ts';
 import { MaildropLocks } from './maildrop.ts';
@@ -17,7 +18,7 @@ export const IDLE_MS = 10 * 60 * 1000;
 export const MAX_LINE = 8192;
 
 export interface Pop3Options {
-  store: Directory & MailStore & ScramStore;
+  store: LoginStore & MailStore & ScramStore;
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;

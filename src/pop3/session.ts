@@ -1,9 +1,9 @@
 import type { ScramStore } from '../auth/sasl-context.ts';
-import { checkLogin } from '../auth/login.ts';
+import { checkLogin, type LoginStore } from '../auth/login.ts';
 import { encodeChallenge, type SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Account, Directory, MailStore } from '../store/types.ts';
+import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import type { LineChannel } from './channel.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -14,7 +14,7 @@ export type Pop3State = 'authorization' | 'transaction' | 'update';
 
 /** What every session of a POP3 service shares. */
 export interface Pop3Deps {
-  store: Directory & MailStore & ScramStore;
+  store: LoginStore & MailStore & ScramStore;
   throttle: AuthThrottle;
   locks: MaildropLocks;
   tls: TlsProvider;
@@ -129,7 +129,7 @@ export class Pop3Session {
    */
   async login(credentials: SaslCredentials, mechanism: string): Promise<void> {
     this.pendingUser = null;
-    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, ...credentials });
+    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, service: 'pop3', ...credentials });
     const user = credentials.username;
     // The login deadline passed while the password was checked: the connection is gone.
     if (this.ending) return;

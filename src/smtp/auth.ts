@@ -1,13 +1,13 @@
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
-import { checkLogin } from '../auth/login.ts';
+import { checkLogin, type LoginStore } from '../auth/login.ts';
 import type { ScramServer } from '../auth/scram.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import { isLoopback } from '../net/loopback.ts';
-import type { Account, Directory } from '../store/types.ts';
+import type { Account } from '../store/types.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
 export interface AuthContext {
-  store: Directory;
+  store: LoginStore;
   throttle: AuthThrottle;
   plaintextOnLoopback: boolean;
 }
@@ -37,6 +37,7 @@ export async function authenticate(
     password: auth.password ?? '',
     authzid: auth.authzid,
     scram: auth.scram,
+    service: 'smtp',
   });
   if (result.ok) return { user: result.account, serverFinal: result.serverFinal };
   if (result.reason === 'throttled') return reply(454, '4.7.0', `Too many failed attempts, try again in ${result.retryAfterSeconds} seconds`);

@@ -1,3 +1,4 @@
+import { securityEvents } from '../auth/security-events.ts';
 import type { Logger } from '../log/logger.ts';
 import { clientKey } from '../net/client-key.ts';
 import { reply, type SmtpReply } from './reply.ts';
@@ -50,6 +51,7 @@ export class RecipientGuard {
       // smtp-server closes the connection after a 421; the cut always gets its own line.
       const refusal = reply(421, '4.7.0', `Too many failed recipients ${spent === 'session' ? 'in this session' : 'from your address'}, try again later`);
       log.warn({ ip: session.ip, account: session.account, rcpt, reason: `failed recipients per ${spent}`, reply: refusal.message }, 'recipient refused');
+      securityEvents.record({ kind: 'recipients-cut', service: 'smtp', ip: session.ip ?? '', ...(session.account ? { account: session.account } : {}), detail: `failed recipients per ${spent}` });
       return refusal;
     }
     // Counted before the check and given back after it unless refused, so that

@@ -3,6 +3,7 @@ import type { MessageIndex } from '../mime/types.ts';
 import type { RecordSnapshot } from './records.ts';
 import type { FetchSummary } from '../mime/fetch-summary.ts';
 import type { ScramKeys } from '../auth/scram.ts';
+import type { AppPasswordStore } from './app-passwords.ts';
 
 export type AccountId = number;
 export type MailboxId = number;
@@ -26,6 +27,8 @@ export interface Account {
   /** 0 means unlimited. */
   quotaMessages: number;
   disabled: boolean;
+  /** May use the web interface's admin pages; absent on accounts made before roles existed: false. */
+  admin?: boolean;
   createdAt: number;
 }
 
@@ -263,11 +266,11 @@ export interface Directory {
   removeDomain(name: string): Promise<void>;
 
   /** Creates the account with its default mailboxes in one synced batch. */
-  addAccount(input: { address: string; passwordHash: string; scram?: ScramKeys; quotaBytes: number; quotaMessages: number }): Promise<Account>;
+  addAccount(input: { address: string; passwordHash: string; scram?: ScramKeys; quotaBytes: number; quotaMessages: number; admin?: boolean }): Promise<Account>;
   getAccount(address: string): Promise<Account | null>;
   getAccountById(id: AccountId): Promise<Account | null>;
   listAccounts(domain?: string): Promise<Account[]>;
-  updateAccount(address: string, patch: Partial<Pick<Account, 'passwordHash' | 'scram' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>): Promise<Account>;
+  updateAccount(address: string, patch: Partial<Pick<Account, 'passwordHash' | 'scram' | 'disabled' | 'quotaBytes' | 'quotaMessages' | 'admin'>>): Promise<Account>;
   /** Removes the account, its mailboxes and messages. */
   removeAccount(address: string): Promise<void>;
   accountUsage(accountId: AccountId): Promise<AccountUsage>;
@@ -420,7 +423,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role at once: for the composition root, the admin service and code typed against the whole store. */
-export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle;
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore;
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
 export interface MetadataEntry {

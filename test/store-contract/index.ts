@@ -1,3 +1,4 @@
+import { appPasswordContract } from './app-passwords.ts';
 import type { StoreBackend } from './backend.ts';
 import { directoryContract } from './directory.ts';
 import { mailboxContract } from './mailboxes.ts';
@@ -14,4 +15,5 @@ export function storeContract(backend: StoreBackend): void {
   messageContract(backend);
   rulesContract(backend);
   queueVaultContract(backend);
+  appPasswordContract(backend);
 }

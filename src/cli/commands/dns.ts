@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { normalizeDomain } from '../../delivery/address.ts';
-import { dnsRecords, formatZone } from '../../dns/records.ts';
+import { dkimPublicKeys, dnsRecords, formatZone } from '../../dns/records.ts';
 import { CliError, output, withAdmin } from '../context.ts';
 
 export function dnsCommand(program: Command): void {
@@ -13,8 +13,7 @@ export function dnsCommand(program: Command): void {
       const records = await withAdmin(cmd, async (admin, config) => {
         const local = await admin.domainList();
         if (!local.some((d) => d.name === domain)) throw new CliError(`${domain} is not a domain of this server (add it with \`mailfold domain add ${domain}\`)`);
-        const dkim = (await admin.dkimShow({ domain })).map((r) => ({ selector: r.selector, algorithm: r.algorithm, publicKey: r.value.replace(/^.*; p=/, '') }));
-        return dnsRecords(domain, config, dkim);
+        return dnsRecords(domain, config, dkimPublicKeys(await admin.dkimShow({ domain })));
       });
       output(cmd, records, () => formatZone(records));
     });

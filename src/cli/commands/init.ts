@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { stringify } from 'smol-toml';
 import { AdminService } from '../../admin/service.ts';
 import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig, type Config } from '../../config/index.ts';
-import { dnsRecords, formatZone, type DkimPublicKey } from '../../dns/records.ts';
+import { dkimPublicKeys, dnsRecords, formatZone, type DkimPublicKey } from '../../dns/records.ts';
 import { adminSettings, openStore } from '../../server.ts';
 import { ensureCertificate } from '../../tls/certificates.ts';
 import { CliError, globals } from '../context.ts';
@@ -50,10 +50,11 @@ async function createStore(config: Config, answers: InitAnswers): Promise<DkimPu
     try {
       const admin = new AdminService(store, adminSettings(config));
       await admin.domainAdd({ name: answers.domain });
-      await admin.userAdd({ address: answers.address, password: answers.password });
+      // The first account runs the server: it gets the web interface's admin pages.
+      await admin.userAdd({ address: answers.address, password: answers.password, admin: true });
       const dkim = await admin.dkimGenerate({ domain: answers.domain });
       await ensureCertificate(store, answers.hostname, pino({ level: 'silent' }));
-      return dkim.map((r) => ({ selector: r.selector, algorithm: r.algorithm, publicKey: r.value.replace(/^.*; p=/, '') }));
+      return dkimPublicKeys(dkim);
     } finally {
       await store.close();
     }

@@ -3,16 +3,7 @@ import { connectControl } from '../../admin/control-client.ts';
 import { CONTROL_SOCKET } from '../../admin/protocol.ts';
 import type { ServerStatus } from '../../admin/status.ts';
 import { CliError, configFor, output } from '../context.ts';
-import { formatBytes, table } from '../format.ts';
-
-export function formatUptime(seconds: number): string {
-  const d = Math.floor(seconds / 86400);
-  const h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  if (d > 0) return `${d}d ${h}h ${m}m`;
-  if (h > 0) return `${h}h ${m}m`;
-  return m > 0 ? `${m}m ${seconds % 60}s` : `${seconds}s`;
-}
+import { formatBytes, formatUptime, table } from '../format.ts';
 
 const describe = (s: ServerStatus): string =>
   [

@@ -36,7 +36,7 @@ const countOption = (value: string): number => {
 const describe = (a: AccountView): string =>
   [
     `address:   ${a.address}`,
-    `status:    ${a.disabled ? 'disabled' : 'enabled'}`,
+    `status:    ${a.disabled ? 'disabled' : 'enabled'}${a.admin ? ', admin' : ''}`,
     `storage:   ${formatQuota(a.usedBytes, a.quotaBytes, formatBytes)}`,
     `messages:  ${formatQuota(a.usedMessages, a.quotaMessages, String)}`,
     `created:   ${a.createdAt}`,
@@ -51,12 +51,13 @@ export function userCommands(program: Command): void {
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--quota-bytes <size>', 'storage quota, e.g. 2G (0 = unlimited)', sizeOption)
     .option('--quota-messages <n>', 'message count quota (0 = unlimited)', countOption)
-    .action(async (address: string, opts: { passwordStdin?: boolean; quotaBytes?: number; quotaMessages?: number }, cmd: Command) => {
+    .option('--admin', 'the account may use the admin pages of the web interface')
+    .action(async (address: string, opts: { passwordStdin?: boolean; quotaBytes?: number; quotaMessages?: number; admin?: boolean }, cmd: Command) => {
       const password = await readPassword(opts.passwordStdin);
       const result = await withAdmin(cmd, (admin) =>
-        admin.userAdd({ address, password, quotaBytes: opts.quotaBytes, quotaMessages: opts.quotaMessages }),
+        admin.userAdd({ address, password, quotaBytes: opts.quotaBytes, quotaMessages: opts.quotaMessages, admin: opts.admin === true }),
       );
-      output(cmd, result, () => `added account ${result.address}`);
+      output(cmd, result, () => `added ${result.admin ? 'admin ' : ''}account ${result.address}`);
     });
   user
     .command('list [domain]')
@@ -95,6 +96,36 @@ export function userCommands(program: Command): void {
         output(cmd, result, () => `${verb} ${result.address}`);
       });
   }
+  user
+    .command('admin <address>')
+    .description('give an account the admin role of the web interface, or take it with --revoke')
+    .option('--revoke', 'take the admin role away')
+    .action(async (address: string, opts: { revoke?: boolean }, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) => admin.userAdmin({ address, admin: opts.revoke !== true }));
+      output(cmd, result, () => `${result.address} is ${result.admin ? 'now an admin' : 'no longer an admin'}`);
+    });
+  const apps = user.command('app-password').description("an account's app passwords: one per mail client, revocable alone");
+  apps
+    .command('add <address> <name>')
+    .description('make an app password; it is printed this once')
+    .action(async (address: string, name: string, _opts, cmd: Command) => {
+      const made = await withAdmin(cmd, (admin) => admin.appPasswordAdd({ address, name }));
+      output(cmd, made, () => `app password "${made.name}" for ${address} (shown this once):\n${made.password}`);
+    });
+  apps
+    .command('list <address>')
+    .description('list the app passwords: their ids, names and dates, never the passwords')
+    .action(async (address: string, _opts, cmd: Command) => {
+      const list = await withAdmin(cmd, (admin) => admin.appPasswordList({ address }));
+      output(cmd, list, () => table(['ID', 'NAME', 'MADE'], list.map((p) => [p.id, p.name, p.createdAt])));
+    });
+  apps
+    .command('remove <address> <id>')
+    .description('revoke an app password: clients using it can no longer log in')
+    .action(async (address: string, id: string, _opts, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) => admin.appPasswordRemove({ address, id }));
+      output(cmd, result, () => `revoked app password ${result.removed}`);
+    });
   user
     .command('remove <address>')
     .description('remove an account and all its mail')

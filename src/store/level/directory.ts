@@ -52,7 +52,7 @@ export class LevelDirectory implements Directory {
     });
   }
 
-  async addAccount(input: { address: string; passwordHash: string; scram?: ScramKeys; quotaBytes: number; quotaMessages: number }): Promise<Account> {
+  async addAccount(input: { address: string; passwordHash: string; scram?: ScramKeys; quotaBytes: number; quotaMessages: number; admin?: boolean }): Promise<Account> {
     return this.#core.locks.withLocks([locks.admin], async () => {
       const { address } = input;
       const domain = domainOf(address);
@@ -84,7 +84,7 @@ export class LevelDirectory implements Directory {
 
   async updateAccount(
     address: string,
-    patch: Partial<Pick<Account, 'passwordHash' | 'scram' | 'disabled' | 'quotaBytes' | 'quotaMessages'>>,
+    patch: Partial<Pick<Account, 'passwordHash' | 'scram' | 'disabled' | 'quotaBytes' | 'quotaMessages' | 'admin'>>,
   ): Promise<Account> {
     return this.#core.locks.withLocks([locks.admin], async () => {
       const account = await this.getAccount(address);
@@ -101,6 +101,7 @@ export class LevelDirectory implements Directory {
     await this.#core.locks.withLocks([locks.admin, locks.account(account.id), locks.blobs], async () => {
       const ops: BatchOp[] = [del(keys.account(address)), del(keys.accountById(account.id))];
       for (const key of await this.#core.scanKeys(keys.importMarkPrefix(account.id))) ops.push(del(key));
+      for (const key of await this.#core.scanKeys(keys.appPasswordPrefix(account.id))) ops.push(del(key));
       const released: Release[] = [];
       for (const mailbox of await listMailboxes(this.#core, account.id)) {
         const removal = await mailboxRemovalOps(this.#core, mailbox);

@@ -64,6 +64,8 @@ export const keys = {
   metadataPrefix: (accountId: AccountId, mailboxId?: MailboxId) => `mdt/${hex(accountId)}/${mailboxId === undefined ? '' : `${hex(mailboxId)}/`}`,
   importMark: (accountId: AccountId, mark: string) => `imp/${hex(accountId)}/${mark}`,
   importMarkPrefix: (accountId: AccountId) => `imp/${hex(accountId)}/`,
+  appPassword: (accountId: AccountId, id: string) => `apw/${hex(accountId)}/${id}`,
+  appPasswordPrefix: (accountId: AccountId) => `apw/${hex(accountId)}/`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */

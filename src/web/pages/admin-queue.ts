@@ -1,0 +1,67 @@
+import { formatBytes } from '../../cli/format.ts';
+import type { QueueEntry } from '../../store/types.ts';
+import { dataTable, facts, postForm } from '../components.ts';
+import type { WebRoute, PageCall } from '../context.ts';
+import { html } from '../html.ts';
+import { page } from '../layout.ts';
+import { done } from '../reply.ts';
+
+const PATH = '/admin/queue';
+const when = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+const entryLink = (id: string) => html`<a href="${PATH}/show?id=${encodeURIComponent(id)}">${id}</a>`;
+
+function buttons(call: PageCall, e: QueueEntry) {
+  const hidden = { id: e.id };
+  return html`${postForm(call.session, `${PATH}/retry`, { button: 'Retry now', hidden, inline: true, label: `Retry ${e.id}` })}
+${postForm(call.session, `${PATH}/delete`, { button: 'Delete', hidden, inline: true, danger: true, confirm: 'Delete this message without telling its sender?', label: `Delete ${e.id}` })}`;
+}
+
+export const adminQueueRoutes: WebRoute[] = [
+  {
+    method: 'GET',
+    path: PATH,
+    role: 'admin',
+    async run(call) {
+      const entries = await call.ctx.admin.queueList();
+      const rows = entries.map((e) => {
+        const pending = e.recipients.filter((r) => r.state === 'pending');
+        const next = pending.length ? Math.min(...pending.map((r) => r.nextAttempt)) : undefined;
+        return [entryLink(e.id), e.from || '<>', `${pending.length} of ${e.recipients.length} pending`, when(next), buttons(call, e)];
+      });
+      const body = html`${dataTable('Outbound messages', ['Id', 'From', 'Recipients', 'Next attempt', ''], rows)}
+<p class="muted">Holding a message is not offered: the queue has no held state yet. Delete removes it without a report to its sender.</p>`;
+      return page(call, 'Outbound queue', body);
+    },
+  },
+  {
+    method: 'GET',
+    path: `${PATH}/show`,
+    role: 'admin',
+    async run(call) {
+      const e = await call.ctx.admin.queueShow({ id: call.req.url.searchParams.get('id') ?? '' });
+      const rows = e.recipients.map((r) => [r.address, r.state, r.attempts, when(r.nextAttempt), r.lastResult ?? '']);
+      const body = html`${facts([['From', e.from || '<> (a bounce)'], ['Size', formatBytes(e.size)], ['Queued', when(e.createdAt)]])}
+${dataTable('Recipients', ['Recipient', 'State', 'Attempts', 'Next attempt', 'Last answer'], rows)}
+<p>${buttons(call, e)}</p>`;
+      return page(call, `Queued message ${e.id}`, body);
+    },
+  },
+  {
+    method: 'POST',
+    path: `${PATH}/retry`,
+    role: 'admin',
+    async run({ ctx, form, session }) {
+      const e = await ctx.admin.queueRetry({ id: form.text('id') });
+      return done(session, PATH, { kind: 'ok', text: `${e.id}: its pending recipients are due now.` });
+    },
+  },
+  {
+    method: 'POST',
+    path: `${PATH}/delete`,
+    role: 'admin',
+    async run({ ctx, form, session }) {
+      const { removed } = await ctx.admin.queueDelete({ id: form.text('id') });
+      return done(session, PATH, { kind: 'ok', text: `Deleted ${removed}.` });
+    },
+  },
+];

@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { tempDir } from './env.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Where the screenshots of a test run go: outside the checkout, never committed. */
+export const SCREENSHOTS = process.env.MAILFOLD_SCREENSHOTS ?? join(tmpdir(), 'mailfold-web-screenshots');
+export const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
+
+/**
+ * Debian's chromium, headless, with a profile of its own in a temp dir, closed when the test
+ * ends. Without chromium the test is skipped, or fails when CI=true (.ci/run installs it).
+ */
+export async function launchChromium(t: TestContext): Promise<BrowserContext | null> {
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is not installed (.ci/run installs it)`);
+    t.skip('chromium is not installed');
+    return null;
+  }
+  const context = await chromium.launchPersistentContext(tempDir(t, 'mf-chromium-'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    // The server's certificate is its own self-signed one.
+    ignoreHTTPSErrors: true,
+    viewport: WIDTHS.desktop,
+  });
+  t.after(() => context.close());
+  return context;
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * axe-core's WCAG 2 A and AA rules on the page as it is. It is evaluated through the
+ * DevTools protocol, which the page's CSP does not govern (the page allows no inline script).
+ */
+export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+}
+
+/**
+ * At phone and desktop widths: the page has no accessibility violation, and its
+ * screenshot is written, named after it.
+ */
+export async function reviewPage(page: Page, name: string): Promise<AxeViolation[]> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const found: AxeViolation[] = [];
+  for (const [width, size] of Object.entries(WIDTHS)) {
+    await page.setViewportSize(size);
+    found.push(...(await accessibilityViolations(page)).map((v) => ({ ...v, id: `${v.id} (${width})` })));
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(WIDTHS.desktop);
+  return found;
+}
