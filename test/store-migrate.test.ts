@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ClassicLevel } from 'classic-level';
@@ -12,7 +12,7 @@ import { openLevelStore } from '../src/store/level/store.ts';
 import { StoreError } from '../src/store/types.ts';
 import { FIXTURE_ACCOUNT, FIXTURE_PASSWORD, FIXTURE_PREFIX, writeV1Store, type FixtureMailbox } from './fixtures/v1-store.ts';
 import { ok } from './helpers/cli.ts';
-import { BIN, exited, runCli, tempDir } from './helpers/env.ts';
+import { BIN, exited, ROOT, runCli, tempDir } from './helpers/env.ts';
 import { RawImap, startImapServer } from './helpers/imap.ts';
 
 // A store of layout 1 (what the releases before the full-text index wrote) is migrated
@@ -183,4 +183,25 @@ test('a store of a newer layout is refused in one line, and left as it is', asyn
   await db.open();
   assert.equal((await db.get(keys.version))?.toString(), String(LAYOUT_VERSION + 1));
   await db.close();
+});
+
+test('store migrate: a bar per step on a terminal, JSON lines with --json', async (t) => {
+  const tty = await v1Store(t, { corpus: false, synthetic: 300 });
+  const shown = execFileSync('python3', [join(ROOT, 'test/fixtures/pty_answer.py'), '[]', process.execPath, BIN, '--data-dir', tty.dir, 'store', 'migrate'], {
+    cwd: tty.dir,
+    encoding: 'utf8',
+    env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '' },
+  });
+  assert.match(shown, /migrating store: step 1\/4 \[=+\] 7\/7 mailboxes, messages stored before/);
+  assert.match(shown, /migrating store: step 3\/4 \[=+\] 0\/0 keys, full-text index/);
+  // The title is cut where the terminal (80 columns here) ends.
+  assert.match(shown, /migrating store: step 4\/4 \[=+\] 270\/270 bodies, full/);
+  assert.match(shown, /store migrated from layout 1 to layout 2 in [\d.]+ s/);
+
+  const json = await v1Store(t, { corpus: false, synthetic: 300 });
+  const r = await ok(runCli(['--json', '--data-dir', json.dir, 'store', 'migrate'], { cwd: json.dir }));
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; id?: string; done?: number; result?: { migrated: { from: number; to: number } } });
+  assert.deepEqual([lines.at(-1)!.event, lines.at(-1)!.result!.migrated], ['done', { from: 1, to: 2 }]);
+  assert.ok(lines.slice(0, -1).every((l) => l.event === 'progress' && typeof l.done === 'number'));
+  assert.deepEqual([...new Set(lines.slice(0, -1).map((l) => l.id))], ['recent-from', 'body-rules', 'search-index-clear', 'search-index-build']);
 });

@@ -19,14 +19,17 @@ export function migrationDisplay(opts: { json: boolean; stdout?: NodeJS.WriteStr
   const show: MigrationSink =
     opts.json ? migrationLines((_line, p) => void stdout.write(JSON.stringify({ event: 'progress', ...p }) + '\n'))
     : stderr.isTTY ? (p) => {
-        bars ??= new MultiBar({ stream: stderr, format: 'migrating store: step {step}/{steps} {title} [{bar}] {value}/{total} {unit}', barsize: 24, hideCursor: false });
+        // The title last: a terminal too narrow for the line cuts it, not the figures.
+        bars ??= new MultiBar({ stream: stderr, format: 'migrating store: step {step}/{steps} [{bar}] {done}/{all} {unit}, {title}', barsize: 24, hideCursor: false });
+        // A step with nothing to do shows a full bar.
+        const total = Math.max(p.total, p.done);
         if (p.id !== barStep) {
           // Each step keeps its finished bar above the next one's.
           barStep = p.id;
-          bar = bars.create(Math.max(p.total, 1), p.done, payload(p));
+          bar = bars.create(1, 0, payload(p));
         }
-        bar!.setTotal(Math.max(p.total, p.done, 1));
-        bar!.update(p.done, payload(p));
+        bar!.setTotal(total || 1);
+        bar!.update(total === 0 ? 1 : p.done, payload(p));
       }
     : migrationLines((line) => void stderr.write(`${line}\n`));
   return {
@@ -41,4 +44,4 @@ export function migrationDisplay(opts: { json: boolean; stdout?: NodeJS.WriteStr
   };
 }
 
-const payload = (p: MigrationProgress) => ({ step: p.step, steps: p.steps, title: p.title, unit: p.unit });
+const payload = (p: MigrationProgress) => ({ step: p.step, steps: p.steps, title: p.title, unit: p.unit, done: p.done.toLocaleString('en'), all: Math.max(p.total, p.done).toLocaleString('en') });

@@ -36,6 +36,9 @@ export function storeCommands(program: Command): void {
       }
       const ran = display.ran;
       const seconds = (Date.now() - started) / 1000;
-      output(cmd, { migrated: ran, seconds }, () => (ran ? `store migrated from layout ${ran.from} to layout ${ran.to} in ${seconds.toFixed(1)} s` : 'store is at the current layout; nothing to migrate'));
+      const result = { migrated: ran, seconds };
+      // With --json, one object per line as the other long jobs print: the progress, then the result.
+      if (globals(cmd).json) process.stdout.write(`${JSON.stringify({ event: 'done', result })}\n`);
+      else output(cmd, result, () => (ran ? `store migrated from layout ${ran.from} to layout ${ran.to} in ${seconds.toFixed(1)} s` : 'store is at the current layout; nothing to migrate'));
     });
 }
