@@ -11,8 +11,8 @@ const MAILBOXES_PER_BATCH = 500;
  * Layout 1 kept no \\Recent state: a mailbox without `recentFrom` would show every
  * message it holds as \\Recent to the first SELECT after the upgrade. The messages
  * stored before the upgrade were seen by the sessions of the old release, so the
- * mailbox's first recent UID becomes its UIDNEXT. No MODSEQ changes: \\Recent is not
- * a flag change (RFC 7162 3.1.1 leaves it out).
+ * mailbox's first recent UID becomes its UIDNEXT. No MODSEQ changes: \\Recent is
+ * session state, not a stored flag.
  */
 export const recentFromStep: MigrationStep = {
   id: 'recent-from',
