@@ -49,8 +49,8 @@ export async function migrateStore(core: LevelCore, report: MigrationSink): Prom
       const batch = await step.next(core, cursor);
       done += batch.count;
       cursor = batch.cursor;
-      const position: BatchOp[] = cursor !== null ? [put(keys.migration, { step: step.id, cursor, done } satisfies Position)] : afterStep(todo, i);
-      await core.commit([...batch.ops, ...position]);
+      const moveOn: BatchOp[] = cursor !== null ? [put(keys.migration, { step: step.id, cursor, done } satisfies Position)] : afterStep(todo, i);
+      await core.commit([...batch.ops, ...moveOn]);
       progress();
       if (cursor === null) break;
     }
