@@ -13,6 +13,8 @@ export const prefixEnd = (prefix: string): string => prefix + '\xff';
 export const keys = {
   counters: 'meta/counters',
   version: 'meta/version',
+  /** Where an unfinished migration stands (migrate/runner.ts); absent once the store is at LAYOUT_VERSION. */
+  migration: 'meta/migration',
   domain: (name: string) => `dom/${name}`,
   domainPrefix: 'dom/',
   account: (address: string) => `acc/${address}`,

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
-import { applyFlags, sameFlags } from '../flags.ts';
-import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
+import { admitMessage, changeFlags, nextModSeq, recentClaim, releaseMessage, transferMessages } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
-import { hasQuota, quotaProblem } from '../rules/quota.ts';
+import { QuotaTally } from '../rules/quota.ts';
 import type { Release } from '../rules/references.ts';
 import {
   StoreError,
   type AccountId,
-  type AccountUsage,
   type AppendOutcome,
   type AppendTarget,
   type BlobId,
@@ -151,12 +149,12 @@ export class LevelMail implements MailStore {
     if (!owner) return upTo + 1;
     return this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
       const mailbox = await this.getMailboxById(mailboxId);
-      const from = mailbox?.recentFrom ?? 1;
-      if (!mailbox || from > upTo) return upTo + 1;
+      const claim = mailbox ? recentClaim(mailbox, upTo) : null;
+      if (!claim) return upTo + 1;
       // Not synced: a claim lost in a crash only shows those messages recent once more,
       // and a SELECT should not wait for an fsync. Every other writer of the record holds this lock.
-      await this.#core.writeUnsynced([put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: upTo + 1 })]);
-      return from;
+      await this.#core.writeUnsynced([put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: claim.recentFrom })]);
+      return claim.first;
     });
   }
 
@@ -187,7 +185,7 @@ export class LevelMail implements MailStore {
     const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
     const { outcomes, events } = await this.#core.locks.withLocks(accountIds.map(locks.account), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
-      const usage = new Map<AccountId, AccountUsage>();
+      const quota = this.#quotaTally();
       const ops: BatchOp[] = [...extraOps];
       const outcomes: AppendOutcome[][] = [];
       const events: StoreEvent[] = [];
@@ -203,7 +201,7 @@ export class LevelMail implements MailStore {
             continue;
           }
           const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-          const problem = enforceQuota ? await this.#quotaProblem(target.accountId, size, usage) : null;
+          const problem = enforceQuota ? await quota.problem(target.accountId, size) : null;
           if (problem) {
             itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
             continue;
@@ -222,7 +220,7 @@ export class LevelMail implements MailStore {
             size,
           };
           mailboxes.set(mailbox.id, mailbox);
-          countIn(usage, target.accountId, size);
+          quota.add(target.accountId, size);
           ops.push(put(keys.message(mailbox.id, uid), message), mark(keys.ref(blobId, mailbox.id, uid)));
           itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
           events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
@@ -243,14 +241,9 @@ export class LevelMail implements MailStore {
     return outcomes;
   }
 
-  /** The quota rule (rules/quota.ts) with the usage read once per account and batch, `usage` carrying what the batch adds. */
-  async #quotaProblem(accountId: AccountId, size: number, usage: Map<AccountId, AccountUsage>): Promise<string | null> {
-    const account = await this.#accounts.getAccountById(accountId);
-    if (!account) return `account ${accountId} does not exist`;
-    // Without a limit the usage (a scan of the account's mailboxes) is not needed.
-    if (!hasQuota(account)) return null;
-    if (!usage.has(accountId)) usage.set(accountId, await this.#accounts.accountUsage(accountId));
-    return quotaProblem(account, usage.get(accountId)!, size);
+  /** The quota rule (rules/quota.ts) for one batch: accounts and usage read once, what the batch adds counted. */
+  #quotaTally(): QuotaTally {
+    return new QuotaTally({ account: (id) => this.#accounts.getAccountById(id), usage: (id) => this.#accounts.accountUsage(id) });
   }
 
   #blobOps(blobId: BlobId, blob: NewBlob): BatchOp[] {
@@ -341,37 +334,29 @@ export class LevelMail implements MailStore {
       const sorted = [...new Set(uids)].sort((a, b) => a - b);
       const messages = (await this.getMessages(fromId, sorted)).filter((m): m is MessageMeta => m !== null);
       if (opts.enforceQuota) {
-        const usage = new Map<AccountId, AccountUsage>();
+        const quota = this.#quotaTally();
         for (const message of messages) {
-          const problem = await this.#quotaProblem(target.accountId, message.size, usage);
+          const problem = await quota.problem(target.accountId, message.size);
           if (problem) return { outcome: { ok: false, reason: 'quota', detail: problem } as CopyOutcome, events };
-          if (!usage.has(target.accountId)) break;
-          countIn(usage, target.accountId, message.size);
+          quota.add(target.accountId, message.size);
         }
       }
       if (messages.length === 0) return { outcome: { ok: true, uidValidity: target.uidValidity, copies: [] } as CopyOutcome, events };
       const ops: BatchOp[] = [];
-      const now = Date.now();
-      const copies: { from: Uid; to: Uid }[] = [];
-      const targetModSeq = nextModSeq(target);
-      for (const message of messages) {
-        const uid = admitMessage(target, message.size, message.flags);
-        const copy: MessageMeta = { ...message, mailboxId: target.id, uid, modSeq: targetModSeq, savedDate: now };
-        ops.push(put(keys.message(target.id, uid), copy), mark(keys.ref(message.blobId, target.id, uid)));
-        copies.push({ from: message.uid, to: uid });
-      }
-      events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: copies.map((c) => c.to), modSeq: targetModSeq });
-      if (opts.move) {
-        const modSeq = nextModSeq(source);
+      const moved = transferMessages(source, target, messages, opts.move, Date.now());
+      for (const copy of moved.copies) ops.push(put(keys.message(target.id, copy.uid), copy), mark(keys.ref(copy.blobId, target.id, copy.uid)));
+      events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: moved.copies.map((c) => c.uid), modSeq: moved.modSeq });
+      if (moved.expungeModSeq !== null) {
+        const modSeq = moved.expungeModSeq;
         for (const message of messages) {
           ops.push(del(keys.message(fromId, message.uid)), del(keys.ref(message.blobId, fromId, message.uid)), put(keys.expunged(fromId, message.uid), modSeq));
-          releaseMessage(source, message);
         }
         events.push({ type: 'expunge', accountId: source.accountId, mailboxId: fromId, uids: messages.map((m) => m.uid), modSeq });
       }
       ops.push(put(keys.mailbox(target.id), target));
       if (source !== target) ops.push(put(keys.mailbox(source.id), source));
       await this.#core.commit(ops);
+      const copies = moved.copies.map((copy, k) => ({ from: messages[k]!.uid, to: copy.uid }));
       return { outcome: { ok: true, uidValidity: target.uidValidity, copies } as CopyOutcome, events };
     });
     for (const event of events) this.#core.emit(event);
@@ -383,22 +368,12 @@ export class LevelMail implements MailStore {
     if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
     const { changed, modSeq } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
       const mailbox = (await this.getMailboxById(mailboxId))!;
-      const records = await this.#core.db.getMany(uids.map((uid) => keys.message(mailboxId, uid)));
-      const changed: MessageMeta[] = [];
-      const modSeq = mailbox.highestModSeq + 1;
-      for (const record of records) {
-        if (record === undefined) continue;
-        const message = decode<MessageMeta>(record);
-        if (unchangedSince !== undefined && message.modSeq > unchangedSince) continue;
-        const next = applyFlags(message.flags, op, flags);
-        if (sameFlags(next, message.flags)) continue;
-        mailbox.unseen += unseenDelta(message.flags, next);
-        changed.push({ ...message, flags: next, modSeq });
+      const messages = (await this.getMessages(mailboxId, uids)).filter((m): m is MessageMeta => m !== null);
+      const changed = changeFlags(mailbox, messages, op, flags, unchangedSince);
+      if (changed.length > 0) {
+        await this.#core.commit([...changed.map((m) => put(keys.message(mailboxId, m.uid), m)), put(keys.mailbox(mailboxId), mailbox)]);
       }
-      if (changed.length === 0) return { changed, modSeq: mailbox.highestModSeq };
-      nextModSeq(mailbox);
-      await this.#core.commit([...changed.map((m) => put(keys.message(mailboxId, m.uid), m)), put(keys.mailbox(mailboxId), mailbox)]);
-      return { changed, modSeq };
+      return { changed, modSeq: mailbox.highestModSeq };
     });
     if (changed.length > 0) {
       this.#core.emit({ type: 'flags', accountId: owner.accountId, mailboxId, uids: changed.map((m) => m.uid), modSeq });
@@ -495,12 +470,4 @@ function importMark(mark: string): string {
 
 function importMarkOps({ accountId, marks }: ImportMarks): BatchOp[] {
   return marks.map((m) => mark(keys.importMark(accountId, importMark(m))));
-}
-
-/** Adds a message to the usage a batch has counted so far (only where the usage was read). */
-function countIn(usage: Map<AccountId, AccountUsage>, accountId: AccountId, size: number): void {
-  const used = usage.get(accountId);
-  if (!used) return;
-  used.bytes += size;
-  used.messages++;
 }
