@@ -3,6 +3,7 @@ import { checkStore } from './check.ts';
 import { LevelCore, locks, openDb, type StoreOptions } from './core.ts';
 import { LevelDirectory } from './directory.ts';
 import { keys } from './keys.ts';
+import { buildMissingIndexes } from './mailbox-index-build.ts';
 import { LevelMail } from './mail.ts';
 import { LevelQueue } from './queue.ts';
 import { levelSnapshot } from './records.ts';
@@ -16,6 +17,7 @@ export type LevelStore = Store & { readonly core: LevelCore };
 export async function openLevelStore(dataDir: string, options: StoreOptions): Promise<LevelStore> {
   const core = new LevelCore(await openDb(dataDir), options);
   await core.init();
+  await buildMissingIndexes(core);
   const directory = new LevelDirectory(core);
   const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory));
   return Object.assign(roles, {
