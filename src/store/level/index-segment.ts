@@ -7,6 +7,7 @@ import type { ModSeq, Uid } from '../types.ts';
  * encoding; mailbox-index.ts reads and writes segments in the store's batches.
  *
  *   byte 0        format version (1)
+ *   varint        the segment's number (so a segment under another's key is detected)
  *   varint        number of entries
  *   per entry     varint UID minus the previous UID (the first: minus the range's base),
  *                 varint MODSEQ, varint size, varint flag count, that many varint flag ids
@@ -45,6 +46,7 @@ const baseOf = (segment: number): Uid => segment * SEGMENT_UIDS;
 export function encodeSegment(segment: number, entries: readonly IndexEntry[]): Buffer {
   const out = new Writer(8 + entries.length * 8);
   out.byte(VERSION);
+  out.varint(segment);
   out.varint(entries.length);
   let previous = baseOf(segment);
   for (const entry of entries) {
@@ -65,12 +67,14 @@ export function encodeSegment(segment: number, entries: readonly IndexEntry[]): 
  * table (`flagCount` ids exist), no byte left over. Throws SegmentError otherwise.
  */
 export function decodeSegment(segment: number, buf: Buffer, flagCount: number): IndexEntry[] {
-  if (buf.length < 6) throw new SegmentError(`segment ${segment}: ${buf.length} bytes, too short`);
+  if (buf.length < 7) throw new SegmentError(`segment ${segment}: ${buf.length} bytes, too short`);
   const bodyEnd = buf.length - 4;
   if (crc32(buf.subarray(0, bodyEnd)) !== buf.readUInt32BE(bodyEnd)) throw new SegmentError(`segment ${segment}: checksum mismatch`);
   const reader = new Reader(buf, bodyEnd, segment);
   const version = reader.byte();
   if (version !== VERSION) throw new SegmentError(`segment ${segment}: unknown format version ${version}`);
+  const named = reader.varint();
+  if (named !== segment) throw new SegmentError(`segment ${segment}: holds segment ${named}`);
   const count = reader.varint();
   if (count > SEGMENT_UIDS) throw new SegmentError(`segment ${segment}: ${count} entries, more than its ${SEGMENT_UIDS} UIDs`);
   const entries: IndexEntry[] = new Array(count);
