@@ -16,6 +16,7 @@ import { SendRate } from './smtp/send-rate.ts';
 import { RecipientGuard } from './smtp/recipient-guard.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level/store.ts';
+import { migrationLines, type MigrationSink } from './store/migration-progress.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { startHttp, type HttpService } from './http/server.ts';
@@ -71,12 +72,14 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
   };
 }
 
-export const openStore = (config: Config): Promise<Store> =>
-  openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size });
+/** Opens the store; one of an older layout is migrated first, its progress told to `onMigration`. */
+export const openStore = (config: Config, onMigration?: MigrationSink): Promise<Store> =>
+  openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size }, onMigration);
 
 /** The composition root: builds every part from the config and starts it. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const store = await openStore(config);
+  // An older store is migrated before anything listens, with a line in the log as it goes.
+  const store = await openStore(config, migrationLines((line, p) => log.info({ step: p.id, done: p.done, total: p.total }, line)));
   log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
   const connections = new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener);
   const bound: Record<string, string> = {};

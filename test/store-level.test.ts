@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeMessage } from '../src/delivery/deliver.ts';
+import { LAYOUT_VERSION } from '../src/store/level/core.ts';
 import { keys } from '../src/store/level/keys.ts';
 import { openLevelStore } from '../src/store/level/store.ts';
 import type { StoreError } from '../src/store/types.ts';
@@ -28,7 +29,7 @@ test('LevelDB: a freed body and a removed account leave no key behind', async (t
   const leftovers: string[] = [];
   for await (const key of store.core.db.keys()) if (!key.startsWith('meta/') && !key.startsWith('dom/')) leftovers.push(key);
   assert.deepEqual(leftovers, []);
-  assert.equal((await store.core.db.get(keys.version))?.toString(), '1', 'layout version 1');
+  assert.equal((await store.core.db.get(keys.version))?.toString(), String(LAYOUT_VERSION), 'a new store is at the current layout');
 });
 
 test('LevelDB: store check finds and repairs broken counters and references', async (t) => {

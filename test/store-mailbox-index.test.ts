@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { writeMessages } from '../src/delivery/deliver.ts';
 import { keys, prefixEnd } from '../src/store/level/keys.ts';
 import { indexBuildBatch } from '../src/store/level/mailbox-index-build.ts';
+import { mailboxIndexStep } from '../src/store/level/migrate/mailbox-index.ts';
 import { SEGMENT_UIDS } from '../src/store/level/index-segment.ts';
 import { openLevelStore, type LevelStore } from '../src/store/level/store.ts';
 import { StoreError, type Mailbox, type MessageMeta } from '../src/store/types.ts';
@@ -105,41 +106,50 @@ test('LevelDB index: a damaged flag table and stray index keys are reported and 
   assert.equal((await store.messageStates(inbox.id)).length, 30);
 });
 
-test('LevelDB index: a store without one (layout 1) gets it when it opens, answering as its records did; a build is bounded', async (t) => {
-  const { store, inbox, dir } = await filled(t, 2500);
-  await store.storeFlags(inbox.id, [5, 2000], 'add', ['$Done']);
+test('LevelDB index: a layout-1 store (no index, flags in the records) is migrated when it opens and answers as its records did', async (t) => {
+  const { store, inbox, dir } = await filled(t, 1100);
+  await store.storeFlags(inbox.id, [5, 1050], 'add', ['$Done']);
   await store.expunge(inbox.id, [7]);
   const expected = await store.listMessages(inbox.id);
-  // Layout 1: the records hold the current flags and MODSEQ, and there is no index.
+  // Layout 1: the records hold the current flags and MODSEQ, there is no index, meta/version is 1.
   const ops: { type: 'put' | 'del'; key: string; value?: Buffer }[] = expected.map((m) => ({ type: 'put', key: keys.message(inbox.id, m.uid), value: Buffer.from(JSON.stringify(m)) }));
   for (const prefix of [keys.indexSegmentAll, keys.flagTableAll]) for (const key of await store.core.scanKeys(prefix)) ops.push({ type: 'del', key });
-  ops.push({ type: 'del', key: keys.mailboxIndexBuilt });
+  ops.push({ type: 'put', key: keys.version, value: Buffer.from('1') });
   await store.core.db.batch(ops as never);
-
-  // One batch of a build covers whole segments, about one segment's worth of records.
-  const first = await indexBuildBatch(store.core, inbox.id, 0, 'as-recorded');
-  assert.deepEqual([first.entries, first.recovered, first.next], [SEGMENT_UIDS - 1, SEGMENT_UIDS - 1, 1]);
   await store.close();
 
-  const reopened = await openLevelStore(dir, OPTIONS);
+  const lines: string[] = [];
+  const reopened = await openLevelStore(dir, OPTIONS, (p) => lines.push(`${p.id} ${p.done}/${p.total}`));
   t.after(() => reopened.close().catch(() => {}));
+  assert.ok(lines.includes('mailbox-index 6/6'), lines.join('\n'));
   const strip = (list: MessageMeta[]) => list.map((m) => [m.uid, m.modSeq, m.size, m.flags.join(' ')]);
   assert.deepEqual(strip(await reopened.listMessages(inbox.id)), strip(expected));
   assert.deepEqual((await reopened.messageStates(inbox.id)).map((s) => [s.uid, s.modSeq, s.size, s.flags.join(' ')]), strip(expected));
   assert.deepEqual(await reopened.check({ repair: false }), []);
 });
 
-test('LevelDB index: a build killed midway (its last segment missing) is finished at the next open', async (t) => {
-  const { store, inbox, dir } = await filled(t, 1100);
-  await store.core.db.batch([
-    { type: 'del', key: keys.indexSegment(inbox.id, 1) },
-    { type: 'del', key: keys.mailboxIndexBuilt },
-  ]);
-  await store.close();
-  const reopened = await openLevelStore(dir, OPTIONS);
-  t.after(() => reopened.close().catch(() => {}));
-  assert.equal((await reopened.messageStates(inbox.id)).length, 1100);
-  assert.deepEqual(await reopened.check({ repair: false }), []);
+test('LevelDB index: the migration step goes a segment at a time and resumes from its cursor', async (t) => {
+  const { store, inbox } = await filled(t, 2100);
+  const want = await store.messageStates(inbox.id);
+  for (const prefix of [keys.indexSegmentAll, keys.flagTableAll]) await store.core.db.batch((await store.core.scanKeys(prefix)).map((key) => ({ type: 'del' as const, key })));
+  // One batch of the builder covers whole segments, about one segment's worth of records.
+  const first = await indexBuildBatch(store.core, inbox.id, 0, 'as-recorded');
+  assert.deepEqual([first.entries, first.recovered, first.next], [SEGMENT_UIDS, SEGMENT_UIDS, 1]);
+
+  const cursors: (string | null)[] = [];
+  let cursor: string | null = null;
+  let done = 0;
+  do {
+    const batch = await mailboxIndexStep.next(store.core, cursor);
+    await store.core.commit(batch.ops);
+    done += batch.count;
+    cursor = batch.cursor;
+    cursors.push(cursor);
+  } while (cursor !== null);
+  assert.deepEqual(cursors.slice(0, 3), [1, 2, 0].map((n, i) => keys.indexSegment(i < 2 ? inbox.id : inbox.id + 1, n)), 'INBOX in three batches, then the next mailbox');
+  assert.equal(done, 6, 'every mailbox of the account');
+  assert.deepEqual(await store.messageStates(inbox.id), want);
+  assert.deepEqual(await store.check({ repair: false }), []);
 });
 
 test('LevelDB index: deleting a mailbox or an account removes its index', async (t) => {

@@ -35,8 +35,9 @@ export async function restoreBackups(
     }
     sink = await openSink();
     const first = readers[0]!.header;
-    if (first.backend !== sink.backend || first.layout !== sink.layout) {
-      throw new BackupError('invalid', `${files[0]} holds a ${first.backend} store, layout ${first.layout}; this version restores ${sink.backend}, layout ${sink.layout}`);
+    // An older layout is restored as it was: the store is migrated when it is first opened.
+    if (first.backend !== sink.backend || first.layout > sink.layout) {
+      throw new BackupError('invalid', `${files[0]} holds a ${first.backend} store, layout ${first.layout}; this version restores ${sink.backend}, layout ${sink.layout} and older`);
     }
     const totalBytes = readers.reduce((sum, r) => sum + r.size, 0);
     let doneBytes = 0;

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { CliError, output, withAdmin } from '../context.ts';
+import { openStore } from '../../server.ts';
+import { StoreError } from '../../store/types.ts';
+import { CliError, configFor, globals, output, withAdmin } from '../context.ts';
+import { migrationDisplay } from '../migration-progress.ts';
 
 export function storeCommands(program: Command): void {
   const store = program.command('store').description('maintain the mail store');
@@ -16,5 +19,26 @@ export function storeCommands(program: Command): void {
       );
       const unrepaired = problems.filter((p) => !p.repaired);
       if (unrepaired.length > 0) throw new CliError(`${unrepaired.length} problem(s) found${opts.repair ? ' that could not be repaired' : '; run `mailfold store check --repair`'}`);
+    });
+  store
+    .command('migrate')
+    .description('bring a store of an older release to the layout this version uses (serve and every command that opens the store do it too)')
+    .action(async (_opts, cmd: Command) => {
+      const display = migrationDisplay({ json: globals(cmd).json === true });
+      const started = Date.now();
+      try {
+        await (await openStore(configFor(cmd), display.sink)).close();
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'locked') throw new CliError('the store is in use by a running server, which migrated it when it started');
+        throw err;
+      } finally {
+        display.stop();
+      }
+      const ran = display.ran;
+      const seconds = (Date.now() - started) / 1000;
+      const result = { migrated: ran, seconds };
+      // With --json, one object per line as the other long jobs print: the progress, then the result.
+      if (globals(cmd).json) process.stdout.write(`${JSON.stringify({ event: 'done', result })}\n`);
+      else output(cmd, result, () => (ran ? `store migrated from layout ${ran.from} to layout ${ran.to} in ${seconds.toFixed(1)} s` : 'store is at the current layout; nothing to migrate'));
     });
 }

@@ -5,9 +5,8 @@ import { keys, parseChunkKey, parseMessageKey, prefixEnd } from './keys.ts';
 import { blobRemovalOps } from './mailbox-records.ts';
 import type { Account, BlobMeta, CheckProblem, Mailbox, MessageMeta, QueueEntry } from '../types.ts';
 import { isSeen } from '../flags.ts';
-import { SORT_KEYS } from '../../mime/fields.ts';
-import { fetchSummary, isCurrent, type FetchSummary } from '../../mime/fetch-summary.ts';
-import { indexMessage } from '../../mime/index.ts';
+import type { FetchSummary } from '../../mime/fetch-summary.ts';
+import { indexedByCurrentRules, reindexOps } from './reindex.ts';
 import { checkSearchIndex, type LiveBody } from './search-index-check.ts';
 import { checkMailboxIndex, orphanIndexKeys, readIndexForCheck, type IndexReading } from './mailbox-index-check.ts';
 
@@ -230,18 +229,11 @@ async function checkIndexedRules(scan: Scan, { blobs, liveBlobs }: Bodies, chunk
     for (const [j, id] of ids.entries()) {
       const blob = blobs.get(id)!;
       const summary = summaries[j];
-      if (blob.index.fields.sortKeys === SORT_KEYS && summary && isCurrent(summary)) continue;
-      if (scan.repair) await scan.core.commit(await reindexed(scan.core, blob));
+      if (indexedByCurrentRules(blob, summary ?? null)) continue;
+      if (scan.repair) await scan.core.commit((await reindexOps(scan.core, blob)) ?? []);
       scan.found.problems.push({ what: `body ${id}: indexed by older rules (sort keys, ENVELOPE/BODYSTRUCTURE wire form)`, repaired: scan.repair });
     }
   }
-}
-
-/** The records of a body indexed again from its stored bytes: index, search text, fetch summary. */
-async function reindexed(core: LevelCore, blob: BlobMeta): Promise<BatchOp[]> {
-  const chunks = await core.db.getMany(Array.from({ length: blob.chunks }, (_, i) => keys.chunk(blob.id, i)));
-  const { text, ...index } = indexMessage(Buffer.concat(chunks.map((c) => c!)));
-  return [put(keys.blob(blob.id), { ...blob, headerEnd: index.root.header.end, index }), put(keys.blobText(blob.id), text), put(keys.blobSummary(blob.id), fetchSummary(index))];
 }
 
 /** Queue chunks against their entries. */

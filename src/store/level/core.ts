@@ -18,8 +18,11 @@ export interface StoreOptions {
   chunkSize: number;
 }
 
-/** The layout this code writes (docs/architecture.md, "Key layout") and a backup restores. */
-export const LAYOUT_VERSION = 1;
+/**
+ * The layout this code writes (docs/architecture.md, "Key layout"); a store of an
+ * older one is migrated when it opens (migrate/), a backup of one is restored and then migrated.
+ */
+export const LAYOUT_VERSION = 2;
 
 /**
  * A prefix read in full. Each trip to LevelDB's thread brings up to 1 MiB instead of the

@@ -13,6 +13,8 @@ export const prefixEnd = (prefix: string): string => prefix + '\xff';
 export const keys = {
   counters: 'meta/counters',
   version: 'meta/version',
+  /** Where an unfinished migration stands (migrate/runner.ts); absent once the store is at LAYOUT_VERSION. */
+  migration: 'meta/migration',
   domain: (name: string) => `dom/${name}`,
   domainPrefix: 'dom/',
   account: (address: string) => `acc/${address}`,
@@ -38,8 +40,6 @@ export const keys = {
   indexSegmentAll: 'mbi/',
   flagTable: (mailboxId: MailboxId) => `mbf/${hex(mailboxId)}`,
   flagTableAll: 'mbf/',
-  /** Present once every mailbox has its index (mailbox-index-build.ts). */
-  mailboxIndexBuilt: 'meta/mailbox-index',
   expunged: (mailboxId: MailboxId, uid: Uid) => `xpg/${hex(mailboxId)}/${hex(uid)}`,
   expungedPrefix: (mailboxId: MailboxId) => `xpg/${hex(mailboxId)}/`,
   expungedAll: 'xpg/',

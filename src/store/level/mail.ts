@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
-import { applyFlags, sameFlags } from '../flags.ts';
-import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
+import { admitMessage, changeFlags, nextModSeq, recentClaim, releaseMessage } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
-import { hasQuota, quotaProblem } from '../rules/quota.ts';
+import { QuotaTally } from '../rules/quota.ts';
 import type { Release } from '../rules/references.ts';
 import {
   StoreError,
   type AccountId,
-  type AccountUsage,
   type AppendOutcome,
   type AppendTarget,
   type BlobId,
@@ -153,12 +151,12 @@ export class LevelMail implements MailStore {
     if (!owner) return upTo + 1;
     return this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
       const mailbox = await this.getMailboxById(mailboxId);
-      const from = mailbox?.recentFrom ?? 1;
-      if (!mailbox || from > upTo) return upTo + 1;
+      const claim = mailbox ? recentClaim(mailbox, upTo) : null;
+      if (!claim) return upTo + 1;
       // Not synced: a claim lost in a crash only shows those messages recent once more,
       // and a SELECT should not wait for an fsync. Every other writer of the record holds this lock.
-      await this.#core.writeUnsynced([put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: upTo + 1 })]);
-      return from;
+      await this.#core.writeUnsynced([put(keys.mailbox(mailboxId), { ...mailbox, recentFrom: claim.recentFrom })]);
+      return claim.first;
     });
   }
 
@@ -189,7 +187,7 @@ export class LevelMail implements MailStore {
     const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
     const { outcomes, events } = await this.#core.locks.withLocks(accountIds.map(locks.account), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
-      const usage = new Map<AccountId, AccountUsage>();
+      const quota = this.#quotaTally();
       const ops: BatchOp[] = [...extraOps];
       const index = new IndexEdits(this.#core);
       const outcomes: AppendOutcome[][] = [];
@@ -206,7 +204,7 @@ export class LevelMail implements MailStore {
             continue;
           }
           const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-          const problem = enforceQuota ? await this.#quotaProblem(target.accountId, size, usage) : null;
+          const problem = enforceQuota ? await quota.problem(target.accountId, size) : null;
           if (problem) {
             itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
             continue;
@@ -226,7 +224,7 @@ export class LevelMail implements MailStore {
           };
           mailboxes.set(mailbox.id, mailbox);
           (await index.of(mailbox.id, [uid])).set({ uid, modSeq, size, flags: target.flags });
-          countIn(usage, target.accountId, size);
+          quota.add(target.accountId, size);
           ops.push(put(keys.message(mailbox.id, uid), message), mark(keys.ref(blobId, mailbox.id, uid)));
           itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
           events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
@@ -247,14 +245,9 @@ export class LevelMail implements MailStore {
     return outcomes;
   }
 
-  /** The quota rule (rules/quota.ts) with the usage read once per account and batch, `usage` carrying what the batch adds. */
-  async #quotaProblem(accountId: AccountId, size: number, usage: Map<AccountId, AccountUsage>): Promise<string | null> {
-    const account = await this.#accounts.getAccountById(accountId);
-    if (!account) return `account ${accountId} does not exist`;
-    // Without a limit the usage (a scan of the account's mailboxes) is not needed.
-    if (!hasQuota(account)) return null;
-    if (!usage.has(accountId)) usage.set(accountId, await this.#accounts.accountUsage(accountId));
-    return quotaProblem(account, usage.get(accountId)!, size);
+  /** The quota rule (rules/quota.ts) for one batch: accounts and usage read once, what the batch adds counted. */
+  #quotaTally(): QuotaTally {
+    return new QuotaTally({ account: (id) => this.#accounts.getAccountById(id), usage: (id) => this.#accounts.accountUsage(id) });
   }
 
   #blobOps(blobId: BlobId, blob: NewBlob): BatchOp[] {
@@ -367,12 +360,11 @@ export class LevelMail implements MailStore {
       const sorted = [...new Set(uids)].sort((a, b) => a - b);
       const messages = (await this.getMessages(fromId, sorted)).filter((m): m is MessageMeta => m !== null);
       if (opts.enforceQuota) {
-        const usage = new Map<AccountId, AccountUsage>();
+        const quota = this.#quotaTally();
         for (const message of messages) {
-          const problem = await this.#quotaProblem(target.accountId, message.size, usage);
+          const problem = await quota.problem(target.accountId, message.size);
           if (problem) return { outcome: { ok: false, reason: 'quota', detail: problem } as CopyOutcome, events };
-          if (!usage.has(target.accountId)) break;
-          countIn(usage, target.accountId, message.size);
+          quota.add(target.accountId, message.size);
         }
       }
       if (messages.length === 0) return { outcome: { ok: true, uidValidity: target.uidValidity, copies: [] } as CopyOutcome, events };
@@ -417,23 +409,13 @@ export class LevelMail implements MailStore {
       const mailbox = (await this.getMailboxById(mailboxId))!;
       const index = new IndexEdits(this.#core);
       const edit = await index.of(mailboxId, uids);
-      const changed: MessageState[] = [];
-      const modSeq = mailbox.highestModSeq + 1;
-      for (const uid of uids) {
-        const message = edit.get(uid);
-        if (message === undefined) continue;
-        if (unchangedSince !== undefined && message.modSeq > unchangedSince) continue;
-        const next = applyFlags(message.flags, op, flags);
-        if (sameFlags(next, message.flags)) continue;
-        mailbox.unseen += unseenDelta(message.flags, next);
-        const state = { ...message, flags: next, modSeq };
-        edit.set(state);
-        changed.push(state);
+      const states = uids.map((uid) => edit.get(uid)).filter((m): m is MessageState => m !== undefined);
+      const changed = changeFlags(mailbox, states, op, flags, unchangedSince);
+      if (changed.length > 0) {
+        for (const state of changed) edit.set(state);
+        await this.#core.commit([...index.ops(), put(keys.mailbox(mailboxId), mailbox)]);
       }
-      if (changed.length === 0) return { changed, modSeq: mailbox.highestModSeq };
-      nextModSeq(mailbox);
-      await this.#core.commit([...index.ops(), put(keys.mailbox(mailboxId), mailbox)]);
-      return { changed, modSeq };
+      return { changed, modSeq: mailbox.highestModSeq };
     });
     if (changed.length > 0) {
       this.#core.emit({ type: 'flags', accountId: owner.accountId, mailboxId, uids: changed.map((m) => m.uid), modSeq });
@@ -540,12 +522,4 @@ function current(record: MessageMeta, state: MessageState): MessageMeta {
   record.flags = state.flags;
   record.modSeq = state.modSeq;
   return record;
-}
-
-/** Adds a message to the usage a batch has counted so far (only where the usage was read). */
-function countIn(usage: Map<AccountId, AccountUsage>, accountId: AccountId, size: number): void {
-  const used = usage.get(accountId);
-  if (!used) return;
-  used.bytes += size;
-  used.messages++;
 }

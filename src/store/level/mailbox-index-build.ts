@@ -1,16 +1,15 @@
 import type { Mailbox, MailboxId, MessageMeta, MessageState } from '../types.ts';
 import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
-import { del, locks, put, type LevelCore } from './core.ts';
+import { del, put, type LevelCore } from './core.ts';
 import { FlagTable } from './flag-table.ts';
 import { decodeSegment, encodeSegment, SEGMENT_UIDS, segmentOf, SegmentError } from './index-segment.ts';
-import { keys, parseMessageKey, prefixEnd } from './keys.ts';
+import { keys, prefixEnd } from './keys.ts';
 import { entryOf, readFlagTable } from './mailbox-index.ts';
 
 /**
  * Building a mailbox's index from its message records, in bounded batches: what the
- * v1 → v2 migration, `mailfold store check --repair` and opening a store with a
- * mailbox that has no index call.
+ * v1 → v2 migration (migrate/mailbox-index.ts) and `mailfold store check --repair` call.
  *
  * How a message whose entry is missing or unreadable is recovered from its record:
  * - `as-recorded`: with the record's flags and MODSEQ. Right for a store of layout 1,
@@ -103,35 +102,6 @@ export async function buildMailboxIndex(core: LevelCore, mailboxId: MailboxId, r
     segment = batch.next;
   }
   return total;
-}
-
-/**
- * Opening a store: every mailbox without a complete index (a store of layout 1, or a
- * build killed midway) gets one, as its records say; then `meta/mailbox-index` records
- * that every mailbox has one, and later opens read only that. Builds go in UID order,
- * so an index is incomplete when its last segment is below its last message's.
- */
-export async function buildMissingIndexes(core: LevelCore): Promise<number> {
-  if ((await core.db.get(keys.mailboxIndexBuilt)) !== undefined) return 0;
-  let built = 0;
-  for (const mailbox of await core.scan<Mailbox>(keys.mailboxPrefix)) {
-    const [table, lastMessage, lastSegment] = await Promise.all([
-      core.db.get(keys.flagTable(mailbox.id)),
-      lastKey(core, keys.messagePrefix(mailbox.id)),
-      lastKey(core, keys.indexSegmentPrefix(mailbox.id)),
-    ]);
-    const complete = table !== undefined && (lastMessage === null || (lastSegment !== null && segmentOf(parseMessageKey(lastMessage).uid) <= parseInt(lastSegment.slice(lastSegment.lastIndexOf('/') + 1), 16)));
-    if (complete) continue;
-    await core.locks.withLocks([locks.account(mailbox.accountId)], () => buildMailboxIndex(core, mailbox.id, 'as-recorded'));
-    built++;
-  }
-  await core.commit([put(keys.mailboxIndexBuilt, true)]);
-  return built;
-}
-
-async function lastKey(core: LevelCore, prefix: string): Promise<string | null> {
-  const [key] = await core.db.keys({ gte: prefix, lt: prefixEnd(prefix), reverse: true, limit: 1 }).all();
-  return key ?? null;
 }
 
 async function readableTable(core: LevelCore, mailboxId: MailboxId): Promise<FlagTable | null> {

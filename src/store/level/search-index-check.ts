@@ -79,13 +79,15 @@ async function deleteRange(ctx: Context, range: { gte: string; lt: string }): Pr
 async function indexBodies(ctx: Context, bodies: LiveBody[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += BODIES_PER_BATCH) {
     const ops: BatchOp[] = [];
-    for (const { blob, prefixes } of bodies.slice(i, i + BODIES_PER_BATCH)) {
-      const [raw, text] = await Promise.all([headerBytes(ctx.db, blob), ctx.db.get(keys.blobText(blob.id))]);
-      const index = { ...blob.index, text: text === undefined ? '' : decode<string>(text) };
-      ops.push(...ctx.index.indexOps(blob.id, { raw, index }, [...prefixes]));
-    }
+    for (const body of bodies.slice(i, i + BODIES_PER_BATCH)) ops.push(...(await bodyIndexOps(ctx.db, ctx.index, body)));
     await ctx.commit(ops);
   }
+}
+
+/** A stored body's pending index record, made from its header and search text (the rebuild and the migration write it). */
+export async function bodyIndexOps(db: Db, index: LevelSearchIndex, { blob, prefixes }: LiveBody): Promise<BatchOp[]> {
+  const [raw, text] = await Promise.all([headerBytes(db, blob), db.get(keys.blobText(blob.id))]);
+  return index.indexOps(blob.id, { raw, index: { ...blob.index, text: text === undefined ? '' : decode<string>(text) } }, [...prefixes]);
 }
 
 /** The body's top header, from the chunks that hold it. */

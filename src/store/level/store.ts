@@ -3,8 +3,9 @@ import { checkStore } from './check.ts';
 import { LevelCore, locks, openDb, type StoreOptions } from './core.ts';
 import { LevelDirectory } from './directory.ts';
 import { keys } from './keys.ts';
-import { buildMissingIndexes } from './mailbox-index-build.ts';
 import { LevelMail } from './mail.ts';
+import { migrationLines, type MigrationSink } from '../migration-progress.ts';
+import { migrateStore } from './migrate/runner.ts';
 import { LevelQueue } from './queue.ts';
 import { levelSnapshot } from './records.ts';
 import { LevelVault } from './vault.ts';
@@ -14,10 +15,16 @@ export type { StoreOptions } from './core.ts';
 /** The LevelDB store: every role, plus the core for LevelDB-only tests and tools. */
 export type LevelStore = Store & { readonly core: LevelCore };
 
-export async function openLevelStore(dataDir: string, options: StoreOptions): Promise<LevelStore> {
+/** A store of an older layout is migrated before it is returned; `onMigration` hears how far (default: lines on stderr). */
+export async function openLevelStore(dataDir: string, options: StoreOptions, onMigration?: MigrationSink): Promise<LevelStore> {
   const core = new LevelCore(await openDb(dataDir), options);
-  await core.init();
-  await buildMissingIndexes(core);
+  try {
+    await core.init();
+    await migrateStore(core, onMigration ?? migrationLines((line) => process.stderr.write(`${line}\n`)));
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
   const directory = new LevelDirectory(core);
   const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory));
   return Object.assign(roles, {

@@ -1,5 +1,5 @@
-import { isSeen } from '../flags.ts';
-import type { AccountId, Mailbox, MessageMeta, ModSeq, SpecialUse, Uid } from '../types.ts';
+import { applyFlags, isSeen, sameFlags } from '../flags.ts';
+import type { AccountId, FlagOperation, Mailbox, MessageMeta, ModSeq, SpecialUse, Uid } from '../types.ts';
 
 /** The mailboxes every new account gets. */
 export const DEFAULT_MAILBOXES: readonly { name: string; specialUse: SpecialUse | null }[] = [
@@ -66,3 +66,34 @@ export function releaseMessage(mailbox: Mailbox, message: Pick<MessageMeta, 'siz
 
 /** The unseen count's change when a message's flags go from `before` to `after`. */
 export const unseenDelta = (before: string[], after: string[]): number => (isSeen(before) ? 1 : 0) - (isSeen(after) ? 1 : 0);
+
+/**
+ * A flag change (STORE) on messages of one mailbox: each message whose flags `op`
+ * changes gets them with one new MODSEQ for the whole change; with `unchangedSince`
+ * (CONDSTORE, RFC 7162 3.1.3) a message changed after it is left alone. The mailbox's
+ * unseen count follows; its HIGHESTMODSEQ moves only when something changed.
+ * Returns the changed messages (records, or a backend's index entries), to be written.
+ */
+export function changeFlags<M extends Pick<MessageMeta, 'modSeq' | 'flags'>>(mailbox: Mailbox, messages: readonly M[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): M[] {
+  const modSeq = mailbox.highestModSeq + 1;
+  const changed: M[] = [];
+  for (const message of messages) {
+    if (unchangedSince !== undefined && message.modSeq > unchangedSince) continue;
+    const next = applyFlags(message.flags, op, flags);
+    if (sameFlags(next, message.flags)) continue;
+    mailbox.unseen += unseenDelta(message.flags, next);
+    changed.push({ ...message, flags: next, modSeq });
+  }
+  if (changed.length > 0) nextModSeq(mailbox);
+  return changed;
+}
+
+/**
+ * \Recent (RFC 3501 2.3.2): what a session that sees the mailbox up to `upTo` claims.
+ * `first` is the first UID it claims, `recentFrom` the mailbox's first unclaimed UID
+ * after the claim, to be stored; null when every UID up to `upTo` was claimed before.
+ */
+export function recentClaim(mailbox: Pick<Mailbox, 'recentFrom'>, upTo: Uid): { first: Uid; recentFrom: Uid } | null {
+  const first = mailbox.recentFrom ?? 1;
+  return first > upTo ? null : { first, recentFrom: upTo + 1 };
+}
