@@ -8,8 +8,11 @@ import { hashPassword } from '../src/auth/password.ts';
 import { writeMessages } from '../src/delivery/deliver.ts';
 import { LAYOUT_VERSION } from '../src/store/level/core.ts';
 import { keys } from '../src/store/level/keys.ts';
+import { levelSnapshot } from '../src/store/level/records.ts';
 import { openLevelStore } from '../src/store/level/store.ts';
 import { StoreError } from '../src/store/types.ts';
+import { writeBackup } from '../src/transfer/backup.ts';
+import { BackupReader } from '../src/transfer/backup-reader.ts';
 import { FIXTURE_ACCOUNT, FIXTURE_PASSWORD, FIXTURE_PREFIX, writeV1Store, type FixtureMailbox } from './fixtures/v1-store.ts';
 import { ok } from './helpers/cli.ts';
 import { BIN, exited, ROOT, runCli, tempDir } from './helpers/env.ts';
@@ -208,3 +211,30 @@ test('store migrate: a bar per step on a terminal, JSON lines with --json', asyn
   assert.ok(lines.slice(0, -1).every((l) => l.event === 'progress' && typeof l.done === 'number'));
   assert.deepEqual([...new Set(lines.slice(0, -1).map((l) => l.id))], ['recent-from', 'mailbox-index', 'body-rules', 'search-index-clear', 'search-index-build']);
 });
+
+test('a backup of a layout-1 store restores as it was and is migrated when the store first opens', async (t) => {
+  const old = await v1Store(t, { corpus: false, synthetic: 200 });
+  const file = join(tempDir(t), 'v1.mfb');
+  const db = new ClassicLevel<string, Buffer>(join(old.dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+  await db.open();
+  const written = await writeBackup(() => levelSnapshot(db), { file });
+  await db.close();
+  const reader = await BackupReader.open(file);
+  assert.equal(reader.header.layout, 1);
+  await reader.close();
+  assert.equal(written.counts.messages, old.inbox.messages.length + old.projects.messages.length);
+
+  const target = tempDir(t);
+  await ok(runCli(['--data-dir', target, 'restore', file], { cwd: target }));
+  const check = await ok(runCli(['--data-dir', target, 'store', 'check'], { cwd: target }));
+  assert.match(check.stderr, /^migrating store: step 4\/4 \(full-text index built\), 180\/180 bodies$/m);
+  assert.equal(check.stdout.trim(), 'store is clean');
+  assert.deepEqual(await dump(target), await dump(await migratedCopy(t)));
+});
+
+/** The same fixture as above, migrated in place. */
+async function migratedCopy(t: TestContext): Promise<string> {
+  const { dir } = await v1Store(t, { corpus: false, synthetic: 200 });
+  await ok(runCli(['--data-dir', dir, 'store', 'migrate'], { cwd: dir }));
+  return dir;
+}

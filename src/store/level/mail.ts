@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
-import { admitMessage, changeFlags, nextModSeq, recentClaim, releaseMessage } from '../rules/mailbox.ts';
+import { admitMessage, changeFlags, nextModSeq, recentClaim, releaseMessage, transferMessages } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
 import { QuotaTally } from '../rules/quota.ts';
 import type { Release } from '../rules/references.ts';
@@ -370,31 +370,26 @@ export class LevelMail implements MailStore {
       if (messages.length === 0) return { outcome: { ok: true, uidValidity: target.uidValidity, copies: [] } as CopyOutcome, events };
       const ops: BatchOp[] = [];
       const index = new IndexEdits(this.#core);
-      const now = Date.now();
-      const copies: { from: Uid; to: Uid }[] = [];
-      const targetModSeq = nextModSeq(target);
-      const targetIndex = await index.of(target.id, messages.map((_, i) => target.uidNext + i));
-      for (const message of messages) {
-        const uid = admitMessage(target, message.size, message.flags);
-        const copy: MessageMeta = { ...message, mailboxId: target.id, uid, modSeq: targetModSeq, savedDate: now };
-        ops.push(put(keys.message(target.id, uid), copy), mark(keys.ref(message.blobId, target.id, uid)));
-        targetIndex.set({ uid, modSeq: targetModSeq, size: message.size, flags: message.flags });
-        copies.push({ from: message.uid, to: uid });
+      const moved = transferMessages(source, target, messages, opts.move, Date.now());
+      const targetIndex = await index.of(target.id, moved.copies.map((c) => c.uid));
+      for (const copy of moved.copies) {
+        ops.push(put(keys.message(target.id, copy.uid), copy), mark(keys.ref(copy.blobId, target.id, copy.uid)));
+        targetIndex.set({ uid: copy.uid, modSeq: copy.modSeq, size: copy.size, flags: copy.flags });
       }
-      events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: copies.map((c) => c.to), modSeq: targetModSeq });
-      if (opts.move) {
-        const modSeq = nextModSeq(source);
+      events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: moved.copies.map((c) => c.uid), modSeq: moved.modSeq });
+      if (moved.expungeModSeq !== null) {
+        const modSeq = moved.expungeModSeq;
         const sourceIndex = await index.of(fromId, messages.map((m) => m.uid));
         for (const message of messages) {
           ops.push(del(keys.message(fromId, message.uid)), del(keys.ref(message.blobId, fromId, message.uid)), put(keys.expunged(fromId, message.uid), modSeq));
           sourceIndex.delete(message.uid);
-          releaseMessage(source, message);
         }
         events.push({ type: 'expunge', accountId: source.accountId, mailboxId: fromId, uids: messages.map((m) => m.uid), modSeq });
       }
       ops.push(put(keys.mailbox(target.id), target));
       if (source !== target) ops.push(put(keys.mailbox(source.id), source));
       await this.#core.commit([...ops, ...index.ops()]);
+      const copies = moved.copies.map((copy, k) => ({ from: messages[k]!.uid, to: copy.uid }));
       return { outcome: { ok: true, uidValidity: target.uidValidity, copies } as CopyOutcome, events };
     });
     for (const event of events) this.#core.emit(event);

@@ -97,3 +97,24 @@ export function recentClaim(mailbox: Pick<Mailbox, 'recentFrom'>, upTo: Uid): { 
   const first = mailbox.recentFrom ?? 1;
   return first > upTo ? null : { first, recentFrom: upTo + 1 };
 }
+
+/**
+ * COPY and MOVE (RFC 6851) of `messages` (in UID order) into `target`: each copy gets
+ * the next UID and one MODSEQ for them all, keeps its flags, internal date and body,
+ * and is saved now. A move releases them from `source` with one MODSEQ for the
+ * expunge (null for a copy). `source` and `target` may be the same record.
+ */
+export function transferMessages(
+  source: Mailbox,
+  target: Mailbox,
+  messages: readonly MessageMeta[],
+  move: boolean,
+  now: number,
+): { copies: MessageMeta[]; modSeq: ModSeq; expungeModSeq: ModSeq | null } {
+  const modSeq = nextModSeq(target);
+  const copies = messages.map((m) => ({ ...m, mailboxId: target.id, uid: admitMessage(target, m.size, m.flags), modSeq, savedDate: now }));
+  if (!move) return { copies, modSeq, expungeModSeq: null };
+  const expungeModSeq = nextModSeq(source);
+  for (const message of messages) releaseMessage(source, message);
+  return { copies, modSeq, expungeModSeq };
+}
