@@ -215,9 +215,11 @@ export function messageContract(backend: StoreBackend): void {
     await same(inbox.id, 'after appends');
     assert.deepEqual((await store.messageStates(inbox.id)).map((m) => m.flags), [[], ['\\Seen'], ['$Label']], 'flags in the order they were set');
 
-    const changed = await store.storeFlags(inbox.id, [3, 1, 42], 'add', ['$New', '\\Flagged']);
-    assert.deepEqual(changed.map((m) => [m.uid, m.flags]), [[3, ['$Label', '$New', '\\Flagged']], [1, ['$New', '\\Flagged']]]);
+    const unseen = (await reread(store, inbox)).unseen;
+    const changed = await store.storeFlags(inbox.id, [3, 1, 42, 3], 'add', ['$New', '\\Flagged', '\\Seen']);
+    assert.deepEqual(changed.map((m) => [m.uid, m.flags]), [[3, ['$Label', '$New', '\\Flagged', '\\Seen']], [1, ['$New', '\\Flagged', '\\Seen']]]);
     const box = await reread(store, inbox);
+    assert.equal(box.unseen, unseen - 2, 'a UID named twice counts once');
     assert.ok(changed.every((m) => m.modSeq === box.highestModSeq), 'a STORE gives its changes one new MODSEQ');
     assert.deepEqual(states((await store.getMessages(inbox.id, [1, 3])).map((m) => m!)), states(changed.slice().reverse()), 'records read later have the new flags');
     await same(inbox.id, 'after a flag change');
@@ -229,7 +231,7 @@ export function messageContract(backend: StoreBackend): void {
 
     const copied = await store.copyMessages(inbox.id, [1, 3], archive.id, { enforceQuota: false });
     assert.ok(copied.ok);
-    assert.deepEqual((await store.messageStates(archive.id)).map((m) => m.flags), [['$New', '\\Flagged'], ['$Label', '$New', '\\Flagged']], 'a copy keeps the current flags');
+    assert.deepEqual((await store.messageStates(archive.id)).map((m) => m.flags), [['$New', '\\Flagged', '\\Seen'], ['$Label', '$New', '\\Flagged', '\\Seen']], 'a copy keeps the current flags');
     await store.moveMessages(inbox.id, [2], archive.id);
     await store.expunge(inbox.id, [3]);
     await same(inbox.id, 'after a move and an expunge');

@@ -404,7 +404,8 @@ export class LevelMail implements MailStore {
       const mailbox = (await this.getMailboxById(mailboxId))!;
       const index = new IndexEdits(this.#core);
       const edit = await index.of(mailboxId, uids);
-      const states = uids.map((uid) => edit.get(uid)).filter((m): m is MessageState => m !== undefined);
+      // Each message once, or a UID named twice would count twice in the unseen counter.
+      const states = [...new Set(uids)].map((uid) => edit.get(uid)).filter((m): m is MessageState => m !== undefined);
       const changed = changeFlags(mailbox, states, op, flags, unchangedSince);
       if (changed.length > 0) {
         for (const state of changed) edit.set(state);
