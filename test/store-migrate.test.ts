@@ -227,7 +227,7 @@ test('a backup of a layout-1 store restores as it was and is migrated when the s
   const target = tempDir(t);
   await ok(runCli(['--data-dir', target, 'restore', file], { cwd: target }));
   const check = await ok(runCli(['--data-dir', target, 'store', 'check'], { cwd: target }));
-  assert.match(check.stderr, /^migrating store: step 4\/4 \(full-text index built\), 180\/180 bodies$/m);
+  assert.match(check.stderr, /^migrating store: step 5\/5 \(full-text index built\), 180\/180 bodies$/m);
   assert.equal(check.stdout.trim(), 'store is clean');
   assert.deepEqual(await dump(target), await dump(await migratedCopy(t)));
 });
