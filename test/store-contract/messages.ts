@@ -237,6 +237,12 @@ export function messageContract(backend: StoreBackend): void {
     await same(inbox.id, 'after a move and an expunge');
     await same(archive.id, 'the target of a copy and a move');
     assert.deepEqual((await store.messageStates(inbox.id)).map((m) => m.uid), [1]);
+
+    // A mailbox deleted (by another session, say) reads as empty, not as an error.
+    const gone = await store.createMailbox(inbox.accountId, 'Gone');
+    await store.copyMessages(inbox.id, [1], gone.id, { enforceQuota: false });
+    await store.deleteMailbox(inbox.accountId, 'Gone');
+    assert.deepEqual([await store.messageStates(gone.id), await store.messageStates(gone.id, [1]), await store.listMessages(gone.id)], [[], [], []]);
     assert.deepEqual(await store.check({ repair: false }), []);
   });
 }

@@ -36,9 +36,10 @@ export async function readFlagTable(core: LevelCore, mailboxId: MailboxId): Prom
 
 /**
  * The table is read after the segments: it only grows (outside a rebuild), so every id a
- * segment read a moment earlier names is in it.
+ * segment read a moment earlier names is in it. Null when the mailbox was deleted
+ * meanwhile (its table goes with it): a reader then sees it empty.
  */
-async function tableAfter(core: LevelCore, mailboxId: MailboxId): Promise<FlagTable> {
+async function tableAfter(core: LevelCore, mailboxId: MailboxId): Promise<FlagTable | null> {
   let table: FlagTable | null;
   try {
     table = await readFlagTable(core, mailboxId);
@@ -46,8 +47,8 @@ async function tableAfter(core: LevelCore, mailboxId: MailboxId): Promise<FlagTa
     if (err instanceof SegmentError) throw corrupt(mailboxId, err);
     throw err;
   }
-  if (!table) throw new StoreError('invalid', `mailbox ${mailboxId} has no index; run \`mailfold store check --repair\``);
-  return table;
+  if (table || (await core.getMailboxRecord(keys.mailbox(mailboxId))) === null) return table;
+  throw new StoreError('invalid', `mailbox ${mailboxId} has no index; run \`mailfold store check --repair\``);
 }
 
 const stateOf = (entry: IndexEntry, table: FlagTable): MessageState => ({ uid: entry.uid, modSeq: entry.modSeq, size: entry.size, flags: table.namesOf(entry.flags) });
@@ -57,6 +58,7 @@ export async function readMailboxIndex(core: LevelCore, mailboxId: MailboxId): P
   const segments = await core.db.iterator(wholeRange(keys.indexSegmentPrefix(mailboxId))).all();
   const table = await tableAfter(core, mailboxId);
   const out: MessageState[] = [];
+  if (!table) return out;
   try {
     for (const [key, value] of segments) for (const entry of decodeSegment(segmentNumber(key), value, table.size)) out.push(stateOf(entry, table));
   } catch (err) {
@@ -74,6 +76,7 @@ export async function readIndexEntries(core: LevelCore, mailboxId: MailboxId, ui
   const out = new Map<Uid, MessageState>();
   if (values.every((v) => v === undefined)) return out;
   const table = await tableAfter(core, mailboxId);
+  if (!table) return out;
   try {
     for (const [i, value] of values.entries()) {
       if (value === undefined) continue;
@@ -108,8 +111,9 @@ export class IndexEdit {
     const numbers = [...new Set(uids.map(segmentOf))].filter((n) => !this.#segments.has(n));
     if (numbers.length === 0) return;
     const values = await this.#core.db.getMany(numbers.map((n) => keys.indexSegment(this.mailboxId, n)));
-    this.#table ??= await tableAfter(this.#core, this.mailboxId);
-    const table = this.#table;
+    const table = this.#table ?? (await tableAfter(this.#core, this.mailboxId));
+    if (!table) throw new StoreError('not-found', `no such mailbox id ${this.mailboxId}`);
+    this.#table = table;
     try {
       for (const [i, n] of numbers.entries()) {
         const value = values[i];
