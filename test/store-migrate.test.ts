@@ -57,8 +57,8 @@ test('a layout-1 store opens migrated, with the progress in the log, and IMAP an
   const messages = logged.map((l) => (JSON.parse(l) as { msg: string }).msg);
   const progress = messages.filter((m) => m.startsWith('migrating store: '));
   assert.ok(messages.lastIndexOf(progress.at(-1)!) < messages.indexOf('listening'), 'migrated before listening');
-  assert.match(progress[0]!, /^migrating store: step 1\/4 \(.*\), 0\/7 mailboxes$/);
-  assert.match(progress.at(-1)!, new RegExp(`^migrating store: step 4/4 \\(full-text index built\\), ${fixture.bodies}/${fixture.bodies} bodies$`));
+  assert.match(progress[0]!, /^migrating store: step 1\/5 \(.*\), 0\/7 mailboxes$/);
+  assert.match(progress.at(-1)!, new RegExp(`^migrating store: step 5/5 \\(full-text index built\\), ${fixture.bodies}/${fixture.bodies} bodies$`));
   assert.equal((await store.core.db.get(keys.version))?.toString(), String(LAYOUT_VERSION));
   assert.equal(await store.core.db.get(keys.migration), undefined, 'no migration left under way');
   assert.ok(await store.core.searchIndex.built(), 'the full-text index is built');
@@ -137,7 +137,7 @@ async function migrateUntil(dataDir: string, killAt: (line: string) => boolean):
 }
 
 const doneOf = (line: string, step: number): number | null => {
-  const m = new RegExp(`^migrating store: step ${step}/4 .*, ([\\d,]+)/[\\d,]+ bodies$`).exec(line);
+  const m = new RegExp(`^migrating store: step ${step}/5 .*, ([\\d,]+)/[\\d,]+ bodies$`).exec(line);
   return m ? Number(m[1]!.replace(/,/g, '')) : null;
 };
 
@@ -150,12 +150,12 @@ test('a migration killed with SIGKILL in the middle of its steps resumes where i
   assert.match(finished.stdout, /^store migrated from layout 1 to layout 2 in [\d.]+ s$/m);
 
   // Killed while bodies are indexed again, then while the full-text index is built.
-  await migrateUntil(killed.dir, (line) => (doneOf(line, 2) ?? 0) > 0);
-  const second = await migrateUntil(killed.dir, (line) => (doneOf(line, 4) ?? 0) > 0);
-  const resumedAt = second.map((l) => doneOf(l, 2)).find((n) => n !== null);
+  await migrateUntil(killed.dir, (line) => (doneOf(line, 3) ?? 0) > 0);
+  const second = await migrateUntil(killed.dir, (line) => (doneOf(line, 5) ?? 0) > 0);
+  const resumedAt = second.map((l) => doneOf(l, 3)).find((n) => n !== null);
   assert.ok(resumedAt !== undefined && resumedAt! >= 1000, `the second run went on from the first one's position: ${second[0]}`);
   const third = await ok(runCli(['--data-dir', killed.dir, 'store', 'migrate'], { cwd }));
-  assert.ok(!/step [123]\/4/.test(third.stderr), `the third run starts in step 4:\n${third.stderr}`);
+  assert.ok(!/step [1234]\/5/.test(third.stderr), `the third run starts in step 5:\n${third.stderr}`);
   assert.match(third.stdout, /store migrated from layout 1 to layout 2/);
 
   assert.deepEqual(await dump(killed.dir), await dump(whole.dir));
@@ -197,10 +197,11 @@ test('store migrate: a bar per step on a terminal, JSON lines with --json', asyn
     encoding: 'utf8',
     env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '' },
   });
-  assert.match(shown, /migrating store: step 1\/4 \[=+\] 7\/7 mailboxes, messages stored before/);
-  assert.match(shown, /migrating store: step 3\/4 \[=+\] 0\/0 keys, full-text index/);
+  assert.match(shown, /migrating store: step 1\/5 \[=+\] 7\/7 mailboxes, messages stored before/);
+  assert.match(shown, /migrating store: step 2\/5 \[=+\] 7\/7 mailboxes, mailbox indexes/);
+  assert.match(shown, /migrating store: step 4\/5 \[=+\] 0\/0 keys, full-text index/);
   // The title is cut where the terminal (80 columns here) ends.
-  assert.match(shown, /migrating store: step 4\/4 \[=+\] 270\/270 bodies, full/);
+  assert.match(shown, /migrating store: step 5\/5 \[=+\] 270\/270 bodies, full/);
   assert.match(shown, /store migrated from layout 1 to layout 2 in [\d.]+ s/);
 
   const json = await v1Store(t, { corpus: false, synthetic: 300 });
@@ -208,7 +209,7 @@ test('store migrate: a bar per step on a terminal, JSON lines with --json', asyn
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; id?: string; done?: number; result?: { migrated: { from: number; to: number } } });
   assert.deepEqual([lines.at(-1)!.event, lines.at(-1)!.result!.migrated], ['done', { from: 1, to: 2 }]);
   assert.ok(lines.slice(0, -1).every((l) => l.event === 'progress' && typeof l.done === 'number'));
-  assert.deepEqual([...new Set(lines.slice(0, -1).map((l) => l.id))], ['recent-from', 'body-rules', 'search-index-clear', 'search-index-build']);
+  assert.deepEqual([...new Set(lines.slice(0, -1).map((l) => l.id))], ['recent-from', 'mailbox-index', 'body-rules', 'search-index-clear', 'search-index-build']);
 });
 
 test('a backup of a layout-1 store restores as it was and is migrated when the store first opens', async (t) => {
@@ -226,7 +227,7 @@ test('a backup of a layout-1 store restores as it was and is migrated when the s
   const target = tempDir(t);
   await ok(runCli(['--data-dir', target, 'restore', file], { cwd: target }));
   const check = await ok(runCli(['--data-dir', target, 'store', 'check'], { cwd: target }));
-  assert.match(check.stderr, /^migrating store: step 4\/4 \(full-text index built\), 180\/180 bodies$/m);
+  assert.match(check.stderr, /^migrating store: step 5\/5 \(full-text index built\), 180\/180 bodies$/m);
   assert.equal(check.stdout.trim(), 'store is clean');
   assert.deepEqual(await dump(target), await dump(await migratedCopy(t)));
 });

@@ -1,4 +1,4 @@
-import type { Mailbox, MailStore, MessageMeta, StoreEvent, Uid } from '../store/types.ts';
+import type { Mailbox, MailStore, MessageState, StoreEvent, Uid } from '../store/types.ts';
 import { flagList } from './encoder.ts';
 import { SYSTEM_FLAGS } from './flags.ts';
 import { ParseError } from './parser.ts';
@@ -57,12 +57,12 @@ export class MailboxView {
   }
 
   /** Listens before listing, so no change falls between the listing and the events. */
-  static async open(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode): Promise<{ view: MailboxView; messages: MessageMeta[] }> {
+  static async open(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode): Promise<{ view: MailboxView; messages: MessageState[] }> {
     let view: MailboxView | null = null;
     const early: StoreEvent[] = [];
     const unsubscribe = store.on((event) => (view ? view.#handle(event) : early.push(event)));
     try {
-      const messages = await store.listMessages(mailbox.id);
+      const messages = await store.messageStates(mailbox.id);
       view = new MailboxView(store, mailbox, readOnly, recentMode, unsubscribe);
       for (const m of messages) {
         view.uids.push(m.uid);
@@ -187,7 +187,7 @@ export class MailboxView {
         }
         const freshUids = fresh.map(([uid]) => uid);
         // A new keyword (APPEND, COPY) is announced to every session that has the mailbox selected.
-        for (const message of await this.store.getMessages(this.mailbox.id, freshUids)) if (message) lines.push(...this.announceKeywords(message.flags));
+        for (const message of await this.store.messageStates(this.mailbox.id, freshUids)) lines.push(...this.announceKeywords(message.flags));
         await this.#takeRecent(freshUids);
         lines.push(`* ${this.uids.length} EXISTS\r\n`);
       }
@@ -200,9 +200,9 @@ export class MailboxView {
     if (this.#flagged.size > 0) {
       const uids = [...this.#flagged].filter((uid) => this.seqOf(uid) > 0).sort((a, b) => a - b);
       this.#flagged.clear();
-      const messages = await this.store.getMessages(this.mailbox.id, uids);
+      const messages = await this.store.messageStates(this.mailbox.id, uids);
       for (const message of messages) {
-        if (!message || !this.isStale(message.uid, message.modSeq)) continue;
+        if (!this.isStale(message.uid, message.modSeq)) continue;
         this.#told.set(message.uid, message.modSeq);
         lines.push(...this.announceKeywords(message.flags));
         const modseq = opts.condstore ? ` MODSEQ (${message.modSeq})` : '';
@@ -214,7 +214,7 @@ export class MailboxView {
   }
 
   /** A message's flags as this session shows them: with \Recent when it is recent here. */
-  flagList(message: MessageMeta): string {
+  flagList(message: Pick<MessageState, 'uid' | 'flags'>): string {
     return flagList(this.recent.has(message.uid) ? ['\\Recent', ...message.flags] : message.flags);
   }
 

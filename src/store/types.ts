@@ -75,6 +75,12 @@ export interface MessageMeta {
   size: number;
 }
 
+/**
+ * What SELECT, QRESYNC, STATUS and STORE need of a message, read in bulk without the
+ * rest of its record (a backend keeps these in a compact per-mailbox index).
+ */
+export type MessageState = Pick<MessageMeta, 'uid' | 'modSeq' | 'flags' | 'size'>;
+
 /** What is stored once per distinct message body, shared by every copy of it. */
 export interface BlobMeta {
   id: BlobId;
@@ -316,6 +322,8 @@ export interface MailStore {
    */
   appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]>;
   listMessages(mailboxId: MailboxId): Promise<MessageMeta[]>;
+  /** The states of the mailbox's messages (or of those of `uids` that exist), ascending by UID: cheaper than whole records. */
+  messageStates(mailboxId: MailboxId, uids?: Uid[]): Promise<MessageState[]>;
   getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null>;
   /** The messages with these UIDs, in the same order; null where one does not exist. */
   getMessages(mailboxId: MailboxId, uids: Uid[]): Promise<(MessageMeta | null)[]>;
@@ -349,7 +357,7 @@ export interface MailStore {
    * Changes flags and returns the messages that changed. With `unchangedSince`
    * (CONDSTORE), a message whose MODSEQ is above it is left alone.
    */
-  storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]>;
+  storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageState[]>;
   expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]>;
   /** Expunged UIDs whose expunge modseq is greater than `since`. */
   expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]>;

@@ -207,4 +207,42 @@ export function messageContract(backend: StoreBackend): void {
     assert.equal((await store.listMessages(inbox.id)).length, 3);
     assert.deepEqual(await store.check({ repair: false }), []);
   });
+
+  test(`${backend.name}: messageStates answers what the records say, in bulk: UIDs, MODSEQs, flags and sizes, through every change`, async (t) => {
+    const { store, inbox, archive } = await setup(t);
+    const states = (list: { uid: number; modSeq: number; flags: string[]; size: number }[]) => list.map(({ uid, modSeq, flags, size }) => ({ uid, modSeq, flags, size }));
+    const same = async (mailboxId: number, why: string) => assert.deepEqual(await store.messageStates(mailboxId), states(await store.listMessages(mailboxId)), why);
+    await same(inbox.id, 'after appends');
+    assert.deepEqual((await store.messageStates(inbox.id)).map((m) => m.flags), [[], ['\\Seen'], ['$Label']], 'flags in the order they were set');
+
+    const unseen = (await reread(store, inbox)).unseen;
+    const changed = await store.storeFlags(inbox.id, [3, 1, 42, 3], 'add', ['$New', '\\Flagged', '\\Seen']);
+    assert.deepEqual(changed.map((m) => [m.uid, m.flags]), [[3, ['$Label', '$New', '\\Flagged', '\\Seen']], [1, ['$New', '\\Flagged', '\\Seen']]]);
+    const box = await reread(store, inbox);
+    assert.equal(box.unseen, unseen - 2, 'a UID named twice counts once');
+    assert.ok(changed.every((m) => m.modSeq === box.highestModSeq), 'a STORE gives its changes one new MODSEQ');
+    assert.deepEqual(states((await store.getMessages(inbox.id, [1, 3])).map((m) => m!)), states(changed.slice().reverse()), 'records read later have the new flags');
+    await same(inbox.id, 'after a flag change');
+
+    // Only the UIDs asked for that exist, ascending, whatever the order asked in.
+    assert.deepEqual((await store.messageStates(inbox.id, [3, 99, 1, 3])).map((m) => m.uid), [1, 3]);
+    assert.deepEqual(await store.messageStates(inbox.id, []), []);
+    assert.deepEqual(await store.messageStates(inbox.id, [5000, 2 ** 31]), []);
+
+    const copied = await store.copyMessages(inbox.id, [1, 3], archive.id, { enforceQuota: false });
+    assert.ok(copied.ok);
+    assert.deepEqual((await store.messageStates(archive.id)).map((m) => m.flags), [['$New', '\\Flagged', '\\Seen'], ['$Label', '$New', '\\Flagged', '\\Seen']], 'a copy keeps the current flags');
+    await store.moveMessages(inbox.id, [2], archive.id);
+    await store.expunge(inbox.id, [3]);
+    await same(inbox.id, 'after a move and an expunge');
+    await same(archive.id, 'the target of a copy and a move');
+    assert.deepEqual((await store.messageStates(inbox.id)).map((m) => m.uid), [1]);
+
+    // A mailbox deleted (by another session, say) reads as empty, not as an error.
+    const gone = await store.createMailbox(inbox.accountId, 'Gone');
+    await store.copyMessages(inbox.id, [1], gone.id, { enforceQuota: false });
+    await store.deleteMailbox(inbox.accountId, 'Gone');
+    assert.deepEqual([await store.messageStates(gone.id), await store.messageStates(gone.id, [1]), await store.listMessages(gone.id)], [[], [], []]);
+    assert.deepEqual(await store.check({ repair: false }), []);
+  });
 }

@@ -7,7 +7,7 @@ export default command({
   async run(session) {
     const view = session.view!;
     if (!view.readOnly) {
-      const messages = await session.deps.store.listMessages(view.mailbox.id);
+      const messages = await session.deps.store.messageStates(view.mailbox.id);
       const deleted = messages.filter((m) => m.flags.includes('\\Deleted')).map((m) => m.uid);
       if (deleted.length > 0) await session.deps.store.expunge(view.mailbox.id, deleted);
     }

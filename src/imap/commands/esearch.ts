@@ -43,7 +43,7 @@ export default command({
     const cost = { spent: 0 };
     for (const mailbox of mailboxes) {
       const selected = view?.mailbox.id === mailbox.id;
-      const source: SearchSource | undefined = selected ? undefined : { mailboxId: mailbox.id, uids: (await session.deps.store.listMessages(mailbox.id)).map((m) => m.uid), saved: [] };
+      const source: SearchSource | undefined = selected ? undefined : { mailboxId: mailbox.id, uids: (await session.deps.store.messageStates(mailbox.id)).map((m) => m.uid), saved: [] };
       const found = await searchMessages(session, query.key, { source, cost });
       if (!Array.isArray(found)) return found;
       const hits: SearchHit[] = found.map(({ meta }) => ({ number: meta.uid, modSeq: meta.modSeq }));

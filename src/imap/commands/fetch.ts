@@ -84,7 +84,10 @@ async function runFetch(session: ImapSession, args: FetchArgs, tag: string): Pro
       if (unseen.length > 0) {
         const changed = new Map((await store.storeFlags(view.mailbox.id, unseen, 'add', ['\\Seen'])).map((m) => [m.uid, m]));
         for (const uid of changed.keys()) seenNow.add(uid);
-        messages = messages.map((m) => (m && changed.get(m.uid)) ?? m);
+        messages = messages.map((m) => {
+          const state = m && changed.get(m.uid);
+          return m && state ? { ...m, flags: state.flags, modSeq: state.modSeq } : m;
+        });
       }
     }
     // Expunged by another session (record or body gone): left out until the EXPUNGE can be reported (RFC 2180 4.1.2).

@@ -35,7 +35,7 @@ export default command({
       }
       const inbox = (await store.getMailbox(accountId, 'INBOX'))!;
       const target = await store.createMailbox(accountId, to);
-      const uids = (await store.listMessages(inbox.id)).map((m) => m.uid);
+      const uids = (await store.messageStates(inbox.id)).map((m) => m.uid);
       const moved = await store.moveMessages(inbox.id, uids, target.id);
       if (!moved.ok) return no(moved.detail, 'SERVERBUG');
     } catch (err) {

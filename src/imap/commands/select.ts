@@ -9,7 +9,7 @@ import { compactSet } from '../sequence-set.ts';
 import { flagsHead, isUidOnly } from '../uid-only.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
-import type { MessageMeta } from '../../store/types.ts';
+import type { MessageState } from '../../store/types.ts';
 
 interface SelectArgs extends SelectParams {
   name: string;
@@ -65,7 +65,7 @@ export async function selectMailbox(session: ImapSession, args: SelectArgs, read
  * remembered by the store, so the seq-match data is not needed to find them.
  * UIDs the view still holds (expunged while selecting) are left to the next VANISHED.
  */
-async function resync(session: ImapSession, param: QresyncParam, messages: MessageMeta[]): Promise<void> {
+async function resync(session: ImapSession, param: QresyncParam, messages: MessageState[]): Promise<void> {
   const view = session.view!;
   const known = param.knownUids?.matcher(view.mailbox.uidNext - 1) ?? (() => true);
   const expunged = await session.deps.store.expungedSince(view.mailbox.id, param.modSeq);

@@ -8,7 +8,7 @@ import { command, no, ok } from '../command.ts';
 /** The \\Deleted messages of a mailbox and their octets: these are counted, not kept. */
 async function deleted(store: MailStore, m: Mailbox): Promise<{ messages: number; size: number }> {
   const out = { messages: 0, size: 0 };
-  for (const message of await store.listMessages(m.id)) {
+  for (const message of await store.messageStates(m.id)) {
     if (!message.flags.includes('\\Deleted')) continue;
     out.messages++;
     out.size += message.size;
@@ -20,7 +20,7 @@ async function deleted(store: MailStore, m: Mailbox): Promise<{ messages: number
 async function recent(store: MailStore, m: Mailbox): Promise<number> {
   const from = m.recentFrom ?? 1;
   if (from >= m.uidNext) return 0;
-  return (await store.listMessages(m.id)).filter((message) => message.uid >= from).length;
+  return (await store.messageStates(m.id)).filter((message) => message.uid >= from).length;
 }
 
 const ITEMS: Record<string, (m: Mailbox, store: MailStore) => number | string | Promise<number>> = {

@@ -53,7 +53,7 @@ async function runStore(session: ImapSession, args: StoreArgs) {
   // The changed records come back from the write; only the others are read, and only when they are answered.
   const needOthers = !args.silent || args.unchangedSince !== null;
   const others = needOthers ? uids.filter((uid) => !changedUids.has(uid)) : [];
-  const records = new Map([...changed, ...(others.length > 0 ? await store.getMessages(view.mailbox.id, others) : [])].flatMap((m) => (m ? [[m.uid, m] as const] : [])));
+  const records = new Map([...changed, ...(others.length > 0 ? await store.messageStates(view.mailbox.id, others) : [])].flatMap((m) => (m ? [[m.uid, m] as const] : [])));
   for (const line of view.announceKeywords(changed.flatMap((m) => m.flags))) await session.write(line);
   const modified: number[] = [];
   for (const uid of order) {

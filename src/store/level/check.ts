@@ -8,6 +8,7 @@ import { isSeen } from '../flags.ts';
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
 import { indexedByCurrentRules, reindexOps } from './reindex.ts';
 import { checkSearchIndex, type LiveBody } from './search-index-check.ts';
+import { checkMailboxIndex, orphanIndexKeys, readIndexForCheck, type IndexReading } from './mailbox-index-check.ts';
 
 /** What a check pass shares: the reads, and the problems and fixes found so far. */
 interface Scan {
@@ -55,12 +56,18 @@ export async function checkStore(core: LevelCore, repair: boolean): Promise<Chec
   };
   const accounts = await checkAccounts(scan);
   const { mailboxes, live } = await checkMailboxes(scan, accounts);
-  const bodies = await checkMessages(scan, live);
+  // Mailbox index hook: read before the messages, whose current flags and MODSEQs it holds.
+  const indexes = new Map<number, IndexReading>();
+  for (const id of live.keys()) indexes.set(id, await readIndexForCheck(core, id));
+  for (const { key, fix } of await orphanIndexKeys(core, new Set(live.keys()))) scan.report(`mailbox index key ${key}: its mailbox does not exist`, fix);
+  const bodies = await checkMessages(scan, live, indexes);
   const chunksSeen = await checkBodies(scan, bodies);
   await checkIndexedRules(scan, bodies, chunksSeen);
   await checkQueue(scan);
   checkCounters(scan, accounts, mailboxes);
   if (repair && found.ops.length > 0) await core.commit(found.ops);
+  // Mailbox index hook: checked against the records the repair above left, rebuilt in batches of its own.
+  for (const mailbox of live.values()) found.problems.push(...(await checkMailboxIndex(core, mailbox, indexes.get(mailbox.id)!, bodies.indexed.get(mailbox.id) ?? new Map(), repair)));
   // Full-text index hook: checked on what the repair above left, rebuilt in batches of its own.
   const index = { db: core.db, index: core.searchIndex, commit: (ops: BatchOp[]) => core.commit(ops) };
   found.problems.push(...(await checkSearchIndex(index, bodies.liveBodies, repair)));
@@ -105,13 +112,15 @@ async function checkMailboxes(scan: Scan, accounts: Map<number, Account>): Promi
 }
 
 /** Messages against their mailboxes and bodies, then each mailbox's counters against its messages. */
-async function checkMessages(scan: Scan, live: Map<number, Mailbox>) {
+async function checkMessages(scan: Scan, live: Map<number, Mailbox>, indexes: Map<number, IndexReading>) {
   const blobs = new Map((await scan.entries<BlobMeta>(keys.blobPrefix)).map(([, b]) => [b.id, b]));
   const refs = new Set(await scan.keysUnder(keys.refAll));
   const referenced = new Set<string>();
   const liveBodies = new Map<string, LiveBody>(); // full-text index hook
   const liveBlobs = new Set<string>();
   const tally = new Map<number, Tally>();
+  /** Per mailbox, the UID and size of each message that stays: what its index must hold. */
+  const indexed = new Map<number, Map<number, number>>();
   const tallyOf = (id: number) => {
     let t = tally.get(id);
     if (!t) tally.set(id, (t = { messages: 0, unseen: 0, size: 0, maxUid: 0, maxModSeq: 0 }));
@@ -138,12 +147,16 @@ async function checkMessages(scan: Scan, live: Map<number, Mailbox>) {
     const body = liveBodies.get(message.blobId) ?? { blob, prefixes: new Set<string>() };
     body.prefixes.add(message.prefix);
     liveBodies.set(message.blobId, body);
+    // The index has the current flags and MODSEQ; where it lost them a repair takes the record's flags.
+    const state = indexes.get(message.mailboxId)?.entries.get(message.uid);
     const t = tallyOf(message.mailboxId);
     t.messages++;
     t.size += size;
-    if (!isSeen(message.flags)) t.unseen++;
+    if (!isSeen(state?.flags ?? message.flags)) t.unseen++;
     t.maxUid = Math.max(t.maxUid, message.uid);
-    t.maxModSeq = Math.max(t.maxModSeq, message.modSeq);
+    t.maxModSeq = Math.max(t.maxModSeq, state?.modSeq ?? message.modSeq);
+    if (!indexed.has(message.mailboxId)) indexed.set(message.mailboxId, new Map());
+    indexed.get(message.mailboxId)!.set(message.uid, size);
   }
 
   for (const [key, modSeq] of await scan.entries<number>(keys.expungedAll)) {
@@ -172,7 +185,7 @@ async function checkMessages(scan: Scan, live: Map<number, Mailbox>) {
       .map((field) => `${field} ${mailbox[field]} should be ${fixed[field]}`);
     if (diffs.length > 0) scan.report(`mailbox ${mailbox.name} (id ${mailbox.id}): ${diffs.join(', ')}`, put(keys.mailbox(mailbox.id), fixed));
   }
-  return { blobs, refs, referenced, liveBlobs, liveBodies };
+  return { blobs, refs, referenced, liveBlobs, liveBodies, indexed };
 }
 
 type Bodies = Awaited<ReturnType<typeof checkMessages>>;

@@ -34,6 +34,12 @@ export const keys = {
   message: (mailboxId: MailboxId, uid: Uid) => `msg/${hex(mailboxId)}/${hex(uid)}`,
   messagePrefix: (mailboxId: MailboxId) => `msg/${hex(mailboxId)}/`,
   messageAll: 'msg/',
+  // The mailbox index (mailbox-index.ts): per mailbox, packed segments of UIDs, MODSEQs, sizes and flag ids, and its flag table.
+  indexSegment: (mailboxId: MailboxId, segment: number) => `mbi/${hex(mailboxId)}/${hex(segment)}`,
+  indexSegmentPrefix: (mailboxId: MailboxId) => `mbi/${hex(mailboxId)}/`,
+  indexSegmentAll: 'mbi/',
+  flagTable: (mailboxId: MailboxId) => `mbf/${hex(mailboxId)}`,
+  flagTableAll: 'mbf/',
   expunged: (mailboxId: MailboxId, uid: Uid) => `xpg/${hex(mailboxId)}/${hex(uid)}`,
   expungedPrefix: (mailboxId: MailboxId) => `xpg/${hex(mailboxId)}/`,
   expungedAll: 'xpg/',

@@ -21,6 +21,7 @@ import {
   type MailboxId,
   type MailStore,
   type MessageMeta,
+  type MessageState,
   type MetadataEntry,
   type MetadataLimits,
   type MetadataOutcome,
@@ -36,7 +37,8 @@ import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { del, locks, mark, put, wholeRange, type LevelCore } from './core.ts';
 import { keys } from './keys.ts';
-import { freeBlobOps, listMailboxes, listMessages, mailboxRemovalOps, newMailboxOps } from './mailbox-records.ts';
+import { IndexEdits, readIndexEntries, readMailboxIndex } from './mailbox-index.ts';
+import { freeBlobOps, listMailboxes, listMessageRecords, mailboxRemovalOps, newMailboxOps } from './mailbox-records.ts';
 
 /** Read-ahead of a BodyReader: enough for a few hundred small messages per round trip, little memory. */
 const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
@@ -187,6 +189,7 @@ export class LevelMail implements MailStore {
       const mailboxes = new Map<MailboxId, Mailbox>();
       const quota = this.#quotaTally();
       const ops: BatchOp[] = [...extraOps];
+      const index = new IndexEdits(this.#core);
       const outcomes: AppendOutcome[][] = [];
       const events: StoreEvent[] = [];
       const now = Date.now();
@@ -220,6 +223,7 @@ export class LevelMail implements MailStore {
             size,
           };
           mailboxes.set(mailbox.id, mailbox);
+          (await index.of(mailbox.id, [uid])).set({ uid, modSeq, size, flags: target.flags });
           quota.add(target.accountId, size);
           ops.push(put(keys.message(mailbox.id, uid), message), mark(keys.ref(blobId, mailbox.id, uid)));
           itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
@@ -234,7 +238,7 @@ export class LevelMail implements MailStore {
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
       if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
       for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
-      await this.#core.commit(ops);
+      await this.#core.commit([...ops, ...index.ops()]);
       return { outcomes, events };
     });
     for (const event of events) this.#core.emit(event);
@@ -261,16 +265,38 @@ export class LevelMail implements MailStore {
 
   // Reading
 
-  listMessages(mailboxId: MailboxId): Promise<MessageMeta[]> {
-    return listMessages(this.#core, mailboxId);
+  /** The records with the flags and MODSEQs of the index; a message missing from either was expunged meanwhile. */
+  async listMessages(mailboxId: MailboxId): Promise<MessageMeta[]> {
+    const records = await listMessageRecords(this.#core, mailboxId);
+    const states = await readMailboxIndex(this.#core, mailboxId);
+    const out: MessageMeta[] = [];
+    let i = 0;
+    for (const record of records) {
+      while (i < states.length && states[i]!.uid < record.uid) i++;
+      const state = states[i];
+      if (state?.uid === record.uid) out.push(current(record, state));
+    }
+    return out;
   }
 
-  getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null> {
-    return this.#core.get<MessageMeta>(keys.message(mailboxId, uid));
+  async getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null> {
+    return (await this.getMessages(mailboxId, [uid]))[0] ?? null;
   }
 
-  getMessages(mailboxId: MailboxId, uids: Uid[]): Promise<(MessageMeta | null)[]> {
-    return this.#core.getMany<MessageMeta>(uids.map((uid) => keys.message(mailboxId, uid)));
+  async getMessages(mailboxId: MailboxId, uids: Uid[]): Promise<(MessageMeta | null)[]> {
+    const records = await this.#core.getMany<MessageMeta>(uids.map((uid) => keys.message(mailboxId, uid)));
+    const present = uids.filter((_, i) => records[i] !== null);
+    const states = present.length === 0 ? new Map<Uid, MessageState>() : await readIndexEntries(this.#core, mailboxId, present);
+    return records.map((record) => {
+      const state = record && states.get(record.uid);
+      return record && state ? current(record, state) : null;
+    });
+  }
+
+  async messageStates(mailboxId: MailboxId, uids?: Uid[]): Promise<MessageState[]> {
+    if (!uids) return readMailboxIndex(this.#core, mailboxId);
+    const found = await readIndexEntries(this.#core, mailboxId, uids);
+    return [...found.values()].sort((a, b) => a.uid - b.uid);
   }
 
   async getBlob(blobId: BlobId): Promise<BlobMeta | null> {
@@ -343,19 +369,26 @@ export class LevelMail implements MailStore {
       }
       if (messages.length === 0) return { outcome: { ok: true, uidValidity: target.uidValidity, copies: [] } as CopyOutcome, events };
       const ops: BatchOp[] = [];
+      const index = new IndexEdits(this.#core);
       const moved = transferMessages(source, target, messages, opts.move, Date.now());
-      for (const copy of moved.copies) ops.push(put(keys.message(target.id, copy.uid), copy), mark(keys.ref(copy.blobId, target.id, copy.uid)));
+      const targetIndex = await index.of(target.id, moved.copies.map((c) => c.uid));
+      for (const copy of moved.copies) {
+        ops.push(put(keys.message(target.id, copy.uid), copy), mark(keys.ref(copy.blobId, target.id, copy.uid)));
+        targetIndex.set({ uid: copy.uid, modSeq: copy.modSeq, size: copy.size, flags: copy.flags });
+      }
       events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: moved.copies.map((c) => c.uid), modSeq: moved.modSeq });
       if (moved.expungeModSeq !== null) {
         const modSeq = moved.expungeModSeq;
+        const sourceIndex = await index.of(fromId, messages.map((m) => m.uid));
         for (const message of messages) {
           ops.push(del(keys.message(fromId, message.uid)), del(keys.ref(message.blobId, fromId, message.uid)), put(keys.expunged(fromId, message.uid), modSeq));
+          sourceIndex.delete(message.uid);
         }
         events.push({ type: 'expunge', accountId: source.accountId, mailboxId: fromId, uids: messages.map((m) => m.uid), modSeq });
       }
       ops.push(put(keys.mailbox(target.id), target));
       if (source !== target) ops.push(put(keys.mailbox(source.id), source));
-      await this.#core.commit(ops);
+      await this.#core.commit([...ops, ...index.ops()]);
       const copies = moved.copies.map((copy, k) => ({ from: messages[k]!.uid, to: copy.uid }));
       return { outcome: { ok: true, uidValidity: target.uidValidity, copies } as CopyOutcome, events };
     });
@@ -363,15 +396,20 @@ export class LevelMail implements MailStore {
     return outcome;
   }
 
-  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]> {
+  /** Only the index changes: the segments holding these UIDs, not the message records. */
+  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageState[]> {
     const owner = await this.getMailboxById(mailboxId);
     if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
     const { changed, modSeq } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
       const mailbox = (await this.getMailboxById(mailboxId))!;
-      const messages = (await this.getMessages(mailboxId, uids)).filter((m): m is MessageMeta => m !== null);
-      const changed = changeFlags(mailbox, messages, op, flags, unchangedSince);
+      const index = new IndexEdits(this.#core);
+      const edit = await index.of(mailboxId, uids);
+      // Each message once, or a UID named twice would count twice in the unseen counter.
+      const states = [...new Set(uids)].map((uid) => edit.get(uid)).filter((m): m is MessageState => m !== undefined);
+      const changed = changeFlags(mailbox, states, op, flags, unchangedSince);
       if (changed.length > 0) {
-        await this.#core.commit([...changed.map((m) => put(keys.message(mailboxId, m.uid), m)), put(keys.mailbox(mailboxId), mailbox)]);
+        for (const state of changed) edit.set(state);
+        await this.#core.commit([...index.ops(), put(keys.mailbox(mailboxId), mailbox)]);
       }
       return { changed, modSeq: mailbox.highestModSeq };
     });
@@ -391,13 +429,16 @@ export class LevelMail implements MailStore {
       const modSeq = nextModSeq(mailbox);
       const ops: BatchOp[] = [];
       const released: Release[] = [];
+      const index = new IndexEdits(this.#core);
+      const edit = await index.of(mailboxId, messages.map((m) => m.uid));
       for (const message of messages) {
         const ref = keys.ref(message.blobId, mailboxId, message.uid);
+        edit.delete(message.uid);
         ops.push(del(keys.message(mailboxId, message.uid)), del(ref), put(keys.expunged(mailboxId, message.uid), modSeq));
         released.push({ blobId: message.blobId, ref });
         releaseMessage(mailbox, message);
       }
-      ops.push(put(keys.mailbox(mailboxId), mailbox), ...(await freeBlobOps(this.#core, released)));
+      ops.push(put(keys.mailbox(mailboxId), mailbox), ...index.ops(), ...(await freeBlobOps(this.#core, released)));
       await this.#core.commit(ops);
       return { expunged: messages.map((m) => m.uid), modSeq };
     });
@@ -470,4 +511,11 @@ function importMark(mark: string): string {
 
 function importMarkOps({ accountId, marks }: ImportMarks): BatchOp[] {
   return marks.map((m) => mark(keys.importMark(accountId, importMark(m))));
+}
+
+/** A record with its current flags and MODSEQ, from the index (the record is a fresh decode, ours to change). */
+function current(record: MessageMeta, state: MessageState): MessageMeta {
+  record.flags = state.flags;
+  record.modSeq = state.modSeq;
+  return record;
 }

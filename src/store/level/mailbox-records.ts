@@ -5,6 +5,7 @@ import type { BatchOp } from './commit-queue.ts';
 import { del, put, type LevelCore } from './core.ts';
 import { blobHead } from './body-reader.ts';
 import { keys } from './keys.ts';
+import { indexRemovalOps, newIndexOps } from './mailbox-index.ts';
 
 /**
  * Mailbox records as both the directory (an account's default mailboxes, its
@@ -16,23 +17,25 @@ export async function listMailboxes(core: LevelCore, accountId: AccountId): Prom
   return (await core.getMany<Mailbox>(ids.map(keys.mailbox))).filter((m): m is Mailbox => m !== null);
 }
 
-export const listMessages = (core: LevelCore, mailboxId: MailboxId): Promise<MessageMeta[]> => core.scan<MessageMeta>(keys.messagePrefix(mailboxId));
+/** The message records as stored: their `flags` and `modSeq` are those at append (the index has the current ones). */
+export const listMessageRecords = (core: LevelCore, mailboxId: MailboxId): Promise<MessageMeta[]> => core.scan<MessageMeta>(keys.messagePrefix(mailboxId));
 
 export function newMailboxOps(core: LevelCore, accountId: AccountId, name: string, specialUse: SpecialUse | null, subscribed: boolean): { mailbox: Mailbox; ops: BatchOp[] } {
   const mailbox = newMailbox(core.counters, accountId, name, specialUse, subscribed, Date.now());
-  return { mailbox, ops: [put(keys.mailbox(mailbox.id), mailbox), put(keys.mailboxName(accountId, name), mailbox.id)] };
+  return { mailbox, ops: [put(keys.mailbox(mailbox.id), mailbox), put(keys.mailboxName(accountId, name), mailbox.id), ...newIndexOps(mailbox.id)] };
 }
 
-/** The record, name entry, messages and expunge records of a mailbox, and the body references it drops. */
+/** The record, name entry, index, messages and expunge records of a mailbox, and the body references it drops. */
 export async function mailboxRemovalOps(core: LevelCore, mailbox: Mailbox): Promise<{ ops: BatchOp[]; released: Release[] }> {
   const ops: BatchOp[] = [del(keys.mailbox(mailbox.id)), del(keys.mailboxName(mailbox.accountId, mailbox.name))];
   const released: Release[] = [];
-  for (const message of await listMessages(core, mailbox.id)) {
+  for (const message of await listMessageRecords(core, mailbox.id)) {
     const ref = keys.ref(message.blobId, mailbox.id, message.uid);
     ops.push(del(keys.message(mailbox.id, message.uid)), del(ref));
     released.push({ blobId: message.blobId, ref });
   }
   for (const key of await core.scanKeys(keys.expungedPrefix(mailbox.id))) ops.push(del(key));
+  ops.push(...(await indexRemovalOps(core, mailbox.id)));
   return { ops, released };
 }
 

@@ -72,11 +72,11 @@ export const unseenDelta = (before: string[], after: string[]): number => (isSee
  * changes gets them with one new MODSEQ for the whole change; with `unchangedSince`
  * (CONDSTORE, RFC 7162 3.1.3) a message changed after it is left alone. The mailbox's
  * unseen count follows; its HIGHESTMODSEQ moves only when something changed.
- * Returns the changed records, to be written.
+ * Returns the changed messages (records, or a backend's index entries), to be written.
  */
-export function changeFlags(mailbox: Mailbox, messages: readonly MessageMeta[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): MessageMeta[] {
+export function changeFlags<M extends Pick<MessageMeta, 'modSeq' | 'flags'>>(mailbox: Mailbox, messages: readonly M[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): M[] {
   const modSeq = mailbox.highestModSeq + 1;
-  const changed: MessageMeta[] = [];
+  const changed: M[] = [];
   for (const message of messages) {
     if (unchangedSince !== undefined && message.modSeq > unchangedSince) continue;
     const next = applyFlags(message.flags, op, flags);

@@ -1,4 +1,5 @@
 import { bodyRulesStep } from './body-rules.ts';
+import { mailboxIndexStep } from './mailbox-index.ts';
 import { recentFromStep } from './recent-from.ts';
 import { searchIndexBuildStep, searchIndexClearStep } from './search-index.ts';
 import type { MigrationStep } from './step.ts';
@@ -10,6 +11,7 @@ import type { MigrationStep } from './step.ts';
  */
 export const MIGRATION_STEPS: readonly MigrationStep[] = [
   recentFromStep,
+  mailboxIndexStep,
   bodyRulesStep,
   searchIndexClearStep,
   searchIndexBuildStep,
