@@ -3,6 +3,7 @@ import type { FetchSummary } from '../../mime/fetch-summary.ts';
 import { applyFlags, sameFlags } from '../flags.ts';
 import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
+import { importMark } from '../rules/import-marks.ts';
 import { hasQuota, quotaProblem } from '../rules/quota.ts';
 import type { Release } from '../rules/references.ts';
 import {
@@ -483,14 +484,6 @@ export class LevelMail implements MailStore {
       return { ok: true } as const;
     });
   }
-}
-
-const IMPORT_MARK = /^[0-9a-f]{32}$/;
-
-/** A mark from outside (the CLI) must not be able to name another key. */
-function importMark(mark: string): string {
-  if (typeof mark !== 'string' || !IMPORT_MARK.test(mark)) throw new StoreError('invalid', `not an import mark: ${JSON.stringify(mark)}`);
-  return mark;
 }
 
 function importMarkOps({ accountId, marks }: ImportMarks): BatchOp[] {

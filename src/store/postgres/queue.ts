@@ -1,0 +1,55 @@
+import { newQueueId, queueId } from '../rules/queue-ids.ts';
+import type { QueueEntry, QueueId, QueueStore } from '../types.ts';
+import type { PgCore } from './core.ts';
+
+/** Earliest time any pending recipient is due: what a sending node orders and claims by. */
+const dueAt = (entry: QueueEntry): number => Math.min(Number.MAX_SAFE_INTEGER, ...entry.recipients.filter((r) => r.state === 'pending').map((r) => r.nextAttempt));
+
+/** The outbound queue in PostgreSQL: an entry row and its body in chunk rows. */
+export class PgQueue implements QueueStore {
+  readonly #core: PgCore;
+
+  constructor(core: PgCore) {
+    this.#core = core;
+  }
+
+  async enqueue(input: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry> {
+    const entry: QueueEntry = { ...input, id: newQueueId(Date.now()), size: raw.length };
+    const size = this.#core.chunkSize;
+    await this.#core.tx(async (tx) => {
+      await tx`INSERT INTO queue (id, entry, next_attempt) VALUES (${entry.id}, ${tx.json(entry as never)}, ${dueAt(entry)})`;
+      for (let i = 0; i * size < raw.length; i++) {
+        await tx`INSERT INTO queue_chunks (queue_id, seq, data) VALUES (${entry.id}, ${i}, ${raw.subarray(i * size, (i + 1) * size)})`;
+      }
+    });
+    return entry;
+  }
+
+  async listQueue(): Promise<QueueEntry[]> {
+    return (await this.#core.sql<{ entry: QueueEntry }[]>`SELECT entry FROM queue ORDER BY id`).map((r) => r.entry);
+  }
+
+  async getQueueEntry(id: QueueId): Promise<QueueEntry | null> {
+    const [row] = await this.#core.sql<{ entry: QueueEntry }[]>`SELECT entry FROM queue WHERE id = ${queueId(id)}`;
+    return row?.entry ?? null;
+  }
+
+  async updateQueueEntry(entry: QueueEntry): Promise<boolean> {
+    const updated = await this.#core.sql`UPDATE queue SET entry = ${this.#core.sql.json(entry as never)}, next_attempt = ${dueAt(entry)} WHERE id = ${queueId(entry.id)} RETURNING id`;
+    return updated.length > 0;
+  }
+
+  async removeQueueEntry(id: QueueId): Promise<boolean> {
+    // The chunks go by ON DELETE CASCADE.
+    return (await this.#core.sql`DELETE FROM queue WHERE id = ${queueId(id)} RETURNING id`).length > 0;
+  }
+
+  async *readQueueMessage(id: QueueId): AsyncGenerator<Buffer> {
+    const checked = queueId(id);
+    for (let seq = 0; ; seq += 16) {
+      const rows = await this.#core.sql<{ data: Buffer }[]>`SELECT data FROM queue_chunks WHERE queue_id = ${checked} AND seq >= ${seq} AND seq < ${seq + 16} ORDER BY seq`;
+      for (const row of rows) yield row.data;
+      if (rows.length < 16) return;
+    }
+  }
+}
