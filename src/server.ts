@@ -16,6 +16,7 @@ import { SendRate } from './smtp/send-rate.ts';
 import { RecipientGuard } from './smtp/recipient-guard.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level/store.ts';
+import { openPostgresStore, type PostgresOptions } from './store/postgres/store.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { startHttp, type HttpService } from './http/server.ts';
@@ -71,13 +72,21 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
   };
 }
 
-export const openStore = (config: Config): Promise<Store> =>
-  openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size });
+/** The one place a store is opened from the config: the server, the CLI and `init` all come here. */
+export const openStore = ({ store, data_dir }: Config): Promise<Store> =>
+  store.backend === 'postgres' ? openPostgresStore(postgresOptions(store)) : openLevelStore(data_dir, { sync: store.sync, chunkSize: store.chunk_size });
+
+export const postgresOptions = (store: Config['store']): PostgresOptions => ({
+  url: store.url!,
+  poolSize: store.pool_size,
+  tls: { mode: store.tls, ...(store.ca_file ? { caFile: store.ca_file } : {}) },
+  chunkSize: store.chunk_size,
+});
 
 /** The composition root: builds every part from the config and starts it. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const store = await openStore(config);
-  log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
+  log.info({ dataDir: config.data_dir, configFile: config.config_file, backend: config.store.backend }, 'store open');
   const connections = new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener);
   const bound: Record<string, string> = {};
   const status: StatusSource = {

@@ -78,6 +78,6 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     // Enough for a person or a family; a stolen password then sends little spam before someone notices.
     submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
     http: {},
-    store: { sync: true, chunk_size: 65536 },
+    store: { sync: true, chunk_size: 65536, backend: 'level', pool_size: 10, tls: 'auto' },
   };
 }

@@ -8,8 +8,11 @@ export interface PostgresOptions {
   url: string;
   /** Connections per node. */
   poolSize: number;
-  /** TLS to the database: off, required (the system's CAs), or required against this CA file. */
-  tls: { mode: 'off' | 'require'; caFile?: string };
+  /**
+   * TLS to the database: off, or required and verified (against the system's CAs, or
+   * this CA file); "auto": off for loopback and unix sockets, required otherwise.
+   */
+  tls: { mode: 'auto' | 'off' | 'require'; caFile?: string };
   /** Bytes per body chunk row. */
   chunkSize: number;
 }
@@ -24,7 +27,8 @@ const RETRY_CODES = new Set(['40001', '40P01']);
 const RETRIES = 5;
 
 export function connect(options: Omit<PostgresOptions, 'chunkSize'>): Sql<{ int8: number }> {
-  const ssl = options.tls.mode === 'off' ? false : options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8'), rejectUnauthorized: true } : 'require';
+  const mode = options.tls.mode === 'auto' ? (isLocal(options.url) ? 'off' : 'require') : options.tls.mode;
+  const ssl = mode === 'off' ? false : { rejectUnauthorized: true, ...(options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8') } : {}) };
   return postgres(options.url, {
     max: options.poolSize,
     ssl,
@@ -84,6 +88,13 @@ export class PgCore extends StoreEvents {
   close(): Promise<void> {
     return this.sql.end({ timeout: 5 });
   }
+}
+
+/** A database on this machine: a loopback address, or a unix socket (`?host=/run/postgresql`). */
+function isLocal(url: string): boolean {
+  const parsed = new URL(url);
+  const host = parsed.searchParams.get('host') ?? parsed.hostname;
+  return host === '' || host.startsWith('/') || host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 export const CHANGES_CHANNEL = 'mailfold_changes';

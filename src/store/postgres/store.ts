@@ -50,6 +50,16 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   });
 }
 
+/** `mailfold store migrate`: brings the database's schema up to this version; the versions applied. */
+export async function migratePostgres(options: Omit<PostgresOptions, 'chunkSize'>): Promise<number[]> {
+  const sql = connect(options);
+  try {
+    return await migrate(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 /** A database URL fit for a log line or an error: without its password. */
 export function redacted(url: string): string {
   try {
