@@ -17,6 +17,7 @@ import { RecipientGuard } from './smtp/recipient-guard.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level/store.ts';
 import { openPostgresStore, type PostgresOptions } from './store/postgres/store.ts';
+import { privateDataDir } from './store/data-dir.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { startHttp, type HttpService } from './http/server.ts';
@@ -73,8 +74,12 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
 }
 
 /** The one place a store is opened from the config: the server, the CLI and `init` all come here. */
-export const openStore = ({ store, data_dir }: Config): Promise<Store> =>
-  store.backend === 'postgres' ? openPostgresStore(postgresOptions(store)) : openLevelStore(data_dir, { sync: store.sync, chunkSize: store.chunk_size });
+export async function openStore({ store, data_dir }: Config): Promise<Store> {
+  if (store.backend === 'level') return openLevelStore(data_dir, { sync: store.sync, chunkSize: store.chunk_size });
+  // No mail here, but the control socket is, and whoever may reach it may administer the server.
+  privateDataDir(data_dir);
+  return openPostgresStore(postgresOptions(store));
+}
 
 export const postgresOptions = (store: Config['store']): PostgresOptions => ({
   url: store.url!,
