@@ -1,5 +1,6 @@
 import type { StoreBackend } from './backend.ts';
 import { directoryContract } from './directory.ts';
+import { hostileContract } from './hostile.ts';
 import { mailboxContract } from './mailboxes.ts';
 import { messageContract } from './messages.ts';
 import { queueVaultContract } from './queue-vault.ts';
@@ -14,4 +15,5 @@ export function storeContract(backend: StoreBackend): void {
   messageContract(backend);
   rulesContract(backend);
   queueVaultContract(backend);
+  hostileContract(backend);
 }

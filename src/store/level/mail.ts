@@ -34,7 +34,7 @@ import {
   type Uid,
 } from '../types.ts';
 import { LevelBodyReader, lazyBlob, type ReadAheadLimits } from './body-reader.ts';
-import { Coalescer } from './coalescer.ts';
+import { Coalescer } from '../coalescer.ts';
 import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { del, locks, mark, put, wholeRange, type LevelCore } from './core.ts';

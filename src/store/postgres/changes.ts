@@ -45,7 +45,7 @@ export class ChangeFeed {
   async start(): Promise<void> {
     const listening = await this.#core.sql.listen(
       CHANGES_CHANNEL,
-      (payload) => this.#serial(() => this.#notified(Number(payload))),
+      (payload) => this.#serial(() => this.#notified(payload.split(',').map(Number))),
       // Called at every (re)connection of the listening connection: what was logged while it was away is read.
       () => this.#serial(() => this.#catchUp()),
     );
@@ -66,15 +66,19 @@ export class ChangeFeed {
     this.#queue = this.#queue.then(fn).catch(() => {});
   }
 
-  async #notified(id: number): Promise<void> {
-    if (this.#closed || !Number.isSafeInteger(id)) return;
-    const [row] = await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE id = ${id}`;
-    if (!row) return;
-    const last = row.mailbox_id === null ? undefined : this.#seen.get(row.mailbox_id);
-    const rows =
-      last === undefined
-        ? [row]
-        : await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE mailbox_id = ${row.mailbox_id} AND modseq > ${last} ORDER BY modseq`;
+  async #notified(ids: number[]): Promise<void> {
+    const wanted = ids.filter(Number.isSafeInteger);
+    if (this.#closed || wanted.length === 0) return;
+    const told = await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE id = ANY(${wanted}::bigint[]) ORDER BY id`;
+    const rows: LogRow[] = [];
+    for (const mailboxId of new Set(told.map((r) => r.mailbox_id))) {
+      const last = mailboxId === null ? undefined : this.#seen.get(mailboxId);
+      rows.push(
+        ...(last === undefined
+          ? told.filter((r) => r.mailbox_id === mailboxId)
+          : await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE mailbox_id = ${mailboxId} AND modseq > ${last} ORDER BY modseq`),
+      );
+    }
     this.#deliver(rows);
   }
 

@@ -70,18 +70,22 @@ export class PgCore extends StoreEvents {
   }
 
   /**
-   * The change-log rows of events, in the transaction that makes the changes; each
-   * NOTIFY is sent by PostgreSQL at COMMIT, and carries ids only.
+   * The change-log rows of events, in the transaction that makes the changes, and one
+   * NOTIFY with their ids (ids only: a payload stays far below PostgreSQL's 8000-byte
+   * limit), which PostgreSQL sends at COMMIT.
    */
   async log(tx: Tx, events: StoreEvent[]): Promise<void> {
-    for (const event of events) {
-      const mailboxId = event.type === 'mailboxes' ? null : event.mailboxId;
-      const modSeq = event.type === 'mailboxes' ? null : event.modSeq;
-      const uids = event.type === 'mailboxes' ? [] : event.uids;
-      const [row] = await tx<{ id: number }[]>`
-        INSERT INTO change_log (origin, account_id, mailbox_id, kind, uids, modseq)
-        VALUES (${this.origin}, ${event.accountId}, ${mailboxId}, ${event.type}, ${uids}, ${modSeq}) RETURNING id`;
-      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${`${row!.id}`})`;
+    for (let i = 0; i < events.length; i += NOTIFY_IDS) {
+      const rows = events.slice(i, i + NOTIFY_IDS).map((event) => ({
+        origin: this.origin,
+        account_id: event.accountId,
+        mailbox_id: event.type === 'mailboxes' ? null : event.mailboxId,
+        kind: event.type,
+        uids: `{${event.type === 'mailboxes' ? '' : event.uids.join(',')}}`,
+        modseq: event.type === 'mailboxes' ? null : event.modSeq,
+      }));
+      const ids = await tx<{ id: number }[]>`INSERT INTO change_log ${tx(rows)} RETURNING id`;
+      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${ids.map((r) => r.id).join(',')})`;
     }
   }
 
@@ -98,6 +102,8 @@ function isLocal(url: string): boolean {
 }
 
 export const CHANGES_CHANNEL = 'mailfold_changes';
+/** Log ids per notification: 400 ids of up to 19 digits fit the payload limit. */
+const NOTIFY_IDS = 400;
 
 /** Constraint violations the roles did not foresee still reach callers as StoreErrors. */
 function translate(err: unknown): unknown {

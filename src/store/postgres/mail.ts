@@ -32,14 +32,35 @@ import {
   type StoreEvent,
   type Uid,
 } from '../types.ts';
+import { Coalescer } from '../coalescer.ts';
 import { PgBodyReader } from './body-reader.ts';
 import type { PgCore, Tx } from './core.ts';
 import { freeBlobs, insertMailbox, lockAccounts, lockCounters, lockMailboxes, refOf, saveCounters, saveMailbox } from './mailbox-rows.ts';
 import { messageRow, toAccount, toMailbox, toMessage, type AccountRow, type MailboxRow, type MessageRow } from './rows.ts';
 
+/** Chunk bytes per INSERT: a large body is never sent as one huge statement. */
+const CHUNK_STATEMENT_BYTES = 4 << 20;
+
+/** One element of a text[] literal, quoted (trigrams may hold quotes, backslashes and commas). */
+const arrayElement = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&')}"`;
+
+/**
+ * PostgreSQL text cannot hold U+0000, which a hostile message's text may: it is kept
+ * as U+FFFD, which no search asks for either (SEARCH's check reads the same stored text).
+ */
+const storableText = (s: string): string => s.replace(/\0/g, '\uFFFD');
+
+/** One message to append, as the write path hands it in. */
+interface AppendItem {
+  blob: NewBlob;
+  targets: AppendTarget[];
+  enforceQuota: boolean;
+}
+
 /** Mailboxes, messages, bodies, flags and expunges in PostgreSQL; the rules come from store/rules/. */
 export class PgMail implements MailStore {
   readonly #core: PgCore;
+  readonly #appends = new Coalescer<AppendItem, AppendOutcome[]>((items) => this.#appendItems(items, { atomic: false }));
 
   constructor(core: PgCore) {
     this.#core = core;
@@ -158,12 +179,18 @@ export class PgMail implements MailStore {
 
   // Appends
 
+  /**
+   * Appends arriving while a group of appends is being written go together in the
+   * next group: one transaction and one WAL flush for all of them. Without it,
+   * appends to one mailbox would commit one flush at a time, since each holds the
+   * mailbox row until its commit (bench/postgres-store.ts).
+   */
   append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
-    return this.#appendItems([{ blob, targets }], { enforceQuota: opts.enforceQuota, atomic: false }).then((o) => o[0]!);
+    return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
   }
 
   appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]> {
-    return this.#appendItems(items, opts);
+    return this.#appendItems(items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })), opts);
   }
 
   /**
@@ -171,7 +198,7 @@ export class PgMail implements MailStore {
    * UIDs and MODSEQs on the locked rows, and the quota rule sees every message of
    * the account, whichever node wrote it.
    */
-  #appendItems(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]> {
+  #appendItems(items: AppendItem[], opts: { atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]> {
     const marks = opts.importMarks ? opts.importMarks.marks.map(importMark) : [];
     return this.#change(async (tx, events) => {
       const targets = items.flatMap((item) => item.targets);
@@ -183,7 +210,7 @@ export class PgMail implements MailStore {
       const messages: MessageMeta[] = [];
       const blobs: { blobId: BlobId; blob: NewBlob; prefixes: string[] }[] = [];
       const pending: StoreEvent[] = [];
-      for (const { blob, targets: itemTargets } of items) {
+      for (const { blob, targets: itemTargets, enforceQuota } of items) {
         const blobId = randomBytes(12).toString('hex');
         const itemOutcomes: AppendOutcome[] = [];
         outcomes.push(itemOutcomes);
@@ -195,7 +222,7 @@ export class PgMail implements MailStore {
             continue;
           }
           const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-          const problem = opts.enforceQuota ? await quota.problem(target.accountId, size) : null;
+          const problem = enforceQuota ? await quota.problem(target.accountId, size) : null;
           if (problem) {
             itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
             continue;
@@ -212,7 +239,7 @@ export class PgMail implements MailStore {
       }
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
       if (messages.length === 0 || (opts.atomic && failed)) return outcomes;
-      for (const { blobId, blob, prefixes } of blobs) await this.#insertBlob(tx, blobId, blob, prefixes);
+      await this.#insertBlobs(tx, blobs);
       await insertMessages(tx, messages);
       for (const mailbox of new Set(messages.map((m) => mailboxes.get(m.mailboxId)!))) await saveMailbox(tx, mailbox);
       if (marks.length > 0) {
@@ -223,20 +250,41 @@ export class PgMail implements MailStore {
     });
   }
 
-  async #insertBlob(tx: Tx, blobId: BlobId, blob: NewBlob, prefixes: string[]): Promise<void> {
+  /** The bodies' rows in one statement, their chunks in statements of at most a few MiB. */
+  async #insertBlobs(tx: Tx, blobs: { blobId: BlobId; blob: NewBlob; prefixes: string[] }[]): Promise<void> {
+    if (blobs.length === 0) return;
     const { chunkSize } = this.#core;
-    const chunks = Math.ceil(blob.raw.length / chunkSize);
-    const { text, ...index } = blob.index;
-    await tx`INSERT INTO blobs (id, size, chunk_size, chunks, header_end, index, summary, search_text, trigrams)
-      VALUES (${blobId}, ${blob.raw.length}, ${chunkSize}, ${chunks}, ${index.root.header.end}, ${JSON.stringify(index)},
-        ${JSON.stringify(blob.summary)}, ${text}, ${bodyTrigrams(blob, prefixes)})`;
-    // Rows of a few chunks per statement: a large body is never sent as one huge statement.
-    const perStatement = Math.max(1, Math.floor((4 << 20) / chunkSize));
-    for (let first = 0; first < chunks; first += perStatement) {
-      const rows = [];
-      for (let i = first; i < Math.min(chunks, first + perStatement); i++) rows.push({ blob_id: blobId, seq: i, data: blob.raw.subarray(i * chunkSize, (i + 1) * chunkSize) });
-      await tx`INSERT INTO blob_chunks ${tx(rows)}`;
+    const rows = blobs.map(({ blobId, blob, prefixes }) => {
+      const { text, ...index } = blob.index;
+      const trigrams = bodyTrigrams(blob, prefixes);
+      return {
+        id: blobId,
+        size: blob.raw.length,
+        chunk_size: chunkSize,
+        chunks: Math.ceil(blob.raw.length / chunkSize),
+        header_end: index.root.header.end,
+        index: JSON.stringify(index),
+        summary: JSON.stringify(blob.summary),
+        search_text: storableText(text),
+        trigrams: trigrams === null ? null : `{${trigrams.map((t) => arrayElement(storableText(t))).join(',')}}`,
+      };
+    });
+    await tx`INSERT INTO blobs ${tx(rows)}`;
+    let batch: { blob_id: string; seq: number; data: Buffer }[] = [];
+    let bytes = 0;
+    for (const { blobId, blob } of blobs) {
+      for (let i = 0; i * chunkSize < blob.raw.length; i++) {
+        const data = blob.raw.subarray(i * chunkSize, (i + 1) * chunkSize);
+        batch.push({ blob_id: blobId, seq: i, data });
+        bytes += data.length;
+        if (bytes >= CHUNK_STATEMENT_BYTES) {
+          await tx`INSERT INTO blob_chunks ${tx(batch)}`;
+          batch = [];
+          bytes = 0;
+        }
+      }
     }
+    if (batch.length > 0) await tx`INSERT INTO blob_chunks ${tx(batch)}`;
   }
 
   // Reading

@@ -17,7 +17,7 @@ export class PgQueue implements QueueStore {
     const entry: QueueEntry = { ...input, id: newQueueId(Date.now()), size: raw.length };
     const size = this.#core.chunkSize;
     await this.#core.tx(async (tx) => {
-      await tx`INSERT INTO queue (id, entry, next_attempt) VALUES (${entry.id}, ${tx.json(entry as never)}, ${dueAt(entry)})`;
+      await tx`INSERT INTO queue (id, entry, next_attempt) VALUES (${entry.id}, ${JSON.stringify(entry)}, ${dueAt(entry)})`;
       for (let i = 0; i * size < raw.length; i++) {
         await tx`INSERT INTO queue_chunks (queue_id, seq, data) VALUES (${entry.id}, ${i}, ${raw.subarray(i * size, (i + 1) * size)})`;
       }
@@ -26,16 +26,16 @@ export class PgQueue implements QueueStore {
   }
 
   async listQueue(): Promise<QueueEntry[]> {
-    return (await this.#core.sql<{ entry: QueueEntry }[]>`SELECT entry FROM queue ORDER BY id`).map((r) => r.entry);
+    return (await this.#core.sql<{ entry: string }[]>`SELECT entry FROM queue ORDER BY id`).map((r) => JSON.parse(r.entry) as QueueEntry);
   }
 
   async getQueueEntry(id: QueueId): Promise<QueueEntry | null> {
-    const [row] = await this.#core.sql<{ entry: QueueEntry }[]>`SELECT entry FROM queue WHERE id = ${queueId(id)}`;
-    return row?.entry ?? null;
+    const [row] = await this.#core.sql<{ entry: string }[]>`SELECT entry FROM queue WHERE id = ${queueId(id)}`;
+    return row ? (JSON.parse(row.entry) as QueueEntry) : null;
   }
 
   async updateQueueEntry(entry: QueueEntry): Promise<boolean> {
-    const updated = await this.#core.sql`UPDATE queue SET entry = ${this.#core.sql.json(entry as never)}, next_attempt = ${dueAt(entry)} WHERE id = ${queueId(entry.id)} RETURNING id`;
+    const updated = await this.#core.sql`UPDATE queue SET entry = ${JSON.stringify(entry)}, next_attempt = ${dueAt(entry)} WHERE id = ${queueId(entry.id)} RETURNING id`;
     return updated.length > 0;
   }
 

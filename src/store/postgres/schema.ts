@@ -124,8 +124,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX change_log_time ON change_log (logged_at);
   CREATE TABLE queue (
     id text PRIMARY KEY,
-    entry jsonb NOT NULL,
-    -- A node sending it holds the row (FOR UPDATE SKIP LOCKED) until it is done.
+    -- JSON as text: a remote server's reply kept in it may hold U+0000, which jsonb refuses.
+    entry text NOT NULL,
     next_attempt bigint NOT NULL
   );
   CREATE TABLE queue_chunks (
@@ -134,11 +134,11 @@ export const MIGRATIONS: readonly string[] = [
     data bytea NOT NULL,
     PRIMARY KEY (queue_id, seq)
   );
-  CREATE TABLE vault (kind text NOT NULL, name text NOT NULL, value jsonb NOT NULL, PRIMARY KEY (kind, name));
+  CREATE TABLE vault (kind text NOT NULL, name text NOT NULL, value text NOT NULL, PRIMARY KEY (kind, name));
   CREATE TABLE dkim_keys (
     domain text NOT NULL REFERENCES domains (name) ON DELETE CASCADE,
     selector text NOT NULL,
-    record jsonb NOT NULL,
+    record text NOT NULL,
     created_at bigint NOT NULL,
     PRIMARY KEY (domain, selector)
   );

@@ -15,12 +15,12 @@ export class PgVault implements Vault {
   }
 
   async #get<T>(kind: Kind, name: string): Promise<T | null> {
-    const [row] = await this.#core.sql<{ value: T }[]>`SELECT value FROM vault WHERE kind = ${kind} AND name = ${name}`;
-    return row?.value ?? null;
+    const [row] = await this.#core.sql<{ value: string }[]>`SELECT value FROM vault WHERE kind = ${kind} AND name = ${name}`;
+    return row ? (JSON.parse(row.value) as T) : null;
   }
 
   async #put(kind: Kind, name: string, value: unknown): Promise<void> {
-    await this.#core.sql`INSERT INTO vault (kind, name, value) VALUES (${kind}, ${name}, ${this.#core.sql.json(value as never)})
+    await this.#core.sql`INSERT INTO vault (kind, name, value) VALUES (${kind}, ${name}, ${JSON.stringify(value)})
       ON CONFLICT (kind, name) DO UPDATE SET value = EXCLUDED.value`;
   }
 
@@ -54,7 +54,7 @@ export class PgVault implements Vault {
     if (known) return known;
     const made = randomBytes(32).toString('base64');
     // The first node to make it wins; every other node reads that one.
-    await this.#core.sql`INSERT INTO vault (kind, name, value) VALUES ('secret', ${name}, ${this.#core.sql.json(made)}) ON CONFLICT DO NOTHING`;
+    await this.#core.sql`INSERT INTO vault (kind, name, value) VALUES ('secret', ${name}, ${JSON.stringify(made)}) ON CONFLICT DO NOTHING`;
     const secret = Buffer.from((await this.#get<string>('secret', name))!, 'base64');
     this.#secrets.set(name, secret);
     return secret;
@@ -65,7 +65,7 @@ export class PgVault implements Vault {
     await this.#core.tx(async (tx) => {
       if (!(await tx`SELECT 1 FROM domains WHERE name = ${domain} FOR SHARE`).length) throw new StoreError('not-found', `no such domain: ${domain}`);
       for (const key of dkimKeys) {
-        const inserted = await tx`INSERT INTO dkim_keys (domain, selector, record, created_at) VALUES (${domain}, ${key.selector}, ${tx.json(key as never)}, ${key.createdAt})
+        const inserted = await tx`INSERT INTO dkim_keys (domain, selector, record, created_at) VALUES (${domain}, ${key.selector}, ${JSON.stringify(key)}, ${key.createdAt})
           ON CONFLICT DO NOTHING RETURNING selector`;
         if (inserted.length === 0) throw new StoreError('exists', `DKIM selector ${key.selector} of ${domain} already exists`);
       }
@@ -73,7 +73,7 @@ export class PgVault implements Vault {
   }
 
   async listDkimKeys(domain: string): Promise<DkimKey[]> {
-    return (await this.#core.sql<{ record: DkimKey }[]>`SELECT record FROM dkim_keys WHERE domain = ${domain} ORDER BY created_at, selector`).map((r) => r.record);
+    return (await this.#core.sql<{ record: string }[]>`SELECT record FROM dkim_keys WHERE domain = ${domain} ORDER BY created_at, selector`).map((r) => JSON.parse(r.record) as DkimKey);
   }
 
   async removeDkimKey(domain: string, selector: string): Promise<void> {

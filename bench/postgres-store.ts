@@ -1,0 +1,120 @@
+/**
+ * `node bench/postgres-store.ts [MESSAGES] [WRITERS]`: store-level ingest through the
+ * one write path (delivery's writeMessage: parse, index, append), fsync on everywhere,
+ * 4 KB messages into one INBOX:
+ *   - LevelDB (group commit),
+ *   - PostgreSQL, one store (one node),
+ *   - PostgreSQL, two stores on one database (two nodes) writing the same mailbox;
+ * then the UID allocation itself on PostgreSQL, row lock against serializable with
+ * retries, WRITERS transactions at once on one mailbox counter.
+ * Prints messages per second (and retries for serializable).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { hashPassword } from '../src/auth/password.ts';
+import { writeMessage } from '../src/delivery/deliver.ts';
+import { openLevelStore } from '../src/store/level/store.ts';
+import { openPostgresStore } from '../src/store/postgres/store.ts';
+import type { Mailbox, Store } from '../src/store/types.ts';
+import { launchPostgres } from '../test/helpers/postgres.ts';
+
+const total = Number(process.argv[2] ?? 1000);
+const writers = Number(process.argv[3] ?? 8);
+const body = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n'.repeat(70);
+const raw = (i: number) => Buffer.from(`From: bob@example.net\r\nTo: alice@example.org\r\nSubject: bench ${i}\r\nMessage-ID: <b${i}@example.net>\r\n\r\n${body}`);
+
+async function inboxOf(store: Store): Promise<Mailbox> {
+  if (!(await store.getDomain('example.org'))) await store.addDomain('example.org');
+  const account = (await store.getAccount('alice@example.org')) ?? (await store.addAccount({ address: 'alice@example.org', passwordHash: await hashPassword('x'.repeat(12)), quotaBytes: 0, quotaMessages: 0 }));
+  return (await store.getMailbox(account.id, 'INBOX'))!;
+}
+
+/** `writers` sessions delivering in a loop, spread over the stores; messages per second. */
+async function ingest(stores: Store[], inbox: Mailbox): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      const store = stores[w % stores.length]!;
+      for (let i = next++; i < total; i = next++) {
+        const [outcome] = await writeMessage(store, raw(i), [{ accountId: inbox.accountId, mailboxId: inbox.id, prefix: '', flags: [] }], { enforceQuota: true });
+        if (!outcome?.ok) throw new Error('refused');
+      }
+    }),
+  );
+  return total / ((performance.now() - start) / 1000);
+}
+
+async function uidAllocation(url: string, mode: 'row lock' | 'serializable'): Promise<string> {
+  const sql = postgres(url, { max: writers, onnotice: () => {} });
+  await sql`CREATE TABLE IF NOT EXISTS box (id int PRIMARY KEY, next bigint NOT NULL)`;
+  await sql`CREATE TABLE IF NOT EXISTS msg (box int, uid bigint, PRIMARY KEY (box, uid))`;
+  await sql`TRUNCATE box, msg`;
+  await sql`INSERT INTO box VALUES (1, 1)`;
+  let retries = 0;
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        for (;;) {
+          try {
+            if (mode === 'row lock') {
+              await sql.begin(async (tx) => {
+                const [row] = await tx`SELECT next FROM box WHERE id = 1 FOR NO KEY UPDATE`;
+                await tx`INSERT INTO msg VALUES (1, ${row!.next})`;
+                await tx`UPDATE box SET next = next + 1 WHERE id = 1`;
+              });
+            } else {
+              await sql.begin(async (tx) => {
+                await tx`SET TRANSACTION ISOLATION LEVEL SERIALIZABLE`;
+                const [row] = await tx`SELECT next FROM box WHERE id = 1`;
+                await tx`INSERT INTO msg VALUES (1, ${row!.next})`;
+                await tx`UPDATE box SET next = next + 1 WHERE id = 1`;
+              });
+            }
+            break;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '40001') throw err;
+            retries++;
+          }
+        }
+      }
+    }),
+  );
+  const rate = total / ((performance.now() - start) / 1000);
+  await sql.end();
+  return `${rate.toFixed(0)} allocations/s${mode === 'serializable' ? `, ${retries} retries (${((retries / total) * 100).toFixed(0)}% of transactions)` : ''}`;
+}
+
+const cluster = await launchPostgres();
+const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
+try {
+  const level = await openLevelStore(dir, { sync: true, chunkSize: 65536 });
+  console.log(`LevelDB, 1 process: ${(await ingest([level], await inboxOf(level))).toFixed(0)} messages/s (${total} x 4 KB, ${writers} writers)`);
+  await level.close();
+
+  const options = (url: string) => ({ url, poolSize: writers, tls: { mode: 'off' as const }, chunkSize: 65536 });
+  const oneUrl = await cluster.createDatabase();
+  const one = await openPostgresStore(options(oneUrl));
+  console.log(`PostgreSQL, 1 node: ${(await ingest([one], await inboxOf(one))).toFixed(0)} messages/s`);
+  await one.close();
+
+  const twoUrl = await cluster.createDatabase();
+  const a = await openPostgresStore(options(twoUrl));
+  const b = await openPostgresStore(options(twoUrl));
+  console.log(`PostgreSQL, 2 nodes, one mailbox: ${(await ingest([a, b], await inboxOf(a))).toFixed(0)} messages/s`);
+  const uids = (await a.listMessages((await inboxOf(a)).id)).map((m) => m.uid);
+  console.log(`  UIDs: ${uids.length} stored, ${new Set(uids).size} distinct, 1..${Math.max(...uids)}`);
+  await a.close();
+  await b.close();
+
+  const lockUrl = await cluster.createDatabase();
+  console.log(`UID allocation, row lock: ${await uidAllocation(lockUrl, 'row lock')}`);
+  console.log(`UID allocation, serializable: ${await uidAllocation(lockUrl, 'serializable')}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  await cluster.stop();
+}
