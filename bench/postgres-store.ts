@@ -48,7 +48,7 @@ async function ingest(stores: Store[], inbox: Mailbox): Promise<number> {
 }
 
 async function uidAllocation(url: string, mode: 'row lock' | 'serializable'): Promise<string> {
-  const sql = postgres(url, { max: writers, onnotice: () => {} });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
   await sql`CREATE TABLE IF NOT EXISTS box (id int PRIMARY KEY, next bigint NOT NULL)`;
   await sql`CREATE TABLE IF NOT EXISTS msg (box int, uid bigint, PRIMARY KEY (box, uid))`;
   await sql`TRUNCATE box, msg`;
@@ -58,17 +58,19 @@ async function uidAllocation(url: string, mode: 'row lock' | 'serializable'): Pr
   const start = performance.now();
   await Promise.all(
     Array.from({ length: writers }, async () => {
+      // A connection per writer: a failed serializable transaction then never shares one.
+      const own = postgres(url, { max: 1, onnotice: () => {} });
       for (let i = next++; i < total; i = next++) {
         for (;;) {
           try {
             if (mode === 'row lock') {
-              await sql.begin(async (tx) => {
+              await own.begin(async (tx) => {
                 const [row] = await tx`SELECT next FROM box WHERE id = 1 FOR NO KEY UPDATE`;
                 await tx`INSERT INTO msg VALUES (1, ${row!.next})`;
                 await tx`UPDATE box SET next = next + 1 WHERE id = 1`;
               });
             } else {
-              await sql.begin(async (tx) => {
+              await own.begin(async (tx) => {
                 await tx`SET TRANSACTION ISOLATION LEVEL SERIALIZABLE`;
                 const [row] = await tx`SELECT next FROM box WHERE id = 1`;
                 await tx`INSERT INTO msg VALUES (1, ${row!.next})`;
@@ -77,11 +79,13 @@ async function uidAllocation(url: string, mode: 'row lock' | 'serializable'): Pr
             }
             break;
           } catch (err) {
-            if ((err as { code?: string }).code !== '40001') throw err;
+            // Serializable may report the conflict as the duplicate UID it would have made.
+            if (!['40001', '23505'].includes((err as { code?: string }).code ?? '')) throw err;
             retries++;
           }
         }
       }
+      await own.end();
     }),
   );
   const rate = total / ((performance.now() - start) / 1000);

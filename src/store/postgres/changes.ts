@@ -45,7 +45,11 @@ export class ChangeFeed {
   async start(): Promise<void> {
     const listening = await this.#core.sql.listen(
       CHANGES_CHANNEL,
-      (payload) => this.#serial(() => this.#notified(payload.split(',').map(Number))),
+      (payload) => {
+        const [origin, ids = ''] = payload.split(':');
+        // This node's own changes were emitted at their commit, and are skipped by every catch-up.
+        if (origin !== this.#core.origin) this.#serial(() => this.#notified(ids.split(',').map(Number)));
+      },
       // Called at every (re)connection of the listening connection: what was logged while it was away is read.
       () => this.#serial(() => this.#catchUp()),
     );

@@ -71,8 +71,8 @@ export class PgCore extends StoreEvents {
 
   /**
    * The change-log rows of events, in the transaction that makes the changes, and one
-   * NOTIFY with their ids (ids only: a payload stays far below PostgreSQL's 8000-byte
-   * limit), which PostgreSQL sends at COMMIT.
+   * NOTIFY `origin:id,id,...` (ids only: a payload stays far below PostgreSQL's
+   * 8000-byte limit), which PostgreSQL sends at COMMIT.
    */
   async log(tx: Tx, events: StoreEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += NOTIFY_IDS) {
@@ -85,7 +85,7 @@ export class PgCore extends StoreEvents {
         modseq: event.type === 'mailboxes' ? null : event.modSeq,
       }));
       const ids = await tx<{ id: number }[]>`INSERT INTO change_log ${tx(rows)} RETURNING id`;
-      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${ids.map((r) => r.id).join(',')})`;
+      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${`${this.origin}:${ids.map((r) => r.id).join(',')}`})`;
     }
   }
 
@@ -102,7 +102,7 @@ function isLocal(url: string): boolean {
 }
 
 export const CHANGES_CHANNEL = 'mailfold_changes';
-/** Log ids per notification: 400 ids of up to 19 digits fit the payload limit. */
+/** Log ids per notification: the origin and 400 ids of up to 19 digits fit the payload limit. */
 const NOTIFY_IDS = 400;
 
 /** Constraint violations the roles did not foresee still reach callers as StoreErrors. */
