@@ -2,6 +2,7 @@ import type { StoreBackend } from './backend.ts';
 import { directoryContract } from './directory.ts';
 import { hostileContract } from './hostile.ts';
 import { mailboxContract } from './mailboxes.ts';
+import { queueClaimContract } from './queue-claims.ts';
 import { messageContract } from './messages.ts';
 import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
@@ -16,4 +17,5 @@ export function storeContract(backend: StoreBackend): void {
   rulesContract(backend);
   queueVaultContract(backend);
   hostileContract(backend);
+  queueClaimContract(backend);
 }

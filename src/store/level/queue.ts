@@ -7,6 +7,7 @@ import { keys, prefixEnd } from './keys.ts';
 /** The outbound queue in LevelDB: an entry record and its body in chunks. */
 export class LevelQueue implements QueueStore {
   readonly #core: LevelCore;
+  readonly #claims = new Map<QueueId, { holder: string; until: number }>();
 
   constructor(core: LevelCore) {
     this.#core = core;
@@ -47,6 +48,16 @@ export class LevelQueue implements QueueStore {
       await this.#core.commit([del(keys.queue(id)), ...chunks.map(del)]);
       return true;
     });
+  }
+
+  /** One process holds a LevelDB store, so the claims are kept in its memory. */
+  async claimQueueEntry(id: QueueId, holder: string, until: number): Promise<boolean> {
+    if (!(await this.getQueueEntry(id))) return false;
+    const held = this.#claims.get(id);
+    if (held && held.holder !== holder && held.until > Date.now()) return false;
+    if (until > 0) this.#claims.set(id, { holder, until });
+    else this.#claims.delete(id);
+    return true;
   }
 
   async *readQueueMessage(id: QueueId): AsyncGenerator<Buffer> {

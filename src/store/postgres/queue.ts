@@ -44,6 +44,21 @@ export class PgQueue implements QueueStore {
     return (await this.#core.sql`DELETE FROM queue WHERE id = ${queueId(id)} RETURNING id`).length > 0;
   }
 
+  /**
+   * A lease on the row: FOR UPDATE SKIP LOCKED, so that of two nodes claiming at once
+   * one passes by instead of waiting, and the lease itself (holder, until) so that the
+   * claim outlives the transaction: an attempt takes minutes, a transaction should not.
+   * A node that dies holding one loses it when it runs out.
+   */
+  async claimQueueEntry(id: QueueId, holder: string, until: number): Promise<boolean> {
+    const checked = queueId(id);
+    const claimed = await this.#core.sql`
+      UPDATE queue SET claimed_by = ${until > 0 ? holder : null}, claimed_until = ${until}
+      WHERE id = (SELECT id FROM queue WHERE id = ${checked} AND (claimed_by IS NULL OR claimed_by = ${holder} OR claimed_until < ${Date.now()}) FOR UPDATE SKIP LOCKED)
+      RETURNING id`;
+    return claimed.length > 0;
+  }
+
   async *readQueueMessage(id: QueueId): AsyncGenerator<Buffer> {
     const checked = queueId(id);
     for (let seq = 0; ; seq += 16) {

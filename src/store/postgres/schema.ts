@@ -126,7 +126,10 @@ export const MIGRATIONS: readonly string[] = [
     id text PRIMARY KEY,
     -- JSON as text: a remote server's reply kept in it may hold U+0000, which jsonb refuses.
     entry text NOT NULL,
-    next_attempt bigint NOT NULL
+    next_attempt bigint NOT NULL,
+    -- The node sending it, until when (queue.ts claimQueueEntry).
+    claimed_by text,
+    claimed_until bigint NOT NULL DEFAULT 0
   );
   CREATE TABLE queue_chunks (
     queue_id text NOT NULL REFERENCES queue (id) ON DELETE CASCADE,
