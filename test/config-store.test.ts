@@ -4,6 +4,8 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, showConfig } from '../src/config/index.ts';
+import { runCli, tempDir } from './helpers/env.ts';
+import { freePort } from './helpers/pebble.ts';
 
 function load(text: string) {
   const dir = mkdtempSync(join(tmpdir(), 'mf-cfg-'));
@@ -44,4 +46,20 @@ test('[store] refuses a PostgreSQL backend without a URL, a URL that is not post
   assert.match(problems('[store]\nbackend = "mongo"\n')[0]!, /store\.backend: must be one of level, postgres/);
   assert.match(problems('[store]\ntls = "maybe"\n')[0]!, /store\.tls: must be one of auto, off, require/);
   assert.match(problems('[store]\npool_size = 0\n')[0]!, /store\.pool_size: expected an integer from 1 to 1000/);
+});
+
+test('a PostgreSQL store that cannot be reached, or a URL that cannot be parsed: one line without the password, exit 1', async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  for (const url of [`postgres://mailfold:hunter22@127.0.0.1:${port}/mail`, 'postgres://mailfold:hunter22@[::zz]/mail']) {
+    const config = join(dir, 'mailfold.toml');
+    writeFileSync(config, `data_dir = "${join(dir, 'data')}"\n[store]\nbackend = "postgres"\nurl = "${url}"\ntls = "off"\n`);
+    for (const args of [['store', 'migrate'], ['domain', 'list']]) {
+      const result = await runCli(['--config', config, ...args], { cwd: dir });
+      assert.equal(result.code, 1, `${args.join(' ')} with ${url}`);
+      assert.match(result.stderr, /^mailfold: cannot open the PostgreSQL store at postgres:\/\/(mailfold:\*\*\*@|…:)/);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.ok(!result.stderr.includes('hunter22'), 'the password is never printed');
+    }
+  }
 });

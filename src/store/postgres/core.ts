@@ -96,7 +96,8 @@ export class PgCore extends StoreEvents {
 
 /** A database on this machine: a loopback address, or a unix socket (`?host=/run/postgresql`). */
 function isLocal(url: string): boolean {
-  const parsed = new URL(url);
+  const parsed = URL.parse(url);
+  if (!parsed) return false;
   const host = parsed.searchParams.get('host') ?? parsed.hostname;
   return host === '' || host.startsWith('/') || host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }

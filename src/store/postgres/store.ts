@@ -23,15 +23,14 @@ export type PostgresStore = Store & { readonly core: PgCore };
  * listens for the changes other nodes make.
  */
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
-  const sql = connect(options);
+  const sql = await migrated(options);
   try {
-    await migrate(sql);
     const c = initialCounters(Date.now());
     await sql`INSERT INTO counters (id, next_account_id, next_mailbox_id, next_uid_validity)
       VALUES (1, ${c.nextAccountId}, ${c.nextMailboxId}, ${c.nextUidValidity}) ON CONFLICT DO NOTHING`;
   } catch (err) {
     await sql.end({ timeout: 1 });
-    throw new StoreError('invalid', `cannot open the PostgreSQL store at ${redacted(options.url)}: ${(err as Error).message}`);
+    throw cannotOpen(options, err);
   }
   const core = new PgCore(sql, options.chunkSize);
   const feed = new ChangeFeed(core);
@@ -52,13 +51,27 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
 
 /** `mailfold store migrate`: brings the database's schema up to this version; the versions applied. */
 export async function migratePostgres(options: Omit<PostgresOptions, 'chunkSize'>): Promise<number[]> {
-  const sql = connect(options);
+  let applied: number[] = [];
+  const sql = await migrated(options, (versions) => (applied = versions));
+  await sql.end({ timeout: 5 });
+  return applied;
+}
+
+/** A connection pool to a database whose schema is current; every failure is one line naming the database (without its password). */
+async function migrated(options: Omit<PostgresOptions, 'chunkSize'>, applied: (versions: number[]) => void = () => {}): Promise<ReturnType<typeof connect>> {
+  let sql: ReturnType<typeof connect> | null = null;
   try {
-    return await migrate(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
+    sql = connect(options);
+    applied(await migrate(sql));
+    return sql;
+  } catch (err) {
+    await sql?.end({ timeout: 1 });
+    throw cannotOpen(options, err);
   }
 }
+
+const cannotOpen = (options: Pick<PostgresOptions, 'url'>, err: unknown): StoreError =>
+  new StoreError('invalid', `cannot open the PostgreSQL store at ${redacted(options.url)}: ${(err as Error).message}`);
 
 /** A database URL fit for a log line or an error: without its password. */
 export function redacted(url: string): string {
