@@ -5,7 +5,7 @@
  *   - LevelDB (group commit),
  *   - PostgreSQL, one store (one node),
  *   - PostgreSQL, two stores on one database (two nodes) writing the same mailbox;
- * then the UID allocation itself on PostgreSQL, row lock against serializable with
+ * each followed by every message read whole through one body reader; then the UID allocation itself on PostgreSQL, row lock against serializable with
  * retries, WRITERS transactions at once on one mailbox counter.
  * Prints messages per second (and retries for serializable).
  */
@@ -45,6 +45,18 @@ async function ingest(stores: Store[], inbox: Mailbox): Promise<number> {
     }),
   );
   return total / ((performance.now() - start) / 1000);
+}
+
+/** Every message of the mailbox read whole through one body reader, as a FETCH of BODY[] 1:* does; messages per second. */
+async function readAll(store: Store, inbox: Mailbox): Promise<string> {
+  const messages = await store.listMessages(inbox.id);
+  const start = performance.now();
+  const reader = store.bodyReader(messages.map((message) => ({ message, start: 0, end: message.size })));
+  let bytes = 0;
+  for (const message of messages) for await (const chunk of reader.read(message)) bytes += chunk.length;
+  const expected = messages.reduce((sum, m) => sum + m.size, 0);
+  if (bytes !== expected) throw new Error(`read ${bytes} bytes, expected ${expected}`);
+  return `${(messages.length / ((performance.now() - start) / 1000)).toFixed(0)} messages/s read whole (FETCH BODY[] 1:*)`;
 }
 
 async function uidAllocation(url: string, mode: 'row lock' | 'serializable'): Promise<string> {
@@ -98,12 +110,14 @@ const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
 try {
   const level = await openLevelStore(dir, { sync: true, chunkSize: 65536 });
   console.log(`LevelDB, 1 process: ${(await ingest([level], await inboxOf(level))).toFixed(0)} messages/s (${total} x 4 KB, ${writers} writers)`);
+  console.log(`  ${await readAll(level, await inboxOf(level))}`);
   await level.close();
 
   const options = (url: string) => ({ url, poolSize: writers, tls: { mode: 'off' as const }, chunkSize: 65536 });
   const oneUrl = await cluster.createDatabase();
   const one = await openPostgresStore(options(oneUrl));
   console.log(`PostgreSQL, 1 node: ${(await ingest([one], await inboxOf(one))).toFixed(0)} messages/s`);
+  console.log(`  ${await readAll(one, await inboxOf(one))}`);
   await one.close();
 
   const twoUrl = await cluster.createDatabase();
