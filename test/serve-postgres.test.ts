@@ -5,6 +5,7 @@
  * killed with SIGKILL and every message it acknowledged is in the database.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { once } from 'node:events';
@@ -122,4 +123,32 @@ test('serve on PostgreSQL killed with SIGKILL under SMTP load loses no acknowled
   assert.equal(new Set(stored).size, stored.length, 'none twice');
   assert.equal(inbox.messages, stored.length);
   assert.deepEqual(await store.check({ repair: false }), []);
+});
+
+test('init --store puts the first domain, account, DKIM keys and certificate in the database, and refuses a database in use', async (t) => {
+  const url = await database(t);
+  if (!url) return;
+  const dir = tempDir(t);
+  const init = (name: string, store: string) =>
+    runCli(['--config', join(dir, `${name}.toml`), '--data-dir', join(dir, name), 'init', '--hostname', 'mail.example.org', '--domain', 'example.org', '--user', 'alice', '--password-stdin', '--store', store], { cwd: dir, input: `${PASSWORD}\n` });
+  const bad = await init('bad', 'mysql://db/mail');
+  assert.deepEqual([bad.code, bad.stderr.trim()], [1, 'mailfold: --store: must be a postgres:// URL, e.g. postgres://mailfold:secret@db.example.org/mailfold']);
+  assert.ok(!existsSync(join(dir, 'bad.toml')) && !existsSync(join(dir, 'bad')));
+
+  const first = await init('first', url);
+  assert.equal(first.code, 0, first.stderr);
+  const written = readFileSync(join(dir, 'first.toml'), 'utf8');
+  assert.match(written, /\[store\]\nbackend = "postgres"\nurl = "postgres:\/\//);
+  assert.equal(statSync(join(dir, 'first.toml')).mode & 0o777, 0o600, 'it holds the database password');
+  const store = await openPostgresStore({ url, poolSize: 2, tls: { mode: 'off' }, chunkSize: 65536 });
+  t.after(() => store.close());
+  assert.ok(await store.getAccount(ALICE));
+  assert.equal((await store.listDkimKeys('example.org')).length, 2);
+  assert.ok(await store.getCertificate('mail.example.org'));
+
+  const again = await init('second', url);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already set up: the database of --store holds domains already; nothing was changed/);
+  assert.ok(!existsSync(join(dir, 'second.toml')) && !existsSync(join(dir, 'second')));
+  assert.deepEqual((await store.listAccounts()).map((a) => a.address), [ALICE]);
 });

@@ -45,6 +45,8 @@ const smarthost = table(
   }));
 
 export const STORE_BACKENDS = ['level', 'postgres'] as const;
+/** What `[store] url` and `init --store` take. */
+export const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/;
 export const STORE_TLS = ['auto', 'off', 'require'] as const;
 
 /** The PostgreSQL backend needs its database's URL. */
@@ -177,7 +179,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       sync: bool().default(d.store.sync),
       chunk_size: size(4096, 1048576).default(d.store.chunk_size),
       backend: oneOf(STORE_BACKENDS).default(d.store.backend),
-      url: text().refine((s) => /^postgres(?:ql)?:\/\/\S+$/.test(s), 'must be a postgres:// URL').optional(),
+      url: text().refine((s) => POSTGRES_URL.test(s), 'must be a postgres:// URL').optional(),
       pool_size: int(1, 1000).default(d.store.pool_size),
       tls: oneOf(STORE_TLS).default(d.store.tls),
       ca_file: text().optional(),
