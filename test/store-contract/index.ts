@@ -4,6 +4,7 @@ import { hostileContract } from './hostile.ts';
 import { mailboxContract } from './mailboxes.ts';
 import { queueClaimContract } from './queue-claims.ts';
 import { messageContract } from './messages.ts';
+import { metadataContract } from './metadata.ts';
 import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
 
@@ -18,4 +19,5 @@ export function storeContract(backend: StoreBackend): void {
   queueVaultContract(backend);
   hostileContract(backend);
   queueClaimContract(backend);
+  metadataContract(backend);
 }

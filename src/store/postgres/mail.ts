@@ -4,12 +4,10 @@ import { applyFlags, sameFlags } from '../flags.ts';
 import { importMark } from '../rules/import-marks.ts';
 import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
-import { hasQuota, quotaProblem, usageOf } from '../rules/quota.ts';
 import { bodyTrigrams } from '../search-index.ts';
 import {
   StoreError,
   type AccountId,
-  type AccountUsage,
   type AppendOutcome,
   type AppendTarget,
   type BlobId,
@@ -34,9 +32,11 @@ import {
 } from '../types.ts';
 import { Coalescer } from '../coalescer.ts';
 import { PgBodyReader } from './body-reader.ts';
+import { listMetadata, setMetadata } from './metadata.ts';
+import { QuotaCheck } from './quota-check.ts';
 import type { PgCore, Tx } from './core.ts';
 import { freeBlobs, insertMailbox, lockAccounts, lockCounters, lockMailboxes, refOf, saveCounters, saveMailbox } from './mailbox-rows.ts';
-import { messageRow, toAccount, toMailbox, toMessage, type AccountRow, type MailboxRow, type MessageRow } from './rows.ts';
+import { messageRow, toMailbox, toMessage, type MailboxRow, type MessageRow } from './rows.ts';
 
 /** Chunk bytes per INSERT: a large body is never sent as one huge statement. */
 const CHUNK_STATEMENT_BYTES = 4 << 20;
@@ -458,71 +458,14 @@ export class PgMail implements MailStore {
     return checked.map((m) => found.has(m));
   }
 
-  // IMAP METADATA (RFC 5464); the server's entries under mailbox 0.
+  // IMAP METADATA (RFC 5464): metadata.ts.
 
-  async listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]> {
-    return this.#core.sql<MetadataEntry[]>`SELECT entry, value FROM metadata WHERE account_id = ${accountId} AND mailbox_id = ${mailboxId ?? 0} ORDER BY entry COLLATE "C"`;
+  listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]> {
+    return listMetadata(this.#core, accountId, mailboxId);
   }
 
   setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome> {
-    return this.#core.tx(async (tx) => {
-      await lockAccounts(tx, [accountId]);
-      const owner = mailboxId ?? 0;
-      for (const { entry, value } of changes) {
-        if (value === null) await tx`DELETE FROM metadata WHERE account_id = ${accountId} AND mailbox_id = ${owner} AND entry = ${entry}`;
-        else await tx`INSERT INTO metadata (account_id, mailbox_id, entry, value) VALUES (${accountId}, ${owner}, ${entry}, ${value}) ON CONFLICT (account_id, mailbox_id, entry) DO UPDATE SET value = EXCLUDED.value`;
-      }
-      // What an entry costs: its name (with its mailbox, as LevelDB's key counts it) and its value.
-      const [total] = await tx<{ entries: number; bytes: number }[]>`
-        SELECT count(*)::int AS entries, coalesce(sum(length(entry) + 9 + length(value)), 0)::bigint AS bytes FROM metadata WHERE account_id = ${accountId}`;
-      const refused = total!.entries > limits.maxEntries ? 'too-many' : total!.bytes > limits.maxBytes ? 'too-big' : null;
-      if (refused) throw new Refusal(refused);
-      return { ok: true } as const;
-    }).catch((err: unknown) => {
-      if (err instanceof Refusal) return { ok: false, reason: err.reason } as const;
-      throw err;
-    });
-  }
-}
-
-/** Thrown inside a transaction to roll it back and answer with a refusal. */
-class Refusal extends Error {
-  readonly reason: 'too-many' | 'too-big';
-  constructor(reason: 'too-many' | 'too-big') {
-    super(reason);
-    this.reason = reason;
-  }
-}
-
-/** The quota rule (rules/quota.ts), the usage read once per account and transaction and grown by what it adds. */
-class QuotaCheck {
-  readonly #tx: Tx;
-  readonly #usage = new Map<AccountId, AccountUsage | null>();
-  readonly #accounts = new Map<AccountId, ReturnType<typeof toAccount> | null>();
-
-  constructor(tx: Tx) {
-    this.#tx = tx;
-  }
-
-  async problem(accountId: AccountId, size: number): Promise<string | null> {
-    if (!this.#accounts.has(accountId)) {
-      const [row] = await this.#tx<AccountRow[]>`SELECT * FROM accounts WHERE id = ${accountId}`;
-      this.#accounts.set(accountId, row ? toAccount(row) : null);
-    }
-    const account = this.#accounts.get(accountId);
-    if (!account) return `account ${accountId} does not exist`;
-    if (!hasQuota(account)) return null;
-    if (!this.#usage.get(accountId)) {
-      this.#usage.set(accountId, usageOf(await this.#tx<{ size: number; messages: number }[]>`SELECT size, messages FROM mailboxes WHERE account_id = ${accountId}`));
-    }
-    return quotaProblem(account, this.#usage.get(accountId)!, size);
-  }
-
-  add(accountId: AccountId, size: number): void {
-    const used = this.#usage.get(accountId);
-    if (!used) return;
-    used.bytes += size;
-    used.messages++;
+    return setMetadata(this.#core, accountId, mailboxId, changes, limits);
   }
 }
 
