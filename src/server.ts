@@ -17,6 +17,8 @@ import { RecipientGuard } from './smtp/recipient-guard.ts';
 import { startSmtp, type SmtpService } from './smtp/server.ts';
 import { openLevelStore } from './store/level/store.ts';
 import { migrationLines, type MigrationSink } from './store/migration-progress.ts';
+import { openPostgresStore, type PostgresOptions } from './store/postgres/store.ts';
+import { privateDataDir } from './store/data-dir.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { startHttp, type HttpService } from './http/server.ts';
@@ -74,15 +76,27 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
   };
 }
 
-/** Opens the store; one of an older layout is migrated first, its progress told to `onMigration`. */
-export const openStore = (config: Config, onMigration?: MigrationSink): Promise<Store> =>
-  openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size }, onMigration);
+/** The one place a store is opened from the config: the server, the CLI and `init` all come here.
+ * A LevelDB store of an older layout is migrated first, its progress told to `onMigration`. */
+export async function openStore({ store, data_dir }: Config, onMigration?: MigrationSink): Promise<Store> {
+  if (store.backend === 'level') return openLevelStore(data_dir, { sync: store.sync, chunkSize: store.chunk_size }, onMigration);
+  // No mail here, but the control socket is, and whoever may reach it may administer the server.
+  privateDataDir(data_dir);
+  return openPostgresStore(postgresOptions(store));
+}
+
+export const postgresOptions = (store: Config['store']): PostgresOptions => ({
+  url: store.url!,
+  poolSize: store.pool_size,
+  tls: { mode: store.tls, ...(store.ca_file ? { caFile: store.ca_file } : {}) },
+  chunkSize: store.chunk_size,
+});
 
 /** The composition root: builds every part from the config and starts it. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   // An older store is migrated before anything listens, with a line in the log as it goes.
   const store = await openStore(config, migrationLines((line, p) => log.info({ step: p.id, done: p.done, total: p.total }, line)));
-  log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
+  log.info({ dataDir: config.data_dir, configFile: config.config_file, backend: config.store.backend }, 'store open');
   const connections = new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener);
   const bound: Record<string, string> = {};
   const status: StatusSource = {

@@ -46,7 +46,7 @@ test('dev defaults: unprivileged ports on loopback, ./data under the cwd', () =>
   assert.deepEqual(config.auth, { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900 });
   assert.deepEqual(config.smtp, { command_timeout: 300, pre_mail_timeout: 60 });
   assert.deepEqual(config.http, {}, '/metrics for loopback clients only');
-  assert.deepEqual(config.store, { sync: true, chunk_size: 65536 });
+  assert.deepEqual(config.store, { sync: true, chunk_size: 65536, backend: 'level', pool_size: 10, tls: 'auto' });
 });
 
 test('system defaults: standard ports on every interface, /var/lib/mailfold', () => {
@@ -127,7 +127,7 @@ chunk_size = 131072
   expected.delivery = { subaddress_separator: '', default_quota_bytes: 2 ** 30, default_quota_messages: 100000 };
   expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_ip_max_failures: 20, throttle_window_seconds: 600 };
   expected.smtp = { command_timeout: 300, pre_mail_timeout: 60, smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', verify_certificate: true, username: 'me', password: 's3cret' } };
-  expected.store = { sync: false, chunk_size: 131072 };
+  expected.store = { ...expected.store, sync: false, chunk_size: 131072 };
   assert.deepEqual(config, expected);
 });
 

@@ -80,6 +80,6 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     // Half an hour idle ends a web session, as banks and mail providers do.
     web: { enabled: true, session_idle_timeout: 1800 },
     http: {},
-    store: { sync: true, chunk_size: 65536 },
+    store: { sync: true, chunk_size: 65536, backend: 'level', pool_size: 10, tls: 'auto' },
   };
 }

@@ -62,5 +62,6 @@ export function loadConfig(opts: LoadOptions): Config {
   if (tls.key_file !== undefined) tls.key_file = resolve(base, tls.key_file);
   const acme = values.acme.ca_file === undefined ? values.acme : { ...values.acme, ca_file: resolve(base, values.acme.ca_file) };
   const queue = values.queue.ca_file === undefined ? values.queue : { ...values.queue, ca_file: resolve(base, values.queue.ca_file) };
-  return { config_file: file, data_dir, ...values, tls, acme, queue };
+  const store = values.store.ca_file === undefined ? values.store : { ...values.store, ca_file: resolve(base, values.store.ca_file) };
+  return { config_file: file, data_dir, ...values, tls, acme, queue, store };
 }

@@ -44,6 +44,15 @@ const smarthost = table(
     ...(password === undefined ? {} : { password }),
   }));
 
+export const STORE_BACKENDS = ['level', 'postgres'] as const;
+/** What `[store] url` and `init --store` take. */
+export const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/;
+export const STORE_TLS = ['auto', 'off', 'require'] as const;
+
+/** The PostgreSQL backend needs its database's URL. */
+const postgresUrl: TableRule = (raw) =>
+  raw.backend === 'postgres' && raw.url === undefined ? [{ key: 'url', message: 'is missing; backend = "postgres" needs the database URL, e.g. "postgres://mailfold:secret@db.example.org/mailfold"' }] : [];
+
 /** Given together or not at all; the message names the one that is missing. */
 const pair = (a: string, b: string, why: string): TableRule => (raw) => {
   if ((raw[a] === undefined) === (raw[b] === undefined)) return [];
@@ -174,7 +183,12 @@ export function fileSchema(d: Config): Field<FileConfig> {
     store: table({
       sync: bool().default(d.store.sync),
       chunk_size: size(4096, 1048576).default(d.store.chunk_size),
-    }),
+      backend: oneOf(STORE_BACKENDS).default(d.store.backend),
+      url: text().refine((s) => POSTGRES_URL.test(s), 'must be a postgres:// URL').optional(),
+      pool_size: int(1, 1000).default(d.store.pool_size),
+      tls: oneOf(STORE_TLS).default(d.store.tls),
+      ca_file: text().optional(),
+    }, postgresUrl),
   });
 }
 

@@ -10,6 +10,12 @@ export function showConfig(config: Config): string {
   const smtp = smarthost?.password === undefined ? config.smtp : { ...config.smtp, smarthost: { ...smarthost, password: MASK } };
   const acme = config.acme.eab_hmac_key === undefined ? config.acme : { ...config.acme, eab_hmac_key: MASK };
   const http = config.http.metrics_token === undefined ? config.http : { ...config.http, metrics_token: MASK };
+  const store = config.store.url === undefined ? config.store : { ...config.store, url: redactedUrl(config.store.url) };
   const source = config_file ?? 'built-in defaults, no config file';
-  return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp, acme, http })}\n`;
+  return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp, acme, http, store })}\n`;
+}
+
+/** A database URL with its password masked. */
+function redactedUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, `$1${MASK}@`);
 }

@@ -179,5 +179,12 @@ export interface Config {
   store: {
     sync: boolean;
     chunk_size: number;
+    /** "level": LevelDB in data_dir (one node); "postgres": a PostgreSQL database several nodes share. */
+    backend: 'level' | 'postgres';
+    url?: string;
+    pool_size: number;
+    /** TLS to the database; "auto": off for loopback and unix sockets, required (and verified) otherwise. */
+    tls: 'auto' | 'off' | 'require';
+    ca_file?: string;
   };
 }

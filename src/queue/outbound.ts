@@ -1,4 +1,5 @@
 import { increment } from '../metrics/registry.ts';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { toCrlf } from '../delivery/line-endings.ts';
 import { StoreError, type Directory, type MailStore, type QueueEntry, type QueueId, type QueueStore, type Vault } from '../store/types.ts';
@@ -16,6 +17,9 @@ export interface NewEntry {
   envid?: string;
   ret?: 'FULL' | 'HDRS';
 }
+
+/** How long a claim on an entry lasts: longer than any attempt (a node that dies holding one frees it when it runs out). */
+const CLAIM_MS = 30 * 60_000;
 
 /** What an admin asked for while the runner was trying the entry; applied when it is done. */
 interface Pending {
@@ -38,6 +42,8 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
   readonly store: Directory & MailStore & QueueStore & Vault;
   #wake: () => void = () => {};
   readonly #busy = new Map<QueueId, Pending>();
+  /** This process's name in the store's queue claims. */
+  readonly #holder = randomBytes(8).toString('hex');
 
   constructor(store: Directory & MailStore & QueueStore & Vault) {
     super();
@@ -124,11 +130,26 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
     return this.#busy.has(id);
   }
 
-  /** The runner takes an entry to try it; false when it is already being tried. */
-  claim(id: QueueId): boolean {
-    if (this.#busy.has(id)) return false;
+  /**
+   * The runner takes an entry to try it: the entry as it is once claimed, or null when
+   * it is being tried already, here or by another node sharing the store (which then
+   * holds its claim there), or is gone or, read again, no longer `due` (another node
+   * tried it meanwhile).
+   */
+  async claim(id: QueueId, due: (entry: QueueEntry) => boolean): Promise<QueueEntry | null> {
+    if (this.#busy.has(id)) return null;
     this.#busy.set(id, { retry: false, remove: false });
-    return true;
+    try {
+      if (await this.store.claimQueueEntry(id, this.#holder, Date.now() + CLAIM_MS)) {
+        const entry = await this.store.getQueueEntry(id);
+        if (entry && due(entry)) return entry;
+        await this.store.claimQueueEntry(id, this.#holder, 0);
+      }
+    } catch {
+      // A store that cannot be read now is tried again at the next scan.
+    }
+    this.#busy.delete(id);
+    return null;
   }
 
   /** The runner is done: `next` is the entry's new state, or null when it leaves the queue. */
@@ -143,6 +164,7 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
       if (pending.retry) for (const r of next.recipients) if (r.state === 'pending') r.nextAttempt = Date.now();
       if (await this.store.updateQueueEntry(next)) after = next;
     } finally {
+      await this.store.claimQueueEntry(id, this.#holder, 0).catch(() => false);
       // Not busy any more by the time anyone hears of the change.
       this.#busy.delete(id);
       this.emit('change', id, after);

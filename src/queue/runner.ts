@@ -105,7 +105,10 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
           if (queue.isBusy(entry.id)) continue;
           const due = dueTime(settings, entry);
           if (due > now) next = Math.min(next, due);
-          else if (active.size < settings.concurrency && queue.claim(entry.id)) start(entry);
+          else if (active.size < settings.concurrency) {
+            const claimed = await queue.claim(entry.id, (e) => dueTime(settings, e) <= Date.now());
+            if (claimed) start(claimed);
+          }
         }
       } catch (err) {
         log.error({ err }, 'reading the queue failed');

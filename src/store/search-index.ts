@@ -1,4 +1,5 @@
-import type { MailboxId, Uid } from './types.ts';
+import { messageTrigrams } from '../mime/search-terms.ts';
+import type { MailboxId, NewBlob, Uid } from './types.ts';
 
 /** What a lookup in the full-text index found, and what it cost (in search-cost units: postings read). */
 export interface Candidates {
@@ -16,4 +17,15 @@ export interface Candidates {
 export interface SearchIndex {
   /** Candidates for messages containing `text`; past `limit` candidate bodies it gives up (uids null). */
   candidates(mailboxId: MailboxId, text: string, limit: number): Promise<Candidates>;
+}
+
+/**
+ * The trigrams a body is indexed under, every backend alike: its decoded text and its
+ * header as each copy serves it (`prefixes`: the per-copy header prefixes, which SEARCH
+ * reads as part of the header). Null: too many to keep, a candidate for every query.
+ */
+export function bodyTrigrams(blob: Pick<NewBlob, 'raw' | 'index'>, prefixes: readonly string[]): string[] | null {
+  const header = blob.raw.subarray(0, blob.index.root.header.end);
+  const blocks = [...new Set(prefixes)].map((prefix) => Buffer.concat([Buffer.from(prefix), header]));
+  return messageTrigrams(blocks, blob.index.text);
 }

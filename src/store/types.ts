@@ -395,6 +395,13 @@ export interface QueueStore {
   removeQueueEntry(id: QueueId): Promise<boolean>;
   /** The queued message's bytes, chunk by chunk. */
   readQueueMessage(id: QueueId): AsyncGenerator<Buffer>;
+  /**
+   * Takes an entry for one sender among all that share the store (several nodes on one
+   * database): true when `holder` now holds it until `until` (ms since the epoch), false
+   * when another holder's claim has not run out or the entry is gone. A holder renews
+   * with a later `until` and gives the entry back with `until` 0.
+   */
+  claimQueueEntry(id: QueueId, holder: string, until: number): Promise<boolean>;
 }
 
 /** Keys and secrets: TLS certificates, ACME state, named secrets, DKIM keys, MTA-STS policies. */

@@ -1,8 +1,11 @@
 import { appPasswordContract } from './app-passwords.ts';
 import type { StoreBackend } from './backend.ts';
 import { directoryContract } from './directory.ts';
+import { hostileContract } from './hostile.ts';
 import { mailboxContract } from './mailboxes.ts';
+import { queueClaimContract } from './queue-claims.ts';
 import { messageContract } from './messages.ts';
+import { metadataContract } from './metadata.ts';
 import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
 
@@ -16,4 +19,7 @@ export function storeContract(backend: StoreBackend): void {
   rulesContract(backend);
   queueVaultContract(backend);
   appPasswordContract(backend);
+  hostileContract(backend);
+  queueClaimContract(backend);
+  metadataContract(backend);
 }

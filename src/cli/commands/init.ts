@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { stringify } from 'smol-toml';
 import { AdminService } from '../../admin/service.ts';
-import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig, type Config } from '../../config/index.ts';
+import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig, POSTGRES_URL, type Config } from '../../config/index.ts';
 import { dkimPublicKeys, dnsRecords, formatZone, type DkimPublicKey } from '../../dns/records.ts';
 import { adminSettings, openStore } from '../../server.ts';
 import { ensureCertificate } from '../../tls/certificates.ts';
@@ -47,14 +47,28 @@ async function createStore(config: Config, answers: InitAnswers): Promise<DkimPu
   mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
   try {
     const store = await openStore(config);
+    // A shared database in use is another installation's: refused like a config file that exists.
+    if (config.store.backend === 'postgres' && (await store.listDomains()).length > 0) {
+      await store.close();
+      throw new CliError('already set up: the database of --store holds domains already; nothing was changed');
+    }
     try {
       const admin = new AdminService(store, adminSettings(config));
       await admin.domainAdd({ name: answers.domain });
-      // The first account runs the server: it gets the web interface's admin pages.
-      await admin.userAdd({ address: answers.address, password: answers.password, admin: true });
-      const dkim = await admin.dkimGenerate({ domain: answers.domain });
-      await ensureCertificate(store, answers.hostname, pino({ level: 'silent' }));
-      return dkimPublicKeys(dkim);
+      try {
+        // The first account runs the server: it gets the web interface's admin pages.
+        await admin.userAdd({ address: answers.address, password: answers.password, admin: true });
+        const dkim = await admin.dkimGenerate({ domain: answers.domain });
+        await ensureCertificate(store, answers.hostname, pino({ level: 'silent' }));
+        return dkimPublicKeys(dkim);
+      } catch (err) {
+        // A database outlives the data dir removed below: what init added to it goes too.
+        if (config.store.backend === 'postgres') {
+          await store.removeAccount(answers.address).catch(() => {});
+          await store.removeDomain(answers.domain).catch(() => {});
+        }
+        throw err;
+      }
     } finally {
       await store.close();
     }
@@ -73,6 +87,7 @@ export function initCommand(program: Command): void {
     .option('--domain <domain>', 'the first mail domain, e.g. example.org')
     .option('--user <address>', 'the first account, e.g. alice@example.org')
     .option('--password-stdin', "read the first account's password from the first line of standard input")
+    .option('--store <url>', 'keep the store in this PostgreSQL database (postgres://USER:PASSWORD@HOST/DB) instead of LevelDB in the data dir')
     .action(async (flags: InitFlags, cmd: Command) => {
       const opts = globals(cmd);
       const profile = runtimeProfile();
@@ -82,19 +97,25 @@ export function initCommand(program: Command): void {
       const found = existing(configFile, dataDir);
       if (found.length) throw new CliError(`already set up: ${found.join('; ')}; nothing was changed`);
 
+      if (flags.store !== undefined && !POSTGRES_URL.test(flags.store)) throw new CliError('--store: must be a postgres:// URL, e.g. postgres://mailfold:secret@db.example.org/mailfold');
       creatable(configFile, 'config file');
       if (!existsSync(dataDir)) creatable(dataDir, 'data dir');
-      const config = { ...defaultConfig(profile, cwd), data_dir: dataDir };
+      const defaults = defaultConfig(profile, cwd);
+      const store = flags.store === undefined ? defaults.store : { ...defaults.store, backend: 'postgres' as const, url: flags.store };
+      const config = { ...defaults, data_dir: dataDir, store };
       const answers = await initAnswers(flags, config.auth.min_password_length);
       config.hostname = answers.hostname;
       const dkim = await createStore(config, answers);
-      // Written last: a config file means init finished. It holds no secret, and the service's
-      // own user must read it (and pass through its directory) when root ran init.
+      // Written last: a config file means init finished. Without a database password it holds no
+      // secret, and the service's own user must read it (and pass through its directory) when root
+      // ran init; with one it is the owner's only (docs/cli.md says to hand it to the service's user).
       const header = `# Written by mailfold init. Every option and its default: docs/configuration.md\n\n`;
       const umask = process.umask(0o022);
       try {
         mkdirSync(dirname(configFile), { recursive: true });
-        writeFileSync(configFile, header + stringify({ hostname: answers.hostname, data_dir: dataDir }) + '\n', { flag: 'wx' });
+        const values = { hostname: answers.hostname, data_dir: dataDir, ...(flags.store === undefined ? {} : { store: { backend: 'postgres', url: flags.store } }) };
+        const secret = flags.store !== undefined && URL.parse(flags.store)?.password;
+        writeFileSync(configFile, header + stringify(values) + '\n', { flag: 'wx', mode: secret ? 0o600 : 0o644 });
       } finally {
         process.umask(umask);
       }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { openStore } from '../../server.ts';
+import { migratePostgres } from '../../store/postgres/store.ts';
+import { SCHEMA_VERSION } from '../../store/postgres/schema.ts';
+import { openStore, postgresOptions } from '../../server.ts';
 import { StoreError } from '../../store/types.ts';
 import { CliError, configFor, globals, output, withAdmin } from '../context.ts';
 import { migrationDisplay } from '../migration-progress.ts';
@@ -24,10 +26,18 @@ export function storeCommands(program: Command): void {
     .command('migrate')
     .description('bring a store of an older release to the layout this version uses (serve and every command that opens the store do it too)')
     .action(async (_opts, cmd: Command) => {
+      const config = configFor(cmd);
+      if (config.store.backend === 'postgres') {
+        const applied = await migratePostgres(postgresOptions(config.store));
+        output(cmd, { backend: 'postgres', applied, version: SCHEMA_VERSION }, () =>
+          applied.length === 0 ? `the PostgreSQL schema is up to date (version ${SCHEMA_VERSION})` : `applied schema migration(s) ${applied.join(', ')}; now at version ${SCHEMA_VERSION}`,
+        );
+        return;
+      }
       const display = migrationDisplay({ json: globals(cmd).json === true });
       const started = Date.now();
       try {
-        await (await openStore(configFor(cmd), display.sink)).close();
+        await (await openStore(config, display.sink)).close();
       } catch (err) {
         if (err instanceof StoreError && err.code === 'locked') throw new CliError('the store is in use by a running server, which migrated it when it started');
         throw err;

@@ -10,6 +10,8 @@ export interface InitFlags {
   domain?: string;
   user?: string;
   passwordStdin?: boolean;
+  /** A PostgreSQL URL: the store goes there instead of LevelDB in the data dir. */
+  store?: string;
 }
 
 export interface InitAnswers {

@@ -1,6 +1,7 @@
 import { decode } from './codec.ts';
 import { topLevelMembers } from './json-head.ts';
 import { keys } from './keys.ts';
+import { splitMessageRange } from '../message-range.ts';
 import { StoreError, type BlobId, type BlobMeta, type BodyRange, type BodyReader, type MessageMeta } from '../types.ts';
 
 /** The part of classic-level a reader needs. */
@@ -77,15 +78,12 @@ export class LevelBodyReader implements BodyReader {
   }
 
   async *read(message: MessageMeta, start = 0, end = message.size): AsyncGenerator<Buffer> {
-    const prefix = Buffer.from(message.prefix);
-    end = Math.min(end, message.size);
-    if (start >= end) return;
-    if (start < prefix.length) yield prefix.subarray(start, Math.min(end, prefix.length));
-    if (end <= prefix.length) return;
+    const { head, body } = splitMessageRange(message, start, end);
+    if (head) yield head;
+    if (!body) return;
     const blob = await this.#blob(message);
     if (!blob) throw new StoreError('not-found', `message ${message.mailboxId}/${message.uid}: body ${message.blobId} is missing`);
-    const from = Math.max(0, start - prefix.length);
-    const to = end - prefix.length;
+    const { from, to } = body;
     for (const { key, index } of chunksOf({ message, start, end }, blob)) {
       const chunk = this.#chunks.get(key) ?? (await this.#db.get(key));
       if (chunk === undefined) throw new StoreError('not-found', `body ${blob.id}: chunk ${index} is missing`);

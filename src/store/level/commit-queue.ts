@@ -1,4 +1,4 @@
-import { Coalescer } from './coalescer.ts';
+import { Coalescer } from '../coalescer.ts';
 
 export type BatchOp = { type: 'put'; key: string; value: Buffer } | { type: 'del'; key: string };
 

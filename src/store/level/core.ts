@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { privateDataDir } from '../data-dir.ts';
 import { initialCounters, raisedCounters, type Counters } from '../rules/mailbox.ts';
-import { StoreError, type AccountId, type StoreEvent } from '../types.ts';
+import { StoreEvents } from '../events.ts';
+import { StoreError, type AccountId } from '../types.ts';
 import { encode, decode } from './codec.ts';
 import { CommitQueue, type BatchOp } from './commit-queue.ts';
 import { keys, prefixEnd } from './keys.ts';
@@ -73,12 +74,11 @@ export async function openDb(dataDir: string): Promise<Db> {
  * commits through it. It owns the group-commit queue, the locks, the read caches
  * (which every commit keeps current), the id counters and the event listeners.
  */
-export class LevelCore {
+export class LevelCore extends StoreEvents {
   readonly db: Db;
   readonly options: StoreOptions;
   readonly locks = new LockSet();
   readonly #commits: CommitQueue;
-  readonly #listeners = new Set<(event: StoreEvent) => void>();
   /** Domains, accounts and aliases, read at every RCPT and login; every write passes commit(), which drops what it touches. */
   readonly #directory = new ReadCache(DIRECTORY_PREFIXES, DIRECTORY_ENTRIES);
   /** Raw values, written through by every commit (decoded per read, so no caller shares an object with the cache). */
@@ -88,6 +88,7 @@ export class LevelCore {
   readonly searchIndex: LevelSearchIndex;
 
   constructor(db: Db, options: StoreOptions) {
+    super();
     this.db = db;
     this.options = options;
     this.#commits = new CommitQueue((ops, sync) => db.batch(ops, { sync }), options.sync);
@@ -107,21 +108,6 @@ export class LevelCore {
 
   async close(): Promise<void> {
     await this.locks.withLocks([locks.admin, locks.blobs], () => this.db.close());
-  }
-
-  on(listener: (event: StoreEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** How many listeners `on` holds: a closed session must leave none (test/imap-session-cleanup.test.ts). */
-  get listenerCount(): number {
-    return this.#listeners.size;
-  }
-
-  /** Only after the change is committed (rule 1: what a session reports is durable). */
-  emit(event: StoreEvent): void {
-    for (const listener of this.#listeners) listener(event);
   }
 
   /** One atomic batch through the group-commit queue, synced before it resolves. */

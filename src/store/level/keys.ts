@@ -76,9 +76,6 @@ export const keys = {
   appPasswordPrefix: (accountId: AccountId) => `apw/${hex(accountId)}/`,
 };
 
-/** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */
-export const QUEUE_ID = /^[0-9a-z]{9}[0-9a-f]{8}$/;
-
 /** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */
 export function parseRefKey(key: string): { blobId: BlobId; mailboxId: MailboxId; uid: Uid } {
   const [, blobId, mailbox, uid] = key.split('/');

@@ -3,6 +3,7 @@ import type { FetchSummary } from '../../mime/fetch-summary.ts';
 import { admitMessage, changeFlags, nextModSeq, recentClaim, releaseMessage, transferMessages } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
 import { QuotaTally } from '../rules/quota.ts';
+import { importMark } from '../rules/import-marks.ts';
 import type { Release } from '../rules/references.ts';
 import {
   StoreError,
@@ -32,7 +33,7 @@ import {
   type Uid,
 } from '../types.ts';
 import { LevelBodyReader, lazyBlob, type ReadAheadLimits } from './body-reader.ts';
-import { Coalescer } from './coalescer.ts';
+import { Coalescer } from '../coalescer.ts';
 import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { del, locks, mark, put, wholeRange, type LevelCore } from './core.ts';
@@ -499,14 +500,6 @@ export class LevelMail implements MailStore {
       return { ok: true } as const;
     });
   }
-}
-
-const IMPORT_MARK = /^[0-9a-f]{32}$/;
-
-/** A mark from outside (the CLI) must not be able to name another key. */
-function importMark(mark: string): string {
-  if (typeof mark !== 'string' || !IMPORT_MARK.test(mark)) throw new StoreError('invalid', `not an import mark: ${JSON.stringify(mark)}`);
-  return mark;
 }
 
 function importMarkOps({ accountId, marks }: ImportMarks): BatchOp[] {

@@ -1,19 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { StoreError, type QueueEntry, type QueueId, type QueueStore } from '../types.ts';
+import { newQueueId, queueId } from '../rules/queue-ids.ts';
+import type { QueueEntry, QueueId, QueueStore } from '../types.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { del, locks, put, type LevelCore } from './core.ts';
-import { keys, prefixEnd, QUEUE_ID } from './keys.ts';
+import { keys, prefixEnd } from './keys.ts';
 
 /** The outbound queue in LevelDB: an entry record and its body in chunks. */
 export class LevelQueue implements QueueStore {
   readonly #core: LevelCore;
+  readonly #claims = new Map<QueueId, { holder: string; until: number }>();
 
   constructor(core: LevelCore) {
     this.#core = core;
   }
 
   async enqueue(input: Omit<QueueEntry, 'id' | 'size'>, raw: Buffer): Promise<QueueEntry> {
-    const id = Date.now().toString(36).padStart(9, '0') + randomBytes(4).toString('hex');
+    const id = newQueueId(Date.now());
     const entry: QueueEntry = { ...input, id, size: raw.length };
     const ops: BatchOp[] = [put(keys.queue(id), entry)];
     const size = this.#core.options.chunkSize;
@@ -49,14 +50,18 @@ export class LevelQueue implements QueueStore {
     });
   }
 
+  /** One process holds a LevelDB store, so the claims are kept in its memory. */
+  async claimQueueEntry(id: QueueId, holder: string, until: number): Promise<boolean> {
+    if (!(await this.getQueueEntry(id))) return false;
+    const held = this.#claims.get(id);
+    if (held && held.holder !== holder && held.until > Date.now()) return false;
+    if (until > 0) this.#claims.set(id, { holder, until });
+    else this.#claims.delete(id);
+    return true;
+  }
+
   async *readQueueMessage(id: QueueId): AsyncGenerator<Buffer> {
     const prefix = keys.queueChunkPrefix(queueId(id));
     for await (const chunk of this.#core.db.values({ gte: prefix, lt: prefixEnd(prefix) })) yield chunk;
   }
-}
-
-/** An id from outside (the CLI) must not be able to name another key. */
-function queueId(id: QueueId): QueueId {
-  if (!QUEUE_ID.test(id)) throw new StoreError('invalid', `not a queue id: ${JSON.stringify(id)}`);
-  return id;
 }

@@ -1,8 +1,8 @@
-import { messageTrigrams, queryTrigrams } from '../../mime/search-terms.ts';
+import { queryTrigrams } from '../../mime/search-terms.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { keys, parseRefKey } from './keys.ts';
 import type { Db } from './core.ts';
-import type { Candidates, SearchIndex } from '../search-index.ts';
+import { bodyTrigrams, type Candidates, type SearchIndex } from '../search-index.ts';
 import type { BlobId, MailboxId, NewBlob, Uid } from '../types.ts';
 
 /**
@@ -93,9 +93,7 @@ export class LevelSearchIndex implements SearchIndex {
    * of the header, so their trigrams belong to the body's.
    */
   indexOps(blobId: BlobId, blob: Pick<NewBlob, 'raw' | 'index'>, prefixes: readonly string[]): BatchOp[] {
-    const header = blob.raw.subarray(0, blob.index.root.header.end);
-    const blocks = [...new Set(prefixes)].map((prefix) => Buffer.concat([Buffer.from(prefix), header]));
-    const trigrams = messageTrigrams(blocks, blob.index.text);
+    const trigrams = bodyTrigrams(blob, prefixes);
     if (!trigrams) return [{ type: 'put', key: ALWAYS + docOf(blobId), value: empty }, { type: 'put', key: MERGED + blobId, value: Buffer.from('always') }];
     if (++this.#pending >= MERGE_BODIES) setImmediate(() => void this.merge().catch(() => {}));
     return [{ type: 'put', key: PENDING + blobId, value: Buffer.from(trigrams.join('')) }];

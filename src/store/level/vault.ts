@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { checkDkimKey } from '../rules/dkim.ts';
 import { StoreError, type AcmeAccount, type AcmeState, type DkimKey, type Directory, type MtaStsPolicy, type StoredCertificate, type Vault } from '../types.ts';
 import { del, locks, put, type LevelCore } from './core.ts';
 import { keys } from './keys.ts';
-
-const DKIM_SELECTOR = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Certificates, ACME state, secrets, DKIM keys and MTA-STS policies in LevelDB. */
 export class LevelVault implements Vault {
@@ -60,9 +59,7 @@ export class LevelVault implements Vault {
     await this.#core.locks.withLocks([locks.admin], async () => {
       if (!(await this.#domains.getDomain(domain))) throw new StoreError('not-found', `no such domain: ${domain}`);
       for (const key of dkimKeys) {
-        if (key.domain !== domain || !DKIM_SELECTOR.test(key.selector)) {
-          throw new StoreError('invalid', `not a valid DKIM selector for ${domain}: ${JSON.stringify(key.selector)}`);
-        }
+        checkDkimKey(domain, key);
         if ((await this.#core.db.get(keys.dkimKey(domain, key.selector))) !== undefined) {
           throw new StoreError('exists', `DKIM selector ${key.selector} of ${domain} already exists`);
         }

@@ -1,0 +1,122 @@
+import type { StoreEvent } from '../types.ts';
+import { CHANGES_CHANNEL, type PgCore } from './core.ts';
+
+interface LogRow {
+  id: number;
+  origin: string;
+  account_id: number;
+  mailbox_id: number | null;
+  kind: StoreEvent['type'];
+  uids: number[];
+  modseq: number | null;
+  logged_at: Date;
+}
+
+/** How far back a catch-up after a lost connection reads: longer than any transaction runs between its log row and its commit. */
+const CATCH_UP_SLACK_MS = 60_000;
+/** Log rows older than this are deleted: every node has long caught up with them. */
+const KEEP_MS = 60 * 60_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+/** Mailboxes whose last MODSEQ seen is kept; past it the map starts over (a few events may then come twice). */
+const MAX_TRACKED = 100_000;
+
+/**
+ * Changes made by other nodes, as store events on this one (design rule 6). Every
+ * change writes a change-log row in its own transaction and a NOTIFY carrying the
+ * row's id, which PostgreSQL delivers at commit. A node reads the rows it is told
+ * of; per mailbox it reads every row above the last MODSEQ it saw, so a missed
+ * notification is made up by the next one of that mailbox, and when the listening
+ * connection is lost and comes back, the rows logged meanwhile are read. Writers of
+ * a mailbox hold its row lock, so its rows commit in MODSEQ order.
+ */
+export class ChangeFeed {
+  readonly #core: PgCore;
+  readonly #seen = new Map<number, number>();
+  #heardAt: Date | null = null;
+  #queue: Promise<void> = Promise.resolve();
+  #unlisten: (() => Promise<void>) | null = null;
+  #prune: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(core: PgCore) {
+    this.#core = core;
+  }
+
+  async start(): Promise<void> {
+    const listening = await this.#core.sql.listen(
+      CHANGES_CHANNEL,
+      (payload) => {
+        const [origin, ids = ''] = payload.split(':');
+        // This node's own changes were emitted at their commit, and are skipped by every catch-up.
+        if (origin !== this.#core.origin) this.#serial(() => this.#notified(ids.split(',').map(Number)));
+      },
+      // Called at every (re)connection of the listening connection: what was logged while it was away is read.
+      () => this.#serial(() => this.#catchUp()),
+    );
+    this.#unlisten = listening.unlisten;
+    this.#prune = setInterval(() => void this.#pruneLog().catch(() => {}), PRUNE_EVERY_MS).unref();
+    await this.#pruneLog();
+  }
+
+  async stop(): Promise<void> {
+    this.#closed = true;
+    if (this.#prune) clearInterval(this.#prune);
+    await this.#unlisten?.().catch(() => {});
+    await this.#queue;
+  }
+
+  /** One notification or catch-up at a time, in arrival order. */
+  #serial(fn: () => Promise<void>): void {
+    this.#queue = this.#queue.then(fn).catch(() => {});
+  }
+
+  async #notified(ids: number[]): Promise<void> {
+    const wanted = ids.filter(Number.isSafeInteger);
+    if (this.#closed || wanted.length === 0) return;
+    const told = await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE id = ANY(${wanted}::bigint[]) ORDER BY id`;
+    const rows: LogRow[] = [];
+    for (const mailboxId of new Set(told.map((r) => r.mailbox_id))) {
+      const last = mailboxId === null ? undefined : this.#seen.get(mailboxId);
+      rows.push(
+        ...(last === undefined
+          ? told.filter((r) => r.mailbox_id === mailboxId)
+          : await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE mailbox_id = ${mailboxId} AND modseq > ${last} ORDER BY modseq`),
+      );
+    }
+    this.#deliver(rows);
+  }
+
+  async #catchUp(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#heardAt === null) {
+      // The first connection: nothing before it concerns a session of this node (none existed).
+      const [now] = await this.#core.sql<{ now: Date }[]>`SELECT clock_timestamp() AS now`;
+      this.#heardAt = now!.now;
+      return;
+    }
+    const since = new Date(this.#heardAt.getTime() - CATCH_UP_SLACK_MS);
+    const rows = await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE logged_at >= ${since} ORDER BY mailbox_id NULLS FIRST, modseq, id`;
+    this.#deliver(rows.filter((r) => r.mailbox_id === null || r.modseq! > (this.#seen.get(r.mailbox_id) ?? 0)));
+  }
+
+  #deliver(rows: LogRow[]): void {
+    for (const row of rows) {
+      if (row.mailbox_id !== null) {
+        if (row.modseq! <= (this.#seen.get(row.mailbox_id) ?? 0)) continue;
+        if (this.#seen.size >= MAX_TRACKED) this.#seen.clear();
+        this.#seen.set(row.mailbox_id, row.modseq!);
+      }
+      if (this.#heardAt === null || row.logged_at > this.#heardAt) this.#heardAt = row.logged_at;
+      if (row.origin !== this.#core.origin) this.#core.emit(toEvent(row));
+    }
+  }
+
+  async #pruneLog(): Promise<void> {
+    await this.#core.sql`DELETE FROM change_log WHERE logged_at < clock_timestamp() - ${`${KEEP_MS} milliseconds`}::interval`;
+  }
+}
+
+function toEvent(row: LogRow): StoreEvent {
+  if (row.kind === 'mailboxes') return { type: 'mailboxes', accountId: row.account_id };
+  return { type: row.kind, accountId: row.account_id, mailboxId: row.mailbox_id!, uids: row.uids, modSeq: row.modseq! };
+}

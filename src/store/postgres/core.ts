@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import postgres, { type Sql, type TransactionSql } from 'postgres';
+import { StoreEvents } from '../events.ts';
+import { StoreError, type StoreEvent } from '../types.ts';
+
+export interface PostgresOptions {
+  url: string;
+  /** Connections per node. */
+  poolSize: number;
+  /**
+   * TLS to the database: off, or required and verified (against the system's CAs, or
+   * this CA file); "auto": off for loopback and unix sockets, required otherwise.
+   */
+  tls: { mode: 'auto' | 'off' | 'require'; caFile?: string };
+  /** Bytes per body chunk row. */
+  chunkSize: number;
+}
+
+export type Tx = TransactionSql;
+
+/** int8 as a JS number: every id, size and date the store keeps is below 2^53. */
+const int8 = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) };
+
+/** Lock conflicts PostgreSQL resolves by aborting one side: the transaction is run again. */
+const RETRY_CODES = new Set(['40001', '40P01']);
+const RETRIES = 5;
+
+export function connect(options: Omit<PostgresOptions, 'chunkSize'>): Sql<{ int8: number }> {
+  const mode = options.tls.mode === 'auto' ? (isLocal(options.url) ? 'off' : 'require') : options.tls.mode;
+  const ssl = mode === 'off' ? false : { rejectUnauthorized: true, ...(options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8') } : {}) };
+  return postgres(options.url, {
+    max: options.poolSize,
+    ssl,
+    types: { int8 },
+    onnotice: () => {},
+    // Rule 1: a commit returns only once it is on disk, whatever the server's default.
+    connection: { synchronous_commit: 'on', application_name: 'mailfold' },
+  }) as unknown as Sql<{ int8: number }>;
+}
+
+/**
+ * What every role of the PostgreSQL store shares: the connection pool, transactions
+ * (run again on a serialization failure or deadlock), and the event listeners.
+ * Events are emitted here after the commit; other nodes learn of them through the
+ * change log (changes.ts).
+ */
+export class PgCore extends StoreEvents {
+  readonly sql: Sql<{ int8: number }>;
+  readonly chunkSize: number;
+  /** This store instance's name in the change log: its own rows are not replayed to it. */
+  readonly origin = randomBytes(8).toString('hex');
+
+  constructor(sql: Sql<{ int8: number }>, chunkSize: number) {
+    super();
+    this.sql = sql;
+    this.chunkSize = chunkSize;
+  }
+
+  /** One transaction; the result is returned only after COMMIT (synchronous_commit on). */
+  async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.sql.begin((tx) => fn(tx))) as T;
+      } catch (err) {
+        if (attempt < RETRIES && RETRY_CODES.has((err as { code?: string }).code ?? '')) continue;
+        throw translate(err);
+      }
+    }
+  }
+
+  /**
+   * The change-log rows of events, in the transaction that makes the changes, and one
+   * NOTIFY `origin:id,id,...` (ids only: a payload stays far below PostgreSQL's
+   * 8000-byte limit), which PostgreSQL sends at COMMIT.
+   */
+  async log(tx: Tx, events: StoreEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += NOTIFY_IDS) {
+      const rows = events.slice(i, i + NOTIFY_IDS).map((event) => ({
+        origin: this.origin,
+        account_id: event.accountId,
+        mailbox_id: event.type === 'mailboxes' ? null : event.mailboxId,
+        kind: event.type,
+        uids: `{${event.type === 'mailboxes' ? '' : event.uids.join(',')}}`,
+        modseq: event.type === 'mailboxes' ? null : event.modSeq,
+      }));
+      const ids = await tx<{ id: number }[]>`INSERT INTO change_log ${tx(rows)} RETURNING id`;
+      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${`${this.origin}:${ids.map((r) => r.id).join(',')}`})`;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.sql.end({ timeout: 5 });
+  }
+}
+
+/** A database on this machine: a loopback address, or a unix socket (`?host=/run/postgresql`). */
+function isLocal(url: string): boolean {
+  const parsed = URL.parse(url);
+  if (!parsed) return false;
+  const host = parsed.searchParams.get('host') ?? parsed.hostname;
+  return host === '' || host.startsWith('/') || host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
+export const CHANGES_CHANNEL = 'mailfold_changes';
+/** Log ids per notification: the origin and 400 ids of up to 19 digits fit the payload limit. */
+const NOTIFY_IDS = 400;
+
+/** Constraint violations the roles did not foresee still reach callers as StoreErrors. */
+function translate(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === '23505') return new StoreError('exists', (err as Error).message);
+  if (code === '23503') return new StoreError('conflict', (err as Error).message);
+  return err;
+}

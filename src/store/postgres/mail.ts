@@ -1,0 +1,489 @@
+import { randomBytes } from 'node:crypto';
+import type { FetchSummary } from '../../mime/fetch-summary.ts';
+import { applyFlags, sameFlags } from '../flags.ts';
+import { importMark } from '../rules/import-marks.ts';
+import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
+import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
+import { bodyTrigrams } from '../search-index.ts';
+import {
+  StoreError,
+  type AccountId,
+  type AppendOutcome,
+  type AppendTarget,
+  type BlobId,
+  type BlobMeta,
+  type BodyRange,
+  type BodyReader,
+  type CopyOutcome,
+  type FlagOperation,
+  type ImportMarks,
+  type Mailbox,
+  type MailboxId,
+  type MailStore,
+  type MessageMeta,
+  type MessageState,
+  type MetadataEntry,
+  type MetadataLimits,
+  type MetadataOutcome,
+  type ModSeq,
+  type NewBlob,
+  type SpecialUse,
+  type StoreEvent,
+  type Uid,
+} from '../types.ts';
+import { Coalescer } from '../coalescer.ts';
+import { PgBodyReader } from './body-reader.ts';
+import { listMetadata, setMetadata } from './metadata.ts';
+import { QuotaCheck } from './quota-check.ts';
+import type { PgCore, Tx } from './core.ts';
+import { freeBlobs, insertMailbox, lockAccounts, lockCounters, lockMailboxes, refOf, saveCounters, saveMailbox } from './mailbox-rows.ts';
+import { messageRow, toMailbox, toMessage, type MailboxRow, type MessageRow } from './rows.ts';
+
+/** Chunk bytes per INSERT: a large body is never sent as one huge statement. */
+const CHUNK_STATEMENT_BYTES = 4 << 20;
+
+/** One element of a text[] literal, quoted (trigrams may hold quotes, backslashes and commas). */
+const arrayElement = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&')}"`;
+
+/**
+ * PostgreSQL text cannot hold U+0000, which a hostile message's text may: it is kept
+ * as U+FFFD, which no search asks for either (SEARCH's check reads the same stored text).
+ */
+const storableText = (s: string): string => s.replace(/\0/g, '\uFFFD');
+
+/** One message to append, as the write path hands it in. */
+interface AppendItem {
+  blob: NewBlob;
+  targets: AppendTarget[];
+  enforceQuota: boolean;
+}
+
+/** Mailboxes, messages, bodies, flags and expunges in PostgreSQL; the rules come from store/rules/. */
+export class PgMail implements MailStore {
+  readonly #core: PgCore;
+  readonly #appends = new Coalescer<AppendItem, AppendOutcome[]>((items) => this.#appendItems(items, { atomic: false }));
+
+  constructor(core: PgCore) {
+    this.#core = core;
+  }
+
+  on(listener: (event: StoreEvent) => void): () => void {
+    return this.#core.on(listener);
+  }
+
+  /** Runs a change and emits its events once it is committed; they are logged for other nodes in the same transaction. */
+  async #change<T>(fn: (tx: Tx, events: StoreEvent[]) => Promise<T>): Promise<T> {
+    let events: StoreEvent[] = [];
+    const result = await this.#core.tx(async (tx) => {
+      events = [];
+      const out = await fn(tx, events);
+      await this.#core.log(tx, events);
+      return out;
+    });
+    for (const event of events) this.#core.emit(event);
+    return result;
+  }
+
+  // Mailboxes
+
+  async listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
+    return (await this.#core.sql<MailboxRow[]>`SELECT * FROM mailboxes WHERE account_id = ${accountId} ORDER BY name COLLATE "C"`).map(toMailbox);
+  }
+
+  async getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null> {
+    const [row] = await this.#core.sql<MailboxRow[]>`SELECT * FROM mailboxes WHERE account_id = ${accountId} AND name = ${normalizeMailboxName(name)}`;
+    return row ? toMailbox(row) : null;
+  }
+
+  async getMailboxById(id: MailboxId): Promise<Mailbox | null> {
+    const [row] = await this.#core.sql<MailboxRow[]>`SELECT * FROM mailboxes WHERE id = ${id}`;
+    return row ? toMailbox(row) : null;
+  }
+
+  async createMailbox(accountId: AccountId, rawName: string, opts: { specialUse?: SpecialUse | null; subscribed?: boolean } = {}): Promise<Mailbox> {
+    const name = normalizeMailboxName(rawName);
+    validateMailboxName(name);
+    return this.#change(async (tx, events) => {
+      if (!(await tx`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`).length) throw new StoreError('not-found', `no such account id ${accountId}`);
+      if ((await tx`SELECT 1 FROM mailboxes WHERE account_id = ${accountId} AND name = ${name}`).length) throw new StoreError('exists', `mailbox ${name} already exists`);
+      const counters = await lockCounters(tx);
+      const mailbox = await insertMailbox(tx, counters, accountId, name, opts.specialUse ?? null, opts.subscribed ?? false);
+      await saveCounters(tx, counters);
+      events.push({ type: 'mailboxes', accountId });
+      return mailbox;
+    });
+  }
+
+  async renameMailbox(accountId: AccountId, rawFrom: string, rawTo: string): Promise<void> {
+    const from = normalizeMailboxName(rawFrom);
+    const to = normalizeMailboxName(rawTo);
+    await this.#change(async (tx, events) => {
+      await lockAccounts(tx, [accountId]);
+      for (const { mailbox, newName } of renamePlan(await this.#mailboxesIn(tx, accountId), from, to)) {
+        // A subscription is a name: it stays on the old one (RFC 3501 6.3.9: never removed unasked), as in Dovecot.
+        await tx`UPDATE mailboxes SET name = ${newName}, subscribed = false WHERE id = ${mailbox.id}`;
+        if (mailbox.subscribed) await tx`INSERT INTO subscriptions (account_id, name) VALUES (${accountId}, ${mailbox.name}) ON CONFLICT DO NOTHING`;
+      }
+      events.push({ type: 'mailboxes', accountId });
+    });
+  }
+
+  async deleteMailbox(accountId: AccountId, rawName: string, opts: { keepChildren?: boolean } = {}): Promise<void> {
+    const name = normalizeMailboxName(rawName);
+    await this.#change(async (tx, events) => {
+      await lockAccounts(tx, [accountId]);
+      const all = await this.#mailboxesIn(tx, accountId);
+      checkDeletable(all, name, opts.keepChildren ?? false);
+      const mailbox = all.find((m) => m.name === name)!;
+      const refs = await tx<{ blob_id: string; uid: number }[]>`DELETE FROM messages WHERE mailbox_id = ${mailbox.id} RETURNING blob_id, uid`;
+      await tx`DELETE FROM mailboxes WHERE id = ${mailbox.id}`;
+      await tx`DELETE FROM metadata WHERE account_id = ${accountId} AND mailbox_id = ${mailbox.id}`;
+      // A subscription is a name, not a flag of the mailbox: it outlives the mailbox (RFC 3501 6.3.9).
+      if (mailbox.subscribed) await tx`INSERT INTO subscriptions (account_id, name) VALUES (${accountId}, ${name}) ON CONFLICT DO NOTHING`;
+      await freeBlobs(tx, refs.map((r) => ({ blobId: r.blob_id, ref: refOf(mailbox.id, r.uid) })));
+      events.push({ type: 'mailboxes', accountId });
+    });
+  }
+
+  async setSubscribed(accountId: AccountId, rawName: string, subscribed: boolean): Promise<void> {
+    const name = normalizeMailboxName(rawName);
+    await this.#core.tx(async (tx) => {
+      await lockAccounts(tx, [accountId]);
+      const updated = await tx`UPDATE mailboxes SET subscribed = ${subscribed} WHERE account_id = ${accountId} AND name = ${name} RETURNING id`;
+      const orphan = subscribed ? [] : await tx`DELETE FROM subscriptions WHERE account_id = ${accountId} AND name = ${name} RETURNING name`;
+      // Only an existing mailbox can be subscribed (as Dovecot); a name kept after DELETE can be unsubscribed.
+      if (updated.length === 0 && orphan.length === 0) throw new StoreError('not-found', `no such mailbox: ${rawName}`);
+    });
+  }
+
+  async listSubscriptions(accountId: AccountId): Promise<string[]> {
+    const flagged = (await this.listMailboxes(accountId)).filter((m) => m.subscribed).map((m) => m.name);
+    const kept = await this.#core.sql<{ name: string }[]>`SELECT name FROM subscriptions WHERE account_id = ${accountId} ORDER BY name COLLATE "C"`;
+    return [...new Set([...flagged, ...kept.map((r) => r.name)])];
+  }
+
+  async claimRecent(mailboxId: MailboxId, upTo: Uid): Promise<Uid> {
+    return this.#core.tx(async (tx) => {
+      // Not synced: a claim lost in a crash only shows those messages recent once more, and a SELECT should not wait for a flush.
+      await tx`SET LOCAL synchronous_commit = off`;
+      const [row] = await tx<{ recent_from: number | null }[]>`SELECT recent_from FROM mailboxes WHERE id = ${mailboxId} FOR NO KEY UPDATE`;
+      const from = row?.recent_from ?? 1;
+      if (!row || from > upTo) return upTo + 1;
+      await tx`UPDATE mailboxes SET recent_from = ${upTo + 1} WHERE id = ${mailboxId}`;
+      return from;
+    });
+  }
+
+  async #mailboxesIn(tx: Tx, accountId: AccountId): Promise<Mailbox[]> {
+    return (await tx<MailboxRow[]>`SELECT * FROM mailboxes WHERE account_id = ${accountId} ORDER BY name COLLATE "C"`).map(toMailbox);
+  }
+
+  // Appends
+
+  /**
+   * Appends arriving while a group of appends is being written go together in the
+   * next group: one transaction and one WAL flush for all of them. Without it,
+   * appends to one mailbox would commit one flush at a time, since each holds the
+   * mailbox row until its commit (bench/postgres-store.ts).
+   */
+  append(blob: NewBlob, targets: AppendTarget[], opts: { enforceQuota: boolean }): Promise<AppendOutcome[]> {
+    return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
+  }
+
+  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]> {
+    return this.#appendItems(items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })), opts);
+  }
+
+  /**
+   * Account rows, then mailbox rows, are locked for the transaction: the rules assign
+   * UIDs and MODSEQs on the locked rows, and the quota rule sees every message of
+   * the account, whichever node wrote it.
+   */
+  #appendItems(items: AppendItem[], opts: { atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]> {
+    const marks = opts.importMarks ? opts.importMarks.marks.map(importMark) : [];
+    return this.#change(async (tx, events) => {
+      const targets = items.flatMap((item) => item.targets);
+      await lockAccounts(tx, targets.map((t) => t.accountId));
+      const mailboxes = await lockMailboxes(tx, targets.map((t) => t.mailboxId));
+      const quota = new QuotaCheck(tx);
+      const now = Date.now();
+      const outcomes: AppendOutcome[][] = [];
+      const messages: MessageMeta[] = [];
+      const blobs: { blobId: BlobId; blob: NewBlob; prefixes: string[] }[] = [];
+      const pending: StoreEvent[] = [];
+      for (const { blob, targets: itemTargets, enforceQuota } of items) {
+        const blobId = randomBytes(12).toString('hex');
+        const itemOutcomes: AppendOutcome[] = [];
+        outcomes.push(itemOutcomes);
+        const prefixes: string[] = [];
+        for (const target of itemTargets) {
+          const mailbox = mailboxes.get(target.mailboxId);
+          if (!mailbox || mailbox.accountId !== target.accountId) {
+            itemOutcomes.push({ ok: false, reason: 'no-mailbox', detail: `mailbox ${target.mailboxId} does not exist` });
+            continue;
+          }
+          const size = Buffer.byteLength(target.prefix) + blob.raw.length;
+          const problem = enforceQuota ? await quota.problem(target.accountId, size) : null;
+          if (problem) {
+            itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
+            continue;
+          }
+          const uid = admitMessage(mailbox, size, target.flags);
+          const modSeq = nextModSeq(mailbox);
+          quota.add(target.accountId, size);
+          messages.push({ mailboxId: mailbox.id, uid, blobId, flags: target.flags, internalDate: target.internalDate, savedDate: now, modSeq, prefix: target.prefix, size });
+          prefixes.push(target.prefix);
+          itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
+          pending.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
+        }
+        if (prefixes.length > 0) blobs.push({ blobId, blob, prefixes });
+      }
+      const failed = outcomes.some((item) => item.some((o) => !o.ok));
+      if (messages.length === 0 || (opts.atomic && failed)) return outcomes;
+      await this.#insertBlobs(tx, blobs);
+      await insertMessages(tx, messages);
+      for (const mailbox of new Set(messages.map((m) => mailboxes.get(m.mailboxId)!))) await saveMailbox(tx, mailbox);
+      if (marks.length > 0) {
+        await tx`INSERT INTO import_marks ${tx(marks.map((mark) => ({ account_id: opts.importMarks!.accountId, mark })))} ON CONFLICT DO NOTHING`;
+      }
+      events.push(...pending);
+      return outcomes;
+    });
+  }
+
+  /** The bodies' rows in one statement, their chunks in statements of at most a few MiB. */
+  async #insertBlobs(tx: Tx, blobs: { blobId: BlobId; blob: NewBlob; prefixes: string[] }[]): Promise<void> {
+    if (blobs.length === 0) return;
+    const { chunkSize } = this.#core;
+    const rows = blobs.map(({ blobId, blob, prefixes }) => {
+      const { text, ...index } = blob.index;
+      const trigrams = bodyTrigrams(blob, prefixes);
+      return {
+        id: blobId,
+        size: blob.raw.length,
+        chunk_size: chunkSize,
+        chunks: Math.ceil(blob.raw.length / chunkSize),
+        header_end: index.root.header.end,
+        index: JSON.stringify(index),
+        summary: JSON.stringify(blob.summary),
+        search_text: storableText(text),
+        trigrams: trigrams === null ? null : `{${trigrams.map((t) => arrayElement(storableText(t))).join(',')}}`,
+      };
+    });
+    await tx`INSERT INTO blobs ${tx(rows)}`;
+    let batch: { blob_id: string; seq: number; data: Buffer }[] = [];
+    let bytes = 0;
+    for (const { blobId, blob } of blobs) {
+      for (let i = 0; i * chunkSize < blob.raw.length; i++) {
+        const data = blob.raw.subarray(i * chunkSize, (i + 1) * chunkSize);
+        batch.push({ blob_id: blobId, seq: i, data });
+        bytes += data.length;
+        if (bytes >= CHUNK_STATEMENT_BYTES) {
+          await tx`INSERT INTO blob_chunks ${tx(batch)}`;
+          batch = [];
+          bytes = 0;
+        }
+      }
+    }
+    if (batch.length > 0) await tx`INSERT INTO blob_chunks ${tx(batch)}`;
+  }
+
+  // Reading
+
+  async listMessages(mailboxId: MailboxId): Promise<MessageMeta[]> {
+    return (await this.#core.sql<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} ORDER BY uid`).map(toMessage);
+  }
+
+  async messageStates(mailboxId: MailboxId, uids?: Uid[]): Promise<MessageState[]> {
+    if (uids?.length === 0) return [];
+    const rows =
+      uids === undefined
+        ? await this.#core.sql<MessageRow[]>`SELECT uid, modseq, flags, size FROM messages WHERE mailbox_id = ${mailboxId} ORDER BY uid`
+        : await this.#core.sql<MessageRow[]>`SELECT uid, modseq, flags, size FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ANY(${uids}::bigint[]) ORDER BY uid`;
+    return rows.map((r) => ({ uid: r.uid, modSeq: r.modseq, flags: r.flags, size: r.size }));
+  }
+
+  async getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null> {
+    const [row] = await this.#core.sql<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ${uid}`;
+    return row ? toMessage(row) : null;
+  }
+
+  async getMessages(mailboxId: MailboxId, uids: Uid[]): Promise<(MessageMeta | null)[]> {
+    if (uids.length === 0) return [];
+    const rows = await this.#core.sql<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ANY(${uids}::bigint[])`;
+    const byUid = new Map(rows.map((r) => [r.uid, toMessage(r)]));
+    return uids.map((uid) => byUid.get(uid) ?? null);
+  }
+
+  async getBlob(blobId: BlobId): Promise<BlobMeta | null> {
+    return (await this.getBlobs([blobId]))[0]!;
+  }
+
+  async getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]> {
+    if (blobIds.length === 0) return [];
+    type Row = { id: string; size: number; chunk_size: number; chunks: number; header_end: number | null; index: string };
+    const rows = await this.#core.sql<Row[]>`SELECT id, size, chunk_size, chunks, header_end, index FROM blobs WHERE id = ANY(${blobIds})`;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return blobIds.map((id) => {
+      const r = byId.get(id);
+      if (!r) return null;
+      let index: BlobMeta['index'] | undefined;
+      // The MIME index is parsed on first use: FETCH BODY[] and RFC822 never use it.
+      return Object.defineProperty({ id: r.id, size: r.size, chunkSize: r.chunk_size, chunks: r.chunks, ...(r.header_end === null ? {} : { headerEnd: r.header_end }) }, 'index', {
+        enumerable: true,
+        get: () => (index ??= JSON.parse(r.index) as BlobMeta['index']),
+      }) as BlobMeta;
+    });
+  }
+
+  async getFetchSummaries(blobIds: BlobId[]): Promise<(FetchSummary | null)[]> {
+    if (blobIds.length === 0) return [];
+    const rows = await this.#core.sql<{ id: string; summary: string | null }[]>`SELECT id, summary FROM blobs WHERE id = ANY(${blobIds})`;
+    const byId = new Map(rows.map((r) => [r.id, r.summary === null ? null : (JSON.parse(r.summary) as FetchSummary)]));
+    return blobIds.map((id) => byId.get(id) ?? null);
+  }
+
+  async getSearchText(blobId: BlobId): Promise<string> {
+    return (await this.getSearchTexts([blobId]))[0]!;
+  }
+
+  async getSearchTexts(blobIds: BlobId[]): Promise<string[]> {
+    if (blobIds.length === 0) return [];
+    const rows = await this.#core.sql<{ id: string; search_text: string }[]>`SELECT id, search_text FROM blobs WHERE id = ANY(${blobIds})`;
+    const byId = new Map(rows.map((r) => [r.id, r.search_text]));
+    return blobIds.map((id) => byId.get(id) ?? '');
+  }
+
+  bodyReader(ranges: readonly BodyRange[]): BodyReader {
+    return new PgBodyReader(this.#core.sql, ranges);
+  }
+
+  readMessage(message: MessageMeta, start = 0, end = message.size): AsyncGenerator<Buffer> {
+    return this.bodyReader([]).read(message, start, end);
+  }
+
+  // Changes
+
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota });
+  }
+
+  /** A move is not counted against the quota: the account's usage does not grow. */
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: true, enforceQuota: false });
+  }
+
+  /** COPY and MOVE: the bodies stay where they are; each copy is a new message row referring to the same body. */
+  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean }): Promise<CopyOutcome> {
+    const owner = await this.getMailboxById(fromId);
+    if (!owner) return { ok: false, reason: 'no-mailbox', detail: `mailbox ${fromId} does not exist` };
+    return this.#change(async (tx, events): Promise<CopyOutcome> => {
+      await lockAccounts(tx, [owner.accountId]);
+      const locked = await lockMailboxes(tx, [fromId, toId]);
+      const source = locked.get(fromId);
+      const target = locked.get(toId);
+      if (!source || !target || target.accountId !== source.accountId) return { ok: false, reason: 'no-mailbox', detail: `mailbox ${toId} does not exist` };
+      const sorted = [...new Set(uids)].sort((a, b) => a - b);
+      const messages = (await tx<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${fromId} AND uid = ANY(${sorted}::bigint[]) ORDER BY uid`).map(toMessage);
+      if (opts.enforceQuota) {
+        const quota = new QuotaCheck(tx);
+        for (const message of messages) {
+          const problem = await quota.problem(target.accountId, message.size);
+          if (problem) return { ok: false, reason: 'quota', detail: problem };
+          quota.add(target.accountId, message.size);
+        }
+      }
+      if (messages.length === 0) return { ok: true, uidValidity: target.uidValidity, copies: [] };
+      const now = Date.now();
+      const targetModSeq = nextModSeq(target);
+      const copies = messages.map((message) => ({ message, copy: { ...message, mailboxId: target.id, uid: admitMessage(target, message.size, message.flags), modSeq: targetModSeq, savedDate: now } }));
+      if (opts.move) {
+        const modSeq = nextModSeq(source);
+        await tx`DELETE FROM messages WHERE mailbox_id = ${fromId} AND uid = ANY(${messages.map((m) => m.uid)}::bigint[])`;
+        await tx`INSERT INTO expunged ${tx(messages.map((m) => ({ mailbox_id: fromId, uid: m.uid, modseq: modSeq })))}`;
+        for (const message of messages) releaseMessage(source, message);
+        events.push({ type: 'expunge', accountId: source.accountId, mailboxId: fromId, uids: messages.map((m) => m.uid), modSeq });
+      }
+      await insertMessages(tx, copies.map((c) => c.copy));
+      await saveMailbox(tx, target);
+      if (source !== target) await saveMailbox(tx, source);
+      events.unshift({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: copies.map((c) => c.copy.uid), modSeq: targetModSeq });
+      return { ok: true, uidValidity: target.uidValidity, copies: copies.map((c) => ({ from: c.message.uid, to: c.copy.uid })) };
+    });
+  }
+
+  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]> {
+    const owner = await this.getMailboxById(mailboxId);
+    if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
+    return this.#change(async (tx, events) => {
+      const mailbox = (await lockMailboxes(tx, [mailboxId])).get(mailboxId);
+      if (!mailbox) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
+      const rows = await tx<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ANY(${uids}::bigint[])`;
+      const byUid = new Map(rows.map((r) => [r.uid, toMessage(r)]));
+      const modSeq = mailbox.highestModSeq + 1;
+      const changed: MessageMeta[] = [];
+      // In the order asked, each UID once: the answer every backend gives.
+      for (const message of [...new Set(uids)].flatMap((uid) => byUid.get(uid) ?? [])) {
+        if (unchangedSince !== undefined && message.modSeq > unchangedSince) continue;
+        const next = applyFlags(message.flags, op, flags);
+        if (sameFlags(next, message.flags)) continue;
+        mailbox.unseen += unseenDelta(message.flags, next);
+        changed.push({ ...message, flags: next, modSeq });
+      }
+      if (changed.length === 0) return changed;
+      nextModSeq(mailbox);
+      const json = tx.json(changed.map((c) => ({ uid: c.uid, flags: c.flags })));
+      await tx`UPDATE messages AS m SET flags = ARRAY(SELECT jsonb_array_elements_text(c.value->'flags')), modseq = ${modSeq}
+        FROM jsonb_array_elements(${json}) AS c WHERE m.mailbox_id = ${mailboxId} AND m.uid = (c.value->>'uid')::bigint`;
+      await saveMailbox(tx, mailbox);
+      events.push({ type: 'flags', accountId: mailbox.accountId, mailboxId, uids: changed.map((m) => m.uid), modSeq });
+      return changed;
+    });
+  }
+
+  async expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]> {
+    const owner = await this.getMailboxById(mailboxId);
+    if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
+    return this.#change(async (tx, events) => {
+      const mailbox = (await lockMailboxes(tx, [mailboxId])).get(mailboxId);
+      if (!mailbox) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
+      const gone = (await tx<MessageRow[]>`DELETE FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ANY(${uids}::bigint[]) RETURNING *`).map(toMessage).sort((a, b) => a.uid - b.uid);
+      if (gone.length === 0) return [];
+      const modSeq = nextModSeq(mailbox);
+      for (const message of gone) releaseMessage(mailbox, message);
+      await tx`INSERT INTO expunged ${tx(gone.map((m) => ({ mailbox_id: mailboxId, uid: m.uid, modseq: modSeq })))}`;
+      await saveMailbox(tx, mailbox);
+      await freeBlobs(tx, gone.map((m) => ({ blobId: m.blobId, ref: refOf(mailboxId, m.uid) })));
+      events.push({ type: 'expunge', accountId: mailbox.accountId, mailboxId, uids: gone.map((m) => m.uid), modSeq });
+      return gone.map((m) => m.uid);
+    });
+  }
+
+  async expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]> {
+    return (await this.#core.sql<{ uid: number }[]>`SELECT uid FROM expunged WHERE mailbox_id = ${mailboxId} AND modseq > ${since} ORDER BY uid`).map((r) => r.uid);
+  }
+
+  async importedMarks(accountId: AccountId, marks: string[]): Promise<boolean[]> {
+    const checked = marks.map(importMark);
+    if (checked.length === 0) return [];
+    const found = new Set((await this.#core.sql<{ mark: string }[]>`SELECT mark FROM import_marks WHERE account_id = ${accountId} AND mark = ANY(${checked})`).map((r) => r.mark));
+    return checked.map((m) => found.has(m));
+  }
+
+  // IMAP METADATA (RFC 5464): metadata.ts.
+
+  listMetadata(accountId: AccountId, mailboxId: MailboxId | null): Promise<MetadataEntry[]> {
+    return listMetadata(this.#core, accountId, mailboxId);
+  }
+
+  setMetadata(accountId: AccountId, mailboxId: MailboxId | null, changes: { entry: string; value: Buffer | null }[], limits: MetadataLimits): Promise<MetadataOutcome> {
+    return setMetadata(this.#core, accountId, mailboxId, changes, limits);
+  }
+}
+
+async function insertMessages(tx: Tx, messages: MessageMeta[]): Promise<void> {
+  // Bounded statements: PostgreSQL takes at most 65,535 parameters in one.
+  for (let i = 0; i < messages.length; i += 1000) {
+    await tx`INSERT INTO messages ${tx(messages.slice(i, i + 1000).map(messageRow) as unknown as Record<string, unknown>[])}`;
+  }
+}
