@@ -32,16 +32,18 @@ const smarthost = table(
     verify_certificate: bool().default(true),
     username: text().optional(),
     password: text().optional(),
+    spf: text().optional(),
   },
   smarthostCredentials,
 )
-  .map(({ host, port, tls, verify_certificate, username, password }) => ({
+  .map(({ host, port, tls, verify_certificate, username, password, spf }) => ({
     host,
     port: port ?? SMARTHOST_PORT[tls],
     tls,
     verify_certificate,
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
+    ...(spf === undefined ? {} : { spf }),
   }));
 
 /** Given together or not at all; the message names the one that is missing. */

@@ -39,3 +39,8 @@ export async function collect(gen: AsyncGenerator<Buffer>): Promise<Buffer> {
   for await (const part of gen) parts.push(part);
   return Buffer.concat(parts);
 }
+
+/** An empty store in `dataDir`, made as `serve --create` makes it: the CLI opens only a store that exists. */
+export async function createStoreIn(dataDir: string): Promise<void> {
+  await (await openLevelStore(dataDir, { sync: true, chunkSize: 65536 })).close();
+}
