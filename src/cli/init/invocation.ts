@@ -1,0 +1,43 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, delimiter, dirname, join } from 'node:path';
+import type { Profile } from '../../config/index.ts';
+
+/** How a person runs this same CLI from where init ran, and how they start the server it set up. */
+export interface Invocation {
+  /** The CLI: `npx mailfold` in the checkout, `node CHECKOUT/bin/mailfold.js` elsewhere, `mailfold` packaged. */
+  cli: string;
+  serve: string;
+}
+
+export interface InvocationInput {
+  profile: Profile;
+  cwd: string;
+  /** The script node runs (process.argv[1]); unused for the packaged executable. */
+  script: string | undefined;
+  execPath: string;
+  path: string;
+  configFile: string;
+  /** The file the profile reads without --config (design.md): then no --config is needed. */
+  defaultConfigFile: string;
+}
+
+const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * A checkout (the dev profile, design.md) runs through node; the packaged executable is
+ * itself the CLI (runtimeProfile tells them apart), found by name when it is on PATH.
+ */
+export function invocation(i: InvocationInput): Invocation {
+  const config = i.configFile === i.defaultConfigFile ? '' : ` --config ${quote(i.configFile)}`;
+  if (i.profile === 'system') {
+    const onPath = i.path.split(delimiter).some((dir) => dir && existsSync(join(dir, basename(i.execPath))) && realpathSync(join(dir, basename(i.execPath))) === realpathSync(i.execPath));
+    const cli = onPath ? basename(i.execPath) : quote(i.execPath);
+    // The systemd unit (packaging/mailfold.service) runs `serve` on the default config file.
+    return { cli, serve: config ? `${cli}${config} serve` : `sudo systemctl start mailfold   (or: ${cli} serve)` };
+  }
+  const script = i.script ? realpathSync(i.script) : '';
+  const checkout = dirname(dirname(script));
+  const inCheckout = existsSync(join(checkout, 'package.json')) && realpathSync(i.cwd) === checkout;
+  const cli = inCheckout ? 'npx mailfold' : `node ${quote(join(checkout, 'bin', 'mailfold.js'))}`;
+  return { cli, serve: inCheckout && !config ? `npm start   (or: ${cli} serve)` : `${cli}${config} serve` };
+}
