@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { defaultConfig, type Config } from '../src/config/index.ts';
@@ -159,4 +160,25 @@ test('mailfold dns check: the CLI resolves with [dns] servers, formats, exits 2 
   const unknown = await runCli(['dns', 'check', 'other.example'], { cwd });
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /other\.example is not a domain of this server/);
+});
+
+test('dns check: an oversized, a garbage and a silent MTA-STS policy server give a verdict, never a crash', async (t) => {
+  const c = config();
+  const dns = await startDns(t);
+  publishAll(dns, c);
+  let body: string | null = 'x'.repeat(100 * 1024);
+  const https = await policyServer(t, () => body);
+  const checks = async () => byWhat(await check(dns, c, https));
+  const oversized = (await checks())['MTA-STS policy']!;
+  assert.equal(oversized.status, 'missing');
+  assert.match(oversized.note!, /larger than 65536 bytes/);
+  body = '\u0000\u00ff garbage\r\nmode: enforce\r\nmx: *.\r\n';
+  assert.equal((await checks())['MTA-STS policy']!.status, 'wrong');
+
+  // A server that accepts the connection and never answers: the fetch gives up after its timeout.
+  const tcp = createTcpServer(() => {});
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  t.after(() => tcp.close());
+  const resolve = createResolver({ servers: [dns.server], cacheMs: 0 });
+  await assert.rejects(fetchMtaStsPolicy('example.org', { resolve, port: (tcp.address() as { port: number }).port, timeoutMs: 300 }), /no answer from https:\/\/mta-sts\.example\.org within 0\.3 s/);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -107,4 +107,16 @@ test('the packaged form: standard ports, `mailfold` from PATH, and the systemd s
 test('init in the checkout itself: `npx mailfold` and `npm start`', () => {
   const how = invocation({ profile: 'dev', cwd: ROOT, script: BIN, execPath: process.execPath, path: '', configFile: join(ROOT, 'mailfold.toml'), defaultConfigFile: join(ROOT, 'mailfold.toml') });
   assert.deepEqual(how, { cli: 'npx mailfold', serve: 'npm start   (or: npx mailfold serve)' });
+});
+
+test('init refuses a bad --public-ip or --probe before asking or writing anything', async (t) => {
+  const dir = tempDir(t);
+  const base = ['--data-dir', join(dir, 'data'), '--config', join(dir, 'mf.toml'), 'init', '--hostname', 'mail.example.org', '--domain', 'example.org', '--user', 'a', '--password-stdin'];
+  const badIp = await runCli([...base, '--public-ip', '192.0.2.300'], { cwd: dir, input: `${PASSWORD}\n` });
+  assert.equal(badIp.code, 1);
+  assert.equal(badIp.stderr, 'mailfold: --public-ip: not an IP address: "192.0.2.300"\n');
+  const badProbe = await runCli([...base, '--probe', `mx.example.net:99999${'9'.repeat(5000)}`], { cwd: dir, input: `${PASSWORD}\n` });
+  assert.equal(badProbe.code, 1);
+  assert.match(badProbe.stderr, /^mailfold: --probe: expected HOST or HOST:PORT, got "mx\.example\.net:9+"\n$/);
+  assert.deepEqual(readdirSync(dir), [], 'nothing was written');
 });
