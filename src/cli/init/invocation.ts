@@ -4,7 +4,7 @@ import type { Profile } from '../../config/index.ts';
 
 /** How a person runs this same CLI from where init ran, and how they start the server it set up. */
 export interface Invocation {
-  /** The CLI: `npx mailfold` in the checkout, `node CHECKOUT/bin/mailfold.js` elsewhere, `mailfold` packaged. */
+  /** The CLI: `npx mailfold` in the checkout, `NODE CHECKOUT/bin/mailfold.js` elsewhere, `mailfold` packaged. */
   cli: string;
   serve: string;
 }
@@ -29,15 +29,18 @@ const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/
  */
 export function invocation(i: InvocationInput): Invocation {
   const config = i.configFile === i.defaultConfigFile ? '' : ` --config ${quote(i.configFile)}`;
+  // The running executable by its name when PATH finds this very file, else by its path.
+  const onPath = i.path.split(delimiter).some((dir) => dir && existsSync(join(dir, basename(i.execPath))) && realpathSync(join(dir, basename(i.execPath))) === realpathSync(i.execPath));
+  const self = onPath ? basename(i.execPath) : quote(i.execPath);
   if (i.profile === 'system') {
-    const onPath = i.path.split(delimiter).some((dir) => dir && existsSync(join(dir, basename(i.execPath))) && realpathSync(join(dir, basename(i.execPath))) === realpathSync(i.execPath));
-    const cli = onPath ? basename(i.execPath) : quote(i.execPath);
+    const cli = self;
     // The systemd unit (packaging/mailfold.service) runs `serve` on the default config file.
     return { cli, serve: config ? `${cli}${config} serve` : `sudo systemctl start mailfold   (or: ${cli} serve)` };
   }
   const script = i.script ? realpathSync(i.script) : '';
   const checkout = dirname(dirname(script));
   const inCheckout = existsSync(join(checkout, 'package.json')) && realpathSync(i.cwd) === checkout;
-  const cli = inCheckout ? 'npx mailfold' : `node ${quote(join(checkout, 'bin', 'mailfold.js'))}`;
+  // Outside the checkout, the Node that runs init now (the checkout's own, pinned one), not whatever `node` is first on PATH.
+  const cli = inCheckout ? 'npx mailfold' : `${self} ${quote(join(checkout, 'bin', 'mailfold.js'))}`;
   return { cli, serve: inCheckout && !config ? `npm start   (or: ${cli} serve)` : `${cli}${config} serve` };
 }
