@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Field, TableRule } from './field.ts';
-import { address, bool, duration, hostname, int, dnsServers, mailAddress, oneOf, size, table, text } from './fields.ts';
+import { address, bool, duration, hostname, int, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -32,7 +32,7 @@ const smarthost = table(
     verify_certificate: bool().default(true),
     username: text().optional(),
     password: text().optional(),
-    spf: text().optional(),
+    spf: spfMechanisms().optional(),
   },
   smarthostCredentials,
 )
