@@ -22,7 +22,7 @@ function startOnce(dir: string): Promise<number> {
   execFileSync('sh', ['-c', `cat > ${config}`], { input: toml.join('\n') });
   return new Promise((done, fail) => {
     const started = performance.now();
-    const child = spawn(exe, ['--config', config, 'serve'], { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') } });
+    const child = spawn(exe, ['--config', config, 'serve', '--create'], { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d;

@@ -114,7 +114,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const challenges = new AcmeChallenges();
   try {
     // One certificate for every listener, made at the first start.
-    certificates = await CertificateManager.start({ store, log, hostname: config.hostname, ...certificateSource(config, challenges) });
+    certificates = await CertificateManager.start({ store, log, hostname: config.hostname, autodiscover: config.listeners.https.enabled, ...certificateSource(config, challenges) });
   } catch (err) {
     await store.close();
     throw err;

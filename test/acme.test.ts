@@ -13,7 +13,7 @@ import { requireTool } from './helpers/smtp.ts';
 
 const HOST = 'mail.example.com';
 const DOMAIN = 'example.com';
-const NAMES = [HOST, `autoconfig.${DOMAIN}`, `mta-sts.${DOMAIN}`];
+const NAMES = [HOST, `autoconfig.${DOMAIN}`, `mta-sts.${DOMAIN}`, `autodiscover.${DOMAIN}`];
 
 /** The certificate a new TLS connection to `port` is served, for `servername`. */
 async function servedCertificate(port: number, servername: string): Promise<X509Certificate> {

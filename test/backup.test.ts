@@ -17,7 +17,7 @@ import { BIN, exited, runCli, tempDir } from './helpers/env.ts';
 import { fails, ok } from './helpers/cli.ts';
 import { serveOnFreePorts } from './helpers/serve.ts';
 import { SmtpClient } from './helpers/smtp.ts';
-import { addAccount } from './helpers/store.ts';
+import { addAccount, createStoreIn } from './helpers/store.ts';
 
 const PASSWORD = 'correct horse battery';
 const ACCOUNTS = ['alice@example.org', 'bob@example.org'];
@@ -34,7 +34,8 @@ async function allRecords(dataDir: string): Promise<Map<string, string>> {
   }
 }
 
-async function setUp(cli: (args: string[], input?: string) => ReturnType<typeof runCli>): Promise<void> {
+async function setUp(cli: (args: string[], input?: string) => ReturnType<typeof runCli>, data?: string): Promise<void> {
+  if (data) await createStoreIn(data);
   await ok(cli(['domain', 'add', 'example.org']));
   for (const account of ACCOUNTS) await ok(cli(['user', 'add', account, '--password-stdin'], `${PASSWORD}\n`));
 }
@@ -144,7 +145,7 @@ test('incremental backups chain: restored in order they give the store back reco
   const data = join(dir, 'data');
   const cli = (args: string[], input?: string) => runCli(['--data-dir', data, ...args], { cwd: dir, input });
   const deliver = (n: number) => ok(cli(['deliver', '--to', ACCOUNTS[n % 2]!], `Subject: m${n}\r\nMessage-ID: <m${n}@backup.test>\r\n\r\nbody ${n}\r\n`));
-  await setUp(cli);
+  await setUp(cli, data);
   for (let n = 0; n < 6; n++) await deliver(n);
   await ok(cli(['backup', 'full.mfb']));
   await deliver(6);
@@ -172,7 +173,7 @@ test('backup verify finds a changed byte and a cut file; restore of either write
   const dir = tempDir(t);
   const data = join(dir, 'data');
   const cli = (args: string[], input?: string) => runCli(['--data-dir', data, ...args], { cwd: dir, input });
-  await setUp(cli);
+  await setUp(cli, data);
   for (let n = 0; n < 5; n++) await ok(cli(['deliver', '--to', ACCOUNTS[0]!], `Subject: m${n}\r\n\r\n${'text '.repeat(2000)}\r\n`));
   await ok(cli(['backup', 'good.mfb']));
   const good = readFileSync(join(dir, 'good.mfb'));
@@ -198,7 +199,7 @@ test('restore refuses a store that has records, with one line, and leaves it as 
   const dir = tempDir(t);
   const data = join(dir, 'data');
   const cli = (args: string[], input?: string) => runCli(['--data-dir', data, ...args], { cwd: dir, input });
-  await setUp(cli);
+  await setUp(cli, data);
   await ok(cli(['backup', 'full.mfb']));
   const was = await allRecords(data);
   const refused = await fails(cli(['restore', 'full.mfb']), /^mailfold: the store in .*data\/store is not empty; restore only into an empty data dir$/);

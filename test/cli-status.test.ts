@@ -37,6 +37,11 @@ test('status reports a running server through the control socket, and says when 
   assert.match(human.stdout, new RegExp(`^mailfold ${VERSION.replace(/\./g, '\\.')}, running for (\\d+[dhms] ?)+ \\(pid ${status.pid},`));
   assert.match(human.stdout, new RegExp(`^imaps\\s+127\\.0\\.0\\.1:${served.ports.imaps}$`, 'm'));
   assert.match(human.stdout, /^connections: {2}\d+ open$/m);
+  assert.equal(status.queued, 0);
+  assert.equal(status.certificate.source, 'self-signed');
+  assert.ok(Date.parse(status.certificate.notAfter) > Date.now());
+  assert.match(human.stdout, /^queue: {8}0 messages to send$/m);
+  assert.match(human.stdout, new RegExp(`^certificate: {2}self-signed, valid until ${status.certificate.notAfter}$`, 'm'));
 });
 
 test('status counts open client connections', async (t) => {

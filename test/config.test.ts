@@ -180,6 +180,16 @@ test('smarthost credentials come in pairs and never travel in clear', () => {
   ]);
 });
 
+test('the smarthost\'s SPF setting takes mechanisms only: no version, no all, nothing else', () => {
+  const spf = (value: string) => problems(`[smtp.smarthost]\nhost = "relay.example"\nspf = ${JSON.stringify(value)}`);
+  const expected = ['smtp.smarthost.spf: expected SPF mechanisms such as "include:_spf.provider.example" (without v=spf1 and all)'];
+  for (const bad of ['v=spf1 include:_spf.example -all', '-all', 'include:', 'include:a "b"', 'redirect=_spf.example', 'a:x '.repeat(200)]) {
+    assert.deepEqual(spf(bad).map((p) => p.replace(/, got .*$/, '')), expected, bad.slice(0, 40));
+  }
+  const file = configFile('[smtp.smarthost]\nhost = "relay.example"\nspf = "include:_spf.provider.example ip4:192.0.2.0/24"');
+  assert.equal(load({ file }).smtp.smarthost?.spf, 'include:_spf.provider.example ip4:192.0.2.0/24');
+});
+
 test('several problems give several lines, in the order of the file', () => {
   const text = `
 lisetners = 1

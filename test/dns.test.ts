@@ -5,10 +5,12 @@ import { test } from 'node:test';
 import { defaultConfig } from '../src/config/index.ts';
 import { dnsRecords, formatZone, type DnsRecord } from '../src/dns/records.ts';
 import { runCli, tempDir } from './helpers/env.ts';
+import { createStoreIn } from './helpers/store.ts';
 
 test('mailfold dns prints every record for a local domain, as zone lines and as JSON', async (t) => {
   const cwd = tempDir(t);
   writeFileSync(join(cwd, 'mailfold.toml'), 'hostname = "mail.example.org"\n[dns]\nipv4 = "192.0.2.10"\nipv6 = "2001:db8::10"\n[listeners.pop3]\nenabled = false\n');
+  await createStoreIn(join(cwd, 'data'));
   assert.equal((await runCli(['domain', 'add', 'example.org'], { cwd })).code, 0);
   assert.equal((await runCli(['dkim', 'generate', 'example.org', '--suffix', 'test'], { cwd })).code, 0);
 

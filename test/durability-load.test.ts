@@ -16,7 +16,7 @@ import { exited, runCli, tempDir } from './helpers/env.ts';
 import { RawClient } from './helpers/pop3.ts';
 import { serveOnFreePorts, type ServePorts } from './helpers/serve-load.ts';
 import { SmtpClient } from './helpers/smtp.ts';
-import { collect } from './helpers/store.ts';
+import { collect, createStoreIn } from './helpers/store.ts';
 
 const KILLS = 22;
 const PASSWORD = 'correct horse battery';
@@ -291,6 +291,7 @@ test(`mixed SMTP, IMAP and POP3 load survives ${KILLS} SIGKILLs: acknowledged ch
   const dir = tempDir(t);
   const dataDir = join(dir, 'data');
   const cli = (args: string[], input?: string) => runCli(['--data-dir', dataDir, ...args], { cwd: dir, input });
+  await createStoreIn(dataDir);
   assert.equal((await cli(['domain', 'add', 'example.org'])).code, 0);
   for (const user of [ALICE, BOB]) assert.equal((await cli(['user', 'add', user, '--password-stdin'], `${PASSWORD}\n`)).code, 0);
   t.diagnostic(`seed ${seed} (DURABILITY_SEED reruns it)`);

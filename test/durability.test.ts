@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openLevelStore } from '../src/store/level/store.ts';
 import { runCli, runUntilKilled, tempDir } from './helpers/env.ts';
-import { collect } from './helpers/store.ts';
+import { collect, createStoreIn } from './helpers/store.ts';
 
 const KILLS = 24;
 const PASSWORD = 'correct horse battery\n';
@@ -23,6 +23,7 @@ test('deliveries survive SIGKILL at random moments: every acknowledged message i
   const cwd = tempDir(t);
   const dataDir = join(cwd, 'data');
   const cli = (args: string[], input?: string) => runCli(['--data-dir', dataDir, ...args], { cwd, input });
+  await createStoreIn(dataDir);
   for (const args of [['domain', 'add', 'example.org'], ['alias', 'add', 'team@example.org', 'alice@example.org', 'bob@example.org']]) {
     assert.equal((await cli(args)).code, 0);
   }

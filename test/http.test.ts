@@ -181,7 +181,7 @@ test('bad requests get 4xx answers and the server keeps serving', async (t) => {
   const cases: [string, { method?: string; body?: string; host?: string }, number][] = [
     ['/nothing-here', {}, 404],
     ['/healthz', { method: 'DELETE' }, 405],
-    ['/autodiscover/autodiscover.xml', {}, 405],
+    ['/autodiscover/autodiscover.xml', { method: 'PUT' }, 405],
     ['/mail/config-v1.1.xml', { host: 'autoconfig.unknown.example' }, 404],
     ['/mail/config-v1.1.xml?emailaddress=bob@unknown.example', {}, 404],
     ['/mail/config-v1.1.xml?emailaddress=not-an-address', {}, 400],
@@ -261,4 +261,33 @@ test('an autodiscover POST body over 16 KiB gets 413 and the connection is close
   const written = await floodUntilClosed(socket, Buffer.alloc(64 * 1024, 'x'));
   assert.match(Buffer.concat(received).toString('latin1'), /^HTTP\/1\.1 413 [^\r]*\r\n(?:[^\r]+\r\n)*Connection: close\r\n/i);
   assert.ok(written < 100_000_000, `the client wrote ${written} bytes before the server closed`);
+});
+
+test('Outlook\'s GET of autodiscover.xml: plain HTTP redirects to the HTTPS URL, HTTPS answers Exchange\'s error 600', async (t) => {
+  const { store, port } = await startFullServer(t);
+  const ca = await serverCa(store);
+  for (const path of ['/autodiscover/autodiscover.xml', '/Autodiscover/Autodiscover.xml']) {
+    const redirect = await fetchText(port('http'), path, { host: 'autodiscover.example.org' });
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.headers.location, `https://${HOSTNAME}:${port('https')}/autodiscover/autodiscover.xml`);
+  }
+  const answer = await fetchText(port('https'), '/autodiscover/autodiscover.xml', { ca });
+  assert.equal(answer.status, 200);
+  const error = python<{ code: string; message: string }>(
+    `
+import json, sys, xml.etree.ElementTree as ET
+ns = {'a': 'http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006'}
+root = ET.fromstring(sys.stdin.read())
+print(json.dumps({'code': root.find('a:Response/a:Error/a:ErrorCode', ns).text, 'message': root.find('a:Response/a:Error/a:Message', ns).text}))
+`,
+    answer.body,
+  );
+  assert.deepEqual(error, { code: '600', message: 'Invalid Request' });
+});
+
+test('with HTTPS off, a plain-HTTP GET of autodiscover.xml is 404, not a redirect to nowhere', async (t) => {
+  const { port } = await startFullServer(t, (c) => {
+    c.listeners.https.enabled = false;
+  });
+  assert.equal((await fetchText(port('http'), '/autodiscover/autodiscover.xml')).status, 404);
 });

@@ -20,7 +20,8 @@ function workspace(t: TestContext) {
   return { dir, config, data, cli };
 }
 
-const FLAGS = ['init', '--hostname', 'mail.example.org', '--domain', 'example.org', '--user', 'alice', '--password-stdin'];
+// No network checks here: test/init-checks.test.ts runs them against a test DNS server.
+const FLAGS = ['init', '--no-check', '--hostname', 'mail.example.org', '--domain', 'example.org', '--user', 'alice', '--password-stdin'];
 
 async function login(t: TestContext, dir: string, user: string): Promise<void> {
   const { ports } = await serveOnFreePorts(t, dir);
@@ -99,7 +100,7 @@ test('init on a terminal asks, hides the password, and retries a bad answer', as
     ['Password for bob@example.net', PASSWORD],
     ['Repeat password', PASSWORD],
   ];
-  const args = [join(ROOT, 'test/fixtures/pty_answer.py'), JSON.stringify(script), process.execPath, BIN, '--config', config, '--data-dir', data, 'init'];
+  const args = [join(ROOT, 'test/fixtures/pty_answer.py'), JSON.stringify(script), process.execPath, BIN, '--config', config, '--data-dir', data, 'init', '--no-check'];
   const { stdout } = await run('python3', args, { cwd: dir, env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '' } });
   assert.match(stdout, /Mailfold is set up/);
   assert.match(stdout, /the password is too short/);

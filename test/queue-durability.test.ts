@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openLevelStore } from '../src/store/level/store.ts';
 import { runCli, runUntilKilled, tempDir } from './helpers/env.ts';
-import { collect } from './helpers/store.ts';
+import { collect, createStoreIn } from './helpers/store.ts';
 
 const KILLS = 8;
 
@@ -11,6 +11,7 @@ test('queue entries survive SIGKILL at random moments: every accepted one is the
   const cwd = tempDir(t);
   const dataDir = join(cwd, 'data');
   const cli = (args: string[], input?: string) => runCli(['--data-dir', dataDir, ...args], { cwd, input });
+  await createStoreIn(dataDir);
   assert.equal((await cli(['domain', 'add', 'example.org'])).code, 0);
   assert.equal((await cli(['user', 'add', 'alice@example.org', '--password-stdin'], 'correct horse battery\n')).code, 0);
   assert.equal((await cli(['alias', 'add', 'friends@example.org', 'pal@remote.example', 'alice@example.org'])).code, 0);

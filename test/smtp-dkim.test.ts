@@ -8,7 +8,7 @@ import { dnsRecord, signingKeys } from '../src/dkim/keys.ts';
 import type { DkimKey } from '../src/store/types.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { addAccount, inbox, messageFrom, PASSWORD, serverCa, startSmtpServer } from './helpers/smtp.ts';
-import { testStore } from './helpers/store.ts';
+import { createStoreIn, testStore } from './helpers/store.ts';
 
 interface Record {
   selector: string;
@@ -32,14 +32,15 @@ async function fails(p: ReturnType<typeof runCli>, pattern: RegExp) {
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
 }
 
-function cliIn(t: TestContext, dataDir?: string) {
+async function cliIn(t: TestContext, dataDir?: string) {
   const cwd = tempDir(t);
   const data = dataDir ?? join(cwd, 'data');
+  await createStoreIn(data);
   return (args: string[]) => runCli(['--data-dir', data, ...args], { cwd });
 }
 
 test('dkim generate|show|remove on the store, with bad input', async (t) => {
-  const cli = cliIn(t);
+  const cli = await cliIn(t);
   await ok(cli(['domain', 'add', 'example.org']));
   assert.match((await ok(cli(['dkim', 'show', 'example.org']))).stdout, /example\.org has no DKIM keys/);
   const generated = await ok(cli(['dkim', 'generate', 'example.org', '--suffix', 'one']));
@@ -117,7 +118,7 @@ test('mail submitted by a user is DKIM-signed with both keys, and mailauth verif
   await store.addDomain('unsigned.example');
   await addAccount(store, 'carol@unsigned.example');
   // The server holds the store: these go through its control socket.
-  const cli = cliIn(t, config.data_dir);
+  const cli = await cliIn(t, config.data_dir);
   await ok(cli(['dkim', 'generate', 'example.org']));
   const records = JSON.parse((await ok(cli(['--json', 'dkim', 'show', 'example.org']))).stdout) as Record[];
   assert.equal(records.length, 2);

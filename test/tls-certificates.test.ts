@@ -12,6 +12,7 @@ import { createSelfSigned } from '../src/tls/self-signed.ts';
 import { exited, runCli, startServe, tempDir } from './helpers/env.ts';
 import { freePort } from './helpers/pebble.ts';
 import { startFullServer } from './helpers/http.ts';
+import { createStoreIn } from './helpers/store.ts';
 
 async function servedFingerprint(port: number): Promise<string> {
   const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false });
@@ -115,6 +116,7 @@ test('renewal timing: a third of the lifetime left, backoff doubling to a day', 
 
 test('cert renew without a running server says it needs one; cert status reads the store', async (t) => {
   const cwd = tempDir(t);
+  await createStoreIn(join(cwd, 'data'));
   const none = await runCli(['cert', 'status'], { cwd });
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no certificate for .* yet/);

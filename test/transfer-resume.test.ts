@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ok } from './helpers/cli.ts';
 import { BIN, exited, ROOT, runCli, tempDir } from './helpers/env.ts';
+import { createStoreIn } from './helpers/store.ts';
 
 const CORPUS_MBOX = join(ROOT, 'test/fixtures/corpus/mbox/content-length.mbox');
 
@@ -12,6 +13,7 @@ const CORPUS_MBOX = join(ROOT, 'test/fixtures/corpus/mbox/content-length.mbox');
 async function account(t: TestContext) {
   const dir = tempDir(t);
   const cli = (args: string[], input?: string) => runCli(['--data-dir', join(dir, 'data'), ...args], { cwd: dir, input });
+  await createStoreIn(join(dir, 'data'));
   await ok(cli(['domain', 'add', 'example.org']));
   await ok(cli(['user', 'add', 'a@example.org', '--password-stdin'], 'correct horse battery\n'));
   return { dir, cli };

@@ -312,7 +312,8 @@ export class AdminService {
 
   async status(): Promise<ServerStatus> {
     if (!this.#status) throw new AdminError('not-running', 'the server is not running');
-    return collectStatus(this.#status);
+    const [status, queue, certificate] = await Promise.all([collectStatus(this.#status), this.#queue.list(), this.certStatus()]);
+    return { ...status, queued: queue.length, certificate: { source: certificate.source, notAfter: certificate.notAfter } };
   }
 
   async certStatus(): Promise<CertificateStatus> {

@@ -16,6 +16,10 @@ export interface ServerStatus {
   connections: number;
   /** Each bound listener as `address:port` (or a socket path for LMTP). */
   listeners: Record<string, string>;
+  /** Messages in the outbound queue. */
+  queued: number;
+  /** The certificate every TLS listener serves. */
+  certificate: { source: string; notAfter: string };
 }
 
 /** The running server's side of the status, filled in by server.ts as listeners start. */
@@ -48,7 +52,8 @@ export async function treeSize(dir: string): Promise<number> {
   return sizes.reduce((a, b) => a + b, 0);
 }
 
-export async function collectStatus(source: StatusSource, now = new Date()): Promise<ServerStatus> {
+/** The process's part of the status; the admin service adds the queue and the certificate. */
+export async function collectStatus(source: StatusSource, now = new Date()): Promise<Omit<ServerStatus, 'queued' | 'certificate'>> {
   return {
     version: source.version,
     pid: process.pid,

@@ -4,6 +4,7 @@ import type { AdminApi } from '../admin/protocol.ts';
 import { AdminService } from '../admin/service.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { adminSettings, openStore } from '../server.ts';
+import { requireLevelStore } from '../store/level/present.ts';
 import { runtimeProfile } from './profile.ts';
 
 export interface GlobalOptions {
@@ -37,6 +38,7 @@ export async function withAdmin<T>(cmd: Command, fn: (admin: AdminApi, config: C
   const config = configFor(cmd);
   const remote = await connectControl(config.data_dir);
   if (remote) return fn(remote, config);
+  requireLevelStore(config.data_dir);
   const store = await openStore(config);
   try {
     return await fn(new AdminService(store, adminSettings(config)), config);

@@ -64,6 +64,12 @@ const string = (expected: string, test: (s: string) => boolean): Field<string> =
 
 export const text = (): Field<string> => string('expected a non-empty string', (s) => s.length > 0);
 
+/** SPF mechanisms (RFC 7208 section 5) without "all", e.g. "include:_spf.provider.example" or "ip4:192.0.2.0/24 a:relay.example". */
+export const spfMechanisms = (): Field<string> =>
+  string('expected SPF mechanisms such as "include:_spf.provider.example" (without v=spf1 and all)', (s) =>
+    s.length <= 450 && s.trim().split(/\s+/).every((term) => /^[+?~-]?(?:include|exists|a|mx|ip4|ip6|ptr)(?::[!-~]+)?$/i.test(term) && !/^[+?~-]?(?:include|exists):?$/i.test(term)),
+  );
+
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /** Letters, digits, hyphens and dots; single labels such as "localhost" or a bare machine name pass. */

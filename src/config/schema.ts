@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Field, TableRule } from './field.ts';
-import { address, bool, duration, hostname, int, dnsServers, mailAddress, oneOf, size, table, text } from './fields.ts';
+import { address, bool, duration, hostname, int, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -32,16 +32,18 @@ const smarthost = table(
     verify_certificate: bool().default(true),
     username: text().optional(),
     password: text().optional(),
+    spf: spfMechanisms().optional(),
   },
   smarthostCredentials,
 )
-  .map(({ host, port, tls, verify_certificate, username, password }) => ({
+  .map(({ host, port, tls, verify_certificate, username, password, spf }) => ({
     host,
     port: port ?? SMARTHOST_PORT[tls],
     tls,
     verify_certificate,
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
+    ...(spf === undefined ? {} : { spf }),
   }));
 
 export const STORE_BACKENDS = ['level', 'postgres'] as const;

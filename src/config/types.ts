@@ -47,6 +47,8 @@ export interface Smarthost {
   /** username and password come together or not at all. */
   username?: string;
   password?: string;
+  /** The SPF mechanism that authorises the relay ("include:_spf.provider.example"); unset: its address (a:HOST). */
+  spf?: string;
 }
 
 /** The outbound queue: where and how often remote mail is tried. Durations are in seconds. */

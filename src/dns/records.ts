@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Config, ListenerName } from '../config/index.ts';
 import { mtaStsPolicy } from '../http/mta-sts.ts';
 
@@ -8,6 +9,8 @@ export interface DnsRecord {
   type: 'MX' | 'A' | 'AAAA' | 'TXT' | 'SRV' | 'CNAME';
   /** As in a zone file: TXT values quoted, names with the final dot. */
   value: string;
+  /** A TXT record's text as a resolver returns it: unquoted, its strings joined. */
+  text?: string;
   /** Why the record is there, printed as a comment above it. */
   comment: string;
   /** A value the admin must fill in (the public address when not configured). */
@@ -46,7 +49,16 @@ const SRV: [string, ListenerName, number][] = [
 ];
 
 /** Every record to publish for `domain` so that mail, clients and other servers find this server. */
-export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns'>, dkim: DkimPublicKey[] = []): DnsRecord[] {
+/** The SPF record: the MX hosts send, or with a smarthost the relay does (its `spf` mechanism, else its address). */
+export function spfRecord(smarthost: Config['smtp']['smarthost']): string {
+  if (!smarthost) return 'v=spf1 mx -all';
+  const mechanism = smarthost.spf ?? (isIPv4(smarthost.host) ? `ip4:${smarthost.host}` : isIPv6(smarthost.host) ? `ip6:${smarthost.host}` : `a:${smarthost.host}`);
+  return `v=spf1 ${mechanism} -all`;
+}
+
+const txtRecord = (name: string, text: string, comment: string): DnsRecord => ({ name, type: 'TXT', value: txt(text), text, comment });
+
+export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns' | 'smtp'>, dkim: DkimPublicKey[] = []): DnsRecord[] {
   const zone = fqdn(domain);
   const host = fqdn(config.hostname);
   const policy = mtaStsPolicy(config.mta_sts.mode, config.hostname, config.mta_sts.max_age);
@@ -60,17 +72,12 @@ export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'li
       ? { name: host, type: 'A', value: config.dns.ipv4, comment: 'the server\'s IPv4 address (dns.ipv4)' }
       : { name: host, type: 'A', value: 'PUBLIC-IPV4-ADDRESS', comment: 'the server\'s public IPv4 address (set dns.ipv4 to print it here)', placeholder: true },
     ...(config.dns.ipv6 ? [{ name: host, type: 'AAAA' as const, value: config.dns.ipv6, comment: 'the server\'s IPv6 address (dns.ipv6)' }] : []),
-    { name: zone, type: 'TXT', value: txt('v=spf1 mx -all'), comment: 'SPF: only the MX hosts send mail for the domain' },
-    ...dkim.map((key) => ({
-      name: `${key.selector}._domainkey.${zone}`,
-      type: 'TXT' as const,
-      value: txt(`v=DKIM1; k=${key.algorithm}; p=${key.publicKey}`),
-      comment: `DKIM public key, selector ${key.selector}`,
-    })),
-    { name: `_dmarc.${zone}`, type: 'TXT', value: txt(`v=DMARC1; p=none; rua=${reports}`), comment: 'DMARC: reports to postmaster (the domain\'s first account unless an alias postmaster@ says otherwise); raise p= to quarantine or reject once they are clean' },
-    { name: `_mta-sts.${zone}`, type: 'TXT', value: txt(`v=STSv1; id=${policyId}`), comment: `MTA-STS: a policy is served at https://mta-sts.${domain}/.well-known/mta-sts.txt (mode ${config.mta_sts.mode})` },
+    txtRecord(zone, spfRecord(config.smtp.smarthost), config.smtp.smarthost ? `SPF: mail for the domain leaves through the smarthost ${config.smtp.smarthost.host}` : 'SPF: only the MX hosts send mail for the domain'),
+    ...dkim.map((key) => txtRecord(`${key.selector}._domainkey.${zone}`, `v=DKIM1; k=${key.algorithm}; p=${key.publicKey}`, `DKIM public key, selector ${key.selector}`)),
+    txtRecord(`_dmarc.${zone}`, `v=DMARC1; p=none; rua=${reports}`, 'DMARC: reports to postmaster (the domain\'s first account unless an alias postmaster@ says otherwise); raise p= to quarantine or reject once they are clean'),
+    txtRecord(`_mta-sts.${zone}`, `v=STSv1; id=${policyId}`, `MTA-STS: a policy is served at https://mta-sts.${domain}/.well-known/mta-sts.txt (mode ${config.mta_sts.mode})`),
     { name: `mta-sts.${zone}`, type: 'CNAME', value: host, comment: 'serves the MTA-STS policy (in the ACME certificate)' },
-    { name: `_smtp._tls.${zone}`, type: 'TXT', value: txt(`v=TLSRPTv1; rua=${reports}`), comment: 'TLS-RPT: other servers report TLS failures to postmaster' },
+    txtRecord(`_smtp._tls.${zone}`, `v=TLSRPTv1; rua=${reports}`, 'TLS-RPT: other servers report TLS failures to postmaster'),
     ...SRV.map(([service, listener, priority]): DnsRecord => {
       const l = config.listeners[listener];
       return l.enabled
@@ -78,7 +85,10 @@ export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'li
         : { name: `${service}._tcp.${zone}`, type: 'SRV', value: '0 0 0 .', comment: `${listener} is not offered` };
     }),
     { name: `autoconfig.${zone}`, type: 'CNAME', value: host, comment: 'Thunderbird autoconfig (in the ACME certificate)' },
-    { name: `autodiscover.${zone}`, type: 'CNAME', value: host, comment: 'Outlook Autodiscover' },
+    { name: `autodiscover.${zone}`, type: 'CNAME', value: host, comment: 'Outlook Autodiscover (in the ACME certificate)' },
+    config.listeners.https.enabled
+      ? { name: `_autodiscover._tcp.${zone}`, type: 'SRV', value: `0 1 ${config.listeners.https.port} ${host}`, comment: 'Outlook finds Autodiscover here when autodiscover.DOMAIN does not answer' }
+      : { name: `_autodiscover._tcp.${zone}`, type: 'SRV', value: '0 0 0 .', comment: 'Autodiscover is not offered (https listener off)' },
   ];
   return records;
 }

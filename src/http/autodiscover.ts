@@ -53,3 +53,20 @@ export function autodiscoverXml(address: string, hostname: string, services: Mai
     '',
   ].join('\n');
 }
+
+/** What Exchange answers a request that is not an Autodiscover POST (MS-OXDSCLI error 600): a browser's GET sees it. */
+export function autodiscoverInvalidRequest(): string {
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">',
+    '  <Response>',
+    '    <Error>',
+    '      <ErrorCode>600</ErrorCode>',
+    '      <Message>Invalid Request</Message>',
+    '      <DebugData />',
+    '    </Error>',
+    '  </Response>',
+    '</Autodiscover>',
+    '',
+  ].join('\n');
+}

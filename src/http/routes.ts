@@ -6,7 +6,7 @@ import type { MailService } from '../net/services.ts';
 import type { Directory } from '../store/types.ts';
 import type { AcmeChallenges } from '../tls/challenges.ts';
 import { autoconfigXml } from './autoconfig.ts';
-import { autodiscoverXml, requestedAddress } from './autodiscover.ts';
+import { autodiscoverInvalidRequest, autodiscoverXml, requestedAddress } from './autodiscover.ts';
 import { metricsRefusal } from './metrics.ts';
 import { mobileconfig } from './mobileconfig.ts';
 import { mtaStsPolicy } from './mta-sts.ts';
@@ -20,6 +20,8 @@ export interface HttpContext {
   services: MailService[];
   challenges: AcmeChallenges;
   mtaSts: { mode: 'none' | 'testing' | 'enforce'; maxAge: number };
+  /** The HTTPS listener's bound port, where plain-HTTP Autodiscover is redirected; set by startHttp, undefined when it is off. */
+  httpsPort?: number;
   /** With it, /metrics is served to whoever sends it as a bearer token; without, to loopback clients only. */
   metricsToken?: string;
   /** The web interface (src/web/), which answers everything under /admin/ and /account/ when it is on. */
@@ -51,6 +53,8 @@ interface Request {
   url: URL;
   host: string;
   remoteAddress: string | undefined;
+  /** Whether the request came over TLS. */
+  secure: boolean;
   authorization: string | undefined;
   body(): Promise<string>;
 }
@@ -103,6 +107,19 @@ async function autodiscoverJson(ctx: HttpContext, req: Request): Promise<Reply> 
   return { status: 200, type: 'application/json', body };
 }
 
+/**
+ * Outlook's GET of the POX URL. Over plain HTTP it is the "HTTP redirect" step of the
+ * Autodiscover search (Microsoft's MS-OXDISCO, the HTTP redirect method): a 302 to the HTTPS URL,
+ * which Outlook then POSTs to after asking the user. Over HTTPS, Exchange's own answer to
+ * a GET: the Autodiscover error 600, "Invalid Request".
+ */
+function autodiscoverGet(ctx: HttpContext, req: Request): Reply {
+  if (req.secure) return { status: 200, type: 'application/xml; charset=utf-8', body: autodiscoverInvalidRequest() };
+  if (ctx.httpsPort === undefined) throw new HttpError(404, 'autodiscover is served over HTTPS only, and HTTPS is off');
+  const port = ctx.httpsPort === 443 ? '' : `:${ctx.httpsPort}`;
+  return { ...text(302, 'moved to HTTPS'), headers: { Location: `https://${ctx.hostname}${port}/autodiscover/autodiscover.xml` } };
+}
+
 async function appleProfile(ctx: HttpContext, req: Request): Promise<Reply> {
   const address = await localAddress(ctx, req.url.searchParams.get('emailaddress'));
   const body = mobileconfig(address, ctx.hostname, ctx.services);
@@ -137,7 +154,7 @@ const ROUTES: { path: RegExp; methods: string[]; handler: Handler }[] = [
     handler: (ctx) => ({ status: 200, type: 'text/plain; charset=utf-8', body: mtaStsPolicy(ctx.mtaSts.mode, ctx.hostname, ctx.mtaSts.maxAge) }),
   },
   { path: /^(?:\/\.well-known\/autoconfig)?\/mail\/config-v1\.1\.xml$/, methods: ['GET', 'HEAD'], handler: autoconfig },
-  { path: /^\/autodiscover\/autodiscover\.xml$/i, methods: ['POST'], handler: autodiscoverPox },
+  { path: /^\/autodiscover\/autodiscover\.xml$/i, methods: ['POST', 'GET', 'HEAD'], handler: (ctx, req) => (req.method === 'POST' ? autodiscoverPox(ctx, req) : autodiscoverGet(ctx, req)) },
   { path: /^\/autodiscover\/autodiscover\.json(?:\/v1\.0\/[^/]+)?$/i, methods: ['GET', 'HEAD'], handler: autodiscoverJson },
   { path: /^\/mail\.mobileconfig$/, methods: ['GET', 'HEAD'], handler: appleProfile },
 ];
@@ -178,7 +195,8 @@ export async function route(ctx: HttpContext, req: IncomingMessage): Promise<Rep
     if (!match) return text(404, 'not found');
     if (!match.methods.includes(method)) return { ...text(405, 'method not allowed'), headers: { Allow: match.methods.join(', ') } };
     const remoteAddress = req.socket.remoteAddress;
-    return await match.handler(ctx, { method, url, host, remoteAddress, authorization: req.headers.authorization, body: () => readBody(req) });
+    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+    return await match.handler(ctx, { method, url, host, remoteAddress, secure, authorization: req.headers.authorization, body: () => readBody(req) });
   } catch (err) {
     if (err instanceof HttpError) return text(err.status, err.message);
     ctx.log.error({ err, url: req.url }, 'HTTP request failed');

@@ -83,6 +83,8 @@ function handler(ctx: HttpContext) {
 export async function startHttp(opts: HttpOptions): Promise<HttpService> {
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
+  // The requests' context; it learns the HTTPS port once that listener is bound.
+  const ctx: HttpContext = { ...opts };
   let unwatch = () => {};
   const service: HttpService = {
     addresses: {},
@@ -120,7 +122,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
 
   try {
     if (opts.listeners.http?.enabled) {
-      const server = createHttpServer(TIMEOUTS, handler(opts));
+      const server = createHttpServer(TIMEOUTS, handler(ctx));
       track(server, 'http', true);
       service.addresses.http = await listen(server, opts.listeners.http);
     }
@@ -135,7 +137,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
             return protocols.includes('http/1.1') ? 'http/1.1' : undefined;
           },
         },
-        handler(opts),
+        handler(ctx),
       );
       // RFC 8737 section 3: a validation connection carries no application data.
       server.on('secureConnection', (socket: TLSSocket) => {
@@ -148,6 +150,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
       track(server, 'https', false);
       unwatch = opts.tls.watch(server);
       service.addresses.https = await listen(server, opts.listeners.https);
+      ctx.httpsPort = service.addresses.https.port;
     }
   } catch (err) {
     await service.close();

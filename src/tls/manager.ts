@@ -32,6 +32,8 @@ export interface CertificateManagerOptions {
   files?: { cert: string; key: string };
   /** ACME orders and renewals; not used with configured files. */
   acme?: { settings: AcmeSettings; challenges: AcmeChallenges };
+  /** The HTTPS listener serves Outlook's Autodiscover: the certificate then covers autodiscover.DOMAIN too. */
+  autodiscover?: boolean;
 }
 
 /** How often the manual PEM files are checked for a change (fs.watchFile polls; it survives renames). */
@@ -136,7 +138,8 @@ export class CertificateManager {
   /** The mail host name, then the names the HTTP services answer on for each local domain. */
   async #acmeNames(): Promise<string[]> {
     const domains = await this.#opts.store.listDomains();
-    return [this.#opts.hostname, ...domains.flatMap((d) => [`autoconfig.${d.name}`, `mta-sts.${d.name}`])];
+    const services = this.#opts.autodiscover ? ['autoconfig', 'mta-sts', 'autodiscover'] : ['autoconfig', 'mta-sts'];
+    return [this.#opts.hostname, ...domains.flatMap((d) => services.map((s) => `${s}.${d.name}`))];
   }
 
   close(): void {

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { StoredCertificate } from '../store/types.ts';
 import { generateRsaKey } from './keys.ts';
 
-/** Apple's limit for TLS server certificates; other clients accept it too. */
+/** Apple's limit for TLS server certificates, counted from notBefore; other clients accept it too. */
 export const SELF_SIGNED_DAYS = 825;
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -16,9 +16,9 @@ export async function createSelfSigned(hostname: string, now = new Date()): Prom
     issuer: hostname,
     publicKey,
     signingKey: privateKey,
-    // Back-dated a day so that a client whose clock runs slow still accepts it.
+    // Back-dated a day so that a client whose clock runs slow still accepts it; the day counts in the limit.
     notBefore: new Date(now.getTime() - DAY),
-    notAfter: new Date(now.getTime() + SELF_SIGNED_DAYS * DAY),
+    notAfter: new Date(now.getTime() - DAY + SELF_SIGNED_DAYS * DAY),
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },

@@ -22,7 +22,7 @@ export interface WebContext {
   hostname: string;
   services: MailService[];
   /** What `mailfold dns` prints the records from. */
-  dns: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns'>;
+  dns: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns' | 'smtp'>;
 }
 
 /** One request to a page, by a logged-in account; `form` is empty for a GET. */

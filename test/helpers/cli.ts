@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { runCli, tempDir } from './env.ts';
+import { createStoreIn } from './store.ts';
 
-/** A scratch working directory with its own data dir, as a fresh checkout would have. */
+/** A scratch working directory with its own data dir and an empty store in it, as after `serve --create`. */
 export function workspace(t: TestContext) {
   const cwd = tempDir(t);
-  const cli = (args: string[], input?: string | Buffer) => runCli(['--data-dir', join(cwd, 'data'), ...args], { cwd, input });
+  let created: Promise<void> | undefined;
+  const cli = async (args: string[], input?: string | Buffer) => {
+    await (created ??= createStoreIn(join(cwd, 'data')));
+    return runCli(['--data-dir', join(cwd, 'data'), ...args], { cwd, input });
+  };
   return { cwd, cli };
 }
 

@@ -2,11 +2,23 @@ import { createSocket, type RemoteInfo } from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import type { TestContext } from 'node:test';
 
-const TYPES = { A: 1, MX: 15, TXT: 16, AAAA: 28 } as const;
-type RecordType = keyof typeof TYPES;
+const TYPES = { A: 1, CNAME: 5, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, CAA: 257 } as const;
+export type RecordType = keyof typeof TYPES;
 
 /** Records by name: MX ([preference, host]; "." is a null MX), IPv4 addresses and TXT strings. */
 export type Zone = Record<string, { mx?: [number, string][]; a?: string[]; txt?: string[] }>;
+
+/** An IPv6 address as its 16 bytes ("::" expanded). */
+function ipv6Bytes(value: string): Buffer {
+  const [head = '', tail] = value.split('::');
+  const words = (part: string) => (part ? part.split(':').map((w) => parseInt(w, 16)) : []);
+  const left = words(head);
+  const right = tail === undefined ? [] : words(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const out = Buffer.alloc(16);
+  all.forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  return out;
+}
 
 /** Each domain with one MX, `mx.<domain>`, at the given address: the usual shape of a test world. */
 export function mxZone(domains: Record<string, string>): Zone {
@@ -31,12 +43,24 @@ function rdata(type: RecordType, value: string): Buffer {
     pref.writeUInt16BE(Number(preference));
     return Buffer.concat([pref, host === '.' ? Buffer.from([0]) : encodeName(host)]);
   }
-  return Buffer.alloc(16);
+  if (type === 'AAAA') return ipv6Bytes(value);
+  if (type === 'CNAME' || type === 'PTR') return encodeName(value);
+  if (type === 'SRV') {
+    const [priority, weight, port, target] = value.split(' ') as [string, string, string, string];
+    const head = Buffer.alloc(6);
+    head.writeUInt16BE(Number(priority), 0);
+    head.writeUInt16BE(Number(weight), 2);
+    head.writeUInt16BE(Number(port), 4);
+    return Buffer.concat([head, target === '.' ? Buffer.from([0]) : encodeName(target)]);
+  }
+  // CAA: "FLAGS TAG VALUE" (RFC 8659).
+  const [flags, tag, ...rest] = value.split(' ') as [string, string, ...string[]];
+  return Buffer.concat([Buffer.from([Number(flags), tag.length]), Buffer.from(tag, 'ascii'), Buffer.from(rest.join(' ').replace(/^"|"$/g, ''), 'ascii')]);
 }
 
 /**
- * A tiny authoritative DNS server over UDP for tests: MX, A, TXT (and an AAAA of ::)
- * records of test domains, NXDOMAIN for every other name, NODATA for another type of a
+ * A tiny authoritative DNS server over UDP for tests: MX, A, AAAA, TXT, CNAME, PTR, SRV
+ * ("PRIORITY WEIGHT PORT TARGET") and CAA ("FLAGS TAG VALUE") records of test domains, NXDOMAIN for every other name, NODATA for another type of a
  * known name. Its zone can change while the test runs. Only what a resolver asks is parsed.
  */
 export class TestDns {
@@ -61,7 +85,7 @@ export class TestDns {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** A record; an MX's value is "PREFERENCE HOST". */
+  /** A record; an MX's value is "PREFERENCE HOST", an SRV's "PRIORITY WEIGHT PORT TARGET", a CAA's "FLAGS TAG VALUE". */
   add(name: string, type: RecordType, value: string): void {
     const key = name.toLowerCase().replace(/\.$/, '');
     this.#records.set(key, [...(this.#records.get(key) ?? []), { type, data: rdata(type, value) }]);

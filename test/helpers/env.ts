@@ -37,7 +37,7 @@ export function runCli(args: string[], opts: { cwd: string; input?: string | Buf
 }
 
 /**
- * Starts `mailfold serve` (the checkout's, or the executable `exe`) and resolves once it
+ * Starts `mailfold serve --create` (the checkout's, or the executable `exe`) and resolves once it
  * logs that it is ready; `output` is everything it printed since.
  */
 export function startServe(opts: {
@@ -48,7 +48,7 @@ export function startServe(opts: {
   exe?: string | string[];
 }): Promise<ChildProcess & { output: () => string }> {
   return new Promise((resolve, reject) => {
-    const args = [...(opts.args ?? []), 'serve'];
+    const args = [...(opts.args ?? []), 'serve', '--create'];
     const [command, ...prefix] = opts.exe === undefined ? [process.execPath, BIN] : typeof opts.exe === 'string' ? [opts.exe] : opts.exe;
     const child = spawn(command!, [...prefix, ...args], {
       cwd: opts.cwd,

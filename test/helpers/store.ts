@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { hashPassword } from '../../src/auth/password.ts';
 import { openLevelStore, type LevelStore } from '../../src/store/level/store.ts';
@@ -38,4 +40,10 @@ export async function collect(gen: AsyncGenerator<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of gen) parts.push(part);
   return Buffer.concat(parts);
+}
+
+/** An empty store in `dataDir` unless one is there, made as `serve --create` makes it: the CLI opens only a store that exists. */
+export async function createStoreIn(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'store', 'CURRENT'))) return;
+  await (await openLevelStore(dataDir, { sync: true, chunkSize: 65536 })).close();
 }

@@ -1,17 +1,40 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isIP, isIPv6 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { stringify } from 'smol-toml';
 import { AdminService } from '../../admin/service.ts';
 import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, defaultConfig, POSTGRES_URL, type Config } from '../../config/index.ts';
+import { checkSendingHost, DEFAULT_PROBE } from '../../dns/check/sending-host.ts';
 import { dkimPublicKeys, dnsRecords, formatZone, type DkimPublicKey } from '../../dns/records.ts';
+import { createResolver } from '../../net/dns.ts';
 import { adminSettings, openStore } from '../../server.ts';
 import { ensureCertificate } from '../../tls/certificates.ts';
 import { CliError, globals } from '../context.ts';
 import { initAnswers, type InitAnswers, type InitFlags } from '../init/answers.ts';
-import { nextSteps } from '../init/next-steps.ts';
+import { invocation } from '../init/invocation.ts';
+import { nextSteps, type NextStepsInput } from '../init/next-steps.ts';
 import { runtimeProfile } from '../profile.ts';
+
+interface CheckFlags {
+  publicIp?: string;
+  dnsServer?: string[];
+  probe?: string;
+  check: boolean;
+}
+
+function publicAddress(value: string): string {
+  if (!isIP(value)) throw new CliError(`--public-ip: not an IP address: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function probeTarget(value: string): { host: string; port: number } {
+  const m = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(value);
+  const port = Number(m?.[2] ?? 25);
+  if (!m || port < 1 || port > 65535) throw new CliError(`--probe: expected HOST or HOST:PORT, got ${JSON.stringify(value)}`);
+  return { host: m[1]!, port };
+}
 
 /** What is already there; init touches nothing when this is not empty. */
 function existing(configFile: string, dataDir: string): string[] {
@@ -88,7 +111,11 @@ export function initCommand(program: Command): void {
     .option('--user <address>', 'the first account, e.g. alice@example.org')
     .option('--password-stdin', "read the first account's password from the first line of standard input")
     .option('--store <url>', 'keep the store in this PostgreSQL database (postgres://USER:PASSWORD@HOST/DB) instead of LevelDB in the data dir')
-    .action(async (flags: InitFlags, cmd: Command) => {
+    .option('--public-ip <address>', 'the public address of this server: written as dns.ipv4/ipv6, and checked (reverse DNS, blocklists)')
+    .option('--dns-server <ip[:port]>', 'the resolver for the checks (default: the system\'s); repeatable', (v: string, all: string[] = []) => [...all, v])
+    .option('--probe <host[:port]>', `another organisation's MX to test outgoing port 25 against (default ${DEFAULT_PROBE.host})`)
+    .option('--no-check', 'skip the network checks (outgoing port 25, reverse DNS, blocklists)')
+    .action(async (flags: InitFlags & CheckFlags, cmd: Command) => {
       const opts = globals(cmd);
       const profile = runtimeProfile();
       const cwd = process.cwd();
@@ -103,8 +130,11 @@ export function initCommand(program: Command): void {
       const defaults = defaultConfig(profile, cwd);
       const store = flags.store === undefined ? defaults.store : { ...defaults.store, backend: 'postgres' as const, url: flags.store };
       const config = { ...defaults, data_dir: dataDir, store };
+      const publicIp = flags.publicIp === undefined ? undefined : publicAddress(flags.publicIp);
+      const probe = flags.probe === undefined ? DEFAULT_PROBE : probeTarget(flags.probe);
       const answers = await initAnswers(flags, config.auth.min_password_length);
       config.hostname = answers.hostname;
+      if (publicIp) config.dns[isIPv6(publicIp) ? 'ipv6' : 'ipv4'] = publicIp;
       const dkim = await createStore(config, answers);
       // Written last: a config file means init finished. Without a database password it holds no
       // secret, and the service's own user must read it (and pass through its directory) when root
@@ -113,14 +143,20 @@ export function initCommand(program: Command): void {
       const umask = process.umask(0o022);
       try {
         mkdirSync(dirname(configFile), { recursive: true });
-        const values = { hostname: answers.hostname, data_dir: dataDir, ...(flags.store === undefined ? {} : { store: { backend: 'postgres', url: flags.store } }) };
+        const dns = publicIp ? { dns: { [isIPv6(publicIp) ? 'ipv6' : 'ipv4']: publicIp } } : {};
+        const values = { hostname: answers.hostname, data_dir: dataDir, ...dns, ...(flags.store === undefined ? {} : { store: { backend: 'postgres', url: flags.store } }) };
         const secret = flags.store !== undefined && URL.parse(flags.store)?.password;
         writeFileSync(configFile, header + stringify(values) + '\n', { flag: 'wx', mode: secret ? 0o600 : 0o644 });
       } finally {
         process.umask(umask);
       }
-      process.stdout.write(nextSteps({ ...answers, configFile, dataDir, profile }));
-      process.stdout.write(`\nThe DNS records to publish for ${answers.domain} (\`mailfold dns ${answers.domain}\` prints them again):\n\n`);
+      const host = flags.check
+        ? await checkSendingHost({ hostname: answers.hostname, publicAddress: publicIp, resolve: createResolver({ servers: flags.dnsServer ?? [] }), probe })
+        : undefined;
+      const how = invocation({ profile, cwd, script: process.argv[1], execPath: process.execPath, path: process.env.PATH ?? '', configFile, defaultConfigFile: resolve(cwd, DEFAULT_CONFIG_FILE[profile]) });
+      const standardPorts = Object.fromEntries(Object.entries(defaultConfig('system').listeners).map(([name, l]) => [name, l.port])) as NextStepsInput['standardPorts'];
+      process.stdout.write(nextSteps({ ...answers, ...how, configFile, dataDir, profile, listeners: config.listeners, standardPorts, host }));
+      process.stdout.write(`\nThe DNS records to publish for ${answers.domain} (\`${how.cli} dns ${answers.domain}\` prints them again):\n\n`);
       process.stdout.write(formatZone(dnsRecords(answers.domain, config, dkim)));
     });
 }

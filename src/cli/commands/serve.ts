@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../log/logger.ts';
 import { startServer } from '../../server.ts';
+import { requireLevelStore } from '../../store/level/present.ts';
 import { configFor } from '../context.ts';
 import { reloadConfig } from '../reload.ts';
 
@@ -11,8 +12,10 @@ export function serveCommand(program: Command): void {
   program
     .command('serve')
     .description('run the mail server (SIGTERM: graceful stop; SIGHUP: reload the config)')
-    .action(async (_opts, cmd: Command) => {
+    .option('--create', 'make an empty store when the data dir has none (`npm start` does; otherwise run `mailfold init`)')
+    .action(async (opts: { create?: boolean }, cmd: Command) => {
       let config = configFor(cmd);
+      if (!opts.create) requireLevelStore(config.data_dir);
       const log = await createLogger(config.log);
       const server = await startServer(config, log);
       const reload = () => {

@@ -12,6 +12,8 @@ const describe = (s: ServerStatus): string =>
     `config file:  ${s.configFile ?? '(none: defaults)'}`,
     `data dir:     ${s.dataDir} (${formatBytes(s.storeBytes)})`,
     `connections:  ${s.connections} open`,
+    `queue:        ${s.queued} message${s.queued === 1 ? '' : 's'} to send`,
+    `certificate:  ${s.certificate.source}, valid until ${s.certificate.notAfter}`,
     '',
     table(['LISTENER', 'ADDRESS'], Object.entries(s.listeners)),
   ].join('\n');
@@ -19,7 +21,7 @@ const describe = (s: ServerStatus): string =>
 export function statusCommand(program: Command): void {
   program
     .command('status')
-    .description('show the running server: version, uptime, listeners, connections, store size')
+    .description('show the running server: version, uptime, listeners, connections, store size, queue, certificate expiry')
     .action(async (_opts, cmd: Command) => {
       const config = configFor(cmd);
       const server = await connectControl(config.data_dir);
