@@ -25,6 +25,7 @@ import { AcmeChallenges } from './tls/challenges.ts';
 import { CertificateManager } from './tls/manager.ts';
 import { webHandler } from './web/router.ts';
 import { SessionStore } from './web/session.ts';
+import { sandboxedConfig, startSandbox, type Sandbox } from './sandbox/mode.ts';
 
 export interface RunningServer {
   store: Store;
@@ -77,7 +78,8 @@ export const openStore = (config: Config): Promise<Store> =>
   openLevelStore(config.data_dir, { sync: config.store.sync, chunkSize: config.store.chunk_size });
 
 /** The composition root: builds every part from the config and starts it. */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export async function startServer(given: Config, log: Logger): Promise<RunningServer> {
+  const config = sandboxedConfig(given);
   const store = await openStore(config);
   log.info({ dataDir: config.data_dir, configFile: config.config_file }, 'store open');
   const connections = new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener);
@@ -124,7 +126,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let smtp: SmtpService | null = null;
   let http: HttpService | null = null;
   let runner: QueueRunner | null = null;
+  let sandbox: Sandbox | null = null;
   try {
+    if (config.sandbox.enabled) sandbox = await startSandbox(config, store, log.child({ proto: 'sandbox' }));
     const { smtp: mx, submission, submissions } = config.listeners;
     if (mx.enabled || submission.enabled || submissions.enabled || config.lmtp.enabled) {
       smtp = await startSmtp({
@@ -154,6 +158,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           perIp: config.limits.failed_recipients_per_ip,
           windowSeconds: config.limits.failed_recipients_window,
         }),
+        ...(sandbox ? { sandbox: sandbox.account } : {}),
       });
     }
     const { pop3: plain, pop3s } = config.listeners;
@@ -195,10 +200,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const { http: plainHttp, https } = config.listeners;
     if (plainHttp.enabled || https.enabled) {
       const services = mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port])));
-      const web = config.web.enabled
+      const web = config.web.enabled || sandbox
         ? webHandler({
             admin, store, throttle, log: log.child({ proto: 'web' }), hostname: config.hostname, services, dns: config,
             sessions: new SessionStore(config.web.session_idle_timeout * 1000),
+            ...(sandbox ? { sandbox } : {}),
           })
         : undefined;
       http = await startHttp({
@@ -219,6 +225,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
   } catch (err) {
     await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+    sandbox?.inbox.close();
     certificates.close();
     await closeControl();
     await store.close();
@@ -240,6 +247,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       throttle.close();
       // Listeners first, so that no session is left using the store when it closes.
       await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+      sandbox?.inbox.close();
       certificates.close();
       await runner?.close();
       await closeControl();

@@ -11,8 +11,10 @@ export function serveCommand(program: Command): void {
   program
     .command('serve')
     .description('run the mail server (SIGTERM: graceful stop; SIGHUP: reload the config)')
-    .action(async (_opts, cmd: Command) => {
+    .option('--sandbox', 'sandbox mode for developers: accept any login, send nothing, capture every message (docs/web.md)')
+    .action(async (opts: { sandbox?: boolean }, cmd: Command) => {
       let config = configFor(cmd);
+      if (opts.sandbox) config = { ...config, sandbox: { ...config.sandbox, enabled: true } };
       const log = await createLogger(config.log);
       const server = await startServer(config, log);
       const reload = () => {

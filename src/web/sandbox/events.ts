@@ -1,0 +1,42 @@
+import type { ServerResponse } from 'node:http';
+import type { Reply } from '../../http/routes.ts';
+import type { SandboxInbox } from '../../sandbox/inbox.ts';
+import type { SandboxSummary } from '../../sandbox/message.ts';
+import { jsonError } from './json.ts';
+
+/** Event streams open at once; more are refused (503). */
+export const MAX_STREAMS = 32;
+/** Below the HTTP listener's 30 s idle cut, so an open stream is never taken for a dead one. */
+const HEARTBEAT_MS = 15_000;
+
+let open = 0;
+
+/**
+ * Server-Sent Events: `message` with a new message's summary, `deleted` with the ids that
+ * went. The page listens to refresh its list; a test suite may too.
+ */
+export function eventStream(inbox: SandboxInbox): Reply {
+  if (open >= MAX_STREAMS) return jsonError(503, `${MAX_STREAMS} event streams are open already`);
+  return {
+    status: 200,
+    type: 'text/event-stream; charset=utf-8',
+    body: '',
+    headers: { 'X-Accel-Buffering': 'no' },
+    stream(res: ServerResponse) {
+      open++;
+      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const onMessage = (summary: SandboxSummary) => send('message', summary);
+      const onDeleted = (ids: number[]) => send('deleted', { ids });
+      inbox.on('message', onMessage);
+      inbox.on('deleted', onDeleted);
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      res.once('close', () => {
+        open--;
+        clearInterval(heartbeat);
+        inbox.off('message', onMessage);
+        inbox.off('deleted', onDeleted);
+      });
+      res.write(': connected\n\n');
+    },
+  };
+}
