@@ -65,10 +65,10 @@ export async function sandboxMessagePage(inbox: SandboxInbox, req: WebRequest): 
 ${m.html ? html`<iframe class="preview" sandbox="" referrerpolicy="no-referrer" src="/sandbox/preview?id=${m.id}" title="HTML preview of the message"></iframe>` : html`<p class="muted">This message has no HTML part.</p>`}
 <h2>HTML and link check</h2>${checks(m)}
 <h2>Spam score and authentication</h2>${verdicts(m)}
-<h2>Plain text</h2>${m.text ? html`<pre class="source">${m.text}</pre>` : html`<p class="muted">This message has no plain text part.</p>`}
-<h2>Attachments</h2>${dataTable('Attachments', ['File', 'Type', 'Size'], attachments)}
+<h2>Plain text</h2>${m.text ? html`<pre class="source" tabindex="0" aria-label="Plain text">${m.text}</pre>` : html`<p class="muted">This message has no plain text part.</p>`}
+<h2>Attachments</h2>${attachments.length ? dataTable('Attachments', ['File', 'Type', 'Size'], attachments) : html`<p class="muted">No attachments.</p>`}
 <h2>Headers</h2>${dataTable('Header fields in order', ['Name', 'Value'], m.headers.map((h) => [h.name, h.value]))}
 <h2>Raw source</h2><p><a href="/sandbox/api/messages/${m.id}/raw">Download the raw message</a></p>
-<pre class="source">${raw.subarray(0, RAW_SHOWN).toString('utf8')}${raw.length > RAW_SHOWN ? '\n[...]' : ''}</pre>`;
+<pre class="source" tabindex="0" aria-label="Raw source">${raw.subarray(0, RAW_SHOWN).toString('utf8')}${raw.length > RAW_SHOWN ? '\n[...]' : ''}</pre>`;
   return sandboxPage(m.subject || '(no subject)', body);
 }

@@ -27,7 +27,7 @@ export const SANDBOX_SCRIPT = `
     cell(row, m.from);
     cell(row, m.recipients.join(', ') || m.to.join(', '));
     cell(row, m.subject || '(no subject)', '/sandbox/message?id=' + m.id);
-    cell(row, new Date(m.receivedAt).toLocaleString());
+    cell(row, m.receivedAt.replace('T', ' ').slice(0, 19));
     cell(row, m.size + ' B');
     body.insertBefore(row, body.firstChild);
     table.hidden = false;
