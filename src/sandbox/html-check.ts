@@ -45,6 +45,7 @@ function checkLink(href: string | null): HtmlProblem | null {
  * nowhere, images without alt text or size (the layout jumps while they load), remote
  * images (blocked by many clients), and script or forms (removed by most). Tags are found
  * with patterns, not a full parser: enough to point at problems, never used to sanitize.
+ * A tag ends at the next `<` at the latest, so unclosed tags cost one pass, not one per tag.
  */
 export function checkHtml(input: string): HtmlReport {
   const html = input.slice(0, MAX_SCAN);
@@ -52,7 +53,7 @@ export function checkHtml(input: string): HtmlReport {
   const add = (p: HtmlProblem | null) => {
     if (p && report.problems.length < MAX_PROBLEMS) report.problems.push(p);
   };
-  for (const [tag, name] of html.matchAll(/<([a-z][a-z0-9]*)\b[^>]*>/gi)) {
+  for (const [tag, name] of html.matchAll(/<([a-z][a-z0-9]*)\b[^<>]{0,8192}>/gi)) {
     switch (name!.toLowerCase()) {
       case 'a': {
         const href = attr(tag, 'href');
