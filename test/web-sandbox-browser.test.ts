@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
 import type { Page } from 'playwright-core';
 import type { SandboxSummary } from '../src/sandbox/message.ts';
-import { launchChromium, reviewPage } from './helpers/browser.ts';
+import { join } from 'node:path';
+import { launchChromium, reviewPage, SCREENSHOTS } from './helpers/browser.ts';
 import { apiJson, startSandboxServer, type SandboxServer } from './helpers/sandbox.ts';
 
 async function review(page: Page, name: string): Promise<void> {
@@ -65,6 +66,8 @@ test('sandbox in a browser: the list updates live, the HTML preview runs in a sa
   assert.equal(await page.locator('#remote-blocked').textContent(), '1 remote image blocked');
   assert.match((await page.locator('.problems').textContent()) ?? '', /script/);
   await review(page, 'sandbox-message');
+  // The top of the page, small enough for docs/img/web-sandbox-message.png.
+  await page.screenshot({ path: join(SCREENSHOTS, 'sandbox-message-top.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1150 } });
   assert.deepEqual(imageRequests, []);
 
   // Deleting everything empties the list.
