@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
 import type { SandboxMessage, SandboxSummary } from '../src/sandbox/message.ts';
-import { MAX_WAITERS } from '../src/sandbox/inbox.ts';
+import { MAX_SUBSCRIBERS as MAX_STREAMS, MAX_WAITERS } from '../src/sandbox/inbox.ts';
 import { mxZone, startDns } from './helpers/dns.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { HOSTNAME } from './helpers/pop3.ts';
@@ -88,7 +88,7 @@ test('sandbox: any login and sender submit; the message is in the API, the event
   const { body: message } = await apiJson<SandboxMessage>(s, `messages/${first.id}`);
   assert.equal(message.text.trim(), 'Plain words.');
   assert.match(message.html, /tracker\.example/);
-  assert.deepEqual(message.attachmentList.map((a) => [a.filename, a.contentType]), [['report.csv', 'text/csv']]);
+  assert.deepEqual(message.attachments.map((a) => [a.filename, a.contentType]), [['report.csv', 'text/csv']]);
   assert.ok(message.headers.some((h) => h.name === 'X-Original-To' && h.value === 'bob@peer.test'));
   assert.equal(message.htmlCheck?.remoteImages, 1);
   assert.deepEqual(message.htmlCheck?.problems.map((p) => p.kind).sort(), ['image-size', 'insecure-link', 'missing-alt', 'remote-image']);
@@ -146,7 +146,7 @@ test('sandbox: a client not on this machine needs the token, for the API and the
 });
 
 test('sandbox: hostile input gets 4xx, waiters are bounded, and the server keeps serving', async (t) => {
-  const s = await startSandboxServer(t, (c) => (c.limits.connections_per_ip = MAX_WAITERS + 20));
+  const s = await startSandboxServer(t, (c) => (c.limits.connections_per_ip = MAX_WAITERS + MAX_STREAMS + 20));
   const status = async (path: string, method = 'GET') => (await sandboxRequest(s, path, { method })).status;
   assert.equal(await status(`/sandbox/api/messages?q=${'a'.repeat(10_000)}`), 400);
   assert.equal(await status(`/sandbox/api/messages?q=${'a%20'.repeat(100)}`), 400);
@@ -170,9 +170,16 @@ test('sandbox: hostile input gets 4xx, waiters are bounded, and the server keeps
     sandboxRequest(s, '/sandbox/api/wait?timeout=25', { signal: abort.signal }).catch(() => null),
   );
   let refusal = 0;
-  while (refusal !== 503) refusal = await status('/sandbox/api/wait?timeout=25');
+  while (refusal !== 503) refusal = await status('/sandbox/api/wait?timeout=0');
   assert.equal(await status('/sandbox/api/messages'), 200);
   abort.abort();
+  // Event streams are bounded too.
+  const streams = new AbortController();
+  const open = Array.from({ length: MAX_STREAMS }, () => sandboxRequest(s, '/sandbox/api/events', { signal: streams.signal }).catch(() => null));
+  let streamRefusal = 0;
+  while (streamRefusal !== 503) streamRefusal = (await sandboxRequest(s, '/sandbox/api/events', { signal: AbortSignal.timeout(60_000) }).catch(() => ({ status: 0 }))).status;
+  streams.abort();
+  await Promise.all(open);
   await Promise.all(waiting);
   // The slots of clients that went away are free again.
   let after = 503;

@@ -11,6 +11,8 @@ export interface InboxEvents {
 
 /** Clients waiting for a message at once; past it a wait is refused (the API answers 503). */
 export const MAX_WAITERS = 64;
+/** Event streams listening at once (the API's `events`); more are refused (503). */
+export const MAX_SUBSCRIBERS = 32;
 /** Parsed list entries kept: each is a few hundred bytes. */
 const SUMMARY_CACHE = 5000;
 
@@ -37,6 +39,7 @@ export class SandboxInbox extends EventEmitter<InboxEvents> {
     super();
     this.#store = store;
     this.mailboxId = mailboxId;
+    this.setMaxListeners(MAX_SUBSCRIBERS + 1);
     this.#unwatch = store.on((event) => this.#changed(event));
   }
 

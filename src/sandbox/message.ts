@@ -15,7 +15,7 @@ export interface SandboxSummary {
   date: string;
   receivedAt: string;
   size: number;
-  attachments: number;
+  attachmentCount: number;
 }
 
 export interface SandboxAttachment {
@@ -28,11 +28,11 @@ export interface SandboxAttachment {
 
 /** A captured message, parsed: what the JSON API returns and the message page shows. */
 export interface SandboxMessage extends SandboxSummary {
+  attachments: SandboxAttachment[];
   text: string;
   /** With cid: images inlined as data: URLs; empty when the message has no HTML. */
   html: string;
   headers: { name: string; value: string }[];
-  attachmentList: SandboxAttachment[];
   /** X-Spam-* fields, as the spam filter wrote them. */
   spam: { name: string; value: string }[];
   /** Authentication-Results fields. */
@@ -59,7 +59,7 @@ export function summarize(meta: MessageMeta, mail: ParsedMail): SandboxSummary {
     date: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.toISOString() : received,
     receivedAt: received,
     size: meta.size,
-    attachments: mail.attachments.length,
+    attachmentCount: mail.attachments.length,
   };
 }
 
@@ -71,7 +71,7 @@ export function describe(meta: MessageMeta, mail: ParsedMail): SandboxMessage {
     text: mail.text ?? '',
     html,
     headers,
-    attachmentList: mail.attachments.map((a, index) => ({
+    attachments: mail.attachments.map((a, index) => ({
       index,
       filename: a.filename ?? `attachment-${index + 1}`,
       contentType: a.contentType,

@@ -13,13 +13,17 @@ export function serveCommand(program: Command): void {
     .description('run the mail server (SIGTERM: graceful stop; SIGHUP: reload the config)')
     .option('--sandbox', 'sandbox mode for developers: accept any login, send nothing, capture every message (docs/web.md)')
     .action(async (opts: { sandbox?: boolean }, cmd: Command) => {
-      let config = configFor(cmd);
-      if (opts.sandbox) config = { ...config, sandbox: { ...config.sandbox, enabled: true } };
+      // --sandbox holds for the reloads of the file too.
+      const load = () => {
+        const loaded = configFor(cmd);
+        return opts.sandbox ? { ...loaded, sandbox: { ...loaded.sandbox, enabled: true } } : loaded;
+      };
+      let config = load();
       const log = await createLogger(config.log);
       const server = await startServer(config, log);
       const reload = () => {
         log.info({ signal: 'SIGHUP' }, 'reloading the configuration');
-        config = reloadConfig(() => configFor(cmd), config, log);
+        config = reloadConfig(load, config, log);
         void server.reload();
       };
       process.on('SIGHUP', reload);

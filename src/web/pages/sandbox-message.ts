@@ -47,7 +47,7 @@ export async function sandboxMessagePage(inbox: SandboxInbox, req: WebRequest): 
   const m = id === null ? null : await inbox.get(id);
   if (!m) return sandboxPage('Not found', html`<p>No such message.</p><p><a href="/sandbox/">Back to the inbox</a></p>`, 404);
   const raw = (await inbox.raw(m.id)) ?? Buffer.alloc(0);
-  const attachments = m.attachmentList.map((a) => [
+  const attachments = m.attachments.map((a) => [
     html`<a href="/sandbox/api/messages/${m.id}/attachments/${a.index}" download>${a.filename}</a>`,
     a.contentType,
     `${a.size} B`,
