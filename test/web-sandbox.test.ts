@@ -25,6 +25,8 @@ const sendWithNodemailer = (s: SandboxServer, subject: string) =>
     text: 'Plain words.',
     html: HTML,
     attachments: [{ filename: 'report.csv', content: 'a,b\n1,2\n' }],
+    // As a spam filter and a verifying MTA would have written them.
+    headers: { 'X-Spam-Score': '2.5', 'X-Spam-Status': 'No', 'Authentication-Results': 'mx.example; spf=pass smtp.mailfrom=bigbank.example' },
   });
 
 /** Python's smtplib: STARTTLS, a login nobody has, a sender nobody owns. */
@@ -91,6 +93,8 @@ test('sandbox: any login and sender submit; the message is in the API, the event
   assert.deepEqual(message.attachments.map((a) => [a.filename, a.contentType]), [['report.csv', 'text/csv']]);
   assert.ok(message.headers.some((h) => h.name === 'X-Original-To' && h.value === 'bob@peer.test'));
   assert.equal(message.htmlCheck?.remoteImages, 1);
+  assert.deepEqual(message.spam, [{ name: 'X-Spam-Score', value: '2.5' }, { name: 'X-Spam-Status', value: 'No' }]);
+  assert.deepEqual(message.authentication, ['mx.example; spf=pass smtp.mailfrom=bigbank.example']);
   assert.deepEqual(message.htmlCheck?.problems.map((p) => p.kind).sort(), ['image-size', 'insecure-link', 'missing-alt', 'remote-image']);
   const raw = await sandboxRequest(s, `/sandbox/api/messages/${first.id}/raw`);
   assert.equal(raw.headers['content-type'], 'message/rfc822');
