@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultConfig } from '../src/config/index.ts';
+import { defaultConfig, showConfig } from '../src/config/index.ts';
 import { isPrivateAddress, sandboxConflicts } from '../src/config/sandbox.ts';
 import { checkHtml } from '../src/sandbox/html-check.ts';
 import { sandboxedConfig } from '../src/sandbox/mode.ts';
@@ -69,6 +69,8 @@ test('sandbox config: private listeners only, no smarthost, no other capture add
   const ok = defaultConfig('dev');
   ok.sandbox.enabled = true;
   assert.equal(sandboxedConfig(ok).queue.capture, 'sandbox@sandbox.test', 'the queue captures into the sandbox account');
+  ok.sandbox.api_token = 'a-secret-token-of-the-sandbox';
+  assert.match(showConfig(ok), /\[sandbox\]\nenabled = true\naccount = "sandbox@sandbox.test"\npassword = "sandbox"\napi_token = "\*{8}"/, 'config show masks the token');
 });
 
 test('mailfold serve --sandbox refuses a public listener with one line and exit 1', async (t) => {

@@ -10,6 +10,7 @@ export function showConfig(config: Config): string {
   const smtp = smarthost?.password === undefined ? config.smtp : { ...config.smtp, smarthost: { ...smarthost, password: MASK } };
   const acme = config.acme.eab_hmac_key === undefined ? config.acme : { ...config.acme, eab_hmac_key: MASK };
   const http = config.http.metrics_token === undefined ? config.http : { ...config.http, metrics_token: MASK };
+  const sandbox = config.sandbox.api_token === undefined ? config.sandbox : { ...config.sandbox, api_token: MASK };
   const source = config_file ?? 'built-in defaults, no config file';
-  return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp, acme, http })}\n`;
+  return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp, acme, http, sandbox })}\n`;
 }
