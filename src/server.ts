@@ -204,7 +204,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         ? webHandler({
             admin, store, throttle, log: log.child({ proto: 'web' }), hostname: config.hostname, services, dns: config,
             sessions: new SessionStore(config.web.session_idle_timeout * 1000),
-            ...(sandbox ? { sandbox } : {}),
+            ...(sandbox ? { sandbox, sandboxOnly: !config.web.enabled } : {}),
           })
         : undefined;
       http = await startHttp({

@@ -129,8 +129,10 @@ test('sandbox: any login and sender submit; the message is in the API, the event
   assert.deepEqual((await apiJson<{ messages: unknown[] }>(s, 'messages')).body.messages, []);
 });
 
-test('sandbox: a client not on this machine needs the token, for the API and the pages', async (t) => {
-  const s = await startSandboxServer(t);
+test('sandbox: a client not on this machine needs the token, for the API and the pages; [web] off keeps only the sandbox', async (t) => {
+  const s = await startSandboxServer(t, (c) => (c.web.enabled = false));
+  assert.equal((await sandboxRequest(s, '/admin/')).status, 404);
+  assert.equal((await sandboxRequest(s, '/account/login')).status, 404);
   const from = outsideAddress();
   const refused = await sandboxRequest(s, '/sandbox/api/messages', { from });
   assert.equal(refused.status, 401);

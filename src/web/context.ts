@@ -26,6 +26,8 @@ export interface WebContext {
   dns: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns'>;
   /** Sandbox mode: the inbox under /sandbox/ (its own access rule: loopback or the API token). */
   sandbox?: Sandbox;
+  /** With `[web] enabled = false` in sandbox mode: /admin/ and /account/ stay off (404). */
+  sandboxOnly?: boolean;
 }
 
 /** One request to a page, by a logged-in account; `form` is empty for a GET. */

@@ -71,6 +71,7 @@ export function webHandler(ctx: WebContext): (req: WebRequest) => Promise<Reply>
     }
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     if (path === '/sandbox' || path.startsWith('/sandbox/')) return sandbox ? sandbox(req, method) : plain(404, 'not found');
+    if (ctx.sandboxOnly) return plain(404, 'not found');
     if (path === '/account/login' || path === '/account/logout') return login(req, method);
     if (path === '/admin' || path === '/account') return redirect(`${path}/`);
     const candidates = ROUTES.filter((r) => r.path === path);
