@@ -170,25 +170,25 @@ test('sandbox: hostile input gets 4xx, waiters are bounded, and the server keeps
   assert.equal(await status('/sandbox/preview?id=1'), 404);
   assert.equal(await status('/sandbox/delete?id=nope', 'POST'), 400);
 
-  // Every waiter slot taken: one more is refused, everything else still answers.
+  // Every waiter slot taken: one more is refused (429), everything else still answers.
   const abort = new AbortController();
   const waiting = Array.from({ length: MAX_WAITERS }, () =>
     sandboxRequest(s, '/sandbox/api/wait?timeout=25', { signal: abort.signal }).catch(() => null),
   );
   let refusal = 0;
-  while (refusal !== 503) refusal = await status('/sandbox/api/wait?timeout=0');
+  while (refusal !== 429) refusal = await status('/sandbox/api/wait?timeout=0');
   assert.equal(await status('/sandbox/api/messages'), 200);
   abort.abort();
   // Event streams are bounded too.
   const streams = new AbortController();
   const open = Array.from({ length: MAX_STREAMS }, () => sandboxRequest(s, '/sandbox/api/events', { signal: streams.signal }).catch(() => null));
   let streamRefusal = 0;
-  while (streamRefusal !== 503) streamRefusal = (await sandboxRequest(s, '/sandbox/api/events', { signal: AbortSignal.timeout(60_000) }).catch(() => ({ status: 0 }))).status;
+  while (streamRefusal !== 429) streamRefusal = (await sandboxRequest(s, '/sandbox/api/events', { signal: AbortSignal.timeout(60_000) }).catch(() => ({ status: 0 }))).status;
   streams.abort();
   await Promise.all(open);
   await Promise.all(waiting);
   // The slots of clients that went away are free again.
-  let after = 503;
-  while (after === 503) after = await status('/sandbox/api/wait?timeout=0');
+  let after = 429;
+  while (after === 429) after = await status('/sandbox/api/wait?timeout=0');
   assert.equal(after, 204);
 });

@@ -9,9 +9,9 @@ export interface InboxEvents {
   deleted: [ids: number[]];
 }
 
-/** Clients waiting for a message at once; past it a wait is refused (the API answers 503). */
+/** Clients waiting for a message at once; past it a wait is refused (the API answers 429). */
 export const MAX_WAITERS = 64;
-/** Event streams listening at once (the API's `events`); more are refused (503). */
+/** Event streams listening at once (the API's `events`); more are refused (429). */
 export const MAX_SUBSCRIBERS = 32;
 /** Parsed list entries kept: each is a few hundred bytes. */
 const SUMMARY_CACHE = 5000;
@@ -99,7 +99,8 @@ export class SandboxInbox extends EventEmitter<InboxEvents> {
       waiter = { terms, done: resolve };
       this.#waiters.add(waiter);
       timer = setTimeout(() => resolve(null), timeoutMs);
-      signal.addEventListener('abort', () => resolve(null), { once: true });
+      if (signal.aborted) resolve(null);
+      else signal.addEventListener('abort', () => resolve(null), { once: true });
     });
     try {
       // Registered before looking, so that a message arriving meanwhile is not missed.

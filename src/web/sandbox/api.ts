@@ -27,7 +27,7 @@ function bounded(value: string | null, fallback: number, max: number, name: stri
  *   GET    messages/ID/raw            as captured
  *   GET    messages/ID/attachments/N  one attachment's content
  *   DELETE messages                   all; DELETE messages/ID: one
- *   GET    wait?q=&since=ID&timeout=S the first match newer than `since`, 204 when none came
+ *   GET    wait?q=&since=ID&timeout=S the first match newer than `since`, 204 when none came, 429 when too many wait
  *   GET    events                     Server-Sent Events
  */
 export async function sandboxApi(inbox: SandboxInbox, req: WebRequest, method: string): Promise<Reply> {
@@ -72,7 +72,7 @@ export async function sandboxApi(inbox: SandboxInbox, req: WebRequest, method: s
     return jsonError(404, 'not found');
   } catch (err) {
     if (err instanceof QueryError) return jsonError(400, err.message);
-    if (err instanceof TooManyWaiters) return { ...jsonError(503, err.message), headers: { 'Retry-After': '1' } };
+    if (err instanceof TooManyWaiters) return { ...jsonError(429, err.message), headers: { 'Retry-After': '1' } };
     throw err;
   }
 }

@@ -13,7 +13,7 @@ const HEARTBEAT_MS = 15_000;
  */
 export function eventStream(inbox: SandboxInbox): Reply {
   // Each open stream listens for 'message' once: their number is the count.
-  if (inbox.listenerCount('message') >= MAX_SUBSCRIBERS) return jsonError(503, `${MAX_SUBSCRIBERS} event streams are open already`);
+  if (inbox.listenerCount('message') >= MAX_SUBSCRIBERS) return { ...jsonError(429, `${MAX_SUBSCRIBERS} event streams are open already`), headers: { 'Retry-After': '1' } };
   return {
     status: 200,
     type: 'text/event-stream; charset=utf-8',
