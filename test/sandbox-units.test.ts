@@ -8,6 +8,7 @@ import { checkHtml } from '../src/sandbox/html-check.ts';
 import { sandboxedConfig } from '../src/sandbox/mode.ts';
 import { matches, MAX_QUERY_LENGTH, parseQuery, QueryError } from '../src/sandbox/query.ts';
 import { runCli, tempDir } from './helpers/env.ts';
+import { serveOnFreePorts } from './helpers/serve.ts';
 
 const message = { from: 'alice@shop.example', to: ['bob@example.org', 'Carol Smith <carol@example.net>'], subject: 'Your order has shipped', text: async () => 'Track it at the link below.' };
 
@@ -80,4 +81,13 @@ test('mailfold serve --sandbox refuses a public listener with one line and exit 
   const result = await runCli(['serve', '--sandbox', '--config', file], { cwd: dir });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /listeners\.submission\.address: sandbox mode accepts any login/);
+});
+
+test('serve in sandbox mode says so loudly at start, with the API token it made', async (t) => {
+  const served = await serveOnFreePorts(t, tempDir(t), { extra: '[sandbox]\nenabled = true\n' });
+  const line = served.output().split('\n').find((l) => l.includes('SANDBOX MODE'));
+  assert.ok(line, served.output());
+  assert.match(line, /"level":40/, 'a warning');
+  assert.match(line, /"apiToken":"[A-Za-z0-9_-]{32}"/);
+  assert.match(line, /"account":"sandbox@sandbox\.test"/);
 });
