@@ -98,6 +98,7 @@ test('sandbox: any login and sender submit; the message is in the API, the event
   assert.deepEqual(message.htmlCheck?.problems.map((p) => p.kind).sort(), ['image-size', 'insecure-link', 'missing-alt', 'remote-image']);
   const raw = await sandboxRequest(s, `/sandbox/api/messages/${first.id}/raw`);
   assert.equal(raw.headers['content-type'], 'message/rfc822');
+  assert.match(String(raw.headers['content-disposition']), /^attachment; filename="message-\d+\.eml"/);
   assert.match(raw.body, /^Return-Path: <ceo@bigbank\.example>\r\n/);
   const attachment = await sandboxRequest(s, `/sandbox/api/messages/${first.id}/attachments/0`);
   assert.equal(attachment.body, 'a,b\n1,2\n');

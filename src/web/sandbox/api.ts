@@ -61,7 +61,8 @@ export async function sandboxApi(inbox: SandboxInbox, req: WebRequest, method: s
     if (method !== 'GET') return jsonError(405, 'use GET');
     if (sub === 'raw' && indexText === undefined) {
       const raw = await inbox.raw(id);
-      return raw ? { status: 200, type: 'message/rfc822', body: raw } : jsonError(404, `no message ${id}`);
+      // A download, never rendered: a browser may not take the message for a page of this site.
+      return raw ? { status: 200, type: 'message/rfc822', body: raw, headers: attachmentHeaders(`message-${id}.eml`) } : jsonError(404, `no message ${id}`);
     }
     if (sub === 'attachments' && indexText !== undefined) {
       if (!/^[0-9]{1,4}$/.test(indexText)) return jsonError(400, 'an attachment index is a whole number');
