@@ -19,14 +19,14 @@ export async function sandboxInboxPage(inbox: SandboxInbox, req: WebRequest, hea
   }
   const messages = await inbox.list(terms, PAGE_SIZE);
   const rows = messages.map(
-    (m) => html`<tr data-id="${m.id}"><td>${m.from}</td><td>${(m.recipients.length ? m.recipients : m.to).join(', ')}</td><td><a href="/sandbox/message?id=${m.id}">${m.subject || '(no subject)'}</a></td><td><time datetime="${m.receivedAt}">${m.receivedAt.replace('T', ' ').slice(0, 19)}</time></td><td>${m.size} B</td></tr>`,
+    (m) => html`<tr data-id="${m.id}"><td>${m.from}</td><td class="wide">${(m.recipients.length ? m.recipients : m.to).join(', ')}</td><td><a href="/sandbox/message?id=${m.id}">${m.subject || '(no subject)'}</a></td><td><time datetime="${m.receivedAt}">${m.receivedAt.replace('T', ' ').slice(0, 19)}</time></td><td class="wide">${m.size} B</td></tr>`,
   );
   const body = html`<form class="search" method="get" action="/sandbox/" role="search">
 <div><label for="q">Search</label><input id="q" name="q" type="search" value="${q}" maxlength="${MAX_QUERY_LENGTH}" placeholder="from:alice subject:welcome"></div>
 <button type="submit">Search</button>${q ? html` <a href="/sandbox/">Show all</a>` : ''}</form>
 <p><span id="message-count">${messages.length}</span> ${q ? 'matching ' : ''}messages. <span id="live-status" role="status" aria-live="polite"></span></p>
 <table data-live${q ? html` data-filtered` : ''}${messages.length === 0 ? html` hidden` : ''}><caption class="muted">Newest first</caption>
-<thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Subject</th><th scope="col">Captured</th><th scope="col">Size</th></tr></thead>
+<thead><tr><th scope="col">From</th><th scope="col" class="wide">To</th><th scope="col">Subject</th><th scope="col">Captured</th><th scope="col" class="wide">Size</th></tr></thead>
 <tbody>${rows}</tbody></table>
 ${messages.length === 0 ? html`<p class="muted">No messages yet: send some to the submission port with any login.</p>` : ''}
 <form method="post" action="/sandbox/delete" data-confirm="Delete every captured message?"><button type="submit" class="danger">Delete all messages</button></form>

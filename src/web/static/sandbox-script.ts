@@ -11,8 +11,9 @@ export const SANDBOX_SCRIPT = `
   var body = table.querySelector('tbody');
   var status = document.getElementById('live-status');
   var count = document.getElementById('message-count');
-  function cell(row, text, href) {
+  function cell(row, text, href, wide) {
     var td = document.createElement('td');
+    if (wide) td.className = 'wide';
     if (href) { var a = document.createElement('a'); a.href = href; a.textContent = text; td.appendChild(a); }
     else td.textContent = text;
     row.appendChild(td);
@@ -25,10 +26,10 @@ export const SANDBOX_SCRIPT = `
     row.className = 'new';
     row.setAttribute('data-id', m.id);
     cell(row, m.from);
-    cell(row, m.recipients.join(', ') || m.to.join(', '));
+    cell(row, m.recipients.join(', ') || m.to.join(', '), null, true);
     cell(row, m.subject || '(no subject)', '/sandbox/message?id=' + m.id);
     cell(row, m.receivedAt.replace('T', ' ').slice(0, 19));
-    cell(row, m.size + ' B');
+    cell(row, m.size + ' B', null, true);
     body.insertBefore(row, body.firstChild);
     table.hidden = false;
     if (count) count.textContent = String(body.rows.length);

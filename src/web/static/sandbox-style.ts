@@ -9,5 +9,7 @@ iframe.preview { width: 100%; height: 28rem; border: 1px solid var(--line); back
 pre.source { max-height: 24rem; overflow: auto; padding: .5rem; background: var(--panel); }
 ul.problems li { margin: .2rem 0; }
 tr.new { background: #eef5fb; }
-@media (max-width: 40rem) { iframe.preview { height: 20rem; } }
+table[data-live] td { overflow-wrap: anywhere; }
+/* A phone shows who, what and when; the message page has the rest. */
+@media (max-width: 40rem) { iframe.preview { height: 20rem; } .wide { display: none; } }
 `;
