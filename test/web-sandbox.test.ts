@@ -15,7 +15,9 @@ import { apiJson, outsideAddress, SANDBOX_ACCOUNT, SANDBOX_PASSWORD, sandboxRequ
 
 const run = promisify(execFile);
 
-const HTML = '<p>Welcome, <a href="http://example.com/start">start here</a>.</p><img src="https://tracker.example/pixel.png">';
+const HTML = '<p>Welcome, <a href="http://example.com/start">start here</a>.</p><img src="https://tracker.example/pixel.png"><img src="cid:logo@shop" alt="Logo" width="1" height="1">';
+/** A 1x1 PNG, sent inline. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 const sendWithNodemailer = (s: SandboxServer, subject: string) =>
   createTransport({ host: '127.0.0.1', port: s.submission, secure: false, auth: { user: 'whoever', pass: 'anything at all' }, tls: { rejectUnauthorized: false } }).sendMail({
@@ -24,7 +26,7 @@ const sendWithNodemailer = (s: SandboxServer, subject: string) =>
     subject,
     text: 'Plain words.',
     html: HTML,
-    attachments: [{ filename: 'report.csv', content: 'a,b\n1,2\n' }],
+    attachments: [{ filename: 'report.csv', content: 'a,b\n1,2\n' }, { filename: 'logo.png', content: PNG, cid: 'logo@shop' }],
     // As a spam filter and a verifying MTA would have written them.
     headers: { 'X-Spam-Score': '2.5', 'X-Spam-Status': 'No', 'Authentication-Results': 'mx.example; spf=pass smtp.mailfrom=bigbank.example' },
   });
@@ -90,7 +92,8 @@ test('sandbox: any login and sender submit; the message is in the API, the event
   const { body: message } = await apiJson<SandboxMessage>(s, `messages/${first.id}`);
   assert.equal(message.text.trim(), 'Plain words.');
   assert.match(message.html, /tracker\.example/);
-  assert.deepEqual(message.attachments.map((a) => [a.filename, a.contentType]), [['report.csv', 'text/csv']]);
+  assert.deepEqual(message.attachments.map((a) => [a.filename, a.contentType, a.cid]), [['logo.png', 'image/png', 'logo@shop'], ['report.csv', 'text/csv', undefined]]);
+  assert.match(message.html, /<img src="data:image\/png;base64,iVBOR[^"]+" alt="Logo"/, 'the inline image is inlined for the preview');
   assert.ok(message.headers.some((h) => h.name === 'X-Original-To' && h.value === 'bob@peer.test'));
   assert.equal(message.htmlCheck?.remoteImages, 1);
   assert.deepEqual(message.spam, [{ name: 'X-Spam-Score', value: '2.5' }, { name: 'X-Spam-Status', value: 'No' }]);
@@ -100,7 +103,7 @@ test('sandbox: any login and sender submit; the message is in the API, the event
   assert.equal(raw.headers['content-type'], 'message/rfc822');
   assert.match(String(raw.headers['content-disposition']), /^attachment; filename="message-\d+\.eml"/);
   assert.match(raw.body, /^Return-Path: <ceo@bigbank\.example>\r\n/);
-  const attachment = await sandboxRequest(s, `/sandbox/api/messages/${first.id}/attachments/0`);
+  const attachment = await sandboxRequest(s, `/sandbox/api/messages/${first.id}/attachments/1`);
   assert.equal(attachment.body, 'a,b\n1,2\n');
   assert.match(String(attachment.headers['content-disposition']), /^attachment; filename="report\.csv"/);
 
