@@ -116,7 +116,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     hideDSN: false,
     // REQUIRETLS promises TLS on every later hop, which no outbound queue can keep yet.
     hideREQUIRETLS: true,
-    authMethods: role === 'submission' ? ['PLAIN', 'LOGIN', ...SMTP_SCRAM] : ['PLAIN', 'LOGIN'],
+    // SCRAM proves a stored password, which sandbox mode does not check.
+    authMethods: role === 'submission' && !deps.sandbox ? ['PLAIN', 'LOGIN', ...SMTP_SCRAM] : ['PLAIN', 'LOGIN'],
     authOptional: role !== 'submission' || Boolean(deps.sandbox),
     // Decided per session in onConnect and onAuth, where the loopback exception is known.
     allowInsecureAuth: true,
@@ -290,7 +291,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
   const server = new SMTPServer(options);
   const deadlines = new SessionDeadlines(server, deps.deadlines);
   if (role !== 'mx') greetAtOnce(server);
-  if (role === 'submission') offerScram(server, deps.store);
+  if (role === 'submission' && !deps.sandbox) offerScram(server, deps.store);
   // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
   // unheard, it would end the process.
   server.on('error', (err: Error) => log.info({ err: err.message }, 'connection error'));
