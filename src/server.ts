@@ -28,6 +28,7 @@ import { AcmeChallenges } from './tls/challenges.ts';
 import { CertificateManager } from './tls/manager.ts';
 import { webHandler } from './web/router.ts';
 import { SessionStore } from './web/session.ts';
+import { sandboxedConfig, startSandbox, type Sandbox } from './sandbox/mode.ts';
 
 export interface RunningServer {
   store: Store;
@@ -93,7 +94,8 @@ export const postgresOptions = (store: Config['store']): PostgresOptions => ({
 });
 
 /** The composition root: builds every part from the config and starts it. */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export async function startServer(given: Config, log: Logger): Promise<RunningServer> {
+  const config = sandboxedConfig(given);
   // An older store is migrated before anything listens, with a line in the log as it goes.
   const store = await openStore(config, migrationLines((line, p) => log.info({ step: p.id, done: p.done, total: p.total }, line)));
   log.info({ dataDir: config.data_dir, configFile: config.config_file, backend: config.store.backend }, 'store open');
@@ -141,7 +143,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let smtp: SmtpService | null = null;
   let http: HttpService | null = null;
   let runner: QueueRunner | null = null;
+  let sandbox: Sandbox | null = null;
   try {
+    if (config.sandbox.enabled) sandbox = await startSandbox(config, store, log.child({ proto: 'sandbox' }));
     const { smtp: mx, submission, submissions } = config.listeners;
     if (mx.enabled || submission.enabled || submissions.enabled || config.lmtp.enabled) {
       smtp = await startSmtp({
@@ -171,6 +175,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           perIp: config.limits.failed_recipients_per_ip,
           windowSeconds: config.limits.failed_recipients_window,
         }),
+        ...(sandbox ? { sandbox: sandbox.account } : {}),
       });
     }
     const { pop3: plain, pop3s } = config.listeners;
@@ -212,10 +217,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const { http: plainHttp, https } = config.listeners;
     if (plainHttp.enabled || https.enabled) {
       const services = mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port])));
-      const web = config.web.enabled
+      const web = config.web.enabled || sandbox
         ? webHandler({
             admin, store, throttle, log: log.child({ proto: 'web' }), hostname: config.hostname, services, dns: config,
             sessions: new SessionStore(config.web.session_idle_timeout * 1000),
+            ...(sandbox ? { sandbox, sandboxOnly: !config.web.enabled } : {}),
           })
         : undefined;
       http = await startHttp({
@@ -236,6 +242,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
   } catch (err) {
     await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+    sandbox?.inbox.close();
     certificates.close();
     await closeControl();
     await store.close();
@@ -257,6 +264,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       throttle.close();
       // Listeners first, so that no session is left using the store when it closes.
       await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+      sandbox?.inbox.close();
       certificates.close();
       await runner?.close();
       await closeControl();

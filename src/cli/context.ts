@@ -38,7 +38,7 @@ export async function withAdmin<T>(cmd: Command, fn: (admin: AdminApi, config: C
   const config = configFor(cmd);
   const remote = await connectControl(config.data_dir);
   if (remote) return fn(remote, config);
-  requireLevelStore(config.data_dir);
+  if (config.store.backend === 'level') requireLevelStore(config.data_dir);
   const store = await openStore(config);
   try {
     return await fn(new AdminService(store, adminSettings(config)), config);

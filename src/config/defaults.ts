@@ -79,6 +79,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
     // Half an hour idle ends a web session, as banks and mail providers do.
     web: { enabled: true, session_idle_timeout: 1800 },
+    sandbox: { enabled: false, account: 'sandbox@sandbox.test', password: 'sandbox' },
     http: {},
     store: { sync: true, chunk_size: 65536, backend: 'level', pool_size: 10, tls: 'auto' },
   };

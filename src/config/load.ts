@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { listenerConflicts } from './conflicts.ts';
+import { sandboxConflicts } from './sandbox.ts';
 import { DEFAULT_CONFIG_FILE, defaultConfig } from './defaults.ts';
 import { ConfigError } from './error.ts';
 import { check } from './field.ts';
@@ -47,7 +48,7 @@ export function loadConfig(opts: LoadOptions): Config {
   const parsed = check(fileSchema(defaults), raw);
   if (!parsed.ok) throw new ConfigError(problemLines(parsed.problems, raw));
   const { data_dir: fileDataDir, ...values } = parsed.value;
-  const conflicts = listenerConflicts(values);
+  const conflicts = [...listenerConflicts(values), ...sandboxConflicts(values)];
   if (conflicts.length) throw new ConfigError(conflicts);
 
   const flagDataDir = given(opts.dataDir) ?? given(env.MAILFOLD_DATA);

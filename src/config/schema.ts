@@ -179,6 +179,12 @@ export function fileSchema(d: Config): Field<FileConfig> {
       enabled: bool().default(d.web.enabled),
       session_idle_timeout: duration(60, 7 * 86400).default(d.web.session_idle_timeout),
     }),
+    sandbox: table({
+      enabled: bool().default(d.sandbox.enabled),
+      account: mailAddress().default(d.sandbox.account),
+      password: text().refine((s) => s.length > 0 && s.length <= 200, 'must be 1 to 200 characters').default(d.sandbox.password),
+      api_token: text().refine((s) => s.length >= 16 && !/\s/.test(s), 'must be at least 16 characters without spaces').optional(),
+    }),
     http: table({
       metrics_token: text().refine((s) => s.length >= 16 && !/\s/.test(s), 'must be at least 16 characters without spaces').optional(),
     }),

@@ -11,8 +11,9 @@ export function showConfig(config: Config): string {
   const acme = config.acme.eab_hmac_key === undefined ? config.acme : { ...config.acme, eab_hmac_key: MASK };
   const http = config.http.metrics_token === undefined ? config.http : { ...config.http, metrics_token: MASK };
   const store = config.store.url === undefined ? config.store : { ...config.store, url: redactedUrl(config.store.url) };
+  const sandbox = config.sandbox.api_token === undefined ? config.sandbox : { ...config.sandbox, api_token: MASK };
   const source = config_file ?? 'built-in defaults, no config file';
-  return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp, acme, http, store })}\n`;
+  return `# Effective Mailfold configuration (${source})\n\n${stringify({ ...values, smtp, acme, http, store, sandbox })}\n`;
 }
 
 /** A database URL with its password masked. */

@@ -174,6 +174,16 @@ export interface Config {
     /** Seconds without a request after which a web session ends. */
     session_idle_timeout: number;
   };
+  /** Sandbox mode for developers (docs/web.md#sandbox): any login submits, nothing leaves the machine. */
+  sandbox: {
+    enabled: boolean;
+    /** The one account every captured message is filed into (its INBOX), made at start. */
+    account: string;
+    /** Its IMAP/POP3 password, set at every start. */
+    password: string;
+    /** The JSON API's bearer token for clients not on this machine; generated and logged at start when absent. */
+    api_token?: string;
+  };
   http: {
     /** When set, /metrics is served to anyone sending `Authorization: Bearer <token>`; else to loopback clients only. */
     metrics_token?: string;

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeAddress, normalizeDomain } from '../delivery/address.ts';
 import type { Logger } from '../log/logger.ts';
 import { renderMetrics } from '../metrics/registry.ts';
@@ -24,7 +24,7 @@ export interface HttpContext {
   httpsPort?: number;
   /** With it, /metrics is served to whoever sends it as a bearer token; without, to loopback clients only. */
   metricsToken?: string;
-  /** The web interface (src/web/), which answers everything under /admin/ and /account/ when it is on. */
+  /** The web interface (src/web/), which answers everything under /admin/, /account/ and /sandbox/ when it is on. */
   web?: (req: WebRequest) => Promise<Reply>;
 }
 
@@ -34,8 +34,10 @@ const MAX_BODY = 16 * 1024;
 export interface Reply {
   status: number;
   type: string;
-  body: string;
+  body: string | Buffer;
   headers?: Record<string, string>;
+  /** A long-lived answer (an event stream): written after the head, instead of `body`. */
+  stream?: (res: ServerResponse) => void;
 }
 
 const text = (status: number, body: string): Reply => ({ status, type: 'text/plain; charset=utf-8', body: body + '\n' });
@@ -187,9 +189,16 @@ export async function route(ctx: HttpContext, req: IncomingMessage): Promise<Rep
     }
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const method = req.method ?? 'GET';
-    if (ctx.web && /^\/(?:admin|account)(?:\/|$)/.test(url.pathname)) {
+    if (ctx.web && /^\/(?:admin|account|sandbox)(?:\/|$)/.test(url.pathname)) {
       const secure = 'encrypted' in req.socket;
-      return await ctx.web({ method, url, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '', secure, body: (limit) => readBody(req, limit) });
+      const gone = new AbortController();
+      const abort = () => gone.abort();
+      req.socket.once('close', abort);
+      try {
+        return await ctx.web({ method, url, headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '', secure, signal: gone.signal, body: (limit) => readBody(req, limit) });
+      } finally {
+        req.socket.off('close', abort);
+      }
     }
     const match = ROUTES.find((r) => r.path.test(url.pathname));
     if (!match) return text(404, 'not found');

@@ -66,7 +66,8 @@ function handler(ctx: HttpContext) {
           res.shouldKeepAlive = false;
         }
         res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...NOSNIFF, ...reply.headers });
-        res.end(req.method === 'HEAD' ? undefined : reply.body);
+        if (reply.stream && req.method !== 'HEAD') reply.stream(res);
+        else res.end(req.method === 'HEAD' ? undefined : reply.body);
       })
       .catch((err: unknown) => {
         ctx.log.warn({ err }, 'HTTP response failed');

@@ -25,6 +25,7 @@ import type { SendRate } from './send-rate.ts';
 import { prepareSubmission } from './submission.ts';
 import { verifyMessage, type Verdict } from './verify.ts';
 import { arcSealKey } from './arc-seal.ts';
+import { acceptSandboxed, sandboxLogin } from './sandbox.ts';
 
 /** `mx` takes mail for local users from anyone; `submission` from authenticated users; `lmtp` from a local MTA. */
 export type Role = 'mx' | 'submission' | 'lmtp';
@@ -51,6 +52,8 @@ export interface SmtpDeps {
   sendRate: SendRate;
   /** Failed RCPTs per session and per client address, shared by every listener. */
   recipientGuard: RecipientGuard;
+  /** Sandbox mode: submission takes any login (as this account), sender and recipient, and captures everything. */
+  sandbox?: Account;
 }
 
 const RATE_LIMITED = reply(450, '4.7.1', 'Sending rate limit reached for this account, try again later');
@@ -113,8 +116,9 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     hideDSN: false,
     // REQUIRETLS promises TLS on every later hop, which no outbound queue can keep yet.
     hideREQUIRETLS: true,
-    authMethods: role === 'submission' ? ['PLAIN', 'LOGIN', ...SMTP_SCRAM] : ['PLAIN', 'LOGIN'],
-    authOptional: role !== 'submission',
+    // SCRAM proves a stored password, which sandbox mode does not check.
+    authMethods: role === 'submission' && !deps.sandbox ? ['PLAIN', 'LOGIN', ...SMTP_SCRAM] : ['PLAIN', 'LOGIN'],
+    authOptional: role !== 'submission' || Boolean(deps.sandbox),
     // Decided per session in onConnect and onAuth, where the loopback exception is known.
     allowInsecureAuth: true,
     disabledCommands: DISABLED[role],
@@ -162,7 +166,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
 
     onAuth(auth, session, callback) {
-      authenticate(authCtx, auth, session).then(
+      const sandbox = role === 'submission' ? deps.sandbox : undefined;
+      (sandbox ? Promise.resolve(sandboxLogin(authCtx, sandbox, auth, session)) : authenticate(authCtx, auth, session)).then(
         (result) => {
           const refusal = result instanceof Error ? { reply: `${result.responseCode} ${result.message}` } : {};
           sessionLog(session).info({ ip: session.remoteAddress, user: auth.username, ok: !(result instanceof Error), ...refusal }, 'auth');
@@ -183,6 +188,10 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       // On submission the login before it started the session already.
       deadlines.started(session.id);
       if (role !== 'submission') return callback();
+      if (deps.sandbox) {
+        session.user ??= deps.sandbox;
+        return callback();
+      }
       const account = session.user as Account | undefined;
       if (!account) return callback(reply(530, '5.7.0', 'Authentication required'));
       if (!deps.sendRate.mayStartMessage(account.id)) return callback(RATE_LIMITED);
@@ -196,6 +205,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     },
 
     onRcptTo(address, session, callback) {
+      if (role === 'submission' && deps.sandbox) return callback();
       const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
       if (account && !deps.sendRate.mayAddRecipients(account.id, session.envelope.rcptTo.length + 1)) return callback(RATE_LIMITED);
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
@@ -225,6 +235,10 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           return finish(raw);
         }
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        if (role === 'submission' && deps.sandbox) {
+          await acceptSandboxed(deps.queue, slog, from, recipients, Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname)), raw]));
+          return finish(null, 'Message captured by the sandbox');
+        }
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
           : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator, from))
@@ -277,7 +291,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
   const server = new SMTPServer(options);
   const deadlines = new SessionDeadlines(server, deps.deadlines);
   if (role !== 'mx') greetAtOnce(server);
-  if (role === 'submission') offerScram(server, deps.store);
+  if (role === 'submission' && !deps.sandbox) offerScram(server, deps.store);
   // smtp-server reports a client's failed or abandoned TLS handshake as an 'error' event:
   // unheard, it would end the process.
   server.on('error', (err: Error) => log.info({ err: err.message }, 'connection error'));

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Reply } from '../http/routes.ts';
 import { SCRIPT } from './static/script.ts';
 import { STYLE } from './static/style.ts';
+import { SANDBOX_SCRIPT } from './static/sandbox-script.ts';
+import { SANDBOX_STYLE } from './static/sandbox-style.ts';
 
 interface Asset {
   type: string;
@@ -16,12 +18,14 @@ const asset = (type: string, body: string): Asset => ({ type, body, version: cre
 const ASSETS: Record<string, Asset> = {
   'web.css': asset('text/css; charset=utf-8', STYLE),
   'web.js': asset('text/javascript; charset=utf-8', SCRIPT),
+  'sandbox.css': asset('text/css; charset=utf-8', SANDBOX_STYLE),
+  'sandbox.js': asset('text/javascript; charset=utf-8', SANDBOX_SCRIPT),
 };
 
 export const ASSET_PREFIX = '/account/static/';
 
 /** The URL pages use for an asset, with its version. */
-export const assetUrl = (name: 'web.css' | 'web.js'): string => `${ASSET_PREFIX}${name}?v=${ASSETS[name]!.version}`;
+export const assetUrl = (name: 'web.css' | 'web.js' | 'sandbox.css' | 'sandbox.js'): string => `${ASSET_PREFIX}${name}?v=${ASSETS[name]!.version}`;
 
 /** The asset at `path`, or null when there is none of that name. */
 export function serveAsset(path: string, version: string | null, etag: string | undefined): Reply | null {

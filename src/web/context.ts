@@ -5,6 +5,7 @@ import type { Config } from '../config/index.ts';
 import type { Reply } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MailService } from '../net/services.ts';
+import type { Sandbox } from '../sandbox/mode.ts';
 import type { Account } from '../store/types.ts';
 import type { Form } from './form.ts';
 import type { WebRequest } from './request.ts';
@@ -23,6 +24,10 @@ export interface WebContext {
   services: MailService[];
   /** What `mailfold dns` prints the records from. */
   dns: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns' | 'smtp'>;
+  /** Sandbox mode: the inbox under /sandbox/ (its own access rule: loopback or the API token). */
+  sandbox?: Sandbox;
+  /** With `[web] enabled = false` in sandbox mode: /admin/ and /account/ stay off (404). */
+  sandboxOnly?: boolean;
 }
 
 /** One request to a page, by a logged-in account; `form` is empty for a GET. */

@@ -8,6 +8,8 @@ export interface WebRequest {
   remoteAddress: string;
   /** Over TLS (the HTTPS listener), not the loopback-only HTTP listener. */
   secure: boolean;
+  /** Aborted when the client goes away: a long wait stops waiting. */
+  signal: AbortSignal;
   /** The body as text, refused (413) past `limit` bytes. */
   body(limit: number): Promise<string>;
 }

@@ -26,6 +26,7 @@ import { adminCertificateRoutes } from './pages/admin-certificate.ts';
 import { adminDnsRoutes } from './pages/admin-dns.ts';
 import { adminEventRoutes } from './pages/admin-events.ts';
 import type { WebRequest } from './request.ts';
+import { sandboxHandler } from './sandbox/router.ts';
 
 /** Every page's routes; the paths are exact, parameters travel in the query or the form. */
 export const ROUTES: WebRoute[] = [
@@ -60,6 +61,7 @@ function refuse(ctx: WebContext, req: WebRequest, kind: 'csrf-refused' | 'forbid
  */
 export function webHandler(ctx: WebContext): (req: WebRequest) => Promise<Reply> {
   const login = loginRoutes(ctx);
+  const sandbox = ctx.sandbox ? sandboxHandler(ctx.sandbox, ctx.log) : null;
   return async (req) => {
     if (!req.secure && !isLoopback(req.remoteAddress)) return plain(403, 'the web interface is served over HTTPS only');
     const path = req.url.pathname;
@@ -68,6 +70,8 @@ export function webHandler(ctx: WebContext): (req: WebRequest) => Promise<Reply>
       return serveAsset(path, req.url.searchParams.get('v'), req.headers['if-none-match']) ?? plain(404, 'not found');
     }
     const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (path === '/sandbox' || path.startsWith('/sandbox/')) return sandbox ? sandbox(req, method) : plain(404, 'not found');
+    if (ctx.sandboxOnly) return plain(404, 'not found');
     if (path === '/account/login' || path === '/account/logout') return login(req, method);
     if (path === '/admin' || path === '/account') return redirect(`${path}/`);
     const candidates = ROUTES.filter((r) => r.path === path);

@@ -13,14 +13,20 @@ export function serveCommand(program: Command): void {
     .command('serve')
     .description('run the mail server (SIGTERM: graceful stop; SIGHUP: reload the config)')
     .option('--create', 'make an empty store when the data dir has none (`npm start` does; otherwise run `mailfold init`)')
-    .action(async (opts: { create?: boolean }, cmd: Command) => {
-      let config = configFor(cmd);
-      if (!opts.create) requireLevelStore(config.data_dir);
+    .option('--sandbox', 'sandbox mode for developers: accept any login, send nothing, capture every message (docs/web.md)')
+    .action(async (opts: { create?: boolean; sandbox?: boolean }, cmd: Command) => {
+      // --sandbox holds for the reloads of the file too.
+      const load = () => {
+        const loaded = configFor(cmd);
+        return opts.sandbox ? { ...loaded, sandbox: { ...loaded.sandbox, enabled: true } } : loaded;
+      };
+      let config = load();
+      if (!opts.create && config.store.backend === 'level') requireLevelStore(config.data_dir);
       const log = await createLogger(config.log);
       const server = await startServer(config, log);
       const reload = () => {
         log.info({ signal: 'SIGHUP' }, 'reloading the configuration');
-        config = reloadConfig(() => configFor(cmd), config, log);
+        config = reloadConfig(load, config, log);
         void server.reload();
       };
       process.on('SIGHUP', reload);
