@@ -13,6 +13,8 @@ const PORTS: Record<ListenerName, [number, number]> = {
   pop3s: [2995, 995],
   http: [2080, 80],
   https: [2443, 443],
+  // RFC 5804 section 1.8; the dev port is fixed by design.md.
+  managesieve: [24190, 4190],
 };
 
 export const DEFAULT_DATA_DIR: Record<Profile, string> = { dev: './data', system: '/var/lib/mailfold' };

@@ -74,6 +74,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       pop3s: listener(L.pop3s),
       http: listener(L.http),
       https: listener(L.https),
+      managesieve: listener(L.managesieve),
     }),
     log: table({
       level: oneOf(LOG_LEVELS).default(d.log.level),
