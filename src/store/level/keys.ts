@@ -64,6 +64,13 @@ export const keys = {
   metadataPrefix: (accountId: AccountId, mailboxId?: MailboxId) => `mdt/${hex(accountId)}/${mailboxId === undefined ? '' : `${hex(mailboxId)}/`}`,
   importMark: (accountId: AccountId, mark: string) => `imp/${hex(accountId)}/${mark}`,
   importMarkPrefix: (accountId: AccountId) => `imp/${hex(accountId)}/`,
+  // Sieve: an account's scripts by name, which one is active, and the marks of its runs (vacation, duplicate).
+  sievePrefix: (accountId: AccountId) => `siv/${hex(accountId)}/`,
+  sieveScript: (accountId: AccountId, name: string) => `siv/${hex(accountId)}/s/${name}`,
+  sieveScriptPrefix: (accountId: AccountId) => `siv/${hex(accountId)}/s/`,
+  sieveActive: (accountId: AccountId) => `siv/${hex(accountId)}/active`,
+  sieveMark: (accountId: AccountId, scope: string, key: string) => `siv/${hex(accountId)}/m/${scope}/${key}`,
+  sieveMarkPrefix: (accountId: AccountId) => `siv/${hex(accountId)}/m/`,
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */
