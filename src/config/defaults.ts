@@ -81,5 +81,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     submission_limits: { messages_per_hour: 100, recipients_per_hour: 500 },
     http: {},
     store: { sync: true, chunk_size: 65536 },
+    // Roundcube and Thunderbird's add-on keep one or two scripts; 64 KiB is hundreds of rules.
+    managesieve: { max_scripts: 20, max_script_size: 64 * 1024 },
   };
 }

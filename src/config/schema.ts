@@ -171,6 +171,10 @@ export function fileSchema(d: Config): Field<FileConfig> {
       sync: bool().default(d.store.sync),
       chunk_size: size(4096, 1048576).default(d.store.chunk_size),
     }),
+    managesieve: table({
+      max_scripts: int(1, 1000).default(d.managesieve.max_scripts),
+      max_script_size: size(1024, 256 * 1024).default(d.managesieve.max_script_size),
+    }),
   });
 }
 

@@ -172,4 +172,10 @@ export interface Config {
     sync: boolean;
     chunk_size: number;
   };
+  /** Sieve scripts per account, as ManageSieve and `mailfold sieve` keep them (HAVESPACE answers from these). */
+  managesieve: {
+    max_scripts: number;
+    /** Bytes per script; at most the parser's own limit (256 KiB). */
+    max_script_size: number;
+  };
 }
