@@ -48,6 +48,7 @@ export function adminSettings(config: Config): AdminSettings {
     defaultQuotaMessages: config.delivery.default_quota_messages,
     messageSizeLimit: config.limits.message_size,
     hostname: config.hostname,
+    sieveScripts: { maxScripts: config.managesieve.max_scripts, maxScriptBytes: config.managesieve.max_script_size },
   };
 }
 
@@ -192,7 +193,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (config.listeners.managesieve.enabled) {
       managesieve = await startManageSieve({
         store,
-        scripts: new StoredScripts(store, { maxScripts: config.managesieve.max_scripts, maxScriptBytes: config.managesieve.max_script_size }),
+        scripts: new StoredScripts(store, adminSettings(config).sieveScripts),
         log,
         tls,
         throttle,
