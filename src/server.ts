@@ -214,6 +214,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         hostname: config.hostname,
         // The ports really bound, so that autoconfig tells clients the truth.
         services: mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port]))),
+        ...(managesieve?.addresses.managesieve ? { managesievePort: managesieve.addresses.managesieve.port } : {}),
         mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
         ...(config.http.metrics_token ? { metricsToken: config.http.metrics_token } : {}),
         listeners: { http: plainHttp, https },
