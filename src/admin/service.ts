@@ -234,6 +234,7 @@ export class AdminService {
       raw,
       mailbox: p.mailbox,
       subaddressSeparator: this.#settings.subaddressSeparator,
+      sieve: { atData: false, hostname: this.#settings.hostname },
     });
   }
 

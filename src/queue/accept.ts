@@ -3,6 +3,7 @@ import { parseAddress } from '../delivery/address.ts';
 import type { Directory, Vault } from '../store/types.ts';
 import type { OutboundQueue, NewRecipient } from './outbound.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
+import type { OutboundMessage, SieveDelivery } from '../sieve/environment.ts';
 
 /** DSN parameters (RFC 3461) given with MAIL FROM and each RCPT TO. */
 export interface DsnRequest {
@@ -18,8 +19,13 @@ export interface DsnRequest {
  * queue as one entry. Both are committed before this returns, so the caller may
  * acknowledge the message.
  */
-export async function acceptMessage(queue: OutboundQueue, request: DeliveryRequest & { dsn?: DsnRequest }): Promise<RecipientReport[]> {
-  const reports = await deliverMessage(queue.store, request);
+export async function acceptMessage(
+  queue: OutboundQueue,
+  request: Omit<DeliveryRequest, 'sieve'> & { dsn?: DsnRequest; sieve?: Omit<SieveDelivery, 'send'> },
+): Promise<RecipientReport[]> {
+  // Sieve scripts send (redirect, vacation...) through this queue, committed before the caller answers.
+  const send = async (m: OutboundMessage) => void (await queue.enqueue({ from: m.from, recipients: m.to.map((address) => ({ address })) }, m.raw));
+  const reports = await deliverMessage(queue.store, { ...request, sieve: request.sieve && { ...request.sieve, send } });
   const remote: NewRecipient[] = [];
   let forwardDomain: string | null = null;
   reports.forEach((report, i) => {

@@ -1,0 +1,111 @@
+import { parseAddress } from '../delivery/address.ts';
+import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Directory, SieveStore, Vault } from '../store/types.ts';
+import type { Notification, PendingMark, SieveAction, VacationReply } from './actions.ts';
+import { headerLines, messageId, rfc5322Date, textBody } from './compose.ts';
+import type { SieveDelivery, SieveRunEnvironment } from './environment.ts';
+import type { SieveMessage } from './message.ts';
+
+/** How long a redirect of one message to one address is remembered, so a loop stops. */
+const REDIRECT_MEMORY_MS = 12 * 3600_000;
+
+interface Done {
+  env: SieveRunEnvironment;
+  message: SieveMessage;
+  raw: Buffer;
+  actions: SieveAction[];
+  marks: PendingMark[];
+}
+
+/**
+ * Carries out what a script sends, through the outbound queue, once its copies are
+ * committed: redirects (SRS for a foreign sender), the vacation reply (DKIM-signed),
+ * the refusal of a reject that came too late to refuse at DATA, and notifications.
+ * A failure is logged: the message itself is delivered and must not be delivered twice.
+ */
+export async function sendActions(store: SieveStore & Vault & Pick<Directory, 'getDomain'>, delivery: SieveDelivery, done: Done, log: Logger | undefined): Promise<void> {
+  const { env } = done;
+  for (const action of done.actions) {
+    try {
+      if (action.type === 'redirect') await redirect(store, delivery, done, action.address);
+      else if (action.type === 'vacation') await vacation(store, delivery, env, action.reply);
+      else if (action.type === 'reject' && env.from !== '') await delivery.send({ from: '', to: [env.from], raw: refusalReport(delivery.hostname, env, done.message, action.reason) });
+      else if (action.type === 'notify') await notify(delivery, env, action.notification);
+    } catch (err) {
+      log?.error({ err, action: action.type }, 'sieve action failed');
+    }
+  }
+  for (const mark of done.marks) await store.setSieveMark(env.account.id, 'duplicate', mark.key, mark.until);
+}
+
+async function redirect(store: SieveStore & Vault & Pick<Directory, 'getDomain'>, delivery: SieveDelivery, done: Done, address: string): Promise<void> {
+  const { env } = done;
+  const id = done.message.rawValues('message-id')[0]?.trim();
+  const key = `redirect\u0000${id}\u0000${address}`;
+  if (id && (await store.hasSieveMark(env.account.id, 'duplicate', key, env.now))) return;
+  const sender = parseAddress(env.from);
+  const domain = env.account.address.slice(env.account.address.lastIndexOf('@') + 1);
+  // A foreign sender is rewritten with SRS, so the next hop's SPF sees our domain (as for aliases).
+  const from = sender && !(await store.getDomain(sender.domain)) ? srsForward(env.from, domain, await store.secret(SRS_SECRET), env.now) : env.from;
+  await delivery.send({ from, to: [address], raw: done.raw });
+  if (id) await store.setSieveMark(env.account.id, 'duplicate', key, env.now + REDIRECT_MEMORY_MS);
+}
+
+async function vacation(store: SieveStore, delivery: SieveDelivery, env: SieveRunEnvironment, reply: VacationReply): Promise<void> {
+  const head = headerLines([
+    ['From', reply.from],
+    ['To', reply.to],
+    ['Subject', reply.subject],
+    ['Date', rfc5322Date(env.now)],
+    ['Message-ID', messageId(delivery.hostname)],
+    ['In-Reply-To', reply.inReplyTo],
+    ['References', reply.references],
+    ['Auto-Submitted', 'auto-replied (vacation)'],
+  ]);
+  const content = reply.mime ? `${reply.reason.replace(/\r?\n/g, '\r\n')}` : (({ headers, body }) => `${headers}\r\n${body}`)(textBody(reply.reason));
+  const unsigned = Buffer.from(`${head}MIME-Version: 1.0\r\n${content}`, 'utf8');
+  const signature = (await delivery.sign?.(unsigned, reply.from)) ?? '';
+  // RFC 3834 3.3 and RFC 5230 5.1: a reply goes from the null sender, so nothing answers it.
+  await delivery.send({ from: '', to: [reply.to], raw: Buffer.concat([Buffer.from(signature), unsigned]) });
+  if (reply.until > env.now) await store.setSieveMark(env.account.id, 'vacation', reply.markKey, reply.until);
+}
+
+async function notify(delivery: SieveDelivery, env: SieveRunEnvironment, n: Notification): Promise<void> {
+  const from = n.from ?? env.account.address;
+  const { headers, body } = textBody(n.body);
+  const head = headerLines([
+    ['From', from],
+    ['To', n.to.join(', ')],
+    ['Subject', n.subject],
+    ['Date', rfc5322Date(env.now)],
+    ['Message-ID', messageId(delivery.hostname)],
+    ['Auto-Submitted', 'auto-notified'],
+    ['Importance', n.importance === '1' ? 'high' : n.importance === '3' ? 'low' : null],
+    ...n.headers.map(([k, v]): [string, string] => [k.replace(/^./, (c) => c.toUpperCase()), v]),
+  ]);
+  const raw = Buffer.from(`${head}MIME-Version: 1.0\r\n${headers}\r\n${body}`, 'utf8');
+  const signature = (await delivery.sign?.(raw, from)) ?? '';
+  await delivery.send({ from: '', to: n.to, raw: Buffer.concat([Buffer.from(signature), raw]) });
+}
+
+/** RFC 5429 2.1: the refusal as an MDN (RFC 8098) with the reason and the original header. */
+function refusalReport(hostname: string, env: SieveRunEnvironment, message: SieveMessage, reason: string): Buffer {
+  const boundary = `sieve-${messageId(hostname).slice(1, 13)}`;
+  const original = message.fields.map((f) => f.raw.toString('latin1')).join('');
+  const text = textBody(`Your message to ${env.account.address} was refused:\n\n${reason}`);
+  const head = headerLines([
+    ['From', env.account.address],
+    ['To', env.from],
+    ['Subject', `Refused: ${message.values('subject')[0] ?? ''}`],
+    ['Date', rfc5322Date(env.now)],
+    ['Message-ID', messageId(hostname)],
+    ['Auto-Submitted', 'auto-replied (rejected)'],
+  ]);
+  return Buffer.concat([
+    Buffer.from(`${head}MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=disposition-notification; boundary="${boundary}"\r\n\r\n`, 'utf8'),
+    Buffer.from(`--${boundary}\r\n${text.headers}\r\n${text.body}--${boundary}\r\nContent-Type: message/disposition-notification\r\n\r\n`, 'utf8'),
+    Buffer.from(`Reporting-UA: ${hostname}; Mailfold Sieve\r\nFinal-Recipient: rfc822; ${env.account.address}\r\nDisposition: automatic-action/MDN-sent-automatically; deleted\r\n\r\n`, 'utf8'),
+    Buffer.from(`--${boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n${original}\r\n--${boundary}--\r\n`, 'latin1'),
+  ]);
+}
