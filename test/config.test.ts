@@ -56,7 +56,7 @@ test('system defaults: standard ports on every interface, /var/lib/mailfold', ()
   assert.deepEqual(rest, defaults);
   assert.equal(config.data_dir, '/var/lib/mailfold');
   const ports = Object.fromEntries(Object.entries(config.listeners).map(([name, l]) => [name, l.port]));
-  assert.deepEqual(ports, { smtp: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, http: 80, https: 443 });
+  assert.deepEqual(ports, { smtp: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, http: 80, https: 443, managesieve: 4190 });
   for (const l of Object.values(config.listeners)) assert.deepEqual([l.enabled, l.address], [true, '::']);
 });
 

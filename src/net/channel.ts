@@ -26,13 +26,13 @@ export interface ChannelOptions<Event> {
 
 /**
  * The socket side of a line-based session, whatever the protocol's framing: units in
- * with bounded pipelining, bytes out with backpressure, the inactivity timer (only the
- * client's activity counts), and the switch to TLS in the middle of a connection.
+ * with bounded pipelining, bytes out with backpressure, the inactivity timer (traffic
+ * either way resets it: Node's socket timeout), and the switch to TLS in the middle of
+ * a connection.
  */
 export class Channel<Event> {
   socket: Socket;
   readonly #opts: Required<ChannelOptions<Event>>;
-  #timer: NodeJS.Timeout | null = null;
   #queue: Event[] = [];
   #queuedBytes = 0;
   #wake: (() => void) | null = null;
@@ -43,7 +43,6 @@ export class Channel<Event> {
     this.socket = socket;
     this.#opts = { pauseAt: { events: 64, bytes: 256 * 1024 }, resumeAt: { events: 8, bytes: 64 * 1024 }, ...opts };
     this.#attach(socket);
-    this.#touch();
   }
 
   get closed(): boolean {
@@ -131,20 +130,13 @@ export class Channel<Event> {
     await Promise.race([once(secure, 'secure'), failed, closed]);
   }
 
-  #touch(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = this.#ended ? null : setTimeout(this.#opts.onIdle, this.#opts.idleMs);
-  }
-
   #stop(): void {
     this.#ended = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.socket.setTimeout(0);
     this.#wakeUp();
   }
 
   readonly #onData = (data: Buffer): void => {
-    this.#touch();
     for (const event of this.#opts.framer.push(data)) {
       this.#queue.push(event);
       this.#queuedBytes += this.#opts.bytes(event);
@@ -173,12 +165,16 @@ export class Channel<Event> {
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
     socket.on('error', this.#onClose);
+    socket.on('timeout', this.#opts.onIdle);
+    socket.setTimeout(this.#opts.idleMs);
   }
 
   #detach(socket: Socket): void {
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
     socket.off('close', this.#onClose);
+    socket.off('timeout', this.#opts.onIdle);
+    socket.setTimeout(0);
     // The error listener stays: the raw socket can still fail under the TLS layer.
   }
 

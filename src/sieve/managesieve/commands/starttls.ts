@@ -9,7 +9,7 @@ export const starttls: SieveCommand = {
     if (session.secure || !session.starttlsOffered) return no('TLS is active already');
     await session.write(statusLine('OK', 'Begin TLS negotiation now'));
     try {
-      await session.channel.startTls(session.deps.tls.serverOptions());
+      await session.channel.startTls(session.deps.tls.socketOptions());
     } catch (err) {
       session.log.info({ err: (err as Error).message }, 'TLS handshake failed');
       session.ending = true;
