@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { deriveScramKeys } from '../src/auth/scram.ts';
 import { b64, ScramClient, unb64 } from './helpers/scram-client.ts';
-import { addAccount, connectSieve, literal, PASSWORD, plainLogin, sieveCommand, startSieveServer } from './helpers/managesieve.ts';
+import { addAccount, connectSieve, literal, PASSWORD, plainLogin, response, serverCa, sieveCommand, startSieveServer } from './helpers/managesieve.ts';
 
 const USER = 'alice@example.org';
 const FILTER = 'require ["fileinto"];\r\nif header :contains "subject" "[list]" {\r\n  fileinto "Lists";\r\n}\r\n';
@@ -136,4 +136,27 @@ test('AUTHENTICATE: challenges as strings, LOGIN step by step, cancel with "*", 
   third.send(`"${b64(scram.final(unb64(serverFirst)))}"\r\n`);
   const final = /^OK \(SASL "(.*)"\) "Logged in"$/.exec((await third.line())!);
   assert.ok(final && scram.verifyServer(unb64(final[1]!)), 'the server proves it knows the keys');
+});
+
+test('STARTTLS: the capabilities again after the handshake (RFC 5804 2.2), mechanisms now offered; a failed handshake ends only that session', async (t) => {
+  const { sievePort, store } = await startSieveServer(t, (c) => (c.auth.plaintext_on_loopback = false));
+  await addAccount(store, USER);
+  const { client, greeting } = await connectSieve(sievePort);
+  t.after(() => client.close());
+  assert.ok(greeting.lines.includes('"SASL" ""'));
+  assert.equal((await sieveCommand(client, 'STARTTLS')).status, 'OK "Begin TLS negotiation now"');
+  await client.startTls(await serverCa(store));
+  const after = await response(client);
+  assert.equal(after.status, 'OK "TLS active"');
+  assert.ok(!after.lines.includes('"STARTTLS"'));
+  assert.ok(after.lines.some((l) => /^"SASL" ".*\bPLAIN\b.*SCRAM-SHA-256-PLUS"$/.test(l)), after.lines.join('\n'));
+  assert.equal((await sieveCommand(client, 'STARTTLS')).status, 'NO "TLS is active already"');
+  assert.equal((await plainLogin(client, USER, PASSWORD)).status, 'OK "Logged in"');
+
+  const { client: broken } = await connectSieve(sievePort);
+  t.after(() => broken.close());
+  assert.equal((await sieveCommand(broken, 'STARTTLS')).status, 'OK "Begin TLS negotiation now"');
+  broken.send('this is not a TLS ClientHello\r\n'.repeat(10));
+  await broken.closedByServer();
+  assert.deepEqual((await sieveCommand(client, 'LISTSCRIPTS')).status, 'OK');
 });

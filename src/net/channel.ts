@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TLSSocket, type TlsOptions } from 'node:tls';
 import { coalesce, flush } from './coalesce.ts';
+import type { Logger } from '../log/logger.ts';
 import { cutAfter } from './linger.ts';
 
 /** Cuts a protocol's byte stream into units (lines, commands with literals); pure: bytes in, events out. */
@@ -128,6 +129,20 @@ export class Channel<Event> {
     failed.catch(() => {});
     closed.catch(() => {});
     await Promise.race([once(secure, 'secure'), failed, closed]);
+  }
+
+  /** STARTTLS as a session does it: true once secure (logged), false with the connection gone when the handshake fails. */
+  async upgrade(options: TlsOptions, log: Logger): Promise<boolean> {
+    try {
+      await this.startTls(options);
+    } catch (err) {
+      log.info({ err: (err as Error).message }, 'TLS handshake failed');
+      this.destroy();
+      return false;
+    }
+    const socket = this.socket as TLSSocket;
+    log.info({ protocol: socket.getProtocol(), cipher: socket.getCipher().name }, 'tls started');
+    return true;
   }
 
   #stop(): void {

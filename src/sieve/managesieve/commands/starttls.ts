@@ -8,16 +8,11 @@ export const starttls: SieveCommand = {
     if (args.length > 0) return no('STARTTLS takes no arguments');
     if (session.secure || !session.starttlsOffered) return no('TLS is active already');
     await session.write(statusLine('OK', 'Begin TLS negotiation now'));
-    try {
-      await session.channel.startTls(session.deps.tls.socketOptions());
-    } catch (err) {
-      session.log.info({ err: (err as Error).message }, 'TLS handshake failed');
+    if (!(await session.channel.upgrade(session.deps.tls.socketOptions(), session.log))) {
       session.ending = true;
-      session.channel.destroy();
       return no('TLS handshake failed');
     }
     session.secure = true;
-    session.log.info('starttls');
     await session.write(session.capabilities());
     return ok('TLS active');
   },
