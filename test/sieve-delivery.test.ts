@@ -149,3 +149,26 @@ test('a script that fails at run time, or does not parse, delivers to INBOX; the
   await fromWorld(s.mx, { from: 'sender@example.net', to: 'alice@a.test', subject: 'Filed' });
   assert.equal((await s.store.listMessages((await s.store.getMailbox(alice.id, 'Archive'))!.id)).length, 1);
 });
+
+test('LMTP refuses only the recipient whose script rejects, each recipient answered on its own line', async (t) => {
+  const { server, store } = await startSmtpServer(t, (c) => {
+    for (const name of ['smtp', 'submission', 'submissions'] as const) c.listeners[name].enabled = false;
+    c.lmtp = { enabled: true, address: '127.0.0.1', port: 0 };
+  });
+  const alice = await addAccount(store, 'alice@example.org');
+  await addAccount(store, 'carol@example.org');
+  await activateScript(store, alice, 'require "ereject";\nif address :domain "from" "example.net" { ereject "Alice takes no mail from example.net"; }');
+  const port = typeof server.lmtp === 'object' ? server.lmtp.port : 0;
+  const client = await SmtpClient.connect(port);
+  t.after(() => client.close());
+  await client.reply();
+  client.send('LHLO mta.example\r\n');
+  await client.reply();
+  await client.cmd('MAIL FROM:<bob@example.net>');
+  assert.match(await client.cmd('RCPT TO:<alice@example.org>'), /^250/);
+  assert.match(await client.cmd('RCPT TO:<carol@example.org>'), /^250/);
+  assert.equal(await client.data('From: bob@example.net\r\nTo: alice@example.org\r\nSubject: hi\r\n\r\nhi\r\n'), '550 5.7.1 Alice takes no mail from example.net');
+  assert.match((await client.reply())[0]!, /^250 2\.6\.0 <carol@example\.org> delivered/);
+  assert.equal((await inbox(store, 'alice@example.org')).length, 0);
+  assert.equal((await inbox(store, 'carol@example.org')).length, 1);
+});

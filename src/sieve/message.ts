@@ -48,8 +48,9 @@ export class SieveMessage {
     if (index) values = pick(values, index);
     return values.flatMap((v) =>
       parseAddressList(v)
-        // A group's start and end are tuples without a domain: only mailboxes count.
-        .filter((a) => a.mailbox !== null && a.domain !== null)
+        // A group's start and end are tuples without a domain, and the parser fills the parts
+        // an invalid address lacks with markers (as Dovecot does): only whole mailboxes count.
+        .filter((a) => a.mailbox !== null && a.domain !== null && a.mailbox !== 'MISSING_MAILBOX' && a.domain !== 'MISSING_DOMAIN')
         .map((a) => headerBytesToUnicode(`${a.mailbox}@${a.domain}`)),
     );
   }
