@@ -62,6 +62,9 @@ async function vacation(store: SieveStore, delivery: SieveDelivery, env: SieveRu
     ['In-Reply-To', reply.inReplyTo],
     ['References', reply.references],
     ['Auto-Submitted', 'auto-replied (vacation)'],
+    // Older auto-responders (Exchange's among them) go by these rather than Auto-Submitted.
+    ['Precedence', 'bulk'],
+    ['X-Auto-Response-Suppress', 'All'],
   ]);
   const content = reply.mime ? `${reply.reason.replace(/\r?\n/g, '\r\n')}` : (({ headers, body }) => `${headers}\r\n${body}`)(textBody(reply.reason));
   const unsigned = Buffer.from(`${head}MIME-Version: 1.0\r\n${content}`, 'utf8');
