@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import { generateDkimKeys } from '../src/dkim/keys.ts';
+import { acceptMessage } from '../src/queue/accept.ts';
 import { imapflow } from './helpers/imap.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { activateScript } from './helpers/sieve.ts';
@@ -171,4 +172,34 @@ test('LMTP refuses only the recipient whose script rejects, each recipient answe
   assert.match((await client.reply())[0]!, /^250 2\.6\.0 <carol@example\.org> delivered/);
   assert.equal((await inbox(store, 'alice@example.org')).length, 0);
   assert.equal((await inbox(store, 'carol@example.org')).length, 1);
+});
+
+test('a reject where no client waits (`mailfold deliver`) is reported: reject as an MDN, ereject as a DSN, nothing to the null sender', async (t) => {
+  const s = await world(t);
+  const alice = await addAccount(s.store, 'alice@a.test');
+  const bob = await addAccount(s.store, 'bob@a.test');
+  await activateScript(s.store, alice, 'require "reject";\nreject "Alice is not taking mail.";');
+  await activateScript(s.store, bob, 'require "ereject";\nereject "Bob is not taking mail.";');
+  const deliver = (from: string, to: string) =>
+    acceptMessage(s.server.queue, {
+      from,
+      recipients: [to],
+      raw: Buffer.from(`From: ${from || 'daemon@example.net'}\r\nTo: ${to}\r\nSubject: hello\r\nMessage-ID: <${to}@example.net>\r\n\r\nhi\r\n`),
+      subaddressSeparator: '+',
+      sieve: { atData: false, hostname: 'localhost' },
+    });
+  const [toAlice] = await deliver('sender@example.net', 'alice@a.test');
+  assert.deepEqual(toAlice!.outcomes, [{ status: 'filtered', account: 'alice@a.test', detail: 'reject' }]);
+  await deliver('sender@example.net', 'bob@a.test');
+  await deliver('', 'alice@a.test');
+  await untilEmpty(s.server.queue);
+  const reports = await captured(s);
+  assert.equal(reports.length, 2, 'none for the null sender');
+  const mdn = reports.find((r) => r.includes('disposition-notification'))!;
+  assert.match(mdn, /Disposition: automatic-action\/MDN-sent-automatically; deleted/);
+  assert.match(mdn, /Alice is not taking mail\./);
+  const dsn = reports.find((r) => r.includes('report-type=delivery-status'))!;
+  assert.match(dsn, /Status: 5\.7\.1/);
+  assert.match(dsn, /Bob is not taking mail\./);
+  assert.equal((await inbox(s.store, 'alice@a.test')).length + (await inbox(s.store, 'bob@a.test')).length, 0);
 });

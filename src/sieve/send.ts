@@ -3,7 +3,8 @@ import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Directory, SieveStore, Vault } from '../store/types.ts';
 import type { Notification, PendingMark, SieveAction, VacationReply } from './actions.ts';
-import { headerLines, messageId, rfc5322Date, textBody } from './compose.ts';
+import { composeDsn, rfc5322Date } from '../queue/dsn.ts';
+import { headerLines, messageId, textBody } from './compose.ts';
 import type { SieveDelivery, SieveRunEnvironment } from './environment.ts';
 import type { SieveMessage } from './message.ts';
 
@@ -30,7 +31,7 @@ export async function sendActions(store: SieveStore & Vault & Pick<Directory, 'g
     try {
       if (action.type === 'redirect') await redirect(store, delivery, done, action.address);
       else if (action.type === 'vacation') await vacation(store, delivery, env, action.reply);
-      else if (action.type === 'reject' && env.from !== '') await delivery.send({ from: '', to: [env.from], raw: refusalReport(delivery.hostname, env, done.message, action.reason) });
+      else if (action.type === 'reject' && env.from !== '') await delivery.send({ from: '', to: [env.from], raw: refusal(delivery.hostname, env, done.message, action) });
       else if (action.type === 'notify') await notify(delivery, env, action.notification);
     } catch (err) {
       log?.error({ err, action: action.type }, 'sieve action failed');
@@ -92,7 +93,25 @@ async function notify(delivery: SieveDelivery, env: SieveRunEnvironment, n: Noti
   await delivery.send({ from: '', to: n.to, raw: Buffer.concat([Buffer.from(signature), raw]) });
 }
 
-/** RFC 5429 2.1: the refusal as an MDN (RFC 8098) with the reason and the original header. */
+/** RFC 5429 2.1 and 2.2: a reject too late to refuse at DATA is an MDN, an ereject a DSN (RFC 3464). */
+function refusal(hostname: string, env: SieveRunEnvironment, message: SieveMessage, action: Extract<SieveAction, { type: 'reject' }>): Buffer {
+  if (!action.extended) return refusalReport(hostname, env, message, action.reason);
+  const now = Date.now();
+  return composeDsn({
+    kind: 'failed',
+    reportingMta: hostname,
+    arrivalDate: now,
+    to: env.from,
+    recipients: [{ address: env.to, status: '5.7.1', diagnostic: `550 5.7.1 ${action.reason}` }],
+    original: message.original,
+    headersOnly: true,
+    date: now,
+    messageId: messageId(hostname).slice(1, -1),
+    boundary: `=_sieve_${messageId(hostname).slice(1, 17)}`,
+  });
+}
+
+/** The refusal as an MDN (RFC 8098) with the reason and the original header. */
 function refusalReport(hostname: string, env: SieveRunEnvironment, message: SieveMessage, reason: string): Buffer {
   const boundary = `sieve-${messageId(hostname).slice(1, 13)}`;
   const original = message.fields.map((f) => f.raw.toString('latin1')).join('');
