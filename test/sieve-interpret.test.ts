@@ -8,6 +8,8 @@ import { defaultSieveLimits, type SieveLimits } from '../src/sieve/limits.ts';
 import { SieveMessage } from '../src/sieve/message.ts';
 import { parseSieve } from '../src/sieve/parse.ts';
 import type { Store } from '../src/store/types.ts';
+import { SieveRuntimeError } from '../src/sieve/errors.ts';
+import { mutatedScripts } from './helpers/sieve.ts';
 import { addAccount, testStore } from './helpers/store.ts';
 
 const MESSAGE = [
@@ -202,4 +204,21 @@ test('a message with no header, or a broken one, is judged without error', async
   for (const message of ['', 'no header at all', '\r\n\r\n', 'From: <<<@@@>>>\r\nDate: yesterday\r\nContent-Type: multipart/mixed; boundary=\r\n\r\n--\r\n']) {
     assert.deepEqual(fileinto((await runScript(ctx, script, { message })).actions), ['INBOX'], JSON.stringify(message));
   }
+});
+
+test('mutated scripts that still parse run to actions or a Sieve error, never another exception', async (t) => {
+  const ctx = await setup(t);
+  let ran = 0;
+  for (const text of mutatedScripts(1500, 7)) {
+    if (!parseSieve(text).ok) continue;
+    for (const message of [MESSAGE, 'Subject: x\r\n\r\n']) {
+      try {
+        await runScript(ctx, text, { message });
+      } catch (err) {
+        assert.ok(err instanceof SieveRuntimeError, `${(err as Error).stack}\n--- script:\n${text}`);
+      }
+      ran++;
+    }
+  }
+  assert.ok(ran > 100, `${ran} runs`);
 });
