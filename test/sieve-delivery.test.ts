@@ -6,7 +6,7 @@ import { acceptMessage } from '../src/queue/accept.ts';
 import { imapflow } from './helpers/imap.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { activateScript } from './helpers/sieve.ts';
-import { addAccount, inbox, SmtpClient, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
+import { addAccount, inbox, PASSWORD, SmtpClient, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
 
 const CAPTURE = 'outbox@a.test';
 
@@ -202,4 +202,29 @@ test('a reject where no client waits (`mailfold deliver`) is reported: reject as
   assert.match(dsn, /Status: 5\.7\.1/);
   assert.match(dsn, /Bob is not taking mail\./);
   assert.equal((await inbox(s.store, 'alice@a.test')).length + (await inbox(s.store, 'bob@a.test')).length, 0);
+});
+
+test('redirects between local accounts are delivered at once and a loop between two scripts ends', async (t) => {
+  const s = await world(t);
+  const alice = await addAccount(s.store, 'alice@a.test');
+  const bob = await addAccount(s.store, 'bob@a.test');
+  const carol = await addAccount(s.store, 'carol@a.test');
+  await activateScript(s.store, alice, 'redirect "bob@a.test";');
+  await activateScript(s.store, bob, 'require "copy";\nif header :contains "subject" "Round" { redirect :copy "alice@a.test"; }');
+  await activateScript(s.store, carol, 'require "vacation";\nvacation "Out today.";');
+  await fromWorld(s.mx, { from: 'sender@example.net', to: 'alice@a.test', subject: 'Round and round' });
+  // Alice sends to Bob, Bob keeps a copy and sends back, Alice's second redirect to Bob is known: it stops.
+  assert.equal((await inbox(s.store, 'bob@a.test')).length, 1);
+  assert.equal((await inbox(s.store, 'alice@a.test')).length, 0);
+  // A local user's mail to Carol, by submission: her vacation reply lands in Bob's INBOX at once.
+  await createTransport({ host: '127.0.0.1', port: s.submission, secure: false, auth: { user: 'bob@a.test', pass: PASSWORD }, tls: { rejectUnauthorized: false } }).sendMail({
+    from: 'bob@a.test',
+    to: 'carol@a.test',
+    subject: 'Are you in?',
+    text: 'Lunch?',
+  });
+  const bobs = (await inbox(s.store, 'bob@a.test')).map((m) => m.bytes.toString());
+  assert.equal(bobs.length, 2);
+  assert.match(bobs[1]!, /^Return-Path: <>\r\nDelivered-To: bob@a\.test\r\n[\s\S]*Auto-Submitted: auto-replied[\s\S]*Out today\./);
+  assert.equal((await captured(s)).length, 0, 'nothing left the server');
 });

@@ -51,4 +51,6 @@ export interface SieveDelivery {
   hostname: string;
   log?: Logger;
   limits?: SieveLimits;
+  /** How many scripts' sending led to this delivery (0 for mail from outside). */
+  depth?: number;
 }

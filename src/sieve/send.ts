@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseAddress } from '../delivery/address.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 import type { Logger } from '../log/logger.ts';
@@ -42,15 +43,16 @@ export async function sendActions(store: SieveStore & Vault & Pick<Directory, 'g
 
 async function redirect(store: SieveStore & Vault & Pick<Directory, 'getDomain'>, delivery: SieveDelivery, done: Done, address: string): Promise<void> {
   const { env } = done;
-  const id = done.message.rawValues('message-id')[0]?.trim();
+  const id = done.message.rawValues('message-id')[0]?.trim() || createHash('sha256').update(done.raw).digest('hex');
   const key = `redirect\u0000${id}\u0000${address}`;
-  if (id && (await store.hasSieveMark(env.account.id, 'duplicate', key, env.now))) return;
+  if (await store.hasSieveMark(env.account.id, 'duplicate', key, env.now)) return;
+  // Marked before it is sent: a redirect back here (A to B to A) then finds the mark.
+  await store.setSieveMark(env.account.id, 'duplicate', key, env.now + REDIRECT_MEMORY_MS);
   const sender = parseAddress(env.from);
   const domain = env.account.address.slice(env.account.address.lastIndexOf('@') + 1);
   // A foreign sender is rewritten with SRS, so the next hop's SPF sees our domain (as for aliases).
   const from = sender && !(await store.getDomain(sender.domain)) ? srsForward(env.from, domain, await store.secret(SRS_SECRET), env.now) : env.from;
   await delivery.send({ from, to: [address], raw: done.raw });
-  if (id) await store.setSieveMark(env.account.id, 'duplicate', key, env.now + REDIRECT_MEMORY_MS);
 }
 
 async function vacation(store: SieveStore, delivery: SieveDelivery, env: SieveRunEnvironment, reply: VacationReply): Promise<void> {
