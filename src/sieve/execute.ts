@@ -1,7 +1,7 @@
 import { normalizeAddress } from '../delivery/address.ts';
 import type { Account, Directory, Mailbox, MailStore, SieveStore, Vault } from '../store/types.ts';
 import type { SieveAction } from './actions.ts';
-import type { SieveDelivery, SieveRunEnvironment } from './environment.ts';
+import type { SieveDelivery, SieveRunEnvironment, SpamScore } from './environment.ts';
 import { interpret, type SieveResult } from './interpret.ts';
 import { defaultSieveLimits } from './limits.ts';
 import { SieveMessage } from './message.ts';
@@ -37,6 +37,8 @@ export interface SieveInput {
   defaultMailbox: string | undefined;
   flags: string[];
   subaddressSeparator: string;
+  /** The spam filter's verdict for this account, when it judged the message (spamtest reads it). */
+  spam?: SpamScore | null;
 }
 
 type SieveDeliveryStore = SieveStore & MailStore & Vault & Pick<Directory, 'getDomain'>;
@@ -105,7 +107,7 @@ function environment(store: SieveDeliveryStore, delivery: SieveDelivery, input: 
     from: input.from,
     to: input.recipient,
     subaddressSeparator: input.subaddressSeparator,
-    spam: delivery.spam?.(input.account.id) ?? null,
+    spam: input.spam ?? null,
     ownAddresses: [...new Set([input.account.address.toLowerCase(), base.toLowerCase()])],
     senderUnverified: spf === 'fail' || spf === 'softfail' || delivery.auth?.dmarc === 'fail',
     log: delivery.log,
