@@ -35,7 +35,7 @@ async function setup(t: TestContext): Promise<{ store: Store; id: number }> {
 async function runScript(
   ctx: { store: Store; id: number },
   text: string,
-  opts: { message?: string; spam?: SpamScore | null; limits?: Partial<SieveLimits>; from?: string } = {},
+  opts: { message?: string; spam?: SpamScore | null; limits?: Partial<SieveLimits>; from?: string; unverified?: boolean } = {},
 ): Promise<{ actions: SieveAction[]; message: SieveMessage }> {
   const parsed = parseSieve(text);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -48,7 +48,7 @@ async function runScript(
     subaddressSeparator: '+',
     spam: opts.spam ?? null,
     ownAddresses: ['alice@example.org'],
-    senderUnverified: false,
+    senderUnverified: opts.unverified ?? false,
     now: Date.parse('2026-12-02T08:30:00Z'),
   };
   const result = await interpret(parsed.script, message, env, { ...defaultSieveLimits, ...opts.limits });
@@ -221,4 +221,22 @@ test('mutated scripts that still parse run to actions or a Sieve error, never an
     }
   }
   assert.ok(ran > 100, `${ran} runs`);
+});
+
+test('vacation answers a person, not a forged sender, the account itself, a robot, or a second time within :days', async (t) => {
+  const ctx = await setup(t);
+  const script = 'require "vacation"; vacation :days 2 :handle "away" "Back soon.";';
+  const personal = MESSAGE.replace('To: alice+lists@example.org', 'To: Alice <alice+work@example.org>');
+  const replies = async (opts: Parameters<typeof runScript>[2]) => (await runScript(ctx, script, { message: personal, ...opts })).actions.filter((a) => a.type === 'vacation');
+  const [reply] = await replies({});
+  assert.ok(reply?.type === 'vacation');
+  assert.deepEqual([reply.reply.to, reply.reply.subject, reply.reply.inReplyTo], ['bob@example.net', 'Auto: [team] Build 42 failed', '<build-42@ci.example.net>']);
+  assert.equal(reply.reply.until - Date.parse('2026-12-02T08:30:00Z'), 2 * 86_400_000);
+  assert.deepEqual(await replies({ unverified: true }), [], 'SPF or DMARC failed');
+  assert.deepEqual(await replies({ from: 'alice@example.org' }), [], 'our own address');
+  assert.deepEqual(await replies({ from: 'MAILER-DAEMON@example.net' }), [], 'a mailer daemon');
+  assert.deepEqual(await replies({ from: 'news-request@example.net' }), [], 'a list robot');
+  assert.deepEqual(await replies({ message: MESSAGE.replace('X-Count: 7', 'Precedence: junk') }), [], 'Precedence: junk');
+  await ctx.store.setSieveMark(ctx.id, 'vacation', reply.reply.markKey, reply.reply.until);
+  assert.deepEqual(await replies({}), [], 'answered already');
 });

@@ -71,6 +71,7 @@ export async function decideBySieve(store: SieveDeliveryStore, delivery: SieveDe
   log?.info({ from: input.from, actions: result.actions.map(describe) }, 'sieve');
   const reject = result.actions.find((a) => a.type === 'reject');
   if (reject && delivery.atData) {
+    log?.info({ from: input.from, reason: reject.reason }, 'sieve refuses the message at DATA');
     return { copies: [], raw: input.raw, rejected: reject.reason, summary: 'rejected', finish: async () => {} };
   }
   const raw = message.raw();
