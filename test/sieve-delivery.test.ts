@@ -109,7 +109,7 @@ test('vacation answers a sender once, DKIM-signed and marked auto-replied; never
   const s = await world(t);
   const alice = await addAccount(s.store, 'alice@a.test');
   await s.store.addDkimKeys('a.test', await generateDkimKeys('a.test', '20261202'));
-  await activateScript(s.store, alice, 'require "vacation";\nvacation :days 3 :subject "Away" "I am away until Monday.";');
+  await activateScript(s.store, alice, 'require "vacation";\nvacation :days 3 :subject "Away" :from "The CEO <ceo@a.test>" "I am away until Monday.";');
   await fromWorld(s.mx, { from: 'list@lists.example.net', to: 'alice@a.test', subject: 'List post', headers: { 'List-Id': '<news.lists.example.net>' } });
   await fromWorld(s.mx, { from: 'news@example.net', to: 'alice@a.test', subject: 'Bulk', headers: { Precedence: 'bulk' } });
   await fromWorld(s.mx, { from: 'bot@example.net', to: 'alice@a.test', subject: 'Auto', headers: { 'Auto-Submitted': 'auto-generated' } });
@@ -130,6 +130,7 @@ test('vacation answers a sender once, DKIM-signed and marked auto-replied; never
   assert.match(reply, /DKIM-Signature: [^\r]*d=a\.test/);
   assert.match(reply, /\r\nAuto-Submitted: auto-replied/);
   assert.match(reply, /\r\nSubject: Away\r\n/);
+  assert.match(reply, /\r\nFrom: alice@a\.test\r\n/, 'a :from the account does not own is not used');
   assert.match(reply, /\r\nIn-Reply-To: <[^>]+>\r\n/);
   assert.match(reply, /I am away until Monday\./);
   assert.equal((await inbox(s.store, 'alice@a.test')).length, 7, 'vacation keeps every message');

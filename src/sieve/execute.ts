@@ -7,6 +7,7 @@ import { defaultSieveLimits } from './limits.ts';
 import { SieveMessage } from './message.ts';
 import { parseSieve, type SieveScript } from './parse.ts';
 import { sendActions } from './send.ts';
+import { withoutDetail } from './subaddress.ts';
 
 /** A copy the script files: into which mailbox, with which flags. */
 export interface SieveCopy {
@@ -97,10 +98,7 @@ function scriptOf(text: string): SieveScript | null {
 }
 
 function environment(store: SieveDeliveryStore, delivery: SieveDelivery, input: SieveInput): SieveRunEnvironment {
-  const to = normalizeAddress(input.recipient) ?? input.recipient;
-  const at = to.lastIndexOf('@');
-  const cut = input.subaddressSeparator ? to.indexOf(input.subaddressSeparator) : -1;
-  const base = cut >= 0 && cut < at ? to.slice(0, cut) + to.slice(at) : to;
+  const base = withoutDetail(normalizeAddress(input.recipient) ?? input.recipient, input.subaddressSeparator);
   const spf = delivery.auth?.spf;
   return {
     store,

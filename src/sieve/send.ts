@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseAddress } from '../delivery/address.ts';
+import { parseAddressList } from '../mime/address.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Directory, SieveStore, Vault } from '../store/types.ts';
@@ -8,6 +9,7 @@ import { composeDsn, rfc5322Date } from '../queue/dsn.ts';
 import { headerLines, messageId, textBody } from './compose.ts';
 import type { SieveDelivery, SieveRunEnvironment } from './environment.ts';
 import type { SieveMessage } from './message.ts';
+import { withoutDetail } from './subaddress.ts';
 
 /** How long a redirect of one message to one address is remembered, so a loop stops. */
 const REDIRECT_MEMORY_MS = 12 * 3600_000;
@@ -56,8 +58,9 @@ async function redirect(store: SieveStore & Vault & Pick<Directory, 'getDomain'>
 }
 
 async function vacation(store: SieveStore, delivery: SieveDelivery, env: SieveRunEnvironment, reply: VacationReply): Promise<void> {
+  const author = authorOf(reply.from, env);
   const head = headerLines([
-    ['From', reply.from],
+    ['From', author.header],
     ['To', reply.to],
     ['Subject', reply.subject],
     ['Date', rfc5322Date(env.now)],
@@ -71,17 +74,17 @@ async function vacation(store: SieveStore, delivery: SieveDelivery, env: SieveRu
   ]);
   const content = reply.mime ? `${reply.reason.replace(/\r?\n/g, '\r\n')}` : (({ headers, body }) => `${headers}\r\n${body}`)(textBody(reply.reason));
   const unsigned = Buffer.from(`${head}MIME-Version: 1.0\r\n${content}`, 'utf8');
-  const signature = (await delivery.sign?.(unsigned, reply.from)) ?? '';
+  const signature = (await delivery.sign?.(unsigned, author.address)) ?? '';
   // RFC 3834 3.3 and RFC 5230 5.1: a reply goes from the null sender, so nothing answers it.
   await delivery.send({ from: '', to: [reply.to], raw: Buffer.concat([Buffer.from(signature), unsigned]) });
   if (reply.until > env.now) await store.setSieveMark(env.account.id, 'vacation', reply.markKey, reply.until);
 }
 
 async function notify(delivery: SieveDelivery, env: SieveRunEnvironment, n: Notification): Promise<void> {
-  const from = n.from ?? env.account.address;
+  const author = authorOf(n.from ?? env.account.address, env);
   const { headers, body } = textBody(n.body);
   const head = headerLines([
-    ['From', from],
+    ['From', author.header],
     ['To', n.to.join(', ')],
     ['Subject', n.subject],
     ['Date', rfc5322Date(env.now)],
@@ -91,7 +94,7 @@ async function notify(delivery: SieveDelivery, env: SieveRunEnvironment, n: Noti
     ...n.headers.map(([k, v]): [string, string] => [k.replace(/^./, (c) => c.toUpperCase()), v]),
   ]);
   const raw = Buffer.from(`${head}MIME-Version: 1.0\r\n${headers}\r\n${body}`, 'utf8');
-  const signature = (await delivery.sign?.(raw, from)) ?? '';
+  const signature = (await delivery.sign?.(raw, author.address)) ?? '';
   await delivery.send({ from: '', to: n.to, raw: Buffer.concat([Buffer.from(signature), raw]) });
 }
 
@@ -132,4 +135,16 @@ function refusalReport(hostname: string, env: SieveRunEnvironment, message: Siev
     Buffer.from(`Reporting-UA: ${hostname}; Mailfold Sieve\r\nFinal-Recipient: rfc822; ${env.account.address}\r\nDisposition: automatic-action/MDN-sent-automatically; deleted\r\n\r\n`, 'utf8'),
     Buffer.from(`--${boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n${original}\r\n--${boundary}--\r\n`, 'latin1'),
   ]);
+}
+
+/**
+ * The From of what a script sends: the :from it gave when that is the account's own
+ * address (or a +tag of it), else the account's address. A script may not sign mail
+ * in another user's name with the domain's key (the rule submission applies too).
+ */
+function authorOf(from: string, env: SieveRunEnvironment): { header: string; address: string } {
+  const own = env.account.address.toLowerCase();
+  const named = parseAddressList(from.replace(/[\r\n]+/g, ' ')).find((a) => a.mailbox && a.domain);
+  const address = named ? `${named.mailbox}@${named.domain}`.toLowerCase() : '';
+  return withoutDetail(address, env.subaddressSeparator) === own ? { header: from, address } : { header: env.account.address, address: env.account.address };
 }
