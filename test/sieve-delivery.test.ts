@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import { generateDkimKeys } from '../src/dkim/keys.ts';
+import { acceptMessage } from '../src/queue/accept.ts';
 import { imapflow } from './helpers/imap.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { activateScript } from './helpers/sieve.ts';
-import { addAccount, inbox, SmtpClient, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
+import { addAccount, inbox, PASSWORD, SmtpClient, startSmtpServer, type SmtpTestServer } from './helpers/smtp.ts';
 
 const CAPTURE = 'outbox@a.test';
 
@@ -108,7 +109,7 @@ test('vacation answers a sender once, DKIM-signed and marked auto-replied; never
   const s = await world(t);
   const alice = await addAccount(s.store, 'alice@a.test');
   await s.store.addDkimKeys('a.test', await generateDkimKeys('a.test', '20261202'));
-  await activateScript(s.store, alice, 'require "vacation";\nvacation :days 3 :subject "Away" "I am away until Monday.";');
+  await activateScript(s.store, alice, 'require "vacation";\nvacation :days 3 :subject "Away" :from "The CEO <ceo@a.test>" "I am away until Monday.";');
   await fromWorld(s.mx, { from: 'list@lists.example.net', to: 'alice@a.test', subject: 'List post', headers: { 'List-Id': '<news.lists.example.net>' } });
   await fromWorld(s.mx, { from: 'news@example.net', to: 'alice@a.test', subject: 'Bulk', headers: { Precedence: 'bulk' } });
   await fromWorld(s.mx, { from: 'bot@example.net', to: 'alice@a.test', subject: 'Auto', headers: { 'Auto-Submitted': 'auto-generated' } });
@@ -129,6 +130,7 @@ test('vacation answers a sender once, DKIM-signed and marked auto-replied; never
   assert.match(reply, /DKIM-Signature: [^\r]*d=a\.test/);
   assert.match(reply, /\r\nAuto-Submitted: auto-replied/);
   assert.match(reply, /\r\nSubject: Away\r\n/);
+  assert.match(reply, /\r\nFrom: alice@a\.test\r\n/, 'a :from the account does not own is not used');
   assert.match(reply, /\r\nIn-Reply-To: <[^>]+>\r\n/);
   assert.match(reply, /I am away until Monday\./);
   assert.equal((await inbox(s.store, 'alice@a.test')).length, 7, 'vacation keeps every message');
@@ -148,4 +150,82 @@ test('a script that fails at run time, or does not parse, delivers to INBOX; the
   await activateScript(s.store, alice, 'require "fileinto";\nfileinto "Archive";');
   await fromWorld(s.mx, { from: 'sender@example.net', to: 'alice@a.test', subject: 'Filed' });
   assert.equal((await s.store.listMessages((await s.store.getMailbox(alice.id, 'Archive'))!.id)).length, 1);
+});
+
+test('LMTP refuses only the recipient whose script rejects, each recipient answered on its own line', async (t) => {
+  const { server, store } = await startSmtpServer(t, (c) => {
+    for (const name of ['smtp', 'submission', 'submissions'] as const) c.listeners[name].enabled = false;
+    c.lmtp = { enabled: true, address: '127.0.0.1', port: 0 };
+  });
+  const alice = await addAccount(store, 'alice@example.org');
+  await addAccount(store, 'carol@example.org');
+  await activateScript(store, alice, 'require "ereject";\nif address :domain "from" "example.net" { ereject "Alice takes no mail from example.net"; }');
+  const port = typeof server.lmtp === 'object' ? server.lmtp.port : 0;
+  const client = await SmtpClient.connect(port);
+  t.after(() => client.close());
+  await client.reply();
+  client.send('LHLO mta.example\r\n');
+  await client.reply();
+  await client.cmd('MAIL FROM:<bob@example.net>');
+  assert.match(await client.cmd('RCPT TO:<alice@example.org>'), /^250/);
+  assert.match(await client.cmd('RCPT TO:<carol@example.org>'), /^250/);
+  assert.equal(await client.data('From: bob@example.net\r\nTo: alice@example.org\r\nSubject: hi\r\n\r\nhi\r\n'), '550 5.7.1 Alice takes no mail from example.net');
+  assert.match((await client.reply())[0]!, /^250 2\.6\.0 <carol@example\.org> delivered/);
+  assert.equal((await inbox(store, 'alice@example.org')).length, 0);
+  assert.equal((await inbox(store, 'carol@example.org')).length, 1);
+});
+
+test('a reject where no client waits (`mailfold deliver`) is reported: reject as an MDN, ereject as a DSN, nothing to the null sender', async (t) => {
+  const s = await world(t);
+  const alice = await addAccount(s.store, 'alice@a.test');
+  const bob = await addAccount(s.store, 'bob@a.test');
+  await activateScript(s.store, alice, 'require "reject";\nreject "Alice is not taking mail.";');
+  await activateScript(s.store, bob, 'require "ereject";\nereject "Bob is not taking mail.";');
+  const deliver = (from: string, to: string) =>
+    acceptMessage(s.server.queue, {
+      from,
+      recipients: [to],
+      raw: Buffer.from(`From: ${from || 'daemon@example.net'}\r\nTo: ${to}\r\nSubject: hello\r\nMessage-ID: <${to}@example.net>\r\n\r\nhi\r\n`),
+      subaddressSeparator: '+',
+      sieve: { atData: false, hostname: 'localhost' },
+    });
+  const [toAlice] = await deliver('sender@example.net', 'alice@a.test');
+  assert.deepEqual(toAlice!.outcomes, [{ status: 'filtered', account: 'alice@a.test', detail: 'reject' }]);
+  await deliver('sender@example.net', 'bob@a.test');
+  await deliver('', 'alice@a.test');
+  await untilEmpty(s.server.queue);
+  const reports = await captured(s);
+  assert.equal(reports.length, 2, 'none for the null sender');
+  const mdn = reports.find((r) => r.includes('disposition-notification'))!;
+  assert.match(mdn, /Disposition: automatic-action\/MDN-sent-automatically; deleted/);
+  assert.match(mdn, /Alice is not taking mail\./);
+  const dsn = reports.find((r) => r.includes('report-type=delivery-status'))!;
+  assert.match(dsn, /Status: 5\.7\.1/);
+  assert.match(dsn, /Bob is not taking mail\./);
+  assert.equal((await inbox(s.store, 'alice@a.test')).length + (await inbox(s.store, 'bob@a.test')).length, 0);
+});
+
+test('redirects between local accounts are delivered at once and a loop between two scripts ends', async (t) => {
+  const s = await world(t);
+  const alice = await addAccount(s.store, 'alice@a.test');
+  const bob = await addAccount(s.store, 'bob@a.test');
+  const carol = await addAccount(s.store, 'carol@a.test');
+  await activateScript(s.store, alice, 'redirect "bob@a.test";');
+  await activateScript(s.store, bob, 'require "copy";\nif header :contains "subject" "Round" { redirect :copy "alice@a.test"; }');
+  await activateScript(s.store, carol, 'require "vacation";\nvacation "Out today.";');
+  await fromWorld(s.mx, { from: 'sender@example.net', to: 'alice@a.test', subject: 'Round and round' });
+  // Alice sends to Bob, Bob keeps a copy and sends back, Alice's second redirect to Bob is known: it stops.
+  assert.equal((await inbox(s.store, 'bob@a.test')).length, 1);
+  assert.equal((await inbox(s.store, 'alice@a.test')).length, 0);
+  // A local user's mail to Carol, by submission: her vacation reply lands in Bob's INBOX at once.
+  await createTransport({ host: '127.0.0.1', port: s.submission, secure: false, auth: { user: 'bob@a.test', pass: PASSWORD }, tls: { rejectUnauthorized: false } }).sendMail({
+    from: 'bob@a.test',
+    to: 'carol@a.test',
+    subject: 'Are you in?',
+    text: 'Lunch?',
+  });
+  const bobs = (await inbox(s.store, 'bob@a.test')).map((m) => m.bytes.toString());
+  assert.equal(bobs.length, 2);
+  assert.match(bobs[1]!, /^Return-Path: <>\r\nDelivered-To: bob@a\.test\r\n[\s\S]*Auto-Submitted: auto-replied[\s\S]*Out today\./);
+  assert.equal((await captured(s)).length, 0, 'nothing left the server');
 });

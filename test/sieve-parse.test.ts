@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sieveExtensions } from '../src/sieve/capabilities.ts';
 import { decodeSieveScript, parseSieve } from '../src/sieve/parse.ts';
+import { mutatedScripts } from './helpers/sieve.ts';
 
 const ok = (text: string) => {
   const result = parseSieve(text);
@@ -100,4 +101,14 @@ test('script bytes that are not UTF-8 are refused with their position', () => {
   assert.deepEqual(decodeSieveScript(bytes), { ok: false, errors: [{ line: 2, column: 13, message: 'script is not valid UTF-8' }] });
   assert.deepEqual(decodeSieveScript(Buffer.from('keep; # é')), { ok: true, text: 'keep; # é' });
   assert.equal(decodeSieveScript(Buffer.from([0xff, 0xfe, 0xfd])).ok, false);
+});
+
+test('mutated scripts (seeded) give a result or errors with a position, never an exception', () => {
+  let parsed = 0;
+  for (const text of mutatedScripts(3000, 16)) {
+    const result = parseSieve(text);
+    if (result.ok) parsed++;
+    else for (const e of result.errors) assert.ok(e.line >= 1 && e.column >= 1 && e.message.length > 0, JSON.stringify(e));
+  }
+  assert.ok(parsed > 0 && parsed < 3000, `${parsed} of 3000 mutated scripts still parse`);
 });

@@ -53,6 +53,20 @@ export async function writeMessages(
   return store.appendMany(items, opts);
 }
 
+/**
+ * Writes each target's copy, in target order: a copy a Sieve script edited (editheader)
+ * is a body of its own, the others share the request's.
+ */
+async function writeCopies(store: MailStore, request: DeliveryRequest, targets: { target: WriteTarget; raw?: Buffer }[]): Promise<WriteResult[]> {
+  const results: WriteResult[] = [];
+  for (const raw of new Set(targets.map((t) => t.raw ?? request.raw))) {
+    const mine = targets.flatMap((t, i) => ((t.raw ?? request.raw) === raw ? [i] : []));
+    const written = await writeMessage(store, raw, mine.map((i) => targets[i]!.target), { internalDate: request.internalDate, enforceQuota: true });
+    mine.forEach((i, k) => (results[i] = written[k]!));
+  }
+  return results;
+}
+
 /** CRLF line ends and the MIME index, computed once per message. */
 function prepare(raw: Buffer, internalDate: number | undefined) {
   const body = toCrlf(raw);
@@ -137,13 +151,7 @@ export async function deliverMessage(store: Directory & MailStore & Vault & Siev
     }
   }
   increment('mailfold_messages_received_total');
-  // A copy a script edited (editheader) is a body of its own; the others share one.
-  const results: WriteResult[] = [];
-  for (const raw of new Set(targets.map((t) => t.raw ?? request.raw))) {
-    const mine = targets.flatMap((t, i) => ((t.raw ?? request.raw) === raw ? [i] : []));
-    const written = await writeMessage(store, raw, mine.map((i) => targets[i]!.target), { internalDate: request.internalDate, enforceQuota: true });
-    mine.forEach((i, k) => (results[i] = written[k]!));
-  }
+  const results = await writeCopies(store, request, targets);
   // What the scripts send goes out once their accounts' copies are committed.
   for (const { decision, accountId } of decisions) {
     if (results.every((r, i) => r.ok || targets[i]!.account.id !== accountId)) await decision.finish();

@@ -5,6 +5,9 @@ import type { OutboundQueue, NewRecipient } from './outbound.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 import type { OutboundMessage, SieveDelivery } from '../sieve/environment.ts';
 
+/** How many times a message a script sent may meet a script again (a redirect to an account whose script redirects). */
+const SIEVE_DEPTH = 3;
+
 /** DSN parameters (RFC 3461) given with MAIL FROM and each RCPT TO. */
 export interface DsnRequest {
   envid?: string;
@@ -23,9 +26,17 @@ export async function acceptMessage(
   queue: OutboundQueue,
   request: Omit<DeliveryRequest, 'sieve'> & { dsn?: DsnRequest; sieve?: Omit<SieveDelivery, 'send'> },
 ): Promise<RecipientReport[]> {
-  // Sieve scripts send (redirect, vacation...) through this queue, committed before the caller answers.
-  const send = async (m: OutboundMessage) => void (await queue.enqueue({ from: m.from, recipients: m.to.map((address) => ({ address })) }, m.raw));
-  const reports = await deliverMessage(queue.store, { ...request, sieve: request.sieve && { ...request.sieve, send } });
+  const sieve = request.sieve;
+  // What scripts send (redirect, vacation...) takes this same path, committed before the caller
+  // answers: local recipients at once (their scripts run, to a depth), the others into the queue.
+  const send = async (m: OutboundMessage) => {
+    const depth = (sieve?.depth ?? 0) + 1;
+    const nested = sieve && depth <= SIEVE_DEPTH ? { sieve: { ...sieve, atData: false, depth } } : {};
+    const sent = await acceptMessage(queue, { from: m.from, recipients: m.to, raw: m.raw, subaddressSeparator: request.subaddressSeparator, ...nested });
+    const lost = sent.flatMap((r) => r.outcomes.filter((o) => o.status === 'unknown' || o.status === 'failed' || o.status === 'over-quota'));
+    if (lost.length > 0) throw new Error(`not delivered: ${lost.map((o) => o.detail).join('; ')}`);
+  };
+  const reports = await deliverMessage(queue.store, { ...request, sieve: sieve && { ...sieve, send } });
   const remote: NewRecipient[] = [];
   let forwardDomain: string | null = null;
   reports.forEach((report, i) => {

@@ -11,11 +11,6 @@ export function messageId(hostname: string): string {
   return `<${randomBytes(12).toString('hex')}@${hostname}>`;
 }
 
-/** RFC 5322 date-time in UTC. */
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
-}
-
 /** A text/plain body: 7bit when it is plain ASCII with short lines, else base64 of its UTF-8. */
 export function textBody(text: string): { headers: string; body: string } {
   const crlf = `${text.replace(/\r?\n/g, '\r\n').replace(/(\r\n)?$/, '')}\r\n`;

@@ -4,11 +4,12 @@ import type { SieveLimits } from './limits.ts';
 
 /**
  * The spam verdict as Sieve reads it (RFC 5235 spamtest): the filter's score and the
- * score from which it files to Junk. An `error` means the message was not judged.
+ * score from which it files to Junk (its `spam.junk_score`, 5 unless given). An `error`
+ * means the message was not judged. The filter's own verdict (spam/verdict.ts) fits as it is.
  */
 export interface SpamScore {
   score: number;
-  threshold: number;
+  threshold?: number;
   error?: string;
 }
 
@@ -46,9 +47,9 @@ export interface SieveDelivery {
   sign?(raw: Buffer, author: string): Promise<string>;
   /** SPF and DMARC results of the message (mailauth's words: pass, fail, softfail...). */
   auth?: { spf?: string; dmarc?: string };
-  /** The spam verdict for an account, when the filter judged the message. */
-  spam?(accountId: AccountId): SpamScore | null;
   hostname: string;
   log?: Logger;
   limits?: SieveLimits;
+  /** How many scripts' sending led to this delivery (0 for mail from outside). */
+  depth?: number;
 }

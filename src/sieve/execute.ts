@@ -1,12 +1,13 @@
 import { normalizeAddress } from '../delivery/address.ts';
 import type { Account, Directory, Mailbox, MailStore, SieveStore, Vault } from '../store/types.ts';
 import type { SieveAction } from './actions.ts';
-import type { SieveDelivery, SieveRunEnvironment } from './environment.ts';
+import type { SieveDelivery, SieveRunEnvironment, SpamScore } from './environment.ts';
 import { interpret, type SieveResult } from './interpret.ts';
 import { defaultSieveLimits } from './limits.ts';
 import { SieveMessage } from './message.ts';
 import { parseSieve, type SieveScript } from './parse.ts';
 import { sendActions } from './send.ts';
+import { withoutDetail } from './subaddress.ts';
 
 /** A copy the script files: into which mailbox, with which flags. */
 export interface SieveCopy {
@@ -37,6 +38,8 @@ export interface SieveInput {
   defaultMailbox: string | undefined;
   flags: string[];
   subaddressSeparator: string;
+  /** The spam filter's verdict for this account, when it judged the message (spamtest reads it). */
+  spam?: SpamScore | null;
 }
 
 type SieveDeliveryStore = SieveStore & MailStore & Vault & Pick<Directory, 'getDomain'>;
@@ -69,6 +72,7 @@ export async function decideBySieve(store: SieveDeliveryStore, delivery: SieveDe
   log?.info({ from: input.from, actions: result.actions.map(describe) }, 'sieve');
   const reject = result.actions.find((a) => a.type === 'reject');
   if (reject && delivery.atData) {
+    log?.info({ from: input.from, reason: reject.reason }, 'sieve refuses the message at DATA');
     return { copies: [], raw: input.raw, rejected: reject.reason, summary: 'rejected', finish: async () => {} };
   }
   const raw = message.raw();
@@ -94,10 +98,7 @@ function scriptOf(text: string): SieveScript | null {
 }
 
 function environment(store: SieveDeliveryStore, delivery: SieveDelivery, input: SieveInput): SieveRunEnvironment {
-  const to = normalizeAddress(input.recipient) ?? input.recipient;
-  const at = to.lastIndexOf('@');
-  const cut = input.subaddressSeparator ? to.indexOf(input.subaddressSeparator) : -1;
-  const base = cut >= 0 && cut < at ? to.slice(0, cut) + to.slice(at) : to;
+  const base = withoutDetail(normalizeAddress(input.recipient) ?? input.recipient, input.subaddressSeparator);
   const spf = delivery.auth?.spf;
   return {
     store,
@@ -105,7 +106,7 @@ function environment(store: SieveDeliveryStore, delivery: SieveDelivery, input: 
     from: input.from,
     to: input.recipient,
     subaddressSeparator: input.subaddressSeparator,
-    spam: delivery.spam?.(input.account.id) ?? null,
+    spam: input.spam ?? null,
     ownAddresses: [...new Set([input.account.address.toLowerCase(), base.toLowerCase()])],
     senderUnverified: spf === 'fail' || spf === 'softfail' || delivery.auth?.dmarc === 'fail',
     log: delivery.log,

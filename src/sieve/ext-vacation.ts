@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SieveCommand } from './ast.ts';
 import { SieveRuntimeError } from './errors.ts';
 import type { CommandHandler, ScriptRun } from './run.ts';
+import { withoutDetail } from './subaddress.ts';
 
 const DAY = 86_400;
 /** RFC 5230 4.1: at least a day between replies to one sender; at most a month here. */
@@ -69,12 +70,6 @@ function refusal(run: ScriptRun, sender: string, own: string[]): string | null {
   const named = RECIPIENT_FIELDS.flatMap((f) => m.addresses(f)).map((a) => withoutDetail(a.toLowerCase(), separator));
   if (!named.some((a) => own.includes(a))) return 'not addressed to the account';
   return null;
-}
-
-function withoutDetail(address: string, separator: string): string {
-  const at = address.lastIndexOf('@');
-  const cut = separator ? address.indexOf(separator) : -1;
-  return cut >= 0 && cut < at ? address.slice(0, cut) + address.slice(at) : address;
 }
 
 function period(run: ScriptRun, c: SieveCommand): number {

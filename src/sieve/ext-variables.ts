@@ -3,9 +3,10 @@ import { setValue } from './variables.ts';
 
 /** RFC 5229: `set` and the `string` test. */
 export const variableCommands: Record<string, CommandHandler> = {
+  // The name is taken as written: RFC 5229 4 does not expand variables in it.
   set: (run, c) => {
-    const name = c.positional[0]!.kind === 'string' ? (c.positional[0] as { value: string }).value : '';
-    run.variables.set(name, setValue(c, run.str(c.positional[1])));
+    const name = c.positional[0];
+    run.variables.set(name?.kind === 'string' ? name.value : '', setValue(c, run.str(c.positional[1])));
   },
 };
 

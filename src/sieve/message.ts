@@ -25,6 +25,8 @@ export class SieveMessage {
   readonly #bodyStart: number;
   #edited = false;
   #root: PartIndex | null = null;
+  /** Decoded values by lower-cased name: a script may test the same field many times. */
+  readonly #decoded = new Map<string, string[]>();
 
   constructor(raw: Buffer) {
     this.#original = raw;
@@ -39,7 +41,12 @@ export class SieveMessage {
   /** RFC 5228 5.7: decoded values of the named fields, in order, with leading and trailing blanks removed. */
   values(name: string): string[] {
     const lower = name.toLowerCase();
-    return this.fields.filter((f) => f.name.toLowerCase() === lower).map((f) => decodeHeaderText(f.value));
+    let values = this.#decoded.get(lower);
+    if (!values) {
+      values = this.rawValues(lower).map(decodeHeaderText);
+      this.#decoded.set(lower, values);
+    }
+    return values;
   }
 
   /** Addresses (`local@domain`, or the bare local part) in the named fields, in order. */
@@ -48,8 +55,9 @@ export class SieveMessage {
     if (index) values = pick(values, index);
     return values.flatMap((v) =>
       parseAddressList(v)
-        // A group's start and end are tuples without a domain: only mailboxes count.
-        .filter((a) => a.mailbox !== null && a.domain !== null)
+        // A group's start and end are tuples without a domain, and the parser fills the parts
+        // an invalid address lacks with markers (as Dovecot does): only whole mailboxes count.
+        .filter((a) => a.mailbox !== null && a.domain !== null && a.mailbox !== 'MISSING_MAILBOX' && a.domain !== 'MISSING_DOMAIN')
         .map((a) => headerBytesToUnicode(`${a.mailbox}@${a.domain}`)),
     );
   }
@@ -84,11 +92,13 @@ export class SieveMessage {
     if (last) this.fields.push(field);
     else this.fields.unshift(field);
     this.#edited = true;
+    this.#decoded.clear();
   }
 
   removeFields(which: SieveHeaderField[]): void {
     for (const field of which) this.fields.splice(this.fields.indexOf(field), 1);
     if (which.length) this.#edited = true;
+    this.#decoded.clear();
   }
 
   /** The message with the script's header edits. */

@@ -1,11 +1,15 @@
+import { createHash } from 'node:crypto';
 import { parseAddress } from '../delivery/address.ts';
+import { parseAddressList } from '../mime/address.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Directory, SieveStore, Vault } from '../store/types.ts';
 import type { Notification, PendingMark, SieveAction, VacationReply } from './actions.ts';
-import { headerLines, messageId, rfc5322Date, textBody } from './compose.ts';
+import { composeDsn, rfc5322Date } from '../queue/dsn.ts';
+import { headerLines, messageId, textBody } from './compose.ts';
 import type { SieveDelivery, SieveRunEnvironment } from './environment.ts';
 import type { SieveMessage } from './message.ts';
+import { withoutDetail } from './subaddress.ts';
 
 /** How long a redirect of one message to one address is remembered, so a loop stops. */
 const REDIRECT_MEMORY_MS = 12 * 3600_000;
@@ -30,7 +34,7 @@ export async function sendActions(store: SieveStore & Vault & Pick<Directory, 'g
     try {
       if (action.type === 'redirect') await redirect(store, delivery, done, action.address);
       else if (action.type === 'vacation') await vacation(store, delivery, env, action.reply);
-      else if (action.type === 'reject' && env.from !== '') await delivery.send({ from: '', to: [env.from], raw: refusalReport(delivery.hostname, env, done.message, action.reason) });
+      else if (action.type === 'reject' && env.from !== '') await delivery.send({ from: '', to: [env.from], raw: refusal(delivery.hostname, env, done.message, action) });
       else if (action.type === 'notify') await notify(delivery, env, action.notification);
     } catch (err) {
       log?.error({ err, action: action.type }, 'sieve action failed');
@@ -41,20 +45,22 @@ export async function sendActions(store: SieveStore & Vault & Pick<Directory, 'g
 
 async function redirect(store: SieveStore & Vault & Pick<Directory, 'getDomain'>, delivery: SieveDelivery, done: Done, address: string): Promise<void> {
   const { env } = done;
-  const id = done.message.rawValues('message-id')[0]?.trim();
+  const id = done.message.rawValues('message-id')[0]?.trim() || createHash('sha256').update(done.raw).digest('hex');
   const key = `redirect\u0000${id}\u0000${address}`;
-  if (id && (await store.hasSieveMark(env.account.id, 'duplicate', key, env.now))) return;
+  if (await store.hasSieveMark(env.account.id, 'duplicate', key, env.now)) return;
+  // Marked before it is sent: a redirect back here (A to B to A) then finds the mark.
+  await store.setSieveMark(env.account.id, 'duplicate', key, env.now + REDIRECT_MEMORY_MS);
   const sender = parseAddress(env.from);
   const domain = env.account.address.slice(env.account.address.lastIndexOf('@') + 1);
   // A foreign sender is rewritten with SRS, so the next hop's SPF sees our domain (as for aliases).
   const from = sender && !(await store.getDomain(sender.domain)) ? srsForward(env.from, domain, await store.secret(SRS_SECRET), env.now) : env.from;
   await delivery.send({ from, to: [address], raw: done.raw });
-  if (id) await store.setSieveMark(env.account.id, 'duplicate', key, env.now + REDIRECT_MEMORY_MS);
 }
 
 async function vacation(store: SieveStore, delivery: SieveDelivery, env: SieveRunEnvironment, reply: VacationReply): Promise<void> {
+  const author = authorOf(reply.from, env);
   const head = headerLines([
-    ['From', reply.from],
+    ['From', author.header],
     ['To', reply.to],
     ['Subject', reply.subject],
     ['Date', rfc5322Date(env.now)],
@@ -62,20 +68,23 @@ async function vacation(store: SieveStore, delivery: SieveDelivery, env: SieveRu
     ['In-Reply-To', reply.inReplyTo],
     ['References', reply.references],
     ['Auto-Submitted', 'auto-replied (vacation)'],
+    // Older auto-responders (Exchange's among them) go by these rather than Auto-Submitted.
+    ['Precedence', 'bulk'],
+    ['X-Auto-Response-Suppress', 'All'],
   ]);
   const content = reply.mime ? `${reply.reason.replace(/\r?\n/g, '\r\n')}` : (({ headers, body }) => `${headers}\r\n${body}`)(textBody(reply.reason));
   const unsigned = Buffer.from(`${head}MIME-Version: 1.0\r\n${content}`, 'utf8');
-  const signature = (await delivery.sign?.(unsigned, reply.from)) ?? '';
+  const signature = (await delivery.sign?.(unsigned, author.address)) ?? '';
   // RFC 3834 3.3 and RFC 5230 5.1: a reply goes from the null sender, so nothing answers it.
   await delivery.send({ from: '', to: [reply.to], raw: Buffer.concat([Buffer.from(signature), unsigned]) });
   if (reply.until > env.now) await store.setSieveMark(env.account.id, 'vacation', reply.markKey, reply.until);
 }
 
 async function notify(delivery: SieveDelivery, env: SieveRunEnvironment, n: Notification): Promise<void> {
-  const from = n.from ?? env.account.address;
+  const author = authorOf(n.from ?? env.account.address, env);
   const { headers, body } = textBody(n.body);
   const head = headerLines([
-    ['From', from],
+    ['From', author.header],
     ['To', n.to.join(', ')],
     ['Subject', n.subject],
     ['Date', rfc5322Date(env.now)],
@@ -85,11 +94,29 @@ async function notify(delivery: SieveDelivery, env: SieveRunEnvironment, n: Noti
     ...n.headers.map(([k, v]): [string, string] => [k.replace(/^./, (c) => c.toUpperCase()), v]),
   ]);
   const raw = Buffer.from(`${head}MIME-Version: 1.0\r\n${headers}\r\n${body}`, 'utf8');
-  const signature = (await delivery.sign?.(raw, from)) ?? '';
+  const signature = (await delivery.sign?.(raw, author.address)) ?? '';
   await delivery.send({ from: '', to: n.to, raw: Buffer.concat([Buffer.from(signature), raw]) });
 }
 
-/** RFC 5429 2.1: the refusal as an MDN (RFC 8098) with the reason and the original header. */
+/** RFC 5429 2.1 and 2.2: a reject too late to refuse at DATA is an MDN, an ereject a DSN (RFC 3464). */
+function refusal(hostname: string, env: SieveRunEnvironment, message: SieveMessage, action: Extract<SieveAction, { type: 'reject' }>): Buffer {
+  if (!action.extended) return refusalReport(hostname, env, message, action.reason);
+  const now = Date.now();
+  return composeDsn({
+    kind: 'failed',
+    reportingMta: hostname,
+    arrivalDate: now,
+    to: env.from,
+    recipients: [{ address: env.to, status: '5.7.1', diagnostic: `550 5.7.1 ${action.reason}` }],
+    original: message.original,
+    headersOnly: true,
+    date: now,
+    messageId: messageId(hostname).slice(1, -1),
+    boundary: `=_sieve_${messageId(hostname).slice(1, 17)}`,
+  });
+}
+
+/** The refusal as an MDN (RFC 8098) with the reason and the original header. */
 function refusalReport(hostname: string, env: SieveRunEnvironment, message: SieveMessage, reason: string): Buffer {
   const boundary = `sieve-${messageId(hostname).slice(1, 13)}`;
   const original = message.fields.map((f) => f.raw.toString('latin1')).join('');
@@ -108,4 +135,16 @@ function refusalReport(hostname: string, env: SieveRunEnvironment, message: Siev
     Buffer.from(`Reporting-UA: ${hostname}; Mailfold Sieve\r\nFinal-Recipient: rfc822; ${env.account.address}\r\nDisposition: automatic-action/MDN-sent-automatically; deleted\r\n\r\n`, 'utf8'),
     Buffer.from(`--${boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n${original}\r\n--${boundary}--\r\n`, 'latin1'),
   ]);
+}
+
+/**
+ * The From of what a script sends: the :from it gave when that is the account's own
+ * address (or a +tag of it), else the account's address. A script may not sign mail
+ * in another user's name with the domain's key (the rule submission applies too).
+ */
+function authorOf(from: string, env: SieveRunEnvironment): { header: string; address: string } {
+  const own = env.account.address.toLowerCase();
+  const named = parseAddressList(from.replace(/[\r\n]+/g, ' ')).find((a) => a.mailbox && a.domain);
+  const address = named ? `${named.mailbox}@${named.domain}`.toLowerCase() : '';
+  return withoutDetail(address, env.subaddressSeparator) === own ? { header: from, address } : { header: env.account.address, address: env.account.address };
 }

@@ -102,7 +102,8 @@ export const commands: Record<string, NodeSpec> = {
     ext: ['editheader'],
     positional: ['string', 'list'],
     optional: { count: 1, from: 'end' },
-    tags: { ...matching, ...index },
+    // RFC 5293 6: deleteheader's :index and :last need no "index" extension.
+    tags: { ...matching, index: { value: 'number' }, last: {} },
   },
   notify: {
     ext: ['enotify'],

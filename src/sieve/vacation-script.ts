@@ -30,7 +30,8 @@ export function vacationProblem(s: VacationSettings): string | null {
     const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
     if (!date || date.toISOString().slice(0, 10) !== s.until) return `the date ${JSON.stringify(s.until)} is not a day like 2026-12-31`;
   }
-  if (s.days !== undefined && (!Number.isInteger(s.days) || s.days < 1 || s.days > 365)) return 'days is a whole number from 1 to 365';
+  // The interpreter answers a sender at most once a month whatever a script says (ext-vacation.ts).
+  if (s.days !== undefined && (!Number.isInteger(s.days) || s.days < 1 || s.days > 30)) return 'days is a whole number from 1 to 30';
   return null;
 }
 

@@ -26,13 +26,11 @@ class Validator {
   }
 
   script(raw: RawNode[]): SieveCommand[] {
-    let leading = true;
-    for (const node of raw) {
-      if (node.name !== 'require') leading = false;
-      else if (!leading) this.error(node.pos, 'require must come before any other command');
-      else this.require(node);
-    }
-    return this.commands(raw.filter((n, i) => !(n.name === 'require' && raw.slice(0, i).every((m) => m.name === 'require'))));
+    const first = raw.findIndex((n) => n.name !== 'require');
+    const leading = first < 0 ? raw.length : first;
+    for (const node of raw.slice(0, leading)) this.require(node);
+    // A later require is reported where command() meets it.
+    return this.commands(raw.slice(leading));
   }
 
   error(pos: Position, message: string): void {
