@@ -24,6 +24,7 @@ test('mailfold sieve without a server: put (file and stdin), list, show, check, 
   await fails(cli(['sieve', 'put', USER, 'broken', join(cwd, 'broken.sieve')]), /^mailfold: line 4, column 1: expected ";" or "\{" after fileinto but found "\}"$/);
   await fails(cli(['sieve', 'check', join(cwd, 'broken.sieve')]), /^mailfold: line 4, column 1: /);
   assert.equal((await ok(cli(['sieve', 'check'], FILTER))).stdout, 'the script is valid\n');
+  assert.equal((await ok(cli(['sieve', 'check', USER, join(cwd, 'filters.sieve')]))).stdout, 'the script is valid\n');
   await fails(cli(['sieve', 'check', join(cwd, 'missing.sieve')]), /^mailfold: cannot read .*missing\.sieve: ENOENT$/);
 
   assert.match((await ok(cli(['sieve', 'list', USER]))).stdout, /^NAME\s+ACTIVE\nfilters\s*\nspare\s+yes\n$/);

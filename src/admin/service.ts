@@ -118,7 +118,8 @@ export class AdminService {
     return sieve.deleteScript(this.#scripts, await this.#account(p.address), p.name);
   }
 
-  async sieveCheck(_p: unknown, content: Buffer): Promise<{ valid: true }> {
+  async sieveCheck(p: { address?: string }, content: Buffer): Promise<{ valid: true }> {
+    if (p.address !== undefined) await this.#account(p.address);
     return sieve.checkScript(this.#scripts, content);
   }
 

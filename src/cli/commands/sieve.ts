@@ -63,11 +63,13 @@ export function sieveCommands(program: Command): void {
       output(cmd, result, () => `deleted ${result.deleted}`);
     });
   sieve
-    .command('check [file]')
+    .command('check [account] [file]')
     .description('parse a script from FILE (or standard input) without storing it; errors name line and column')
-    .action(async (file: string | undefined, _opts, cmd: Command) => {
+    .action(async (first: string | undefined, second: string | undefined, _opts, cmd: Command) => {
+      // `check FILE` or, as the other subcommands read, `check ACCOUNT FILE` (the account must exist).
+      const [address, file] = second === undefined ? [undefined, first] : [first, second];
       const content = await readScript(file, scriptLimit(cmd));
-      const result = await withAdmin(cmd, (admin) => admin.sieveCheck({}, content));
+      const result = await withAdmin(cmd, (admin) => admin.sieveCheck(address === undefined ? {} : { address }, content));
       output(cmd, result, () => 'the script is valid');
     });
 }

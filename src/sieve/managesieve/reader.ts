@@ -144,8 +144,13 @@ export class SieveReader implements Framer<SieveInput> {
     return event;
   }
 
+  /** From here to the command's end nothing is kept; the command is answered with `refusal`. */
   #refuse(refusal: Extract<SieveInput, { type: 'refused' }>): void {
+    this.#dropCommand();
     this.#refusal = refusal;
+  }
+
+  #dropCommand(): void {
     this.#lines = [];
     this.#literals = [];
     this.#line = [];
@@ -156,7 +161,7 @@ export class SieveReader implements Framer<SieveInput> {
   }
 
   clear(): void {
-    this.#refuse({ type: 'refused', reason: 'line-too-long' });
+    this.#dropCommand();
     this.#refusal = null;
     this.#literal = null;
     this.#filled = 0;
