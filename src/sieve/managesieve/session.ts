@@ -6,6 +6,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { Channel } from '../../net/channel.ts';
 import type { Account, Directory } from '../../store/types.ts';
 import type { TlsProvider } from '../../tls/context.ts';
+import { notifyMethods } from '../capabilities.ts';
 import { COMMANDS } from './commands/index.ts';
 import { CommandSyntaxError, parseCommand, parseWords, type Word } from './parser.ts';
 import type { SieveInput, SieveReader, SieveReaderLimits } from './reader.ts';
@@ -94,13 +95,14 @@ export class ManageSieveSession {
       ['IMPLEMENTATION', 'Mailfold'],
       ['SASL', this.mechanisms.join(' ')],
       ['SIEVE', this.deps.scripts.extensions.join(' ')],
-      ['NOTIFY', 'mailto'],
+      ['NOTIFY', notifyMethods.join(' ')],
       ['MAXREDIRECTS', String(this.deps.scripts.maxRedirects)],
     ];
     if (this.starttlsOffered && !this.secure) lines.push(['STARTTLS']);
     if (this.account) lines.push(['OWNER', this.account.address]);
     lines.push(['UNAUTHENTICATE'], ['VERSION', '1.0']);
-    return Buffer.concat(lines.map(([name, value]) => Buffer.concat([sieveString(name), ...(value === undefined ? [] : [Buffer.from(' '), sieveString(value)]), Buffer.from('\r\n')])));
+    const line = ([name, value]: [string, string?]) => Buffer.concat([sieveString(name), ...(value === undefined ? [] : [Buffer.from(' '), sieveString(value)]), Buffer.from('\r\n')]);
+    return Buffer.concat(lines.map(line));
   }
 
   write(data: string | Buffer): Promise<boolean> {
