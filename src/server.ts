@@ -9,6 +9,8 @@ import { ConnectionLimit } from './net/connection-limit.ts';
 import { createResolver } from './net/dns.ts';
 import { startImap, type ImapService } from './imap/server.ts';
 import { startPop3, type Pop3Service } from './pop3/server.ts';
+import { startManageSieve, type ManageSieveService } from './sieve/managesieve/server.ts';
+import { StoredScripts } from './sieve/script-service.ts';
 import { OutboundQueue } from './queue/outbound.ts';
 import { startQueueRunner, type QueueRunner } from './queue/runner.ts';
 import { runnerSettings } from './queue/settings.ts';
@@ -52,6 +54,7 @@ export function adminSettings(config: Config): AdminSettings {
     defaultQuotaMessages: config.delivery.default_quota_messages,
     messageSizeLimit: config.limits.message_size,
     hostname: config.hostname,
+    sieveScripts: { maxScripts: config.managesieve.max_scripts, maxScriptBytes: config.managesieve.max_script_size },
   };
 }
 
@@ -142,6 +145,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
   let imap: ImapService | null = null;
   let smtp: SmtpService | null = null;
   let http: HttpService | null = null;
+  let managesieve: ManageSieveService | null = null;
   let runner: QueueRunner | null = null;
   let sandbox: Sandbox | null = null;
   try {
@@ -213,6 +217,19 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         literalMinus: config.imap.literal === 'minus',
       });
     }
+    if (config.listeners.managesieve.enabled) {
+      managesieve = await startManageSieve({
+        store,
+        scripts: new StoredScripts(store, adminSettings(config).sieveScripts),
+        log,
+        tls,
+        throttle,
+        connections,
+        listener: config.listeners.managesieve,
+        plaintextOnLoopback: config.auth.plaintext_on_loopback,
+        limits: { lineLength: config.limits.line_length, maxScriptSize: config.managesieve.max_script_size, loginTimeoutSeconds: config.limits.login_timeout },
+      });
+    }
     const mailListeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };
     const { http: plainHttp, https } = config.listeners;
     if (plainHttp.enabled || https.enabled) {
@@ -233,6 +250,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         // The ports really bound, so that autoconfig tells clients the truth.
         services,
         ...(web ? { web } : {}),
+        ...(managesieve?.addresses.managesieve ? { managesievePort: managesieve.addresses.managesieve.port } : {}),
         mtaSts: { mode: config.mta_sts.mode, maxAge: config.mta_sts.max_age },
         ...(config.http.metrics_token ? { metricsToken: config.http.metrics_token } : {}),
         listeners: { http: plainHttp, https },
@@ -241,14 +259,14 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
     }
     runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
   } catch (err) {
-    await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+    await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close(), managesieve?.close()]);
     sandbox?.inbox.close();
     certificates.close();
     await closeControl();
     await store.close();
     throw err;
   }
-  const listeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses, ...http?.addresses };
+  const listeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses, ...http?.addresses, ...managesieve?.addresses };
   for (const [name, a] of Object.entries(listeners)) bound[name] = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
   if (smtp?.lmtp) bound.lmtp = typeof smtp.lmtp === 'string' ? smtp.lmtp : `${smtp.lmtp.address}:${smtp.lmtp.port}`;
   certificates.startRenewal();
@@ -263,7 +281,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
       // Logins waiting for their turn end now rather than hold shutdown up, one delay after another.
       throttle.close();
       // Listeners first, so that no session is left using the store when it closes.
-      await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close()]);
+      await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close(), managesieve?.close()]);
       sandbox?.inbox.close();
       certificates.close();
       await runner?.close();

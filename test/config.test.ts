@@ -38,7 +38,7 @@ test('dev defaults: unprivileged ports on loopback, ./data under the cwd', () =>
   assert.equal(config.data_dir, join(cwd, 'data'));
   assert.equal(config.hostname, hostname());
   const ports = Object.fromEntries(Object.entries(config.listeners).map(([name, l]) => [name, l.port]));
-  assert.deepEqual(ports, { smtp: 2525, submission: 2587, submissions: 2465, imap: 2143, imaps: 2993, pop3: 2110, pop3s: 2995, http: 2080, https: 2443 });
+  assert.deepEqual(ports, { smtp: 2525, submission: 2587, submissions: 2465, imap: 2143, imaps: 2993, pop3: 2110, pop3s: 2995, http: 2080, https: 2443, managesieve: 24190 });
   for (const l of Object.values(config.listeners)) assert.deepEqual([l.enabled, l.address], [true, '127.0.0.1']);
   assert.deepEqual(config.log, { level: 'info', format: 'auto' });
   assert.deepEqual(config.limits, { message_size: 52428800, line_length: 65536, recipients: 1000, mime_depth: 100, connections_per_ip: 20, connections_per_listener: 1000, imap_connections_per_account: 20, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 600, login_timeout: 60 });
@@ -56,7 +56,7 @@ test('system defaults: standard ports on every interface, /var/lib/mailfold', ()
   assert.deepEqual(rest, defaults);
   assert.equal(config.data_dir, '/var/lib/mailfold');
   const ports = Object.fromEntries(Object.entries(config.listeners).map(([name, l]) => [name, l.port]));
-  assert.deepEqual(ports, { smtp: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, http: 80, https: 443 });
+  assert.deepEqual(ports, { smtp: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, http: 80, https: 443, managesieve: 4190 });
   for (const l of Object.values(config.listeners)) assert.deepEqual([l.enabled, l.address], [true, '::']);
 });
 

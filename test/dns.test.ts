@@ -30,6 +30,7 @@ test('mailfold dns prints every record for a local domain, as zone lines and as 
   assert.deepEqual(find('_imaps._tcp.example.org.', 'SRV'), ['0 1 2993 mail.example.org.']);
   assert.deepEqual(find('_pop3s._tcp.example.org.', 'SRV'), ['0 1 2995 mail.example.org.']);
   assert.deepEqual(find('_pop3._tcp.example.org.', 'SRV'), ['0 0 0 .'], 'a disabled service is published as not offered');
+  assert.deepEqual(find('_sieve._tcp.example.org.', 'SRV'), ['0 1 24190 mail.example.org.'], 'ManageSieve (RFC 5804 1.8)');
   for (const name of ['autoconfig', 'autodiscover', 'mta-sts']) assert.deepEqual(find(`${name}.example.org.`, 'CNAME'), ['mail.example.org.']);
   assert.ok(records.every((r) => !r.placeholder));
   // The keys `dkim generate` made, as `dkim show` prints them.

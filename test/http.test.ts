@@ -116,6 +116,10 @@ test('autoconfig XML escapes names and lists only the listeners that are on', ()
   assert.match(xml, /<hostname>mail&lt;x&gt;<\/hostname>/);
   assert.equal(xml.match(/<incomingServer /g)?.length, 1);
   assert.equal(xml.match(/<outgoingServer /g)?.length, 1);
+  assert.doesNotMatch(xml, /setupServer/);
+  // ManageSieve, where the autoconfig draft puts it: a setupServer after the emailProvider.
+  const withSieve = autoconfigXml('example.org', 'mail.example.org', mailServices({ imaps: 993 }), 4190);
+  assert.match(withSieve, /<\/emailProvider>\n  <setupServer type="managesieve">\n    <hostname>mail\.example\.org<\/hostname>\n    <port>4190<\/port>\n    <socketType>STARTTLS<\/socketType>\n/);
 });
 
 test('Outlook Autodiscover (POX and the JSON probe), the Apple profile and MTA-STS', async (t) => {

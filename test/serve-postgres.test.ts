@@ -29,7 +29,7 @@ async function setup(t: TestContext): Promise<{ url: string; dir: string; cli: (
   const dir = tempDir(t);
   const config = join(dir, 'mailfold.toml');
   // The same file `serve` rewrites with its ports later; the CLI only needs [store] and data_dir.
-  writeConfig(config, join(dir, 'data'), { smtp: 1, submission: 2, submissions: 3, imap: 4, imaps: 5, pop3: 6, pop3s: 7 }, storeToml(url));
+  writeConfig(config, join(dir, 'data'), { smtp: 1, submission: 2, submissions: 3, imap: 4, imaps: 5, pop3: 6, pop3s: 7, managesieve: 8 }, storeToml(url));
   const cli = (args: string[], input?: string) => runCli(['--config', config, ...args], { cwd: dir, input });
   return { url, dir, cli };
 }

@@ -131,7 +131,7 @@ test('mailfold serve re-reads the certificate files on SIGHUP and keeps running'
   writeFileSync(join(dir, 'cert.pem'), first.certPem);
   writeFileSync(join(dir, 'key.pem'), first.keyPem);
   const imaps = await freePort();
-  const off = ['smtp', 'submission', 'submissions', 'imap', 'pop3', 'pop3s', 'http', 'https'].map((l) => `[listeners.${l}]\nenabled = false\n`).join('');
+  const off = ['smtp', 'submission', 'submissions', 'imap', 'pop3', 'pop3s', 'http', 'https', 'managesieve'].map((l) => `[listeners.${l}]\nenabled = false\n`).join('');
   writeFileSync(join(dir, 'mailfold.toml'), `hostname = "localhost"\n[tls]\ncert_file = "cert.pem"\nkey_file = "key.pem"\n[listeners.imaps]\nport = ${imaps}\n${off}`);
   const child = await startServe({ cwd: dir });
   t.after(() => {

@@ -41,6 +41,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'dkimGenerate', 'dkimShow', 'dkimRemove',
   'backupRecords',
   'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',
+  'sieveList', 'sieveShow', 'sievePut', 'sieveActivate', 'sieveDelete', 'sieveCheck', 'vacation',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

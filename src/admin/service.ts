@@ -14,6 +14,9 @@ import { sendSnapshot } from '../transfer/record-stream.ts';
 import type { CallContext } from './protocol.ts';
 import { importMailbox, importWrite, type ImportedMessage } from '../transfer/import-service.ts';
 import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
+import { StoredScripts, type ScriptEntry, type ScriptLimits } from '../sieve/script-service.ts';
+import type { VacationState } from '../sieve/vacation.ts';
+import * as sieve from './sieve.ts';
 
 export interface AdminSettings {
   minPasswordLength: number;
@@ -23,6 +26,8 @@ export interface AdminSettings {
   messageSizeLimit: number;
   /** The name the served certificate is kept under. */
   hostname: string;
+  /** `[managesieve]` max_scripts and max_script_size, which `mailfold sieve` keeps too. */
+  sieveScripts: ScriptLimits;
 }
 
 /** An account as the CLI shows it: never the password hash. */
@@ -86,6 +91,8 @@ export class AdminService {
 
   readonly #queue: OutboundQueue;
 
+  readonly #scripts: StoredScripts;
+
   /**
    * `status`, `queue` and `certificates` are the running server's. Without them (the CLI on a
    * stopped server) `status` is refused, queue commands work on the store alone, and
@@ -101,6 +108,37 @@ export class AdminService {
     this.#status = opts.status ?? null;
     this.#certificates = opts.certificates;
     this.#queue = opts.queue ?? new OutboundQueue(store);
+    this.#scripts = new StoredScripts(store, settings.sieveScripts);
+  }
+
+  // Sieve scripts and vacation (admin/sieve.ts), through the script service ManageSieve uses.
+  async sieveList(p: { address: string }): Promise<ScriptEntry[]> {
+    return sieve.listScripts(this.#scripts, await this.#account(p.address));
+  }
+
+  async sieveShow(p: { address: string; name: string }): Promise<{ name: string; content: string }> {
+    return sieve.showScript(this.#scripts, await this.#account(p.address), p.name);
+  }
+
+  async sievePut(p: { address: string; name: string; activate?: boolean }, content: Buffer): Promise<ScriptEntry> {
+    return sieve.putScript(this.#scripts, await this.#account(p.address), p, content);
+  }
+
+  async sieveActivate(p: { address: string; name: string | null }): Promise<{ active: string | null }> {
+    return sieve.activateScript(this.#scripts, await this.#account(p.address), p.name);
+  }
+
+  async sieveDelete(p: { address: string; name: string }): Promise<{ deleted: string }> {
+    return sieve.deleteScript(this.#scripts, await this.#account(p.address), p.name);
+  }
+
+  async sieveCheck(p: { address?: string }, content: Buffer): Promise<{ valid: true }> {
+    if (p.address !== undefined) await this.#account(p.address);
+    return sieve.checkScript(this.#scripts, content);
+  }
+
+  async vacation(p: { address: string } & sieve.VacationParams): Promise<VacationState> {
+    return sieve.vacation(this.#scripts, await this.#account(p.address), p);
   }
 
   async domainAdd(p: { name: string }): Promise<Domain> {
@@ -254,6 +292,7 @@ export class AdminService {
       raw,
       mailbox: p.mailbox,
       subaddressSeparator: this.#settings.subaddressSeparator,
+      sieve: { atData: false, hostname: this.#settings.hostname },
     });
   }
 

@@ -15,6 +15,7 @@ import { initCommand } from './commands/init.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
 import { queueCommands } from './commands/queue.ts';
 import { serveCommand } from './commands/serve.ts';
+import { sieveCommands, vacationCommand } from './commands/sieve.ts';
 import { statusCommand } from './commands/status.ts';
 import { storeCommands } from './commands/store.ts';
 import { userCommands } from './commands/user.ts';
@@ -49,6 +50,8 @@ export function buildProgram(): Command {
   queueCommands(program);
   backupCommands(program);
   transferCommands(program);
+  sieveCommands(program);
+  vacationCommand(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

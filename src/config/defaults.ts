@@ -13,6 +13,8 @@ const PORTS: Record<ListenerName, [number, number]> = {
   pop3s: [2995, 995],
   http: [2080, 80],
   https: [2443, 443],
+  // RFC 5804 section 1.8; the dev port is fixed by design.md.
+  managesieve: [24190, 4190],
 };
 
 export const DEFAULT_DATA_DIR: Record<Profile, string> = { dev: './data', system: '/var/lib/mailfold' };
@@ -82,5 +84,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     sandbox: { enabled: false, account: 'sandbox@sandbox.test', password: 'sandbox' },
     http: {},
     store: { sync: true, chunk_size: 65536, backend: 'level', pool_size: 10, tls: 'auto' },
+    // Roundcube and Thunderbird's add-on keep one or two scripts; 64 KiB is hundreds of rules.
+    managesieve: { max_scripts: 20, max_script_size: 64 * 1024 },
   };
 }

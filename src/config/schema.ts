@@ -85,6 +85,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       pop3s: listener(L.pop3s),
       http: listener(L.http),
       https: listener(L.https),
+      managesieve: listener(L.managesieve),
     }),
     log: table({
       level: oneOf(LOG_LEVELS).default(d.log.level),
@@ -197,6 +198,10 @@ export function fileSchema(d: Config): Field<FileConfig> {
       tls: oneOf(STORE_TLS).default(d.store.tls),
       ca_file: text().optional(),
     }, postgresUrl),
+    managesieve: table({
+      max_scripts: int(1, 1000).default(d.managesieve.max_scripts),
+      max_script_size: size(1024, 256 * 1024).default(d.managesieve.max_script_size),
+    }),
   });
 }
 

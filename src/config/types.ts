@@ -2,7 +2,7 @@
 
 export type Profile = 'dev' | 'system';
 
-export const LISTENER_NAMES = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'http', 'https'] as const;
+export const LISTENER_NAMES = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'http', 'https', 'managesieve'] as const;
 export type ListenerName = (typeof LISTENER_NAMES)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -198,5 +198,11 @@ export interface Config {
     /** TLS to the database; "auto": off for loopback and unix sockets, required (and verified) otherwise. */
     tls: 'auto' | 'off' | 'require';
     ca_file?: string;
+  };
+  /** Sieve scripts per account, as ManageSieve and `mailfold sieve` keep them (HAVESPACE answers from these). */
+  managesieve: {
+    max_scripts: number;
+    /** Bytes per script; at most the parser's own limit (256 KiB). */
+    max_script_size: number;
   };
 }

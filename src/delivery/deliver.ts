@@ -1,6 +1,8 @@
 import { indexMessage } from '../mime/index.ts';
 import { fetchSummary } from '../mime/fetch-summary.ts';
-import type { Account, AccountId, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, Uid, Vault } from '../store/types.ts';
+import type { Account, AccountId, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, SieveStore, Uid, Vault } from '../store/types.ts';
+import type { SieveDelivery } from '../sieve/environment.ts';
+import { decideBySieve, type SieveDecision } from '../sieve/execute.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
@@ -51,6 +53,20 @@ export async function writeMessages(
   return store.appendMany(items, opts);
 }
 
+/**
+ * Writes each target's copy, in target order: a copy a Sieve script edited (editheader)
+ * is a body of its own, the others share the request's.
+ */
+async function writeCopies(store: MailStore, request: DeliveryRequest, targets: { target: WriteTarget; raw?: Buffer }[]): Promise<WriteResult[]> {
+  const results: WriteResult[] = [];
+  for (const raw of new Set(targets.map((t) => t.raw ?? request.raw))) {
+    const mine = targets.flatMap((t, i) => ((t.raw ?? request.raw) === raw ? [i] : []));
+    const written = await writeMessage(store, raw, mine.map((i) => targets[i]!.target), { internalDate: request.internalDate, enforceQuota: true });
+    mine.forEach((i, k) => (results[i] = written[k]!));
+  }
+  return results;
+}
+
 /** CRLF line ends and the MIME index, computed once per message. */
 function prepare(raw: Buffer, internalDate: number | undefined) {
   const body = toCrlf(raw);
@@ -64,7 +80,11 @@ export type RecipientStatus =
   | { status: 'over-quota'; account: string; detail: string }
   | { status: 'remote'; address: string }
   | { status: 'queued'; address: string; queueId: string }
-  | { status: 'failed'; detail: string };
+  | { status: 'failed'; detail: string }
+  /** The account's Sieve script refused the message at DATA (RFC 5429). */
+  | { status: 'rejected'; account: string; reason: string }
+  /** The account's Sieve script took the message without storing a copy (discard, redirect, a late reject). */
+  | { status: 'filtered'; account: string; detail: string };
 
 export interface RecipientReport {
   recipient: string;
@@ -81,6 +101,8 @@ export interface DeliveryRequest {
   flags?: string[];
   internalDate?: number;
   subaddressSeparator: string;
+  /** Given, each account's active Sieve script decides where its copy goes (src/sieve/). */
+  sieve?: SieveDelivery;
 }
 
 /**
@@ -88,10 +110,11 @@ export interface DeliveryRequest {
  * Delivered-To, and writes every local copy through `writeMessage`. Remote
  * targets of aliases are reported back for the caller to queue.
  */
-export async function deliverMessage(store: Directory & MailStore & Vault, request: DeliveryRequest): Promise<RecipientReport[]> {
+export async function deliverMessage(store: Directory & MailStore & Vault & SieveStore, request: DeliveryRequest): Promise<RecipientReport[]> {
   if (/[\r\n<>]/.test(request.from)) throw new Error(`invalid envelope sender ${JSON.stringify(request.from)}`);
   const reports: RecipientReport[] = [];
-  const targets: { recipient: string; account: Account; mailboxName: string; target: WriteTarget }[] = [];
+  const targets: { recipient: string; account: Account; mailboxName: string; target: WriteTarget; raw?: Buffer }[] = [];
+  const decisions: { decision: SieveDecision; accountId: AccountId }[] = [];
   const seen = new Set<number>();
   for (const recipient of request.recipients) {
     const report: RecipientReport = { recipient, outcomes: [] };
@@ -104,19 +127,35 @@ export async function deliverMessage(store: Directory & MailStore & Vault, reque
     for (const account of resolution.local) {
       if (seen.has(account.id)) continue;
       seen.add(account.id);
+      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n`;
+      // Sieve: the account's active script files the copy, or refuses it, or sends it on.
+      const decision = request.sieve
+        ? await decideBySieve(store, request.sieve, { account, from: request.from, recipient, raw: request.raw, defaultMailbox: request.mailbox, flags: request.flags ?? [], subaddressSeparator: request.subaddressSeparator })
+        : null;
+      if (decision) {
+        decisions.push({ decision, accountId: account.id });
+        if (decision.rejected !== null) report.outcomes.push({ status: 'rejected', account: account.address, reason: decision.rejected });
+        else if (decision.copies.length === 0) report.outcomes.push({ status: 'filtered', account: account.address, detail: decision.summary });
+        for (const { mailbox, flags } of decision.copies) {
+          targets.push({ recipient, account, mailboxName: mailbox.name, raw: decision.raw, target: { accountId: account.id, mailboxId: mailbox.id, prefix, flags } });
+        }
+        continue;
+      }
       const mailbox =
         (request.mailbox ? await store.getMailbox(account.id, request.mailbox) : null) ?? (await store.getMailbox(account.id, 'INBOX'));
       if (!mailbox) {
         report.outcomes.push({ status: 'failed', detail: `${account.address} has no INBOX (run \`mailfold store check\`)` });
         continue;
       }
-      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n`;
       targets.push({ recipient, account, mailboxName: mailbox.name, target: { accountId: account.id, mailboxId: mailbox.id, prefix, flags: request.flags ?? [] } });
     }
   }
   increment('mailfold_messages_received_total');
-  if (targets.length === 0) return reports;
-  const results = await writeMessage(store, request.raw, targets.map((t) => t.target), { internalDate: request.internalDate, enforceQuota: true });
+  const results = await writeCopies(store, request, targets);
+  // What the scripts send goes out once their accounts' copies are committed.
+  for (const { decision, accountId } of decisions) {
+    if (results.every((r, i) => r.ok || targets[i]!.account.id !== accountId)) await decision.finish();
+  }
   results.forEach((result, i) => {
     const { recipient, account, mailboxName } = targets[i]!;
     const report = reports.find((r) => r.recipient === recipient)!;

@@ -39,13 +39,15 @@ function txt(value: string): string {
 }
 
 /** RFC 6186 and RFC 8314: implicit TLS preferred (priority 0) over STARTTLS (10); "." for a service not offered. */
-const SRV: [string, ListenerName, number][] = [
+const SRV: [string, ListenerName, number, string?][] = [
   ['_submissions', 'submissions', 0],
   ['_submission', 'submission', 10],
   ['_imaps', 'imaps', 0],
   ['_imap', 'imap', 10],
   ['_pop3s', 'pop3s', 0],
   ['_pop3', 'pop3', 10],
+  // ManageSieve has STARTTLS only; sieve-connect and others look this up (RFC 5804 1.8).
+  ['_sieve', 'managesieve', 0, 'RFC 5804'],
 ];
 
 /** Every record to publish for `domain` so that mail, clients and other servers find this server. */
@@ -78,10 +80,10 @@ export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'li
     txtRecord(`_mta-sts.${zone}`, `v=STSv1; id=${policyId}`, `MTA-STS: a policy is served at https://mta-sts.${domain}/.well-known/mta-sts.txt (mode ${config.mta_sts.mode})`),
     { name: `mta-sts.${zone}`, type: 'CNAME', value: host, comment: 'serves the MTA-STS policy (in the ACME certificate)' },
     txtRecord(`_smtp._tls.${zone}`, `v=TLSRPTv1; rua=${reports}`, 'TLS-RPT: other servers report TLS failures to postmaster'),
-    ...SRV.map(([service, listener, priority]): DnsRecord => {
+    ...SRV.map(([service, listener, priority, rfc]): DnsRecord => {
       const l = config.listeners[listener];
       return l.enabled
-        ? { name: `${service}._tcp.${zone}`, type: 'SRV', value: `${priority} 1 ${l.port} ${host}`, comment: `clients find ${listener} (RFC 6186, RFC 8314)` }
+        ? { name: `${service}._tcp.${zone}`, type: 'SRV', value: `${priority} 1 ${l.port} ${host}`, comment: `clients find ${listener} (${rfc ?? 'RFC 6186, RFC 8314'})` }
         : { name: `${service}._tcp.${zone}`, type: 'SRV', value: '0 0 0 .', comment: `${listener} is not offered` };
     }),
     { name: `autoconfig.${zone}`, type: 'CNAME', value: host, comment: 'Thunderbird autoconfig (in the ACME certificate)' },

@@ -18,6 +18,8 @@ export interface HttpContext {
   /** The mail host name clients connect to. */
   hostname: string;
   services: MailService[];
+  /** The ManageSieve port when it listens, for autoconfig's setupServer. */
+  managesievePort?: number;
   challenges: AcmeChallenges;
   mtaSts: { mode: 'none' | 'testing' | 'enforce'; maxAge: number };
   /** The HTTPS listener's bound port, where plain-HTTP Autodiscover is redirected; set by startHttp, undefined when it is off. */
@@ -84,7 +86,7 @@ async function autoconfig(ctx: HttpContext, req: Request): Promise<Reply> {
   const domain = email
     ? (await localAddress(ctx, email)).split('@')[1]!
     : await localDomain(ctx, req.host.replace(/^autoconfig\./, ''));
-  return { status: 200, type: 'application/xml; charset=utf-8', body: autoconfigXml(domain, ctx.hostname, ctx.services) };
+  return { status: 200, type: 'application/xml; charset=utf-8', body: autoconfigXml(domain, ctx.hostname, ctx.services, ctx.managesievePort) };
 }
 
 async function autodiscoverPox(ctx: HttpContext, req: Request): Promise<Reply> {

@@ -56,6 +56,11 @@ export class LineReader {
     return events;
   }
 
+  /** Bytes held for the line being read. */
+  get buffered(): number {
+    return this.#length;
+  }
+
   /** Forgets a partial line, as when STLS discards what came before the handshake. */
   reset(): void {
     this.#skipping = false;

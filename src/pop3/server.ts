@@ -8,7 +8,7 @@ import { isLoopback } from '../net/loopback.ts';
 import type { LoginStore } from '../auth/login.ts';
 import type { MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
-import { LineChannel } from './channel.ts';
+import { lineChannel } from './channel.ts';
 import { MaildropLocks } from './maildrop.ts';
 import { Pop3Session, type Pop3Deps } from './session.ts';
 
@@ -54,7 +54,7 @@ export async function startPop3(opts: Pop3Options): Promise<Pop3Service> {
     open(socket, secure, sessionLog) {
       const ip = socket.remoteAddress ?? 'unknown';
       let session: Pop3Session | null = null;
-      const channel = new LineChannel(socket, {
+      const channel = lineChannel(socket, {
         maxLine: MAX_LINE,
         idleMs: opts.idleMs ?? IDLE_MS,
         onIdle: () => {

@@ -3,6 +3,10 @@ import { parseAddress } from '../delivery/address.ts';
 import type { Directory, Vault } from '../store/types.ts';
 import type { OutboundQueue, NewRecipient } from './outbound.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
+import type { OutboundMessage, SieveDelivery } from '../sieve/environment.ts';
+
+/** How many times a message a script sent may meet a script again (a redirect to an account whose script redirects). */
+const SIEVE_DEPTH = 3;
 
 /** DSN parameters (RFC 3461) given with MAIL FROM and each RCPT TO. */
 export interface DsnRequest {
@@ -18,8 +22,21 @@ export interface DsnRequest {
  * queue as one entry. Both are committed before this returns, so the caller may
  * acknowledge the message.
  */
-export async function acceptMessage(queue: OutboundQueue, request: DeliveryRequest & { dsn?: DsnRequest }): Promise<RecipientReport[]> {
-  const reports = await deliverMessage(queue.store, request);
+export async function acceptMessage(
+  queue: OutboundQueue,
+  request: Omit<DeliveryRequest, 'sieve'> & { dsn?: DsnRequest; sieve?: Omit<SieveDelivery, 'send'> },
+): Promise<RecipientReport[]> {
+  const sieve = request.sieve;
+  // What scripts send (redirect, vacation...) takes this same path, committed before the caller
+  // answers: local recipients at once (their scripts run, to a depth), the others into the queue.
+  const send = async (m: OutboundMessage) => {
+    const depth = (sieve?.depth ?? 0) + 1;
+    const nested = sieve && depth <= SIEVE_DEPTH ? { sieve: { ...sieve, atData: false, depth } } : {};
+    const sent = await acceptMessage(queue, { from: m.from, recipients: m.to, raw: m.raw, subaddressSeparator: request.subaddressSeparator, ...nested });
+    const lost = sent.flatMap((r) => r.outcomes.filter((o) => o.status === 'unknown' || o.status === 'failed' || o.status === 'over-quota'));
+    if (lost.length > 0) throw new Error(`not delivered: ${lost.map((o) => o.detail).join('; ')}`);
+  };
+  const reports = await deliverMessage(queue.store, { ...request, sieve: sieve && { ...sieve, send } });
   const remote: NewRecipient[] = [];
   let forwardDomain: string | null = null;
   reports.forEach((report, i) => {

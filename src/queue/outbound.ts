@@ -2,7 +2,7 @@ import { increment } from '../metrics/registry.ts';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { toCrlf } from '../delivery/line-endings.ts';
-import { StoreError, type Directory, type MailStore, type QueueEntry, type QueueId, type QueueStore, type Vault } from '../store/types.ts';
+import { StoreError, type Directory, type MailStore, type QueueEntry, type QueueId, type QueueStore, type SieveStore, type Vault } from '../store/types.ts';
 
 /** A recipient as it enters the queue, with the DSN wishes its sender gave (RFC 3461). */
 export interface NewRecipient {
@@ -39,13 +39,13 @@ export interface QueueEvents {
  * a started runner attaches itself to be woken up.
  */
 export class OutboundQueue extends EventEmitter<QueueEvents> {
-  readonly store: Directory & MailStore & QueueStore & Vault;
+  readonly store: Directory & MailStore & QueueStore & Vault & SieveStore;
   #wake: () => void = () => {};
   readonly #busy = new Map<QueueId, Pending>();
   /** This process's name in the store's queue claims. */
   readonly #holder = randomBytes(8).toString('hex');
 
-  constructor(store: Directory & MailStore & QueueStore & Vault) {
+  constructor(store: Directory & MailStore & QueueStore & Vault & SieveStore) {
     super();
     this.store = store;
   }

@@ -149,7 +149,8 @@ async function send(settings: ReportSettings, log: Logger, report: Omit<DsnInput
     messageId: `${randomUUID()}@${settings.hostname}`,
     boundary: `=_mailfold_${randomBytes(12).toString('hex')}`,
   });
-  const reports = await acceptMessage(settings.queue, { from: '', recipients: [report.to], raw, subaddressSeparator: settings.subaddressSeparator });
+  const sieve = { atData: false, hostname: settings.hostname, log };
+  const reports = await acceptMessage(settings.queue, { from: '', recipients: [report.to], raw, subaddressSeparator: settings.subaddressSeparator, sieve });
   const outcomes = reports.flatMap((r) => r.outcomes.map((o) => o.status));
   log.info({ queue: report.queueId, kind: report.kind, to: report.to, recipients: report.recipients.map((r) => r.address), outcomes }, 'delivery report sent');
 }

@@ -1,11 +1,11 @@
 import type { Config } from '../config/index.ts';
 import { createResolver } from '../net/dns.ts';
-import type { Directory, MailStore, QueueStore, Vault } from '../store/types.ts';
+import type { Directory, MailStore, QueueStore, SieveStore, Vault } from '../store/types.ts';
 import { trustCaFile } from '../tls/trust.ts';
 import type { RunnerSettings } from './runner.ts';
 
 /** The runner's settings from the config file's [queue], [dns] and [smtp.smarthost]. */
-export function runnerSettings(config: Config, store: Directory & MailStore & QueueStore & Vault): RunnerSettings {
+export function runnerSettings(config: Config, store: Directory & MailStore & QueueStore & Vault & SieveStore): RunnerSettings {
   const q = config.queue;
   if (q.ca_file) trustCaFile(q.ca_file);
   return {

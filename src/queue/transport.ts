@@ -3,7 +3,7 @@ import type { Smarthost } from '../config/index.ts';
 import { deliverMessage } from '../delivery/deliver.ts';
 import type { Logger } from '../log/logger.ts';
 import type { DnsResolver } from '../net/dns.ts';
-import type { Directory, MailStore, QueueEntry, QueueStore, Vault } from '../store/types.ts';
+import type { Directory, MailStore, QueueEntry, QueueStore, SieveStore, Vault } from '../store/types.ts';
 import { statusOf } from './dsn.ts';
 import { stsRule } from './mta-sts.ts';
 import { findRoute, hostAddresses } from './mx.ts';
@@ -22,7 +22,7 @@ export interface Attempt {
 }
 
 export interface TransportSettings {
-  store: Directory & MailStore & QueueStore & Vault;
+  store: Directory & MailStore & QueueStore & Vault & SieveStore;
   /** MX, address and MTA-STS lookups, through [dns] servers with a cache. */
   resolve: DnsResolver;
   /** Our name in EHLO. */

@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import { increment } from '../metrics/registry.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { acceptMessage } from '../queue/accept.ts';
+import { dkimSignatures } from './dkim-sign.ts';
 import type { OutboundQueue } from '../queue/outbound.ts';
 import { reportDelivered, reportRefused } from '../queue/report.ts';
 import type { DnsResolve } from '../net/dns.ts';
@@ -258,6 +259,14 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           mailbox: verdict.mailbox,
           subaddressSeparator: deps.subaddressSeparator,
           dsn,
+          // Sieve runs while the client waits: a script's reject is this transaction's 550.
+          sieve: {
+            atData: true,
+            hostname: deps.hostname,
+            log: slog,
+            auth: { spf: String(verdict.auth?.spf ?? 'none'), dmarc: String(verdict.auth?.dmarc ?? 'none') },
+            sign: (unsigned, author) => dkimSignatures(deps.store, unsigned, author, slog),
+          },
         });
         // The message is committed: a failing success report must not make the client send it again.
         const reportSettings = { queue: deps.queue, hostname: deps.hostname, subaddressSeparator: deps.subaddressSeparator };

@@ -18,6 +18,11 @@ function refusal(outcome: RecipientStatus): SmtpReply | null {
       return reply(451, '4.3.0', 'Local error in processing');
     case 'failed':
       return reply(451, '4.3.0', 'Local delivery failed, try again later');
+    case 'filtered':
+      return null;
+    case 'rejected':
+      // RFC 5429 2.1.1: the script's reason, in one line of printable ASCII.
+      return reply(550, '5.7.1', outcome.reason.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 400) || 'Rejected by the recipient\'s filter');
   }
 }
 

@@ -1,7 +1,10 @@
 /** The roles' methods, bound to their objects, as one object: the store every caller sees. */
-export function joinRoles<A extends object, B extends object, C extends object, D extends object, E extends object>(a: A, b: B, c: C, d: D, e: E): A & B & C & D & E {
-  return Object.assign({}, methodsOf(a), methodsOf(b), methodsOf(c), methodsOf(d), methodsOf(e)) as A & B & C & D & E;
+export function joinRoles<Roles extends object[]>(...roles: Roles): AllOf<Roles> {
+  return Object.assign({}, ...roles.map(methodsOf)) as AllOf<Roles>;
 }
+
+/** The intersection of a tuple's types: what an object holding every role's methods is. */
+type AllOf<T extends unknown[]> = T extends [infer First, ...infer Rest] ? First & AllOf<Rest> : unknown;
 
 /** A role object's methods, bound to it, as own properties. */
 function methodsOf(role: object): Record<string, unknown> {

@@ -428,6 +428,51 @@ export interface Vault {
   putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void>;
 }
 
+/** One Sieve script of an account, as ManageSieve LISTSCRIPTS shows it (RFC 5804 2.7). */
+export interface SieveScriptInfo {
+  name: string;
+  active: boolean;
+  /** UTF-8 bytes. */
+  size: number;
+  updatedAt: number;
+}
+
+/** What one account may keep in Sieve scripts. */
+export interface SieveScriptLimits {
+  maxScripts: number;
+  /** Per script, in UTF-8 bytes. */
+  maxScriptBytes: number;
+}
+
+export type SievePutOutcome = { ok: true } | { ok: false; reason: 'too-many' | 'too-big' };
+
+/** Why a Sieve run remembers something: a vacation reply sent, or a duplicate id seen (RFC 7352). */
+export type SieveMarkScope = 'vacation' | 'duplicate';
+
+/**
+ * Sieve scripts per account (ManageSieve, the CLI, delivery reads the active one), and
+ * the marks a run leaves until they expire: whom vacation answered, which ids `duplicate` saw.
+ * Script names are 1 to 128 characters without control characters (RFC 5804 1.6).
+ */
+export interface SieveStore {
+  /** The account's scripts by name, the active one marked. */
+  listSieveScripts(accountId: AccountId): Promise<SieveScriptInfo[]>;
+  getSieveScript(accountId: AccountId, name: string): Promise<string | null>;
+  /** Creates or replaces a script; refused, with nothing written, past the limits. */
+  putSieveScript(accountId: AccountId, name: string, content: string, limits: SieveScriptLimits): Promise<SievePutOutcome>;
+  /** StoreError 'not-found' when absent, 'locked' when it is the active script. */
+  deleteSieveScript(accountId: AccountId, name: string): Promise<void>;
+  /** The active marker follows the script. StoreError 'not-found' or 'exists'. */
+  renameSieveScript(accountId: AccountId, from: string, to: string): Promise<void>;
+  /** Makes a script the active one, or none with null. StoreError 'not-found'. */
+  setActiveSieveScript(accountId: AccountId, name: string | null): Promise<void>;
+  getActiveSieveScript(accountId: AccountId): Promise<{ name: string; content: string } | null>;
+  /** Whether a mark is set and not expired at `now`. */
+  hasSieveMark(accountId: AccountId, scope: SieveMarkScope, key: string, now: number): Promise<boolean>;
+  /** Sets a mark until `expiresAt` (ms since the epoch), replacing an older one; expired marks of the account go. */
+  setSieveMark(accountId: AccountId, scope: SieveMarkScope, key: string, expiresAt: number): Promise<void>;
+}
+
 /** The store as a whole: what opens it, checks it and closes it. */
 export interface StoreLifecycle {
   /** Verifies counters and references against the data; `repair` rewrites what differs. */
@@ -438,7 +483,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role at once: for the composition root, the admin service and code typed against the whole store. */
-export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore;
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore & SieveStore;
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
 export interface MetadataEntry {

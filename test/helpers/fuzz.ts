@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { RawImap } from './imap.ts';
 
 /** A small deterministic generator, so a failure can be replayed. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state * 1664525 + 1013904223) >>> 0;

@@ -146,6 +146,17 @@ export class RawClient {
     }
   }
 
+  /** The next `count` bytes as they come (a literal's), or null when the server closed first. */
+  async bytes(count: number): Promise<Buffer | null> {
+    while (this.#buffer.length < count) {
+      if (this.#closed) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    const bytes = this.#buffer.subarray(0, count);
+    this.#buffer = this.#buffer.subarray(count);
+    return bytes;
+  }
+
   /** Sends a command line and returns the first response line. */
   async command(line: string): Promise<string> {
     this.send(`${line}\r\n`);

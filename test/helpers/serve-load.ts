@@ -6,7 +6,7 @@ import { startServe } from './env.ts';
 export type ServedProtocol = 'smtp' | 'imap' | 'pop3';
 export type ServePorts = Record<ServedProtocol, number>;
 
-const ALL_LISTENERS = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'http', 'https'];
+const ALL_LISTENERS = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'http', 'https', 'managesieve'];
 
 const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
 

@@ -8,7 +8,7 @@ import type { ListenerName } from '../../src/config/index.ts';
 import { exited, startServe } from './env.ts';
 
 /** The listeners a `serve` subprocess runs in these tests; HTTP is not served yet. */
-export const SERVED = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s'] as const;
+export const SERVED = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'managesieve'] as const;
 export type Ports = Record<(typeof SERVED)[number], number>;
 
 /** Ports that were free a moment ago; a subprocess config needs numbers (port 0 is not a valid config value). */

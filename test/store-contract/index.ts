@@ -8,6 +8,7 @@ import { messageContract } from './messages.ts';
 import { metadataContract } from './metadata.ts';
 import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
+import { sieveContract } from './sieve.ts';
 
 export type { StoreBackend } from './backend.ts';
 
@@ -22,4 +23,5 @@ export function storeContract(backend: StoreBackend): void {
   hostileContract(backend);
   queueClaimContract(backend);
   metadataContract(backend);
+  sieveContract(backend);
 }

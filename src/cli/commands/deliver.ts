@@ -24,6 +24,8 @@ function describe(report: RecipientReport): string[] {
       case 'queued': return `${report.recipient}: queued for ${o.address} (queue id ${o.queueId})`;
       case 'remote': return `${report.recipient}: not queued for remote address ${o.address}`;
       case 'failed': return `${report.recipient}: temporary failure: ${o.detail}`;
+      case 'rejected': return `${report.recipient}: rejected by the Sieve script of ${o.account}: ${o.reason}`;
+      case 'filtered': return `${report.recipient}: Sieve script of ${o.account}: ${o.detail}`;
     }
   });
 }

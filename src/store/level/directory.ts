@@ -110,6 +110,7 @@ export class LevelDirectory implements Directory {
       }
       ops.push(...(await freeBlobOps(this.#core, released)));
       for (const key of await this.#core.scanKeys(keys.subscriptionPrefix(account.id))) ops.push(del(key));
+      for (const key of await this.#core.scanKeys(keys.sievePrefix(account.id))) ops.push(del(key));
       await this.#core.commit(ops);
     });
     this.#core.emit({ type: 'mailboxes', accountId: account.id });

@@ -74,6 +74,13 @@ export const keys = {
   importMarkPrefix: (accountId: AccountId) => `imp/${hex(accountId)}/`,
   appPassword: (accountId: AccountId, id: string) => `apw/${hex(accountId)}/${id}`,
   appPasswordPrefix: (accountId: AccountId) => `apw/${hex(accountId)}/`,
+  // Sieve: an account's scripts by name, which one is active, and the marks of its runs (vacation, duplicate).
+  sievePrefix: (accountId: AccountId) => `siv/${hex(accountId)}/`,
+  sieveScript: (accountId: AccountId, name: string) => `siv/${hex(accountId)}/s/${name}`,
+  sieveScriptPrefix: (accountId: AccountId) => `siv/${hex(accountId)}/s/`,
+  sieveActive: (accountId: AccountId) => `siv/${hex(accountId)}/active`,
+  sieveMark: (accountId: AccountId, scope: string, key: string) => `siv/${hex(accountId)}/m/${scope}/${key}`,
+  sieveMarkPrefix: (accountId: AccountId) => `siv/${hex(accountId)}/m/`,
 };
 
 /** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */

@@ -9,6 +9,7 @@ import { LevelMail } from './mail.ts';
 import { migrationLines, type MigrationSink } from '../migration-progress.ts';
 import { migrateStore } from './migrate/runner.ts';
 import { LevelQueue } from './queue.ts';
+import { LevelSieve } from './sieve.ts';
 import { levelSnapshot } from './records.ts';
 import { LevelVault } from './vault.ts';
 
@@ -28,7 +29,7 @@ export async function openLevelStore(dataDir: string, options: StoreOptions, onM
     throw err;
   }
   const directory = new LevelDirectory(core);
-  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory), new LevelAppPasswords(core, directory));
+  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory), new LevelAppPasswords(core, directory), new LevelSieve(core));
   return Object.assign(roles, {
     core,
     searchIndex: core.searchIndex,

@@ -158,6 +158,28 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, id)
   );
   `,
+  // 3: Sieve scripts, the active one, and the marks of runs (vacation, duplicate).
+  `
+  CREATE TABLE sieve_scripts (
+    account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    content text NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (account_id, name)
+  );
+  CREATE TABLE sieve_active (
+    account_id bigint PRIMARY KEY,
+    name text NOT NULL,
+    FOREIGN KEY (account_id, name) REFERENCES sieve_scripts (account_id, name) ON UPDATE CASCADE ON DELETE CASCADE
+  );
+  CREATE TABLE sieve_marks (
+    account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    scope text NOT NULL,
+    key text NOT NULL,
+    expires_at bigint NOT NULL,
+    PRIMARY KEY (account_id, scope, key)
+  );
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */

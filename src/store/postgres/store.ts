@@ -6,6 +6,7 @@ import { ChangeFeed } from './changes.ts';
 import { checkPostgres } from './check.ts';
 import { connect, PgCore, type PostgresOptions } from './core.ts';
 import { PgAppPasswords } from './app-passwords.ts';
+import { PgSieve } from './sieve.ts';
 import { PgDirectory } from './directory.ts';
 import { PgMail } from './mail.ts';
 import { PgQueue } from './queue.ts';
@@ -36,7 +37,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   const core = new PgCore(sql, options.chunkSize);
   const feed = new ChangeFeed(core);
   await feed.start();
-  const roles = joinRoles(new PgDirectory(core), new PgMail(core), new PgQueue(core), new PgVault(core), new PgAppPasswords(core));
+  const roles = joinRoles(new PgDirectory(core), new PgMail(core), new PgQueue(core), new PgVault(core), new PgAppPasswords(core), new PgSieve(core));
   return Object.assign(roles, {
     core,
     searchIndex: new PgSearchIndex(core),
