@@ -23,6 +23,9 @@ import { mailServices } from './net/services.ts';
 import { directoryUrl } from './tls/acme.ts';
 import { AcmeChallenges } from './tls/challenges.ts';
 import { CertificateManager } from './tls/manager.ts';
+import { SpamFilter } from './spam/filter.ts';
+import { Greylist } from './spam/greylist.ts';
+import { greylistSettings, spamSettings } from './spam/settings.ts';
 
 export interface RunningServer {
   store: Store;
@@ -46,6 +49,7 @@ export function adminSettings(config: Config): AdminSettings {
     defaultQuotaMessages: config.delivery.default_quota_messages,
     messageSizeLimit: config.limits.message_size,
     hostname: config.hostname,
+    spam: spamSettings(config),
   };
 }
 
@@ -90,6 +94,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners: () => ({ ...bound }),
   };
   const queue = new OutboundQueue(store);
+  // Spam (issue 15): one filter for the MX, LMTP and `mailfold deliver`; its DNSBL lookups share the MX's resolver.
+  const resolve = createResolver({ servers: config.dns.servers });
+  const spam = config.spam.enabled ? new SpamFilter(store, spamSettings(config), resolve, log.child({ proto: 'spam' })) : undefined;
   let control: Server;
   let certificates: CertificateManager;
   const challenges = new AcmeChallenges();
@@ -101,7 +108,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw err;
   }
   try {
-    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), { status, queue, certificates }), log, config.limits.message_size);
+    control = await startControlServer(config.data_dir, new AdminService(store, adminSettings(config), { status, queue, certificates, spam }), log, config.limits.message_size);
   } catch (err) {
     certificates.close();
     await store.close();
@@ -139,8 +146,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
         listeners: { smtp: mx, submission, submissions },
         lmtp: config.lmtp,
-        resolve: createResolver({ servers: config.dns.servers }),
+        resolve,
         dmarc: config.dmarc,
+        spam,
+        greylist: new Greylist(store, greylistSettings(config)),
         sendRate: new SendRate({
           messagesPerHour: config.submission_limits.messages_per_hour,
           recipientsPerHour: config.submission_limits.recipients_per_hour,
@@ -184,6 +193,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           progressMs: config.imap.progress_interval * 1000,
         },
         literalMinus: config.imap.literal === 'minus',
+        learnSpam: config.spam.enabled,
       });
     }
     const mailListeners = { ...smtp?.addresses, ...pop3?.addresses, ...imap?.addresses };

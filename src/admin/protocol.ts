@@ -40,6 +40,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'dkimGenerate', 'dkimShow', 'dkimRemove',
   'backupRecords',
   'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',
+  'spamTrain', 'spamStatus', 'spamForget', 'spamSetList', 'spamLists',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

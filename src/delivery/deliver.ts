@@ -4,6 +4,7 @@ import type { Account, AccountId, AppendOutcome, Directory, ImportMarks, Mailbox
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
+import type { SpamCheck } from '../spam/filter.ts';
 
 /** A mailbox a message is written to, with the header lines that copy gets in front. */
 export interface WriteTarget {
@@ -81,6 +82,8 @@ export interface DeliveryRequest {
   flags?: string[];
   internalDate?: number;
   subaddressSeparator: string;
+  /** The spam verdict of mail from outside (spam/filter.ts); absent for mail between local users. */
+  spam?: SpamCheck;
 }
 
 /**
@@ -104,13 +107,15 @@ export async function deliverMessage(store: Directory & MailStore & Vault, reque
     for (const account of resolution.local) {
       if (seen.has(account.id)) continue;
       seen.add(account.id);
-      const mailbox =
-        (request.mailbox ? await store.getMailbox(account.id, request.mailbox) : null) ?? (await store.getMailbox(account.id, 'INBOX'));
+      // Spam (issue 15): a verdict per account, filed into Junk at its junk score, carried in the copy's header.
+      const verdict = request.spam ? await request.spam.judge(account) : null;
+      const wanted = verdict?.spam ? 'Junk' : request.mailbox;
+      const mailbox = (wanted ? await store.getMailbox(account.id, wanted) : null) ?? (await store.getMailbox(account.id, 'INBOX'));
       if (!mailbox) {
         report.outcomes.push({ status: 'failed', detail: `${account.address} has no INBOX (run \`mailfold store check\`)` });
         continue;
       }
-      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n`;
+      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n${verdict ? request.spam!.headers(verdict) : ''}`;
       targets.push({ recipient, account, mailboxName: mailbox.name, target: { accountId: account.id, mailboxId: mailbox.id, prefix, flags: request.flags ?? [] } });
     }
   }

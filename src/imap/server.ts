@@ -34,6 +34,8 @@ export interface ImapOptions {
   /** `imap.literal = "minus"`: LITERAL- instead of LITERAL+. */
   literalMinus?: boolean;
   autologoutMs?: number;
+  /** Learn spam and ham from COPY, MOVE and STORE (`spam.enabled`). */
+  learnSpam?: boolean;
 }
 
 export type ImapService = ListenerPair<'imap' | 'imaps'>;
@@ -52,6 +54,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     loginTimeoutMs: opts.limits.loginTimeoutSeconds * 1000,
     searchCost: opts.limits.searchCost,
     progressMs: opts.limits.progressMs,
+    learnSpam: opts.learnSpam ?? false,
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'imap' }),

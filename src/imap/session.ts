@@ -40,6 +40,8 @@ export interface ImapDeps {
   searchCost: number;
   /** Time between two INPROGRESS reports of one command (`imap.progress_interval`, progress.ts). */
   progressMs: number;
+  /** Learn spam and ham from what the user does (COPY, MOVE, STORE: imap/spam-learning.ts). */
+  learnSpam?: boolean;
 }
 
 /**

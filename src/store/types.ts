@@ -321,9 +321,12 @@ export interface MailStore {
    * references, the bodies themselves shared. Flags and internal dates are kept;
    * UIDs that no longer exist are skipped. One synced batch.
    */
-  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome>;
-  /** Like copyMessages, and expunges the sources in the same batch (RFC 6851 MOVE). */
-  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome>;
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean; lessons?: MessageLesson[] }): Promise<CopyOutcome>;
+  /**
+   * Like copyMessages, and expunges the sources in the same batch (RFC 6851 MOVE).
+   * `lessons` (spam learning of the messages moved) are learned in that batch too.
+   */
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts?: { lessons?: MessageLesson[] }): Promise<CopyOutcome>;
   getBlob(blobId: BlobId): Promise<BlobMeta | null>;
   /** Several bodies' records in one read, in the order asked; null where one is missing. */
   getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]>;
@@ -344,9 +347,10 @@ export interface MailStore {
   bodyReader(ranges: readonly BodyRange[]): BodyReader;
   /**
    * Changes flags and returns the messages that changed. With `unchangedSince`
-   * (CONDSTORE), a message whose MODSEQ is above it is left alone.
+   * (CONDSTORE), a message whose MODSEQ is above it is left alone. `lessons` of the
+   * messages that change are learned in the same batch.
    */
-  storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]>;
+  storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq, lessons?: MessageLesson[]): Promise<MessageMeta[]>;
   expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]>;
   /** Expunged UIDs whose expunge modseq is greater than `since`. */
   expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]>;
@@ -410,6 +414,80 @@ export interface Vault {
   putMtaStsPolicy(domain: string, policy: MtaStsPolicy): Promise<void>;
 }
 
+// Spam filter (issue 15): its own role, so that every backend keeps the same per-account data.
+
+export type SpamClass = 'spam' | 'ham';
+
+/** One message to learn: `mark` names it (a hash of its body), so learning it twice changes nothing. */
+export interface SpamLesson {
+  mark: string;
+  verdict: SpamClass;
+  /** Its distinct tokens (spam/tokens.ts). */
+  tokens: string[];
+}
+
+/** A lesson about one message of a mailbox, handed to a COPY, MOVE or STORE so that it joins their batch. */
+export type MessageLesson = SpamLesson & { uid: Uid };
+
+/** How often a token was seen in learned spam and in learned ham. */
+export interface TokenCounts {
+  spam: number;
+  ham: number;
+}
+
+/** How many messages an account's classifier learned of each class. */
+export interface SpamTotals {
+  spam: number;
+  ham: number;
+}
+
+export type SenderList = 'allow' | 'block';
+
+/** An address (`user@domain`) or a domain (`domain`) on an account's allow or block list. */
+export interface SenderListEntry {
+  sender: string;
+  list: SenderList;
+}
+
+/** A greylisting triplet's state: when it was first tried, and whether a retry was accepted since. */
+export interface GreylistEntry {
+  firstSeen: number;
+  passed: boolean;
+}
+
+/** What learning did: lessons that changed the counts, and those that were already learned so. */
+export interface LearnOutcome {
+  learned: number;
+  unchanged: number;
+}
+
+/**
+ * The spam filter's data (spam/): per account the token counts, the marks of learned
+ * messages (so re-learning has no effect and a spam learning can be undone), the allow
+ * and block lists and the known correspondents; greylisting triplets for the server.
+ * COPY, MOVE and STORE take lessons too (MailStore), learned in the batch of their change.
+ */
+export interface SpamStore {
+  /** The account's totals and the counts of these tokens, in the order asked (zeros for unknown ones). */
+  spamCounts(accountId: AccountId, tokens: string[]): Promise<{ totals: SpamTotals; tokens: TokenCounts[] }>;
+  /** Learns (or relearns as the other class) each message; one synced batch. */
+  learnSpam(accountId: AccountId, lessons: SpamLesson[]): Promise<LearnOutcome>;
+  /** The number of distinct tokens kept for the account. */
+  spamTokenCount(accountId: AccountId): Promise<number>;
+  /** Forgets everything the classifier learned for the account (the lists and correspondents stay). */
+  forgetSpam(accountId: AccountId): Promise<void>;
+  listSenderEntries(accountId: AccountId): Promise<SenderListEntry[]>;
+  /** Puts `sender` on a list, or takes it off both with null. */
+  setSenderEntry(accountId: AccountId, sender: string, list: SenderList | null): Promise<void>;
+  /** Addresses the account corresponds with: it sent to them, or learned ham from them. */
+  addCorrespondents(accountId: AccountId, addresses: string[]): Promise<void>;
+  knownCorrespondents(accountId: AccountId, addresses: string[]): Promise<boolean[]>;
+  getGreylist(triplet: string): Promise<GreylistEntry | null>;
+  putGreylist(triplet: string, entry: GreylistEntry): Promise<void>;
+  /** Removes triplets first seen before `before` that never passed; returns how many. */
+  pruneGreylist(before: number): Promise<number>;
+}
+
 /** The store as a whole: what opens it, checks it and closes it. */
 export interface StoreLifecycle {
   /** Verifies counters and references against the data; `repair` rewrites what differs. */
@@ -420,7 +498,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role at once: for the composition root, the admin service and code typed against the whole store. */
-export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle;
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & SpamStore & StoreLifecycle;
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
 export interface MetadataEntry {

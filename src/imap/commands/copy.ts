@@ -1,6 +1,7 @@
 import { resolve } from '../message-set.ts';
 import { command, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
+import { transferLessons } from '../spam-learning.ts';
 import { copyResult, parseTransfer, targetMailbox, type TransferArgs } from '../transfer.ts';
 
 /** RFC 3501 6.4.7 with COPYUID (RFC 4315); the bodies are shared, not copied. */
@@ -9,7 +10,8 @@ async function runCopy(session: ImapSession, args: TransferArgs): Promise<Outcom
   const uids = resolve(view, args.messages);
   const target = await targetMailbox(session, args.target);
   if (typeof target !== 'number') return target;
-  const result = copyResult(await session.deps.store.copyMessages(view.mailbox.id, uids, target, { enforceQuota: true }));
+  const lessons = await transferLessons(session, target, uids);
+  const result = copyResult(await session.deps.store.copyMessages(view.mailbox.id, uids, target, { enforceQuota: true, lessons }));
   if ('status' in result) return result;
   return ok('COPY completed', result.code ?? undefined);
 }

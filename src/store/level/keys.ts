@@ -64,6 +64,18 @@ export const keys = {
   metadataPrefix: (accountId: AccountId, mailboxId?: MailboxId) => `mdt/${hex(accountId)}/${mailboxId === undefined ? '' : `${hex(mailboxId)}/`}`,
   importMark: (accountId: AccountId, mark: string) => `imp/${hex(accountId)}/${mark}`,
   importMarkPrefix: (accountId: AccountId) => `imp/${hex(accountId)}/`,
+  // Spam filter (issue 15): per account the totals, token counts, learned marks, sender lists, correspondents.
+  spamTotals: (accountId: AccountId) => `spn/${hex(accountId)}`,
+  spamToken: (accountId: AccountId, token: string) => `spt/${hex(accountId)}/${token}`,
+  spamTokenPrefix: (accountId: AccountId) => `spt/${hex(accountId)}/`,
+  spamMark: (accountId: AccountId, mark: string) => `spm/${hex(accountId)}/${mark}`,
+  spamMarkPrefix: (accountId: AccountId) => `spm/${hex(accountId)}/`,
+  senderList: (accountId: AccountId, sender: string) => `spl/${hex(accountId)}/${sender}`,
+  senderListPrefix: (accountId: AccountId) => `spl/${hex(accountId)}/`,
+  correspondent: (accountId: AccountId, address: string) => `spc/${hex(accountId)}/${address}`,
+  /** Greylisting triplets, by a hash of (network, sender, recipient). */
+  greylist: (triplet: string) => `grl/${triplet}`,
+  greylistPrefix: 'grl/',
 };
 
 /** Queue ids: the enqueue time in base 36, then random hex, so that key order is arrival order. */

@@ -22,6 +22,7 @@ import {
   type Mailbox,
   type MailboxId,
   type MailStore,
+  type MessageLesson,
   type MessageMeta,
   type MetadataEntry,
   type MetadataLimits,
@@ -38,6 +39,7 @@ import { decode } from './codec.ts';
 import type { BatchOp } from './commit-queue.ts';
 import { del, locks, mark, put, wholeRange, type LevelCore } from './core.ts';
 import { keys } from './keys.ts';
+import { lessonOps } from './spam.ts';
 import { freeBlobOps, listMailboxes, listMessages, mailboxRemovalOps, newMailboxOps } from './mailbox-records.ts';
 
 /** Read-ahead of a BodyReader: enough for a few hundred small messages per round trip, little memory. */
@@ -312,13 +314,20 @@ export class LevelMail implements MailStore {
 
   // Changes
 
-  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome> {
-    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota });
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean; lessons?: MessageLesson[] }): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota, lessons: opts.lessons ?? [] });
   }
 
   /** A move is not counted against the quota: the account's usage does not grow. */
-  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome> {
-    return this.#transfer(from, uids, to, { move: true, enforceQuota: false });
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { lessons?: MessageLesson[] } = {}): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: true, enforceQuota: false, lessons: opts.lessons ?? [] });
+  }
+
+  /** Spam learning (issue 15) of the messages a change touched, as operations of that change's batch; under the account's lock. */
+  async #lessonOps(accountId: AccountId, lessons: MessageLesson[], touched: Uid[]): Promise<BatchOp[]> {
+    if (lessons.length === 0) return [];
+    const uids = new Set(touched);
+    return (await lessonOps(this.#core, accountId, lessons.filter((l) => uids.has(l.uid)))).ops;
   }
 
   /**
@@ -326,7 +335,7 @@ export class LevelMail implements MailStore {
    * (the source's, held under this account's lock) until the batch that adds the
    * new references commits, so no expunge elsewhere can free it meanwhile.
    */
-  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean }): Promise<CopyOutcome> {
+  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean; lessons: MessageLesson[] }): Promise<CopyOutcome> {
     const owner = await this.getMailboxById(fromId);
     if (!owner) return { ok: false, reason: 'no-mailbox', detail: `mailbox ${fromId} does not exist` };
     const { outcome, events } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
@@ -371,6 +380,7 @@ export class LevelMail implements MailStore {
       }
       ops.push(put(keys.mailbox(target.id), target));
       if (source !== target) ops.push(put(keys.mailbox(source.id), source));
+      ops.push(...(await this.#lessonOps(source.accountId, opts.lessons, messages.map((m) => m.uid))));
       await this.#core.commit(ops);
       return { outcome: { ok: true, uidValidity: target.uidValidity, copies } as CopyOutcome, events };
     });
@@ -378,7 +388,7 @@ export class LevelMail implements MailStore {
     return outcome;
   }
 
-  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]> {
+  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq, lessons: MessageLesson[] = []): Promise<MessageMeta[]> {
     const owner = await this.getMailboxById(mailboxId);
     if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
     const { changed, modSeq } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
@@ -397,7 +407,8 @@ export class LevelMail implements MailStore {
       }
       if (changed.length === 0) return { changed, modSeq: mailbox.highestModSeq };
       nextModSeq(mailbox);
-      await this.#core.commit([...changed.map((m) => put(keys.message(mailboxId, m.uid), m)), put(keys.mailbox(mailboxId), mailbox)]);
+      const learning = await this.#lessonOps(mailbox.accountId, lessons, changed.map((m) => m.uid));
+      await this.#core.commit([...changed.map((m) => put(keys.message(mailboxId, m.uid), m)), put(keys.mailbox(mailboxId), mailbox), ...learning]);
       return { changed, modSeq };
     });
     if (changed.length > 0) {

@@ -5,6 +5,7 @@ import { LevelDirectory } from './directory.ts';
 import { keys } from './keys.ts';
 import { LevelMail } from './mail.ts';
 import { LevelQueue } from './queue.ts';
+import { LevelSpam } from './spam.ts';
 import { levelSnapshot } from './records.ts';
 import { LevelVault } from './vault.ts';
 
@@ -17,7 +18,7 @@ export async function openLevelStore(dataDir: string, options: StoreOptions): Pr
   const core = new LevelCore(await openDb(dataDir), options);
   await core.init();
   const directory = new LevelDirectory(core);
-  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory));
+  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory), new LevelSpam(core));
   return Object.assign(roles, {
     core,
     searchIndex: core.searchIndex,
@@ -34,8 +35,8 @@ export async function openLevelStore(dataDir: string, options: StoreOptions): Pr
 }
 
 /** The roles' methods, bound to their objects, as one object: the store every caller sees. */
-function joinRoles<A extends object, B extends object, C extends object, D extends object>(a: A, b: B, c: C, d: D): A & B & C & D {
-  return Object.assign({}, methodsOf(a), methodsOf(b), methodsOf(c), methodsOf(d)) as A & B & C & D;
+function joinRoles<A extends object, B extends object, C extends object, D extends object, E extends object>(a: A, b: B, c: C, d: D, e: E): A & B & C & D & E {
+  return Object.assign({}, methodsOf(a), methodsOf(b), methodsOf(c), methodsOf(d), methodsOf(e)) as A & B & C & D & E;
 }
 
 /** A role object's methods, bound to it, as own properties. */

@@ -1,0 +1,22 @@
+import { flagClass, messageLessons, transferClass } from '../spam/lessons.ts';
+import type { FlagOperation, MessageLesson, Uid } from '../store/types.ts';
+import type { ImapSession } from './session.ts';
+
+/**
+ * The spam lessons (issue 15) a COPY or MOVE of the selected mailbox's messages to
+ * `targetId` teaches; the store learns them in the batch of the copy.
+ */
+export async function transferLessons(session: ImapSession, targetId: number, uids: Uid[]): Promise<MessageLesson[]> {
+  const { store, learnSpam } = session.deps;
+  if (!learnSpam) return [];
+  const target = await store.getMailboxById(targetId);
+  const verdict = target ? transferClass(session.view!.mailbox, target) : null;
+  return verdict ? messageLessons(store, session.view!.mailbox, uids, verdict) : [];
+}
+
+/** The lessons a STORE of these flags teaches ($Junk, $NotJunk, \Answered). */
+export async function flagLessons(session: ImapSession, uids: Uid[], op: FlagOperation, flags: string[]): Promise<MessageLesson[]> {
+  if (!session.deps.learnSpam) return [];
+  const verdict = flagClass(session.view!.mailbox, op, flags);
+  return verdict ? messageLessons(session.deps.store, session.view!.mailbox, uids, verdict) : [];
+}
