@@ -4,6 +4,7 @@ import { mailboxContract } from './mailboxes.ts';
 import { messageContract } from './messages.ts';
 import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
+import { spamContract } from './spam.ts';
 
 export type { StoreBackend } from './backend.ts';
 
@@ -14,4 +15,5 @@ export function storeContract(backend: StoreBackend): void {
   messageContract(backend);
   rulesContract(backend);
   queueVaultContract(backend);
+  spamContract(backend);
 }

@@ -112,7 +112,7 @@ export class LevelSpam implements SpamStore {
     return found.map((v) => v !== undefined);
   }
 
-  getGreylist(triplet: string): Promise<GreylistEntry | null> {
+  async getGreylist(triplet: string): Promise<GreylistEntry | null> {
     return this.#core.get<GreylistEntry>(keys.greylist(greylistKey(triplet)));
   }
 
