@@ -63,7 +63,10 @@ export class SpamFilter {
     const judge = async (account: Account): Promise<SpamVerdict> => {
       try {
         const { tokens, authors, network } = await prepare();
-        return await this.#judge(account, tokens, authors, network);
+        const verdict = await this.#judge(account, tokens, authors, network);
+        const signals = verdict.signals.map((s) => `${s.name}=${s.weight.toFixed(2)}${s.detail ? ` (${s.detail})` : ''}`);
+        this.#log.info({ account: account.address, ip: ctx.ip, from: ctx.from, score: Number(verdict.score.toFixed(2)), spam: verdict.spam, signals }, 'spam verdict');
+        return verdict;
       } catch (err) {
         this.#log.error({ err, account: account.address }, 'spam check failed');
         return failedVerdict((err as Error).message);
