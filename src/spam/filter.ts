@@ -78,7 +78,7 @@ export class SpamFilter {
         if (!verdict) verdicts.set(account.id, (verdict = judge(account)));
         return verdict;
       },
-      headers: (verdict) => verdictHeaders(verdict, this.settings.hostname, this.settings.junkScore),
+      headers: (verdict) => verdictHeaders(verdict, this.settings.junkScore),
     };
   }
 

@@ -30,18 +30,18 @@ const round = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
 
 /**
- * The header fields that carry the verdict into the account's copy: X-Spam-Score,
- * X-Spam-Status (yes or no, the score, the threshold and each signal with its weight),
- * and an Authentication-Results entry of this host (RFC 8601 2.7: an `x-` method).
+ * The header fields that carry the verdict into the account's copy: X-Spam-Score and
+ * X-Spam-Status (yes or no, the score, the threshold and each signal with its weight).
+ * The authentication results it used are in the MX's own Authentication-Results, which
+ * stays the only one of this host (a second one would confuse readers that take the first).
  */
-export function verdictHeaders(verdict: SpamVerdict, hostname: string, junkScore: number): string {
+export function verdictHeaders(verdict: SpamVerdict, junkScore: number): string {
   if (verdict.error) {
     return `X-Spam-Status: Unknown, error="${oneLine(verdict.error).replace(/"/g, "'")}"\r\n`;
   }
   const signals = verdict.signals.map((s) => `${s.name}=${round(s.weight)}`).join(',\r\n\t');
   return (
     `X-Spam-Score: ${round(verdict.score)}\r\n` +
-    `X-Spam-Status: ${verdict.spam ? 'Yes' : 'No'}, score=${round(verdict.score)} required=${round(junkScore)}${signals ? ` tests=${signals}` : ''}\r\n` +
-    `Authentication-Results: ${hostname}; x-spam=${verdict.spam ? 'spam' : 'ham'} policy.score=${round(verdict.score)}\r\n`
+    `X-Spam-Status: ${verdict.spam ? 'Yes' : 'No'}, score=${round(verdict.score)} required=${round(junkScore)}${signals ? ` tests=${signals}` : ''}\r\n`
   );
 }
