@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classify } from '../src/spam/classifier.ts';
+import { Greylist } from '../src/spam/greylist.ts';
+import { reversedAddress } from '../src/spam/network.ts';
+import { messageMark, messageTokens } from '../src/spam/tokens.ts';
+import { MAX_TOKEN_LENGTH, MAX_TOKENS_PER_LESSON } from '../src/store/rules/spam.ts';
+import { testStore } from './helpers/store.ts';
+
+test('tokens come from decoded headers, text and HTML bodies, link hosts and attachment types', () => {
+  const raw = Buffer.from(
+    'Received: from relay.spam.example (relay.spam.example [192.0.2.77])\r\n' +
+      'From: =?utf-8?q?Gr=C3=BC=C3=9Fe_Team?= <team@offers.example>\r\nSubject: =?utf-8?b?R3LDvMOfZSB1bmQgUHJlaXNl?=\r\nX-Mailer: MassMailer 3\r\n' +
+      'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+      '--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Cheap <b>watches</b> at <a href="https://shop.watches.example/x">our shop</a></p>\r\n' +
+      '--b\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--b--\r\n',
+  );
+  const tokens = new Set(messageTokens(raw));
+  for (const expected of ['s:grüße', 's:preise', 'fn:grüße', 'fd:offers.example', 'rh:relay.spam.example', 'rip:192.0.2', 'xm:massmailer', 'ct:multipart/mixed', 'cheap', 'watches', 'url:shop.watches.example', 'ud:watches.example', 'att:application/zip', 'html']) {
+    assert.ok(tokens.has(expected), `${expected} in ${[...tokens].join(' ')}`);
+  }
+  // Markup is not text.
+  assert.ok(!tokens.has('href'));
+});
+
+test('hostile messages tokenize within bounds and never throw: binary, a huge header, deep nesting, endless words', () => {
+  const binary = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 256));
+  const hugeHeader = Buffer.from(`Subject: ${'word '.repeat(200_000)}\r\n\r\nbody\r\n`);
+  const deep = Buffer.from('Content-Type: multipart/mixed; boundary=a\r\n\r\n' + Array.from({ length: 500 }, (_, i) => `--${i === 0 ? 'a' : i}\r\nContent-Type: multipart/mixed; boundary=${i + 1}\r\n\r\n`).join(''));
+  const words = Buffer.from(`Subject: x\r\n\r\n${Array.from({ length: 50_000 }, (_, i) => `w${i}x`).join(' ')}\r\n`);
+  const longWord = Buffer.from(`Subject: ${'a'.repeat(10_000)}\r\n\r\n${'b'.repeat(100_000)}\r\n`);
+  for (const raw of [binary, hugeHeader, deep, words, longWord, Buffer.alloc(0)]) {
+    const tokens = messageTokens(raw);
+    assert.ok(tokens.length <= MAX_TOKENS_PER_LESSON);
+    assert.ok(tokens.every((t) => t.length > 0 && t.length <= MAX_TOKEN_LENGTH));
+    assert.match(messageMark(raw), /^[0-9a-f]{32}$/);
+  }
+});
+
+test('Robinson-Fisher: no clue is 0.5; spam clues near 1, ham clues near 0', () => {
+  assert.equal(classify(['x'], [{ spam: 0, ham: 0 }], { spam: 10, ham: 10 }).probability, 0.5);
+  const spammy = classify(['a', 'b', 'c'], [{ spam: 9, ham: 0 }, { spam: 8, ham: 1 }, { spam: 10, ham: 0 }], { spam: 10, ham: 10 });
+  const hammy = classify(['a', 'b'], [{ spam: 0, ham: 9 }, { spam: 1, ham: 10 }], { spam: 10, ham: 10 });
+  assert.ok(spammy.probability > 0.95 && hammy.probability < 0.05, `${spammy.probability} ${hammy.probability}`);
+  // A token seen once says less than one seen often.
+  const once = classify(['a'], [{ spam: 1, ham: 0 }], { spam: 10, ham: 10 }).clues[0]!.probability;
+  const often = classify(['a'], [{ spam: 9, ham: 0 }], { spam: 10, ham: 10 }).clues[0]!.probability;
+  assert.ok(once < often);
+});
+
+test('DNSBL names of IPv4, mapped and IPv6 addresses (RFC 5782)', () => {
+  assert.equal(reversedAddress('192.0.2.99'), '99.2.0.192');
+  assert.equal(reversedAddress('::ffff:192.0.2.99'), '99.2.0.192');
+  assert.equal(reversedAddress('2001:db8:1:2:3:4:567:89ab'), 'b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2');
+  assert.equal(reversedAddress('2001:db8::1'), '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2');
+  assert.equal(reversedAddress('not an ip'), null);
+});
+
+test('greylisting with a clock: 451 until the delay passed, then accepted for good; another /24 starts over', async (t) => {
+  const { store } = await testStore(t);
+  let now = 1_000_000;
+  const greylist = new Greylist(store, { enabled: true, delaySeconds: 300 }, () => now);
+  assert.equal(await greylist.admit('192.0.2.10', 'a@example.net', 'alice@example.org'), false);
+  now += 299_000;
+  assert.equal(await greylist.admit('192.0.2.10', 'a@example.net', 'alice@example.org'), false);
+  now += 1_000;
+  // The same network, another address: the retry of a sender's pool.
+  assert.equal(await greylist.admit('192.0.2.11', 'a@example.net', 'alice@example.org'), true);
+  now += 30 * 86400_000;
+  assert.equal(await greylist.admit('192.0.2.10', 'A@Example.net', 'alice@example.org'), true);
+  assert.equal(await greylist.admit('198.51.100.1', 'a@example.net', 'alice@example.org'), false);
+});
