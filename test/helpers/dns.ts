@@ -109,8 +109,8 @@ function resourceRecord(type: RecordType, data: Buffer): Buffer {
   return Buffer.concat([head, data]);
 }
 
-/** Starts a TestDns with this zone on a port the system picks; closed when the test ends. */
-export async function startDns(t: TestContext, zone: Zone = {}): Promise<TestDns> {
+/** Serves a TestDns with this zone on a port the system picks, until `close` (benches use it without a test). */
+export async function listenDns(zone: Zone = {}): Promise<{ dns: TestDns; close(): void }> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const dns = new TestDns(socket.address().port, zone);
@@ -118,7 +118,13 @@ export async function startDns(t: TestContext, zone: Zone = {}): Promise<TestDns
     const reply = dns.answer(msg);
     if (reply && !dns.silent && isIPv4(peer.address)) socket.send(reply, peer.port, peer.address);
   });
-  t.after(() => socket.close());
+  return { dns, close: () => socket.close() };
+}
+
+/** Starts a TestDns with this zone on a port the system picks; closed when the test ends. */
+export async function startDns(t: TestContext, zone: Zone = {}): Promise<TestDns> {
+  const { dns, close } = await listenDns(zone);
+  t.after(close);
   return dns;
 }
 

@@ -68,6 +68,7 @@ export const keys = {
   spamTotals: (accountId: AccountId) => `spn/${hex(accountId)}`,
   spamToken: (accountId: AccountId, token: string) => `spt/${hex(accountId)}/${token}`,
   spamTokenPrefix: (accountId: AccountId) => `spt/${hex(accountId)}/`,
+  spamTokenAll: 'spt/',
   spamMark: (accountId: AccountId, mark: string) => `spm/${hex(accountId)}/${mark}`,
   spamMarkPrefix: (accountId: AccountId) => `spm/${hex(accountId)}/`,
   senderList: (accountId: AccountId, sender: string) => `spl/${hex(accountId)}/${sender}`,

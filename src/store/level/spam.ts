@@ -39,7 +39,7 @@ export async function lessonOps(core: LevelCore, accountId: AccountId, lessons: 
   const outcome = { learned: plan.learned, unchanged: plan.unchanged };
   if (plan.learned === 0) return { ops: [], outcome };
   const tokens = [...plan.deltas.keys()];
-  const counts = await core.getMany<StoredCounts>(tokens.map((t) => keys.spamToken(accountId, t)));
+  const counts = await core.getSpamTokens<StoredCounts>(tokens.map((t) => keys.spamToken(accountId, t)));
   const ops: BatchOp[] = [put(keys.spamTotals(accountId), plan.totals)];
   tokens.forEach((token, i) => {
     const [spam, ham] = counts[i] ?? [0, 0];
@@ -62,7 +62,7 @@ export class LevelSpam implements SpamStore {
   async spamCounts(accountId: AccountId, tokens: string[]): Promise<{ totals: SpamTotals; tokens: TokenCounts[] }> {
     const [totals, counts] = await Promise.all([
       this.#core.get<SpamTotals>(keys.spamTotals(accountId)),
-      tokens.length === 0 ? Promise.resolve([]) : this.#core.getMany<StoredCounts>(tokens.map((t) => keys.spamToken(accountId, t))),
+      tokens.length === 0 ? Promise.resolve([]) : this.#core.getSpamTokens<StoredCounts>(tokens.map((t) => keys.spamToken(accountId, t))),
     ]);
     return { totals: totals ?? NO_TOTALS, tokens: counts.map((c) => ({ spam: c?.[0] ?? 0, ham: c?.[1] ?? 0 })) };
   }
