@@ -76,20 +76,16 @@ export function spamCommands(program: Command): void {
       if (paths.length === 0) throw new CliError('give at least one --spam or --ham PATH');
       await withAdmin(cmd, (admin, config) => train(admin, account, paths, config.limits.message_size, globals(cmd).json === true));
     });
-  spam
-    .command('status <account>')
-    .description('what the filter learned for an account')
-    .action(async (account: string, _opts, cmd: Command) => {
-      const status = await withAdmin(cmd, (admin) => admin.spamStatus({ address: account }));
-      output(cmd, status, () => describeStatus(status));
-    });
-  spam
-    .command('forget <account>')
-    .description('forget everything the classifier learned for an account (its allow and block lists stay)')
-    .action(async (account: string, _opts, cmd: Command) => {
-      const status = await withAdmin(cmd, (admin) => admin.spamForget({ address: account }));
-      output(cmd, status, () => describeStatus(status));
-    });
+  const statusCommand = (name: string, description: string, call: (admin: AdminApi, address: string) => Promise<SpamStatus>) =>
+    spam
+      .command(`${name} <account>`)
+      .description(description)
+      .action(async (account: string, _opts, cmd: Command) => {
+        const status = await withAdmin(cmd, (admin) => call(admin, account));
+        output(cmd, status, () => describeStatus(status));
+      });
+  statusCommand('status', 'what the filter learned for an account', (admin, address) => admin.spamStatus({ address }));
+  statusCommand('forget', 'forget everything the classifier learned for an account (its allow and block lists stay)', (admin, address) => admin.spamForget({ address }));
   const listCommand = (name: string, description: string, list: 'allow' | 'block' | null) =>
     spam
       .command(`${name} <account> <sender>`)

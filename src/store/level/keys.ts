@@ -74,6 +74,8 @@ export const keys = {
   senderList: (accountId: AccountId, sender: string) => `spl/${hex(accountId)}/${sender}`,
   senderListPrefix: (accountId: AccountId) => `spl/${hex(accountId)}/`,
   correspondent: (accountId: AccountId, address: string) => `spc/${hex(accountId)}/${address}`,
+  /** Everything the spam filter keeps for an account, removed with it. */
+  spamAccountPrefixes: (accountId: AccountId) => ['spt', 'spm', 'spl', 'spc'].map((p) => `${p}/${hex(accountId)}/`),
   /** Greylisting triplets, by a hash of (network, sender, recipient). */
   greylist: (triplet: string) => `grl/${triplet}`,
   greylistPrefix: 'grl/',
