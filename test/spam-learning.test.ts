@@ -27,7 +27,7 @@ test('a message moved into Junk by imapflow is learned as spam, moved out as ham
   await client.mailboxOpen('INBOX');
   assert.ok(await client.messageMove('1', 'Junk', { uid: true }));
   assert.deepEqual(await totals(store), { spam: 1, ham: 0 });
-  // Copying the same message into Junk again (from another mailbox) learns nothing more.
+  // A copy within Junk teaches nothing more.
   await client.mailboxOpen('Junk');
   await client.messageCopy('1:*', 'Junk', { uid: true });
   assert.deepEqual(await totals(store), { spam: 1, ham: 0 });
@@ -94,6 +94,23 @@ test('a reply (\\Answered) teaches ham; twenty spam moved to Junk fix the next o
   assert.ok(before < 0.75 && after > 0.99, `probability ${before} before, ${after} after the 20 corrections`);
   // The ham the account had learned is still judged ham.
   assert.ok((await judged(store, fixtures('ham')[50]!)) < 0.1);
+});
+
+test('mail appended to Sent is learned as ham and its recipients become known correspondents; so do senders of ham moved out of Junk', async (t) => {
+  const { store, port } = await startImapServer(t);
+  const account = await addAccount(store, ALICE);
+  const client = await imapflow(t, port, ALICE);
+  await client.append('Sent', `From: ${ALICE}\r\nTo: Carol <carol@example.net>\r\nCc: dave@example.net\r\nSubject: lunch\r\n\r\nLunch on Friday?\r\n`, ['\\Seen']);
+  assert.deepEqual(await totals(store), { spam: 0, ham: 1 });
+  assert.deepEqual(await store.knownCorrespondents(account.id, ['carol@example.net', 'dave@example.net', ALICE]), [true, true, false]);
+  // A ham the filter had junked, moved back by the user: its sender is known from now on.
+  const junk = (await store.getMailbox(account.id, 'Junk'))!;
+  await deliver(store, ALICE, clearHam());
+  await store.moveMessages((await store.getMailbox(account.id, 'INBOX'))!.id, [1], junk.id);
+  await client.mailboxOpen('Junk');
+  assert.ok(await client.messageMove('1', 'INBOX', { uid: true }));
+  const sender = /^From: .*?<?([^\s<>]+@[^\s<>]+)>?\s*$/m.exec(clearHam().toString('latin1'))![1]!.toLowerCase();
+  assert.deepEqual(await store.knownCorrespondents(account.id, [sender]), [true]);
 });
 
 /** The classifier's probability for a message and the account, through the store's counts. */

@@ -1,4 +1,4 @@
-import { messageMark, messageTokens } from '../spam/tokens.ts';
+import { messageLesson } from '../spam/lessons.ts';
 import { toCrlf } from '../delivery/line-endings.ts';
 import { StoreError, type Account, type LearnOutcome, type SenderList, type SenderListEntry, type SpamLesson, type SpamStore } from '../store/types.ts';
 import { AdminError } from './service.ts';
@@ -40,7 +40,7 @@ export class SpamAdmin {
       // As delivery stores it (CRLF), so that a trained file and its delivered copy have the same mark.
       const raw = toCrlf(body.subarray(offset, offset + size));
       offset += size;
-      lessons.push({ mark: messageMark(raw), verdict, tokens: messageTokens(raw) });
+      lessons.push(messageLesson(raw, verdict));
     });
     try {
       return await this.#store.learnSpam(account.id, lessons);

@@ -1,6 +1,6 @@
 import { indexMessage } from '../mime/index.ts';
 import { fetchSummary } from '../mime/fetch-summary.ts';
-import type { Account, AccountId, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, Uid, Vault } from '../store/types.ts';
+import type { Account, AccountId, AccountLessons, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, Uid, Vault } from '../store/types.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
@@ -43,7 +43,7 @@ export async function writeMessage(
 export async function writeMessages(
   store: MailStore,
   messages: { raw: Buffer; internalDate?: number; targets: WriteTarget[] }[],
-  opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
+  opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons },
 ): Promise<WriteResult[][]> {
   const items = messages.map((m) => {
     const { blob, internalDate } = prepare(m.raw, m.internalDate);

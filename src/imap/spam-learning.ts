@@ -1,5 +1,5 @@
-import { flagClass, messageLessons, transferClass } from '../spam/lessons.ts';
-import type { FlagOperation, MessageLesson, Uid } from '../store/types.ts';
+import { flagClass, isSent, messageLessons, sentLesson, transferClass } from '../spam/lessons.ts';
+import type { AccountLessons, FlagOperation, Mailbox, MessageLesson, Uid } from '../store/types.ts';
 import type { ImapSession } from './session.ts';
 
 /**
@@ -12,6 +12,12 @@ export async function transferLessons(session: ImapSession, targetId: number, ui
   const target = await store.getMailboxById(targetId);
   const verdict = target ? transferClass(session.view!.mailbox, target) : null;
   return verdict ? messageLessons(store, session.view!.mailbox, uids, verdict) : [];
+}
+
+/** Mail the user appends to Sent is ham, and its recipients known correspondents: learned in the append's batch. */
+export function appendLearning(session: ImapSession, mailbox: Mailbox, raws: Buffer[]): AccountLessons | undefined {
+  if (!session.deps.learnSpam || !isSent(mailbox)) return undefined;
+  return { accountId: mailbox.accountId, lessons: raws.map(sentLesson) };
 }
 
 /** The lessons a STORE of these flags teaches ($Junk, $NotJunk, \Answered). */

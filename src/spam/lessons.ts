@@ -1,4 +1,5 @@
-import type { FlagOperation, Mailbox, MailStore, MessageLesson, SpamClass, Uid } from '../store/types.ts';
+import type { FlagOperation, Mailbox, MailStore, MessageLesson, SpamClass, SpamLesson, Uid } from '../store/types.ts';
+import { headerAddresses } from './sender.ts';
 import { messageMark, messageTokens, READ_LIMIT } from './tokens.ts';
 
 /** One command learns at most this many messages: a MOVE of a whole mailbox costs bounded CPU. */
@@ -42,8 +43,20 @@ export async function messageLessons(store: Pick<MailStore, 'getMessages' | 'rea
     const start = Buffer.byteLength(message.prefix);
     const chunks: Buffer[] = [];
     for await (const chunk of store.readMessage(message, start, Math.min(message.size, start + READ_LIMIT))) chunks.push(chunk);
-    const raw = Buffer.concat(chunks);
-    lessons.push({ uid: message.uid, mark: messageMark(raw), verdict, tokens: messageTokens(raw) });
+    lessons.push({ uid: message.uid, ...messageLesson(Buffer.concat(chunks), verdict) });
   }
   return lessons;
 }
+
+/** A message learned as spam or ham; as ham its From addresses become known correspondents. */
+export function messageLesson(raw: Buffer, verdict: SpamClass): SpamLesson {
+  const lesson: SpamLesson = { mark: messageMark(raw), verdict, tokens: messageTokens(raw) };
+  return verdict === 'ham' ? { ...lesson, correspondents: headerAddresses(raw, ['from']) } : lesson;
+}
+
+/** Mail the user sent (appended to Sent): ham, and its recipients known correspondents. */
+export function sentLesson(raw: Buffer): SpamLesson {
+  return { mark: messageMark(raw), verdict: 'ham', tokens: messageTokens(raw), correspondents: headerAddresses(raw, ['to', 'cc', 'bcc']) };
+}
+
+export const isSent = (mailbox: Mailbox) => mailbox.specialUse === '\\Sent';

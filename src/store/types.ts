@@ -309,9 +309,12 @@ export interface MailStore {
   /**
    * Several bodies, each to its targets, in one synced batch (IMAP MULTIAPPEND).
    * With `atomic`, nothing is written unless every target of every item succeeds;
-   * the outcomes then say which failed.
+   * the outcomes then say which failed. `learning` is learned in the same batch.
    */
-  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]>;
+  appendMany(
+    items: { blob: NewBlob; targets: AppendTarget[] }[],
+    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons },
+  ): Promise<AppendOutcome[][]>;
   listMessages(mailboxId: MailboxId): Promise<MessageMeta[]>;
   getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null>;
   /** The messages with these UIDs, in the same order; null where one does not exist. */
@@ -424,6 +427,14 @@ export interface SpamLesson {
   verdict: SpamClass;
   /** Its distinct tokens (spam/tokens.ts). */
   tokens: string[];
+  /** Addresses that become known correspondents when it is learned as ham: its senders, or for mail the user sent its recipients. */
+  correspondents?: string[];
+}
+
+/** Lessons learned in the batch of an append (mail the user sent, appended to Sent), for the account appended to. */
+export interface AccountLessons {
+  accountId: AccountId;
+  lessons: SpamLesson[];
 }
 
 /** A lesson about one message of a mailbox, handed to a COPY, MOVE or STORE so that it joins their batch. */

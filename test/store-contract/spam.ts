@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SpamLesson } from '../../src/store/types.ts';
+import { writeMessages } from '../../src/delivery/deliver.ts';
+import { message } from '../helpers/store.ts';
 import { put, withInbox, type StoreBackend } from './backend.ts';
 
 const mark = (n: number) => n.toString(16).padStart(32, '0');
@@ -72,6 +74,10 @@ export function spamContract(backend: StoreBackend): void {
     const { account } = await withInbox(store);
     await store.addCorrespondents(account.id, ['Carol@Example.NET', 'not an address']);
     assert.deepEqual(await store.knownCorrespondents(account.id, ['carol@example.net', 'dave@example.net']), [true, false]);
+    // What is learned as ham makes its correspondents known; spam does not.
+    await store.learnSpam(account.id, [{ ...lesson(7, 'spam', ['s']), correspondents: ['eve@example.net'] }, { ...lesson(8, 'ham', ['h']), correspondents: ['Frank@Example.net'] }]);
+    assert.deepEqual(await store.knownCorrespondents(account.id, ['eve@example.net', 'frank@example.net']), [false, true]);
+    await assert.rejects(store.learnSpam(account.id, [{ ...lesson(9, 'ham', ['h']), correspondents: ['../x'] }]), { code: 'invalid' });
     const [old, passed, fresh] = [mark(1), mark(2), mark(3)];
     await store.putGreylist(old, { firstSeen: 1000, passed: false });
     await store.putGreylist(passed, { firstSeen: 1000, passed: true });
@@ -82,7 +88,7 @@ export function spamContract(backend: StoreBackend): void {
     assert.deepEqual(await store.getGreylist(fresh), { firstSeen: 5000, passed: false });
   });
 
-  test(`${backend.name}: lessons given to MOVE, COPY and STORE are learned with the change, only for messages it touched, and survive a reopen`, async (t) => {
+  test(`${backend.name}: lessons given to MOVE, COPY, STORE and APPEND are learned with the change, only for messages it touched, and survive a reopen`, async (t) => {
     const { store, reopen } = await backend.open(t);
     const { account, inbox } = await withInbox(store);
     const junk = (await store.getMailbox(account.id, 'Junk'))!;
@@ -101,7 +107,15 @@ export function spamContract(backend: StoreBackend): void {
     await again.storeFlags(inbox.id, [2], 'add', ['$Junk'], undefined, [{ uid: 2, ...lesson(3, 'spam', ['other']) }]);
     await again.storeFlags(inbox.id, [2], 'add', ['$Junk'], undefined, [{ uid: 2, ...lesson(3, 'ham', ['other']) }]);
     await again.copyMessages(inbox.id, [2], junk.id, { enforceQuota: true, lessons: [{ uid: 2, ...lesson(4, 'spam', ['copied']) }] });
+    // An append (to Sent) learns in its own batch; one that writes nothing learns nothing.
+    const sent = (await again.getMailbox(account.id, 'Sent'))!;
+    const learning = (n: number, token: string) => ({ accountId: account.id, lessons: [lesson(n, 'ham', [token])] });
+    await writeMessages(again, [], { enforceQuota: true, atomic: true, learning: learning(6, 'nothing') });
+    await writeMessages(again, [{ raw: message('sent'), targets: [{ accountId: account.id, mailboxId: sent.id, prefix: '', flags: [] }] }], { enforceQuota: true, atomic: true, learning: learning(5, 'sent') });
     again = await reopen();
-    assert.deepEqual(await again.spamCounts(account.id, ['other', 'copied']), { totals: { spam: 2, ham: 1 }, tokens: [{ spam: 1, ham: 0 }, { spam: 1, ham: 0 }] });
+    assert.deepEqual(await again.spamCounts(account.id, ['other', 'copied', 'sent', 'nothing']), {
+      totals: { spam: 2, ham: 2 },
+      tokens: [{ spam: 1, ham: 0 }, { spam: 1, ham: 0 }, { spam: 0, ham: 1 }, { spam: 0, ham: 0 }],
+    });
   });
 }

@@ -23,6 +23,7 @@ import {
   type MailboxId,
   type MailStore,
   type MessageLesson,
+  type AccountLessons,
   type MessageMeta,
   type MetadataEntry,
   type MetadataLimits,
@@ -176,17 +177,19 @@ export class LevelMail implements MailStore {
 
   appendMany(
     items: { blob: NewBlob; targets: AppendTarget[] }[],
-    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
+    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons },
   ): Promise<AppendOutcome[][]> {
     return this.#appendItems(
       items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })),
       opts.atomic,
       opts.importMarks ? importMarkOps(opts.importMarks) : [],
+      opts.learning,
     );
   }
 
-  async #appendItems(items: AppendItem[], atomic: boolean, extraOps: BatchOp[] = []): Promise<AppendOutcome[][]> {
-    const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
+  async #appendItems(items: AppendItem[], atomic: boolean, extraOps: BatchOp[] = [], learning?: AccountLessons): Promise<AppendOutcome[][]> {
+    // The learning account's lock is held too: its counts are read and rewritten in this batch.
+    const accountIds = [...new Set([...items.flatMap((item) => item.targets.map((t) => t.accountId)), ...(learning ? [learning.accountId] : [])])];
     const { outcomes, events } = await this.#core.locks.withLocks(accountIds.map(locks.account), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
       const usage = new Map<AccountId, AccountUsage>();
@@ -238,6 +241,7 @@ export class LevelMail implements MailStore {
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
       if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
       for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
+      if (learning) ops.push(...(await lessonOps(this.#core, learning.accountId, learning.lessons)).ops);
       await this.#core.commit(ops);
       return { outcomes, events };
     });

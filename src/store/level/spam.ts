@@ -1,4 +1,4 @@
-import { LearningPlan, lessonMarks, senderEntry } from '../rules/spam.ts';
+import { isMailAddress, LearningPlan, lessonMarks, senderEntry } from '../rules/spam.ts';
 import {
   StoreError,
   type AccountId,
@@ -48,6 +48,7 @@ export async function lessonOps(core: LevelCore, accountId: AccountId, lessons: 
     ops.push(next.spam === 0 && next.ham === 0 ? del(key) : put(key, [next.spam, next.ham]));
   });
   for (const [m, verdict] of plan.marks) ops.push(put(keys.spamMark(accountId, m), verdict));
+  for (const address of plan.correspondents) ops.push(mark(keys.correspondent(accountId, address)));
   return { ops, outcome };
 }
 
@@ -102,7 +103,7 @@ export class LevelSpam implements SpamStore {
   }
 
   async addCorrespondents(accountId: AccountId, addresses: string[]): Promise<void> {
-    const valid = addresses.map((a) => a.toLowerCase()).filter((a) => a.includes('@') && a.length <= 254 && !/[\s/]/.test(a));
+    const valid = addresses.filter(isMailAddress).map((a) => a.toLowerCase());
     await this.#core.commit([...new Set(valid)].map((a) => mark(keys.correspondent(accountId, a))));
   }
 

@@ -7,11 +7,23 @@ export const MAX_TOKEN_LENGTH = 64;
 /** Bounds one learning: a message has at most a few thousand distinct tokens. */
 export const MAX_TOKENS_PER_LESSON = 5000;
 
+/** Addresses one lesson may make known correspondents (a message's recipients). */
+const MAX_CORRESPONDENTS = 100;
+
+/** An address as a correspondent key: `local@domain`, no space or slash, at most 254 characters. */
+export function isMailAddress(address: unknown): address is string {
+  return typeof address === 'string' && address.length <= 254 && /^[^\s@/]+@[^\s@/]+$/.test(address);
+}
+
 /** Refuses a lesson no tokenizer of ours makes, before anything is read or written. */
 export function checkLesson(lesson: SpamLesson): void {
   if (typeof lesson.mark !== 'string' || !MARK.test(lesson.mark)) throw new StoreError('invalid', `not a message mark: ${JSON.stringify(lesson.mark)}`);
   if (lesson.verdict !== 'spam' && lesson.verdict !== 'ham') throw new StoreError('invalid', `not spam or ham: ${JSON.stringify(lesson.verdict)}`);
   if (!Array.isArray(lesson.tokens) || lesson.tokens.length > MAX_TOKENS_PER_LESSON) throw new StoreError('invalid', 'too many tokens in one message');
+  const correspondents = lesson.correspondents ?? [];
+  if (!Array.isArray(correspondents) || correspondents.length > MAX_CORRESPONDENTS || !correspondents.every(isMailAddress)) {
+    throw new StoreError('invalid', 'a lesson names up to 100 correspondents, each an address');
+  }
   for (const token of lesson.tokens) {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new StoreError('invalid', `not a token: ${JSON.stringify(token)}`);
   }
@@ -29,6 +41,8 @@ export class LearningPlan {
   readonly deltas = new Map<string, TokenCounts>();
   /** The new class of each mark that changed. */
   readonly marks = new Map<string, SpamClass>();
+  /** Addresses of what was learned as ham: known correspondents from now on. */
+  readonly correspondents = new Set<string>();
   learned = 0;
   unchanged = 0;
 
@@ -47,6 +61,7 @@ export class LearningPlan {
     this.#count(lesson.verdict, lesson.tokens, 1);
     this.marks.set(lesson.mark, lesson.verdict);
     this.learned++;
+    if (lesson.verdict === 'ham') for (const address of lesson.correspondents ?? []) this.correspondents.add(address.toLowerCase());
   }
 
   /** The new counts of a token from its stored ones. */
