@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classify } from '../src/spam/classifier.ts';
 import { Greylist } from '../src/spam/greylist.ts';
-import { reversedAddress } from '../src/spam/network.ts';
+import { createResolver } from '../src/net/dns.ts';
+import { networkSignals, reversedAddress, type NetworkSettings } from '../src/spam/network.ts';
+import { startDns } from './helpers/dns.ts';
 import { messageMark, messageTokens } from '../src/spam/tokens.ts';
 import { MAX_TOKEN_LENGTH, MAX_TOKENS_PER_LESSON } from '../src/store/rules/spam.ts';
 import { testStore } from './helpers/store.ts';
@@ -54,6 +56,26 @@ test('DNSBL names of IPv4, mapped and IPv6 addresses (RFC 5782)', () => {
   assert.equal(reversedAddress('2001:db8:1:2:3:4:567:89ab'), 'b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2');
   assert.equal(reversedAddress('2001:db8::1'), '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2');
   assert.equal(reversedAddress('not an ip'), null);
+});
+
+test('network signals from the test DNS server: PTR missing or not pointing back, HELO sanity, the MX authentication results', async (t) => {
+  const dns = await startDns(t, { 'mail.good.example': { a: ['192.0.2.10'] }, 'other.example': { a: ['198.51.100.9'] } });
+  dns.add('10.2.0.192.in-addr.arpa', 'PTR', 'mail.good.example');
+  dns.add('12.2.0.192.in-addr.arpa', 'PTR', 'other.example');
+  const resolver = createResolver({ servers: [dns.server] });
+  const settings: NetworkSettings = { dnsbl: [], dnsblWeight: 3, dnswl: [], dnswlWeight: -3, hostname: 'mx.example.org' };
+  const names = async (ctx: Parameters<typeof networkSignals>[0]) => (await networkSignals(ctx, settings, resolver)).map((s) => `${s.name}=${s.weight}`);
+  assert.deepEqual(await names({ ip: '192.0.2.10', helo: 'mail.good.example', from: '' }), []);
+  assert.deepEqual(await names({ ip: '192.0.2.11', helo: 'mail.good.example', from: '' }), ['NO_PTR=1']);
+  assert.deepEqual(await names({ ip: '192.0.2.12', helo: 'other.example', from: '' }), ['PTR_MISMATCH=0.5']);
+  assert.deepEqual(await names({ ip: '192.0.2.10', helo: 'MX.example.org', from: '' }), ['HELO_FORGED=2']);
+  assert.deepEqual(await names({ ip: '192.0.2.10', helo: 'localhost', from: '' }), ['HELO_NOT_FQDN=1']);
+  assert.deepEqual(await names({ ip: '192.0.2.10', helo: '[192.0.2.10]', from: '' }), ['HELO_IP=0.5']);
+  assert.deepEqual(await names({ ip: '192.0.2.10', helo: 'mail.good.example', from: 'a@b.example', auth: { spf: 'fail', dkim: ['pass', 'fail'], dmarc: 'pass', arc: 'none' } }), ['SPF_FAIL=1.5', 'DMARC_PASS=-0.5', 'DKIM_FAIL=1']);
+  // A loopback client (a local program) is not asked about.
+  const asked = dns.queries.length;
+  assert.deepEqual(await names({ ip: '127.0.0.1', helo: 'client.example.net', from: '' }), []);
+  assert.equal(dns.queries.length, asked);
 });
 
 test('greylisting with a clock: 451 until the delay passed, then accepted for good; another /24 starts over', async (t) => {

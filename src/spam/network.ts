@@ -46,6 +46,7 @@ export async function networkSignals(ctx: SpamContext, settings: NetworkSettings
   const reversed = ctx.ip ? reversedAddress(ctx.ip) : null;
   if (reversed && resolve) {
     const lookups = [
+      ptrSignal(resolve, ctx.ip!, reversed),
       ...settings.dnsbl.map((zone) => listed(resolve, `${reversed}.${zone}`).then((hit) => (hit ? { name: 'DNSBL', weight: settings.dnsblWeight, detail: zone } : null))),
       ...settings.dnswl.map((zone) => listed(resolve, `${reversed}.${zone}`).then((hit) => (hit ? { name: 'DNSWL', weight: settings.dnswlWeight, detail: zone } : null))),
     ];
@@ -54,9 +55,43 @@ export async function networkSignals(ctx: SpamContext, settings: NetworkSettings
   return signals;
 }
 
+/**
+ * The client's reverse DNS (forward-confirmed, as big providers demand of senders):
+ * none at all, or a name that does not point back to the address. Not asked for
+ * loopback and private addresses, whose clients are local programs.
+ */
+async function ptrSignal(resolve: DnsResolve, ip: string, reversed: string): Promise<SpamSignal | null> {
+  if (isLocal(ip)) return null;
+  const zone = isIPv4(ip.replace(/^::ffff:/i, '')) ? 'in-addr.arpa' : 'ip6.arpa';
+  let names: unknown[];
+  try {
+    names = await resolve(`${reversed}.${zone}`, 'PTR');
+  } catch (err) {
+    // Only a definite "no such name" counts; a failing resolver says nothing of the client.
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOTFOUND' || code === 'ENODATA' ? { name: 'NO_PTR', weight: 1 } : null;
+  }
+  const name = names.find((n): n is string => typeof n === 'string');
+  if (!name) return { name: 'NO_PTR', weight: 1 };
+  try {
+    const addresses = await resolve(name, isIPv4(ip.replace(/^::ffff:/i, '')) ? 'A' : 'AAAA');
+    if (addresses.includes(ip.replace(/^::ffff:/i, ''))) return null;
+  } catch {
+    // No address for the name: not confirmed.
+  }
+  return { name: 'PTR_MISMATCH', weight: 0.5, detail: name };
+}
+
+/** Loopback, RFC 1918, link-local and unique-local addresses. */
+function isLocal(ip: string): boolean {
+  const v4 = ip.replace(/^::ffff:/i, '');
+  if (isIPv4(v4)) return /^(?:127\.|10\.|192\.168\.|169\.254\.|172\.(?:1[6-9]|2\d|3[01])\.)/.test(v4);
+  return ip === '::1' || /^f[cd]/i.test(ip) || /^fe80:/i.test(ip);
+}
+
 function heloSignals(ctx: SpamContext, hostname: string): SpamSignal[] {
   const helo = ctx.helo?.toLowerCase().replace(/^\[|\]$/g, '');
-  if (!helo || !ctx.ip) return [];
+  if (!helo || !ctx.ip || isLocal(ctx.ip)) return [];
   if (helo === hostname.toLowerCase()) return [{ name: 'HELO_FORGED', weight: 2 }];
   if (isIPv4(helo) || isIPv6(helo.replace(/^ipv6:/, ''))) return [{ name: 'HELO_IP', weight: 0.5 }];
   if (!helo.includes('.') || helo === 'localhost' || helo.endsWith('.localdomain')) return [{ name: 'HELO_NOT_FQDN', weight: 1 }];

@@ -2,10 +2,10 @@ import { createSocket, type RemoteInfo } from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import type { TestContext } from 'node:test';
 
-const TYPES = { A: 1, MX: 15, TXT: 16, AAAA: 28 } as const;
+const TYPES = { A: 1, PTR: 12, MX: 15, TXT: 16, AAAA: 28 } as const;
 type RecordType = keyof typeof TYPES;
 
-/** Records by name: MX ([preference, host]; "." is a null MX), IPv4 addresses and TXT strings. */
+/** Records by name: MX ([preference, host]; "." is a null MX), IPv4 addresses and TXT strings (PTR records by `add`). */
 export type Zone = Record<string, { mx?: [number, string][]; a?: string[]; txt?: string[] }>;
 
 /** Each domain with one MX, `mx.<domain>`, at the given address: the usual shape of a test world. */
@@ -25,6 +25,7 @@ function rdata(type: RecordType, value: string): Buffer {
     return Buffer.concat(strings.map((s) => Buffer.concat([Buffer.from([Buffer.byteLength(s, 'latin1')]), Buffer.from(s, 'latin1')])));
   }
   if (type === 'A') return Buffer.from(value.split('.').map(Number));
+  if (type === 'PTR') return encodeName(value);
   if (type === 'MX') {
     const [preference, host] = value.split(' ') as [string, string];
     const pref = Buffer.alloc(2);
