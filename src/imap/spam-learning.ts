@@ -24,5 +24,9 @@ export function appendLearning(session: ImapSession, mailbox: Mailbox, raws: Buf
 export async function flagLessons(session: ImapSession, uids: Uid[], op: FlagOperation, flags: string[]): Promise<MessageLesson[]> {
   if (!session.deps.learnSpam) return [];
   const verdict = flagClass(session.view!.mailbox, op, flags);
-  return verdict ? messageLessons(session.deps.store, session.view!.mailbox, uids, verdict) : [];
+  if (!verdict) return [];
+  const wanted = flags.map((f) => f.toLowerCase());
+  // Messages that have every flag already are not changed by +FLAGS: not worth reading.
+  const unchanged = (m: { flags: string[] }) => op === 'add' && wanted.every((f) => m.flags.some((g) => g.toLowerCase() === f));
+  return messageLessons(session.deps.store, session.view!.mailbox, uids, verdict, unchanged);
 }

@@ -1,4 +1,4 @@
-import type { FlagOperation, Mailbox, MailStore, MessageLesson, SpamClass, SpamLesson, Uid } from '../store/types.ts';
+import type { FlagOperation, Mailbox, MailStore, MessageLesson, MessageMeta, SpamClass, SpamLesson, Uid } from '../store/types.ts';
 import { headerAddresses } from './sender.ts';
 import { messageMark, messageTokens, READ_LIMIT } from './tokens.ts';
 
@@ -34,11 +34,18 @@ export function flagClass(mailbox: Mailbox, op: FlagOperation, flags: string[]):
  * the batch of the change that taught them (MailStore takes them with COPY, MOVE
  * and STORE, and learns only those of messages the change touched).
  */
-export async function messageLessons(store: Pick<MailStore, 'getMessages' | 'readMessage'>, mailbox: Mailbox, uids: Uid[], verdict: SpamClass): Promise<MessageLesson[]> {
+export async function messageLessons(
+  store: Pick<MailStore, 'getMessages' | 'readMessage'>,
+  mailbox: Mailbox,
+  uids: Uid[],
+  verdict: SpamClass,
+  unchanged: (message: MessageMeta) => boolean = () => false,
+): Promise<MessageLesson[]> {
   const messages = await store.getMessages(mailbox.id, uids.slice(0, MAX_LESSONS));
   const lessons: MessageLesson[] = [];
   for (const message of messages) {
-    if (!message) continue;
+    // A message the change leaves as it is teaches nothing: it is not read.
+    if (!message || unchanged(message)) continue;
     // The body without this delivery's prefix (Return-Path, X-Spam-*): the same bytes in every copy.
     const start = Buffer.byteLength(message.prefix);
     const chunks: Buffer[] = [];

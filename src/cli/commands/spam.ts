@@ -48,7 +48,7 @@ async function train(admin: AdminApi, address: string, paths: { path: string; ve
   try {
     for (const { path, verdict } of paths) {
       for await (const raw of messagesAt(path, maxMessage, warn)) {
-        if (batch.length >= TRAIN_BATCH || batchBytes + raw.length > TRAIN_BYTES) await flush();
+        if (batch.length >= TRAIN_BATCH || batchBytes + raw.length > Math.min(TRAIN_BYTES, maxMessage)) await flush();
         batch.push({ verdict, raw });
         batchBytes += raw.length;
       }
