@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fails, ok, workspace } from './helpers/cli.ts';
-import { runCli, tempDir } from './helpers/env.ts';
+import { BIN, ROOT, runCli, tempDir } from './helpers/env.ts';
 import { serveOnFreePorts } from './helpers/serve.ts';
 import { clearHam, clearSpam, fixtures, SPAM_FIXTURES } from './helpers/spam.ts';
 
@@ -36,6 +37,14 @@ test('spam train from a directory and an mbox on the stopped server; status, for
   writeFileSync(moved, fixtures('spam')[0]!);
   await ok(cli(['spam', 'train', ALICE, '--ham', moved]));
   assert.deepEqual(JSON.parse((await ok(cli(['--json', 'spam', 'status', ALICE]))).stdout).spam, 39);
+  // On a terminal: a bar with the count known from the directory, the result after it (the moved one moves back).
+  const onTty = execFileSync('python3', [join(ROOT, 'test/fixtures/pty_answer.py'), '[]', process.execPath, BIN, '--data-dir', join(cwd, 'data'), 'spam', 'train', ALICE, '--spam', join(SPAM_FIXTURES, 'spam')], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, MAILFOLD_CONFIG: '', MAILFOLD_DATA: '' },
+  });
+  assert.match(onTty, /spam train \[=+\] 100% \| 40 messages/);
+  assert.match(onTty, /40 messages read, 1 learned, 39 already learned/);
   const forgotten = JSON.parse((await ok(cli(['--json', 'spam', 'forget', ALICE]))).stdout);
   assert.deepEqual([forgotten.spam, forgotten.ham, forgotten.tokens], [0, 0, 0]);
 });
