@@ -154,3 +154,22 @@ test('a message that cannot be scored is delivered, with the error in its header
   const [stored] = await mailbox(store, ALICE, 'INBOX');
   assert.match(stored!, /^X-Spam-Status: Unknown, error="[^"\r\n]+"\r\n/m);
 });
+
+test('hostile messages are judged within bounds over SMTP: a huge folded header, deep MIME nesting, binary; the MX keeps serving', async (t) => {
+  const { store, mx } = await startSmtpServer(t);
+  const account = await addAccount(store, ALICE);
+  await trainAccount(store, account.id);
+  const folded = Buffer.from(`From: x@example.net\r\nSubject: ${Array.from({ length: 10_000 }, (_, i) => `w${i}`).join('\r\n ')}\r\n\r\nbody\r\n`);
+  const nested = Buffer.from(
+    'From: y@example.net\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n' +
+      Array.from({ length: 300 }, (_, i) => `--b${i}\r\nContent-Type: multipart/mixed; boundary=b${i + 1}\r\n\r\n`).join(''),
+  );
+  const noise = Buffer.from(Array.from({ length: 200_000 }, (_, i) => ((i * 7919) % 255) + 1).filter((b) => b !== 10 && b !== 13 && b !== 46));
+  const lines = Array.from({ length: Math.ceil(noise.length / 900) }, (_, i) => Buffer.concat([noise.subarray(i * 900, (i + 1) * 900), Buffer.from('\r\n')]));
+  const binary = Buffer.concat([Buffer.from('From: z@example.net\r\n\r\n'), ...lines]);
+  for (const raw of [folded, nested, binary]) assert.match((await sendRaw(t, mx, raw)).response, /^250/);
+  assert.match((await sendRaw(t, mx, clearHam())).response, /^250/);
+  const stored = [...(await mailbox(store, ALICE, 'INBOX')), ...(await mailbox(store, ALICE, 'Junk'))];
+  assert.equal(stored.length, 4);
+  for (const text of stored) assert.match(status(text), /^(?:Yes|No), score=/);
+});

@@ -8,6 +8,9 @@ import { MAX_TOKEN_LENGTH, MAX_TOKENS_PER_LESSON } from '../store/rules/spam.ts'
 
 /** Only the start of a message is read: a spammer's 20 MB attachment costs no more than a letter. */
 export const READ_LIMIT = 256 * 1024;
+/** Header fields read, and characters of each: a 100 KB Subject says no more than its start. */
+const MAX_FIELDS = 200;
+const FIELD_LIMIT = 4096;
 /** Text of one part that is tokenized, in characters. */
 const TEXT_LIMIT = 64 * 1024;
 /** Shorter words say little; longer ones are mostly encoded junk and are cut to their start. */
@@ -53,16 +56,17 @@ export function messageTokens(raw: Buffer): string[] {
 }
 
 function headerTokens(raw: Buffer, add: (token: string) => void): void {
-  for (const field of splitHeader(raw)) {
+  for (const field of splitHeader(raw).slice(0, MAX_FIELDS)) {
     if (IGNORED.has(field.name)) continue;
     const prefix = WORD_FIELDS[field.name];
-    if (prefix) for (const word of words(decodeHeaderText(field.value))) add(`${prefix}:${word}`);
+    const value = field.value.slice(0, FIELD_LIMIT);
+    if (prefix) for (const word of words(decodeHeaderText(value))) add(`${prefix}:${word}`);
     else if (field.name === 'received') {
-      for (const [, host] of field.value.matchAll(HOST)) add(`rh:${host!.toLowerCase()}`);
-      for (const [, a, b, c] of field.value.matchAll(IPV4)) add(`rip:${a}.${b}.${c}`);
+      for (const [, host] of value.matchAll(HOST)) add(`rh:${host!.toLowerCase()}`);
+      for (const [, a, b, c] of value.matchAll(IPV4)) add(`rip:${a}.${b}.${c}`);
     } else if (field.name === 'content-type') {
-      add(`ct:${field.value.split(';')[0]!.trim().toLowerCase()}`);
-      const charset = /charset="?([\w.-]+)/i.exec(field.value);
+      add(`ct:${value.split(';')[0]!.trim().toLowerCase()}`);
+      const charset = /charset="?([\w.-]+)/i.exec(value);
       if (charset) add(`cs:${charset[1]!.toLowerCase()}`);
     }
     add(`h:${field.name}`);
