@@ -173,3 +173,27 @@ test('hostile messages are judged within bounds over SMTP: a huge folded header,
   assert.equal(stored.length, 4);
   for (const text of stored) assert.match(status(text), /^(?:Yes|No), score=/);
 });
+
+test('LMTP mail is judged per recipient account: one trained account junks it, an untrained one keeps it', async (t) => {
+  const { server, store } = await startSmtpServer(t, (c) => (c.lmtp = { enabled: true, address: '127.0.0.1', port: 0 }));
+  const account = await addAccount(store, ALICE);
+  await addAccount(store, 'carol@example.org');
+  await trainAccount(store, account.id);
+  const client = await SmtpClient.connect(typeof server.lmtp === 'object' ? server.lmtp.port : 0);
+  t.after(() => client.close());
+  await client.reply();
+  client.send('LHLO mta.example\r\n');
+  await client.reply();
+  assert.match(await client.cmd('MAIL FROM:<sender@example.net>'), /^250/);
+  assert.match(await client.cmd(`RCPT TO:<${ALICE}>`), /^250/);
+  assert.match(await client.cmd('RCPT TO:<carol@example.org>'), /^250/);
+  const start = await client.cmd('DATA');
+  assert.match(start, /^354/);
+  client.send(Buffer.concat([Buffer.from(clearSpam().toString('latin1').replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..')), Buffer.from('\r\n.\r\n')]));
+  assert.match((await client.reply())[0]!, /^250/);
+  assert.match((await client.reply())[0]!, /^250/);
+  const [junked] = await mailbox(store, ALICE, 'Junk');
+  const [kept] = await mailbox(store, 'carol@example.org', 'INBOX');
+  assert.match(status(junked!), /^Yes, /);
+  assert.match(status(kept!), /^No, score=0\.00 required=5\.00$/);
+});
