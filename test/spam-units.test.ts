@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classify } from '../src/spam/classifier.ts';
 import { Greylist } from '../src/spam/greylist.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.ts';
 import { createResolver } from '../src/net/dns.ts';
+import { tempDir } from './helpers/env.ts';
 import { networkSignals, reversedAddress, type NetworkSettings } from '../src/spam/network.ts';
 import { startDns } from './helpers/dns.ts';
 import { messageMark, messageTokens } from '../src/spam/tokens.ts';
@@ -91,4 +95,19 @@ test('greylisting with a clock: 451 until the delay passed, then accepted for go
   now += 30 * 86400_000;
   assert.equal(await greylist.admit('192.0.2.10', 'A@Example.net', 'alice@example.org'), true);
   assert.equal(await greylist.admit('198.51.100.1', 'a@example.net', 'alice@example.org'), false);
+});
+
+test('[spam] config: defaults, decimals and durations read, bad values named', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'mailfold.toml');
+  const load = (toml: string) => {
+    writeFileSync(file, toml);
+    return loadConfig({ profile: 'dev', env: {}, cwd: dir, file }).spam;
+  };
+  assert.deepEqual(load(''), { enabled: true, junk_score: 5, bayes_weight: 10, min_learned: 10, dnsbl: [], dnsbl_weight: 3, dnswl: [], dnswl_weight: -3, greylist: false, greylist_delay: 300 });
+  const set = load('[spam]\njunk_score = 4.5\nreject_score = 12\ndnsbl = ["bl.example.org"]\ngreylist = true\ngreylist_delay = "1m"\n');
+  assert.deepEqual([set.junk_score, set.reject_score, set.dnsbl, set.greylist, set.greylist_delay], [4.5, 12, ['bl.example.org'], true, 60]);
+  assert.throws(() => load('[spam]\njunk_score = "high"\n'), /spam\.junk_score/);
+  assert.throws(() => load('[spam]\ndnsbl = ["not a zone!"]\n'), /spam\.dnsbl/);
+  assert.throws(() => load('[spam]\njunk_scor = 3\n'), /did you mean "junk_score"/);
 });
