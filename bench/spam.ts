@@ -84,10 +84,14 @@ async function train(store: Store): Promise<number> {
   return training.length / ((performance.now() - started) / 1000);
 }
 
+/** CPU milliseconds per message of the last deliverAll (server and client share this process). */
+let cpuPerMessage = 0;
+
 /** Sends every sample through the MX with `sessions` parallel sessions; messages per second. */
 async function deliverAll(port: number, samples: Sample[]): Promise<number> {
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: sessions }, async () => {
       const client = await SmtpClient.connect(port);
@@ -99,6 +103,8 @@ async function deliverAll(port: number, samples: Sample[]): Promise<number> {
       client.close();
     }),
   );
+  const used = process.cpuUsage(cpu);
+  cpuPerMessage = (used.user + used.system) / 1000 / samples.length;
   return samples.length / ((performance.now() - started) / 1000);
 }
 
@@ -142,6 +148,8 @@ async function corrections(server: RunningServer): Promise<string> {
 // (a shared machine's load changes between runs). Accuracy is the last run's.
 let plainRate = 0;
 let filteredRate = 0;
+let plainCpu = Infinity;
+let filteredCpu = Infinity;
 let trainRate = 0;
 let junk = { spam: 0, ham: 0 };
 let inbox = { spam: 0, ham: 0 };
@@ -149,10 +157,12 @@ let corrected = '';
 for (let round = 0; round < 2; round++) {
   const off = await start(false);
   plainRate = Math.max(plainRate, await deliverAll(off.server.listeners.smtp!.port, testing));
+  plainCpu = Math.min(plainCpu, cpuPerMessage);
   await off.close();
   const on = await start(true);
   trainRate = Math.max(trainRate, await train(on.server.store));
   filteredRate = Math.max(filteredRate, await deliverAll(on.server.listeners.smtp!.port, testing));
+  filteredCpu = Math.min(filteredCpu, cpuPerMessage);
   junk = await census(on.server.store, 'Junk');
   inbox = await census(on.server.store, 'INBOX');
   if (round === 1) corrected = await corrections(on.server);
@@ -167,5 +177,6 @@ console.log(`spam caught in Junk:    ${junk.spam}/${spamTotal} = ${pct(junk.spam
 console.log(`ham wrongly in Junk:    ${junk.ham}/${hamTotal} = ${pct(junk.ham, hamTotal)} (target <= 0.5%)`);
 console.log(`delivery, filter on:    ${filteredRate.toFixed(1)} messages/s`);
 console.log(`delivery, filter off:   ${plainRate.toFixed(1)} messages/s (on/off = ${pct(filteredRate, plainRate)}, target >= 80%)`);
+console.log(`CPU per message:        ${filteredCpu.toFixed(2)} ms on, ${plainCpu.toFixed(2)} ms off (server and client, one process; the least of two runs)`);
 console.log(`training:               ${trainRate.toFixed(0)} messages/s (through the store role)`);
 console.log(`corrections:            ${corrected}`);

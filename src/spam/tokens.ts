@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { charsetDecode, decodeHeaderText, transferDecode } from '../mime/decode.ts';
 import { htmlToText } from '../mime/html.ts';
-import { indexMessage } from '../mime/index.ts';
+import { indexParts } from '../mime/index.ts';
 import type { PartIndex } from '../mime/types.ts';
 import { splitHeader } from '../mime/header.ts';
 import { MAX_TOKEN_LENGTH, MAX_TOKENS_PER_LESSON } from '../store/rules/spam.ts';
@@ -44,7 +44,7 @@ export function messageTokens(raw: Buffer): string[] {
     if (tokens.size < MAX_TOKENS_PER_LESSON) tokens.add(token.slice(0, MAX_TOKEN_LENGTH));
   };
   headerTokens(head, add);
-  const index = indexMessage(head);
+  const index = indexParts(head);
   const from = index.fields.from.addresses[0];
   if (from) {
     for (const word of words(from.name)) add(`fn:${word}`);
