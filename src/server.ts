@@ -31,6 +31,9 @@ import { CertificateManager } from './tls/manager.ts';
 import { webHandler } from './web/router.ts';
 import { SessionStore } from './web/session.ts';
 import { sandboxedConfig, startSandbox, type Sandbox } from './sandbox/mode.ts';
+import { SpamFilter } from './spam/filter.ts';
+import { Greylist } from './spam/greylist.ts';
+import { greylistSettings, spamSettings } from './spam/settings.ts';
 
 export interface RunningServer {
   store: Store;
@@ -55,6 +58,7 @@ export function adminSettings(config: Config): AdminSettings {
     messageSizeLimit: config.limits.message_size,
     hostname: config.hostname,
     sieveScripts: { maxScripts: config.managesieve.max_scripts, maxScriptBytes: config.managesieve.max_script_size },
+    spam: spamSettings(config),
   };
 }
 
@@ -114,6 +118,9 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
     listeners: () => ({ ...bound }),
   };
   const queue = new OutboundQueue(store);
+  // Spam (issue 15): one filter for the MX, LMTP and `mailfold deliver`; its DNSBL lookups share the MX's resolver.
+  const resolve = createResolver({ servers: config.dns.servers });
+  const spam = config.spam.enabled ? new SpamFilter(store, spamSettings(config), resolve, log.child({ proto: 'spam' })) : undefined;
   let control: Server;
   let certificates: CertificateManager;
   const challenges = new AcmeChallenges();
@@ -125,7 +132,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
     throw err;
   }
   // One AdminService for the CLI's control socket and the web interface: both act the same way.
-  const admin = new AdminService(store, adminSettings(config), { status, queue, certificates });
+  const admin = new AdminService(store, adminSettings(config), { status, queue, certificates, spam });
   try {
     control = await startControlServer(config.data_dir, admin, log, config.limits.message_size);
   } catch (err) {
@@ -168,8 +175,10 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
         listeners: { smtp: mx, submission, submissions },
         lmtp: config.lmtp,
-        resolve: createResolver({ servers: config.dns.servers }),
+        resolve,
         dmarc: config.dmarc,
+        spam,
+        greylist: new Greylist(store, greylistSettings(config)),
         sendRate: new SendRate({
           messagesPerHour: config.submission_limits.messages_per_hour,
           recipientsPerHour: config.submission_limits.recipients_per_hour,
@@ -215,6 +224,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
           messageLimit: config.imap.message_limit,
         },
         literalMinus: config.imap.literal === 'minus',
+        learnSpam: config.spam.enabled,
       });
     }
     if (config.listeners.managesieve.enabled) {

@@ -42,6 +42,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'backupRecords',
   'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',
   'sieveList', 'sieveShow', 'sievePut', 'sieveActivate', 'sieveDelete', 'sieveCheck', 'vacation',
+  'spamTrain', 'spamStatus', 'spamForget', 'spamSetList', 'spamLists',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

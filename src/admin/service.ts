@@ -6,13 +6,17 @@ import type { RecipientReport } from '../delivery/deliver.ts';
 import { acceptMessage } from '../queue/accept.ts';
 import { OutboundQueue } from '../queue/outbound.ts';
 import { defaultSuffix, dnsRecord, generateDkimKeys, signingKeys, type DkimDnsRecord } from '../dkim/keys.ts';
-import { StoreError, type Account, type Alias, type CheckProblem, type Domain, type QueueEntry, type Store } from '../store/types.ts';
+import { StoreError, type Account, type Alias, type CheckProblem, type Domain, type LearnOutcome, type QueueEntry, type SenderList, type SenderListEntry, type Store } from '../store/types.ts';
+import type { SpamStatus } from './spam-admin.ts';
 import { collectStatus, type ServerStatus, type StatusSource } from './status.ts';
 import { describe, type CertificateManager, type CertificateStatus } from '../tls/manager.ts';
 import { checkPemPair } from '../tls/manual.ts';
 import { sendSnapshot } from '../transfer/record-stream.ts';
 import type { CallContext } from './protocol.ts';
 import { importMailbox, importWrite, type ImportedMessage } from '../transfer/import-service.ts';
+import { SpamFilter, type SpamSettings } from '../spam/filter.ts';
+import { SpamAdmin } from './spam-admin.ts';
+import { pino } from 'pino';
 import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
 import { StoredScripts, type ScriptEntry, type ScriptLimits } from '../sieve/script-service.ts';
 import type { VacationState } from '../sieve/vacation.ts';
@@ -28,6 +32,8 @@ export interface AdminSettings {
   hostname: string;
   /** `[managesieve]` max_scripts and max_script_size, which `mailfold sieve` keeps too. */
   sieveScripts: ScriptLimits;
+  /** For `deliver` without a running server, which has its own filter. */
+  spam: SpamSettings;
 }
 
 /** An account as the CLI shows it: never the password hash. */
@@ -92,6 +98,10 @@ export class AdminService {
   readonly #queue: OutboundQueue;
 
   readonly #scripts: StoredScripts;
+  readonly #spam: SpamFilter | undefined;
+
+  /** `spam train`, `status`, `forget` and the sender lists. */
+  readonly #spamAdmin: SpamAdmin;
 
   /**
    * `status`, `queue` and `certificates` are the running server's. Without them (the CLI on a
@@ -101,7 +111,7 @@ export class AdminService {
   constructor(
     store: Store,
     settings: AdminSettings,
-    opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager } = {},
+    opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager; spam?: SpamFilter } = {},
   ) {
     this.#store = store;
     this.#settings = settings;
@@ -109,6 +119,9 @@ export class AdminService {
     this.#certificates = opts.certificates;
     this.#queue = opts.queue ?? new OutboundQueue(store);
     this.#scripts = new StoredScripts(store, settings.sieveScripts);
+    // Without a server (the CLI on the store) the filter runs here, without DNS lookups, its errors on stderr.
+    this.#spam = opts.spam ?? (settings.spam.enabled ? new SpamFilter(store, settings.spam, null, pino({ level: 'error' }, pino.destination(2))) : undefined);
+    this.#spamAdmin = new SpamAdmin(store);
   }
 
   // Sieve scripts and vacation (admin/sieve.ts), through the script service ManageSieve uses.
@@ -280,7 +293,8 @@ export class AdminService {
       .sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name.localeCompare(b.name)));
   }
 
-  async deliver(p: { from: string; to: string[]; mailbox?: string }, raw: Buffer): Promise<RecipientReport[]> {
+  /** `filter: false` (`--no-filter`) skips the spam verdict. */
+  async deliver(p: { from: string; to: string[]; mailbox?: string; filter?: boolean }, raw: Buffer): Promise<RecipientReport[]> {
     const from = p.from === '' ? '' : addressArg(p.from);
     if (!Array.isArray(p.to) || p.to.length === 0) throw new AdminError('invalid', 'at least one recipient (--to) is required');
     if (raw.length > this.#settings.messageSizeLimit) {
@@ -293,7 +307,30 @@ export class AdminService {
       mailbox: p.mailbox,
       subaddressSeparator: this.#settings.subaddressSeparator,
       sieve: { atData: false, hostname: this.#settings.hostname },
+      ...(this.#spam && p.filter !== false ? { spam: this.#spam.check(raw, { from }) } : {}),
     });
+  }
+
+  // Spam filter (issue 15): spam/admin in admin/spam-admin.ts.
+
+  async spamTrain(p: { address: string; verdicts: unknown[]; sizes: unknown[] }, body: Buffer = Buffer.alloc(0)): Promise<LearnOutcome> {
+    return this.#spamAdmin.train(await this.#account(p.address), p.verdicts, p.sizes, body);
+  }
+
+  async spamStatus(p: { address: string }): Promise<SpamStatus> {
+    return this.#spamAdmin.status(await this.#account(p.address));
+  }
+
+  async spamForget(p: { address: string }): Promise<SpamStatus> {
+    return this.#spamAdmin.forget(await this.#account(p.address));
+  }
+
+  async spamSetList(p: { address: string; sender: string; list: SenderList | null }): Promise<SenderListEntry[]> {
+    return this.#spamAdmin.setList(await this.#account(p.address), p.sender, p.list);
+  }
+
+  async spamLists(p: { address: string }): Promise<SenderListEntry[]> {
+    return this.#store.listSenderEntries((await this.#account(p.address)).id);
   }
 
   async queueList(): Promise<QueueEntry[]> {

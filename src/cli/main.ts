@@ -16,6 +16,7 @@ import { mailboxCommands } from './commands/mailbox.ts';
 import { queueCommands } from './commands/queue.ts';
 import { serveCommand } from './commands/serve.ts';
 import { sieveCommands, vacationCommand } from './commands/sieve.ts';
+import { spamCommands } from './commands/spam.ts';
 import { statusCommand } from './commands/status.ts';
 import { storeCommands } from './commands/store.ts';
 import { userCommands } from './commands/user.ts';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   dkimCommands(program);
   mailboxCommands(program);
   deliverCommand(program);
+  spamCommands(program);
   configCommands(program);
   storeCommands(program);
   completionCommand(program);

@@ -31,6 +31,11 @@ export function int(min: number, max?: number): Field<number> {
   return leaf((v) => (typeof v === 'number' && Number.isSafeInteger(v) && within(v, min, max) ? v : null), expecting(`expected an integer ${range(min, max)}`));
 }
 
+/** A number with a fraction allowed (a spam score), within bounds. */
+export function decimal(min: number, max: number): Field<number> {
+  return leaf((v) => (typeof v === 'number' && Number.isFinite(v) && within(v, min, max) ? v : null), expecting(`expected a number ${range(min, max)}`));
+}
+
 /** A whole number given as such or as a string with a unit, which `parse` reads; within bounds. */
 function withUnit(message: (value: unknown) => string, parse: (text: string) => number | null, min: number, max?: number): Field<number> {
   return leaf((v) => {
@@ -94,6 +99,10 @@ function unknownKey(key: string, known: string[]): string {
 /** A TOML table whose unknown keys are errors, each with a suggestion when one is close. */
 export const table = <S extends Record<string, Field<unknown>>>(shape: S, ...rules: TableRule[]) =>
   tableOf(shape, expecting('expected a table'), unknownKey, rules);
+
+/** Up to 16 DNS zones (DNSBL, DNSWL), each a host name. */
+export const dnsZones = (): Field<string[]> =>
+  list(hostname(), 16, expecting('expected a list of up to 16 DNS zones like "list.example.org"'));
 
 /** Up to 8 DNS servers, each as dnsServer() takes it. */
 export const dnsServers = (): Field<string[]> =>

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Field, TableRule } from './field.ts';
-import { address, bool, duration, hostname, int, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
+import { address, bool, decimal, dnsZones, duration, hostname, int, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -171,6 +171,19 @@ export function fileSchema(d: Config): Field<FileConfig> {
     dmarc: table({
       reject: bool().default(d.dmarc.reject),
       quarantine: bool().default(d.dmarc.quarantine),
+    }),
+    spam: table({
+      enabled: bool().default(d.spam.enabled),
+      junk_score: decimal(-1000, 1000).default(d.spam.junk_score),
+      reject_score: decimal(-1000, 1000).optional(),
+      bayes_weight: decimal(0, 100).default(d.spam.bayes_weight),
+      min_learned: int(0, 1000000).default(d.spam.min_learned),
+      dnsbl: dnsZones().default(d.spam.dnsbl),
+      dnsbl_weight: decimal(-100, 100).default(d.spam.dnsbl_weight),
+      dnswl: dnsZones().default(d.spam.dnswl),
+      dnswl_weight: decimal(-100, 100).default(d.spam.dnswl_weight),
+      greylist: bool().default(d.spam.greylist),
+      greylist_delay: duration(0, 86400).default(d.spam.greylist_delay),
     }),
     submission_limits: table({
       messages_per_hour: int(0, 1000000).default(d.submission_limits.messages_per_hour),

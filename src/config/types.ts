@@ -166,6 +166,27 @@ export interface Config {
     /** p=quarantine: file into Junk (true) or into INBOX like any other (false). */
     quarantine: boolean;
   };
+  /** The spam filter (docs/spam.md): it judges mail from outside (MX, LMTP, `mailfold deliver`). */
+  spam: {
+    enabled: boolean;
+    /** At or above this score a message goes to Junk. */
+    junk_score: number;
+    /** At or above this score the MX refuses at DATA with 550 5.7.1; absent: never. */
+    reject_score?: number;
+    /** What the classifier adds at probability 1 (and takes away at 0). */
+    bayes_weight: number;
+    /** The classifier speaks once an account learned this many spam and this many ham messages. */
+    min_learned: number;
+    /** DNS block lists of client addresses; none by default (public resolvers are refused by most). */
+    dnsbl: string[];
+    dnsbl_weight: number;
+    /** DNS allow lists; their weight is usually negative. */
+    dnswl: string[];
+    dnswl_weight: number;
+    /** Greylisting at RCPT on the MX: a new (network, sender, recipient) is answered 451 until retried after the delay. */
+    greylist: boolean;
+    greylist_delay: number;
+  };
   /** Per account on submission, over any sliding hour; 0 = unlimited. */
   submission_limits: { messages_per_hour: number; recipients_per_hour: number };
   /** The web interface on the HTTP(S) listeners (docs/web.md). */

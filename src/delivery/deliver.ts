@@ -1,11 +1,12 @@
 import { indexMessage } from '../mime/index.ts';
 import { fetchSummary } from '../mime/fetch-summary.ts';
-import type { Account, AccountId, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, SieveStore, Uid, Vault } from '../store/types.ts';
+import type { Account, AccountId, AccountLessons, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, SieveStore, Uid, Vault } from '../store/types.ts';
 import type { SieveDelivery } from '../sieve/environment.ts';
 import { decideBySieve, type SieveDecision } from '../sieve/execute.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
+import type { SpamCheck } from '../spam/filter.ts';
 
 /** A mailbox a message is written to, with the header lines that copy gets in front. */
 export interface WriteTarget {
@@ -44,7 +45,7 @@ export async function writeMessage(
 export async function writeMessages(
   store: MailStore,
   messages: { raw: Buffer; internalDate?: number; targets: WriteTarget[] }[],
-  opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
+  opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons },
 ): Promise<WriteResult[][]> {
   const items = messages.map((m) => {
     const { blob, internalDate } = prepare(m.raw, m.internalDate);
@@ -103,6 +104,8 @@ export interface DeliveryRequest {
   subaddressSeparator: string;
   /** Given, each account's active Sieve script decides where its copy goes (src/sieve/). */
   sieve?: SieveDelivery;
+  /** The spam verdict of mail from outside (spam/filter.ts); absent for mail between local users. */
+  spam?: SpamCheck;
 }
 
 /**
@@ -127,10 +130,13 @@ export async function deliverMessage(store: Directory & MailStore & Vault & Siev
     for (const account of resolution.local) {
       if (seen.has(account.id)) continue;
       seen.add(account.id);
-      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n`;
-      // Sieve: the account's active script files the copy, or refuses it, or sends it on.
+      // Spam (issue 15): a verdict per account, filed into Junk at its junk score, carried in the copy's header.
+      const verdict = request.spam ? await request.spam.judge(account) : null;
+      const wanted = verdict?.spam ? 'Junk' : request.mailbox;
+      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n${verdict ? request.spam!.headers(verdict) : ''}`;
+      // Sieve, after the spam verdict: the account's active script files the copy, or refuses it, or sends it on.
       const decision = request.sieve
-        ? await decideBySieve(store, request.sieve, { account, from: request.from, recipient, raw: request.raw, defaultMailbox: request.mailbox, flags: request.flags ?? [], subaddressSeparator: request.subaddressSeparator })
+        ? await decideBySieve(store, request.sieve, { account, from: request.from, recipient, raw: request.raw, defaultMailbox: wanted, spam: verdict, flags: request.flags ?? [], subaddressSeparator: request.subaddressSeparator })
         : null;
       if (decision) {
         decisions.push({ decision, accountId: account.id });
@@ -141,8 +147,7 @@ export async function deliverMessage(store: Directory & MailStore & Vault & Siev
         }
         continue;
       }
-      const mailbox =
-        (request.mailbox ? await store.getMailbox(account.id, request.mailbox) : null) ?? (await store.getMailbox(account.id, 'INBOX'));
+      const mailbox = (wanted ? await store.getMailbox(account.id, wanted) : null) ?? (await store.getMailbox(account.id, 'INBOX'));
       if (!mailbox) {
         report.outcomes.push({ status: 'failed', detail: `${account.address} has no INBOX (run \`mailfold store check\`)` });
         continue;

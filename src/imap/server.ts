@@ -35,6 +35,8 @@ export interface ImapOptions {
   /** `imap.literal = "minus"`: LITERAL- instead of LITERAL+. */
   literalMinus?: boolean;
   autologoutMs?: number;
+  /** Learn spam and ham from COPY, MOVE and STORE (`spam.enabled`). */
+  learnSpam?: boolean;
 }
 
 export type ImapService = ListenerPair<'imap' | 'imaps'>;
@@ -54,6 +56,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     searchCost: opts.limits.searchCost,
     progressMs: opts.limits.progressMs,
     messageLimit: opts.limits.messageLimit,
+    learnSpam: opts.learnSpam ?? false,
   };
   return startListenerPair({
     log: opts.log.child({ proto: 'imap' }),

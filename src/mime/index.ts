@@ -53,6 +53,20 @@ function build(raw: Buffer, limits: Limits): MessageIndex {
   };
 }
 
+/**
+ * The part tree and the header data alone, for a reader that decodes the parts itself
+ * (the spam tokenizer): no ENVELOPE, BODYSTRUCTURE, search text or preview. Never throws.
+ */
+export function indexParts(raw: Buffer, limits: Limits = DEFAULT_LIMITS): Pick<MessageIndex, 'root' | 'fields'> {
+  try {
+    const root = parseStructure(raw, limits);
+    return { root: partIndex(root, cachedPartData()), fields: searchFields(root.fields) };
+  } catch {
+    const { root, fields } = fallback(raw);
+    return { root, fields };
+  }
+}
+
 /** What is left when even best-effort parsing failed: one text/plain part. */
 function fallback(raw: Buffer): MessageIndex {
   const size = raw.length;

@@ -27,6 +27,9 @@ import { prepareSubmission } from './submission.ts';
 import { verifyMessage, type Verdict } from './verify.ts';
 import { arcSealKey } from './arc-seal.ts';
 import { acceptSandboxed, sandboxLogin } from './sandbox.ts';
+import type { SpamFilter } from '../spam/filter.ts';
+import type { Greylist } from '../spam/greylist.ts';
+import { greylistRefusal, spamContext, spamRefusal } from './spam-gate.ts';
 
 /** `mx` takes mail for local users from anyone; `submission` from authenticated users; `lmtp` from a local MTA. */
 export type Role = 'mx' | 'submission' | 'lmtp';
@@ -55,6 +58,9 @@ export interface SmtpDeps {
   recipientGuard: RecipientGuard;
   /** Sandbox mode: submission takes any login (as this account), sender and recipient, and captures everything. */
   sandbox?: Account;
+  /** The spam verdict of mail from outside (MX, LMTP), and greylisting on the MX (docs/spam.md). */
+  spam?: SpamFilter;
+  greylist?: Greylist;
 }
 
 const RATE_LIMITED = reply(450, '4.7.1', 'Sending rate limit reached for this account, try again later');
@@ -210,7 +216,8 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
       if (account && !deps.sendRate.mayAddRecipients(account.id, session.envelope.rcptTo.length + 1)) return callback(RATE_LIMITED);
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      const check = () => checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user), sender }, address.address);
+      const policy = () => checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user), sender }, address.address);
+      const check = async () => (await policy()) ?? (role === 'mx' ? await greylistRefusal(deps, session.remoteAddress, sender, address.address) : null);
       deps.recipientGuard.answer(rcptSession(session), address.address, check, sessionLog(session)).then(
         (refusal) => callback(refusal),
         (err: unknown) => {
@@ -250,6 +257,13 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         }
         // One copy of the message with every header field we add in front.
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
+        // Spam (issue 15): mail from outside is judged per account; at reject_score for all of them, refused here.
+        const spam = role === 'submission' ? undefined : deps.spam?.check(message, spamContext(session, from, verdict.auth));
+        const spamRefused = spam && role === 'mx' ? await spamRefusal(deps, spam, from, recipients) : null;
+        if (spamRefused) {
+          slog.info({ ip: session.remoteAddress, from, recipients, ...verdict.auth, reply: spamRefused.message }, 'message refused');
+          return finish(spamRefused);
+        }
         const dsn = role === 'mx' ? worldDsnRequest(dsnRequest(session), verdict.auth) : dsnRequest(session);
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
@@ -267,7 +281,10 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
             auth: { spf: String(verdict.auth?.spf ?? 'none'), dmarc: String(verdict.auth?.dmarc ?? 'none') },
             sign: (unsigned, author) => dkimSignatures(deps.store, unsigned, author, slog),
           },
+          ...(spam ? { spam } : {}),
         });
+        // Whom a user writes to is a known correspondent: their mail is never junked by the classifier alone.
+        if (role === 'submission' && account) await deps.store.addCorrespondents(account.id, recipients).catch((err: unknown) => slog.error({ err }, 'recording correspondents failed'));
         // The message is committed: a failing success report must not make the client send it again.
         const reportSettings = { queue: deps.queue, hostname: deps.hostname, subaddressSeparator: deps.subaddressSeparator };
         await reportDelivered(reportSettings, slog, { from, raw: message, dsn }, reports).catch(

@@ -318,9 +318,12 @@ export interface MailStore {
   /**
    * Several bodies, each to its targets, in one synced batch (IMAP MULTIAPPEND).
    * With `atomic`, nothing is written unless every target of every item succeeds;
-   * the outcomes then say which failed.
+   * the outcomes then say which failed. `learning` is learned in the same batch.
    */
-  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]>;
+  appendMany(
+    items: { blob: NewBlob; targets: AppendTarget[] }[],
+    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons },
+  ): Promise<AppendOutcome[][]>;
   listMessages(mailboxId: MailboxId): Promise<MessageMeta[]>;
   /** The states of the mailbox's messages (or of those of `uids` that exist), ascending by UID: cheaper than whole records. */
   messageStates(mailboxId: MailboxId, uids?: Uid[]): Promise<MessageState[]>;
@@ -332,9 +335,12 @@ export interface MailStore {
    * references, the bodies themselves shared. Flags and internal dates are kept;
    * UIDs that no longer exist are skipped. One synced batch.
    */
-  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome>;
-  /** Like copyMessages, and expunges the sources in the same batch (RFC 6851 MOVE). */
-  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome>;
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean; lessons?: MessageLesson[] }): Promise<CopyOutcome>;
+  /**
+   * Like copyMessages, and expunges the sources in the same batch (RFC 6851 MOVE).
+   * `lessons` (spam learning of the messages moved) are learned in that batch too.
+   */
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts?: { lessons?: MessageLesson[] }): Promise<CopyOutcome>;
   getBlob(blobId: BlobId): Promise<BlobMeta | null>;
   /** Several bodies' records in one read, in the order asked; null where one is missing. */
   getBlobs(blobIds: BlobId[]): Promise<(BlobMeta | null)[]>;
@@ -355,9 +361,10 @@ export interface MailStore {
   bodyReader(ranges: readonly BodyRange[]): BodyReader;
   /**
    * Changes flags and returns the messages that changed. With `unchangedSince`
-   * (CONDSTORE), a message whose MODSEQ is above it is left alone.
+   * (CONDSTORE), a message whose MODSEQ is above it is left alone. `lessons` of the
+   * messages that change are learned in the same batch.
    */
-  storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageState[]>;
+  storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq, lessons?: MessageLesson[]): Promise<MessageState[]>;
   expunge(mailboxId: MailboxId, uids: Uid[]): Promise<Uid[]>;
   /** Expunged UIDs whose expunge modseq is greater than `since`. */
   expungedSince(mailboxId: MailboxId, since: ModSeq): Promise<Uid[]>;
@@ -473,6 +480,88 @@ export interface SieveStore {
   setSieveMark(accountId: AccountId, scope: SieveMarkScope, key: string, expiresAt: number): Promise<void>;
 }
 
+// Spam filter (issue 15): its own role, so that every backend keeps the same per-account data.
+
+export type SpamClass = 'spam' | 'ham';
+
+/** One message to learn: `mark` names it (a hash of its body), so learning it twice changes nothing. */
+export interface SpamLesson {
+  mark: string;
+  verdict: SpamClass;
+  /** Its distinct tokens (spam/tokens.ts). */
+  tokens: string[];
+  /** Addresses that become known correspondents when it is learned as ham: its senders, or for mail the user sent its recipients. */
+  correspondents?: string[];
+}
+
+/** Lessons learned in the batch of an append (mail the user sent, appended to Sent), for the account appended to. */
+export interface AccountLessons {
+  accountId: AccountId;
+  lessons: SpamLesson[];
+}
+
+/** A lesson about one message of a mailbox, handed to a COPY, MOVE or STORE so that it joins their batch. */
+export type MessageLesson = SpamLesson & { uid: Uid };
+
+/** How often a token was seen in learned spam and in learned ham. */
+export interface TokenCounts {
+  spam: number;
+  ham: number;
+}
+
+/** How many messages an account's classifier learned of each class. */
+export interface SpamTotals {
+  spam: number;
+  ham: number;
+}
+
+export type SenderList = 'allow' | 'block';
+
+/** An address (`user@domain`) or a domain (`domain`) on an account's allow or block list. */
+export interface SenderListEntry {
+  sender: string;
+  list: SenderList;
+}
+
+/** A greylisting triplet's state: when it was first tried, and whether a retry was accepted since. */
+export interface GreylistEntry {
+  firstSeen: number;
+  passed: boolean;
+}
+
+/** What learning did: lessons that changed the counts, and those that were already learned so. */
+export interface LearnOutcome {
+  learned: number;
+  unchanged: number;
+}
+
+/**
+ * The spam filter's data (spam/): per account the token counts, the marks of learned
+ * messages (so re-learning has no effect and a spam learning can be undone), the allow
+ * and block lists and the known correspondents; greylisting triplets for the server.
+ * COPY, MOVE and STORE take lessons too (MailStore), learned in the batch of their change.
+ */
+export interface SpamStore {
+  /** The account's totals and the counts of these tokens, in the order asked (zeros for unknown ones). */
+  spamCounts(accountId: AccountId, tokens: string[]): Promise<{ totals: SpamTotals; tokens: TokenCounts[] }>;
+  /** Learns (or relearns as the other class) each message; one synced batch. */
+  learnSpam(accountId: AccountId, lessons: SpamLesson[]): Promise<LearnOutcome>;
+  /** The number of distinct tokens kept for the account. */
+  spamTokenCount(accountId: AccountId): Promise<number>;
+  /** Forgets everything the classifier learned for the account (the lists and correspondents stay). */
+  forgetSpam(accountId: AccountId): Promise<void>;
+  listSenderEntries(accountId: AccountId): Promise<SenderListEntry[]>;
+  /** Puts `sender` on a list, or takes it off both with null. */
+  setSenderEntry(accountId: AccountId, sender: string, list: SenderList | null): Promise<void>;
+  /** Addresses the account corresponds with: it sent to them, or learned ham from them. */
+  addCorrespondents(accountId: AccountId, addresses: string[]): Promise<void>;
+  knownCorrespondents(accountId: AccountId, addresses: string[]): Promise<boolean[]>;
+  getGreylist(triplet: string): Promise<GreylistEntry | null>;
+  putGreylist(triplet: string, entry: GreylistEntry): Promise<void>;
+  /** Removes triplets first seen before `before` that never passed; returns how many. */
+  pruneGreylist(before: number): Promise<number>;
+}
+
 /** The store as a whole: what opens it, checks it and closes it. */
 export interface StoreLifecycle {
   /** Verifies counters and references against the data; `repair` rewrites what differs. */
@@ -483,7 +572,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role at once: for the composition root, the admin service and code typed against the whole store. */
-export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore & SieveStore;
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore & SieveStore & SpamStore;
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
 export interface MetadataEntry {

@@ -5,7 +5,7 @@ import type { TestContext } from 'node:test';
 const TYPES = { A: 1, CNAME: 5, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, CAA: 257 } as const;
 export type RecordType = keyof typeof TYPES;
 
-/** Records by name: MX ([preference, host]; "." is a null MX), IPv4 addresses and TXT strings. */
+/** Records by name: MX ([preference, host]; "." is a null MX), IPv4 addresses and TXT strings (PTR records by `add`). */
 export type Zone = Record<string, { mx?: [number, string][]; a?: string[]; txt?: string[] }>;
 
 /** An IPv6 address as its 16 bytes ("::" expanded). */
@@ -133,8 +133,8 @@ function resourceRecord(type: RecordType, data: Buffer): Buffer {
   return Buffer.concat([head, data]);
 }
 
-/** Starts a TestDns with this zone on a port the system picks; closed when the test ends. */
-export async function startDns(t: TestContext, zone: Zone = {}): Promise<TestDns> {
+/** Serves a TestDns with this zone on a port the system picks, until `close` (benches use it without a test). */
+export async function listenDns(zone: Zone = {}): Promise<{ dns: TestDns; close(): void }> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const dns = new TestDns(socket.address().port, zone);
@@ -142,7 +142,13 @@ export async function startDns(t: TestContext, zone: Zone = {}): Promise<TestDns
     const reply = dns.answer(msg);
     if (reply && !dns.silent && isIPv4(peer.address)) socket.send(reply, peer.port, peer.address);
   });
-  t.after(() => socket.close());
+  return { dns, close: () => socket.close() };
+}
+
+/** Starts a TestDns with this zone on a port the system picks; closed when the test ends. */
+export async function startDns(t: TestContext, zone: Zone = {}): Promise<TestDns> {
+  const { dns, close } = await listenDns(zone);
+  t.after(close);
   return dns;
 }
 

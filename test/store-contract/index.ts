@@ -9,6 +9,7 @@ import { metadataContract } from './metadata.ts';
 import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
 import { sieveContract } from './sieve.ts';
+import { spamContract } from './spam.ts';
 
 export type { StoreBackend } from './backend.ts';
 
@@ -24,4 +25,5 @@ export function storeContract(backend: StoreBackend): void {
   queueClaimContract(backend);
   metadataContract(backend);
   sieveContract(backend);
+  spamContract(backend);
 }

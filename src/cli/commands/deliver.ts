@@ -37,14 +37,15 @@ export function deliverCommand(program: Command): void {
     .requiredOption('--to <address...>', 'recipient address(es): accounts, aliases, +tag addresses, catch-alls')
     .option('--from <address>', 'envelope sender for Return-Path (default: the null sender <>)', '')
     .option('--mailbox <name>', 'file into this mailbox instead of INBOX (INBOX when it does not exist)')
-    .action(async (opts: { to: string[]; from: string; mailbox?: string }, cmd: Command) => {
+    .option('--no-filter', 'skip the spam filter (for mail another filter judged already)')
+    .action(async (opts: { to: string[]; from: string; mailbox?: string; filter: boolean }, cmd: Command) => {
       const reports = await withAdmin(cmd, async (admin, config) => {
         const raw = await readAll(config.limits.message_size);
         if (raw.length === 0) throw new CliError('no message on standard input', EX.DATAERR);
         if (raw.length > config.limits.message_size) {
           throw new CliError(`the message is larger than limits.message_size (${config.limits.message_size} bytes)`, EX.DATAERR);
         }
-        return admin.deliver({ from: opts.from, to: opts.to, mailbox: opts.mailbox }, raw);
+        return admin.deliver({ from: opts.from, to: opts.to, mailbox: opts.mailbox, filter: opts.filter }, raw);
       });
       output(cmd, reports, () => reports.flatMap(describe).join('\n'));
       process.exitCode = deliverExitCode(reports);

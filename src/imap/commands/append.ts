@@ -1,4 +1,5 @@
 import { writeMessages } from '../../delivery/deliver.ts';
+import { appendLearning } from '../spam-learning.ts';
 import { encodeBinaryParts } from '../../mime/binary-parts.ts';
 import { catenateAll } from '../catenate-build.ts';
 import { parseCatenate, type CatPart } from '../catenate.ts';
@@ -85,7 +86,7 @@ export default command({
     const results = await writeMessages(
       session.deps.store,
       messages.map((m) => ({ raw: m.raw, internalDate: m.internalDate, targets: [{ accountId: account.id, mailboxId: mailbox.id, prefix: '', flags: m.flags }] })),
-      { enforceQuota: true, atomic: true },
+      { enforceQuota: true, atomic: true, learning: appendLearning(session, mailbox, messages.map((m) => m.raw)) },
     );
     const outcomes = results.map((r) => r[0]!);
     const failed = outcomes.find((o) => !o.ok);

@@ -2,6 +2,7 @@ import { limitRefusal } from '../message-limit.ts';
 import { resolve } from '../message-set.ts';
 import { command, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
+import { transferLessons } from '../spam-learning.ts';
 import { copyResult, parseTransfer, targetMailbox, type TransferArgs } from '../transfer.ts';
 
 /**
@@ -16,7 +17,8 @@ async function runCopy(session: ImapSession, args: TransferArgs): Promise<Outcom
   if (uids.length > limit) return limitRefusal(session, args.messages.byUid ? 'UID COPY' : 'COPY', uids.length, uids[uids.length - limit]);
   const target = await targetMailbox(session, args.target);
   if (typeof target !== 'number') return target;
-  const result = copyResult(await session.deps.store.copyMessages(view.mailbox.id, uids, target, { enforceQuota: true }));
+  const lessons = await transferLessons(session, target, uids);
+  const result = copyResult(await session.deps.store.copyMessages(view.mailbox.id, uids, target, { enforceQuota: true, lessons }));
   if ('status' in result) return result;
   return ok('COPY completed', result.code ?? undefined);
 }

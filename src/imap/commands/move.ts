@@ -2,6 +2,7 @@ import { limitUids, withCut } from '../message-limit.ts';
 import { resolve } from '../message-set.ts';
 import { command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
+import { transferLessons } from '../spam-learning.ts';
 import { copyResult, parseTransfer, targetMailbox, type TransferArgs } from '../transfer.ts';
 
 /**
@@ -15,7 +16,8 @@ async function runMove(session: ImapSession, args: TransferArgs): Promise<Outcom
   const { uids, cut } = limitUids(session, resolve(view, args.messages), args.messages.byUid ? 'UID MOVE' : 'MOVE');
   const target = await targetMailbox(session, args.target);
   if (typeof target !== 'number') return target;
-  const result = copyResult(await session.deps.store.moveMessages(view.mailbox.id, uids, target));
+  const lessons = await transferLessons(session, target, uids);
+  const result = copyResult(await session.deps.store.moveMessages(view.mailbox.id, uids, target, { lessons }));
   if ('status' in result) return result;
   if (result.code) await session.untagged(`OK [${result.code}] Moved`);
   return withCut(session, ok('MOVE completed'), cut);

@@ -7,6 +7,7 @@ import { compactSet } from '../sequence-set.ts';
 import { flagsHead, isUidOnly } from '../uid-only.ts';
 import { command, no, ok } from '../command.ts';
 import type { ImapSession } from '../session.ts';
+import { flagLessons } from '../spam-learning.ts';
 
 interface StoreArgs {
   messages: MessageSet;
@@ -48,7 +49,8 @@ async function runStore(session: ImapSession, args: StoreArgs) {
   if (args.unchangedSince !== null) await session.enableCondstore();
   const { uids, order, cut } = limitUids(session, resolve(view, args.messages), args.messages.byUid ? 'UID STORE' : 'STORE');
   const store = session.deps.store;
-  const changed = await store.storeFlags(view.mailbox.id, uids, args.op, args.flags, args.unchangedSince ?? undefined);
+  const lessons = await flagLessons(session, uids, args.op, args.flags);
+  const changed = await store.storeFlags(view.mailbox.id, uids, args.op, args.flags, args.unchangedSince ?? undefined, lessons);
   const changedUids = new Set(changed.map((m) => m.uid));
   // The changed records come back from the write; only the others are read, and only when they are answered.
   const needOthers = !args.silent || args.unchangedSince !== null;

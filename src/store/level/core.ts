@@ -52,6 +52,8 @@ const DIRECTORY_ENTRIES = 10_000;
 /** Mailbox records and the name index, read by every delivery and rewritten by every append. */
 const MAILBOX_PREFIXES = [keys.mailboxPrefix, keys.mailboxNameAll];
 const MAILBOX_ENTRIES = 10_000;
+/** Spam token counts (issue 15), read for every message judged: a trained account has tens of thousands. */
+const SPAM_TOKEN_ENTRIES = 100_000;
 
 export async function openDb(dataDir: string): Promise<Db> {
   privateDataDir(dataDir);
@@ -83,6 +85,8 @@ export class LevelCore extends StoreEvents {
   readonly #directory = new ReadCache(DIRECTORY_PREFIXES, DIRECTORY_ENTRIES);
   /** Raw values, written through by every commit (decoded per read, so no caller shares an object with the cache). */
   readonly #mailboxes = new ReadCache(MAILBOX_PREFIXES, MAILBOX_ENTRIES);
+  /** Raw token counts of the spam filter, written through by every commit like the mailbox cache. */
+  readonly #spamTokens = new ReadCache([keys.spamTokenAll], SPAM_TOKEN_ENTRIES);
   #counters: Counters = initialCounters(0);
   // Full-text index hook (issue 18 item 5): the index shares the db and the batches of the roles.
   readonly searchIndex: LevelSearchIndex;
@@ -117,11 +121,13 @@ export class LevelCore extends StoreEvents {
       await this.#commits.commit(ops);
     } catch (err) {
       this.#mailboxes.forget(written);
+      this.#spamTokens.forget(written);
       throw err;
     } finally {
       this.#directory.forget(written);
     }
     this.#mailboxes.remember(ops);
+    this.#spamTokens.remember(ops);
   }
 
   /**
@@ -160,6 +166,12 @@ export class LevelCore extends StoreEvents {
   async getMailboxRecord<T>(key: string): Promise<T | null> {
     const raw = await this.#mailboxes.get(key, async (k) => (await this.db.get(k)) ?? null);
     return raw === null ? null : decode<T>(raw as Buffer);
+  }
+
+  /** Spam token records, through their cache, in the order asked. */
+  async getSpamTokens<T>(keyList: string[]): Promise<(T | null)[]> {
+    const raw = await this.#spamTokens.getMany<Buffer>(keyList, async (missing) => (await this.db.getMany(missing)).map((v) => v ?? null));
+    return raw.map((v) => (v === null ? null : decode<T>(v)));
   }
 
   /** The live counters: writers take ids from them and add `countersOp()` to their batch. */

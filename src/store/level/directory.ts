@@ -102,6 +102,9 @@ export class LevelDirectory implements Directory {
       const ops: BatchOp[] = [del(keys.account(address)), del(keys.accountById(account.id))];
       for (const key of await this.#core.scanKeys(keys.importMarkPrefix(account.id))) ops.push(del(key));
       for (const key of await this.#core.scanKeys(keys.appPasswordPrefix(account.id))) ops.push(del(key));
+      // The spam filter's data of the account (issue 15).
+      ops.push(del(keys.spamTotals(account.id)));
+      for (const prefix of keys.spamAccountPrefixes(account.id)) for (const key of await this.#core.scanKeys(prefix)) ops.push(del(key));
       const released: Release[] = [];
       for (const mailbox of await listMailboxes(this.#core, account.id)) {
         const removal = await mailboxRemovalOps(this.#core, mailbox);

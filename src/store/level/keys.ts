@@ -81,6 +81,21 @@ export const keys = {
   sieveActive: (accountId: AccountId) => `siv/${hex(accountId)}/active`,
   sieveMark: (accountId: AccountId, scope: string, key: string) => `siv/${hex(accountId)}/m/${scope}/${key}`,
   sieveMarkPrefix: (accountId: AccountId) => `siv/${hex(accountId)}/m/`,
+  // Spam filter (issue 15): per account the totals, token counts, learned marks, sender lists, correspondents.
+  spamTotals: (accountId: AccountId) => `spn/${hex(accountId)}`,
+  spamToken: (accountId: AccountId, token: string) => `spt/${hex(accountId)}/${token}`,
+  spamTokenPrefix: (accountId: AccountId) => `spt/${hex(accountId)}/`,
+  spamTokenAll: 'spt/',
+  spamMark: (accountId: AccountId, mark: string) => `spm/${hex(accountId)}/${mark}`,
+  spamMarkPrefix: (accountId: AccountId) => `spm/${hex(accountId)}/`,
+  senderList: (accountId: AccountId, sender: string) => `spl/${hex(accountId)}/${sender}`,
+  senderListPrefix: (accountId: AccountId) => `spl/${hex(accountId)}/`,
+  correspondent: (accountId: AccountId, address: string) => `spc/${hex(accountId)}/${address}`,
+  /** Everything the spam filter keeps for an account, removed with it. */
+  spamAccountPrefixes: (accountId: AccountId) => ['spt', 'spm', 'spl', 'spc'].map((p) => `${p}/${hex(accountId)}/`),
+  /** Greylisting triplets, by a hash of (network, sender, recipient). */
+  greylist: (triplet: string) => `grl/${triplet}`,
+  greylistPrefix: 'grl/',
 };
 
 /** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */

@@ -21,6 +21,8 @@ import {
   type Mailbox,
   type MailboxId,
   type MailStore,
+  type MessageLesson,
+  type AccountLessons,
   type MessageMeta,
   type MessageState,
   type MetadataEntry,
@@ -40,6 +42,8 @@ import { del, locks, mark, put, wholeRange, type LevelCore } from './core.ts';
 import { keys } from './keys.ts';
 import { IndexEdits, readIndexEntries, readMailboxIndex } from './mailbox-index.ts';
 import { freeBlobOps, listMailboxes, listMessageRecords, mailboxRemovalOps, newMailboxOps } from './mailbox-records.ts';
+import { lessonOps } from './spam.ts';
+import { lessonsAbout } from '../rules/spam.ts';
 
 /** Read-ahead of a BodyReader: enough for a few hundred small messages per round trip, little memory. */
 const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
@@ -175,17 +179,19 @@ export class LevelMail implements MailStore {
 
   appendMany(
     items: { blob: NewBlob; targets: AppendTarget[] }[],
-    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks },
+    opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons },
   ): Promise<AppendOutcome[][]> {
     return this.#appendItems(
       items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })),
       opts.atomic,
       opts.importMarks ? importMarkOps(opts.importMarks) : [],
+      opts.learning,
     );
   }
 
-  async #appendItems(items: AppendItem[], atomic: boolean, extraOps: BatchOp[] = []): Promise<AppendOutcome[][]> {
-    const accountIds = [...new Set(items.flatMap((item) => item.targets.map((t) => t.accountId)))];
+  async #appendItems(items: AppendItem[], atomic: boolean, extraOps: BatchOp[] = [], learning?: AccountLessons): Promise<AppendOutcome[][]> {
+    // The learning account's lock is held too: its counts are read and rewritten in this batch.
+    const accountIds = [...new Set([...items.flatMap((item) => item.targets.map((t) => t.accountId)), ...(learning ? [learning.accountId] : [])])];
     const { outcomes, events } = await this.#core.locks.withLocks(accountIds.map(locks.account), async () => {
       const mailboxes = new Map<MailboxId, Mailbox>();
       const quota = this.#quotaTally();
@@ -239,6 +245,7 @@ export class LevelMail implements MailStore {
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
       if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
       for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
+      if (learning) ops.push(...(await lessonOps(this.#core, learning.accountId, learning.lessons)).ops);
       await this.#core.commit([...ops, ...index.ops()]);
       return { outcomes, events };
     });
@@ -332,13 +339,19 @@ export class LevelMail implements MailStore {
 
   // Changes
 
-  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome> {
-    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota });
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean; lessons?: MessageLesson[] }): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota, lessons: opts.lessons ?? [] });
   }
 
   /** A move is not counted against the quota: the account's usage does not grow. */
-  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome> {
-    return this.#transfer(from, uids, to, { move: true, enforceQuota: false });
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { lessons?: MessageLesson[] } = {}): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: true, enforceQuota: false, lessons: opts.lessons ?? [] });
+  }
+
+  /** Spam learning (issue 15) of the messages a change touched, as operations of that change's batch; under the account's lock. */
+  async #lessonOps(accountId: AccountId, lessons: MessageLesson[], touched: Uid[]): Promise<BatchOp[]> {
+    const about = lessonsAbout(lessons, touched);
+    return about.length === 0 ? [] : (await lessonOps(this.#core, accountId, about)).ops;
   }
 
   /**
@@ -346,7 +359,7 @@ export class LevelMail implements MailStore {
    * (the source's, held under this account's lock) until the batch that adds the
    * new references commits, so no expunge elsewhere can free it meanwhile.
    */
-  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean }): Promise<CopyOutcome> {
+  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean; lessons: MessageLesson[] }): Promise<CopyOutcome> {
     const owner = await this.getMailboxById(fromId);
     if (!owner) return { ok: false, reason: 'no-mailbox', detail: `mailbox ${fromId} does not exist` };
     const { outcome, events } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
@@ -389,6 +402,7 @@ export class LevelMail implements MailStore {
       }
       ops.push(put(keys.mailbox(target.id), target));
       if (source !== target) ops.push(put(keys.mailbox(source.id), source));
+      ops.push(...(await this.#lessonOps(source.accountId, opts.lessons, messages.map((m) => m.uid))));
       await this.#core.commit([...ops, ...index.ops()]);
       const copies = moved.copies.map((copy, k) => ({ from: messages[k]!.uid, to: copy.uid }));
       return { outcome: { ok: true, uidValidity: target.uidValidity, copies } as CopyOutcome, events };
@@ -398,7 +412,7 @@ export class LevelMail implements MailStore {
   }
 
   /** Only the index changes: the segments holding these UIDs, not the message records. */
-  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageState[]> {
+  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq, lessons: MessageLesson[] = []): Promise<MessageState[]> {
     const owner = await this.getMailboxById(mailboxId);
     if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
     const { changed, modSeq } = await this.#core.locks.withLocks([locks.account(owner.accountId)], async () => {
@@ -410,7 +424,8 @@ export class LevelMail implements MailStore {
       const changed = changeFlags(mailbox, states, op, flags, unchangedSince);
       if (changed.length > 0) {
         for (const state of changed) edit.set(state);
-        await this.#core.commit([...index.ops(), put(keys.mailbox(mailboxId), mailbox)]);
+        const learning = await this.#lessonOps(mailbox.accountId, lessons, changed.map((m) => m.uid));
+        await this.#core.commit([...index.ops(), put(keys.mailbox(mailboxId), mailbox), ...learning]);
       }
       return { changed, modSeq: mailbox.highestModSeq };
     });

@@ -29,6 +29,24 @@ export class ReadCache {
     return value;
   }
 
+  /** Several keys at once: the cached ones from memory, the others in one `loadMany`. */
+  async getMany<T>(keys: readonly string[], loadMany: (keys: string[]) => Promise<(T | null)[]>): Promise<(T | null)[]> {
+    const missing = keys.filter((k) => !this.#values.has(k));
+    if (missing.length > 0) {
+      const writes = this.#writes;
+      const loaded = await loadMany(missing);
+      if (writes === this.#writes) {
+        if (this.#values.size + missing.length > this.#limit) this.#values.clear();
+        missing.forEach((k, i) => this.#values.set(k, loaded[i]));
+      } else {
+        // A batch wrote meanwhile: answer from what was read, keep none of it.
+        const fresh = new Map(missing.map((k, i) => [k, loaded[i]]));
+        return keys.map((k) => (fresh.has(k) ? fresh.get(k)! : (this.#values.get(k) as T | null)));
+      }
+    }
+    return keys.map((k) => this.#values.get(k) as T | null);
+  }
+
   forget(keys: readonly string[]): void {
     let touched = false;
     for (const key of keys) {

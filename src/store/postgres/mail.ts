@@ -22,6 +22,8 @@ import {
   type MailStore,
   type MessageMeta,
   type MessageState,
+  type MessageLesson,
+  type AccountLessons,
   type MetadataEntry,
   type MetadataLimits,
   type MetadataOutcome,
@@ -37,6 +39,8 @@ import { listMetadata, setMetadata } from './metadata.ts';
 import { QuotaCheck } from './quota-check.ts';
 import type { PgCore, Tx } from './core.ts';
 import { freeBlobs, insertMailbox, lockAccounts, lockCounters, lockMailboxes, refOf, saveCounters, saveMailbox } from './mailbox-rows.ts';
+import { learnInTx } from './spam.ts';
+import { lessonsAbout } from '../rules/spam.ts';
 import { messageRow, toMailbox, toMessage, type MailboxRow, type MessageRow } from './rows.ts';
 
 /** Chunk bytes per INSERT: a large body is never sent as one huge statement. */
@@ -190,7 +194,7 @@ export class PgMail implements MailStore {
     return this.#appends.submit({ blob, targets, enforceQuota: opts.enforceQuota });
   }
 
-  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]> {
+  appendMany(items: { blob: NewBlob; targets: AppendTarget[] }[], opts: { enforceQuota: boolean; atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons }): Promise<AppendOutcome[][]> {
     return this.#appendItems(items.map((item) => ({ ...item, enforceQuota: opts.enforceQuota })), opts);
   }
 
@@ -199,7 +203,7 @@ export class PgMail implements MailStore {
    * UIDs and MODSEQs on the locked rows, and the quota rule sees every message of
    * the account, whichever node wrote it.
    */
-  #appendItems(items: AppendItem[], opts: { atomic: boolean; importMarks?: ImportMarks }): Promise<AppendOutcome[][]> {
+  #appendItems(items: AppendItem[], opts: { atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons }): Promise<AppendOutcome[][]> {
     const marks = opts.importMarks ? opts.importMarks.marks.map(importMark) : [];
     return this.#change(async (tx, events) => {
       const targets = items.flatMap((item) => item.targets);
@@ -246,6 +250,7 @@ export class PgMail implements MailStore {
       if (marks.length > 0) {
         await tx`INSERT INTO import_marks ${tx(marks.map((mark) => ({ account_id: opts.importMarks!.accountId, mark })))} ON CONFLICT DO NOTHING`;
       }
+      if (opts.learning) await learnInTx(tx, opts.learning.accountId, opts.learning.lessons);
       events.push(...pending);
       return outcomes;
     });
@@ -364,17 +369,17 @@ export class PgMail implements MailStore {
 
   // Changes
 
-  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean }): Promise<CopyOutcome> {
-    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota });
+  copyMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts: { enforceQuota: boolean; lessons?: MessageLesson[] }): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: false, enforceQuota: opts.enforceQuota, lessons: opts.lessons ?? [] });
   }
 
   /** A move is not counted against the quota: the account's usage does not grow. */
-  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId): Promise<CopyOutcome> {
-    return this.#transfer(from, uids, to, { move: true, enforceQuota: false });
+  moveMessages(from: MailboxId, uids: Uid[], to: MailboxId, opts?: { lessons?: MessageLesson[] }): Promise<CopyOutcome> {
+    return this.#transfer(from, uids, to, { move: true, enforceQuota: false, lessons: opts?.lessons ?? [] });
   }
 
   /** COPY and MOVE: the bodies stay where they are; each copy is a new message row referring to the same body. */
-  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean }): Promise<CopyOutcome> {
+  async #transfer(fromId: MailboxId, uids: Uid[], toId: MailboxId, opts: { move: boolean; enforceQuota: boolean; lessons: MessageLesson[] }): Promise<CopyOutcome> {
     const owner = await this.getMailboxById(fromId);
     if (!owner) return { ok: false, reason: 'no-mailbox', detail: `mailbox ${fromId} does not exist` };
     return this.#change(async (tx, events): Promise<CopyOutcome> => {
@@ -407,12 +412,13 @@ export class PgMail implements MailStore {
       await insertMessages(tx, copies.map((c) => c.copy));
       await saveMailbox(tx, target);
       if (source !== target) await saveMailbox(tx, source);
+      await learnInTx(tx, source.accountId, lessonsAbout(opts.lessons, messages.map((m) => m.uid)));
       events.unshift({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: copies.map((c) => c.copy.uid), modSeq: targetModSeq });
       return { ok: true, uidValidity: target.uidValidity, copies: copies.map((c) => ({ from: c.message.uid, to: c.copy.uid })) };
     });
   }
 
-  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq): Promise<MessageMeta[]> {
+  async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq, lessons: MessageLesson[] = []): Promise<MessageMeta[]> {
     const owner = await this.getMailboxById(mailboxId);
     if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
     return this.#change(async (tx, events) => {
@@ -436,6 +442,7 @@ export class PgMail implements MailStore {
       await tx`UPDATE messages AS m SET flags = ARRAY(SELECT jsonb_array_elements_text(c.value->'flags')), modseq = ${modSeq}
         FROM jsonb_array_elements(${json}) AS c WHERE m.mailbox_id = ${mailboxId} AND m.uid = (c.value->>'uid')::bigint`;
       await saveMailbox(tx, mailbox);
+      await learnInTx(tx, mailbox.accountId, lessonsAbout(lessons, changed.map((m) => m.uid)));
       events.push({ type: 'flags', accountId: mailbox.accountId, mailboxId, uids: changed.map((m) => m.uid), modSeq });
       return changed;
     });
@@ -487,3 +494,4 @@ async function insertMessages(tx: Tx, messages: MessageMeta[]): Promise<void> {
     await tx`INSERT INTO messages ${tx(messages.slice(i, i + 1000).map(messageRow) as unknown as Record<string, unknown>[])}`;
   }
 }
+

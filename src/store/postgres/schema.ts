@@ -180,6 +180,31 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, scope, key)
   );
   `,
+  // 4: the spam filter: per account its totals, token counts, learned marks, sender lists, correspondents; greylisting.
+  `
+  CREATE TABLE spam_totals (account_id bigint PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE, spam bigint NOT NULL, ham bigint NOT NULL);
+  CREATE TABLE spam_tokens (
+    account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token text NOT NULL, spam bigint NOT NULL, ham bigint NOT NULL,
+    PRIMARY KEY (account_id, token)
+  );
+  CREATE TABLE spam_marks (
+    account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    mark text NOT NULL, verdict text NOT NULL,
+    PRIMARY KEY (account_id, mark)
+  );
+  CREATE TABLE spam_senders (
+    account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    sender text NOT NULL, list text NOT NULL,
+    PRIMARY KEY (account_id, sender)
+  );
+  CREATE TABLE spam_correspondents (
+    account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    address text NOT NULL,
+    PRIMARY KEY (account_id, address)
+  );
+  CREATE TABLE greylist (triplet text PRIMARY KEY, first_seen bigint NOT NULL, passed boolean NOT NULL);
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */

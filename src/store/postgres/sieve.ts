@@ -14,7 +14,7 @@ export class PgSieve implements SieveStore {
     type Row = { name: string; content: string; updated_at: number; active: boolean };
     const rows = await this.#core.sql<Row[]>`SELECT s.name, s.content, s.updated_at, (a.name IS NOT NULL) AS active
       FROM sieve_scripts s LEFT JOIN sieve_active a ON a.account_id = s.account_id AND a.name = s.name
-      WHERE s.account_id = ${accountId} ORDER BY s.name`;
+      WHERE s.account_id = ${accountId} ORDER BY s.name COLLATE "C"`;
     return rows.map((r) => ({ name: r.name, active: r.active, size: Buffer.byteLength(r.content), updatedAt: r.updated_at }));
   }
 
@@ -24,9 +24,9 @@ export class PgSieve implements SieveStore {
     return row?.content ?? null;
   }
 
-  putSieveScript(accountId: AccountId, name: string, content: string, limits: SieveScriptLimits): Promise<SievePutOutcome> {
+  async putSieveScript(accountId: AccountId, name: string, content: string, limits: SieveScriptLimits): Promise<SievePutOutcome> {
     checkScriptName(name);
-    if (Buffer.byteLength(content) > limits.maxScriptBytes) return Promise.resolve({ ok: false, reason: 'too-big' });
+    if (Buffer.byteLength(content) > limits.maxScriptBytes) return { ok: false, reason: 'too-big' };
     return this.#core.tx(async (tx): Promise<SievePutOutcome> => {
       await lockAccount(tx, accountId);
       const [count] = await tx<{ scripts: number; exists: boolean }[]>`SELECT count(*)::int AS scripts, bool_or(name = ${name}) AS exists
@@ -47,7 +47,7 @@ export class PgSieve implements SieveStore {
     });
   }
 
-  renameSieveScript(accountId: AccountId, from: string, to: string): Promise<void> {
+  async renameSieveScript(accountId: AccountId, from: string, to: string): Promise<void> {
     checkScriptName(to);
     return this.#core.tx(async (tx) => {
       await lockAccount(tx, accountId);

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+import type { SpamStore } from '../store/types.ts';
+
+export interface GreylistSettings {
+  enabled: boolean;
+  /** Seconds a new triplet waits before a retry is accepted. */
+  delaySeconds: number;
+}
+
+/** Triplets never retried are forgotten after a day; the store is pruned at most this often. */
+const FORGET_MS = 24 * 3600 * 1000;
+const PRUNE_EVERY_MS = 3600 * 1000;
+
+/**
+ * Greylisting (off by default): a (client network, sender, recipient) triplet seen
+ * for the first time is answered 451; a retry after the delay is accepted, and so is
+ * every later message of that triplet. Senders the recipient corresponds with skip
+ * it. The network is an IPv4 /24 or an IPv6 /64: big senders retry from another
+ * address of the same pool.
+ */
+export class Greylist {
+  readonly #store: SpamStore;
+  readonly #settings: GreylistSettings;
+  readonly #now: () => number;
+  #lastPrune = 0;
+
+  constructor(store: SpamStore, settings: GreylistSettings, now: () => number = Date.now) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#now = now;
+  }
+
+  get enabled(): boolean {
+    return this.#settings.enabled;
+  }
+
+  /** Whether this attempt may go on; false means "try again later" (451). */
+  async admit(ip: string, sender: string, recipient: string): Promise<boolean> {
+    const now = this.#now();
+    await this.#prune(now);
+    const triplet = tripletKey(ip, sender, recipient);
+    const entry = await this.#store.getGreylist(triplet);
+    if (entry?.passed) return true;
+    if (!entry) {
+      await this.#store.putGreylist(triplet, { firstSeen: now, passed: false });
+      return false;
+    }
+    if (now - entry.firstSeen < this.#settings.delaySeconds * 1000) return false;
+    await this.#store.putGreylist(triplet, { ...entry, passed: true });
+    return true;
+  }
+
+  async #prune(now: number): Promise<void> {
+    if (now - this.#lastPrune < PRUNE_EVERY_MS) return;
+    this.#lastPrune = now;
+    await this.#store.pruneGreylist(now - FORGET_MS);
+  }
+}
+
+function tripletKey(ip: string, sender: string, recipient: string): string {
+  const bare = ip.replace(/^::ffff:/i, '');
+  const network = isIPv4(bare) ? bare.split('.').slice(0, 3).join('.') : bare.split(':').slice(0, 4).join(':');
+  return createHash('sha256').update(`${network}\0${sender.toLowerCase()}\0${recipient.toLowerCase()}`).digest('hex').slice(0, 32);
+}
