@@ -51,7 +51,7 @@ function authResults(stored: string): string {
   return match[1]!.replace(/\r\n\s+/g, ' ');
 }
 
-test('a message signed by a test key passes SPF, DKIM and DMARC; the verdict sits under Received', async (t) => {
+test('a message signed by a test key passes SPF, DKIM and DMARC; the verdict, with the spam result, sits above Received', async (t) => {
   const { store, mx, dns: zone } = await startSmtpServer(t);
   await addAccount(store, ALICE);
   const { goodKey } = publishDomains(zone);
@@ -63,12 +63,13 @@ test('a message signed by a test key passes SPF, DKIM and DMARC; the verdict sit
   assert.match(info.response, /^250/);
   const [stored] = await inbox(store, ALICE);
   const text = stored!.bytes.toString();
-  assert.match(text, /^Return-Path: <news@good\.example>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nReceived: from client\.example\.net \(\[127\.0\.0\.1\]\)[^]*?\r\nReceived-SPF: pass /);
+  assert.match(text, /^Return-Path: <news@good\.example>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;[^]*?\r\nReceived: from client\.example\.net \(\[127\.0\.0\.1\]\)[^]*?\r\nReceived-SPF: pass /);
   const results = authResults(text);
   assert.match(results, /^localhost; /);
   assert.match(results, /dkim=pass header\.i=@good\.example header\.s=test/);
   assert.match(results, /spf=pass [^;]*smtp\.mailfrom=news@good\.example/);
   assert.match(results, /dmarc=pass /);
+  assert.match(results, /; x-spam=pass policy\.score=-?\d+\.\d\d policy\.required=5\.00$/);
   assert.ok(zone.queries.includes('TXT test._domainkey.good.example'), JSON.stringify(zone.queries));
 });
 

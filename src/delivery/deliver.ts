@@ -7,6 +7,7 @@ import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
 import { increment } from '../metrics/registry.ts';
 import type { SpamCheck } from '../spam/filter.ts';
+import { authResultsField } from '../spam/verdict.ts';
 
 /** A mailbox a message is written to, with the header lines that copy gets in front. */
 export interface WriteTarget {
@@ -106,6 +107,8 @@ export interface DeliveryRequest {
   sieve?: SieveDelivery;
   /** The spam verdict of mail from outside (spam/filter.ts); absent for mail between local users. */
   spam?: SpamCheck;
+  /** The value of the MX's Authentication-Results, written into each copy with that account's spam verdict. */
+  authResults?: string;
 }
 
 /**
@@ -133,7 +136,7 @@ export async function deliverMessage(store: Directory & MailStore & Vault & Siev
       // Spam (issue 15): a verdict per account, filed into Junk at its junk score, carried in the copy's header.
       const verdict = request.spam ? await request.spam.judge(account) : null;
       const wanted = verdict?.spam ? 'Junk' : request.mailbox;
-      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n${verdict ? request.spam!.headers(verdict) : ''}`;
+      const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n${verdict ? request.spam!.headers(verdict, request.authResults) : authResultsField(request.authResults)}`;
       // Sieve, after the spam verdict: the account's active script files the copy, or refuses it, or sends it on.
       const decision = request.sieve
         ? await decideBySieve(store, request.sieve, { account, from: request.from, recipient, raw: request.raw, defaultMailbox: wanted, spam: verdict, flags: request.flags ?? [], subaddressSeparator: request.subaddressSeparator })

@@ -282,6 +282,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
             sign: (unsigned, author) => dkimSignatures(deps.store, unsigned, author, slog),
           },
           ...(spam ? { spam } : {}),
+          ...(verdict.authResults ? { authResults: verdict.authResults } : {}),
         });
         // Whom a user writes to is a known correspondent: their mail is never junked by the classifier alone.
         if (role === 'submission' && account) await deps.store.addCorrespondents(account.id, recipients).catch((err: unknown) => slog.error({ err }, 'recording correspondents failed'));

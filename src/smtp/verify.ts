@@ -19,8 +19,12 @@ export interface VerifyDeps {
 export type AuthSummary = Record<string, string | number | string[]>;
 
 export type Verdict =
-  /** `prefix` goes in front of `message`: header fields the checks or the signing add. */
-  | { accept: true; prefix: string; message: Buffer; mailbox?: 'Junk'; auth?: AuthSummary }
+  /**
+   * `prefix` goes in front of `message`: header fields the checks or the signing add.
+   * `authResults` is the value of our Authentication-Results, written into each account's
+   * copy with that account's spam verdict (delivery/deliver.ts).
+   */
+  | { accept: true; prefix: string; message: Buffer; mailbox?: 'Junk'; auth?: AuthSummary; authResults?: string }
   | { accept: false; refusal: SmtpReply; auth?: AuthSummary };
 
 /** DNS lookups one message may cause (SPF alone may use 10 plus its void lookups). */
@@ -39,6 +43,15 @@ const SIGNATURES = new Set(['dkim-signature', 'arc-seal', 'arc-message-signature
 function headerOnly(message: Buffer, fields: BlockField[], dropped: BlockField[]): Buffer {
   const removed = dropped.reduce((sum, f) => sum + f.end - f.start, 0);
   return headerBlock(message, (fields.at(-1)?.end ?? 0) - removed);
+}
+
+/** The fields mailauth wrote without its Authentication-Results, and that field's value as written (folded). */
+function ownAuthResults(headers: string): { prefix: string; authResults?: string } {
+  const block = Buffer.from(headers);
+  const field = splitHeader(block).find((f) => f.name === 'authentication-results');
+  if (!field) return { prefix: headers };
+  const written = field.raw.toString();
+  return { prefix: withoutFields(block, [field]).toString(), authResults: written.slice(written.indexOf(':') + 1).trim() };
 }
 
 /**
@@ -84,5 +97,6 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
     return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`), auth };
   }
   const junk = policy === 'reject' || (policy === 'quarantine' && deps.dmarc.quarantine);
-  return { accept: true, prefix: result.headers, message, auth, ...(junk ? { mailbox: 'Junk' as const } : {}) };
+  const { prefix, authResults } = ownAuthResults(result.headers);
+  return { accept: true, prefix, message, auth, ...(authResults ? { authResults } : {}), ...(junk ? { mailbox: 'Junk' as const } : {}) };
 }

@@ -28,8 +28,8 @@ const LOGGED_CLUES = 5;
 /** One message being judged: its tokens and the network signals are found once, whatever the number of accounts. */
 export interface SpamCheck {
   judge(account: Account): Promise<SpamVerdict>;
-  /** The header fields that carry a verdict into the account's copy (spam/verdict.ts). */
-  headers(verdict: SpamVerdict): string;
+  /** The header fields that carry a verdict into the account's copy (spam/verdict.ts), with the MX's Authentication-Results value if any. */
+  headers(verdict: SpamVerdict, authResults?: string): string;
 }
 
 /**
@@ -78,7 +78,7 @@ export class SpamFilter {
         if (!verdict) verdicts.set(account.id, (verdict = judge(account)));
         return verdict;
       },
-      headers: (verdict) => verdictHeaders(verdict, this.settings.junkScore),
+      headers: (verdict, authResults) => verdictHeaders(verdict, this.settings.junkScore, authResults),
     };
   }
 

@@ -30,18 +30,42 @@ const round = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').slice(0, 200);
 
 /**
- * The header fields that carry the verdict into the account's copy: X-Spam-Score and
- * X-Spam-Status (yes or no, the score, the threshold and each signal with its weight).
- * The authentication results it used are in the MX's own Authentication-Results, which
- * stays the only one of this host (a second one would confuse readers that take the first).
+ * The verdict as a result of our Authentication-Results (RFC 8601 2.7.6: no method is
+ * registered for it, so an `x-` one, as Fastmail's x-ptr or x-return-mx): `pass` not spam,
+ * `fail` spam, `temperror` not scored; the score and junk score as `policy.` properties.
  */
-export function verdictHeaders(verdict: SpamVerdict, junkScore: number): string {
+function spamResult(verdict: SpamVerdict, junkScore: number): string {
+  if (verdict.error) return `x-spam=temperror reason="${oneLine(verdict.error).replace(/["\\]/g, "'")}"`;
+  return `x-spam=${verdict.spam ? 'fail' : 'pass'} policy.score=${round(verdict.score)} policy.required=${round(junkScore)}`;
+}
+
+/**
+ * Our Authentication-Results for one account's copy: the MX's value (authserv-id and the
+ * SPF, DKIM, ARC and DMARC results) with the spam result of `verdict` appended, so that
+ * this host writes one such field (readers take the first of a host). None where the MX
+ * wrote none (LMTP, `mailfold deliver`): the spam result alone has X-Spam-Status.
+ */
+export function authResultsField(mx: string | undefined, verdict?: { verdict: SpamVerdict; junkScore: number }): string {
+  if (!mx) return '';
+  // "none" says no method ran (RFC 8601 2.2); with a spam result one did.
+  const results = verdict ? mx.replace(/;\s*none\s*$/i, '') : mx;
+  return `Authentication-Results: ${results}${verdict ? `;\r\n ${spamResult(verdict.verdict, verdict.junkScore)}` : ''}\r\n`;
+}
+
+/**
+ * The header fields that carry the verdict into the account's copy: X-Spam-Score and
+ * X-Spam-Status (yes or no, the score, the threshold and each signal with its weight),
+ * then our Authentication-Results with the verdict as `x-spam` (see authResultsField).
+ */
+export function verdictHeaders(verdict: SpamVerdict, junkScore: number, authResults?: string): string {
+  const results = authResultsField(authResults, { verdict, junkScore });
   if (verdict.error) {
-    return `X-Spam-Status: Unknown, error="${oneLine(verdict.error).replace(/"/g, "'")}"\r\n`;
+    return `X-Spam-Status: Unknown, error="${oneLine(verdict.error).replace(/"/g, "'")}"\r\n${results}`;
   }
   const signals = verdict.signals.map((s) => `${s.name}=${round(s.weight)}`).join(',\r\n\t');
   return (
     `X-Spam-Score: ${round(verdict.score)}\r\n` +
-    `X-Spam-Status: ${verdict.spam ? 'Yes' : 'No'}, score=${round(verdict.score)} required=${round(junkScore)}${signals ? ` tests=${signals}` : ''}\r\n`
+    `X-Spam-Status: ${verdict.spam ? 'Yes' : 'No'}, score=${round(verdict.score)} required=${round(junkScore)}${signals ? ` tests=${signals}` : ''}\r\n` +
+    results
   );
 }
