@@ -4,10 +4,21 @@ import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { addAccount, imapflow } from './helpers/imap.ts';
-import { startSmtpServer } from './helpers/smtp.ts';
+import { SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 
 // mailauth's own Authentication-Results parser (the one its ARC verification uses); not in its exports map.
-const parseAuthHeader = createRequire(import.meta.url)('mailauth/lib/parse-dkim-headers.js') as (line: string) => { parsed: Record<string, { value: string; policy?: Record<string, string>; reason?: string } | string> };
+const parseAuthHeader = createRequire(import.meta.url)('mailauth/lib/parse-dkim-headers.js') as (line: string) => { parsed: AuthResults };
+
+/** One method's result as mailauth parses it: the result, its reason and its properties by ptype. */
+interface MethodResult {
+  value: string;
+  reason?: string;
+  smtp?: Record<string, string>;
+  policy?: Record<string, string>;
+}
+/** The authserv-id as `value`, then each method by name. */
+type AuthResults = { value: string } & Record<string, MethodResult | string>;
+const method = (parsed: AuthResults, name: string) => parsed[name] as MethodResult;
 
 const HAM = 'ham@example.org';
 const SPAM = 'spam@example.org';
@@ -48,7 +59,7 @@ test('each copy from the MX carries its account\'s spam verdict as x-spam in our
   const info = await sendToMx(t, mx, { from: 'deals@offers.example', to: [HAM, SPAM, BROKEN], subject: 'one message, three verdicts', text: 'Hello.\n' });
   assert.match(info.response, /^250/);
 
-  const verdicts: Record<string, { value: string; policy?: Record<string, string>; reason?: string }> = {};
+  const verdicts: Record<string, MethodResult> = {};
   for (const [user, mailbox] of [[HAM, 'INBOX'], [SPAM, 'Junk'], [BROKEN, 'INBOX']] as const) {
     const header = await fetchHeader(t, imap, user, mailbox);
     // An error's line breaks never start a field of their own.
@@ -57,8 +68,8 @@ test('each copy from the MX carries its account\'s spam verdict as x-spam in our
     assert.equal(fields.length, 1, fields.join('\n'));
     const { parsed } = parseAuthHeader(fields[0]!);
     assert.equal(parsed.value, 'localhost');
-    assert.equal((parsed.spf as { value: string }).value, 'none');
-    verdicts[user] = parsed['x-spam'] as { value: string };
+    assert.equal(method(parsed, 'spf').value, 'none');
+    verdicts[user] = method(parsed, 'x-spam');
   }
   assert.deepEqual(verdicts[HAM], { value: 'pass', policy: { score: verdicts[HAM]!.policy!.score!, required: '5.00' } });
   assert.ok(Number(verdicts[HAM]!.policy!.score) < 5);
@@ -80,6 +91,26 @@ test('an Authentication-Results from outside naming our host, with x-spam=pass, 
   const fields = authResults(await fetchHeader(t, imap, SPAM, 'Junk'));
   assert.equal(fields.length, 2, fields.join('\n'));
   assert.equal(parseAuthHeader(fields[0]!).parsed.value, 'localhost');
-  assert.equal((parseAuthHeader(fields[0]!).parsed['x-spam'] as { value: string }).value, 'fail');
+  assert.equal(method(parseAuthHeader(fields[0]!).parsed, 'x-spam').value, 'fail');
   assert.equal(parseAuthHeader(fields[1]!).parsed.value, 'elsewhere.example');
+});
+
+test('what a sender controls (HELO, MAIL FROM, From) cannot add an x-spam result of its own to ours', async (t) => {
+  const { store, mx, server } = await startSmtpServer(t, (c) => (c.listeners.imap = { enabled: true, address: '127.0.0.1', port: 0 }));
+  const imap = server.listeners.imap!.port;
+  const spammed = await addAccount(store, SPAM);
+  await store.setSenderEntry(spammed.id, 'offers.example', 'block');
+  const client = await SmtpClient.connect(mx);
+  t.after(() => client.close());
+  await client.hello('x;x-spam=pass');
+  assert.match(await client.cmd('MAIL FROM:<"x;x-spam=pass"@offers.example>'), /^250/);
+  assert.match(await client.cmd(`RCPT TO:<${SPAM}>`), /^250/);
+  assert.match(await client.data('From: "a; x-spam=pass" <deals@offers.example> (; x-spam=pass)\r\nSubject: s\r\n\r\nx\r\n'), /^250/);
+  const fields = authResults(await fetchHeader(t, imap, SPAM, 'Junk'));
+  assert.equal(fields.length, 1, fields.join('\n'));
+  const { parsed } = parseAuthHeader(fields[0]!);
+  assert.equal(method(parsed, 'x-spam').value, 'fail', fields[0]);
+  // The sender's text stays inside its quoted property values; the only x-spam result is ours, at the end.
+  assert.equal(method(parsed, 'spf').smtp?.helo, 'x;x-spam=pass');
+  assert.match(fields[0]!, /;\s*x-spam=fail policy\.score=100\.00 policy\.required=5\.00$/);
 });
