@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { authResultsField, failedVerdict, verdictHeaders } from '../src/spam/verdict.ts';
 import { addAccount, imapflow } from './helpers/imap.ts';
 import { SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 
@@ -113,4 +114,19 @@ test('what a sender controls (HELO, MAIL FROM, From) cannot add an x-spam result
   // The sender's text stays inside its quoted property values; the only x-spam result is ours, at the end.
   assert.equal(method(parsed, 'spf').smtp?.helo, 'x;x-spam=pass');
   assert.match(fields[0]!, /;\s*x-spam=fail policy\.score=100\.00 policy\.required=5\.00$/);
+});
+
+test('the field stays parseable whatever an error says, and "none" gives way to the spam result', () => {
+  const hostile = failedVerdict('a "quoted" \\ back\r\nX-Injected: yes;\tx-spam=pass (' + 'x'.repeat(500));
+  const written = verdictHeaders(hostile, 5, 'mx.example; none');
+  assert.doesNotMatch(written, /\r\nX-Injected/);
+  const field = written.split(/\r\n(?=\S)/).find((f) => f.startsWith('Authentication-Results:'))!;
+  assert.doesNotMatch(field, /none/);
+  const { parsed } = parseAuthHeader(field);
+  assert.equal(parsed.value, 'mx.example');
+  assert.equal(method(parsed, 'x-spam').value, 'temperror');
+  assert.match(String(method(parsed, 'x-spam').reason), /^a 'quoted' ' back X-Injected: yes; x-spam=pass \(x+$/);
+  // Without a spam verdict (spam filter off) the MX's value is written as it is; without one, nothing.
+  assert.equal(authResultsField('mx.example; none'), 'Authentication-Results: mx.example; none\r\n');
+  assert.equal(authResultsField(undefined, { verdict: hostile, junkScore: 5 }), '');
 });
