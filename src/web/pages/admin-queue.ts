@@ -1,3 +1,4 @@
+import type { AdminService } from '../../admin/service.ts';
 import { formatBytes } from '../../cli/format.ts';
 import type { QueueEntry } from '../../store/types.ts';
 import { dataTable, facts, postForm } from '../components.ts';
@@ -26,6 +27,20 @@ ${held
   ? postForm(call.session, `${PATH}/release`, { button: 'Release', hidden, inline: true, label: `Release ${e.id}` })
   : postForm(call.session, `${PATH}/hold`, { button: 'Hold', hidden, inline: true, label: `Hold ${e.id}` })}
 ${postForm(call.session, `${PATH}/delete`, { button: 'Delete', hidden, inline: true, danger: true, confirm: 'Delete this message without telling its sender?', label: `Delete ${e.id}` })}`;
+}
+
+/** POST hold or release: one message, by the id in the form. */
+function holdRoute(action: 'hold' | 'release', change: (admin: AdminService, id: string) => Promise<unknown>, outcome: string): WebRoute {
+  return {
+    method: 'POST',
+    path: `${PATH}/${action}`,
+    role: 'admin',
+    async run({ ctx, form, session }) {
+      const id = form.text('id');
+      await change(ctx.admin, id);
+      return done(session, PATH, { kind: 'ok', text: `${id} ${outcome}.` });
+    },
+  };
 }
 
 export const adminQueueRoutes: WebRoute[] = [
@@ -66,26 +81,8 @@ ${dataTable('Recipients', ['Recipient', 'State', 'Attempts', 'Next attempt', 'La
       return done(session, PATH, { kind: 'ok', text: `${e.id}: its pending recipients are due now.` });
     },
   },
-  {
-    method: 'POST',
-    path: `${PATH}/hold`,
-    role: 'admin',
-    async run({ ctx, form, session }) {
-      const id = form.text('id');
-      await ctx.admin.queueHold({ id });
-      return done(session, PATH, { kind: 'ok', text: `${id} is held: it is not tried until released.` });
-    },
-  },
-  {
-    method: 'POST',
-    path: `${PATH}/release`,
-    role: 'admin',
-    async run({ ctx, form, session }) {
-      const id = form.text('id');
-      await ctx.admin.queueRelease({ id });
-      return done(session, PATH, { kind: 'ok', text: `${id} is released: its pending recipients are due now.` });
-    },
-  },
+  holdRoute('hold', (admin, id) => admin.queueHold({ id }), 'is held: it is not tried until released'),
+  holdRoute('release', (admin, id) => admin.queueRelease({ id }), 'is released: its pending recipients are due now'),
   {
     method: 'POST',
     path: `${PATH}/delete`,
