@@ -38,16 +38,15 @@ test('a held message is not tried, through a restart, until it is released; then
   assert.equal((await ok(cli(['queue', 'hold', id]))).stdout, `held ${id}\n`);
   rcpt.open();
   await outputMatching(served, new RegExp(`"queue":"${id}".*"outcome":"temporary".*delivery attempt`), mark);
+  // Stopping waits for the attempt to be written back; then the CLI reads the store itself.
+  served.child.kill('SIGTERM');
+  await exited(served.child);
   const held = JSON.parse((await ok(cli(['--json', 'queue', 'show', id]))).stdout) as QueueEntry;
   assert.equal(typeof held.heldAt, 'number');
   assert.ok(held.recipients[0]!.nextAttempt <= Date.now(), 'due, but held');
   assert.equal(held.recipients[0]!.attempts, 1);
   assert.equal((await ok(cli(['queue', 'hold', id]))).stdout, `${id} was held already\n`);
   await fails(cli(['queue', 'retry', id]), /is held: release it/);
-
-  served.child.kill('SIGTERM');
-  await exited(served.child);
-  // Without a server the CLI reads the store: the hold is there.
   assert.match((await ok(cli(['queue', 'list']))).stdout, new RegExp(`^${id}\\s.*\\sheld\\s`, 'm'));
   assert.match((await ok(cli(['queue', 'show', id]))).stdout, /^next try:  held\nheld:      since \S+Z/m);
 
@@ -67,6 +66,8 @@ test('a held message is not tried, through a restart, until it is released; then
   await outputMatching(served, new RegExp(`"queue":"${id}".*"outcome":"sent"`), mark);
   assert.deepEqual(peer.map((m) => m.to), [['other@b.test'], ['holdlater@b.test']]);
   assert.match(peer[1]!.raw, /Subject: held/);
+  served.child.kill('SIGTERM');
+  await exited(served.child);
   assert.equal((await ok(cli(['queue', 'list']))).stdout, 'the queue is empty\n');
 });
 
