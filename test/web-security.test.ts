@@ -6,6 +6,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { AdminService } from '../src/admin/service.ts';
 import { securityEvents } from '../src/auth/security-events.ts';
 import { adminSettings } from '../src/server.ts';
+import type { QueueEntry } from '../src/store/types.ts';
 import { ROUTES } from '../src/web/router.ts';
 import { fetchText } from './helpers/http.ts';
 import { ADMIN, USER, WebClient, startWebServer, type WebServer } from './helpers/web.ts';
@@ -287,4 +288,23 @@ test('admin actions on the pages go through the AdminService, refusals shown on 
   await removed;
   assert.deepEqual(await web.server.queue.list(), []);
   assert.equal((await admin.get('/admin/queue/show?id=00000000000000000')).status, 404);
+
+  // A held message offers Release instead of Retry and Hold; released, it is tried at once.
+  const held = await web.store.enqueue({ from: USER, createdAt: Date.now(), delayWarned: false, heldAt: Date.now(), recipients: [{ address: 'someone@remote.invalid', state: 'pending', attempts: 0, nextAttempt: 0 }] }, Buffer.from('Subject: held\r\n\r\nhello\r\n'));
+  const heldPage = (await admin.get('/admin/queue')).body;
+  assert.match(heldPage, new RegExp(`${held.id}</a>[^]*held since \\d{4}-[^]*>Release</button>`));
+  assert.doesNotMatch(heldPage, /Retry now<\/button>|>Hold<\/button>/);
+  await post('/admin/queue/release', { id: '../x' });
+  assert.match((await admin.get('/admin/queue')).body, /not a queue id: &quot;..\/x&quot;/);
+  const released = new Promise<void>((resolve) => {
+    const seen = (id: string, now: QueueEntry | null) => {
+      if (id !== held.id || now?.heldAt !== undefined) return;
+      web.server.queue.off('change', seen);
+      resolve();
+    };
+    web.server.queue.on('change', seen);
+  });
+  assert.equal((await post('/admin/queue/release', { id: held.id })).status, 303);
+  await released;
+  assert.match((await admin.get('/admin/queue')).body, new RegExp(`${held.id} is released`));
 });

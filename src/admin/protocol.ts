@@ -37,7 +37,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'aliasAdd', 'aliasList', 'aliasRemove',
   'mailboxList', 'deliver', 'storeCheck', 'status',
   'certStatus', 'certRenew', 'certImport',
-  'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush',
+  'queueList', 'queueShow', 'queueRetry', 'queueDelete', 'queueFlush', 'queueHold', 'queueRelease',
   'dkimGenerate', 'dkimShow', 'dkimRemove',
   'backupRecords',
   'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',

@@ -352,7 +352,34 @@ export class AdminService {
     return { removed: p.id };
   }
 
-  /** Makes every pending recipient due now. */
+  /** Holds one message, or with `all` every one not held yet: the ids newly held. */
+  async queueHold(p: { id?: string; all?: boolean }): Promise<{ held: string[] }> {
+    return { held: await this.#eachQueued(p, (e) => e.heldAt === undefined, (id) => this.#queue.hold(id)) };
+  }
+
+  /** Releases one held message, or with `all` every held one: the ids released, now due. */
+  async queueRelease(p: { id?: string; all?: boolean }): Promise<{ released: string[] }> {
+    return { released: await this.#eachQueued(p, (e) => e.heldAt !== undefined, (id) => this.#queue.unhold(id)) };
+  }
+
+  /** `change` on the entry named, or on every entry, where `wants` it: the ids changed. */
+  async #eachQueued(p: { id?: string; all?: boolean }, wants: (e: QueueEntry) => boolean, change: (id: string) => Promise<QueueEntry>): Promise<string[]> {
+    if ((p.id === undefined) === (p.all !== true)) throw new StoreError('invalid', 'name one queued message, or all');
+    const targets = p.id === undefined ? await this.#queue.list() : [await this.#queue.show(p.id)];
+    const changed: string[] = [];
+    for (const e of targets.filter(wants)) {
+      try {
+        await change(e.id);
+        changed.push(e.id);
+      } catch (err) {
+        // With `all`, an entry that left the queue meanwhile is simply not there any more.
+        if (p.id !== undefined || !(err instanceof StoreError && err.code === 'not-found')) throw err;
+      }
+    }
+    return changed;
+  }
+
+  /** Makes every pending recipient not held due now. */
   async queueFlush(): Promise<{ entries: number }> {
     return { entries: await this.#queue.flush() };
   }

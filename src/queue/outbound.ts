@@ -80,9 +80,10 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
     return entry;
   }
 
-  /** Makes an entry's pending recipients due now. */
+  /** Makes an entry's pending recipients due now; a held one must be released instead. */
   async retry(id: QueueId): Promise<QueueEntry> {
     const entry = await this.show(id);
+    if (entry.heldAt !== undefined) throw new StoreError('conflict', `${id} is held: release it to have it tried`);
     const busy = this.#busy.get(id);
     if (busy) busy.retry = true;
     else await this.#dueNow(entry);
@@ -90,9 +91,9 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
     return entry;
   }
 
-  /** Makes every pending recipient of every entry due now; returns how many entries there are. */
+  /** Makes every pending recipient of every entry not held due now; returns how many entries that is. */
   async flush(): Promise<number> {
-    const entries = await this.list();
+    const entries = (await this.list()).filter((e) => e.heldAt === undefined);
     for (const entry of entries) {
       const busy = this.#busy.get(entry.id);
       if (busy) busy.retry = true;
@@ -108,6 +109,38 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
     const busy = this.#busy.get(id);
     if (busy) busy.remove = true;
     else if (await this.store.removeQueueEntry(id)) this.emit('change', id, null);
+    return entry;
+  }
+
+  /**
+   * Holds an entry (postsuper -h): the runner leaves it alone and it does not expire until
+   * released. An attempt already under way finishes; a held entry stays as it was held.
+   */
+  async hold(id: QueueId): Promise<QueueEntry> {
+    const entry = await this.show(id);
+    if (entry.heldAt !== undefined) return entry;
+    return this.#changed(await this.store.holdQueueEntry(id, Date.now()), id);
+  }
+
+  /**
+   * Releases a held entry: its pending recipients are due now, and from then on it expires
+   * by its arrival time like any other (postsuper -H), so one held past the queue lifetime
+   * is given up at its first temporary failure.
+   */
+  async unhold(id: QueueId): Promise<QueueEntry> {
+    const entry = await this.show(id);
+    if (entry.heldAt === undefined) return entry;
+    const released = this.#changed(await this.store.holdQueueEntry(id, null), id);
+    const busy = this.#busy.get(id);
+    if (busy) busy.retry = true;
+    else await this.#dueNow(released);
+    this.#wake();
+    return released;
+  }
+
+  #changed(entry: QueueEntry | null, id: QueueId): QueueEntry {
+    if (!entry) throw new StoreError('not-found', `no queued message ${id}`);
+    this.emit('change', entry.id, entry);
     return entry;
   }
 

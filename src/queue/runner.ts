@@ -31,8 +31,9 @@ export function backoff(settings: Pick<RunnerSettings, 'retryFirst' | 'retryMax'
   return Math.min(settings.retryFirst * 2 ** Math.min(attempts - 1, 30), settings.retryMax);
 }
 
-/** When an entry next needs the runner: a recipient due, or its delay warning. */
+/** When an entry next needs the runner: a recipient due, or its delay warning; never while it is held. */
 export function dueTime(settings: Pick<RunnerSettings, 'delayWarningAfter'>, entry: QueueEntry): number {
+  if (entry.heldAt !== undefined) return Infinity;
   const pending = entry.recipients.filter((r) => r.state === 'pending');
   let due = Math.min(...pending.map((r) => r.nextAttempt));
   if (pending.length > 0 && !entry.delayWarned && settings.delayWarningAfter > 0 && entry.from !== '') {

@@ -223,6 +223,8 @@ export interface QueueEntry {
   /** DSN ENVID and RET (RFC 3461), when the sender gave them. */
   envid?: string;
   ret?: 'FULL' | 'HDRS';
+  /** Since when (ms since the epoch) an admin holds it: never tried, and its expiry waits for the release. */
+  heldAt?: number;
 }
 
 /** A remote domain's MTA-STS policy (RFC 8461) as last fetched, kept until it expires. */
@@ -409,6 +411,12 @@ export interface QueueStore {
    * with a later `until` and gives the entry back with `until` 0.
    */
   claimQueueEntry(id: QueueId, holder: string, until: number): Promise<boolean>;
+  /**
+   * Holds an entry since `heldAt` (ms since the epoch), or releases it with null: the entry
+   * as it now is, or null when it is gone. Nobody can claim a held entry; only this changes
+   * the hold, updateQueueEntry keeps it as stored (a hold made during an attempt outlives it).
+   */
+  holdQueueEntry(id: QueueId, heldAt: number | null): Promise<QueueEntry | null>;
 }
 
 /** Keys and secrets: TLS certificates, ACME state, named secrets, DKIM keys, MTA-STS policies. */

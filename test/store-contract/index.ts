@@ -4,6 +4,7 @@ import { directoryContract } from './directory.ts';
 import { hostileContract } from './hostile.ts';
 import { mailboxContract } from './mailboxes.ts';
 import { queueClaimContract } from './queue-claims.ts';
+import { queueHoldContract } from './queue-holds.ts';
 import { messageContract } from './messages.ts';
 import { metadataContract } from './metadata.ts';
 import { queueVaultContract } from './queue-vault.ts';
@@ -23,6 +24,7 @@ export function storeContract(backend: StoreBackend): void {
   appPasswordContract(backend);
   hostileContract(backend);
   queueClaimContract(backend);
+  queueHoldContract(backend);
   metadataContract(backend);
   sieveContract(backend);
   spamContract(backend);

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import type { QueueEntry } from '../../store/types.ts';
-import { output, withAdmin } from '../context.ts';
+import { CliError, output, withAdmin } from '../context.ts';
 import { formatBytes, table } from '../format.ts';
 
 const time = (ms: number | undefined): string => (ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 const sender = (from: string): string => (from === '' ? '<>' : from);
 const pending = (e: QueueEntry) => e.recipients.filter((r) => r.state === 'pending');
 
-/** When the entry is next tried: its earliest pending recipient. */
+/** When the entry is next tried: its earliest pending recipient, never while it is held. */
 function nextTry(e: QueueEntry): string {
+  if (e.heldAt !== undefined) return 'held';
   const times = pending(e).map((r) => r.nextAttempt);
   return times.length === 0 ? '-' : time(Math.min(...times));
 }
@@ -21,6 +22,7 @@ function describe(e: QueueEntry): string {
     `queued:    ${time(e.createdAt)}`,
     `next try:  ${nextTry(e)}`,
   ];
+  if (e.heldAt !== undefined) lines.push(`held:      since ${time(e.heldAt)} (queue release ${e.id})`);
   for (const r of e.recipients) {
     lines.push('', `recipient: ${r.address}`, `  state:   ${r.state}`, `  tries:   ${r.attempts}`);
     if (r.state === 'pending') lines.push(`  next:    ${time(r.nextAttempt)}`);
@@ -28,6 +30,17 @@ function describe(e: QueueEntry): string {
     if (r.lastResult) lines.push(`  result:  ${r.lastResult}`);
   }
   return lines.join('\n');
+}
+
+/** `hold`/`release` act on one message or on --all, never both or neither. */
+function target(id: string | undefined, opts: { all?: boolean }): { id: string } | { all: true } {
+  if ((id === undefined) === (opts.all !== true)) throw new CliError('name one queued message, or --all');
+  return id === undefined ? { all: true } : { id };
+}
+
+function summary(verb: 'hold' | 'release', done: string, ids: string[], id: string | undefined): string {
+  if (id !== undefined) return ids.length > 0 ? `${done} ${id}` : `${id} was ${done} already`;
+  return ids.length > 0 ? ids.map((x) => `${done} ${x}`).join('\n') : `no message to ${verb}`;
 }
 
 export function queueCommands(program: Command): void {
@@ -69,6 +82,22 @@ export function queueCommands(program: Command): void {
     .action(async (id: string, _opts, cmd: Command) => {
       const result = await withAdmin(cmd, (admin) => admin.queueDelete({ id }));
       output(cmd, result, () => `deleted ${result.removed}`);
+    });
+  queue
+    .command('hold [id]')
+    .description('keep a queued message (or --all) from being tried, and from expiring, until released')
+    .option('--all', 'every queued message')
+    .action(async (id: string | undefined, opts: { all?: boolean }, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) => admin.queueHold(target(id, opts)));
+      output(cmd, result, () => summary('hold', 'held', result.held, id));
+    });
+  queue
+    .command('release [id]')
+    .description('let a held message (or --all) be tried again, now')
+    .option('--all', 'every held message')
+    .action(async (id: string | undefined, opts: { all?: boolean }, cmd: Command) => {
+      const result = await withAdmin(cmd, (admin) => admin.queueRelease(target(id, opts)));
+      output(cmd, result, () => summary('release', 'released', result.released, id));
     });
   queue
     .command('flush')

@@ -4,6 +4,12 @@ import type { BatchOp } from './commit-queue.ts';
 import { del, locks, put, type LevelCore } from './core.ts';
 import { keys, prefixEnd } from './keys.ts';
 
+/** The entry with the given hold state (none when undefined). */
+function withHold(entry: QueueEntry, heldAt: number | undefined): QueueEntry {
+  const { heldAt: _, ...rest } = entry;
+  return heldAt === undefined ? rest : { ...rest, heldAt };
+}
+
 /** The outbound queue in LevelDB: an entry record and its body in chunks. */
 export class LevelQueue implements QueueStore {
   readonly #core: LevelCore;
@@ -35,9 +41,20 @@ export class LevelQueue implements QueueStore {
 
   async updateQueueEntry(entry: QueueEntry): Promise<boolean> {
     return this.#core.locks.withLocks([locks.queue], async () => {
-      if (!(await this.getQueueEntry(entry.id))) return false;
-      await this.#core.commit([put(keys.queue(entry.id), entry)]);
+      const stored = await this.getQueueEntry(entry.id);
+      if (!stored) return false;
+      await this.#core.commit([put(keys.queue(entry.id), withHold(entry, stored.heldAt))]);
       return true;
+    });
+  }
+
+  async holdQueueEntry(id: QueueId, heldAt: number | null): Promise<QueueEntry | null> {
+    return this.#core.locks.withLocks([locks.queue], async () => {
+      const stored = await this.getQueueEntry(id);
+      if (!stored) return null;
+      const entry = withHold(stored, heldAt ?? undefined);
+      await this.#core.commit([put(keys.queue(stored.id), entry)]);
+      return entry;
     });
   }
 
@@ -52,7 +69,8 @@ export class LevelQueue implements QueueStore {
 
   /** One process holds a LevelDB store, so the claims are kept in its memory. */
   async claimQueueEntry(id: QueueId, holder: string, until: number): Promise<boolean> {
-    if (!(await this.getQueueEntry(id))) return false;
+    const entry = await this.getQueueEntry(id);
+    if (!entry || (until > 0 && entry.heldAt !== undefined)) return false;
     const held = this.#claims.get(id);
     if (held && held.holder !== holder && held.until > Date.now()) return false;
     if (until > 0) this.#claims.set(id, { holder, until });

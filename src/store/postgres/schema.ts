@@ -205,6 +205,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE greylist (triplet text PRIMARY KEY, first_seen bigint NOT NULL, passed boolean NOT NULL);
   `,
+  // 5: queue entries an admin holds (queue.ts holdQueueEntry): a column, so that claims skip them and updates keep it.
+  `
+  ALTER TABLE queue ADD COLUMN held_at bigint;
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */
