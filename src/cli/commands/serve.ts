@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../log/logger.ts';
 import { startServer } from '../../server.ts';
+import { sandboxedConfig } from '../../sandbox/mode.ts';
 import { requireLevelStore } from '../../store/level/present.ts';
 import { configFor } from '../context.ts';
 import { reloadConfig } from '../reload.ts';
@@ -18,10 +19,12 @@ export function serveCommand(program: Command): void {
       // --sandbox holds for the reloads of the file too.
       const load = () => {
         const loaded = configFor(cmd);
-        return opts.sandbox ? { ...loaded, sandbox: { ...loaded.sandbox, enabled: true } } : loaded;
+        // Refused here, before anything else is looked at, when it sits beside a public listener or a smarthost.
+        return opts.sandbox ? sandboxedConfig({ ...loaded, sandbox: { ...loaded.sandbox, enabled: true } }) : loaded;
       };
       let config = load();
-      if (!opts.create && config.store.backend === 'level') requireLevelStore(config.data_dir);
+      // A sandbox is throw-away by design: it makes its store like `--create` does.
+      if (!opts.create && !config.sandbox.enabled && config.store.backend === 'level') requireLevelStore(config.data_dir);
       const log = await createLogger(config.log);
       const server = await startServer(config, log);
       const reload = () => {
