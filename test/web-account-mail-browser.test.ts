@@ -63,7 +63,7 @@ test('on the account pages a user sets a vacation reply, a filter rule and a blo
   await page.getByLabel('Mark as read').check();
   await submit(page, 'Add rule');
   await page.getByText('The rule was added.').waitFor();
-  await page.getByRole('cell', { name: 'Bills "2026"' }).waitFor();
+  await page.getByRole('cell', { name: 'Bills "2026" (marked read)' }).waitFor();
   await review(page, 'account-filters');
 
   await page.goto(`${base}/account/spam`);

@@ -24,8 +24,7 @@ export const accountFilterRoutes: WebRoute[] = [
       const rows = rules.map((r, i) => [
         FIELD_NAMES[r.field],
         r.contains,
-        r.folder,
-        r.markRead ? 'yes' : 'no',
+        r.markRead ? `${r.folder} (marked read)` : r.folder,
         postForm(session, `${PATH}/remove`, { button: 'Remove', hidden: { index: String(i) }, danger: true, inline: true, label: `Remove rule ${i + 1}` }),
       ]);
       const own = userScript
@@ -34,7 +33,7 @@ export const accountFilterRoutes: WebRoute[] = [
       const body = html`<p>A message that matches a rule is moved to its folder (made when missing). The rules become the Sieve script
 <code>${FILTERS_SCRIPT}</code>, which runs together with your vacation reply and with a script of your own from a mail client (ManageSieve).</p>
 ${own}
-${dataTable('Your filter rules', ['When', 'contains', 'Move to', 'Mark read', ''], rows)}
+${dataTable('Your filter rules', ['When', 'contains', 'Move to', ''], rows)}
 <h2>New rule</h2>
 ${postForm(session, PATH, {
   button: 'Add rule',
