@@ -233,6 +233,7 @@ test('vacation answers a person, not a forged sender, the account itself, a robo
   assert.deepEqual([reply.reply.to, reply.reply.subject, reply.reply.inReplyTo], ['bob@example.net', 'Auto: [team] Build 42 failed', '<build-42@ci.example.net>']);
   assert.equal(reply.reply.until - Date.parse('2026-12-02T08:30:00Z'), 2 * 86_400_000);
   assert.deepEqual(await replies({ unverified: true }), [], 'SPF or DMARC failed');
+  assert.deepEqual(await replies({ spam: { score: 9, spam: true } }), [], 'judged spam');
   assert.deepEqual(await replies({ from: 'alice@example.org' }), [], 'our own address');
   assert.deepEqual(await replies({ from: 'MAILER-DAEMON@example.net' }), [], 'a mailer daemon');
   assert.deepEqual(await replies({ from: 'news-request@example.net' }), [], 'a list robot');

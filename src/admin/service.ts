@@ -20,6 +20,9 @@ import { pino } from 'pino';
 import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
 import { StoredScripts, type ScriptEntry, type ScriptLimits } from '../sieve/script-service.ts';
 import type { VacationState } from '../sieve/vacation.ts';
+import type { VacationSettings } from '../sieve/vacation-script.ts';
+import type { FilterState } from '../sieve/filter-rules.ts';
+import type { FilterRule } from '../sieve/filter-rules-script.ts';
 import * as sieve from './sieve.ts';
 
 export interface AdminSettings {
@@ -152,6 +155,19 @@ export class AdminService {
 
   async vacation(p: { address: string } & sieve.VacationParams): Promise<VacationState> {
     return sieve.vacation(this.#scripts, await this.#account(p.address), p);
+  }
+
+  async vacationShow(p: { address: string }): Promise<{ on: boolean; settings: Omit<VacationSettings, 'include'> | null }> {
+    return sieve.vacationSettings(this.#scripts, await this.#account(p.address));
+  }
+
+  /** The account page's filter rules (sieve/filter-rules.ts). */
+  async filterList(p: { address: string }): Promise<FilterState> {
+    return sieve.filterList(this.#scripts, await this.#account(p.address));
+  }
+
+  async filterSet(p: { address: string; rules: FilterRule[] }): Promise<FilterState> {
+    return sieve.filterSet(this.#scripts, await this.#account(p.address), p.rules);
   }
 
   async domainAdd(p: { name: string }): Promise<Domain> {

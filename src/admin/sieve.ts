@@ -1,5 +1,8 @@
 import { ScriptError, type ScriptEntry, type ScriptService } from '../sieve/script-service.ts';
 import { setVacation, type VacationState } from '../sieve/vacation.ts';
+import { filterRules, setFilterRules, type FilterState } from '../sieve/filter-rules.ts';
+import type { FilterRule } from '../sieve/filter-rules-script.ts';
+import { readVacation, VACATION_SCRIPT, type VacationSettings } from '../sieve/vacation-script.ts';
 import type { Account } from '../store/types.ts';
 import { AdminError } from './service.ts';
 
@@ -74,3 +77,17 @@ export const vacation = (scripts: ScriptService, account: Account, p: VacationPa
       ...(p.days === undefined ? {} : { days: p.days }),
     });
   });
+
+/** The vacation settings as the generated script holds them, for the account page's form. */
+export const vacationSettings = (scripts: ScriptService, account: Account): Promise<{ on: boolean; settings: Omit<VacationSettings, 'include'> | null }> =>
+  refusing(async () => {
+    const list = await scripts.list(account.id);
+    const ours = list.find((s) => s.name === VACATION_SCRIPT);
+    if (!ours) return { on: false, settings: null };
+    return { on: ours.active, settings: readVacation(await scripts.get(account.id, VACATION_SCRIPT)) };
+  });
+
+export const filterList = (scripts: ScriptService, account: Account): Promise<FilterState> => refusing(() => filterRules(scripts, account.id));
+
+export const filterSet = (scripts: ScriptService, account: Account, rules: FilterRule[]): Promise<FilterState> =>
+  refusing(() => setFilterRules(scripts, account.id, rules));

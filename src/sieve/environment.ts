@@ -9,6 +9,8 @@ import type { SieveLimits } from './limits.ts';
  */
 export interface SpamScore {
   score: number;
+  /** The filter judged it spam (its junk score reached): vacation does not answer it. */
+  spam?: boolean;
   threshold?: number;
   error?: string;
 }

@@ -61,6 +61,8 @@ function refusal(run: ScriptRun, sender: string, own: string[]): string | null {
   if (AUTOMATED_SENDER.test(local)) return 'automated sender';
   if (own.includes(sender.toLowerCase())) return 'own address';
   if (run.env.senderUnverified) return 'sender failed SPF or DMARC';
+  // An answer to spam goes to whoever the spammer named: backscatter.
+  if (run.env.spam?.spam === true) return 'judged spam';
   const auto = m.values('auto-submitted')[0];
   if (auto !== undefined && auto.toLowerCase() !== 'no') return 'auto-submitted';
   if (m.fields.some((f) => /^list-(id|post|unsubscribe|help|owner|archive|subscribe)$/i.test(f.name))) return 'mailing list';

@@ -5,6 +5,9 @@
  * user's own active script (RFC 6609), so that their filters keep working meanwhile.
  */
 
+import { parseSieve } from './parse.ts';
+import { strings } from './validate.ts';
+
 /** The script's name; a user's own scripts keep theirs. */
 export const VACATION_SCRIPT = 'mailfold-vacation';
 
@@ -59,4 +62,27 @@ const INCLUDE = /^include :personal :optional "((?:[^"\\]|\\.)*)";\r?$/m;
 export function includedScript(script: string): string | null {
   const m = INCLUDE.exec(script);
   return m ? m[1]!.replace(/\\(.)/g, '$1') : null;
+}
+
+/** The settings a generated vacation script was made from (without its include), or null when it is not one. */
+export function readVacation(script: string): Omit<VacationSettings, 'include'> | null {
+  const parsed = parseSieve(script);
+  if (!parsed.ok) return null;
+  let until: string | undefined;
+  let reply = parsed.script.commands.find((c) => c.name === 'vacation');
+  const dated = parsed.script.commands.find((c) => c.name === 'if' && c.test?.name === 'currentdate');
+  if (!reply && dated) {
+    reply = dated.block?.find((c) => c.name === 'vacation');
+    until = strings(dated.test!.positional.at(-1)!)[0];
+  }
+  const subject = reply?.tags.get('subject')?.value;
+  const days = reply?.tags.get('days')?.value;
+  const message = reply?.positional[0];
+  if (!reply || subject?.kind !== 'string' || message?.kind !== 'string') return null;
+  return {
+    subject: subject.value,
+    message: message.value.replace(/\r\n/g, '\n'),
+    ...(until === undefined ? {} : { until }),
+    ...(days?.kind === 'number' ? { days: days.value } : {}),
+  };
 }

@@ -9,6 +9,9 @@ const ACCOUNT_NAV: [string, string][] = [
   ['/account/', 'Overview'],
   ['/account/password', 'Password'],
   ['/account/app-passwords', 'App passwords'],
+  ['/account/vacation', 'Vacation'],
+  ['/account/filters', 'Filters'],
+  ['/account/spam', 'Spam'],
   ['/account/setup', 'Set up a client'],
 ];
 

@@ -16,6 +16,9 @@ import { accountOverviewRoutes } from './pages/account-overview.ts';
 import { accountPasswordRoutes } from './pages/account-password.ts';
 import { appPasswordRoutes } from './pages/account-app-passwords.ts';
 import { accountSetupRoutes } from './pages/account-setup.ts';
+import { accountVacationRoutes } from './pages/account-vacation.ts';
+import { accountFilterRoutes } from './pages/account-filters.ts';
+import { accountSpamRoutes } from './pages/account-spam.ts';
 import { adminStatusRoutes } from './pages/admin-status.ts';
 import { adminDomainRoutes } from './pages/admin-domains.ts';
 import { adminAccountsRoutes } from './pages/admin-accounts.ts';
@@ -31,6 +34,7 @@ import { sandboxHandler } from './sandbox/router.ts';
 /** Every page's routes; the paths are exact, parameters travel in the query or the form. */
 export const ROUTES: WebRoute[] = [
   ...accountOverviewRoutes, ...accountPasswordRoutes, ...appPasswordRoutes, ...accountSetupRoutes,
+  ...accountVacationRoutes, ...accountFilterRoutes, ...accountSpamRoutes,
   ...adminStatusRoutes, ...adminDomainRoutes, ...adminAccountsRoutes, ...adminAccountRoutes, ...adminAliasRoutes,
   ...adminQueueRoutes, ...adminCertificateRoutes, ...adminDnsRoutes, ...adminEventRoutes,
 ];

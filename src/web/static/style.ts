@@ -24,7 +24,7 @@ form.inline { display: inline; }
 fieldset { border: 1px solid var(--line); padding: .6rem .8rem; margin: 0 0 1rem; }
 legend { font-weight: 600; }
 label { display: block; margin: .4rem 0 .15rem; }
-input[type=text], input[type=password], input[type=email], input[type=number], textarea, select { width: 100%; max-width: 26rem; padding: .45rem; font: inherit; border: 1px solid #767676; border-radius: 3px; }
+input[type=text], input[type=password], input[type=email], input[type=number], input[type=date], textarea, select { width: 100%; max-width: 26rem; padding: .45rem; font: inherit; border: 1px solid #767676; border-radius: 3px; }
 textarea { max-width: 100%; min-height: 8rem; font-family: ui-monospace, monospace; font-size: .85rem; }
 button { font: inherit; padding: .4rem .9rem; margin-top: .5rem; border: 1px solid var(--accent); border-radius: 3px; background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
