@@ -62,7 +62,7 @@ function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
-/** Exit codes: 0, 1 with one line on stderr, or sysexits for `deliver` (design.md). */
+/** Exit codes: 0, 1 with one line on stderr, or sysexits for `deliver` (docs/architecture.md). */
 export async function main(argv: string[]): Promise<number> {
   // Whatever the caller's umask: the store, its keys and the files made from them are the owner's only.
   process.umask(0o077);

@@ -13,7 +13,7 @@ const PORTS: Record<ListenerName, [number, number]> = {
   pop3s: [2995, 995],
   http: [2080, 80],
   https: [2443, 443],
-  // RFC 5804 section 1.8; the dev port is fixed by design.md.
+  // RFC 5804 section 1.8; the dev port is fixed by docs/architecture.md.
   managesieve: [24190, 4190],
 };
 

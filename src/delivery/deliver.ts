@@ -20,7 +20,7 @@ export interface WriteTarget {
 export type WriteResult = AppendOutcome;
 
 /**
- * The one write path (design.md): every message that enters a mailbox, by SMTP,
+ * The one write path (docs/architecture.md): every message that enters a mailbox, by SMTP,
  * IMAP APPEND, import, `mailfold deliver` or a bounce, is indexed once here and
  * written once, shared by all its targets, in one synced batch.
  */

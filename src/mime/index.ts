@@ -1,6 +1,6 @@
 /**
  * The MIME indexer: everything IMAP and POP3 need about a message, computed once
- * at delivery from its raw bytes, as JSON-serializable data (design.md, "Parse once").
+ * at delivery from its raw bytes, as JSON-serializable data (docs/architecture.md, "Parse once").
  * ENVELOPE, BODY and BODYSTRUCTURE match what Dovecot 2.3 answers (docs/mime.md).
  */
 import { buildBodyStructure, cachedPartData, type DataOf } from './bodystructure.ts';

@@ -48,7 +48,6 @@ export function serveCommand(program: Command): void {
       process.once('SIGINT', () => stopNow('second signal: exiting without waiting'));
       process.once('SIGTERM', () => stopNow('second signal: exiting without waiting'));
       const limit = setTimeout(() => stopNow(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s: exiting`), SHUTDOWN_LIMIT_MS);
-        void server.reload();
       await server.close();
       clearTimeout(limit);
       log.info('stopped');

@@ -17,14 +17,14 @@ export interface InvocationInput {
   execPath: string;
   path: string;
   configFile: string;
-  /** The file the profile reads without --config (design.md): then no --config is needed. */
+  /** The file the profile reads without --config (docs/architecture.md): then no --config is needed. */
   defaultConfigFile: string;
 }
 
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /**
- * A checkout (the dev profile, design.md) runs through node; the packaged executable is
+ * A checkout (the dev profile, docs/architecture.md) runs through node; the packaged executable is
  * itself the CLI (runtimeProfile tells them apart), found by name when it is on PATH.
  */
 export function invocation(i: InvocationInput): Invocation {
