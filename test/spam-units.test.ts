@@ -82,7 +82,7 @@ test('network signals from the test DNS server: PTR missing or not pointing back
   assert.equal(dns.queries.length, asked);
 });
 
-test('greylisting with a clock: 451 until the delay passed, then accepted for good; another /24 starts over', async (t) => {
+test('greylisting with a clock: 451 until the delay passed, then accepted while in use; idle for 35 days or another /24 starts over', async (t) => {
   const { store } = await testStore(t);
   let now = 1_000_000;
   const greylist = new Greylist(store, { enabled: true, delaySeconds: 300 }, () => now);
@@ -95,6 +95,11 @@ test('greylisting with a clock: 451 until the delay passed, then accepted for go
   now += 30 * 86400_000;
   assert.equal(await greylist.admit('192.0.2.10', 'A@Example.net', 'alice@example.org'), true);
   assert.equal(await greylist.admit('198.51.100.1', 'a@example.net', 'alice@example.org'), false);
+  // Used within 35 days the triplet stays; idle for longer it is forgotten and greylisted again.
+  now += 34 * 86400_000;
+  assert.equal(await greylist.admit('192.0.2.10', 'a@example.net', 'alice@example.org'), true);
+  now += 36 * 86400_000;
+  assert.equal(await greylist.admit('192.0.2.10', 'a@example.net', 'alice@example.org'), false);
 });
 
 test('[spam] config: defaults, decimals and durations read, bad values named', (t) => {

@@ -535,6 +535,14 @@ export interface SenderListEntry {
 export interface GreylistEntry {
   firstSeen: number;
   passed: boolean;
+  /** For a passed triplet: when it last carried mail (spam/greylist.ts refreshes it at most daily). */
+  lastSeen?: number;
+}
+
+/** Which greylist triplets to forget: those never passed, and those passed but idle, before these times. */
+export interface GreylistPruning {
+  unpassedBefore: number;
+  passedBefore: number;
 }
 
 /** What learning did: lessons that changed the counts, and those that were already learned so. */
@@ -566,8 +574,8 @@ export interface SpamStore {
   knownCorrespondents(accountId: AccountId, addresses: string[]): Promise<boolean[]>;
   getGreylist(triplet: string): Promise<GreylistEntry | null>;
   putGreylist(triplet: string, entry: GreylistEntry): Promise<void>;
-  /** Removes triplets first seen before `before` that never passed; returns how many. */
-  pruneGreylist(before: number): Promise<number>;
+  /** Removes the triplets `limits` names as stale; returns how many. */
+  pruneGreylist(limits: GreylistPruning): Promise<number>;
 }
 
 /** The store as a whole: what opens it, checks it and closes it. */

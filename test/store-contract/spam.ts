@@ -69,7 +69,7 @@ export function spamContract(backend: StoreBackend): void {
     assert.deepEqual(await store.listSenderEntries(account.id), []);
   });
 
-  test(`${backend.name}: known correspondents, and greylist triplets that are pruned unless they passed`, async (t) => {
+  test(`${backend.name}: known correspondents, and greylist triplets pruned when never passed or passed but idle`, async (t) => {
     const { store } = await backend.open(t);
     const { account } = await withInbox(store);
     await store.addCorrespondents(account.id, ['Carol@Example.NET', 'not an address']);
@@ -78,13 +78,16 @@ export function spamContract(backend: StoreBackend): void {
     await store.learnSpam(account.id, [{ ...lesson(7, 'spam', ['s']), correspondents: ['eve@example.net'] }, { ...lesson(8, 'ham', ['h']), correspondents: ['Frank@Example.net'] }]);
     assert.deepEqual(await store.knownCorrespondents(account.id, ['eve@example.net', 'frank@example.net']), [false, true]);
     await assert.rejects(store.learnSpam(account.id, [{ ...lesson(9, 'ham', ['h']), correspondents: ['../x'] }]), { code: 'invalid' });
-    const [old, passed, fresh] = [mark(1), mark(2), mark(3)];
+    const [old, passed, fresh, idle, legacy] = [mark(1), mark(2), mark(3), mark(4), mark(5)];
     await store.putGreylist(old, { firstSeen: 1000, passed: false });
-    await store.putGreylist(passed, { firstSeen: 1000, passed: true });
+    await store.putGreylist(passed, { firstSeen: 1000, passed: true, lastSeen: 9000 });
     await store.putGreylist(fresh, { firstSeen: 5000, passed: false });
-    assert.equal(await store.pruneGreylist(2000), 1);
-    assert.equal(await store.getGreylist(old), null);
-    assert.deepEqual(await store.getGreylist(passed), { firstSeen: 1000, passed: true });
+    await store.putGreylist(idle, { firstSeen: 1000, passed: true, lastSeen: 3000 });
+    // A triplet that passed before lastSeen was kept counts from when it was first seen.
+    await store.putGreylist(legacy, { firstSeen: 1000, passed: true });
+    assert.equal(await store.pruneGreylist({ unpassedBefore: 2000, passedBefore: 4000 }), 3);
+    for (const gone of [old, idle, legacy]) assert.equal(await store.getGreylist(gone), null);
+    assert.deepEqual(await store.getGreylist(passed), { firstSeen: 1000, passed: true, lastSeen: 9000 });
     assert.deepEqual(await store.getGreylist(fresh), { firstSeen: 5000, passed: false });
   });
 

@@ -3,6 +3,7 @@ import {
   StoreError,
   type AccountId,
   type GreylistEntry,
+  type GreylistPruning,
   type LearnOutcome,
   type SenderList,
   type SenderListEntry,
@@ -121,15 +122,28 @@ export class LevelSpam implements SpamStore {
     await this.#core.commit([put(keys.greylist(greylistKey(triplet)), entry)]);
   }
 
-  async pruneGreylist(before: number): Promise<number> {
-    const rows = await this.#core.db.iterator(wholeRange(keys.greylistPrefix)).all();
-    const stale = rows.filter(([, value]) => {
-      const entry = decode<GreylistEntry>(value);
-      return !entry.passed && entry.firstSeen < before;
-    });
-    await this.#core.commit(stale.map(([key]) => del(key)));
-    return stale.length;
+  async pruneGreylist(limits: GreylistPruning): Promise<number> {
+    let pruned = 0;
+    let stale: BatchOp[] = [];
+    // Streamed and deleted in bounded batches: the triplets of a busy MX do not all sit in memory.
+    for await (const [key, value] of this.#core.db.iterator(wholeRange(keys.greylistPrefix))) {
+      if (!isStale(decode<GreylistEntry>(value), limits)) continue;
+      stale.push(del(key));
+      if (stale.length === PRUNE_BATCH) {
+        await this.#core.commit(stale);
+        pruned += stale.length;
+        stale = [];
+      }
+    }
+    if (stale.length > 0) await this.#core.commit(stale);
+    return pruned + stale.length;
   }
+}
+
+const PRUNE_BATCH = 1000;
+
+function isStale(entry: GreylistEntry, limits: GreylistPruning): boolean {
+  return entry.passed ? (entry.lastSeen ?? entry.firstSeen) < limits.passedBefore : entry.firstSeen < limits.unpassedBefore;
 }
 
 function greylistKey(triplet: string): string {

@@ -209,6 +209,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE queue ADD COLUMN held_at bigint;
   `,
+  // 6: when a passed greylist triplet last carried mail, so idle ones are forgotten (spam/greylist.ts).
+  `
+  ALTER TABLE greylist ADD COLUMN last_seen bigint;
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */

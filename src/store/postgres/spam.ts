@@ -3,6 +3,7 @@ import {
   StoreError,
   type AccountId,
   type GreylistEntry,
+  type GreylistPruning,
   type LearnOutcome,
   type SenderList,
   type SenderListEntry,
@@ -119,17 +120,21 @@ export class PgSpam implements SpamStore {
   }
 
   async getGreylist(triplet: string): Promise<GreylistEntry | null> {
-    const [row] = await this.#core.sql<{ first_seen: number; passed: boolean }[]>`SELECT first_seen, passed FROM greylist WHERE triplet = ${greylistKey(triplet)}`;
-    return row ? { firstSeen: Number(row.first_seen), passed: row.passed } : null;
+    const [row] = await this.#core.sql<{ first_seen: number; passed: boolean; last_seen: number | null }[]>`SELECT first_seen, passed, last_seen FROM greylist WHERE triplet = ${greylistKey(triplet)}`;
+    if (!row) return null;
+    const entry: GreylistEntry = { firstSeen: Number(row.first_seen), passed: row.passed };
+    return row.last_seen === null ? entry : { ...entry, lastSeen: Number(row.last_seen) };
   }
 
   async putGreylist(triplet: string, entry: GreylistEntry): Promise<void> {
-    await this.#core.sql`INSERT INTO greylist (triplet, first_seen, passed) VALUES (${greylistKey(triplet)}, ${entry.firstSeen}, ${entry.passed})
-      ON CONFLICT (triplet) DO UPDATE SET first_seen = EXCLUDED.first_seen, passed = EXCLUDED.passed`;
+    await this.#core.sql`INSERT INTO greylist (triplet, first_seen, passed, last_seen) VALUES (${greylistKey(triplet)}, ${entry.firstSeen}, ${entry.passed}, ${entry.lastSeen ?? null})
+      ON CONFLICT (triplet) DO UPDATE SET first_seen = EXCLUDED.first_seen, passed = EXCLUDED.passed, last_seen = EXCLUDED.last_seen`;
   }
 
-  async pruneGreylist(before: number): Promise<number> {
-    return (await this.#core.sql`DELETE FROM greylist WHERE NOT passed AND first_seen < ${before} RETURNING triplet`).length;
+  async pruneGreylist(limits: GreylistPruning): Promise<number> {
+    const gone = await this.#core.sql`DELETE FROM greylist
+      WHERE (NOT passed AND first_seen < ${limits.unpassedBefore}) OR (passed AND COALESCE(last_seen, first_seen) < ${limits.passedBefore})`;
+    return gone.count;
   }
 }
 
