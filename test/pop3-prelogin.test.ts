@@ -6,7 +6,7 @@ import { addAccount, RawClient, startPop3Server } from './helpers/pop3.ts';
 const ALICE = 'alice@example.org';
 
 test('login_timeout: a client trickling bytes before login, or stuck in AUTH, gets -ERR and is closed; logged-in sessions stay', async (t) => {
-  const { store, port } = await startPop3Server(t, (config) => (config.limits.login_timeout = 4)); // room for the first login on a loaded machine
+  const { store, port } = await startPop3Server(t, (config) => (config.limits.login_timeout = 6)); // room for the first login (argon2id) on a loaded machine
   await addAccount(store, ALICE);
   const user = await RawClient.connect(port);
   t.after(() => user.socket.destroy());

@@ -1,5 +1,6 @@
 import { saslContext } from '../../auth/sasl-context.ts';
 import { decodeSaslResponse, startSasl } from '../../auth/sasl.ts';
+import { runSaslDialogue } from '../../auth/sasl-dialogue.ts';
 import { bad, command, no } from '../command.ts';
 
 /** RFC 3501 6.2.2 with SASL-IR (RFC 4959); the mechanisms come from auth/sasl.ts. */
@@ -26,20 +27,17 @@ export default command({
       if (decoded.type !== 'data') return bad('Invalid initial response');
       response = decoded.data;
     }
-    for (;;) {
-      const step = await exchange.step(response);
-      if (step.type === 'error') {
-        session.log.info({ ip: session.ip, mechanism, reason: step.reason }, 'login failed');
-        return no(step.reason, 'AUTHENTICATIONFAILED');
-      }
-      if (step.type === 'done') return session.login(step.credentials, mechanism);
-      await session.write(`+ ${step.challenge}\r\n`);
+    const end = await runSaslDialogue(exchange, response, async (challenge) => {
+      await session.write(`+ ${challenge}\r\n`);
       const line = await session.readLine();
-      if (line === null) return no('Connection closed');
-      const decoded = decodeSaslResponse(line.toString('latin1'));
-      if (decoded.type === 'cancel') return bad('Authentication cancelled');
-      if (decoded.type === 'invalid') return bad('Invalid base64 in the response');
-      response = decoded.data;
+      return line === null ? 'closed' : decodeSaslResponse(line.toString('latin1'));
+    });
+    if (end.type === 'done') return session.login(end.credentials, mechanism);
+    if (end.type === 'error') {
+      session.log.info({ ip: session.ip, mechanism, reason: end.reason }, 'login failed');
+      return no(end.reason, 'AUTHENTICATIONFAILED');
     }
+    if (end.type === 'closed') return no('Connection closed');
+    return bad(end.type === 'cancel' ? 'Authentication cancelled' : 'Invalid base64 in the response');
   },
 });

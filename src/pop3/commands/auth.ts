@@ -1,15 +1,14 @@
 import { saslContext } from '../../auth/sasl-context.ts';
-import { SASL_MECHANISMS, decodeSaslResponse, scramMechanisms, startSasl } from '../../auth/sasl.ts';
+import { SASL_MECHANISMS, decodeSaslResponse, scramMechanisms, startSasl, type SaslResponse } from '../../auth/sasl.ts';
+import { runSaslDialogue } from '../../auth/sasl-dialogue.ts';
 import type { Pop3Command, Pop3Session } from '../session.ts';
 
-/** Reads the client's next response line; null when the exchange is over (answered already). */
-async function readResponse(session: Pop3Session): Promise<Buffer | null> {
+/** Sends a challenge and reads the client's response line. */
+async function ask(session: Pop3Session, challenge: string): Promise<SaslResponse | 'closed'> {
+  if (!(await session.reply(`+ ${challenge}`))) return 'closed';
   const incoming = await session.channel.next();
-  if (incoming === null) return null;
-  const response = incoming.type === 'too-long' ? null : decodeSaslResponse(incoming.text);
-  if (response?.type === 'data') return response.data;
-  await session.err(response?.type === 'cancel' ? 'Authentication cancelled' : 'Invalid response');
-  return null;
+  if (incoming === null) return 'closed';
+  return incoming.type === 'too-long' ? { type: 'invalid' } : decodeSaslResponse(incoming.text);
 }
 
 /**
@@ -33,16 +32,12 @@ export const auth: Pop3Command = {
       if (decoded.type !== 'data') return session.err('Invalid initial response');
       response = decoded.data;
     }
-    for (;;) {
-      const step = await exchange.step(response);
-      if (step.type === 'error') {
-        session.log.info({ ip: session.ip, mechanism: mechanism.toUpperCase(), reason: step.reason }, 'login failed');
-        return session.err(`Authentication failed: ${step.reason}`, 'AUTH');
-      }
-      if (step.type === 'done') return session.login(step.credentials, mechanism.toUpperCase());
-      if (!(await session.reply(`+ ${step.challenge}`))) return;
-      response = await readResponse(session);
-      if (response === null) return;
+    const end = await runSaslDialogue(exchange, response, (challenge) => ask(session, challenge));
+    if (end.type === 'done') return session.login(end.credentials, mechanism.toUpperCase());
+    if (end.type === 'error') {
+      session.log.info({ ip: session.ip, mechanism: mechanism.toUpperCase(), reason: end.reason }, 'login failed');
+      return session.err(`Authentication failed: ${end.reason}`, 'AUTH');
     }
+    if (end.type !== 'closed') return session.err(end.type === 'cancel' ? 'Authentication cancelled' : 'Invalid response');
   },
 };

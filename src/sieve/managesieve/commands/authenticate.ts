@@ -1,5 +1,6 @@
 import { saslContext } from '../../../auth/sasl-context.ts';
 import { decodeSaslResponse, startSasl, type SaslResponse } from '../../../auth/sasl.ts';
+import { runSaslDialogue } from '../../../auth/sasl-dialogue.ts';
 import type { Word } from '../parser.ts';
 import { no, sieveString } from '../response.ts';
 import type { SieveCommand } from '../session.ts';
@@ -28,20 +29,18 @@ export const authenticate: SieveCommand = {
       if (decoded.type !== 'data') return no('Invalid initial response');
       data = decoded.data;
     }
-    for (;;) {
-      const step = await exchange.step(data);
-      if (step.type === 'error') {
-        session.log.info({ ip: session.ip, mechanism, reason: step.reason }, 'login failed');
-        return no(`Authentication failed: ${step.reason}`);
-      }
-      if (step.type === 'done') return session.login(step.credentials, mechanism);
-      if (!(await session.write(Buffer.concat([sieveString(step.challenge), Buffer.from('\r\n')])))) return no('Connection closed');
+    const end = await runSaslDialogue(exchange, data, async (challenge) => {
+      if (!(await session.write(Buffer.concat([sieveString(challenge), Buffer.from('\r\n')])))) return 'closed';
       const words = await session.readResponse();
-      if (words === null) return no('Connection closed');
-      const decoded = words === 'invalid' ? ({ type: 'invalid' } as const) : response(words);
-      if (decoded.type === 'cancel') return no('Authentication cancelled');
-      if (decoded.type === 'invalid') return no('Invalid response: a string of base64 is expected');
-      data = decoded.data;
+      if (words === null) return 'closed';
+      return words === 'invalid' ? { type: 'invalid' } : response(words);
+    });
+    if (end.type === 'done') return session.login(end.credentials, mechanism);
+    if (end.type === 'error') {
+      session.log.info({ ip: session.ip, mechanism, reason: end.reason }, 'login failed');
+      return no(`Authentication failed: ${end.reason}`);
     }
+    if (end.type === 'closed') return no('Connection closed');
+    return no(end.type === 'cancel' ? 'Authentication cancelled' : 'Invalid response: a string of base64 is expected');
   },
 };
