@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createTransport } from 'nodemailer';
 import { generateDkimKeys } from '../src/dkim/keys.ts';
+import { AdminService } from '../src/admin/service.ts';
 import { acceptMessage } from '../src/queue/accept.ts';
+import { adminSettings } from '../src/server.ts';
 import { imapflow } from './helpers/imap.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { activateScript } from './helpers/sieve.ts';
@@ -134,6 +136,21 @@ test('vacation answers a sender once, DKIM-signed and marked auto-replied; never
   assert.match(reply, /\r\nIn-Reply-To: <[^>]+>\r\n/);
   assert.match(reply, /I am away until Monday\./);
   assert.equal((await inbox(s.store, 'alice@a.test')).length, 7, 'vacation keeps every message');
+});
+
+test('a vacation reply to mail given to `mailfold deliver` is DKIM-signed too', async (t) => {
+  const s = await world(t);
+  const alice = await addAccount(s.store, 'alice@a.test');
+  await s.store.addDkimKeys('a.test', await generateDkimKeys('a.test', '20261202'));
+  await activateScript(s.store, alice, 'require "vacation";\nvacation :days 3 :subject "Away" "I am away.";');
+  const admin = new AdminService(s.store, adminSettings(s.config), { queue: s.server.queue });
+  const raw = Buffer.from('From: bob@example.net\r\nTo: alice@a.test\r\nSubject: Question\r\nMessage-ID: <q1@example.net>\r\n\r\nHello?\r\n');
+  const [report] = await admin.deliver({ from: 'bob@example.net', to: ['alice@a.test'] }, raw);
+  assert.equal(report!.outcomes[0]!.status, 'delivered');
+  await untilEmpty(s.server.queue);
+  const [reply] = await captured(s);
+  assert.match(reply!, /\r\nSubject: Away\r\n/);
+  assert.match(reply!, /DKIM-Signature: [^\r]*d=a\.test/);
 });
 
 test('a script that fails at run time, or does not parse, delivers to INBOX; the next message is filtered again', async (t) => {

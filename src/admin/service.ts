@@ -16,6 +16,7 @@ import type { CallContext } from './protocol.ts';
 import { importMailbox, importWrite, type ImportedMessage } from '../transfer/import-service.ts';
 import { SpamFilter, type SpamSettings } from '../spam/filter.ts';
 import { SpamAdmin } from './spam-admin.ts';
+import { dkimSignatures } from '../smtp/dkim-sign.ts';
 import { pino } from 'pino';
 import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
 import { StoredScripts, type ScriptEntry, type ScriptLimits } from '../sieve/script-service.ts';
@@ -105,6 +106,9 @@ export class AdminService {
 
   /** `spam train`, `status`, `forget` and the sender lists. */
   readonly #spamAdmin: SpamAdmin;
+
+  /** For what goes wrong beside an answer (a DKIM key that fails to sign): stderr, warnings and up. */
+  readonly #log = pino({ level: 'warn' }, pino.destination(2));
 
   /**
    * `status`, `queue` and `certificates` are the running server's. Without them (the CLI on a
@@ -322,7 +326,8 @@ export class AdminService {
       raw,
       mailbox: p.mailbox,
       subaddressSeparator: this.#settings.subaddressSeparator,
-      sieve: { atData: false, hostname: this.#settings.hostname },
+      // Replies a script makes (vacation, reject as MDN) are signed as the SMTP path signs them.
+      sieve: { atData: false, hostname: this.#settings.hostname, sign: (unsigned, author) => dkimSignatures(this.#store, unsigned, author, this.#log) },
       ...(this.#spam && p.filter !== false ? { spam: this.#spam.check(raw, { from }) } : {}),
     });
   }
