@@ -267,7 +267,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         connections: new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener),
       });
     }
-    runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
+    runner = startQueueRunner(queue, runnerSettings(config, store, log.child({ proto: 'queue' })), log.child({ proto: 'queue' }));
   } catch (err) {
     await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close(), managesieve?.close()]);
     sandbox?.inbox.close();

@@ -188,6 +188,7 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
       queue.detach();
       stop.abort();
       settings.resolve.cancel();
+      settings.dane?.cancel();
       await scanning;
       await Promise.allSettled([...active]);
     },
