@@ -77,6 +77,8 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
               ...(acme.email ? { email: acme.email } : {}),
               ...(acme.eab_kid && acme.eab_hmac_key ? { eab: { kid: acme.eab_kid, hmacKey: acme.eab_hmac_key } } : {}),
               ...(acme.ca_file ? { caFile: acme.ca_file } : {}),
+              // DANE-EE records name the key: renewals keep it while DANE is on.
+              ...(config.smtp.dane.enabled ? { keepKey: true } : {}),
             },
           },
         }

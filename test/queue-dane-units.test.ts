@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import type { TlsaData } from '../src/net/dns-wire.ts';
-import { checkChain, ownTlsa, usable } from '../src/queue/dane.ts';
+import { checkChain, usable } from '../src/queue/dane.ts';
+import { daneEeRecord } from '../src/tls/tlsa.ts';
 import { TestCa } from './helpers/test-ca.ts';
 
 const digest = (algorithm: 'sha256' | 'sha512', bytes: Buffer) => createHash(algorithm).update(bytes).digest();
@@ -35,7 +36,7 @@ test('DANE rules: which records are usable, and how each usage matches a chain',
   const wrong = checkChain([record(3, 1, 1, digest('sha256', spki(root)))], chain, 'mx.example.test');
   assert.equal(wrong.ok, false);
   assert.match((wrong as { reason: string }).reason, new RegExp(`no TLSA record matches the certificate \\(its key is 3 1 1 ${digest('sha256', spki(leaf)).toString('hex')}\\)`));
-  assert.equal(ownTlsa(issued.certPem), `3 1 1 ${digest('sha256', spki(leaf)).toString('hex')}`);
+  assert.equal(daneEeRecord(issued.certPem), `3 1 1 ${digest('sha256', spki(leaf)).toString('hex')}`);
 
   // DANE-TA: the trust anchor in the chain, the leaf signed by it, current and naming the MX host.
   const ta = record(2, 1, 1, digest('sha256', spki(root)));

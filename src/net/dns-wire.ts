@@ -21,6 +21,9 @@ export interface TlsaData {
   data: Buffer;
 }
 
+/** One TLSA record as it is written in a zone: "3 1 1 a1b2...". */
+export const presentTlsa = (r: TlsaData): string => `${r.usage} ${r.selector} ${r.matching} ${r.data.toString('hex')}`;
+
 export type DnsRecord =
   | { name: string; type: 'A' | 'AAAA' | 'CNAME'; ttl: number; value: string }
   | { name: string; type: 'MX'; ttl: number; value: { priority: number; exchange: string } }

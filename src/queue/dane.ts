@@ -1,7 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { TlsaData } from '../net/dns-wire.ts';
-import { RCODE } from '../net/dns-wire.ts';
+import { presentTlsa, RCODE } from '../net/dns-wire.ts';
 import type { DnsResolve } from '../net/dns.ts';
+import { publicKeyInfo } from '../tls/tlsa.ts';
 import { rcodeError, type ValidatingResolver } from '../net/validating-resolver.ts';
 
 /**
@@ -89,7 +90,7 @@ export function secureLookup(resolver: ValidatingResolver, secure: (ad: boolean)
 }
 
 function selected(cert: X509Certificate, selector: number): Buffer {
-  return selector === 0 ? cert.raw : cert.publicKey.export({ type: 'spki', format: 'der' });
+  return selector === 0 ? cert.raw : publicKeyInfo(cert);
 }
 
 function matches(r: TlsaData, cert: X509Certificate): boolean {
@@ -97,9 +98,6 @@ function matches(r: TlsaData, cert: X509Certificate): boolean {
   const value = r.matching === 0 ? bytes : createHash(r.matching === 1 ? 'sha256' : 'sha512').update(bytes).digest();
   return value.equals(r.data);
 }
-
-/** One TLSA record as it is written in a zone: "3 1 1 a1b2...". */
-export const presentTlsa = (r: TlsaData): string => `${r.usage} ${r.selector} ${r.matching} ${r.data.toString('hex')}`;
 
 /**
  * Whether the server's chain (leaf first, as sent) satisfies one of the usable records
@@ -125,10 +123,4 @@ export function checkChain(records: TlsaData[], chain: X509Certificate[], host: 
   }
   const sha = createHash('sha256').update(selected(leaf, 1)).digest('hex');
   return { ok: false, reason: problems[0] ?? `no TLSA record matches the certificate (its key is 3 1 1 ${sha})` };
-}
-
-/** The DANE-EE record of our own certificate's key, "3 1 1 <SHA-256 of the SubjectPublicKeyInfo>", for `mailfold dns`. */
-export function ownTlsa(certPem: string): string {
-  const cert = new X509Certificate(certPem);
-  return presentTlsa({ usage: 3, selector: 1, matching: 1, data: createHash('sha256').update(selected(cert, 1)).digest() });
 }
