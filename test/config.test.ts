@@ -44,7 +44,7 @@ test('dev defaults: unprivileged ports on loopback, ./data under the cwd', () =>
   assert.deepEqual(config.limits, { message_size: 52428800, line_length: 65536, recipients: 1000, mime_depth: 100, connections_per_ip: 20, connections_per_listener: 1000, imap_connections_per_account: 20, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 600, login_timeout: 60 });
   assert.deepEqual(config.delivery, { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 });
   assert.deepEqual(config.auth, { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900 });
-  assert.deepEqual(config.smtp, { command_timeout: 300, pre_mail_timeout: 60 });
+  assert.deepEqual(config.smtp, { command_timeout: 300, pre_mail_timeout: 60, dane: { enabled: false, resolver: '127.0.0.1:53' } });
   assert.deepEqual(config.http, {}, '/metrics for loopback clients only');
   assert.deepEqual(config.store, { sync: true, chunk_size: 65536, backend: 'level', pool_size: 10, tls: 'auto' });
 });

@@ -40,7 +40,7 @@ export function parseServer(server: string): { host: string; port: number } {
 
 /**
  * Whether the AD bit from this resolver can be believed: only when the path to it cannot
- * be tampered with, which on a host means loopback (RFC 7672 section 1.3 and Postfix's
+ * be tampered with, which on a host means loopback (RFC 6698 section 4.1 and Postfix's
  * TLS_README: "the resolver ... should be on the same host").
  */
 export function trustedPath(server: string): boolean {

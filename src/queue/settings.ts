@@ -12,7 +12,7 @@ export function runnerSettings(config: Config, store: Directory & MailStore & Qu
   const dane = config.smtp.dane;
   if (q.ca_file) trustCaFile(q.ca_file);
   if (dane.enabled && !trustedPath(dane.resolver)) {
-    log.warn({ resolver: dane.resolver }, 'DANE: the validating resolver is not on loopback; its AD bit crosses a network that could forge it (RFC 7672 section 1.3): run one on this host');
+    log.warn({ resolver: dane.resolver }, 'DANE: the validating resolver is not on loopback; its AD bit crosses a network that could forge it (RFC 6698 section 4.1): run one on this host');
   }
   return {
     store,

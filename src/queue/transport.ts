@@ -144,7 +144,7 @@ async function planHost(settings: TransportSettings, host: string, mxSecure: boo
   if (!dane || !mxSecure) return { ips: await hostAddresses(settings.resolve, host), rule: { kind: 'none', why: 'MX records not DNSSEC-validated' } };
   let secure = true;
   const ips = await hostAddresses(secureLookup(dane, (s) => (secure &&= s)), host);
-  // RFC 7672 section 2.2.2: TLSA records count only for a host whose addresses validated too.
+  // RFC 7672 section 2.2: TLSA records count only for a host whose addresses validated too.
   if (!secure) return { ips, rule: { kind: 'none', why: `addresses of ${host} not DNSSEC-validated` } };
   return { ips, rule: await daneRule(dane, host, settings.mxPort) };
 }
