@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
+import { pino } from 'pino';
+import { defaultConfig } from '../src/config/index.ts';
+import { runnerSettings } from '../src/queue/settings.ts';
 import type { TlsaData } from '../src/net/dns-wire.ts';
 import { checkChain, usable } from '../src/queue/dane.ts';
 import { daneEeRecord } from '../src/tls/tlsa.ts';
@@ -50,4 +53,20 @@ test('DANE rules: which records are usable, and how each usage matches a chain',
   const forged = checkChain([record(2, 1, 1, digest('sha256', spki(foreign)))], [leaf, foreign], 'mx.example.test');
   assert.match((forged as { reason: string }).reason, /not signed by the next/);
   assert.equal(checkChain([ta], [], 'mx.example.test').ok, false);
+});
+
+test('DANE settings: a validating resolver off loopback is warned about; DANE off builds no resolver', () => {
+  const warnings = (resolver: string, enabled = true) => {
+    const lines: string[] = [];
+    const config = defaultConfig('system');
+    config.smtp.dane = { enabled, resolver };
+    const settings = runnerSettings(config, {} as Parameters<typeof runnerSettings>[1], pino({ level: 'warn' }, { write: (l: string) => lines.push(l) }));
+    return { dane: settings.dane?.server, warned: lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
+  };
+  assert.deepEqual(warnings('127.0.0.1:53'), { dane: '127.0.0.1:53', warned: [] });
+  assert.deepEqual(warnings('[::1]:5353'), { dane: '[::1]:5353', warned: [] });
+  const remote = warnings('192.0.2.53');
+  assert.equal(remote.dane, '192.0.2.53');
+  assert.match(remote.warned[0]!, /not on loopback; its AD bit crosses a network that could forge it/);
+  assert.deepEqual(warnings('192.0.2.53', false), { dane: undefined, warned: [] });
 });

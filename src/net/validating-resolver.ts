@@ -72,7 +72,11 @@ export function createValidatingResolver(opts: ValidatingOptions): ValidatingRes
       const socket = createSocket(family === 6 ? 'udp6' : 'udp4');
       let left = tries;
       let timer: NodeJS.Timeout | undefined;
+      let done = false;
       const finish = (err: Error | null, reply?: DnsReply) => {
+        // A late socket error after the answer must not close the socket twice.
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         inFlight.delete(cancel);
         socket.close();
