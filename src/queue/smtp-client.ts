@@ -55,7 +55,8 @@ export interface HopResult {
   replies: Map<string, Reply>;
   /** Whether the server offered DSN (RFC 3461), so that it reports success itself. */
   dsn: boolean;
-  failure?: { reason: string; reply?: Reply; tls?: boolean };
+  /** `dane`: the certificate did not satisfy the hop's TLSA records (the reason says so). */
+  failure?: { reason: string; reply?: Reply; dane?: boolean };
 }
 
 /** What a transaction did: replies for its recipients, or no answer at all. */
@@ -131,7 +132,7 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
   if (daneProblem) {
     signal.removeEventListener('abort', abort);
     conn.quit();
-    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: DANE: ${daneProblem}`, tls: true } };
+    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: DANE: ${daneProblem}`, dane: true } };
   }
   // The EHLO reply is the last one heard once connected; AUTH would replace it.
   const dsn = /^\d{3}[ -]DSN\b/im.test(conn.lastServerResponse || '');

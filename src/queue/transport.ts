@@ -100,6 +100,7 @@ export async function attemptDelivery(
       [last, lastStatus] = [`DANE: ${plan.rule.reason}`, '4.7.5'];
       continue;
     }
+    if (dane && plan.rule.kind === 'none') log.debug({ queue: entry.id, domain: key, mx: host, why: plan.rule.why }, 'DANE does not apply');
     const daneRecords = plan.rule.kind === 'dane' ? plan.rule.records : undefined;
     // RFC 8461 section 2: a host with DANE is not held to the MTA-STS policy.
     if (!daneRecords && !sts.allows(host)) {
@@ -130,12 +131,12 @@ export async function attemptDelivery(
       if (result.failure) {
         const text = failureText(result.failure);
         // RFC 7672 section 2.2: with TLSA records, no STARTTLS or no match is a temporary failure, never a plaintext retry.
-        [last, lastStatus] = daneRecords ? [text.includes('DANE:') ? text : `DANE: ${text}`, '4.7.5'] : [enforce ? `MTA-STS (enforce): ${text}` : text, '4.4.1'];
+        [last, lastStatus] = daneRecords ? [result.failure.dane ? text : `DANE: ${text}`, '4.7.5'] : [text, '4.4.1'];
       }
     }
   }
   if (usable === 0 && lastStatus !== '4.7.5') return everyone(addresses, 'temporary', `MTA-STS policy of ${key} lists none of its MX hosts (${route.hosts.join(', ')})`, '4.7.5');
-  return [...done, ...everyone(left, 'temporary', last, lastStatus)];
+  return [...done, ...everyone(left, 'temporary', enforce && lastStatus === '4.4.1' ? `MTA-STS (enforce): ${last}` : last, lastStatus)];
 }
 
 /** One MX host's addresses and what DANE asks of it. */
