@@ -77,6 +77,8 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
               ...(acme.email ? { email: acme.email } : {}),
               ...(acme.eab_kid && acme.eab_hmac_key ? { eab: { kid: acme.eab_kid, hmacKey: acme.eab_hmac_key } } : {}),
               ...(acme.ca_file ? { caFile: acme.ca_file } : {}),
+              // DANE-EE records name the key: renewals keep it while DANE is on.
+              ...(config.smtp.dane.enabled ? { keepKey: true } : {}),
             },
           },
         }
@@ -267,7 +269,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         connections: new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener),
       });
     }
-    runner = startQueueRunner(queue, runnerSettings(config, store), log.child({ proto: 'queue' }));
+    runner = startQueueRunner(queue, runnerSettings(config, store, log.child({ proto: 'queue' })), log.child({ proto: 'queue' }));
   } catch (err) {
     await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close(), managesieve?.close()]);
     sandbox?.inbox.close();

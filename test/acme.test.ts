@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { AcmeChallenge } from '../src/config/index.ts';
 import { certId } from '../src/tls/renewal-info.ts';
+import { daneEeRecord } from '../src/tls/tlsa.ts';
 import { runCli } from './helpers/env.ts';
 import { startFullServer } from './helpers/http.ts';
 import { freePort, startPebble } from './helpers/pebble.ts';
@@ -28,7 +29,7 @@ async function servedCertificate(port: number, servername: string): Promise<X509
  * Pebble first (it must know Mailfold's HTTP and HTTPS ports), then Mailfold with
  * ACME on; resolves once the first ACME certificate is served.
  */
-async function acmeServer(t: TestContext, challenge: AcmeChallenge) {
+async function acmeServer(t: TestContext, challenge: AcmeChallenge, dane = false) {
   const httpPort = await freePort();
   const tlsPort = await freePort();
   const pebble = await startPebble(t, { httpPort, tlsPort });
@@ -38,6 +39,7 @@ async function acmeServer(t: TestContext, challenge: AcmeChallenge) {
     c.listeners.https.port = tlsPort;
     c.acme = { enabled: true, directory: pebble.directoryUrl, challenge, ca_file: pebble.caFile, email: `postmaster@${DOMAIN}` };
     c.store.sync = false;
+    c.smtp.dane.enabled = dane;
   }, async (store) => {
     await store.addDomain(DOMAIN);
   });
@@ -114,4 +116,17 @@ test('a renewal reaches new connections while a connected IMAP client keeps its 
   assert.equal(parsed.acme.renewalWindow, undefined);
   assert.match((await certId(renewed.toString())) ?? '', /^[\w-]+\.[\w-]+$/);
   assert.equal((await servedCertificate(port('https'), `mta-sts.${DOMAIN}`)).fingerprint256, renewed.fingerprint256);
+});
+
+test('with DANE on, a renewal keeps the key, so the published TLSA record stays right', async (t) => {
+  if (!requireTool(t, 'pebble') || !requireTool(t, 'pebble-challtestsrv')) return;
+  const { server, config } = await acmeServer(t, 'http-01', true);
+  const first = server.certificates.provider.certificate;
+  const renew = await runCli(['--data-dir', config.data_dir, 'cert', 'renew'], { cwd: config.data_dir });
+  assert.equal(renew.code, 0, renew.stderr);
+  const renewed = server.certificates.provider.certificate;
+  assert.notEqual(new X509Certificate(renewed.certPem).fingerprint256, new X509Certificate(first.certPem).fingerprint256);
+  assert.equal(daneEeRecord(renewed.certPem), daneEeRecord(first.certPem));
+  assert.equal(renewed.keyPem, first.keyPem);
+  assert.equal((await server.certificates.status()).tlsa, daneEeRecord(first.certPem));
 });

@@ -11,6 +11,8 @@ import type { DnsCheckReport } from '../src/dns/check/types.ts';
 import { dnsRecords, type DkimPublicKey } from '../src/dns/records.ts';
 import { mtaStsPolicy } from '../src/http/mta-sts.ts';
 import { createResolver } from '../src/net/dns.ts';
+import { createValidatingResolver } from '../src/net/validating-resolver.ts';
+import { daneEeRecord } from '../src/tls/tlsa.ts';
 import { startDns, type TestDns } from './helpers/dns.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { createStoreIn } from './helpers/store.ts';
@@ -28,7 +30,8 @@ function config(): Config {
 
 /** Publishes in `dns` every record `mailfold dns` prints, as a careful admin would (the A record of the names it CNAMEs too). */
 function publishAll(dns: TestDns, c: Config): void {
-  for (const r of dnsRecords('example.org', c, DKIM)) dns.add(r.name, r.type, r.type === 'TXT' ? r.text! : r.value);
+  // TLSA records are published by the DANE test itself.
+  for (const r of dnsRecords('example.org', c, DKIM)) if (r.type !== 'TLSA') dns.add(r.name, r.type, r.type === 'TXT' ? r.text! : r.value);
   dns.add('1.0.0.127.in-addr.arpa', 'PTR', 'mail.example.org');
   dns.add('0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', 'PTR', 'mail.example.org');
   dns.add('mta-sts.example.org', 'A', '127.0.0.1');
@@ -56,7 +59,7 @@ async function check(dns: TestDns, c: Config, https: { port: number; ca: string 
 
 const byWhat = (report: DnsCheckReport) => Object.fromEntries(report.checks.map((c) => [c.what, c]));
 
-test('dns check: every record published right is ok, the MTA-STS policy is fetched over HTTPS, TLSA is skipped', async (t) => {
+test('dns check: every record published right is ok, the MTA-STS policy is fetched over HTTPS, TLSA is skipped with DANE off', async (t) => {
   const c = config();
   const dns = await startDns(t);
   publishAll(dns, c);
@@ -70,7 +73,7 @@ test('dns check: every record published right is ok, the MTA-STS policy is fetch
     assert.equal(checks[what]?.status, 'ok', what);
   }
   assert.equal(checks['TLSA']!.status, 'skipped');
-  assert.match(checks['TLSA']!.note!, /DANE is not built yet/);
+  assert.match(checks['TLSA']!.note!, /DANE is off/);
   assert.deepEqual(checks['SPF']!.found, ['v=spf1 mx -all'], 'raw TXT, no zone-file quoting');
 });
 
@@ -143,7 +146,7 @@ test('mailfold dns check: the CLI resolves with [dns] servers, formats, exits 2 
   assert.equal(human.code, 2, human.stderr);
   assert.match(human.stdout, /^WRONG\s+SPF\s+v=spf1 mx -all$/m);
   assert.match(human.stdout, /^MISSING\s+MX\s+\(none\)$/m);
-  assert.match(human.stdout, /^skipped\s+TLSA\s+DANE is not built yet/m);
+  assert.match(human.stdout, /^skipped\s+TLSA\s+DANE is off/m);
   assert.match(human.stdout, /SPF \(example\.org\.\):?\n  publish:\n    example\.org\. 3600 IN TXT "v=spf1 include:_spf\.provider\.example -all"/);
 
   const json = await runCli(['--json', 'dns', 'check', 'example.org'], { cwd });
@@ -181,4 +184,42 @@ test('dns check: an oversized, a garbage and a silent MTA-STS policy server give
   t.after(() => tcp.close());
   const resolve = createResolver({ servers: [dns.server], cacheMs: 0 });
   await assert.rejects(fetchMtaStsPolicy('example.org', { resolve, port: (tcp.address() as { port: number }).port, timeoutMs: 300 }), /no answer from https:\/\/mta-sts\.example\.org within 0\.3 s/);
+});
+
+test('dns check with DANE on: the TLSA record must name the served key and be DNSSEC-validated', async (t) => {
+  const c = config();
+  c.smtp.dane = { enabled: true, resolver: '127.0.0.1:53' };
+  const dns = await startDns(t);
+  publishAll(dns, c);
+  const https = await policyServer(t, () => mtaStsPolicy(c.mta_sts.mode, c.hostname, c.mta_sts.max_age));
+  const ca = await TestCa.create();
+  const served = daneEeRecord((await ca.issue(['mail.example.org'])).certPem);
+  const resolve = createResolver({ servers: [dns.server], cacheMs: 0 });
+  const validating = createValidatingResolver({ server: dns.server });
+  const tlsaCheck = async () => {
+    const report = await checkDomain('example.org', c, DKIM, { resolve, validating, tlsa: served, fetchPolicy: (d) => fetchMtaStsPolicy(d, { resolve, port: https.port, ca: https.ca }) });
+    return byWhat(report)['TLSA']!;
+  };
+  const missing = await tlsaCheck();
+  assert.equal(missing.status, 'missing');
+  assert.equal(missing.zone, `_25._tcp.mail.example.org. 3600 IN TLSA ${served}`);
+
+  dns.add('_25._tcp.mail.example.org', 'TLSA', `3 1 1 ${'00'.repeat(32)}`);
+  const stale = await tlsaCheck();
+  assert.equal(stale.status, 'wrong');
+  assert.match(stale.note!, /no record names the key of the certificate served now/);
+
+  dns.add('_25._tcp.mail.example.org', 'TLSA', served);
+  const unsigned = await tlsaCheck();
+  assert.equal(unsigned.status, 'wrong');
+  assert.match(unsigned.note!, /not DNSSEC-validated \(no AD bit from 127\.0\.0\.1:\d+\)/);
+
+  dns.signed.add('example.org');
+  const good = await tlsaCheck();
+  assert.equal(good.status, 'ok');
+  assert.deepEqual(good.found, [`3 1 1 ${'00'.repeat(32)}`, served]);
+  assert.match(good.note!, /key rollover/);
+
+  dns.servfail.add('_25._tcp.mail.example.org');
+  assert.equal((await tlsaCheck()).status, 'failed');
 });

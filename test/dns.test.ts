@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultConfig } from '../src/config/index.ts';
 import { dnsRecords, formatZone, type DnsRecord } from '../src/dns/records.ts';
+import { daneEeRecord } from '../src/tls/tlsa.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { createStoreIn } from './helpers/store.ts';
+import { TestCa } from './helpers/test-ca.ts';
 
 test('mailfold dns prints every record for a local domain, as zone lines and as JSON', async (t) => {
   const cwd = tempDir(t);
@@ -69,4 +71,26 @@ test('DNS records: placeholder address, long DKIM keys split into TXT strings, t
   assert.equal(id(dnsRecords('example.net', config)), id(records));
   config.mta_sts.mode = 'enforce';
   assert.notEqual(id(dnsRecords('example.net', config)), id(records));
+});
+
+test('mailfold dns with DANE on prints the TLSA record of the certificate\'s key, a placeholder before there is one', async (t) => {
+  const cwd = tempDir(t);
+  writeFileSync(join(cwd, 'mailfold.toml'), 'hostname = "mail.example.org"\n[dns]\nipv4 = "192.0.2.10"\n[smtp.dane]\nenabled = true\n');
+  await createStoreIn(join(cwd, 'data'));
+  assert.equal((await runCli(['domain', 'add', 'example.org'], { cwd })).code, 0);
+  const tlsa = async () => (JSON.parse((await runCli(['--json', 'dns', 'example.org'], { cwd })).stdout) as DnsRecord[]).filter((r) => r.type === 'TLSA');
+  const before = await tlsa();
+  assert.deepEqual(before.map((r) => [r.name, r.value, r.placeholder]), [['_25._tcp.mail.example.org.', '3 1 1 SHA-256-OF-THE-CERTIFICATE-KEY', true]]);
+
+  const ca = await TestCa.create();
+  const cert = await ca.issue(['mail.example.org']);
+  writeFileSync(join(cwd, 'cert.pem'), cert.certPem);
+  writeFileSync(join(cwd, 'key.pem'), cert.keyPem);
+  const imported = await runCli(['cert', 'import', join(cwd, 'cert.pem'), join(cwd, 'key.pem')], { cwd });
+  assert.equal(imported.code, 0, imported.stderr);
+  const [record] = await tlsa();
+  assert.equal(record!.value, daneEeRecord(cert.certPem));
+  assert.equal(record!.placeholder, undefined);
+  const zone = (await runCli(['dns', 'example.org'], { cwd })).stdout;
+  assert.match(zone, /; DANE: the key of this server's certificate; only in a DNSSEC-signed zone\. Renewals keep the key while DANE is on; before changing the key, publish the new key's record beside this one.*\n_25\._tcp\.mail\.example\.org\.\s+3600 IN TLSA\s+3 1 1 [0-9a-f]{64}\n/);
 });

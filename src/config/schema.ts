@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Field, TableRule } from './field.ts';
-import { address, bool, decimal, dnsZones, duration, hostname, int, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
+import { address, bool, decimal, dnsZones, duration, hostname, int, dnsServer, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
@@ -120,6 +120,10 @@ export function fileSchema(d: Config): Field<FileConfig> {
       smarthost: smarthost.optional(),
       command_timeout: duration(1, 3600).default(d.smtp.command_timeout),
       pre_mail_timeout: duration(1, 3600).default(d.smtp.pre_mail_timeout),
+      dane: table({
+        enabled: bool().default(d.smtp.dane.enabled),
+        resolver: dnsServer().default(d.smtp.dane.resolver),
+      }),
     }),
     lmtp: table({
       enabled: bool().default(d.lmtp.enabled),

@@ -119,6 +119,12 @@ export interface Config {
     command_timeout: number;
     /** Seconds from connect until a MAIL FROM or a login is accepted. */
     pre_mail_timeout: number;
+    /** DANE for outbound mail to MX hosts (RFC 7672). */
+    dane: {
+      enabled: boolean;
+      /** The DNSSEC-validating resolver whose AD bit is trusted: "ip:port", best on loopback. */
+      resolver: string;
+    };
   };
   lmtp: Lmtp;
   imap: {

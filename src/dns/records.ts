@@ -6,7 +6,7 @@ import { mtaStsPolicy } from '../http/mta-sts.ts';
 export interface DnsRecord {
   /** Fully qualified, with the final dot. */
   name: string;
-  type: 'MX' | 'A' | 'AAAA' | 'TXT' | 'SRV' | 'CNAME';
+  type: 'MX' | 'A' | 'AAAA' | 'TXT' | 'SRV' | 'CNAME' | 'TLSA';
   /** As in a zone file: TXT values quoted, names with the final dot. */
   value: string;
   /** A TXT record's text as a resolver returns it: unquoted, its strings joined. */
@@ -60,7 +60,12 @@ export function spfRecord(smarthost: Config['smtp']['smarthost']): string {
 
 const txtRecord = (name: string, text: string, comment: string): DnsRecord => ({ name, type: 'TXT', value: txt(text), text, comment });
 
-export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns' | 'smtp'>, dkim: DkimPublicKey[] = []): DnsRecord[] {
+/**
+ * `tlsa` is the DANE-EE record of the served certificate's key ("3 1 1 HEX", its
+ * CertificateStatus.tlsa); with [smtp.dane] on it is printed for our host, a
+ * placeholder when the certificate is not known.
+ */
+export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns' | 'smtp'>, dkim: DkimPublicKey[] = [], tlsa?: string): DnsRecord[] {
   const zone = fqdn(domain);
   const host = fqdn(config.hostname);
   const policy = mtaStsPolicy(config.mta_sts.mode, config.hostname, config.mta_sts.max_age);
@@ -92,7 +97,18 @@ export function dnsRecords(domain: string, config: Pick<Config, 'hostname' | 'li
       ? { name: `_autodiscover._tcp.${zone}`, type: 'SRV', value: `0 1 ${config.listeners.https.port} ${host}`, comment: 'Outlook finds Autodiscover here when autodiscover.DOMAIN does not answer' }
       : { name: `_autodiscover._tcp.${zone}`, type: 'SRV', value: '0 0 0 .', comment: 'Autodiscover is not offered (https listener off)' },
   ];
+  if (config.smtp.dane.enabled) records.push(tlsaRecord(host, tlsa));
   return records;
+}
+
+/** RFC 7672 section 3.1.1: DANE-EE(3) SPKI(1) SHA2-256(1) of the key, at port 25 of the MX host. */
+function tlsaRecord(host: string, tlsa: string | undefined): DnsRecord {
+  const comment =
+    'DANE: the key of this server\'s certificate; only in a DNSSEC-signed zone. Renewals keep the key while DANE is on; ' +
+    'before changing the key, publish the new key\'s record beside this one and wait out the TTL';
+  return tlsa
+    ? { name: `_25._tcp.${host}`, type: 'TLSA', value: tlsa, comment }
+    : { name: `_25._tcp.${host}`, type: 'TLSA', value: '3 1 1 SHA-256-OF-THE-CERTIFICATE-KEY', comment: `${comment} (no certificate yet: \`mailfold serve\` makes one)`, placeholder: true };
 }
 
 /** Zone-file lines, ready to paste: a comment, then `NAME TTL IN TYPE VALUE`. */

@@ -157,7 +157,7 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
         if (stop.signal.aborted && a.outcome === 'temporary') continue;
         if (record(settings, entry, r, a, now)) failed.push(r);
         if (a.relayed) relayed.push(r);
-        log.info({ queue: entry.id, rcpt: a.address, outcome: a.outcome, mx: a.remoteMta, result: a.result }, 'delivery attempt');
+        log.info({ queue: entry.id, rcpt: a.address, outcome: a.outcome, mx: a.remoteMta, result: a.result, ...(a.tls ? { tls: a.tls } : {}) }, 'delivery attempt');
       }
       const expires = entry.createdAt + settings.giveUpAfter * 1000;
       if (failed.length > 0) {
@@ -188,6 +188,7 @@ export function startQueueRunner(queue: OutboundQueue, settings: RunnerSettings,
       queue.detach();
       stop.abort();
       settings.resolve.cancel();
+      settings.dane?.cancel();
       await scanning;
       await Promise.allSettled([...active]);
     },

@@ -1,5 +1,9 @@
 import type { Readable } from 'node:stream';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { TlsaData } from '../net/dns-wire.ts';
+import { checkChain } from './dane.ts';
 
 /** One server to hand a message to. */
 export interface Hop {
@@ -11,6 +15,12 @@ export interface Hop {
   /** `opportunistic`: STARTTLS when offered, any certificate (RFC 3207 for MX hops without MTA-STS or DANE). */
   security: 'opportunistic' | 'starttls' | 'implicit' | 'none';
   verifyCertificate: boolean;
+  /**
+   * DANE (RFC 7672): the host's usable TLSA records. STARTTLS is then required and,
+   * unless the list is empty (records published, none usable), the certificate must
+   * match one before anything but EHLO is sent.
+   */
+  dane?: TlsaData[];
   auth?: { user: string; pass: string };
   /** Our own name, for EHLO. */
   helo: string;
@@ -45,7 +55,8 @@ export interface HopResult {
   replies: Map<string, Reply>;
   /** Whether the server offered DSN (RFC 3461), so that it reports success itself. */
   dsn: boolean;
-  failure?: { reason: string; reply?: Reply };
+  /** `dane`: the certificate did not satisfy the hop's TLSA records (the reason says so). */
+  failure?: { reason: string; reply?: Reply; dane?: boolean };
 }
 
 /** What a transaction did: replies for its recipients, or no answer at all. */
@@ -98,9 +109,10 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
     name: hop.helo,
     secure: hop.security === 'implicit',
     ignoreTLS: hop.security === 'none',
-    requireTLS: hop.security === 'starttls',
-    opportunisticTLS: hop.security === 'opportunistic',
-    tls: { rejectUnauthorized: hop.verifyCertificate, minVersion: 'TLSv1.2' },
+    requireTLS: hop.security === 'starttls' || hop.dane !== undefined,
+    opportunisticTLS: hop.security === 'opportunistic' && hop.dane === undefined,
+    // DANE decides on the certificate itself, below: the WebPKI's answer does not count.
+    tls: { rejectUnauthorized: hop.verifyCertificate && hop.dane === undefined, minVersion: 'TLSv1.2' },
     logger: false,
     ...TIMEOUTS,
   });
@@ -115,6 +127,12 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
     signal.removeEventListener('abort', abort);
     const e = err as SmtpError;
     return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) } };
+  }
+  const daneProblem = hop.dane ? daneCheck(conn, hop, hop.dane) : undefined;
+  if (daneProblem) {
+    signal.removeEventListener('abort', abort);
+    conn.quit();
+    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: DANE: ${daneProblem}`, dane: true } };
   }
   // The EHLO reply is the last one heard once connected; AUTH would replace it.
   const dsn = /^\d{3}[ -]DSN\b/im.test(conn.lastServerResponse || '');
@@ -144,6 +162,30 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
     signal.removeEventListener('abort', abort);
     conn.quit();
   }
+}
+
+/** The server's chain as it sent it, leaf first. */
+function peerChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  let cert: PeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert?.raw && chain.length < 10) {
+    chain.push(new X509Certificate(cert.raw));
+    const next: PeerCertificate | undefined = (cert as { issuerCertificate?: PeerCertificate }).issuerCertificate;
+    // A self-signed certificate is its own issuer in Node's chain.
+    if (!next || next === cert || next.raw?.equals(cert.raw)) break;
+    cert = next;
+  }
+  return chain;
+}
+
+/** Why the TLS session does not satisfy the host's TLSA records, or undefined when it does. */
+function daneCheck(conn: SMTPConnection, hop: Hop, records: TlsaData[]): string | undefined {
+  // nodemailer keeps the TLS socket it upgraded to here; it exposes no other way to the peer's certificate.
+  const socket = (conn as unknown as { _socket?: TLSSocket })._socket;
+  if (!conn.secure || !socket || typeof socket.getPeerCertificate !== 'function') return 'the session is not encrypted';
+  if (records.length === 0) return undefined;
+  const result = checkChain(records, peerChain(socket), hop.name);
+  return result.ok ? undefined : result.reason;
 }
 
 async function transaction(conn: SMTPConnection, envelope: HopEnvelope, message: () => Readable, hop: Hop): Promise<TransactionResult> {

@@ -5,6 +5,8 @@ import type { Logger } from '../log/logger.ts';
 import type { DnsResolver } from '../net/dns.ts';
 import type { Directory, MailStore, QueueEntry, QueueStore, SieveStore, Vault } from '../store/types.ts';
 import { statusOf } from './dsn.ts';
+import type { ValidatingResolver } from '../net/validating-resolver.ts';
+import { daneRule, secureLookup, type DaneRule, type HopTls } from './dane.ts';
 import { stsRule } from './mta-sts.ts';
 import { findRoute, hostAddresses } from './mx.ts';
 import { sendVia, type Hop, type HopEnvelope, type HopResult, type Reply } from './smtp-client.ts';
@@ -19,12 +21,16 @@ export interface Attempt {
   remoteMta?: string;
   /** For a recipient sent to a server without DSN: we, not it, report success (RFC 3461 section 6.2.2). */
   relayed?: boolean;
+  /** How the hop to an MX host was protected (see HopTls in dane.ts); absent for the smarthost and capture. */
+  tls?: HopTls;
 }
 
 export interface TransportSettings {
   store: Directory & MailStore & QueueStore & Vault & SieveStore;
   /** MX, address and MTA-STS lookups, through [dns] servers with a cache. */
   resolve: DnsResolver;
+  /** With [smtp.dane] on: the DNSSEC-validating resolver for MX, address and TLSA lookups. */
+  dane?: ValidatingResolver;
   /** Our name in EHLO. */
   helo: string;
   mxPort: number;
@@ -72,38 +78,76 @@ export async function attemptDelivery(
     const result = await sendVia(hop, envelopes(entry, addresses), message, signal);
     return outcomes(result, addresses, s.host, result.failure ? failureText(result.failure) : '');
   }
-  const route = await findRoute(settings.resolve, key);
+  const dane = settings.dane;
+  // With DANE on, the MX lookup goes to the validating resolver, so that its AD bit says whether DANE can apply.
+  let mxSecure = false;
+  const route = await findRoute(dane ? secureLookup(dane, (secure) => (mxSecure = secure)) : settings.resolve, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
   const sts = await stsRule(settings.store, settings.resolve, key, log);
   const enforce = sts.mode === 'enforce';
-  for (const host of route.hosts.filter((h) => !sts.allows(h))) {
-    log.warn({ queue: entry.id, domain: key, mx: host, mode: sts.mode, policy: sts.id }, `MTA-STS: MX host not in the policy${enforce ? ', skipped' : ' (testing mode: used anyway)'}`);
-  }
-  // RFC 8461 section 5: under `enforce` only listed hosts, with STARTTLS and a certificate valid for the MX name; a failure is temporary.
-  const hosts = enforce ? route.hosts.filter((h) => sts.allows(h)) : route.hosts;
-  if (hosts.length === 0) return everyone(addresses, 'temporary', `MTA-STS policy of ${key} lists none of its MX hosts (${route.hosts.join(', ')})`, '4.7.5');
   let last = `no MX host of ${key} could be reached`;
+  let lastStatus = '4.4.1';
   let tried = 0;
+  let usable = 0;
   const done: Attempt[] = [];
   let left = addresses;
   // The next MX, and the next address of each, is tried only for recipients no server answered.
-  for (const host of hosts) {
+  for (const host of route.hosts) {
     if (tried >= MAX_ADDRESSES) break;
-    const ips = await hostAddresses(settings.resolve, host);
-    if (ips.length === 0) last = `${host}: host has no address`;
-    for (const ip of ips.slice(0, MAX_ADDRESSES - tried)) {
+    const plan = await planHost(settings, host, mxSecure);
+    if (plan.rule.kind === 'fail') {
+      log.warn({ queue: entry.id, domain: key, mx: host, reason: plan.rule.reason }, 'DANE: TLSA lookup failed, MX host skipped');
+      [last, lastStatus] = [`DANE: ${plan.rule.reason}`, '4.7.5'];
+      continue;
+    }
+    if (dane && plan.rule.kind === 'none') log.debug({ queue: entry.id, domain: key, mx: host, why: plan.rule.why }, 'DANE does not apply');
+    const daneRecords = plan.rule.kind === 'dane' ? plan.rule.records : undefined;
+    // RFC 8461 section 2: a host with DANE is not held to the MTA-STS policy.
+    if (!daneRecords && !sts.allows(host)) {
+      log.warn({ queue: entry.id, domain: key, mx: host, mode: sts.mode, policy: sts.id }, `MTA-STS: MX host not in the policy${enforce ? ', skipped' : ' (testing mode: used anyway)'}`);
+      if (enforce) continue;
+    }
+    usable++;
+    const tls: HopTls = daneRecords ? { policy: 'dane', verified: daneRecords.length > 0 } : enforce ? { policy: 'mta-sts', verified: true } : { policy: 'opportunistic', verified: false };
+    if (plan.ips.length === 0) last = `${host}: host has no address`;
+    for (const ip of plan.ips.slice(0, MAX_ADDRESSES - tried)) {
       tried++;
       if (signal.aborted) return [...done, ...everyone(left, 'temporary', 'shutting down', '4.3.2')];
-      const hop: Hop = { host: ip, port: settings.mxPort, name: host, security: enforce ? 'starttls' : 'opportunistic', verifyCertificate: enforce, helo: settings.helo };
+      // RFC 8461 section 5: under `enforce`, STARTTLS and a certificate valid for the MX name; a failure is temporary.
+      const hop: Hop = {
+        host: ip,
+        port: settings.mxPort,
+        name: host,
+        security: daneRecords || enforce ? 'starttls' : 'opportunistic',
+        verifyCertificate: !daneRecords && enforce,
+        helo: settings.helo,
+        ...(daneRecords ? { dane: daneRecords } : {}),
+      };
       const result = await sendVia(hop, envelopes(entry, left), message, signal);
       const answered = left.filter((a) => result.replies.has(a));
-      done.push(...outcomes(result, answered, host, ''));
+      done.push(...outcomes(result, answered, host, '').map((a) => ({ ...a, tls })));
       left = left.filter((a) => !result.replies.has(a));
       if (left.length === 0) return done;
-      if (result.failure) last = failureText(result.failure);
+      if (result.failure) {
+        const text = failureText(result.failure);
+        // RFC 7672 section 2.2: with TLSA records, no STARTTLS or no match is a temporary failure, never a plaintext retry.
+        [last, lastStatus] = daneRecords ? [result.failure.dane ? text : `DANE: ${text}`, '4.7.5'] : [text, '4.4.1'];
+      }
     }
   }
-  return [...done, ...everyone(left, 'temporary', enforce ? `MTA-STS (enforce): ${last}` : last, '4.4.1')];
+  if (usable === 0 && lastStatus !== '4.7.5') return everyone(addresses, 'temporary', `MTA-STS policy of ${key} lists none of its MX hosts (${route.hosts.join(', ')})`, '4.7.5');
+  return [...done, ...everyone(left, 'temporary', enforce && lastStatus === '4.4.1' ? `MTA-STS (enforce): ${last}` : last, lastStatus)];
+}
+
+/** One MX host's addresses and what DANE asks of it. */
+async function planHost(settings: TransportSettings, host: string, mxSecure: boolean): Promise<{ ips: string[]; rule: DaneRule }> {
+  const dane = settings.dane;
+  if (!dane || !mxSecure) return { ips: await hostAddresses(settings.resolve, host), rule: { kind: 'none', why: 'MX records not DNSSEC-validated' } };
+  let secure = true;
+  const ips = await hostAddresses(secureLookup(dane, (s) => (secure &&= s)), host);
+  // RFC 7672 section 2.2: TLSA records count only for a host whose addresses validated too.
+  if (!secure) return { ips, rule: { kind: 'none', why: `addresses of ${host} not DNSSEC-validated` } };
+  return { ips, rule: await daneRule(dane, host, settings.mxPort) };
 }
 
 const failureText = (f: { reason: string; reply?: Reply }): string => (f.reply ? `${f.reason} (${f.reply.text})` : f.reason);

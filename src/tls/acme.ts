@@ -1,4 +1,4 @@
-import { generateKeyPair } from 'node:crypto';
+import { createPublicKey, generateKeyPair } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { promisify } from 'node:util';
@@ -29,6 +29,8 @@ export interface AcmeSettings {
   eab?: { kid: string; hmacKey: string };
   /** PEM CAs trusted for the directory's HTTPS. */
   caFile?: string;
+  /** Renewals keep the served certificate's RSA key, so that a published DANE-EE "3 1 1" record stays right ([smtp.dane] on). */
+  keepKey?: boolean;
 }
 
 export interface OrderOptions {
@@ -40,6 +42,8 @@ export interface OrderOptions {
   names: string[];
   /** The ARI identifier of the certificate this order replaces (RFC 9773 section 5). */
   replaces?: string;
+  /** The key to certify (PEM); a new one when absent. */
+  keyPem?: string;
 }
 
 /** acme-client talks through one module-wide HTTP client; a private CA is trusted there. */
@@ -95,8 +99,8 @@ async function authorize(acme: AcmeModule, client: Acme.Client, authz: Acme.Auth
 
 /**
  * One ACME order (RFC 8555 section 7.4): every name authorized through the
- * configured challenge, which this server answers itself, then a new key and
- * CSR, and the issued certificate with its chain.
+ * configured challenge, which this server answers itself, then a CSR of the given
+ * key or a new one, and the issued certificate with its chain.
  */
 export async function orderCertificate(opts: OrderOptions): Promise<StoredCertificate> {
   const acme = await loadAcme();
@@ -105,7 +109,7 @@ export async function orderCertificate(opts: OrderOptions): Promise<StoredCertif
   const order = await client.createOrder({ identifiers: opts.names.map((value) => ({ type: 'dns', value })), ...(opts.replaces ? { replaces: opts.replaces } : {}) });
   const authorizations = await client.getAuthorizations(order);
   await Promise.all(authorizations.map((authz) => authorize(acme, client, authz, opts)));
-  const key = await generateRsaKey();
+  const key = opts.keyPem ? { privateKey: opts.keyPem, publicKey: createPublicKey(opts.keyPem).export({ type: 'spki', format: 'pem' }) as string } : await generateRsaKey();
   const finalized = await client.finalizeOrder(order, await createCsr(opts.names, key));
   const certPem = await client.getCertificate(finalized);
   return { keyPem: key.privateKey, certPem, source: 'acme' };

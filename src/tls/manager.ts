@@ -6,6 +6,7 @@ import type { Directory, StoredCertificate, Vault } from '../store/types.ts';
 import { ensureCertificate } from './certificates.ts';
 import { TlsProvider } from './context.ts';
 import type { AcmeSettings } from './acme.ts';
+import { daneEeRecord } from './tlsa.ts';
 import type { AcmeChallenges } from './challenges.ts';
 import { readPemFiles } from './manual.ts';
 import { AcmeRenewer, type AcmeStatus } from './renewal.ts';
@@ -18,6 +19,8 @@ export interface CertificateStatus {
   notBefore: string;
   notAfter: string;
   fingerprint256: string;
+  /** The DANE-EE TLSA record of the certificate's key, "3 1 1 HEX" (`mailfold dns` prints it with [smtp.dane] on). */
+  tlsa: string;
   /** The manual PEM files being watched, when configured. */
   files?: { cert: string; key: string };
   /** With ACME on: the last attempts and what comes next. */
@@ -158,6 +161,7 @@ export function describe(hostname: string, certificate: StoredCertificate, files
     notBefore: new Date(x509.validFrom).toISOString(),
     notAfter: new Date(x509.validTo).toISOString(),
     fingerprint256: x509.fingerprint256,
+    tlsa: daneEeRecord(certificate.certPem),
     ...(files ? { files } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
 import type { AcmeState, StoredCertificate, Vault } from '../store/types.ts';
 import { fetchRenewalInfo, orderCertificate, type AcmeSettings } from './acme.ts';
@@ -16,6 +16,15 @@ export interface RenewalOptions {
   current(): StoredCertificate;
   /** Serves and keeps a new certificate. */
   install(certificate: StoredCertificate): Promise<void>;
+}
+
+/** The served key when it can be certified again (RSA, as every key this server makes); else a new one is made. */
+function reusableKey(keyPem: string): string | undefined {
+  try {
+    return createPrivateKey(keyPem).asymmetricKeyType === 'rsa' ? keyPem : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The running server knows the settings and names; the CLI alone only the stored state. */
@@ -179,7 +188,8 @@ export class AcmeRenewer {
     log.info({ names, reason: why, directory: this.#opts.settings.directoryUrl }, 'ACME order started');
     try {
       const replaces = this.#advice?.certId;
-      const certificate = await orderCertificate({ store, log, settings: this.#opts.settings, challenges: this.#opts.challenges, names, ...(replaces ? { replaces } : {}) });
+      const keyPem = this.#opts.settings.keepKey ? reusableKey(this.#opts.current().keyPem) : undefined;
+      const certificate = await orderCertificate({ store, log, settings: this.#opts.settings, challenges: this.#opts.challenges, names, ...(replaces ? { replaces } : {}), ...(keyPem ? { keyPem } : {}) });
       this.#advice = null;
       await this.#opts.install(certificate);
       await store.putAcmeState({ failures: 0, lastAttemptAt: startedAt, lastSuccessAt: Date.now() });

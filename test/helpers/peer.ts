@@ -36,13 +36,13 @@ export interface PeerMessage {
  * takes every recipient, except `...later...@` (451 the first time, then 250),
  * `...busy@` (always 451) and `never@` (550 5.1.1). A local part starting with
  * `hold` first waits for `opts.hold()`. With `opts.users`, it wants AUTH, as a smarthost does;
- * with `opts.dsn`, it offers DSN and records the parameters it is given.
+ * with `opts.dsn`, it offers DSN and records the parameters it is given; with `opts.noStartTls`, it has no TLS.
  */
 export async function startPeer(
   t: TestContext,
   address: string,
   port: number,
-  opts: { users?: Record<string, string>; hold?: () => Promise<void>; tls?: { keyPem: string; certPem: string }; dsn?: boolean } = {},
+  opts: { users?: Record<string, string>; hold?: () => Promise<void>; tls?: { keyPem: string; certPem: string }; dsn?: boolean; noStartTls?: boolean } = {},
 ): Promise<PeerMessage[]> {
   const { users } = opts;
   const messages: PeerMessage[] = [];
@@ -50,6 +50,8 @@ export async function startPeer(
   const server = new SMTPServer({
     logger: false,
     hideDSN: !opts.dsn,
+    // An MTA without TLS at all: STARTTLS is neither offered nor accepted.
+    ...(opts.noStartTls ? { hideSTARTTLS: true, disabledCommands: ['STARTTLS'] } : {}),
     // Without a certificate of the test's, smtp-server offers STARTTLS with its own self-signed one.
     ...(opts.tls ? { key: opts.tls.keyPem, cert: opts.tls.certPem } : {}),
     authOptional: users === undefined,

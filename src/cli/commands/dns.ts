@@ -6,6 +6,7 @@ import { checkDomain } from '../../dns/check/domain.ts';
 import { fetchMtaStsPolicy } from '../../dns/check/mta-sts-policy.ts';
 import { dkimPublicKeys, dnsRecords, formatZone, type DkimPublicKey } from '../../dns/records.ts';
 import { createResolver } from '../../net/dns.ts';
+import { createValidatingResolver } from '../../net/validating-resolver.ts';
 import { formatDnsCheck } from '../dns-check-report.ts';
 import { CliError, output, withAdmin } from '../context.ts';
 
@@ -22,6 +23,15 @@ async function dkimKeys(admin: AdminApi, domain: string): Promise<DkimPublicKey[
   return dkimPublicKeys(await admin.dkimShow({ domain }));
 }
 
+/** With DANE on: the TLSA record of the served certificate's key, when there is a certificate. */
+async function certificateTlsa(admin: AdminApi, config: Config): Promise<string | undefined> {
+  if (!config.smtp.dane.enabled) return undefined;
+  return admin.certStatus().then(
+    (status) => status.tlsa,
+    () => undefined,
+  );
+}
+
 export function dnsCommand(program: Command): void {
   const dns = program
     .command('dns')
@@ -29,7 +39,7 @@ export function dnsCommand(program: Command): void {
     .description('print every DNS record to publish for a local domain, ready to paste into a zone; `dns check DOMAIN` compares them with what is published')
     .action(async (input: string, _opts, cmd: Command) => {
       const domain = localDomain(input);
-      const records = await withAdmin(cmd, async (admin, config) => dnsRecords(domain, config, await dkimKeys(admin, domain)));
+      const records = await withAdmin(cmd, async (admin, config) => dnsRecords(domain, config, await dkimKeys(admin, domain), await certificateTlsa(admin, config)));
       output(cmd, records, () => formatZone(records));
     });
   dns
@@ -37,9 +47,10 @@ export function dnsCommand(program: Command): void {
     .description('look up what a local domain publishes (DNS with the [dns] servers, the MTA-STS policy over HTTPS) and say what to change')
     .action(async (input: string, _opts, cmd: Command) => {
       const domain = localDomain(input);
-      const [config, dkim] = await withAdmin(cmd, async (admin, c): Promise<[Config, DkimPublicKey[]]> => [c, await dkimKeys(admin, domain)]);
+      const [config, dkim, tlsa] = await withAdmin(cmd, async (admin, c): Promise<[Config, DkimPublicKey[], string | undefined]> => [c, await dkimKeys(admin, domain), await certificateTlsa(admin, c)]);
       const resolve = createResolver({ servers: config.dns.servers, cacheMs: 0 });
-      const report = await checkDomain(domain, config, dkim, { resolve, fetchPolicy: (d) => fetchMtaStsPolicy(d, { resolve }) });
+      const validating = config.smtp.dane.enabled ? createValidatingResolver({ server: config.smtp.dane.resolver }) : undefined;
+      const report = await checkDomain(domain, config, dkim, { resolve, fetchPolicy: (d) => fetchMtaStsPolicy(d, { resolve }), ...(validating ? { validating } : {}), ...(tlsa ? { tlsa } : {}) });
       output(cmd, report, () => formatDnsCheck(report));
       if (!report.ok) process.exitCode = 2;
     });

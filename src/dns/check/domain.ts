@@ -1,6 +1,8 @@
 import type { Config } from '../../config/index.ts';
 import { mtaStsPolicy } from '../../http/mta-sts.ts';
 import type { DnsResolve } from '../../net/dns.ts';
+import { presentTlsa, RCODE } from '../../net/dns-wire.ts';
+import type { ValidatingResolver } from '../../net/validating-resolver.ts';
 import { dnsRecords, type DkimPublicKey, type DnsRecord } from '../records.ts';
 import { lookup, reverseName, type Lookup } from './lookup.ts';
 import { policyFields } from './mta-sts-policy.ts';
@@ -10,6 +12,10 @@ export interface DnsCheckDeps {
   resolve: DnsResolve;
   /** The MTA-STS policy as served at https://mta-sts.DOMAIN/.well-known/mta-sts.txt (fetchMtaStsPolicy). */
   fetchPolicy: (domain: string) => Promise<string>;
+  /** With [smtp.dane] on: the validating resolver, asked for the TLSA record and its AD bit. */
+  validating?: ValidatingResolver;
+  /** The TLSA record of the served certificate's key ("3 1 1 HEX"). */
+  tlsa?: string;
 }
 
 export type DnsCheckConfig = Pick<Config, 'hostname' | 'listeners' | 'mta_sts' | 'dns' | 'smtp' | 'acme'>;
@@ -43,7 +49,7 @@ function failed(record: { name: string; type: string }, what: string, error: str
  * prints for it. Returns data only: the CLI and the web admin page format it.
  */
 export async function checkDomain(domain: string, config: DnsCheckConfig, dkim: DkimPublicKey[], deps: DnsCheckDeps): Promise<DnsCheckReport> {
-  const records = dnsRecords(domain, config, dkim);
+  const records = dnsRecords(domain, config, dkim, deps.tlsa);
   const host = dot(config.hostname);
   const checks: RecordCheck[] = [];
   const ask = <T>(name: string, type: string): Promise<Lookup<T>> => lookup<T>(deps.resolve, name, type);
@@ -129,7 +135,9 @@ export async function checkDomain(domain: string, config: DnsCheckConfig, dkim: 
   }
 
   checks.push(await compareCaa(domain, config, ask));
-  checks.push({ what: 'TLSA', name: `_25._tcp.${host}`, type: 'TLSA', status: 'skipped', found: [], note: 'DANE is not built yet: no TLSA record is needed or checked' });
+  const tlsa = records.find((r) => r.type === 'TLSA');
+  if (tlsa && deps.validating) checks.push(await compareTlsa(tlsa, deps.validating));
+  else checks.push({ what: 'TLSA', name: `_25._tcp.${host}`, type: 'TLSA', status: 'skipped', found: [], note: 'DANE is off ([smtp.dane] enabled = false): no TLSA record is needed or checked' });
   return { domain, ok: checks.every((c) => c.status === 'ok' || c.status === 'skipped'), checks };
 }
 
@@ -178,6 +186,25 @@ async function compareAlias(record: DnsRecord, host: string, addresses: string[]
   if ('error' in direct) return failed(record, what, direct.error);
   const ok = direct.records.length > 0 && direct.records.every((a) => addresses.includes(a));
   return verdict(record, what, direct.records, ok, direct.records.length ? `its address is not ${host}'s` : undefined);
+}
+
+/**
+ * Our TLSA record, asked of the validating resolver: it must be there, name the served
+ * key, and come with the AD bit (a TLSA record in an unsigned zone is ignored by senders).
+ */
+async function compareTlsa(record: DnsRecord, resolver: ValidatingResolver): Promise<RecordCheck> {
+  let answer;
+  try {
+    answer = await resolver.query(record.name, 'TLSA');
+  } catch (err) {
+    return failed(record, 'TLSA', `TLSA lookup of ${record.name} through ${resolver.server} failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (answer.rcode !== RCODE.NOERROR && answer.rcode !== RCODE.NXDOMAIN) return failed(record, 'TLSA', `TLSA lookup of ${record.name} through ${resolver.server} failed (rcode ${answer.rcode})`);
+  const found = answer.records.flatMap((r) => (r.type === 'TLSA' ? [presentTlsa(r.value)] : []));
+  if (record.placeholder) return verdict(record, 'TLSA', found, false, 'no certificate yet to publish the key of');
+  if (!found.includes(record.value)) return verdict(record, 'TLSA', found, false, found.length ? 'no record names the key of the certificate served now: senders with DANE defer mail to this server' : undefined);
+  if (!answer.secure) return verdict(record, 'TLSA', found, false, `not DNSSEC-validated (no AD bit from ${resolver.server}): sign the zone, or senders ignore the record`);
+  return verdict(record, 'TLSA', found, true, found.length > 1 ? 'other records beside it: fine while a key rollover is under way' : undefined);
 }
 
 /** CAA is optional; when published it must let the ACME CA issue for the domain. */

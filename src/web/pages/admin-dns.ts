@@ -21,7 +21,8 @@ export const adminDnsRoutes: WebRoute[] = [
       if (!chosen) return page(call, 'DNS and DKIM', html`<p>No domain yet: <a href="/admin/domains">add one</a>.</p>`);
       // The same keys and records as `mailfold dkim show` and `mailfold dns`.
       const dkim = await ctx.admin.dkimShow({ domain: chosen });
-      const records = dnsRecords(chosen, ctx.dns, dkimPublicKeys(dkim));
+      const tlsa = ctx.dns.smtp.dane.enabled ? await ctx.admin.certStatus().then((c) => c.tlsa, () => undefined) : undefined;
+      const records = dnsRecords(chosen, ctx.dns, dkimPublicKeys(dkim), tlsa);
       const keyRows = dkim.map((k) => [k.selector, k.algorithm, k.active ? 'signs new mail' : 'published only']);
       const recordRows = records.map((r) => [html`<code>${r.name}</code>`, r.type, html`<code>${r.value}</code>`, html`${r.comment}${r.placeholder ? html` <strong>(replace the placeholder)</strong>` : ''}`]);
       const body = html`${picker}
