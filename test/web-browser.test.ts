@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { accessibilityViolations, launchChromium, reviewPage, SCREENSHOTS } from './helpers/browser.ts';
-import { ADMIN, PASSWORD, startWebServer } from './helpers/web.ts';
+import { ADMIN, PASSWORD, USER, startWebServer } from './helpers/web.ts';
 import type { Page } from 'playwright-core';
 
 /** Submits the form that holds `field` (or the page's only one) and waits for the page it leads to. */
@@ -17,9 +17,9 @@ async function review(page: Page, name: string): Promise<void> {
 }
 
 test('an admin logs in, adds a domain and an account, resets its password; an app password works over IMAP', async (t) => {
-  const web = await startWebServer(t);
   const browser = await launchChromium(t);
   if (!browser) return;
+  const web = await startWebServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   // The pages run no inline script: a CSP violation would show as a console error.
   const errors: string[] = [];
@@ -91,10 +91,33 @@ test('an admin logs in, adds a domain and an account, resets its password; an ap
   t.diagnostic(`screenshots in ${SCREENSHOTS}`);
 });
 
-test('a form posted from another origin is refused, and the browser keeps its session', async (t) => {
-  const web = await startWebServer(t);
+test('the queue pages with a held message: the list with its buttons, and the message', async (t) => {
   const browser = await launchChromium(t);
   if (!browser) return;
+  const web = await startWebServer(t);
+  // Held, so that the runner leaves it where it is while the pages are looked at.
+  const held = await web.store.enqueue(
+    { from: USER, createdAt: Date.now(), delayWarned: false, heldAt: Date.now(), recipients: [{ address: 'someone@remote.example', state: 'pending', attempts: 0, nextAttempt: 0 }] },
+    Buffer.from('Subject: held\r\n\r\nhello\r\n'),
+  );
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const base = `https://127.0.0.1:${web.https}`;
+  await page.goto(`${base}/admin/queue`);
+  await page.getByLabel('Email address').fill(ADMIN);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await submit(page, 'Log in');
+  await page.getByRole('button', { name: `Release ${held.id}` }).waitFor();
+  await review(page, 'admin-queue-held');
+  await page.getByRole('link', { name: held.id }).click();
+  await page.getByRole('heading', { name: `Queued message ${held.id}` }).waitFor();
+  await page.getByRole('cell', { name: 'someone@remote.example' }).waitFor();
+  await review(page, 'admin-queue-show');
+});
+
+test('a form posted from another origin is refused, and the browser keeps its session', async (t) => {
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const web = await startWebServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   const base = `https://127.0.0.1:${web.https}`;
   await page.goto(`${base}/account/login`);
@@ -123,9 +146,9 @@ test('a form posted from another origin is refused, and the browser keeps its se
 });
 
 test('on the loopback HTTP listener a browser logs in too: it takes Secure cookies from localhost', async (t) => {
-  const web = await startWebServer(t);
   const browser = await launchChromium(t);
   if (!browser) return;
+  const web = await startWebServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   for (const host of ['127.0.0.1', 'localhost']) {
     await page.goto(`http://${host}:${web.http}/account/login`);

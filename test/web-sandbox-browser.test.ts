@@ -34,9 +34,9 @@ test('sandbox in a browser: the list updates live, the HTML preview runs in a sa
   t.after(() => new Promise<void>((resolve) => remote.close(() => resolve())));
   const imageUrl = `http://127.0.0.1:${(remote.address() as AddressInfo).port}/pixel.png`;
 
-  const s = await startSandboxServer(t);
   const browser = await launchChromium(t);
   if (!browser) return;
+  const s = await startSandboxServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.on('dialog', (d) => void d.accept());
   const base = `https://127.0.0.1:${s.https}`;
