@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
-import type { Page } from 'playwright-core';
 import { VACATION_SCRIPT } from '../src/sieve/vacation-script.ts';
-import { launchChromium, reviewPage, SCREENSHOTS } from './helpers/browser.ts';
+import { launchChromium, logIn, review, SCREENSHOTS, submit } from './helpers/browser.ts';
 import { startDns } from './helpers/dns.ts';
 import { within } from './helpers/env.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
@@ -13,16 +12,6 @@ import { PASSWORD, USER, startWebServer, type WebServer } from './helpers/web.ts
 
 /** Where the queue files every outgoing message instead of sending it: the vacation replies land here. */
 const CAPTURE = 'outbox@example.org';
-
-/** Clicks a form's button and waits for the page the form leads to. */
-async function submit(page: Page, button: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
-}
-
-async function review(page: Page, name: string): Promise<void> {
-  const violations = await reviewPage(page, name);
-  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 1)}`);
-}
 
 /** A message from another server to our MX, as nodemailer sends it. */
 function fromWorld(web: WebServer, from: string, subject: string) {
@@ -71,9 +60,7 @@ test('on the account pages a user sets a vacation reply, a filter rule and a blo
 
   await page.goto(`${base}/account/vacation`);
   assert.match(page.url(), /\/account\/login\?next=%2Faccount%2Fvacation$/);
-  await page.getByLabel('Email address').fill(USER);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await submit(page, 'Log in');
+  await logIn(page, USER);
   assert.equal(new URL(page.url()).pathname, '/account/vacation');
 
   // Vacation: on, until a day a year ahead, with quotes, a backslash and non-ASCII that the script must escape.

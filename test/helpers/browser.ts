@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -5,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { PASSWORD } from './web.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Where the screenshots of a test run go: outside the checkout, never committed. */
@@ -86,4 +88,22 @@ export async function reviewPage(page: Page, name: string): Promise<AxeViolation
   }
   await page.setViewportSize(WIDTHS.desktop);
   return found;
+}
+
+/** Fails on any accessibility violation of the page at either width; takes its screenshots. */
+export async function review(page: Page, name: string): Promise<void> {
+  const violations = await reviewPage(page, name);
+  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 1)}`);
+}
+
+/** Clicks a form's button and waits for the page the form leads to. */
+export async function submit(page: Page, button: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
+}
+
+/** Logs in on the login page the browser shows, and waits for the page it leads to. */
+export async function logIn(page: Page, address: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Email address').fill(address);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await submit(page, 'Log in');
 }
