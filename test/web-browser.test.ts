@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { accessibilityViolations, launchChromium, reviewPage, SCREENSHOTS } from './helpers/browser.ts';
-import { ADMIN, PASSWORD, startWebServer } from './helpers/web.ts';
-import type { Page } from 'playwright-core';
-
-/** Submits the form that holds `field` (or the page's only one) and waits for the page it leads to. */
-async function submit(page: Page, button: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
-}
-
-/** Checks the page for accessibility problems at both widths and takes its screenshots. */
-async function review(page: Page, name: string): Promise<void> {
-  const violations = await reviewPage(page, name);
-  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 1)}`);
-}
+import { accessibilityViolations, launchChromium, logIn, review, SCREENSHOTS, submit } from './helpers/browser.ts';
+import { ADMIN, USER, startWebServer } from './helpers/web.ts';
 
 test('an admin logs in, adds a domain and an account, resets its password; an app password works over IMAP', async (t) => {
-  const web = await startWebServer(t);
   const browser = await launchChromium(t);
   if (!browser) return;
+  const web = await startWebServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   // The pages run no inline script: a CSP violation would show as a console error.
   const errors: string[] = [];
@@ -30,9 +18,7 @@ test('an admin logs in, adds a domain and an account, resets its password; an ap
   await page.goto(`${base}/admin/domains`);
   assert.match(page.url(), /\/account\/login\?next=%2Fadmin%2Fdomains$/);
   await review(page, 'login');
-  await page.getByLabel('Email address').fill(ADMIN);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await submit(page, 'Log in');
+  await logIn(page, ADMIN);
   assert.equal(new URL(page.url()).pathname, '/admin/domains', 'back to the page asked for');
 
   await page.getByLabel('Domain name').fill('family.example');
@@ -61,9 +47,7 @@ test('an admin logs in, adds a domain and an account, resets its password; an ap
   await page.waitForURL(/\/account\/login$/);
 
   // The account logs in with the password the admin set, and makes an app password for its phone.
-  await page.getByLabel('Email address').fill('kid@family.example');
-  await page.getByLabel('Password', { exact: true }).fill('second password 2');
-  await submit(page, 'Log in');
+  await logIn(page, 'kid@family.example', 'second password 2');
   await review(page, 'account');
   await page.goto(`${base}/account/app-passwords`);
   await page.getByLabel('Name (the device or program)').fill('phone');
@@ -91,16 +75,35 @@ test('an admin logs in, adds a domain and an account, resets its password; an ap
   t.diagnostic(`screenshots in ${SCREENSHOTS}`);
 });
 
-test('a form posted from another origin is refused, and the browser keeps its session', async (t) => {
-  const web = await startWebServer(t);
+test('the queue pages with a held message: the list with its buttons, and the message', async (t) => {
   const browser = await launchChromium(t);
   if (!browser) return;
+  const web = await startWebServer(t);
+  // Held, so that the runner leaves it where it is while the pages are looked at.
+  const held = await web.store.enqueue(
+    { from: USER, createdAt: Date.now(), delayWarned: false, heldAt: Date.now(), recipients: [{ address: 'someone@remote.example', state: 'pending', attempts: 0, nextAttempt: 0 }] },
+    Buffer.from('Subject: held\r\n\r\nhello\r\n'),
+  );
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const base = `https://127.0.0.1:${web.https}`;
+  await page.goto(`${base}/admin/queue`);
+  await logIn(page, ADMIN);
+  await page.getByRole('button', { name: `Release ${held.id}` }).waitFor();
+  await review(page, 'admin-queue-held');
+  await page.getByRole('link', { name: held.id }).click();
+  await page.getByRole('heading', { name: `Queued message ${held.id}` }).waitFor();
+  await page.getByRole('cell', { name: 'someone@remote.example' }).waitFor();
+  await review(page, 'admin-queue-show');
+});
+
+test('a form posted from another origin is refused, and the browser keeps its session', async (t) => {
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const web = await startWebServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   const base = `https://127.0.0.1:${web.https}`;
   await page.goto(`${base}/account/login`);
-  await page.getByLabel('Email address').fill(ADMIN);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await submit(page, 'Log in');
+  await logIn(page, ADMIN);
   const token = await page.locator('input[name=_csrf]').first().inputValue();
 
   // A page of another origin on the same site (same host, other port), so the browser does
@@ -123,15 +126,13 @@ test('a form posted from another origin is refused, and the browser keeps its se
 });
 
 test('on the loopback HTTP listener a browser logs in too: it takes Secure cookies from localhost', async (t) => {
-  const web = await startWebServer(t);
   const browser = await launchChromium(t);
   if (!browser) return;
+  const web = await startWebServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   for (const host of ['127.0.0.1', 'localhost']) {
     await page.goto(`http://${host}:${web.http}/account/login`);
-    await page.getByLabel('Email address').fill(ADMIN);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await submit(page, 'Log in');
+    await logIn(page, ADMIN);
     assert.equal(new URL(page.url()).pathname, '/account/', host);
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
   }

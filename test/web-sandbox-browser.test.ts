@@ -3,16 +3,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
-import type { Page } from 'playwright-core';
 import type { SandboxSummary } from '../src/sandbox/message.ts';
 import { join } from 'node:path';
-import { launchChromium, reviewPage, SCREENSHOTS } from './helpers/browser.ts';
+import { launchChromium, review, SCREENSHOTS } from './helpers/browser.ts';
 import { apiJson, startSandboxServer, type SandboxServer } from './helpers/sandbox.ts';
-
-async function review(page: Page, name: string): Promise<void> {
-  const violations = await reviewPage(page, name);
-  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 1)}`);
-}
 
 const send = (s: SandboxServer, subject: string, html: string) =>
   createTransport({ host: '127.0.0.1', port: s.submission, secure: false, auth: { user: 'app', pass: 'dev' }, tls: { rejectUnauthorized: false } }).sendMail({
@@ -34,9 +28,9 @@ test('sandbox in a browser: the list updates live, the HTML preview runs in a sa
   t.after(() => new Promise<void>((resolve) => remote.close(() => resolve())));
   const imageUrl = `http://127.0.0.1:${(remote.address() as AddressInfo).port}/pixel.png`;
 
-  const s = await startSandboxServer(t);
   const browser = await launchChromium(t);
   if (!browser) return;
+  const s = await startSandboxServer(t);
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.on('dialog', (d) => void d.accept());
   const base = `https://127.0.0.1:${s.https}`;

@@ -7,6 +7,22 @@ import type { TestContext } from 'node:test';
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin/mailfold.js');
 
+/**
+ * `promise`, or a failure naming `what` after `ms`: a wait for an event that never comes
+ * then fails with its reason rather than hang until the test's timeout.
+ */
+export async function within<T>(what: string, promise: Promise<T>, ms = 180_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A fresh directory, removed when the test ends. Short, because unix socket paths are. */
 export function tempDir(t: TestContext, prefix = 'mf-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
-import { admitMessage, changeFlags, nextModSeq, recentClaim, releaseMessage, transferMessages } from '../rules/mailbox.ts';
+import { planAppends, type AppendItem } from '../rules/append.ts';
+import { changeFlags, nextModSeq, recentClaim, releaseMessage, transferMessages } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
 import { QuotaTally } from '../rules/quota.ts';
 import { importMark } from '../rules/import-marks.ts';
@@ -47,13 +47,6 @@ import { lessonsAbout } from '../rules/spam.ts';
 
 /** Read-ahead of a BodyReader: enough for a few hundred small messages per round trip, little memory. */
 const READ_AHEAD: ReadAheadLimits = { maxBytes: 2 << 20, maxRanges: 256 };
-
-/** One message to append, as the write path hands it in. */
-interface AppendItem {
-  blob: NewBlob;
-  targets: AppendTarget[];
-  enforceQuota: boolean;
-}
 
 /** Mailboxes, messages, bodies, flags and expunges in LevelDB. */
 export class LevelMail implements MailStore {
@@ -193,61 +186,23 @@ export class LevelMail implements MailStore {
     // The learning account's lock is held too: its counts are read and rewritten in this batch.
     const accountIds = [...new Set([...items.flatMap((item) => item.targets.map((t) => t.accountId)), ...(learning ? [learning.accountId] : [])])];
     const { outcomes, events } = await this.#core.locks.withLocks(accountIds.map(locks.account), async () => {
-      const mailboxes = new Map<MailboxId, Mailbox>();
-      const quota = this.#quotaTally();
+      const plan = await planAppends(items, { mailbox: (id) => this.getMailboxById(id), quota: this.#quotaTally() }, { atomic, now: Date.now() });
+      if (!plan.write) return { outcomes: plan.outcomes, events: [] };
       const ops: BatchOp[] = [...extraOps];
       const index = new IndexEdits(this.#core);
-      const outcomes: AppendOutcome[][] = [];
-      const events: StoreEvent[] = [];
-      const now = Date.now();
-      for (const { blob, targets, enforceQuota } of items) {
-        const blobId = randomBytes(12).toString('hex');
-        const itemOutcomes: AppendOutcome[] = [];
-        outcomes.push(itemOutcomes);
-        for (const target of targets) {
-          const mailbox = mailboxes.get(target.mailboxId) ?? (await this.getMailboxById(target.mailboxId));
-          if (!mailbox || mailbox.accountId !== target.accountId) {
-            itemOutcomes.push({ ok: false, reason: 'no-mailbox', detail: `mailbox ${target.mailboxId} does not exist` });
-            continue;
-          }
-          const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-          const problem = enforceQuota ? await quota.problem(target.accountId, size) : null;
-          if (problem) {
-            itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
-            continue;
-          }
-          const uid = admitMessage(mailbox, size, target.flags);
-          const modSeq = nextModSeq(mailbox);
-          const message: MessageMeta = {
-            mailboxId: mailbox.id,
-            uid,
-            blobId,
-            flags: target.flags,
-            internalDate: target.internalDate,
-            savedDate: now,
-            modSeq,
-            prefix: target.prefix,
-            size,
-          };
-          mailboxes.set(mailbox.id, mailbox);
-          (await index.of(mailbox.id, [uid])).set({ uid, modSeq, size, flags: target.flags });
-          quota.add(target.accountId, size);
-          ops.push(put(keys.message(mailbox.id, uid), message), mark(keys.ref(blobId, mailbox.id, uid)));
-          itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
-          events.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
+      for (const { blobId, blob, messages } of plan.bodies) {
+        for (const message of messages) {
+          (await index.of(message.mailboxId, [message.uid])).set({ uid: message.uid, modSeq: message.modSeq, size: message.size, flags: message.flags });
+          ops.push(put(keys.message(message.mailboxId, message.uid), message), mark(keys.ref(blobId, message.mailboxId, message.uid)));
         }
-        if (itemOutcomes.some((o) => o.ok)) {
-          ops.push(...this.#blobOps(blobId, blob));
-          // Full-text index hook: the body's trigrams go in the batch that stores it.
-          ops.push(...this.#core.searchIndex.indexOps(blobId, blob, targets.filter((_, k) => itemOutcomes[k]!.ok).map((t) => t.prefix)));
-        }
+        ops.push(...this.#blobOps(blobId, blob));
+        // Full-text index hook: the body's trigrams go in the batch that stores it.
+        ops.push(...this.#core.searchIndex.indexOps(blobId, blob, messages.map((m) => m.prefix)));
       }
-      const failed = outcomes.some((item) => item.some((o) => !o.ok));
-      if (events.length === 0 || (atomic && failed)) return { outcomes, events: [] };
-      for (const mailbox of mailboxes.values()) ops.push(put(keys.mailbox(mailbox.id), mailbox));
+      for (const mailbox of plan.mailboxes) ops.push(put(keys.mailbox(mailbox.id), mailbox));
       if (learning) ops.push(...(await lessonOps(this.#core, learning.accountId, learning.lessons)).ops);
       await this.#core.commit([...ops, ...index.ops()]);
-      return { outcomes, events };
+      return { outcomes: plan.outcomes, events: plan.events };
     });
     for (const event of events) this.#core.emit(event);
     return outcomes;
@@ -373,14 +328,8 @@ export class LevelMail implements MailStore {
       const target = loaded.id === source.id ? source : loaded;
       const sorted = [...new Set(uids)].sort((a, b) => a - b);
       const messages = (await this.getMessages(fromId, sorted)).filter((m): m is MessageMeta => m !== null);
-      if (opts.enforceQuota) {
-        const quota = this.#quotaTally();
-        for (const message of messages) {
-          const problem = await quota.problem(target.accountId, message.size);
-          if (problem) return { outcome: { ok: false, reason: 'quota', detail: problem } as CopyOutcome, events };
-          quota.add(target.accountId, message.size);
-        }
-      }
+      const problem = opts.enforceQuota ? await this.#quotaTally().problemOfAll(target.accountId, messages.map((m) => m.size)) : null;
+      if (problem) return { outcome: { ok: false, reason: 'quota', detail: problem } as CopyOutcome, events };
       if (messages.length === 0) return { outcome: { ok: true, uidValidity: target.uidValidity, copies: [] } as CopyOutcome, events };
       const ops: BatchOp[] = [];
       const index = new IndexEdits(this.#core);

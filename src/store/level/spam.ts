@@ -1,6 +1,5 @@
-import { isMailAddress, LearningPlan, lessonMarks, senderEntry } from '../rules/spam.ts';
+import { correspondentAddresses, greylistKey, LearningPlan, lessonMarks, listChange, NO_TOTALS } from '../rules/spam.ts';
 import {
-  StoreError,
   type AccountId,
   type GreylistEntry,
   type GreylistPruning,
@@ -18,11 +17,8 @@ import type { BatchOp } from './commit-queue.ts';
 import { del, locks, mark, put, wholeRange, type LevelCore } from './core.ts';
 import { keys } from './keys.ts';
 
-const NO_TOTALS: SpamTotals = { spam: 0, ham: 0 };
 /** Token counts are kept as [spam, ham]: a few bytes for each of an account's many tokens. */
 type StoredCounts = [number, number];
-/** A greylist triplet's key: a hash in hex, made by spam/greylist.ts. */
-const TRIPLET = /^[0-9a-f]{16,64}$/;
 
 /**
  * The batch operations that learn `lessons` for an account: read its totals, the
@@ -33,11 +29,11 @@ const TRIPLET = /^[0-9a-f]{16,64}$/;
 export async function lessonOps(core: LevelCore, accountId: AccountId, lessons: SpamLesson[]): Promise<{ ops: BatchOp[]; outcome: LearnOutcome }> {
   const marks = lessonMarks(lessons);
   if (marks.length === 0) return { ops: [], outcome: { learned: 0, unchanged: 0 } };
-  const plan = new LearningPlan((await core.get<SpamTotals>(keys.spamTotals(accountId))) ?? NO_TOTALS);
+  const totals = (await core.get<SpamTotals>(keys.spamTotals(accountId))) ?? NO_TOTALS;
   const before = new Map(marks.map((m, i) => [m, i]));
   const stored = await core.getMany<SpamClass>(marks.map((m) => keys.spamMark(accountId, m)));
-  for (const lesson of lessons) plan.add(lesson, stored[before.get(lesson.mark)!] ?? null);
-  const outcome = { learned: plan.learned, unchanged: plan.unchanged };
+  const plan = LearningPlan.of(totals, lessons, (m) => stored[before.get(m)!] ?? null);
+  const { outcome } = plan;
   if (plan.learned === 0) return { ops: [], outcome };
   const tokens = [...plan.deltas.keys()];
   const counts = await core.getSpamTokens<StoredCounts>(tokens.map((t) => keys.spamToken(accountId, t)));
@@ -98,14 +94,13 @@ export class LevelSpam implements SpamStore {
   }
 
   async setSenderEntry(accountId: AccountId, sender: string, list: SenderList | null): Promise<void> {
-    if (list !== null && list !== 'allow' && list !== 'block') throw new StoreError('invalid', `not a sender list: ${JSON.stringify(list)}`);
-    const key = keys.senderList(accountId, senderEntry(sender));
-    await this.#core.commit([list === null ? del(key) : put(key, list)]);
+    const { entry, list: to } = listChange(sender, list);
+    const key = keys.senderList(accountId, entry);
+    await this.#core.commit([to === null ? del(key) : put(key, to)]);
   }
 
   async addCorrespondents(accountId: AccountId, addresses: string[]): Promise<void> {
-    const valid = addresses.filter(isMailAddress).map((a) => a.toLowerCase());
-    await this.#core.commit([...new Set(valid)].map((a) => mark(keys.correspondent(accountId, a))));
+    await this.#core.commit(correspondentAddresses(addresses).map((a) => mark(keys.correspondent(accountId, a))));
   }
 
   async knownCorrespondents(accountId: AccountId, addresses: string[]): Promise<boolean[]> {
@@ -144,9 +139,4 @@ const PRUNE_BATCH = 1000;
 
 function isStale(entry: GreylistEntry, limits: GreylistPruning): boolean {
   return entry.passed ? (entry.lastSeen ?? entry.firstSeen) < limits.passedBefore : entry.firstSeen < limits.unpassedBefore;
-}
-
-function greylistKey(triplet: string): string {
-  if (typeof triplet !== 'string' || !TRIPLET.test(triplet)) throw new StoreError('invalid', `not a greylist triplet: ${JSON.stringify(triplet)}`);
-  return triplet;
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
 import { applyFlags, sameFlags } from '../flags.ts';
+import { planAppends, type AdmittedBody, type AppendItem } from '../rules/append.ts';
 import { importMark } from '../rules/import-marks.ts';
-import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
+import { nextModSeq, releaseMessage, transferMessages, unseenDelta } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
 import { bodyTrigrams } from '../search-index.ts';
 import {
@@ -36,7 +36,7 @@ import {
 import { Coalescer } from '../coalescer.ts';
 import { PgBodyReader } from './body-reader.ts';
 import { listMetadata, setMetadata } from './metadata.ts';
-import { QuotaCheck } from './quota-check.ts';
+import { quotaTally } from './quota-check.ts';
 import type { PgCore, Tx } from './core.ts';
 import { freeBlobs, insertMailbox, lockAccounts, lockCounters, lockMailboxes, refOf, saveCounters, saveMailbox } from './mailbox-rows.ts';
 import { learnInTx } from './spam.ts';
@@ -54,13 +54,6 @@ const arrayElement = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&')}"`;
  * as U+FFFD, which no search asks for either (SEARCH's check reads the same stored text).
  */
 const storableText = (s: string): string => s.replace(/\0/g, '\uFFFD');
-
-/** One message to append, as the write path hands it in. */
-interface AppendItem {
-  blob: NewBlob;
-  targets: AppendTarget[];
-  enforceQuota: boolean;
-}
 
 /** Mailboxes, messages, bodies, flags and expunges in PostgreSQL; the rules come from store/rules/. */
 export class PgMail implements MailStore {
@@ -209,60 +202,27 @@ export class PgMail implements MailStore {
       const targets = items.flatMap((item) => item.targets);
       await lockAccounts(tx, targets.map((t) => t.accountId));
       const mailboxes = await lockMailboxes(tx, targets.map((t) => t.mailboxId));
-      const quota = new QuotaCheck(tx);
-      const now = Date.now();
-      const outcomes: AppendOutcome[][] = [];
-      const messages: MessageMeta[] = [];
-      const blobs: { blobId: BlobId; blob: NewBlob; prefixes: string[] }[] = [];
-      const pending: StoreEvent[] = [];
-      for (const { blob, targets: itemTargets, enforceQuota } of items) {
-        const blobId = randomBytes(12).toString('hex');
-        const itemOutcomes: AppendOutcome[] = [];
-        outcomes.push(itemOutcomes);
-        const prefixes: string[] = [];
-        for (const target of itemTargets) {
-          const mailbox = mailboxes.get(target.mailboxId);
-          if (!mailbox || mailbox.accountId !== target.accountId) {
-            itemOutcomes.push({ ok: false, reason: 'no-mailbox', detail: `mailbox ${target.mailboxId} does not exist` });
-            continue;
-          }
-          const size = Buffer.byteLength(target.prefix) + blob.raw.length;
-          const problem = enforceQuota ? await quota.problem(target.accountId, size) : null;
-          if (problem) {
-            itemOutcomes.push({ ok: false, reason: 'quota', detail: problem });
-            continue;
-          }
-          const uid = admitMessage(mailbox, size, target.flags);
-          const modSeq = nextModSeq(mailbox);
-          quota.add(target.accountId, size);
-          messages.push({ mailboxId: mailbox.id, uid, blobId, flags: target.flags, internalDate: target.internalDate, savedDate: now, modSeq, prefix: target.prefix, size });
-          prefixes.push(target.prefix);
-          itemOutcomes.push({ ok: true, uid, mailboxId: mailbox.id, uidValidity: mailbox.uidValidity, modSeq });
-          pending.push({ type: 'append', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: [uid], modSeq });
-        }
-        if (prefixes.length > 0) blobs.push({ blobId, blob, prefixes });
-      }
-      const failed = outcomes.some((item) => item.some((o) => !o.ok));
-      if (messages.length === 0 || (opts.atomic && failed)) return outcomes;
-      await this.#insertBlobs(tx, blobs);
-      await insertMessages(tx, messages);
-      for (const mailbox of new Set(messages.map((m) => mailboxes.get(m.mailboxId)!))) await saveMailbox(tx, mailbox);
+      const plan = await planAppends(items, { mailbox: async (id) => mailboxes.get(id), quota: quotaTally(tx) }, { atomic: opts.atomic, now: Date.now() });
+      if (!plan.write) return plan.outcomes;
+      await this.#insertBlobs(tx, plan.bodies);
+      await insertMessages(tx, plan.bodies.flatMap((b) => b.messages));
+      for (const mailbox of plan.mailboxes) await saveMailbox(tx, mailbox);
       if (marks.length > 0) {
         await tx`INSERT INTO import_marks ${tx(marks.map((mark) => ({ account_id: opts.importMarks!.accountId, mark })))} ON CONFLICT DO NOTHING`;
       }
       if (opts.learning) await learnInTx(tx, opts.learning.accountId, opts.learning.lessons);
-      events.push(...pending);
-      return outcomes;
+      events.push(...plan.events);
+      return plan.outcomes;
     });
   }
 
   /** The bodies' rows in one statement, their chunks in statements of at most a few MiB. */
-  async #insertBlobs(tx: Tx, blobs: { blobId: BlobId; blob: NewBlob; prefixes: string[] }[]): Promise<void> {
+  async #insertBlobs(tx: Tx, blobs: AdmittedBody[]): Promise<void> {
     if (blobs.length === 0) return;
     const { chunkSize } = this.#core;
-    const rows = blobs.map(({ blobId, blob, prefixes }) => {
+    const rows = blobs.map(({ blobId, blob, messages }) => {
       const { text, ...index } = blob.index;
-      const trigrams = bodyTrigrams(blob, prefixes);
+      const trigrams = bodyTrigrams(blob, messages.map((m) => m.prefix));
       return {
         id: blobId,
         size: blob.raw.length,
@@ -390,31 +350,22 @@ export class PgMail implements MailStore {
       if (!source || !target || target.accountId !== source.accountId) return { ok: false, reason: 'no-mailbox', detail: `mailbox ${toId} does not exist` };
       const sorted = [...new Set(uids)].sort((a, b) => a - b);
       const messages = (await tx<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${fromId} AND uid = ANY(${sorted}::bigint[]) ORDER BY uid`).map(toMessage);
-      if (opts.enforceQuota) {
-        const quota = new QuotaCheck(tx);
-        for (const message of messages) {
-          const problem = await quota.problem(target.accountId, message.size);
-          if (problem) return { ok: false, reason: 'quota', detail: problem };
-          quota.add(target.accountId, message.size);
-        }
-      }
+      const problem = opts.enforceQuota ? await quotaTally(tx).problemOfAll(target.accountId, messages.map((m) => m.size)) : null;
+      if (problem) return { ok: false, reason: 'quota', detail: problem };
       if (messages.length === 0) return { ok: true, uidValidity: target.uidValidity, copies: [] };
-      const now = Date.now();
-      const targetModSeq = nextModSeq(target);
-      const copies = messages.map((message) => ({ message, copy: { ...message, mailboxId: target.id, uid: admitMessage(target, message.size, message.flags), modSeq: targetModSeq, savedDate: now } }));
-      if (opts.move) {
-        const modSeq = nextModSeq(source);
+      const moved = transferMessages(source, target, messages, opts.move, Date.now());
+      events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: moved.copies.map((c) => c.uid), modSeq: moved.modSeq });
+      if (moved.expungeModSeq !== null) {
+        const modSeq = moved.expungeModSeq;
         await tx`DELETE FROM messages WHERE mailbox_id = ${fromId} AND uid = ANY(${messages.map((m) => m.uid)}::bigint[])`;
         await tx`INSERT INTO expunged ${tx(messages.map((m) => ({ mailbox_id: fromId, uid: m.uid, modseq: modSeq })))}`;
-        for (const message of messages) releaseMessage(source, message);
         events.push({ type: 'expunge', accountId: source.accountId, mailboxId: fromId, uids: messages.map((m) => m.uid), modSeq });
       }
-      await insertMessages(tx, copies.map((c) => c.copy));
+      await insertMessages(tx, moved.copies);
       await saveMailbox(tx, target);
       if (source !== target) await saveMailbox(tx, source);
       await learnInTx(tx, source.accountId, lessonsAbout(opts.lessons, messages.map((m) => m.uid)));
-      events.unshift({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: copies.map((c) => c.copy.uid), modSeq: targetModSeq });
-      return { ok: true, uidValidity: target.uidValidity, copies: copies.map((c) => ({ from: c.message.uid, to: c.copy.uid })) };
+      return { ok: true, uidValidity: target.uidValidity, copies: messages.map((m, i) => ({ from: m.uid, to: moved.copies[i]!.uid })) };
     });
   }
 

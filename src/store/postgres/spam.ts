@@ -1,6 +1,5 @@
-import { isMailAddress, LearningPlan, lessonMarks, senderEntry } from '../rules/spam.ts';
+import { correspondentAddresses, greylistKey, LearningPlan, lessonMarks, listChange, NO_TOTALS } from '../rules/spam.ts';
 import {
-  StoreError,
   type AccountId,
   type GreylistEntry,
   type GreylistPruning,
@@ -15,9 +14,6 @@ import {
 } from '../types.ts';
 import type { PgCore, Tx } from './core.ts';
 
-/** A greylist triplet's key: a hash in hex, made by spam/greylist.ts. */
-const TRIPLET = /^[0-9a-f]{16,64}$/;
-
 /**
  * Learns `lessons` for an account inside `tx`: the totals row, locked first, orders every
  * learner of the account (this role, and COPY, MOVE, STORE and APPEND of PgMail, whose
@@ -28,12 +24,11 @@ export async function learnInTx(tx: Tx, accountId: AccountId, lessons: SpamLesso
   if (marks.length === 0) return { learned: 0, unchanged: 0 };
   await tx`INSERT INTO spam_totals (account_id, spam, ham) VALUES (${accountId}, 0, 0) ON CONFLICT DO NOTHING`;
   const [totals] = await tx<SpamTotals[]>`SELECT spam::int AS spam, ham::int AS ham FROM spam_totals WHERE account_id = ${accountId} FOR UPDATE`;
-  const plan = new LearningPlan(totals ?? { spam: 0, ham: 0 });
   const stored = new Map(
     (await tx<{ mark: string; verdict: SpamClass }[]>`SELECT mark, verdict FROM spam_marks WHERE account_id = ${accountId} AND mark = ANY(${marks})`).map((r) => [r.mark, r.verdict]),
   );
-  for (const lesson of lessons) plan.add(lesson, stored.get(lesson.mark) ?? null);
-  const outcome = { learned: plan.learned, unchanged: plan.unchanged };
+  const plan = LearningPlan.of(totals ?? NO_TOTALS, lessons, (m) => stored.get(m) ?? null);
+  const { outcome } = plan;
   if (plan.learned === 0) return outcome;
   const tokens = [...plan.deltas.keys()];
   const counts = new Map(
@@ -74,7 +69,7 @@ export class PgSpam implements SpamStore {
       tokens.length === 0 ? Promise.resolve([]) : sql<{ token: string; spam: number; ham: number }[]>`SELECT token, spam::int AS spam, ham::int AS ham FROM spam_tokens WHERE account_id = ${accountId} AND token = ANY(${tokens})`,
     ]);
     const byToken = new Map(rows.map((r) => [r.token, { spam: r.spam, ham: r.ham }]));
-    return { totals: totals ? { spam: totals.spam, ham: totals.ham } : { spam: 0, ham: 0 }, tokens: tokens.map((t) => byToken.get(t) ?? { spam: 0, ham: 0 }) };
+    return { totals: totals ? { spam: totals.spam, ham: totals.ham } : { ...NO_TOTALS }, tokens: tokens.map((t) => byToken.get(t) ?? { spam: 0, ham: 0 }) };
   }
 
   learnSpam(accountId: AccountId, lessons: SpamLesson[]): Promise<LearnOutcome> {
@@ -100,15 +95,13 @@ export class PgSpam implements SpamStore {
   }
 
   async setSenderEntry(accountId: AccountId, sender: string, list: SenderList | null): Promise<void> {
-    if (list !== null && list !== 'allow' && list !== 'block') throw new StoreError('invalid', `not a sender list: ${JSON.stringify(list)}`);
-    const entry = senderEntry(sender);
-    if (list === null) await this.#core.sql`DELETE FROM spam_senders WHERE account_id = ${accountId} AND sender = ${entry}`;
-    else await this.#core.sql`INSERT INTO spam_senders (account_id, sender, list) VALUES (${accountId}, ${entry}, ${list}) ON CONFLICT (account_id, sender) DO UPDATE SET list = EXCLUDED.list`;
+    const { entry, list: to } = listChange(sender, list);
+    if (to === null) await this.#core.sql`DELETE FROM spam_senders WHERE account_id = ${accountId} AND sender = ${entry}`;
+    else await this.#core.sql`INSERT INTO spam_senders (account_id, sender, list) VALUES (${accountId}, ${entry}, ${to}) ON CONFLICT (account_id, sender) DO UPDATE SET list = EXCLUDED.list`;
   }
 
   async addCorrespondents(accountId: AccountId, addresses: string[]): Promise<void> {
-    const valid = [...new Set(addresses.filter(isMailAddress).map((a) => a.toLowerCase()))];
-    await this.#core.tx((tx) => insertCorrespondents(tx, accountId, valid));
+    await this.#core.tx((tx) => insertCorrespondents(tx, accountId, correspondentAddresses(addresses)));
   }
 
   async knownCorrespondents(accountId: AccountId, addresses: string[]): Promise<boolean[]> {
@@ -136,9 +129,4 @@ export class PgSpam implements SpamStore {
       WHERE (NOT passed AND first_seen < ${limits.unpassedBefore}) OR (passed AND COALESCE(last_seen, first_seen) < ${limits.passedBefore})`;
     return gone.count;
   }
-}
-
-function greylistKey(triplet: string): string {
-  if (typeof triplet !== 'string' || !TRIPLET.test(triplet)) throw new StoreError('invalid', `not a greylist triplet: ${JSON.stringify(triplet)}`);
-  return triplet;
 }

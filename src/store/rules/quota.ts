@@ -57,6 +57,16 @@ export class QuotaTally {
     return quotaProblem(account, this.#usage.get(accountId)!, size);
   }
 
+  /** Null when all these messages fit, counted in one after another (COPY); otherwise why the first that does not. */
+  async problemOfAll(accountId: AccountId, sizes: readonly number[]): Promise<string | null> {
+    for (const size of sizes) {
+      const problem = await this.problem(accountId, size);
+      if (problem) return problem;
+      this.add(accountId, size);
+    }
+    return null;
+  }
+
   /** Counts a message the batch adds (where the usage was read: without a limit it is not needed). */
   add(accountId: AccountId, size: number): void {
     const used = this.#usage.get(accountId);

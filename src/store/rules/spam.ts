@@ -1,7 +1,11 @@
-import { StoreError, type MessageLesson, type SpamClass, type SpamLesson, type SpamTotals, type TokenCounts, type Uid } from '../types.ts';
+import { StoreError, type LearnOutcome, type MessageLesson, type SenderList, type SpamClass, type SpamLesson, type SpamTotals, type TokenCounts, type Uid } from '../types.ts';
 
 /** A mark is a hash in hex: it cannot name another key or row. */
 const MARK = /^[0-9a-f]{16,64}$/;
+/** A greylist triplet's key: a hash in hex, made by spam/greylist.ts. */
+const TRIPLET = /^[0-9a-f]{16,64}$/;
+/** An account that learned nothing yet. */
+export const NO_TOTALS: Readonly<SpamTotals> = { spam: 0, ham: 0 };
 /** Tokens longer than this are cut by the tokenizer; one longer comes from no tokenizer of ours. */
 export const MAX_TOKEN_LENGTH = 64;
 /** Bounds one learning: a message has at most a few thousand distinct tokens. */
@@ -50,6 +54,17 @@ export class LearningPlan {
     this.totals = { ...totals };
   }
 
+  /** The plan of `lessons` (checked by lessonMarks) over the totals and each mark's class as stored. */
+  static of(totals: SpamTotals, lessons: readonly SpamLesson[], stored: (mark: string) => SpamClass | null): LearningPlan {
+    const plan = new LearningPlan(totals);
+    for (const lesson of lessons) plan.add(lesson, stored(lesson.mark));
+    return plan;
+  }
+
+  get outcome(): LearnOutcome {
+    return { learned: this.learned, unchanged: this.unchanged };
+  }
+
   /** `before` is the mark's class as stored (or as an earlier lesson of this batch set it). */
   add(lesson: SpamLesson, before: SpamClass | null): void {
     const current = this.marks.get(lesson.mark) ?? before;
@@ -93,6 +108,21 @@ export function senderEntry(sender: string): string {
     throw new StoreError('invalid', `not an address or domain: ${JSON.stringify(sender)}`);
   }
   return value;
+}
+
+/** A change of the allow and block lists, checked: the entry (senderEntry) and its list, null to take it off. */
+export function listChange(sender: string, list: SenderList | null): { entry: string; list: SenderList | null } {
+  if (list !== null && list !== 'allow' && list !== 'block') throw new StoreError('invalid', `not a sender list: ${JSON.stringify(list)}`);
+  return { entry: senderEntry(sender), list };
+}
+
+/** Addresses to remember as correspondents: the valid ones, lower-cased, each once. */
+export const correspondentAddresses = (addresses: readonly string[]): string[] => [...new Set(addresses.filter(isMailAddress).map((a) => a.toLowerCase()))];
+
+/** A greylist triplet as a key, refused when it is not one greylist.ts makes. */
+export function greylistKey(triplet: string): string {
+  if (typeof triplet !== 'string' || !TRIPLET.test(triplet)) throw new StoreError('invalid', `not a greylist triplet: ${JSON.stringify(triplet)}`);
+  return triplet;
 }
 
 /** The lessons about messages a change touched: a lesson about a message it left alone teaches nothing. */
