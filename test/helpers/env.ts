@@ -23,10 +23,20 @@ export async function within<T>(what: string, promise: Promise<T>, ms = 180_000)
   }
 }
 
-/** A fresh directory, removed when the test ends. Short, because unix socket paths are. */
-export function tempDir(t: TestContext, prefix = 'mf-'): string {
+/** Directories to remove when the test file's process ends. */
+const leftDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of leftDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh directory, removed when the test file's process ends. Not in `t.after`: those
+ * hooks run in the order they were added, so the directory would go before the server or
+ * store made after it had closed. Short, because unix socket paths are.
+ */
+export function tempDir(_t: TestContext, prefix = 'mf-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  leftDirs.add(dir);
   return dir;
 }
 
