@@ -19,7 +19,8 @@ interface Entry {
 
 /**
  * Main passwords verified lately, so that a client logging in again does not cost another
- * argon2id verification (Dovecot's auth_cache does the same). What is kept per account is an
+ * argon2id verification (Dovecot's auth_cache does so only for a passdb that returns no hash,
+keeping a bare SHA1 of the password). What is kept per account is an
  * HMAC of the account, the stored argon2id hash the password was verified against and the
  * password, under a key made at start and never written anywhere: no password, and nothing
  * that can be guessed against offline without the key. A new hash (password changed or
