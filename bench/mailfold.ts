@@ -13,6 +13,8 @@ import { address, DOMAIN, freePorts, listening, PASSWORD, type Target } from './
 export interface MailfoldOptions {
   /** Write a V8 CPU profile of the server into this directory. */
   cpuProfDir?: string;
+  /** Mailfold's verified-login cache (`auth.cache_ttl`, 1 hour); off: every login runs argon2id. */
+  authCache?: boolean;
   /** Fills mailboxes through the store API before the server starts (faster than SMTP). */
   fill?: (store: LevelStore) => Promise<void>;
 }
@@ -38,7 +40,8 @@ export async function startMailfold(users: string[], opts: MailfoldOptions = {})
 
   const ports = await freePorts();
   // The benchmark opens hundreds of sessions from 127.0.0.1.
-  const config = writeServeConfig(dir, dataDir, ports, '[limits]\nconnections_per_ip = 10000\n');
+  const auth = opts.authCache === false ? '[auth]\ncache_ttl = 0\n' : '';
+  const config = writeServeConfig(dir, dataDir, ports, `[limits]\nconnections_per_ip = 10000\n${auth}`);
   const logFile = join(dir, 'serve.log');
   const log = openSync(logFile, 'a');
   const launch = async (profile: boolean): Promise<{ child: ChildProcess; ms: number }> => {

@@ -33,7 +33,15 @@ function uidOf(user: string): { uid: number; gid: number } {
 const loginService = (protocol: string, port: number) =>
   `service ${protocol}-login {\n  inet_listener ${protocol} {\n    address = 127.0.0.1\n    port = ${port}\n  }\n  inet_listener ${protocol}s {\n    port = 0\n  }\n}\n`;
 
-function dovecotConfig(dir: string, ports: Ports): string {
+export interface ReferenceOptions {
+  /** Dovecot's auth cache, so that a login after the first skips argon2id as Mailfold's does. */
+  authCache: boolean;
+}
+
+/** Size in bytes, ttl; failures are not cached, as Mailfold caches none. */
+const AUTH_CACHE = 'auth_cache_size = 10M\nauth_cache_ttl = 1 hour\nauth_cache_negative_ttl = 0\n';
+
+function dovecotConfig(dir: string, ports: Ports, opts: ReferenceOptions): string {
   const vmail = uidOf('dovecot');
   return `
 protocols = imap pop3 lmtp
@@ -44,7 +52,7 @@ log_path = ${dir}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-mail_location = maildir:${dir}/mail/%u
+${opts.authCache ? AUTH_CACHE : ''}mail_location = maildir:${dir}/mail/%u
 mail_fsync = always
 first_valid_uid = ${vmail.uid}
 first_valid_gid = ${vmail.gid}
@@ -125,7 +133,7 @@ function postfixMaster(ports: Ports): string {
 
 const pidIn = (file: string): number => Number(readFileSync(file, 'utf8').trim());
 
-export async function startReference(users: string[]): Promise<Target> {
+export async function startReference(users: string[], opts: ReferenceOptions): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'ref-bench-'));
   chmodSync(dir, 0o755);
   for (const sub of ['run', 'state', 'mail', 'home', 'postfix/spool', 'postfix/data']) mkdirSync(join(dir, sub), { recursive: true });
@@ -138,7 +146,7 @@ export async function startReference(users: string[]): Promise<Target> {
   writeFileSync(join(dir, 'users'), users.map((u) => `${address(u)}:{ARGON2ID}${hash}\n`).join(''));
   const ports = await freePorts();
   const dovecotConf = join(dir, 'dovecot.conf');
-  writeFileSync(dovecotConf, dovecotConfig(dir, ports));
+  writeFileSync(dovecotConf, dovecotConfig(dir, ports, opts));
   const postfixDir = join(dir, 'postfix');
   writeFileSync(join(postfixDir, 'main.cf'), postfixMain(dir));
   writeFileSync(join(postfixDir, 'master.cf'), postfixMaster(ports));

@@ -14,7 +14,9 @@
  *   --only mailfold|reference                          --json FILE  also write the figures as JSON
  *   --cpu-prof DIR     write a V8 CPU profile of Mailfold's serve process into DIR
  *   --workloads LIST   only these phases, comma-separated: smtp,imap,idle,pop3 (all);
- *                      imap needs smtp (its mailbox), pop3 too
+ *                      without smtp, the mailboxes imap and pop3 read are filled first, untimed
+ *   --auth-cache on|off  both servers' login caches (on: Mailfold's auth.cache_ttl of 1 hour,
+ *                      Dovecot's auth_cache_size 10M and auth_cache_ttl 1 hour; off: neither)
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
     workloads: { type: 'string' },
+    'auth-cache': { type: 'string', default: 'on' },
     ...Object.fromEntries(COUNTS.map((key) => [key, { type: 'string' as const }])),
   },
 });
@@ -56,6 +59,11 @@ if (unknown.length > 0) {
   console.error(`--workloads: unknown ${unknown.join(', ')} (expected some of ${PHASES.join(',')})`);
   process.exit(1);
 }
+const authCache = values['auth-cache'];
+if (authCache !== 'on' && authCache !== 'off') {
+  console.error(`--auth-cache: expected on or off, got ${authCache}`);
+  process.exit(1);
+}
 counts.move = Math.min(counts.move, counts.messages);
 counts.changes = Math.min(counts.changes, counts.messages);
 
@@ -70,11 +78,11 @@ async function measure(start: () => Promise<Target>): Promise<{ name: string; fi
 
 const users = benchUsers(counts);
 const results: { name: string; figures: Figure[] }[] = [];
-if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined })));
+if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined, authCache: authCache === 'on' })));
 const missing = referenceMissing();
 if (values.only !== 'mailfold') {
   if (missing) console.error(`reference skipped: ${missing}`);
-  else results.push(await measure(() => startReference(users)));
+  else results.push(await measure(() => startReference(users, { authCache: authCache === 'on' })));
 }
 
 const format = (value: number | null | undefined) =>
@@ -96,7 +104,7 @@ const rows = (ours ?? reference)!.figures.map((figure) => {
 const header = ['workload', 'unit', ours?.name ?? '-', reference?.name ?? 'reference', 'ratio', 'target met'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
-console.log(`counts: ${JSON.stringify(counts)}`);
+console.log(`counts: ${JSON.stringify(counts)}, auth caches ${authCache}`);
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
 for (const row of rows) console.log(line(row));

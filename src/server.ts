@@ -3,6 +3,7 @@ import { AdminService, type AdminSettings } from './admin/service.ts';
 import type { StatusSource } from './admin/status.ts';
 import { startControlServer } from './admin/control-server.ts';
 import { AuthThrottle } from './auth/throttle.ts';
+import { VerifiedLogins } from './auth/verified-logins.ts';
 import type { Config, ListenerName } from './config/index.ts';
 import type { Logger } from './log/logger.ts';
 import { ConnectionLimit } from './net/connection-limit.ts';
@@ -149,6 +150,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
     ipMaxFailures: config.auth.throttle_ip_max_failures,
     windowSeconds: config.auth.throttle_window_seconds,
   });
+  const verified = new VerifiedLogins({ ttlSeconds: config.auth.cache_ttl });
   const tls = certificates.provider;
   let pop3: Pop3Service | null = null;
   let imap: ImapService | null = null;
@@ -167,6 +169,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         log,
         tls,
         throttle,
+        verified,
         connections,
         hostname: config.hostname,
         messageSize: config.limits.message_size,
@@ -200,6 +203,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         log,
         tls,
         throttle,
+        verified,
         connections,
         listeners: { pop3: plain, pop3s },
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
@@ -213,6 +217,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         log,
         tls,
         throttle,
+        verified,
         connections,
         listeners: { imap: imapPlain, imaps },
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
@@ -236,6 +241,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         log,
         tls,
         throttle,
+        verified,
         connections,
         listener: config.listeners.managesieve,
         plaintextOnLoopback: config.auth.plaintext_on_loopback,
@@ -248,7 +254,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
       const services = mailServices(Object.fromEntries(Object.entries(mailListeners).map(([name, a]) => [name, a.port])));
       const web = config.web.enabled || sandbox
         ? webHandler({
-            admin, store, throttle, log: log.child({ proto: 'web' }), hostname: config.hostname, services, dns: config,
+            admin, store, throttle, verified, log: log.child({ proto: 'web' }), hostname: config.hostname, services, dns: config,
             sessions: new SessionStore(config.web.session_idle_timeout * 1000),
             ...(sandbox ? { sandbox, sandboxOnly: !config.web.enabled } : {}),
           })

@@ -43,7 +43,7 @@ test('dev defaults: unprivileged ports on loopback, ./data under the cwd', () =>
   assert.deepEqual(config.log, { level: 'info', format: 'auto' });
   assert.deepEqual(config.limits, { message_size: 52428800, line_length: 65536, recipients: 1000, mime_depth: 100, connections_per_ip: 20, connections_per_listener: 1000, imap_connections_per_account: 20, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 600, login_timeout: 60 });
   assert.deepEqual(config.delivery, { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 });
-  assert.deepEqual(config.auth, { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900 });
+  assert.deepEqual(config.auth, { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900, cache_ttl: 3600 });
   assert.deepEqual(config.smtp, { command_timeout: 300, pre_mail_timeout: 60, dane: { enabled: false, resolver: '127.0.0.1:53' } });
   assert.deepEqual(config.http, {}, '/metrics for loopback clients only');
   assert.deepEqual(config.store, { sync: true, chunk_size: 65536, backend: 'level', pool_size: 10, tls: 'auto' });
@@ -125,7 +125,7 @@ chunk_size = 131072
   expected.log = { level: 'debug', format: 'json' };
   expected.limits = { message_size: 25 * 2 ** 20, line_length: 8192, recipients: 50, mime_depth: 20, connections_per_ip: 5, connections_per_listener: 1000, imap_connections_per_account: 3, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 900, login_timeout: 60 };
   expected.delivery = { subaddress_separator: '', default_quota_bytes: 2 ** 30, default_quota_messages: 100000 };
-  expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_ip_max_failures: 20, throttle_window_seconds: 600 };
+  expected.auth = { min_password_length: 12, plaintext_on_loopback: false, throttle_max_failures: 3, throttle_ip_max_failures: 20, throttle_window_seconds: 600, cache_ttl: 3600 };
   expected.smtp = { command_timeout: 300, pre_mail_timeout: 60, dane: { enabled: false, resolver: '127.0.0.1:53' }, smarthost: { host: 'smtp.provider.example', port: 465, tls: 'implicit', verify_certificate: true, username: 'me', password: 's3cret' } };
   expected.store = { ...expected.store, sync: false, chunk_size: 131072 };
   assert.deepEqual(config, expected);

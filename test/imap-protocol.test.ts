@@ -4,6 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { AuthThrottle } from '../src/auth/throttle.ts';
+import { VerifiedLogins } from '../src/auth/verified-logins.ts';
 import { startImap } from '../src/imap/server.ts';
 import { ConnectionLimit } from '../src/net/connection-limit.ts';
 import { ensureCertificate } from '../src/tls/certificates.ts';
@@ -227,6 +228,7 @@ test('autologout after inactivity; client traffic restarts the timer', async (t)
     log,
     tls: new TlsProvider(await ensureCertificate(store, HOSTNAME, log)),
     throttle: new AuthThrottle({ maxFailures: 5, windowSeconds: 60 }),
+    verified: new VerifiedLogins({ ttlSeconds: 3600 }),
     connections: new ConnectionLimit(10),
     listeners: { imap: { enabled: true, address: '127.0.0.1', port: 0 } },
     plaintextOnLoopback: true,

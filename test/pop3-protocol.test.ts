@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { AuthThrottle } from '../src/auth/throttle.ts';
+import { VerifiedLogins } from '../src/auth/verified-logins.ts';
 import { ConnectionLimit } from '../src/net/connection-limit.ts';
 import { startPop3 } from '../src/pop3/server.ts';
 import type { StoreEvent } from '../src/store/types.ts';
@@ -356,6 +357,7 @@ test('an idle session is closed with -ERR after the idle time', async (t) => {
     log: pino({ level: 'silent' }),
     tls: new TlsProvider(await createSelfSigned(HOSTNAME)),
     throttle: new AuthThrottle({ maxFailures: 5, windowSeconds: 60 }),
+    verified: new VerifiedLogins({ ttlSeconds: 3600 }),
     connections: new ConnectionLimit(5),
     listeners: { pop3: { enabled: true, address: '127.0.0.1', port: 0 } },
     plaintextOnLoopback: true,

@@ -3,11 +3,12 @@ import { normalizeAddress } from '../delivery/address.ts';
 import type { AppPasswordStore } from '../store/app-passwords.ts';
 import type { Account, Directory } from '../store/types.ts';
 import { matchAppPassword } from './app-password.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import { hashPassword, verifyPassword, type CheckSource } from './password.ts';
 import type { AuthThrottle, CheckOutcome, ThrottleLimit } from './throttle.ts';
 import { increment } from '../metrics/registry.ts';
 import type { ScramServer } from './scram.ts';
 import { securityEvents } from './security-events.ts';
+import type { VerifiedLogins } from './verified-logins.ts';
 
 export interface LoginAttempt {
   /** The client's IP address, for throttling. */
@@ -34,14 +35,23 @@ export type LoginResult =
 /** What the login check reads: the account, and its app passwords. */
 export type LoginStore = Directory & Pick<AppPasswordStore, 'listAppPasswords'>;
 
+/** What every login shares, whichever protocol it comes by: the throttle, and the passwords verified lately. */
+export interface LoginGuards {
+  throttle: AuthThrottle;
+  verified: VerifiedLogins;
+}
+
 let dummyHash: Promise<string> | null = null;
 
 /**
  * The one password check of every protocol, run under the throttle: the attempt is
  * counted before the argon2id verification starts. An unknown user costs the same hash
- * as a known one, so the answer time does not tell which addresses exist.
+ * as a known one, so the answer time does not tell which addresses exist. A main password
+ * verified lately against the account's current hash is not verified again (`verified`):
+ * looked up under the throttle too, so a hit is as throttled as a check. App passwords
+ * are not remembered: their check is one SHA-256 already.
  */
-export async function checkLogin(store: LoginStore, throttle: AuthThrottle, attempt: LoginAttempt): Promise<LoginResult> {
+export async function checkLogin(store: LoginStore, { throttle, verified }: LoginGuards, attempt: LoginAttempt): Promise<LoginResult> {
   const address = normalizeAddress(attempt.username);
   const name = address ?? attempt.username;
   const service = attempt.service ?? 'mail';
@@ -57,8 +67,7 @@ export async function checkLogin(store: LoginStore, throttle: AuthThrottle, atte
       valid = serverFinal !== undefined;
     } else {
       appPassword = account && !attempt.mainPasswordOnly ? (await matchAppPassword(store, account.id, attempt.password))?.name : undefined;
-      dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-      valid = appPassword !== undefined || (await verifyPassword(account?.passwordHash ?? (await dummyHash), attempt.password, source));
+      valid = appPassword !== undefined || (await verifyMainPassword(verified, account, attempt.password, source));
     }
     const authzOk = !attempt.authzid || normalizeAddress(attempt.authzid) === address;
     if (!account || !valid || !authzOk) {
@@ -67,6 +76,7 @@ export async function checkLogin(store: LoginStore, throttle: AuthThrottle, atte
       return { outcome: 'failure', value: { ok: false, reason: 'invalid' } };
     }
     if (account.disabled) {
+      verified.forget(account.id);
       securityEvents.record({ kind: 'login-disabled', service, ip: attempt.ip, account: name });
       return { outcome: 'neither', value: { ok: false, reason: 'disabled' } };
     }
@@ -76,4 +86,16 @@ export async function checkLogin(store: LoginStore, throttle: AuthThrottle, atte
   increment('mailfold_auth_throttled_total', { limit: guarded.refused.limit });
   securityEvents.record({ kind: 'login-throttled', service, ip: attempt.ip, account: name, detail: `${guarded.refused.limit} limit` });
   return { ok: false, reason: 'throttled', ...guarded.refused };
+}
+
+/** The argon2id check of the account's main password, or of a made-up hash when there is no account. */
+async function verifyMainPassword(verified: VerifiedLogins, account: Account | null, password: string, source: CheckSource): Promise<boolean> {
+  if (!account) {
+    dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+    return verifyPassword(await dummyHash, password, source);
+  }
+  if (verified.has(account.id, account.passwordHash, password)) return true;
+  const valid = await verifyPassword(account.passwordHash, password, source);
+  if (valid) verified.remember(account.id, account.passwordHash, password);
+  return valid;
 }

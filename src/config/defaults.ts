@@ -53,7 +53,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
       login_timeout: 60,
     },
     delivery: { subaddress_separator: '+', default_quota_bytes: 0, default_quota_messages: 0 },
-    auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900 },
+    auth: { min_password_length: 10, plaintext_on_loopback: true, throttle_max_failures: 5, throttle_ip_max_failures: 20, throttle_window_seconds: 900, cache_ttl: 3600 },
     // Postfix's smtpd_timeout; a session must start a transaction (or log in) within a minute.
     smtp: { command_timeout: 300, pre_mail_timeout: 60, dane: { enabled: false, resolver: '127.0.0.1:53' } },
     // Off: only a setup with another MTA in front (Postfix) needs it. 24 is LMTP's registered port.

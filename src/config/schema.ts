@@ -115,6 +115,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       throttle_max_failures: int(1, 1000).default(d.auth.throttle_max_failures),
       throttle_ip_max_failures: int(1, 10000).default(d.auth.throttle_ip_max_failures),
       throttle_window_seconds: int(1, 86400).default(d.auth.throttle_window_seconds),
+      cache_ttl: duration(0, 86400).default(d.auth.cache_ttl),
     }),
     smtp: table({
       smarthost: smarthost.optional(),

@@ -112,6 +112,8 @@ export interface Config {
     /** Failures from one address (IPv6: one /64), on any accounts, before it is refused. */
     throttle_ip_max_failures: number;
     throttle_window_seconds: number;
+    /** Seconds a main password verified by argon2id is remembered (as an HMAC) for the next login; 0: never. */
+    cache_ttl: number;
   };
   smtp: {
     smarthost?: Smarthost;

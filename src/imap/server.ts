@@ -1,5 +1,6 @@
 import type { ScramStore } from '../auth/sasl-context.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
+import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { ConnectionLimit } from '../net/connection-limit.ts';
@@ -27,6 +28,7 @@ export interface ImapOptions {
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   connections: ConnectionLimit;
   /** `imap` speaks plaintext with STARTTLS, `imaps` TLS from the first byte; each only when given. */
   listeners: { imap?: Listener; imaps?: Listener };
@@ -46,6 +48,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
   const deps: ImapDeps = {
     store: opts.store,
     throttle: opts.throttle,
+    verified: opts.verified,
     tls: opts.tls,
     plaintextOnLoopback: opts.plaintextOnLoopback,
     maxMessageSize: opts.limits.messageSize,

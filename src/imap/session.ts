@@ -2,6 +2,7 @@ import type { ScramStore } from '../auth/sasl-context.ts';
 import { checkLogin, type LoginStore } from '../auth/login.ts';
 import { encodeChallenge, scramMechanisms, type SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
+import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { StoreError, type Account, type FullTextIndex, type MailStore } from '../store/types.ts';
@@ -24,6 +25,7 @@ export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 
 export interface ImapDeps {
   store: LoginStore & MailStore & FullTextIndex & ScramStore;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
   /** The largest message APPEND accepts (and APPENDLIMIT advertises). */
@@ -238,7 +240,7 @@ export class ImapSession {
 
   /** Checks credentials from LOGIN or AUTHENTICATE and moves to the authenticated state. */
   async login(credentials: SaslCredentials, mechanism: string): Promise<Outcome> {
-    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, service: 'imap', ...credentials });
+    const result = await checkLogin(this.deps.store, this.deps, { ip: this.ip, service: 'imap', ...credentials });
     const user = credentials.username;
     // The login deadline passed while the password was checked: the connection is gone.
     if (this.state === 'logout') return no('Login took too long');

@@ -25,6 +25,7 @@ const HELP: Record<string, [Family['type'], string]> = {
   mailfold_auth_failures_total: ['counter', 'Failed logins (wrong password, unknown user, bad authorization id).'],
   mailfold_auth_throttled_total: ['counter', 'Logins refused by the throttle without checking the password, per reason.'],
   mailfold_password_checks_total: ['counter', 'Password hashes verified (argon2id), whatever the outcome.'],
+  mailfold_password_cache_hits_total: ['counter', 'Logins whose password was verified lately and was not checked with argon2id again (auth.cache_ttl).'],
   mailfold_certificate_expiry_timestamp_seconds: ['gauge', 'When the served certificate expires (Unix time), per name.'],
 };
 

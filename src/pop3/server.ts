@@ -1,5 +1,6 @@
 import type { ScramStore } from '../auth/sasl-context.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
+import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
@@ -22,6 +23,7 @@ export interface Pop3Options {
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   connections: ConnectionLimit;
   /** `pop3` speaks plaintext with STLS, `pop3s` TLS from the first byte; each only when given. */
   listeners: { pop3?: Listener; pop3s?: Listener };
@@ -38,6 +40,7 @@ export async function startPop3(opts: Pop3Options): Promise<Pop3Service> {
   const deps: Pop3Deps = {
     store: opts.store,
     throttle: opts.throttle,
+    verified: opts.verified,
     locks: new MaildropLocks(),
     tls: opts.tls,
     plaintextOnLoopback: opts.plaintextOnLoopback,

@@ -2,6 +2,7 @@ import type { ScramStore } from '../auth/sasl-context.ts';
 import { checkLogin, type LoginStore } from '../auth/login.ts';
 import { encodeChallenge, type SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
+import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Account, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
@@ -16,6 +17,7 @@ export type Pop3State = 'authorization' | 'transaction' | 'update';
 export interface Pop3Deps {
   store: LoginStore & MailStore & ScramStore;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   locks: MaildropLocks;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
@@ -129,7 +131,7 @@ export class Pop3Session {
    */
   async login(credentials: SaslCredentials, mechanism: string): Promise<void> {
     this.pendingUser = null;
-    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, service: 'pop3', ...credentials });
+    const result = await checkLogin(this.deps.store, this.deps, { ip: this.ip, service: 'pop3', ...credentials });
     const user = credentials.username;
     // The login deadline passed while the password was checked: the connection is gone.
     if (this.ending) return;

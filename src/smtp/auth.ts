@@ -2,6 +2,7 @@ import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import { checkLogin, type LoginStore } from '../auth/login.ts';
 import type { ScramServer } from '../auth/scram.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
+import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import { isLoopback } from '../net/loopback.ts';
 import type { Account } from '../store/types.ts';
 import { reply, type SmtpReply } from './reply.ts';
@@ -9,6 +10,7 @@ import { reply, type SmtpReply } from './reply.ts';
 export interface AuthContext {
   store: LoginStore;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   plaintextOnLoopback: boolean;
 }
 
@@ -31,7 +33,7 @@ export async function authenticate(
   if (!auth.scram && ((auth.method !== 'PLAIN' && auth.method !== 'LOGIN') || typeof auth.password !== 'string')) {
     return reply(504, '5.5.4', 'Unrecognized authentication type');
   }
-  const result = await checkLogin(ctx.store, ctx.throttle, {
+  const result = await checkLogin(ctx.store, ctx, {
     ip: session.remoteAddress,
     username: auth.username ?? '',
     password: auth.password ?? '',

@@ -1,5 +1,6 @@
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { AuthThrottle } from '../auth/throttle.ts';
+import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import type { Logger } from '../log/logger.ts';
 import { increment } from '../metrics/registry.ts';
 import type { ConnectionLimit } from '../net/connection-limit.ts';
@@ -40,6 +41,7 @@ export interface SmtpDeps {
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   connections: ConnectionLimit;
   hostname: string;
   messageSize: number;
@@ -97,7 +99,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
   /** Refused at connect for too many connections, which is logged there. */
   const turnedAway = new Set<string>();
   const busy = new Set<string>();
-  const authCtx = { store: deps.store, throttle: deps.throttle, plaintextOnLoopback: deps.plaintextOnLoopback };
+  const authCtx = { store: deps.store, throttle: deps.throttle, verified: deps.verified, plaintextOnLoopback: deps.plaintextOnLoopback };
   const sessionLog = (session: SMTPServerSession) => log.child({ conn: session.id });
   // LMTP's peer is a trusted local MTA, a logged-in user is known: neither is a guesser.
   const rcptSession = (session: SMTPServerSession): RcptSession => ({

@@ -1,6 +1,7 @@
 import type { AdminService } from '../admin/service.ts';
 import type { LoginStore } from '../auth/login.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
+import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import type { Config } from '../config/index.ts';
 import type { Reply } from '../http/routes.ts';
 import type { Logger } from '../log/logger.ts';
@@ -17,6 +18,7 @@ export interface WebContext {
   /** Reads only: the session's account, and the login check. */
   store: LoginStore;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   sessions: SessionStore;
   log: Logger;
   /** The mail host name clients connect to. */

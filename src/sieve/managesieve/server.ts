@@ -1,5 +1,6 @@
 import type { ScramStore } from '../../auth/sasl-context.ts';
 import type { AuthThrottle } from '../../auth/throttle.ts';
+import type { VerifiedLogins } from '../../auth/verified-logins.ts';
 import type { Listener } from '../../config/index.ts';
 import type { Logger } from '../../log/logger.ts';
 import { Channel } from '../../net/channel.ts';
@@ -28,6 +29,7 @@ export interface ManageSieveOptions {
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   connections: ConnectionLimit;
   listener: Listener;
   plaintextOnLoopback: boolean;
@@ -44,6 +46,7 @@ export async function startManageSieve(opts: ManageSieveOptions): Promise<Manage
     store: opts.store,
     scripts: opts.scripts,
     throttle: opts.throttle,
+    verified: opts.verified,
     tls: opts.tls,
     plaintextOnLoopback: opts.plaintextOnLoopback,
     loginTimeoutMs: loginTimeoutSeconds * 1000,

@@ -2,6 +2,7 @@ import type { ScramStore } from '../../auth/sasl-context.ts';
 import { checkLogin, type LoginStore } from '../../auth/login.ts';
 import { SASL_MECHANISMS, scramMechanisms, type SaslCredentials } from '../../auth/sasl.ts';
 import type { AuthThrottle } from '../../auth/throttle.ts';
+import type { VerifiedLogins } from '../../auth/verified-logins.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Channel } from '../../net/channel.ts';
 import type { Account } from '../../store/types.ts';
@@ -20,6 +21,7 @@ export interface ManageSieveDeps {
   store: LoginStore & ScramStore;
   scripts: ScriptService;
   throttle: AuthThrottle;
+  verified: VerifiedLogins;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
   /** Time from connecting to a successful login, however the client trickles bytes (design rule 8). */
@@ -180,7 +182,7 @@ export class ManageSieveSession {
    * server-final-message goes in the OK (RFC 5804 section 2.1: the SASL code).
    */
   async login(credentials: SaslCredentials, mechanism: string): Promise<Outcome> {
-    const result = await checkLogin(this.deps.store, this.deps.throttle, { ip: this.ip, ...credentials });
+    const result = await checkLogin(this.deps.store, this.deps, { ip: this.ip, ...credentials });
     const user = credentials.username;
     if (this.ending) return no('Connection closing');
     if (!result.ok) {

@@ -32,7 +32,7 @@ ${field('New password again', 'repeat', { type: 'password', required: true, auto
       const password = form.text('password');
       if (password !== form.text('repeat')) return done(session, PATH, { kind: 'error', text: 'The new passwords do not match.' });
       // The main password, under the same throttle as every login: a stolen session cannot guess it.
-      const check = await checkLogin(ctx.store, ctx.throttle, { ip: req.remoteAddress, username: account.address, password: form.text('current'), service: 'web', mainPasswordOnly: true });
+      const check = await checkLogin(ctx.store, ctx, { ip: req.remoteAddress, username: account.address, password: form.text('current'), service: 'web', mainPasswordOnly: true });
       if (!check.ok) {
         const text = check.reason === 'throttled' ? `Too many failed attempts: try again in ${check.retryAfterSeconds} seconds.` : 'The current password is wrong.';
         return done(session, PATH, { kind: 'error', text });

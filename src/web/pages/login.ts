@@ -57,7 +57,7 @@ export function loginRoutes(ctx: WebContext): (req: WebRequest, method: string) 
       return loginPage(token, next, 403, 'The login form expired: please try again.');
     }
     const username = form.text('username');
-    const result = await checkLogin(ctx.store, ctx.throttle, { ip: req.remoteAddress, username, password: form.text('password'), service: 'web' });
+    const result = await checkLogin(ctx.store, ctx, { ip: req.remoteAddress, username, password: form.text('password'), service: 'web' });
     if (!result.ok) {
       ctx.log.info({ ip: req.remoteAddress, account: username.slice(0, 320), reason: result.reason }, 'web login failed');
       if (result.reason === 'throttled') {
