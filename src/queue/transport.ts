@@ -5,9 +5,10 @@ import type { Logger } from '../log/logger.ts';
 import type { DnsResolver } from '../net/dns.ts';
 import type { Directory, MailStore, QueueEntry, QueueStore, SieveStore, Vault } from '../store/types.ts';
 import { statusOf } from './dsn.ts';
-import { stsRule } from './mta-sts.ts';
+import { NO_STS, stsRule } from './mta-sts.ts';
 import { findRoute, hostAddresses } from './mx.ts';
-import { sendVia, type Hop, type HopEnvelope, type HopResult, type Reply } from './smtp-client.ts';
+import { mayCarryRequireTls, REQUIRETLS_STATUS, type HopTls } from './require-tls.ts';
+import { sendVia, type Hop, type HopEnvelope, type HopFailure, type HopResult } from './smtp-client.ts';
 
 /** What one try did for one recipient. */
 export interface Attempt {
@@ -58,24 +59,35 @@ export async function attemptDelivery(
 ): Promise<Attempt[]> {
   if (settings.capture) return capture(settings, settings.capture, entry, addresses);
   const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
+  // RFC 8689 sections 4.2.1 and 5: the rules are for a message with a return path; a bounce is not lost for want of REQUIRETLS.
+  const requireTls = entry.requireTls === true && entry.from !== '';
   if (settings.smarthost) {
     const s = settings.smarthost;
     const hop: Hop = {
       host: s.host,
       port: s.port,
       name: s.host,
-      security: s.tls,
-      verifyCertificate: s.verify_certificate,
+      // The relay is named by our configuration, not found in DNS: REQUIRETLS asks only for verified TLS and the extension (RFC 8689 section 4.2.1).
+      security: requireTls && s.tls !== 'implicit' ? 'starttls' : s.tls,
+      verifyCertificate: requireTls || s.verify_certificate,
       helo: settings.helo,
       ...(s.username !== undefined && s.password !== undefined ? { auth: { user: s.username, pass: s.password } } : {}),
+      ...(requireTls ? { requireTls } : {}),
     };
     const result = await sendVia(hop, envelopes(entry, addresses), message, signal);
+    if (requireTls && result.failure?.tls) return everyone(addresses, 'permanent', `REQUIRETLS: ${failureText(result.failure)}`, REQUIRETLS_STATUS);
     return outcomes(result, addresses, s.host, result.failure ? failureText(result.failure) : '');
   }
   const route = await findRoute(settings.resolve, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
-  const sts = await stsRule(settings.store, settings.resolve, key, log);
+  // RFC 8689 section 4.2.2: `TLS-Required: No` asks that the domain's policy not stop the message.
+  const sts = entry.requireTls === false ? NO_STS : await stsRule(settings.store, settings.resolve, key, log);
   const enforce = sts.mode === 'enforce';
+  // What each hop's TLS will be: verified under the domain's enforced policy, opportunistic otherwise.
+  const tls: HopTls = { policy: enforce ? 'mta-sts' : 'opportunistic', verified: enforce };
+  if (requireTls && !mayCarryRequireTls(tls)) {
+    return everyone(addresses, 'permanent', `REQUIRETLS: no MX host of ${key} is authenticated (no MTA-STS policy in enforce mode, and no DANE)`, REQUIRETLS_STATUS);
+  }
   for (const host of route.hosts.filter((h) => !sts.allows(h))) {
     log.warn({ queue: entry.id, domain: key, mx: host, mode: sts.mode, policy: sts.id }, `MTA-STS: MX host not in the policy${enforce ? ', skipped' : ' (testing mode: used anyway)'}`);
   }
@@ -84,6 +96,8 @@ export async function attemptDelivery(
   if (hosts.length === 0) return everyone(addresses, 'temporary', `MTA-STS policy of ${key} lists none of its MX hosts (${route.hosts.join(', ')})`, '4.7.5');
   let last = `no MX host of ${key} could be reached`;
   let tried = 0;
+  /** Whether every hop tried failed for want of the TLS REQUIRETLS asks: then no hop can carry it. */
+  let tlsFailures = 0;
   const done: Attempt[] = [];
   let left = addresses;
   // The next MX, and the next address of each, is tried only for recipients no server answered.
@@ -94,19 +108,30 @@ export async function attemptDelivery(
     for (const ip of ips.slice(0, MAX_ADDRESSES - tried)) {
       tried++;
       if (signal.aborted) return [...done, ...everyone(left, 'temporary', 'shutting down', '4.3.2')];
-      const hop: Hop = { host: ip, port: settings.mxPort, name: host, security: enforce ? 'starttls' : 'opportunistic', verifyCertificate: enforce, helo: settings.helo };
+      const hop: Hop = {
+        host: ip,
+        port: settings.mxPort,
+        name: host,
+        security: tls.verified ? 'starttls' : 'opportunistic',
+        verifyCertificate: tls.verified,
+        helo: settings.helo,
+        ...(requireTls ? { requireTls } : {}),
+      };
       const result = await sendVia(hop, envelopes(entry, left), message, signal);
       const answered = left.filter((a) => result.replies.has(a));
       done.push(...outcomes(result, answered, host, ''));
       left = left.filter((a) => !result.replies.has(a));
       if (left.length === 0) return done;
       if (result.failure) last = failureText(result.failure);
+      if (result.failure?.tls) tlsFailures++;
     }
   }
+  // RFC 8689 section 5: a REQUIRETLS message no hop could take over TLS is returned; a host that could not be reached may still be tried later.
+  if (requireTls && tried > 0 && tlsFailures === tried) return [...done, ...everyone(left, 'permanent', `REQUIRETLS: ${last}`, REQUIRETLS_STATUS)];
   return [...done, ...everyone(left, 'temporary', enforce ? `MTA-STS (enforce): ${last}` : last, '4.4.1')];
 }
 
-const failureText = (f: { reason: string; reply?: Reply }): string => (f.reply ? `${f.reason} (${f.reply.text})` : f.reason);
+const failureText = (f: HopFailure): string => (f.reply ? `${f.reason} (${f.reply.text})` : f.reason);
 
 /**
  * One transaction per set of DSN parameters (RFC 3461): recipients with the same
