@@ -98,7 +98,7 @@ test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRE
     if (entry && entry.recipients.every((r) => r.attempts === 0)) queued.push(entry);
   });
   const client = createTransport({ host: '127.0.0.1', port: a.submission, auth: { user: ALICE, pass: PASSWORD }, tls: { rejectUnauthorized: false } });
-  const rcpts = ['one@good.test', 'two@noreq.test', 'three@plain.test', 'four@nosts.test'];
+  const rcpts = ['one@good.test', 'two@noreq.test', 'three@plain.test', 'four@nosts.test', 'six@tlsno.test'];
   await client.sendMail({
     from: ALICE,
     to: rcpts,
@@ -122,6 +122,7 @@ test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRE
   assert.match(report, /Diagnostic-Code: X-Mailfold; REQUIRETLS: mx\.noreq\.test\[127\.0\.0\.17\]:\d+: Server does not support REQUIRETLS/);
   assert.match(report, /Diagnostic-Code: X-Mailfold; REQUIRETLS: mx\.plain\.test\[127\.0\.0\.18\]:\d+: .*STARTTLS/);
   assert.match(report, /Diagnostic-Code: X-Mailfold; REQUIRETLS: no MX host of nosts\.test is authenticated/);
+  assert.match(report, /Diagnostic-Code: X-Mailfold; REQUIRETLS: mx\.self\.test\[127\.0\.0\.19\]:\d+: .*certificate/);
   // RFC 8689 section 5: the report of a REQUIRETLS message returns only its header.
   assert.match(report, /Content-Type: text\/rfc822-headers/);
   assert.doesNotMatch(report, /all the way/);
@@ -132,4 +133,57 @@ test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRE
   assert.equal(queued[1]?.requireTls, false);
   assert.deepEqual(self.map((m) => [m.to, m.requireTls]), [[['five@tlsno.test'], false]]);
   assert.match(self[0]!.raw, /^TLS-Required: No\r$/im);
+});
+
+test('REQUIRETLS through a smarthost: verified TLS even when verify_certificate is off, and a relay that does not offer REQUIRETLS gets none of it', async (t) => {
+  const ca = await TestCa.create();
+  const caFile = join(tempDir(t), 'ca.pem');
+  writeFileSync(caFile, ca.certPem);
+  const cert = await ca.issue(['localhost']);
+  const users = { relayuser: 'relay secret' };
+  const [withIt, without, selfSigned] = [await sharedPort(['127.0.0.1']), await sharedPort(['127.0.0.1']), await sharedPort(['127.0.0.1'])];
+  const strictRelay = await startPeer(t, '127.0.0.1', withIt, { users, tls: cert, requireTls: true });
+  const plainRelay = await startPeer(t, '127.0.0.1', without, { users, tls: cert });
+  // smtp-server's own certificate, which no CA signed.
+  const untrusted = await startPeer(t, '127.0.0.1', selfSigned, { users, requireTls: true });
+  const through = (port: number) =>
+    startSmtpServer(t, (c) => {
+      c.queue.ca_file = caFile;
+      c.smtp.smarthost = { host: 'localhost', port, tls: 'starttls', verify_certificate: false, username: 'relayuser', password: 'relay secret' };
+    });
+  const send = async (port: number, requireTls: boolean) =>
+    createTransport({ host: '127.0.0.1', port, auth: { user: ALICE, pass: PASSWORD }, tls: { rejectUnauthorized: false } }).sendMail({
+      from: ALICE,
+      to: 'bob@b.test',
+      subject: 'Via the relay',
+      text: 'Hello.',
+      requireTLSExtensionEnabled: requireTls,
+    });
+
+  const a = await through(withIt);
+  await addAccount(a.store, ALICE);
+  await send(a.submission, true);
+  await untilQueue(a.server.queue, async () => (await a.server.queue.list()).length === 0);
+  assert.deepEqual(strictRelay.map((m) => [m.to, m.requireTls, m.user]), [[['bob@b.test'], true, 'relayuser']]);
+
+  const b = await through(without);
+  await addAccount(b.store, ALICE);
+  await send(b.submission, true);
+  await send(b.submission, false);
+  const bounce = await untilQueue(b.server.queue, async () => {
+    if ((await b.server.queue.list()).length > 0) return null;
+    return (await inbox(b.store, ALICE)).find((m) => m.bytes.includes('Content-Type: message/delivery-status'));
+  });
+  assert.match(bounce.bytes.toString(), /Status: 5\.7\.30\r\n[^]*Diagnostic-Code: X-Mailfold; REQUIRETLS: localhost\[localhost\]:\d+: Server does not support REQUIRETLS/);
+  assert.deepEqual(plainRelay.map((m) => [m.to, m.requireTls]), [[['bob@b.test'], false]], 'only the message without REQUIRETLS went');
+
+  const c = await through(selfSigned);
+  await addAccount(c.store, ALICE);
+  await send(c.submission, true);
+  const refused = await untilQueue(c.server.queue, async () => {
+    if ((await c.server.queue.list()).length > 0) return null;
+    return (await inbox(c.store, ALICE)).find((m) => m.bytes.includes('Content-Type: message/delivery-status'));
+  });
+  assert.match(refused.bytes.toString(), /Status: 5\.7\.30\r\n[^]*Diagnostic-Code: X-Mailfold; REQUIRETLS: localhost\[localhost\]:\d+: .*certificate/);
+  assert.equal(untrusted.length, 0);
 });

@@ -60,12 +60,15 @@ export interface HopFailure {
 /** What a transaction did: replies for its recipients, or no answer at all. */
 type TransactionResult = { answered: true; replies: Map<string, Reply> } | { answered: false; failure: HopFailure };
 
-/** nodemailer's codes for a TLS handshake or STARTTLS that failed, and for a server that cannot take REQUIRETLS. */
+/** nodemailer's codes for a STARTTLS that failed, and for a server that cannot take REQUIRETLS. */
 const TLS_ERRORS = new Set(['ETLS', 'EREQUIRETLS']);
+/** Node's codes for a certificate that does not verify or a handshake that fails, which nodemailer keeps as `originalCode` of an ESOCKET. */
+const HANDSHAKE_ERROR = /CERT|SELF_SIGNED|^UNABLE_TO_|^ERR_SSL_|^ERR_TLS_/;
 
 /** What nodemailer's errors carry besides the message. */
 interface SmtpError extends Error {
   code?: string;
+  originalCode?: string;
   responseCode?: number;
   response?: string;
   recipient?: string;
@@ -205,6 +208,6 @@ function transactionFailure(err: SmtpError, to: string[], hop: Hop): Transaction
 /** Why a hop answered for no recipient; a TLS failure is marked so where TLS was required (REQUIRETLS bounces on it). */
 function hopFailure(err: SmtpError, hop: Hop): HopFailure {
   const reply = asReply(err);
-  const tls = TLS_ERRORS.has(err.code ?? '') && hop.security !== 'opportunistic' && hop.security !== 'none';
+  const tls = (TLS_ERRORS.has(err.code ?? '') || HANDSHAKE_ERROR.test(err.originalCode ?? '')) && hop.security !== 'opportunistic' && hop.security !== 'none';
   return { reason: `${hop.name}[${hop.host}]:${hop.port}: ${err.message}`, ...(reply ? { reply } : {}), ...(tls ? { tls } : {}) };
 }
