@@ -50,6 +50,8 @@ const NOREQ = '127.0.0.17';
 const PLAIN = '127.0.0.18';
 /** An MX offering STARTTLS with smtp-server's own self-signed certificate. */
 const SELF = '127.0.0.19';
+/** Another Mailfold, its MX with a certificate of the test's CA. */
+const MAILFOLD = '127.0.0.20';
 
 const enforce = (mx: string) => `version: STSv1\nmode: enforce\nmx: ${mx}\nmax_age: 86400\n`;
 const POLICIES: Record<string, string> = {
@@ -57,6 +59,7 @@ const POLICIES: Record<string, string> = {
   'mta-sts.noreq.test': enforce('mx.noreq.test'),
   'mta-sts.plain.test': enforce('mx.plain.test'),
   'mta-sts.tlsno.test': enforce('mx.self.test'),
+  'mta-sts.mf.test': enforce('mx.mf.test'),
 };
 
 test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRETLS gets it; the rest bounces 5.7.30; TLS-Required: No passes an enforce policy', async (t) => {
@@ -75,17 +78,28 @@ test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRE
     // An enforce policy whose MX has a certificate nobody trusts.
     'tlsno.test': { mx: [[10, 'mx.self.test']] },
     'mx.self.test': { a: [SELF] },
+    'mf.test': { mx: [[10, 'mx.mf.test']] },
+    'mx.mf.test': { a: [MAILFOLD] },
     ...policyZone(POLICIES, policyServer.address, '20261202T1'),
   };
   const dns = await startDns(t, zone);
-  const port = await sharedPort([GOOD, NOREQ, PLAIN, SELF]);
+  const port = await sharedPort([GOOD, NOREQ, PLAIN, SELF, MAILFOLD]);
   const good = await startPeer(t, GOOD, port, { tls: await ca.issue(['mx.good.test']), requireTls: true });
   const noreq = await startPeer(t, NOREQ, port, { tls: await ca.issue(['mx.noreq.test']) });
   const plain = await startPeer(t, PLAIN, port, { plaintext: true });
   const self = await startPeer(t, SELF, port, { requireTls: true });
 
-  const caFile = join(tempDir(t), 'ca.pem');
+  const dir = tempDir(t);
+  const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca.certPem);
+  const mfCert = await ca.issue(['mx.mf.test']);
+  writeFileSync(join(dir, 'mf.pem'), mfCert.certPem);
+  writeFileSync(join(dir, 'mf.key'), mfCert.keyPem);
+  const b = await startSmtpServer(t, (c) => {
+    c.listeners.smtp = { enabled: true, address: MAILFOLD, port };
+    c.tls = { cert_file: join(dir, 'mf.pem'), key_file: join(dir, 'mf.key') };
+  });
+  await addAccount(b.store, 'bob@mf.test');
   const a = await startSmtpServer(t, (c) => {
     c.queue.mx_port = port;
     c.queue.ca_file = caFile;
@@ -101,7 +115,7 @@ test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRE
   const rcpts = ['one@good.test', 'two@noreq.test', 'three@plain.test', 'four@nosts.test', 'six@tlsno.test'];
   await client.sendMail({
     from: ALICE,
-    to: rcpts,
+    to: [...rcpts, 'bob@mf.test'],
     subject: 'Secret plans',
     text: 'Only over TLS, all the way.',
     // REQUIRETLS wins over the header (RFC 8689 section 4.1).
@@ -115,10 +129,12 @@ test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRE
   assert.equal(queued[0]?.requireTls, true, 'the queue entry carries REQUIRETLS');
   assert.deepEqual(good.map((m) => [m.to, m.requireTls]), [[['one@good.test'], true]], 'passed on with REQUIRETLS');
   assert.match(good[0]!.raw, /^TLS-Required: No\r$/im, 'the header travels on unchanged');
+  const [atBob] = await inbox(b.store, 'bob@mf.test');
+  assert.match(atBob!.bytes.toString(), /^Received: from localhost \(\[127\.0\.0\.1\]\)\r\n\t\(using TLSv1\.[23] [^]*?with ESMTPS /m, 'Mailfold to Mailfold, with REQUIRETLS');
   assert.equal(noreq.length + plain.length + self.length, 0, 'nothing went where REQUIRETLS could not be kept');
   const report = bounce.bytes.toString();
   for (const rcpt of rcpts.slice(1)) assert.match(report, new RegExp(`Final-Recipient: rfc822; ${rcpt}\r\nAction: failed\r\nStatus: 5\\.7\\.30\r\n`));
-  assert.doesNotMatch(report, /one@good\.test\r\nAction/);
+  assert.doesNotMatch(report, /(one@good\.test|bob@mf\.test)\r\nAction/);
   assert.match(report, /Diagnostic-Code: X-Mailfold; REQUIRETLS: mx\.noreq\.test\[127\.0\.0\.17\]:\d+: Server does not support REQUIRETLS/);
   assert.match(report, /Diagnostic-Code: X-Mailfold; REQUIRETLS: mx\.plain\.test\[127\.0\.0\.18\]:\d+: .*STARTTLS/);
   assert.match(report, /Diagnostic-Code: X-Mailfold; REQUIRETLS: no MX host of nosts\.test is authenticated/);
