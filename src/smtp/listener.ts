@@ -300,15 +300,18 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         if (refused.length > 0) {
           await reportRefused(reportSettings, slog, { from, raw: message, dsn, requireTls }, refused).catch((err: unknown) => slog.error({ err }, 'failure report failed'));
         }
-        const refusedLog = refused.length > 0 ? { refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) } : {};
+        const detailLog = {
+          ...(refused.length > 0 ? { refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) } : {}),
+          ...(requireTls ? { requireTls } : {}),
+        };
         if (role === 'lmtp') {
           const replies = recipientReplies(recipients, reports);
-          slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...refusedLog, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
+          slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...detailLog, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
           return finish(null, replies);
         }
         const refusal = transactionReply(reports);
         if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
-        slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...refusedLog, reply: refusal?.message ?? 'ok' }, 'delivered');
+        slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...detailLog, reply: refusal?.message ?? 'ok' }, 'delivered');
         finish(refusal, 'Message delivered');
       };
       deliver().catch((err: unknown) => {
