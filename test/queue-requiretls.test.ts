@@ -157,11 +157,15 @@ test('REQUIRETLS through a smarthost: verified TLS even when verify_certificate 
   writeFileSync(caFile, ca.certPem);
   const cert = await ca.issue(['localhost']);
   const users = { relayuser: 'relay secret' };
-  const [withIt, without, selfSigned] = [await sharedPort(['127.0.0.1']), await sharedPort(['127.0.0.1']), await sharedPort(['127.0.0.1'])];
-  const strictRelay = await startPeer(t, '127.0.0.1', withIt, { users, tls: cert, requireTls: true });
-  const plainRelay = await startPeer(t, '127.0.0.1', without, { users, tls: cert });
+  // Each relay takes its port before the next is looked for.
+  const relay = async (opts: Parameters<typeof startPeer>[3]) => {
+    const port = await sharedPort(['127.0.0.1']);
+    return { port, messages: await startPeer(t, '127.0.0.1', port, { users, ...opts }) };
+  };
+  const { port: withIt, messages: strictRelay } = await relay({ tls: cert, requireTls: true });
+  const { port: without, messages: plainRelay } = await relay({ tls: cert });
   // smtp-server's own certificate, which no CA signed.
-  const untrusted = await startPeer(t, '127.0.0.1', selfSigned, { users, requireTls: true });
+  const { port: selfSigned, messages: untrusted } = await relay({ requireTls: true });
   const through = (port: number) =>
     startSmtpServer(t, (c) => {
       c.queue.ca_file = caFile;

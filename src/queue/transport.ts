@@ -58,26 +58,10 @@ export async function attemptDelivery(
   log: Logger,
 ): Promise<Attempt[]> {
   if (settings.capture) return capture(settings, settings.capture, entry, addresses);
-  const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
   // RFC 8689 sections 4.2.1 and 5: the rules are for a message with a return path; a bounce is not lost for want of REQUIRETLS.
   const requireTls = entry.requireTls === true && entry.from !== '';
-  if (settings.smarthost) {
-    const s = settings.smarthost;
-    const hop: Hop = {
-      host: s.host,
-      port: s.port,
-      name: s.host,
-      // The relay is named by our configuration, not found in DNS: REQUIRETLS asks only for verified TLS and the extension (RFC 8689 section 4.2.1).
-      security: requireTls && s.tls !== 'implicit' ? 'starttls' : s.tls,
-      verifyCertificate: requireTls || s.verify_certificate,
-      helo: settings.helo,
-      ...(s.username !== undefined && s.password !== undefined ? { auth: { user: s.username, pass: s.password } } : {}),
-      ...(requireTls ? { requireTls } : {}),
-    };
-    const result = await sendVia(hop, envelopes(entry, addresses), message, signal);
-    if (requireTls && result.failure?.tls) return everyone(addresses, 'permanent', `REQUIRETLS: ${failureText(result.failure)}`, REQUIRETLS_STATUS);
-    return outcomes(result, addresses, s.host, result.failure ? failureText(result.failure) : '');
-  }
+  if (settings.smarthost) return viaSmarthost(settings, settings.smarthost, entry, addresses, requireTls, signal);
+  const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
   const route = await findRoute(settings.resolve, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
   // RFC 8689 section 4.2.2: `TLS-Required: No` asks that the domain's policy not stop the message.
@@ -129,6 +113,25 @@ export async function attemptDelivery(
   // RFC 8689 section 5: a REQUIRETLS message no hop could take over TLS is returned; a host that could not be reached may still be tried later.
   if (requireTls && tried > 0 && tlsFailures === tried) return [...done, ...everyone(left, 'permanent', `REQUIRETLS: ${last}`, REQUIRETLS_STATUS)];
   return [...done, ...everyone(left, 'temporary', enforce ? `MTA-STS (enforce): ${last}` : last, '4.4.1')];
+}
+
+/** Everything through the configured relay, in one transaction. */
+async function viaSmarthost(settings: TransportSettings, s: Smarthost, entry: QueueEntry, addresses: string[], requireTls: boolean, signal: AbortSignal): Promise<Attempt[]> {
+  const hop: Hop = {
+    host: s.host,
+    port: s.port,
+    name: s.host,
+    // The relay is named by our configuration, not found in DNS: REQUIRETLS asks only for verified TLS and the extension (RFC 8689 section 4.2.1).
+    security: requireTls && s.tls !== 'implicit' ? 'starttls' : s.tls,
+    verifyCertificate: requireTls || s.verify_certificate,
+    helo: settings.helo,
+    ...(s.username !== undefined && s.password !== undefined ? { auth: { user: s.username, pass: s.password } } : {}),
+    ...(requireTls ? { requireTls } : {}),
+  };
+  const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
+  const result = await sendVia(hop, envelopes(entry, addresses), message, signal);
+  if (requireTls && result.failure?.tls) return everyone(addresses, 'permanent', `REQUIRETLS: ${failureText(result.failure)}`, REQUIRETLS_STATUS);
+  return outcomes(result, addresses, s.host, result.failure ? failureText(result.failure) : '');
 }
 
 const failureText = (f: HopFailure): string => (f.reply ? `${f.reason} (${f.reply.text})` : f.reason);
