@@ -184,7 +184,8 @@ test('REQUIRETLS through a smarthost: verified TLS even when verify_certificate 
   await addAccount(a.store, ALICE);
   await send(a.submission, true);
   await untilQueue(a.server.queue, async () => (await a.server.queue.list()).length === 0);
-  assert.deepEqual(strictRelay.map((m) => [m.to, m.requireTls, m.user]), [[['bob@b.test'], true, 'relayuser']]);
+  const returned = (await inbox(a.store, ALICE)).map((m) => m.bytes.toString());
+  assert.deepEqual(strictRelay.map((m) => [m.to, m.requireTls, m.user]), [[['bob@b.test'], true, 'relayuser']], `not relayed; reports: ${returned.join('\n')}`);
 
   const b = await through(without);
   await addAccount(b.store, ALICE);
