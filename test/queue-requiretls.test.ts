@@ -16,6 +16,11 @@ import { TestCa } from './helpers/test-ca.ts';
 
 const run = promisify(execFile);
 const ALICE = 'alice@example.org';
+/**
+ * One CA for every test of this file: a trusted CA stays in the process's trust store, and two
+ * with the same name there make OpenSSL check a certificate against the wrong one.
+ */
+const testCa = TestCa.create();
 
 test('REQUIRETLS inbound: offered only over TLS, refused in plaintext, and a REQUIRETLS message for a local user delivered (smtplib, swaks)', async (t) => {
   if (!requireTool(t, 'python3') || !requireTool(t, 'swaks')) return;
@@ -63,7 +68,7 @@ const POLICIES: Record<string, string> = {
 };
 
 test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRETLS gets it; the rest bounces 5.7.30; TLS-Required: No passes an enforce policy', async (t) => {
-  const ca = await TestCa.create();
+  const ca = await testCa;
   const policyServer = await startPolicyServer(t, ca, POLICIES);
   if (!policyServer) return;
   const zone: Zone = {
@@ -152,7 +157,7 @@ test('REQUIRETLS on the queue: only a verified, policy-named MX offering REQUIRE
 });
 
 test('REQUIRETLS through a smarthost: verified TLS even when verify_certificate is off, and a relay that does not offer REQUIRETLS gets none of it', async (t) => {
-  const ca = await TestCa.create();
+  const ca = await testCa;
   const caFile = join(tempDir(t), 'ca.pem');
   writeFileSync(caFile, ca.certPem);
   const cert = await ca.issue(['localhost']);
