@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
 import { startDns, type Zone } from './helpers/dns.ts';
 import { tempDir } from './helpers/env.ts';
+import { policyZone, startPolicyServer } from './helpers/mta-sts.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
 import { addAccount, PASSWORD, startSmtpServer } from './helpers/smtp.ts';
@@ -27,46 +27,11 @@ const POLICIES: Record<string, string> = {
   'mta-sts.testing.test': 'version: STSv1\nmode: testing\nmx: mx.other.test\nmax_age: 86400\n',
 };
 
-/**
- * The policy host must answer on 443 (RFC 8461 section 3.3, and mailauth asks no
- * other port): it listens on a loopback address picked at random, the next one when taken.
- */
-async function listen443(t: TestContext, server: Server): Promise<string | null> {
-  for (;;) {
-    const address = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
-    const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
-      server.once('error', resolve);
-      server.listen(443, address, () => resolve(null));
-    });
-    if (!error) {
-      t.after(() => new Promise((resolve) => server.close(resolve)));
-      return address;
-    }
-    if (error.code === 'EACCES') {
-      if (process.env.CI === 'true') throw new Error('binding port 443 needs root or CAP_NET_BIND_SERVICE');
-      t.skip('port 443 cannot be bound here');
-      return null;
-    }
-    if (error.code !== 'EADDRINUSE') throw error;
-  }
-}
-
 test('MTA-STS: enforce delivers only to listed MX hosts with a valid certificate; testing and no policy deliver', async (t) => {
   const ca = await TestCa.create();
-  const policyCert = await ca.issue(Object.keys(POLICIES));
-  const requests: string[] = [];
-  const https = createServer({ key: policyCert.keyPem, cert: policyCert.certPem }, (req, res) => {
-    const host = (req.headers.host ?? '').toLowerCase();
-    requests.push(`${host}${req.url}`);
-    const policy = POLICIES[host];
-    if (req.url !== '/.well-known/mta-sts.txt' || !policy) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/plain' }).end(policy);
-  });
-  const policyHost = await listen443(t, https);
-  if (!policyHost) return;
+  const policyServer = await startPolicyServer(t, ca, POLICIES);
+  if (!policyServer) return;
+  const { address: policyHost, requests } = policyServer;
 
   const zone: Zone = {
     // enforce, the MX listed, its certificate from the trusted CA: delivered.
@@ -81,12 +46,8 @@ test('MTA-STS: enforce delivers only to listed MX hosts with a valid certificate
     'testing.test': { mx: [[10, 'mx.badcert.test']] },
     // No policy at all: opportunistic TLS, as without MTA-STS.
     'plain.test': { mx: [[10, 'mx.badcert.test']] },
+    ...policyZone(POLICIES, policyHost, POLICY_ID),
   };
-  for (const host of Object.keys(POLICIES)) {
-    const domain = host.slice('mta-sts.'.length);
-    zone[`_mta-sts.${domain}`] = { txt: [`v=STSv1; id=${POLICY_ID}`] };
-    zone[host] = { a: [policyHost] };
-  }
   const dns = await startDns(t, zone);
   const port = await sharedPort([GOOD, BAD]);
   const good = await startPeer(t, GOOD, port, { tls: await ca.issue(['mx.sts.test']) });

@@ -8,6 +8,7 @@ import { composeDsn, headerOf, statusOf, type DsnInput } from '../src/queue/dsn.
 import { KeyedLimiter } from '../src/net/keyed-limiter.ts';
 import { createResolver } from '../src/net/dns.ts';
 import { findRoute } from '../src/queue/mx.ts';
+import { mayCarryRequireTls, tlsRequirement } from '../src/queue/require-tls.ts';
 import { backoff, dueTime } from '../src/queue/runner.ts';
 import { sendVia } from '../src/queue/smtp-client.ts';
 import { envelopes } from '../src/queue/transport.ts';
@@ -212,4 +213,23 @@ test('one transaction per set of NOTIFY and ORCPT; RET and ENVID go with every o
   delete plain.envid;
   delete plain.ret;
   assert.deepEqual(envelopes(plain, ['q@b.test', 'u@b.test']), [{ from: 'a@a.test', to: ['q@b.test', 'u@b.test'], size: 5 }]);
+});
+
+test('RFC 8689: REQUIRETLS wins over TLS-Required, whose only value is No; only an authenticated, verified hop carries REQUIRETLS', () => {
+  const m = (header: string) => Buffer.from(`${header}From: a@a.test\r\n\r\nTLS-Required: No\r\n`);
+  assert.equal(tlsRequirement(true, m('TLS-Required: No\r\n')), true);
+  assert.equal(tlsRequirement(undefined, m('TLS-Required: No\r\n')), false);
+  assert.equal(tlsRequirement(false, m('tls-required:   NO  \r\n')), false);
+  assert.equal(tlsRequirement(undefined, m('TLS-Required:\r\n No\r\n')), false, 'folded');
+  for (const other of ['TLS-Required: Yes\r\n', 'TLS-Required: No thanks\r\n', 'X-TLS-Required: No\r\n', '']) {
+    assert.equal(tlsRequirement(undefined, m(other)), undefined, `${JSON.stringify(other)} (and the body's line) is no header field`);
+  }
+  // A field past the first 64 KB of header is not looked for; a huge header costs no more than that.
+  assert.equal(tlsRequirement(undefined, m(`X-Pad: ${'a'.repeat(70_000)}\r\nTLS-Required: No\r\n`)), undefined);
+  assert.equal(tlsRequirement(undefined, Buffer.alloc(0)), undefined);
+
+  assert.equal(mayCarryRequireTls({ policy: 'mta-sts', verified: true }), true);
+  assert.equal(mayCarryRequireTls({ policy: 'dane', verified: true }), true);
+  assert.equal(mayCarryRequireTls({ policy: 'mta-sts', verified: false }), false);
+  assert.equal(mayCarryRequireTls({ policy: 'opportunistic', verified: true }), false);
 });

@@ -4,6 +4,7 @@ import type { Directory, Vault } from '../store/types.ts';
 import type { OutboundQueue, NewRecipient } from './outbound.ts';
 import { SRS_SECRET, srsForward } from '../delivery/srs.ts';
 import type { OutboundMessage, SieveDelivery } from '../sieve/environment.ts';
+import { tlsRequirement } from './require-tls.ts';
 
 /** How many times a message a script sent may meet a script again (a redirect to an account whose script redirects). */
 const SIEVE_DEPTH = 3;
@@ -24,15 +25,17 @@ export interface DsnRequest {
  */
 export async function acceptMessage(
   queue: OutboundQueue,
-  request: Omit<DeliveryRequest, 'sieve'> & { dsn?: DsnRequest; sieve?: Omit<SieveDelivery, 'send'> },
+  request: Omit<DeliveryRequest, 'sieve'> & { dsn?: DsnRequest; sieve?: Omit<SieveDelivery, 'send'>; requireTls?: boolean },
 ): Promise<RecipientReport[]> {
   const sieve = request.sieve;
   // What scripts send (redirect, vacation...) takes this same path, committed before the caller
   // answers: local recipients at once (their scripts run, to a depth), the others into the queue.
+  // RFC 8689 section 4.1: every copy a REQUIRETLS message makes is sent as REQUIRETLS too.
   const send = async (m: OutboundMessage) => {
     const depth = (sieve?.depth ?? 0) + 1;
     const nested = sieve && depth <= SIEVE_DEPTH ? { sieve: { ...sieve, atData: false, depth } } : {};
-    const sent = await acceptMessage(queue, { from: m.from, recipients: m.to, raw: m.raw, subaddressSeparator: request.subaddressSeparator, ...nested });
+    const requireTls = request.requireTls ? { requireTls: true } : {};
+    const sent = await acceptMessage(queue, { from: m.from, recipients: m.to, raw: m.raw, subaddressSeparator: request.subaddressSeparator, ...nested, ...requireTls });
     const lost = sent.flatMap((r) => r.outcomes.filter((o) => o.status === 'unknown' || o.status === 'failed' || o.status === 'over-quota'));
     if (lost.length > 0) throw new Error(`not delivered: ${lost.map((o) => o.detail).join('; ')}`);
   };
@@ -52,8 +55,15 @@ export async function acceptMessage(
   });
   if (remote.length === 0) return reports;
   const from = forwardDomain ? await forwardSender(queue.store, request.from, forwardDomain) : request.from;
+  const requireTls = tlsRequirement(request.requireTls, request.raw);
   const entry = await queue.enqueue(
-    { from, recipients: remote, ...(request.dsn?.envid ? { envid: request.dsn.envid } : {}), ...(request.dsn?.ret ? { ret: request.dsn.ret } : {}) },
+    {
+      from,
+      recipients: remote,
+      ...(request.dsn?.envid ? { envid: request.dsn.envid } : {}),
+      ...(request.dsn?.ret ? { ret: request.dsn.ret } : {}),
+      ...(requireTls === undefined ? {} : { requireTls }),
+    },
     request.raw,
   );
   for (const report of reports) {

@@ -12,7 +12,8 @@ export interface StsRule {
   allows(host: string): boolean;
 }
 
-const NO_POLICY: StsRule = { mode: 'none', allows: () => true };
+/** No policy: every MX host, opportunistic TLS. */
+export const NO_STS: StsRule = { mode: 'none', allows: () => true };
 
 /**
  * The domain's policy: the stored one while it is valid and the TXT record names
@@ -26,7 +27,7 @@ export async function stsRule(store: Vault, resolve: DnsResolve, domain: string,
   const known = await store.getMtaStsPolicy(domain);
   const { policy, status } = await getPolicy(domain, known, { resolver: resolve as DNSResolver });
   if (policy.error) log.warn({ domain, err: policy.error, status }, 'MTA-STS policy could not be fetched');
-  if (!policy.id || policy.mode === undefined || !policy.expires) return NO_POLICY;
+  if (!policy.id || policy.mode === undefined || !policy.expires) return NO_STS;
   const current: MtaStsPolicy = {
     id: policy.id,
     mode: policy.mode,
@@ -36,6 +37,6 @@ export async function stsRule(store: Vault, resolve: DnsResolve, domain: string,
     ...(policy.version ? { version: policy.version } : {}),
   };
   if (known?.id !== current.id || known.expires !== current.expires) await store.putMtaStsPolicy(domain, current);
-  if (current.mode === 'none') return NO_POLICY;
+  if (current.mode === 'none') return NO_STS;
   return { mode: current.mode, id: current.id, allows: (host) => validateMx(host, current).valid };
 }

@@ -16,6 +16,8 @@ export interface NewEntry {
   recipients: NewRecipient[];
   envid?: string;
   ret?: 'FULL' | 'HDRS';
+  /** RFC 8689, as in QueueEntry. */
+  requireTls?: boolean;
 }
 
 /** How long a claim on an entry lasts: longer than any attempt (a node that dies holding one frees it when it runs out). */
@@ -60,6 +62,7 @@ export class OutboundQueue extends EventEmitter<QueueEvents> {
         delayWarned: false,
         ...(input.envid === undefined ? {} : { envid: input.envid }),
         ...(input.ret === undefined ? {} : { ret: input.ret }),
+        ...(input.requireTls === undefined ? {} : { requireTls: input.requireTls }),
         recipients: input.recipients.map((r) => ({ ...r, state: 'pending', attempts: 0, nextAttempt: now })),
       },
       toCrlf(raw),

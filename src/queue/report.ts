@@ -23,9 +23,12 @@ function wants(r: QueueRecipient, kind: DsnKind): boolean {
   return r.notify.includes(NOTIFY[kind]);
 }
 
-/** The message, or its header: with RET=HDRS, when large, and in a success report (RET asks for the content of failure reports). */
+/**
+ * The message, or its header: with RET=HDRS, when large, in a success report (RET asks for the content of failure reports),
+ * and for a REQUIRETLS message, whose report may travel without TLS (RFC 8689 section 5: as if RET=HDRS).
+ */
 async function original(settings: ReportSettings, entry: QueueEntry, kind: DsnKind): Promise<{ bytes: Buffer; headersOnly: boolean }> {
-  const headersOnly = entry.ret === 'HDRS' || entry.size > FULL_RETURN_LIMIT || kind === 'relayed' || kind === 'delivered';
+  const headersOnly = entry.ret === 'HDRS' || entry.requireTls === true || entry.size > FULL_RETURN_LIMIT || kind === 'relayed' || kind === 'delivered';
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of settings.queue.store.readQueueMessage(entry.id)) {
@@ -79,6 +82,8 @@ export interface LocalDelivery {
   from: string;
   raw: Buffer;
   dsn?: DsnRequest;
+  /** RFC 8689 REQUIRETLS: a failure report returns the header only. */
+  requireTls?: boolean;
 }
 
 /**
@@ -128,7 +133,7 @@ export async function reportRefused(settings: ReportSettings, log: Logger, messa
     return [{ address: copy.recipient, status: copy.status, ...(wish?.orcpt ? { orcpt: wish.orcpt } : {}), diagnostic: copy.diagnostic, lastAttempt: now }];
   });
   if (recipients.length === 0) return;
-  const headersOnly = message.dsn?.ret === 'HDRS' || message.raw.length > FULL_RETURN_LIMIT;
+  const headersOnly = message.dsn?.ret === 'HDRS' || message.requireTls === true || message.raw.length > FULL_RETURN_LIMIT;
   await send(settings, log, {
     kind: 'failed',
     arrivalDate: now,

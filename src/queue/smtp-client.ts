@@ -24,6 +24,8 @@ export interface Hop {
   auth?: { user: string; pass: string };
   /** Our own name, for EHLO. */
   helo: string;
+  /** RFC 8689: MAIL FROM carries REQUIRETLS, and only over TLS to a server that offers it. */
+  requireTls?: boolean;
 }
 
 /** RFC 3461 parameters passed on to a next hop that offers DSN. */
@@ -55,15 +57,30 @@ export interface HopResult {
   replies: Map<string, Reply>;
   /** Whether the server offered DSN (RFC 3461), so that it reports success itself. */
   dsn: boolean;
-  /** `dane`: the certificate did not satisfy the hop's TLSA records (the reason says so). */
-  failure?: { reason: string; reply?: Reply; dane?: boolean };
+  failure?: HopFailure;
+}
+
+export interface HopFailure {
+  reason: string;
+  reply?: Reply;
+  /** The hop could not give the TLS it was asked for: no STARTTLS, a certificate that fails, or (REQUIRETLS) no REQUIRETLS. */
+  tls?: boolean;
+  /** The certificate did not satisfy the hop's TLSA records (the reason says so). */
+  dane?: boolean;
 }
 
 /** What a transaction did: replies for its recipients, or no answer at all. */
-type TransactionResult = { answered: true; replies: Map<string, Reply> } | { answered: false; reason: string };
+type TransactionResult = { answered: true; replies: Map<string, Reply> } | { answered: false; failure: HopFailure };
+
+/** nodemailer's codes for a STARTTLS that failed, and for a server that cannot take REQUIRETLS. */
+const TLS_ERRORS = new Set(['ETLS', 'EREQUIRETLS']);
+/** Node's codes for a certificate that does not verify or a handshake that fails, which nodemailer keeps as `originalCode` of an ESOCKET. */
+const HANDSHAKE_ERROR = /CERT|SELF_SIGNED|^UNABLE_TO_|^ERR_SSL_|^ERR_TLS_/;
 
 /** What nodemailer's errors carry besides the message. */
 interface SmtpError extends Error {
+  code?: string;
+  originalCode?: string;
   responseCode?: number;
   response?: string;
   recipient?: string;
@@ -125,14 +142,13 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
   } catch (err) {
     conn.close();
     signal.removeEventListener('abort', abort);
-    const e = err as SmtpError;
-    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) } };
+    return { replies, dsn: false, failure: hopFailure(err as SmtpError, hop) };
   }
   const daneProblem = hop.dane ? daneCheck(conn, hop, hop.dane) : undefined;
   if (daneProblem) {
     signal.removeEventListener('abort', abort);
     conn.quit();
-    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: DANE: ${daneProblem}`, dane: true } };
+    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: DANE: ${daneProblem}`, dane: true, tls: true } };
   }
   // The EHLO reply is the last one heard once connected; AUTH would replace it.
   const dsn = /^\d{3}[ -]DSN\b/im.test(conn.lastServerResponse || '');
@@ -154,7 +170,7 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
         }
       }
       const result = await transaction(conn, envelope, message, hop);
-      if (!result.answered) return { replies, dsn, failure: { reason: result.reason } };
+      if (!result.answered) return { replies, dsn, failure: result.failure };
       for (const [address, reply] of result.replies) replies.set(address, reply);
     }
     return { replies, dsn };
@@ -198,6 +214,7 @@ async function transaction(conn: SMTPConnection, envelope: HopEnvelope, message:
           to: envelope.to,
           size: envelope.size,
           use8BitMime: true,
+          ...(hop.requireTls ? { requireTLSExtensionEnabled: true } : {}),
           // nodemailer adds these only when the server offers DSN.
           ...(dsn ? { dsn: { ...dsn, ret: dsn.ret as 'HDRS' | undefined, notify: dsn.notify as SMTPConnection.DSNOption[] | undefined } } : {}),
         },
@@ -226,7 +243,14 @@ function transactionFailure(err: SmtpError, to: string[], hop: Hop): Transaction
     if (rejected.recipient && reply) replies.set(rejected.recipient, reply);
   }
   const reply = asReply(err);
-  if (replies.size === 0 && !reply) return { answered: false, reason: `${hop.name}[${hop.host}]:${hop.port}: ${err.message}` };
+  if (replies.size === 0 && !reply) return { answered: false, failure: hopFailure(err, hop) };
   for (const address of to) if (!replies.has(address) && reply) replies.set(address, reply);
   return { answered: true, replies };
+}
+
+/** Why a hop answered for no recipient; a TLS failure is marked so where TLS was required (REQUIRETLS bounces on it). */
+function hopFailure(err: SmtpError, hop: Hop): HopFailure {
+  const reply = asReply(err);
+  const tls = (TLS_ERRORS.has(err.code ?? '') || HANDSHAKE_ERROR.test(err.originalCode ?? '')) && hop.security !== 'opportunistic' && hop.security !== 'none';
+  return { reason: `${hop.name}[${hop.host}]:${hop.port}: ${err.message}`, ...(reply ? { reply } : {}), ...(tls ? { tls } : {}) };
 }

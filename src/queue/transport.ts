@@ -7,9 +7,10 @@ import type { Directory, MailStore, QueueEntry, QueueStore, SieveStore, Vault } 
 import { statusOf } from './dsn.ts';
 import type { ValidatingResolver } from '../net/validating-resolver.ts';
 import { daneRule, secureLookup, type DaneRule, type HopTls } from './dane.ts';
-import { stsRule } from './mta-sts.ts';
+import { NO_STS, stsRule } from './mta-sts.ts';
 import { findRoute, hostAddresses } from './mx.ts';
-import { sendVia, type Hop, type HopEnvelope, type HopResult, type Reply } from './smtp-client.ts';
+import { mayCarryRequireTls, REQUIRETLS_STATUS } from './require-tls.ts';
+import { sendVia, type Hop, type HopEnvelope, type HopFailure, type HopResult } from './smtp-client.ts';
 
 /** What one try did for one recipient. */
 export interface Attempt {
@@ -63,32 +64,25 @@ export async function attemptDelivery(
   log: Logger,
 ): Promise<Attempt[]> {
   if (settings.capture) return capture(settings, settings.capture, entry, addresses);
+  // RFC 8689 sections 4.2.1 and 5: the rules are for a message with a return path; a bounce is not lost for want of REQUIRETLS.
+  const requireTls = entry.requireTls === true && entry.from !== '';
+  if (settings.smarthost) return viaSmarthost(settings, settings.smarthost, entry, addresses, requireTls, signal);
   const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
-  if (settings.smarthost) {
-    const s = settings.smarthost;
-    const hop: Hop = {
-      host: s.host,
-      port: s.port,
-      name: s.host,
-      security: s.tls,
-      verifyCertificate: s.verify_certificate,
-      helo: settings.helo,
-      ...(s.username !== undefined && s.password !== undefined ? { auth: { user: s.username, pass: s.password } } : {}),
-    };
-    const result = await sendVia(hop, envelopes(entry, addresses), message, signal);
-    return outcomes(result, addresses, s.host, result.failure ? failureText(result.failure) : '');
-  }
   const dane = settings.dane;
   // With DANE on, the MX lookup goes to the validating resolver, so that its AD bit says whether DANE can apply.
   let mxSecure = false;
   const route = await findRoute(dane ? secureLookup(dane, (secure) => (mxSecure = secure)) : settings.resolve, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
-  const sts = await stsRule(settings.store, settings.resolve, key, log);
+  // RFC 8689 section 4.2.2: `TLS-Required: No` asks that the domain's policy not stop the message.
+  const sts = entry.requireTls === false ? NO_STS : await stsRule(settings.store, settings.resolve, key, log);
   const enforce = sts.mode === 'enforce';
   let last = `no MX host of ${key} could be reached`;
   let lastStatus = '4.4.1';
   let tried = 0;
   let usable = 0;
+  /** Hosts REQUIRETLS may not use (not authenticated by DANE or MTA-STS), and hops that failed for want of the TLS it asks. */
+  let unauthenticated = 0;
+  let tlsFailures = 0;
   const done: Attempt[] = [];
   let left = addresses;
   // The next MX, and the next address of each, is tried only for recipients no server answered.
@@ -109,6 +103,12 @@ export async function attemptDelivery(
     }
     usable++;
     const tls: HopTls = daneRecords ? { policy: 'dane', verified: daneRecords.length > 0 } : enforce ? { policy: 'mta-sts', verified: true } : { policy: 'opportunistic', verified: false };
+    // RFC 8689 section 4.2.1: a REQUIRETLS message goes only to a host that DANE or MTA-STS authenticates.
+    if (requireTls && !mayCarryRequireTls(tls)) {
+      unauthenticated++;
+      last = `${host}: not authenticated by DANE or an MTA-STS policy in enforce mode`;
+      continue;
+    }
     if (plan.ips.length === 0) last = `${host}: host has no address`;
     for (const ip of plan.ips.slice(0, MAX_ADDRESSES - tried)) {
       tried++;
@@ -122,6 +122,7 @@ export async function attemptDelivery(
         verifyCertificate: !daneRecords && enforce,
         helo: settings.helo,
         ...(daneRecords ? { dane: daneRecords } : {}),
+        ...(requireTls ? { requireTls } : {}),
       };
       const result = await sendVia(hop, envelopes(entry, left), message, signal);
       const answered = left.filter((a) => result.replies.has(a));
@@ -130,12 +131,17 @@ export async function attemptDelivery(
       if (left.length === 0) return done;
       if (result.failure) {
         const text = failureText(result.failure);
+        if (result.failure.tls) tlsFailures++;
         // RFC 7672 section 2.2: with TLSA records, no STARTTLS or no match is a temporary failure, never a plaintext retry.
         [last, lastStatus] = daneRecords ? [result.failure.dane ? text : `DANE: ${text}`, '4.7.5'] : [text, '4.4.1'];
       }
     }
   }
   if (usable === 0 && lastStatus !== '4.7.5') return everyone(addresses, 'temporary', `MTA-STS policy of ${key} lists none of its MX hosts (${route.hosts.join(', ')})`, '4.7.5');
+  // RFC 8689 section 5: a REQUIRETLS message no host may carry, or that every hop tried refused over TLS, is returned; an unreachable host may still be tried later.
+  if (requireTls && usable > 0 && (unauthenticated === usable || (tried > 0 && tlsFailures === tried))) {
+    return [...done, ...everyone(left, 'permanent', `REQUIRETLS: ${last}`, REQUIRETLS_STATUS)];
+  }
   return [...done, ...everyone(left, 'temporary', enforce && lastStatus === '4.4.1' ? `MTA-STS (enforce): ${last}` : last, lastStatus)];
 }
 
@@ -150,7 +156,26 @@ async function planHost(settings: TransportSettings, host: string, mxSecure: boo
   return { ips, rule: await daneRule(dane, host, settings.mxPort) };
 }
 
-const failureText = (f: { reason: string; reply?: Reply }): string => (f.reply ? `${f.reason} (${f.reply.text})` : f.reason);
+/** Everything through the configured relay, in one transaction. */
+async function viaSmarthost(settings: TransportSettings, s: Smarthost, entry: QueueEntry, addresses: string[], requireTls: boolean, signal: AbortSignal): Promise<Attempt[]> {
+  const hop: Hop = {
+    host: s.host,
+    port: s.port,
+    name: s.host,
+    // The relay is named by our configuration, not found in DNS: REQUIRETLS asks only for verified TLS and the extension (RFC 8689 section 4.2.1).
+    security: requireTls && s.tls !== 'implicit' ? 'starttls' : s.tls,
+    verifyCertificate: requireTls || s.verify_certificate,
+    helo: settings.helo,
+    ...(s.username !== undefined && s.password !== undefined ? { auth: { user: s.username, pass: s.password } } : {}),
+    ...(requireTls ? { requireTls } : {}),
+  };
+  const message = () => Readable.from(settings.store.readQueueMessage(entry.id));
+  const result = await sendVia(hop, envelopes(entry, addresses), message, signal);
+  if (requireTls && result.failure?.tls) return everyone(addresses, 'permanent', `REQUIRETLS: ${failureText(result.failure)}`, REQUIRETLS_STATUS);
+  return outcomes(result, addresses, s.host, result.failure ? failureText(result.failure) : '');
+}
+
+const failureText = (f: HopFailure): string => (f.reply ? `${f.reason} (${f.reply.text})` : f.reason);
 
 /**
  * One transaction per set of DSN parameters (RFC 3461): recipients with the same

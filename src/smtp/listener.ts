@@ -123,8 +123,9 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     // Both are off unless asked for.
     hideENHANCEDSTATUSCODES: false,
     hideDSN: false,
-    // REQUIRETLS promises TLS on every later hop, which no outbound queue can keep yet.
-    hideREQUIRETLS: true,
+    // RFC 8689: offered (by smtp-server only once the session is in TLS) where the queue can keep its
+    // promise of verified TLS on every later hop; LMTP is the last hop of a local MTA.
+    hideREQUIRETLS: role === 'lmtp',
     // SCRAM proves a stored password, which sandbox mode does not check.
     authMethods: role === 'submission' && !deps.sandbox ? ['PLAIN', 'LOGIN', ...SMTP_SCRAM] : ['PLAIN', 'LOGIN'],
     authOptional: role !== 'submission' || Boolean(deps.sandbox),
@@ -267,6 +268,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           return finish(spamRefused);
         }
         const dsn = role === 'mx' ? worldDsnRequest(dsnRequest(session), verdict.auth) : dsnRequest(session);
+        const requireTls = session.envelope.requireTLS === true;
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
           from,
@@ -275,6 +277,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           mailbox: verdict.mailbox,
           subaddressSeparator: deps.subaddressSeparator,
           dsn,
+          requireTls,
           // Sieve runs while the client waits: a script's reject is this transaction's 550.
           sieve: {
             atData: true,
@@ -297,17 +300,20 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         // transaction (in LMTP, the recipient whose alias they came from) is answered 250.
         const refused = role === 'lmtp' ? reports.flatMap((report, index) => partlyRefused([report]).map((copy) => ({ ...copy, index }))) : partlyRefused(reports);
         if (refused.length > 0) {
-          await reportRefused(reportSettings, slog, { from, raw: message, dsn }, refused).catch((err: unknown) => slog.error({ err }, 'failure report failed'));
+          await reportRefused(reportSettings, slog, { from, raw: message, dsn, requireTls }, refused).catch((err: unknown) => slog.error({ err }, 'failure report failed'));
         }
-        const refusedLog = refused.length > 0 ? { refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) } : {};
+        const detailLog = {
+          ...(refused.length > 0 ? { refused: refused.map((c) => `${c.recipient}: ${c.diagnostic}`) } : {}),
+          ...(requireTls ? { requireTls } : {}),
+        };
         if (role === 'lmtp') {
           const replies = recipientReplies(recipients, reports);
-          slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...refusedLog, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
+          slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...detailLog, replies: replies.map((r) => (typeof r === 'string' ? r : r.message)) }, 'delivered');
           return finish(null, replies);
         }
         const refusal = transactionReply(reports);
         if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
-        slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...refusedLog, reply: refusal?.message ?? 'ok' }, 'delivered');
+        slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...detailLog, reply: refusal?.message ?? 'ok' }, 'delivered');
         finish(refusal, 'Message delivered');
       };
       deliver().catch((err: unknown) => {

@@ -223,6 +223,12 @@ export interface QueueEntry {
   /** DSN ENVID and RET (RFC 3461), when the sender gave them. */
   envid?: string;
   ret?: 'FULL' | 'HDRS';
+  /**
+   * RFC 8689: true when the sender asked REQUIRETLS (every hop over verified TLS to an
+   * authenticated MX that offers REQUIRETLS), false for `TLS-Required: No` (the
+   * recipient domain's MTA-STS policy is not enforced), absent for neither.
+   */
+  requireTls?: boolean;
   /** Since when (ms since the epoch) an admin holds it: never tried, and its expiry waits for the release. */
   heldAt?: number;
 }

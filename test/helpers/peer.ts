@@ -27,6 +27,8 @@ export interface PeerMessage {
   to: string[];
   raw: string;
   user?: string;
+  /** Whether MAIL FROM carried REQUIRETLS (RFC 8689). */
+  requireTls: boolean;
   /** With `opts.dsn`: the RFC 3461 parameters of MAIL FROM, and of each RCPT TO by address. */
   dsn?: { ret?: string | null; envid?: string | null; rcpt: Record<string, { notify?: string[]; orcpt?: string }> };
 }
@@ -36,13 +38,21 @@ export interface PeerMessage {
  * takes every recipient, except `...later...@` (451 the first time, then 250),
  * `...busy@` (always 451) and `never@` (550 5.1.1). A local part starting with
  * `hold` first waits for `opts.hold()`. With `opts.users`, it wants AUTH, as a smarthost does;
- * with `opts.dsn`, it offers DSN and records the parameters it is given; with `opts.noStartTls`, it has no TLS.
+ * with `opts.dsn`, it offers DSN and records the parameters it is given. With `opts.requireTls` it
+ * offers REQUIRETLS after STARTTLS; with `opts.noStartTls`, it has no TLS.
  */
 export async function startPeer(
   t: TestContext,
   address: string,
   port: number,
-  opts: { users?: Record<string, string>; hold?: () => Promise<void>; tls?: { keyPem: string; certPem: string }; dsn?: boolean; noStartTls?: boolean } = {},
+  opts: {
+    users?: Record<string, string>;
+    hold?: () => Promise<void>;
+    tls?: { keyPem: string; certPem: string };
+    dsn?: boolean;
+    requireTls?: boolean;
+    noStartTls?: boolean;
+  } = {},
 ): Promise<PeerMessage[]> {
   const { users } = opts;
   const messages: PeerMessage[] = [];
@@ -50,6 +60,7 @@ export async function startPeer(
   const server = new SMTPServer({
     logger: false,
     hideDSN: !opts.dsn,
+    hideREQUIRETLS: !opts.requireTls,
     // An MTA without TLS at all: STARTTLS is neither offered nor accepted.
     ...(opts.noStartTls ? { hideSTARTTLS: true, disabledCommands: ['STARTTLS'] } : {}),
     // Without a certificate of the test's, smtp-server offers STARTTLS with its own self-signed one.
@@ -82,6 +93,7 @@ export async function startPeer(
           from: mailFrom ? mailFrom.address : '',
           to: rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString(),
+          requireTls: session.envelope.requireTLS === true,
           ...(typeof session.user === 'string' ? { user: session.user } : {}),
           ...(opts.dsn
             ? {

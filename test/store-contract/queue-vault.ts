@@ -14,7 +14,17 @@ export function queueVaultContract(backend: StoreBackend): void {
     );
     assert.equal(entry.size, raw.length);
     const second = await store.enqueue({ from: '', createdAt: 2, delayWarned: false, recipients: [] }, Buffer.from('x'));
+    // RFC 8689: REQUIRETLS (true) and `TLS-Required: No` (false) outlive a restart.
+    const strict = await store.enqueue({ from: 'a@a.test', createdAt: 3, delayWarned: false, requireTls: true, recipients: [] }, Buffer.from('x'));
+    const lax = await store.enqueue({ from: 'a@a.test', createdAt: 4, delayWarned: false, requireTls: false, recipients: [] }, Buffer.from('x'));
     const again = await reopen();
+    assert.equal((await again.getQueueEntry(strict.id))?.requireTls, true);
+    assert.equal((await again.getQueueEntry(lax.id))?.requireTls, false);
+    assert.equal((await again.getQueueEntry(second.id))?.requireTls, undefined);
+    assert.equal(await again.updateQueueEntry({ ...strict, delayWarned: true }), true);
+    assert.equal((await again.getQueueEntry(strict.id))?.requireTls, true, 'kept through the runner\'s updates');
+    await again.removeQueueEntry(strict.id);
+    await again.removeQueueEntry(lax.id);
     assert.deepEqual(await collect(again.readQueueMessage(entry.id)), raw);
     assert.deepEqual((await again.listQueue()).map((e) => e.id), [entry.id, second.id], 'oldest first');
     assert.equal(await again.updateQueueEntry({ ...entry, delayWarned: true }), true);
