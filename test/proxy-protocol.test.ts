@@ -3,17 +3,9 @@ import { test } from 'node:test';
 import { Networks, parseNetwork } from '../src/net/networks.ts';
 import { MAX_V2_HEADER, parseProxyHeader, type ProxyHeader } from '../src/net/proxy-protocol.ts';
 import { random } from './helpers/fuzz.ts';
+import { V2_SIGNATURE as SIGNATURE, v2Header } from './helpers/proxy.ts';
 
-const SIGNATURE = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
-
-/** A v2 header as section 2.2 lays it out: signature, version/command, family/transport, length, then `body`. */
-function v2(command: number, familyTransport: number, body: Buffer, version = 2): Buffer {
-  const fixed = Buffer.alloc(4);
-  fixed[0] = (version << 4) | command;
-  fixed[1] = familyTransport;
-  fixed.writeUInt16BE(body.length, 2);
-  return Buffer.concat([SIGNATURE, fixed, body]);
-}
+const v2 = v2Header;
 
 const ports = (source: number, destination: number) => {
   const b = Buffer.alloc(4);
