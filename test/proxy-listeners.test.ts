@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { createTransport } from 'nodemailer';
 import type { Config, ListenerName } from '../src/config/index.ts';
 import { connectThroughProxy, proxyHeaderFor, v2Header } from './helpers/proxy.ts';
 import { RawClient, serverCa } from './helpers/pop3.ts';
-import { addAccount, inbox, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
+import { tempDir } from './helpers/env.ts';
+import { freePort } from './helpers/pebble.ts';
+import { addAccount, inbox, requireTool, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 
 const ALICE = 'alice@example.org';
 const PROXIED: ListenerName[] = ['smtp', 'imap', 'imaps', 'pop3', 'http'];
@@ -126,3 +134,56 @@ test('a connection from outside proxy_from is refused, even with a well-formed h
     assert.equal(await firstLine(await connectThroughProxy(port(name), proxyHeaderFor('203.0.113.7'))), null, name);
   }
 });
+
+test('through HAProxy (send-proxy-v2): SMTP\'s Received names the client behind it, IMAPS is served', async (t) => {
+  if (!requireTool(t, 'haproxy')) return;
+  const { store, port, ca } = await start(t);
+  await addAccount(store, ALICE);
+  const front = { smtp: await freePort(), imaps: await freePort() };
+  const dir = tempDir(t);
+  const config = join(dir, 'haproxy.cfg');
+  const section = (name: keyof typeof front) => [
+    `frontend ${name}`, `  bind 127.0.0.1:${front[name]}`, `  default_backend ${name}_mailfold`,
+    `backend ${name}_mailfold`, `  server mailfold 127.0.0.1:${port(name)} send-proxy-v2`,
+  ];
+  writeFileSync(config, [
+    'global', '  maxconn 100',
+    'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
+    ...section('smtp'), ...section('imaps'),
+  ].join('\n') + '\n');
+  const haproxy = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  haproxy.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = once(haproxy, 'exit');
+  t.after(async () => {
+    haproxy.kill('SIGTERM');
+    await exited;
+  });
+  // HAProxy says nothing when it is ready: its port is tried until it answers.
+  await waitForPort(front.smtp, () => `haproxy did not start:\n${output}`);
+
+  // nodemailer from 127.0.0.2; HAProxy reaches Mailfold from 127.0.0.1.
+  const transport = createTransport({ host: '127.0.0.1', port: front.smtp, localAddress: '127.0.0.2', ignoreTLS: true, name: 'client.example.net' });
+  t.after(() => transport.close());
+  await transport.sendMail({ from: 'someone@example.net', to: ALICE, subject: 'via HAProxy', text: 'Hello.\n' });
+  const [stored] = await inbox(store, ALICE);
+  assert.match(stored!.bytes.toString(), /^Received: from client\.example\.net \(\[127\.0\.0\.2\]\)/m);
+
+  const imaps = await RawClient.connect(front.imaps, { tls: true, ca });
+  assert.match((await firstLine(imaps))!, /^\* OK/);
+});
+
+/** Resolves once a TCP connection to `port` succeeds; the only way to know a silent tool is listening. */
+async function waitForPort(port: number, failure: () => string): Promise<void> {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = netConnect({ port, host: '127.0.0.1' }, () => resolve(true));
+      socket.once('error', () => resolve(false));
+      socket.once('connect', () => socket.destroy());
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(failure());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
