@@ -61,6 +61,7 @@ export class PgCoordination implements Coordination {
     } finally {
       if (!locked) await local.release();
     }
+    if (!locked) return null;
     let released = false;
     return {
       release: async () => {
