@@ -7,7 +7,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { pino } from 'pino';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
+import { AcmeChallenges } from '../src/tls/challenges.ts';
+import { CertificateManager } from '../src/tls/manager.ts';
+import { createSelfSigned } from '../src/tls/self-signed.ts';
+import { freePort } from './helpers/pebble.ts';
 import { exited, runCli, tempDir } from './helpers/env.ts';
 import { PASSWORD, RawClient } from './helpers/pop3.ts';
 import { postgresForFile } from './helpers/postgres.ts';
@@ -61,6 +66,31 @@ test('failed logins recorded by one node are counted by the other; an expired co
   });
   await a.recordLoginFailures(['ip:192.0.2.9'], now + 20, now + 80);
   assert.equal((await b.loginFailures(['ip:192.0.2.9'], now + 21)).get('ip:192.0.2.9')?.count, 1);
+});
+
+test('ACME: while another node holds the order lease this one does not order; then it does, serving what the other stored', async (t) => {
+  const stores = await twoStores(t);
+  if (!stores) return;
+  const [a, b] = stores;
+  const hostname = 'mail.example.org';
+  // A directory nobody answers at: an order that is attempted fails, which the state records.
+  const directoryUrl = `http://127.0.0.1:${await freePort()}/dir`;
+  const manager = await CertificateManager.start({
+    store: b, log: pino({ level: 'silent' }), hostname, acme: { settings: { directoryUrl, challenge: 'http-01' }, challenges: new AcmeChallenges() },
+  });
+  t.after(() => manager.close());
+  const ordering = await a.tryLease('acme-order');
+  assert.ok(ordering);
+  await assert.rejects(manager.renew(), /another node of this store is ordering/);
+  assert.equal(await b.getAcmeState(), null, 'no order was attempted');
+
+  // Node A stores its new certificate and lets go; node B, asked to renew, serves it and orders (and fails here).
+  const renewedElsewhere = { ...(await createSelfSigned(hostname)), source: 'acme' as const };
+  await a.putCertificate(hostname, renewedElsewhere);
+  await ordering.release();
+  await assert.rejects(manager.renew(), (err: Error) => !/another node/.test(err.message));
+  assert.equal((await b.getAcmeState())?.failures, 1);
+  assert.equal(manager.provider.certificate.certPem, renewedElsewhere.certPem);
 });
 
 test('two serve nodes: a maildrop open on one is IN-USE on the other, free when the session ends or its node is killed', async (t) => {
