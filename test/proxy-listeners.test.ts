@@ -135,7 +135,7 @@ test('a connection from outside proxy_from is refused, even with a well-formed h
   }
 });
 
-test('through HAProxy (send-proxy-v2): SMTP\'s Received names the client behind it, IMAPS is served', async (t) => {
+test('through HAProxy (send-proxy-v2, with its health checks): SMTP\'s Received names the client behind it, IMAPS is served', async (t) => {
   if (!requireTool(t, 'haproxy')) return;
   const { store, port, ca } = await start(t);
   await addAccount(store, ALICE);
@@ -144,7 +144,7 @@ test('through HAProxy (send-proxy-v2): SMTP\'s Received names the client behind 
   const config = join(dir, 'haproxy.cfg');
   const section = (name: keyof typeof front) => [
     `frontend ${name}`, `  bind 127.0.0.1:${front[name]}`, `  default_backend ${name}_mailfold`,
-    `backend ${name}_mailfold`, `  server mailfold 127.0.0.1:${port(name)} send-proxy-v2`,
+    `backend ${name}_mailfold`, `  server mailfold 127.0.0.1:${port(name)} send-proxy-v2 check inter 500ms`,
   ];
   writeFileSync(config, [
     'global', '  maxconn 100',
