@@ -39,7 +39,11 @@ export function expectProxyHeader(server: Server, settings: ProxySettings, log: 
         socket.destroy();
         return;
       }
-      if (outcome) actAs(socket, outcome);
+      if (outcome) {
+        // The proxy's own address is gone from the socket after this: said here, once.
+        log.debug({ proxy: socket.remoteAddress, ip: outcome.address, listener }, 'PROXY header');
+        actAs(socket, outcome);
+      }
       for (const handle of handlers) handle.call(server, socket);
     });
   });
