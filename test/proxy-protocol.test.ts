@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { clientKey } from '../src/net/client-key.ts';
 import { Networks, parseNetwork } from '../src/net/networks.ts';
 import { MAX_V2_HEADER, parseProxyHeader, type ProxyHeader } from '../src/net/proxy-protocol.ts';
 import { random } from './helpers/fuzz.ts';
@@ -36,12 +37,16 @@ test('v2 TCP6: the address in RFC 5952 form', () => {
     ['2001 0db8 0000 0001 0000 0000 0000 0000', '2001:db8:0:1::'],
     ['2001 0db8 0000 0001 0001 0001 0001 0001', '2001:db8:0:1:1:1:1:1'],
     ['2001 0000 0000 0001 0000 0000 0000 0001', '2001:0:0:1::1'],
-    ['0000 0000 0000 0000 0000 ffff c000 0201', '::ffff:c000:201'],
+    ['0000 0000 0000 0000 0000 ffff c000 0201', '::ffff:192.0.2.1'],
+    ['0000 0000 0000 0000 0001 ffff c000 0201', '::1:ffff:c000:201'],
   ];
   for (const [hex, text] of cases) {
     const header = v2(1, 0x21, Buffer.concat([address(hex), address('2001 0db8 0000 0000 0000 0000 0000 0002'), ports(443, 993)]));
     assert.deepEqual(complete(parseProxyHeader(header)).client, { address: text, port: 443, family: 'IPv6' });
   }
+  // An IPv4 client of a dual-stack proxy is counted as its IPv4 address, not in one /64 with every other.
+  const mapped = v2(1, 0x21, Buffer.concat([address('0000 0000 0000 0000 0000 ffff cb00 7107'), Buffer.alloc(16), ports(1, 2)]));
+  assert.equal(clientKey(complete(parseProxyHeader(mapped)).client!.address), '203.0.113.7');
 });
 
 test('v2 TLVs are skipped, ALPN, authority, unique id and NOOP alike', () => {

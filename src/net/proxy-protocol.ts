@@ -94,8 +94,14 @@ function checkTlvs(tlvs: Buffer): string | null {
   return null;
 }
 
-/** RFC 5952 text of 16 address bytes: lower case, no leading zeros, the longest run of two or more zero groups as "::". */
+/**
+ * RFC 5952 text of 16 address bytes: lower case, no leading zeros, the longest run of two
+ * or more zero groups as "::", and an IPv4-mapped address as ::ffff:a.b.c.d (section 5), the
+ * form Node gives a dual-stack socket's IPv4 peer: the client's limits then count its IPv4
+ * address, not the /64 every IPv4 client would share.
+ */
 function formatIpv6(bytes: Buffer): string {
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes.readUInt16BE(10) === 0xffff) return `::ffff:${[...bytes.subarray(12)].join('.')}`;
   const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(2 * i));
   let best = { at: -1, length: 1 };
   for (let i = 0; i < 8; ) {
