@@ -117,11 +117,12 @@ export class AuthThrottle {
     const known = this.#known.has(pairKey(name, source));
     // A device that logged in before neither counts towards nor meets the account's lockout.
     const keys = known ? [ipKey(source)] : [ipKey(source), accountKey(name)];
-    if (this.#shared) await this.#learnShared(this.#shared, keys);
     const refused = this.#closing.signal.aborted ? CLOSING : this.#refusal(source, name, known, true);
     if (refused) return { refused };
     add(this.#queued, ipKey(source), 1);
     try {
+      // Once queued, so that a flood from one address makes no more reads than it may queue attempts.
+      if (this.#shared) await this.#learnShared(this.#shared, keys);
       return await this.#perIp.run(source, async () => {
         const wait = this.#delayMs(source, name, known);
         if (wait > 0) await delay(wait, undefined, { signal: this.#closing.signal }).catch(() => {});
