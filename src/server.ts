@@ -145,11 +145,16 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
   }
   const closeControl = () => new Promise<void>((resolve) => control.close(() => resolve()));
   // Shared by every protocol: failures and connections count per IP whichever port they use.
-  const throttle = new AuthThrottle({
-    maxFailures: config.auth.throttle_max_failures,
-    ipMaxFailures: config.auth.throttle_ip_max_failures,
-    windowSeconds: config.auth.throttle_window_seconds,
-  });
+  const throttle = new AuthThrottle(
+    {
+      maxFailures: config.auth.throttle_max_failures,
+      ipMaxFailures: config.auth.throttle_ip_max_failures,
+      windowSeconds: config.auth.throttle_window_seconds,
+    },
+    Date.now,
+    // PostgreSQL: the nodes count together; with LevelDB this process is the only one, and counts alone.
+    config.store.backend === 'postgres' ? store : null,
+  );
   const verified = new VerifiedLogins({ ttlSeconds: config.auth.cache_ttl });
   const tls = certificates.provider;
   let pop3: Pop3Service | null = null;

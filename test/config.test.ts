@@ -77,6 +77,8 @@ port = 587
 [listeners.imaps]
 address = "::1"
 port = 993
+proxy_protocol = true
+proxy_from = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"]
 
 [log]
 level = "debug"
@@ -119,9 +121,9 @@ chunk_size = 131072
   expected.config_file = file;
   expected.hostname = 'mail.example.org';
   expected.data_dir = '/srv/mail';
-  expected.listeners.smtp = { enabled: false, address: '0.0.0.0', port: 25 };
-  expected.listeners.submission = { enabled: true, address: 'mail.example.org', port: 587 };
-  expected.listeners.imaps = { enabled: true, address: '::1', port: 993 };
+  expected.listeners.smtp = { enabled: false, address: '0.0.0.0', port: 25, proxy_protocol: false, proxy_from: [] };
+  expected.listeners.submission = { enabled: true, address: 'mail.example.org', port: 587, proxy_protocol: false, proxy_from: [] };
+  expected.listeners.imaps = { enabled: true, address: '::1', port: 993, proxy_protocol: true, proxy_from: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'] };
   expected.log = { level: 'debug', format: 'json' };
   expected.limits = { message_size: 25 * 2 ** 20, line_length: 8192, recipients: 50, mime_depth: 20, connections_per_ip: 5, connections_per_listener: 1000, imap_connections_per_account: 3, failed_recipients_per_session: 5, failed_recipients_per_ip: 20, failed_recipients_window: 900, login_timeout: 60 };
   expected.delivery = { subaddress_separator: '', default_quota_bytes: 2 ** 30, default_quota_messages: 100000 };
@@ -158,6 +160,15 @@ test('each kind of bad value gives one line: key path, what is wrong, what is al
     ['[http]\nmetrics_token = "short"', 'http.metrics_token: must be at least 16 characters without spaces'],
   ];
   for (const [text, line] of cases) assert.deepEqual(problems(text), [line], text);
+});
+
+test('a listener behind a proxy names the networks it trusts, each a valid network', () => {
+  assert.deepEqual(problems('[listeners.smtp]\nproxy_protocol = true'), [
+    'listeners.smtp.proxy_from: is missing; with proxy_protocol = true, list the networks the proxy connects from, like ["10.0.0.0/8"]',
+  ]);
+  assert.deepEqual(problems('[listeners.imap]\nproxy_protocol = true\nproxy_from = ["10.0.0.0/33"]'), [
+    'listeners.imap.proxy_from.0: expected a network like "10.0.0.0/8" or "2001:db8::/32", or one address, got "10.0.0.0/33"',
+  ]);
 });
 
 test('unknown keys are errors, with a suggestion when one is close', () => {

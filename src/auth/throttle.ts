@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { clientKey } from '../net/client-key.ts';
 import { KeyedLimiter } from '../net/keyed-limiter.ts';
+import type { Coordination } from '../store/types.ts';
 import type { CheckSource } from './password.ts';
 
 /**
@@ -18,6 +19,9 @@ import type { CheckSource } from './password.ts';
  * - At most `checksPerIp` checks run at once per address and `checksPerAccount` per
  *   account; an address may have `queuePerIp` more waiting, past that it is refused at once.
  * Counts expire `windowSeconds` after an address's or account's last failure.
+ * With a store shared by several nodes (PostgreSQL), each failure is recorded there too
+ * and each new attempt first learns the counts the other nodes recorded: a guesser that
+ * spreads its attempts over the nodes meets the same limits (docs/scale-out.md).
  */
 export interface ThrottleSettings {
   maxFailures: number;
@@ -79,7 +83,10 @@ export class AuthThrottle {
   /** The size that triggers the next sweep: twice what a sweep left, so sweeping stays cheap on average. */
   #sweepAt = SWEEP_AT;
 
-  constructor(settings: ThrottleSettings, now: () => number = Date.now) {
+  readonly #shared: FailureLedger | null;
+
+  constructor(settings: ThrottleSettings, now: () => number = Date.now, shared: FailureLedger | null = null) {
+    this.#shared = shared;
     this.#settings = {
       ipMaxFailures: 20,
       baseDelayMs: 250,
@@ -108,12 +115,14 @@ export class AuthThrottle {
     const source = clientKey(ip);
     const name = account.slice(0, MAX_NAME).toLowerCase();
     const known = this.#known.has(pairKey(name, source));
-    const refused = this.#closing.signal.aborted ? CLOSING : this.#refusal(source, name, known, true);
-    if (refused) return { refused };
     // A device that logged in before neither counts towards nor meets the account's lockout.
     const keys = known ? [ipKey(source)] : [ipKey(source), accountKey(name)];
+    const refused = this.#closing.signal.aborted ? CLOSING : this.#refusal(source, name, known, true);
+    if (refused) return { refused };
     add(this.#queued, ipKey(source), 1);
     try {
+      // Once queued, so that a flood from one address makes no more reads than it may queue attempts.
+      if (this.#shared) await this.#learnShared(this.#shared, keys);
       return await this.#perIp.run(source, async () => {
         const wait = this.#delayMs(source, name, known);
         if (wait > 0) await delay(wait, undefined, { signal: this.#closing.signal }).catch(() => {});
@@ -132,7 +141,7 @@ export class AuthThrottle {
           } finally {
             // In one step, so that no attempt judged now sees neither this one running nor its failure.
             for (const key of keys) add(this.#running, key, -1);
-            if (outcome === 'failure') this.#recordFailure(keys);
+            if (outcome === 'failure') await this.#recordFailure(keys);
             if (outcome === 'success') this.#remember(pairKey(name, source));
           }
         });
@@ -178,13 +187,26 @@ export class AuthThrottle {
     return count === 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** (count - 1));
   }
 
-  #recordFailure(keys: string[]): void {
+  /** Counted here at once (before any await: see guard), then in the shared store before the client hears of it. */
+  async #recordFailure(keys: string[]): Promise<void> {
     const now = this.#now();
     if (this.#failures.size >= this.#sweepAt) this.#sweep(now);
     const expiresAt = now + this.#settings.windowSeconds * 1000;
     for (const key of keys) {
       const entry = this.#live(key, now);
       this.#failures.set(key, { count: (entry?.count ?? 0) + 1, expiresAt });
+    }
+    // The database unreachable: this node still counts for itself.
+    await this.#shared?.recordLoginFailures(keys, now, expiresAt).catch(() => {});
+  }
+
+  /** Takes the other nodes' counts where they are higher than this node's (they include this node's own). */
+  async #learnShared(shared: FailureLedger, keys: string[]): Promise<void> {
+    const now = this.#now();
+    const counts = await shared.loginFailures(keys, now).catch(() => new Map<string, Entry>());
+    for (const [key, shared] of counts) {
+      const local = this.#live(key, now);
+      if (!local || shared.count > local.count) this.#failures.set(key, { count: shared.count, expiresAt: Math.max(shared.expiresAt, local?.expiresAt ?? 0) });
     }
   }
 
@@ -214,6 +236,9 @@ export class AuthThrottle {
     this.#sweepAt = Math.min(MAX_ENTRIES, Math.max(SWEEP_AT, 2 * this.#failures.size));
   }
 }
+
+/** The store's side of the throttle: failures recorded by every node of a shared store. */
+export type FailureLedger = Pick<Coordination, 'recordLoginFailures' | 'loginFailures'>;
 
 const ipKey = (source: string) => `ip:${source}`;
 const accountKey = (account: string) => `acct:${account}`;

@@ -25,7 +25,7 @@ export const DEFAULT_CONFIG_FILE: Record<Profile, string> = { dev: 'mailfold.tom
 function listeners(profile: Profile): Record<ListenerName, Listener> {
   const address = profile === 'dev' ? '127.0.0.1' : '::';
   const index = profile === 'dev' ? 0 : 1;
-  const entries = Object.entries(PORTS).map(([name, ports]) => [name, { enabled: true, address, port: ports[index] }]);
+  const entries = Object.entries(PORTS).map(([name, ports]) => [name, { enabled: true, address, port: ports[index], proxy_protocol: false, proxy_from: [] }]);
   return Object.fromEntries(entries) as Record<ListenerName, Listener>;
 }
 

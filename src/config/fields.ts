@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from './duration.ts';
 import { Field, leaf, list, table as tableOf, type TableRule } from './field.ts';
 import { formatSize, parseSize } from './size.ts';
 import { closest } from './suggest.ts';
+import { parseNetwork } from '../net/networks.ts';
 
 /** A problem line quotes at most this much of a string the file wrote. */
 const QUOTED = 200;
@@ -86,6 +87,14 @@ export const hostname = (): Field<string> =>
 /** Where a listener binds: an IP address ("::" is every interface, dual-stack) or a name that resolves. */
 export const address = (): Field<string> =>
   string('expected an IP address like "127.0.0.1" or "::", or a host name', (s) => isIP(s) !== 0 || isHostname(s));
+
+/** Up to 64 networks, each "10.0.0.0/8", "2001:db8::/32" or a single address. */
+export const networks = (): Field<string[]> =>
+  list(
+    string('expected a network like "10.0.0.0/8" or "2001:db8::/32", or one address', (s) => parseNetwork(s) !== null),
+    64,
+    expecting('expected a list of up to 64 networks like ["10.0.0.0/8", "2001:db8::/32"]'),
+  );
 
 /** A mail address, `local@domain`; whether it exists is decided where it is used. */
 export const mailAddress = (): Field<string> =>

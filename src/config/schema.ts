@@ -1,16 +1,27 @@
 import { isIP } from 'node:net';
 import type { Field, TableRule } from './field.ts';
-import { address, bool, decimal, dnsZones, duration, hostname, int, dnsServer, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
+import { address, bool, networks, decimal, dnsZones, duration, hostname, int, dnsServer, dnsServers, mailAddress, oneOf, size, spfMechanisms, table, text } from './fields.ts';
 import { ACME_CHALLENGES, IMAP_LITERALS, MTA_STS_MODES, LOG_FORMATS, LOG_LEVELS, SMARTHOST_TLS, SUBADDRESS_SEPARATORS, type Config, type Listener, type SmarthostTls } from './types.ts';
 
 const SMARTHOST_PORT: Record<SmarthostTls, number> = { implicit: 465, starttls: 587, none: 25 };
 
+/** A proxy's header is believed only from where the proxy is: without the networks, anyone could name any client. */
+const proxySources: TableRule = (l) =>
+  l.proxy_protocol === true && (!Array.isArray(l.proxy_from) || l.proxy_from.length === 0)
+    ? [{ key: 'proxy_from', message: 'is missing; with proxy_protocol = true, list the networks the proxy connects from, like ["10.0.0.0/8"]' }]
+    : [];
+
 const listener = (d: Listener) =>
-  table({
-    enabled: bool().default(d.enabled),
-    address: address().default(d.address),
-    port: int(1, 65535).default(d.port),
-  });
+  table(
+    {
+      enabled: bool().default(d.enabled),
+      address: address().default(d.address),
+      port: int(1, 65535).default(d.port),
+      proxy_protocol: bool().default(d.proxy_protocol ?? false),
+      proxy_from: networks().default(d.proxy_from ?? []),
+    },
+    proxySources,
+  );
 
 /** Given as written: username and password together or not at all, and never in clear. */
 const smarthostCredentials: TableRule = (s) => {

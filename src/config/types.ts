@@ -31,10 +31,17 @@ export interface Listener {
   enabled: boolean;
   address: string;
   port: number;
+  /** Every connection starts with a PROXY protocol header (HAProxy `send-proxy-v2`) naming the client (the config always sets it). */
+  proxy_protocol?: boolean;
+  /** The networks the proxy connects from; a connection from anywhere else is refused. */
+  proxy_from?: string[];
 }
 
 /** LMTP (RFC 2033) for a local MTA such as Postfix; `socket`, when set, is used instead of address and port. */
-export interface Lmtp extends Listener {
+export interface Lmtp {
+  enabled: boolean;
+  address: string;
+  port: number;
   socket?: string;
 }
 

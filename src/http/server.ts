@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Listener } from '../config/index.ts';
 import { increment } from '../metrics/registry.ts';
 import { listenerGate, type ConnectionLimit, type ConnectionRefusal } from '../net/connection-limit.ts';
+import { expectProxyHeader } from '../net/proxy-front.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { ACME_TLS_ALPN } from '../tls/challenges.ts';
 import { route, type HttpContext } from './routes.ts';
@@ -125,6 +126,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
     if (opts.listeners.http?.enabled) {
       const server = createHttpServer(TIMEOUTS, handler(ctx));
       track(server, 'http', true);
+      expectProxyHeader(server, opts.listeners.http, opts.log, 'http');
       service.addresses.http = await listen(server, opts.listeners.http);
     }
     if (opts.listeners.https?.enabled) {
@@ -150,6 +152,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
       server.on('tlsClientError', (err) => opts.log.debug({ err: err.message }, 'HTTPS handshake failed'));
       track(server, 'https', false);
       unwatch = opts.tls.watch(server);
+      expectProxyHeader(server, opts.listeners.https, opts.log, 'https');
       service.addresses.https = await listen(server, opts.listeners.https);
       ctx.httpsPort = service.addresses.https.port;
     }

@@ -5,6 +5,7 @@ import type { Listener } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { increment } from '../metrics/registry.ts';
 import type { TlsProvider } from '../tls/context.ts';
+import { expectProxyHeader } from './proxy-front.ts';
 import { listenerGate, type ConnectionLimit, type ConnectionRefusal } from './connection-limit.ts';
 
 /** How long shutdown waits for sessions to finish their command before cutting them. */
@@ -96,6 +97,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
       const server = createServer({ noDelay: true }, (socket) => {
         if (admit(socket)) serve(socket, false, plain.name);
       });
+      expectProxyHeader(server, plain.listener, log, plain.name);
       addresses[plain.name] = await listen(server, plain.listener);
     }
     if (implicitTls?.listener.enabled) {
@@ -104,6 +106,7 @@ export async function startListenerPair<Name extends string>(opts: ListenerPairO
       // Counted before the handshake, so a flood of handshakes is limited too.
       server.on('connection', gate(implicitTls.name, false));
       server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+      expectProxyHeader(server, implicitTls.listener, log, implicitTls.name);
       addresses[implicitTls.name] = await listen(server, implicitTls.listener);
     }
   } catch (err) {

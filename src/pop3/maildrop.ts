@@ -18,21 +18,6 @@ export const uidlOf = (uidValidity: number, uid: number): string =>
 /** Bytes of each message read ahead for TOP: the header and the first lines of most messages. */
 const TOP_READ_AHEAD = 16384;
 
-/** One POP3 session per maildrop (RFC 1939 section 8): a process-wide set of held locks. */
-export class MaildropLocks {
-  readonly #held = new Set<AccountId>();
-
-  tryLock(accountId: AccountId): boolean {
-    if (this.#held.has(accountId)) return false;
-    this.#held.add(accountId);
-    return true;
-  }
-
-  unlock(accountId: AccountId): void {
-    this.#held.delete(accountId);
-  }
-}
-
 export type Lookup = { ok: true; message: DropMessage } | { ok: false; error: string };
 
 /**

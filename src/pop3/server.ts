@@ -7,10 +7,9 @@ import type { ConnectionLimit } from '../net/connection-limit.ts';
 import { startListenerPair, type ListenerPair } from '../net/listeners.ts';
 import { isLoopback } from '../net/loopback.ts';
 import type { LoginStore } from '../auth/login.ts';
-import type { MailStore } from '../store/types.ts';
+import type { Coordination, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import { lineChannel } from './channel.ts';
-import { MaildropLocks } from './maildrop.ts';
 import { Pop3Session, type Pop3Deps } from './session.ts';
 
 /** RFC 1939 section 3: an idle timer of at least 10 minutes. */
@@ -19,7 +18,7 @@ export const IDLE_MS = 10 * 60 * 1000;
 export const MAX_LINE = 8192;
 
 export interface Pop3Options {
-  store: LoginStore & MailStore & ScramStore;
+  store: LoginStore & MailStore & ScramStore & Pick<Coordination, 'tryLease'>;
   log: Logger;
   tls: TlsProvider;
   throttle: AuthThrottle;
@@ -41,7 +40,6 @@ export async function startPop3(opts: Pop3Options): Promise<Pop3Service> {
     store: opts.store,
     throttle: opts.throttle,
     verified: opts.verified,
-    locks: new MaildropLocks(),
     tls: opts.tls,
     plaintextOnLoopback: opts.plaintextOnLoopback,
     loginTimeoutMs: opts.loginTimeoutSeconds * 1000,

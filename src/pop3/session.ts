@@ -4,21 +4,21 @@ import { encodeChallenge, type SaslCredentials } from '../auth/sasl.ts';
 import type { AuthThrottle } from '../auth/throttle.ts';
 import type { VerifiedLogins } from '../auth/verified-logins.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Account, MailStore } from '../store/types.ts';
+import type { Account, Coordination, Lease, MailStore } from '../store/types.ts';
 import type { TlsProvider } from '../tls/context.ts';
 import type { LineChannel } from './channel.ts';
 import { COMMANDS } from './commands/index.ts';
-import { Maildrop, type MaildropLocks } from './maildrop.ts';
+import { Maildrop } from './maildrop.ts';
 import { parseCommand } from './parser.ts';
 
 export type Pop3State = 'authorization' | 'transaction' | 'update';
 
 /** What every session of a POP3 service shares. */
 export interface Pop3Deps {
-  store: LoginStore & MailStore & ScramStore;
+  /** `tryLease` holds a maildrop for one session, whichever node it is on. */
+  store: LoginStore & MailStore & ScramStore & Pick<Coordination, 'tryLease'>;
   throttle: AuthThrottle;
   verified: VerifiedLogins;
-  locks: MaildropLocks;
   tls: TlsProvider;
   plaintextOnLoopback: boolean;
   /** Time from connecting to a successful login, however the client trickles bytes (design rule 8). */
@@ -52,6 +52,8 @@ export class Pop3Session {
   ending = false;
   #shuttingDown = false;
   #busy = false;
+  /** The maildrop's lease while logged in. */
+  #lease: Lease | null = null;
   #loginDeadline: NodeJS.Timeout | null;
 
   constructor(deps: Pop3Deps, channel: LineChannel, log: Logger, peer: { ip: string; loopback: boolean; secure: boolean }) {
@@ -148,7 +150,9 @@ export class Pop3Session {
     }
     if (result.serverFinal !== undefined && (!(await this.#scramConfirmed(result.serverFinal)) || this.ending)) return;
     const { account } = result;
-    if (!this.deps.locks.tryLock(account.id)) {
+    // RFC 1939 section 8: one session per maildrop, on this node or another of the same store.
+    const lease = await this.deps.store.tryLease(`pop3:${account.id}`);
+    if (!lease) {
       this.log.info({ user: account.address }, 'maildrop in use');
       await this.err('Maildrop is in use by another POP3 session', 'IN-USE');
       return;
@@ -156,7 +160,8 @@ export class Pop3Session {
     try {
       this.maildrop = await Maildrop.open(this.deps.store, account.id);
     } finally {
-      if (!this.maildrop) this.deps.locks.unlock(account.id);
+      if (this.maildrop) this.#lease = lease;
+      else await lease.release();
     }
     if (!this.maildrop) {
       await this.err('The account has no INBOX', 'SYS/PERM');
@@ -217,8 +222,8 @@ export class Pop3Session {
           this.log.error({ err }, 'saving \\Seen flags failed');
         }
       }
-      this.deps.locks.unlock(this.account.id);
     }
+    await this.#lease?.release().catch((err: unknown) => this.log.error({ err }, 'releasing the maildrop failed'));
     if (!this.channel.closed) await this.channel.end();
     this.log.info({ state: this.state, deletedPending: this.state === 'update' ? 0 : (drop?.deletedCount ?? 0) }, 'disconnect');
   }

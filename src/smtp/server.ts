@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Listener, Lmtp } from '../config/index.ts';
 import { createListener, type Role, type SmtpDeps, type SmtpListener } from './listener.ts';
 import { hangUp } from './hang-up.ts';
+import { expectProxyHeader } from '../net/proxy-front.ts';
 import { keepOwnEnhancedCodes } from './reply.ts';
 
 export interface SmtpOptions extends SmtpDeps {
@@ -71,6 +72,7 @@ export async function startSmtp(opts: SmtpOptions): Promise<SmtpService> {
       if (!config?.enabled) continue;
       const listener = createListener(opts, role, implicitTls);
       started.push(listener);
+      expectProxyHeader(listener.server.server, config, opts.log, name);
       service.addresses[name] = (await listen(listener, config)) as AddressInfo;
     }
     if (opts.lmtp?.enabled) {

@@ -585,6 +585,34 @@ export interface SpamStore {
 }
 
 /** The store as a whole: what opens it, checks it and closes it. */
+/** A named exclusive hold (issue 19): ended by `release`, or by the death of the process holding it. */
+export interface Lease {
+  /** Ends the hold; a second call does nothing. */
+  release(): Promise<void>;
+}
+
+/** One failure count of the login throttle: an address's or an account's. */
+export interface FailureCount {
+  count: number;
+  /** Epoch ms after which the count is void. */
+  expiresAt: number;
+}
+
+/**
+ * What the nodes of one store do once between them (issue 19, docs/scale-out.md): a POP3
+ * maildrop is held by one session, one ACME order runs at a time, and failed logins count
+ * against a client whichever node it reaches. LevelDB is opened by one process, which is
+ * then the only holder and counter; PostgreSQL shares them through the database.
+ */
+export interface Coordination {
+  /** Takes the lease `name` (`pop3:<account id>`, `acme-order`) unless a session of this or another node holds it: null then. */
+  tryLease(name: string): Promise<Lease | null>;
+  /** Adds one failure to each key (a count expired at `now` starts again), which then lasts until `expiresAt`; LevelDB: nothing (the throttle counts in process). */
+  recordLoginFailures(keys: string[], now: number, expiresAt: number): Promise<void>;
+  /** The counts of these keys still live at `now` as every node recorded them; LevelDB: none. */
+  loginFailures(keys: string[], now: number): Promise<Map<string, FailureCount>>;
+}
+
 export interface StoreLifecycle {
   /** Verifies counters and references against the data; `repair` rewrites what differs. */
   check(opts: { repair: boolean }): Promise<CheckProblem[]>;
@@ -594,7 +622,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role at once: for the composition root, the admin service and code typed against the whole store. */
-export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore & SieveStore & SpamStore;
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore & SieveStore & SpamStore & Coordination;
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
 export interface MetadataEntry {

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../log/logger.ts';
 import { collect } from '../metrics/registry.ts';
-import type { Directory, StoredCertificate, Vault } from '../store/types.ts';
+import type { Coordination, Directory, StoredCertificate, Vault } from '../store/types.ts';
 import { ensureCertificate } from './certificates.ts';
 import { TlsProvider } from './context.ts';
 import type { AcmeSettings } from './acme.ts';
@@ -28,7 +28,8 @@ export interface CertificateStatus {
 }
 
 export interface CertificateManagerOptions {
-  store: Vault & Pick<Directory, 'listDomains'>;
+  /** `tryLease`: with several nodes on one store, one of them orders at a time. */
+  store: Vault & Pick<Directory, 'listDomains'> & Pick<Coordination, 'tryLease'>;
   log: Logger;
   hostname: string;
   /** `tls.cert_file` and `tls.key_file`: served instead of the stored certificate, reloaded on change. */
@@ -84,6 +85,7 @@ export class CertificateManager {
         names: () => manager.#acmeNames(),
         current: () => manager.provider.certificate,
         install: (certificate) => manager.install(certificate),
+        adopt: () => manager.#adoptStored(),
       });
       manager.#renewer = renewer;
       manager.#stop.push(() => renewer.close());
@@ -117,6 +119,15 @@ export class CertificateManager {
   async install(certificate: StoredCertificate): Promise<void> {
     await this.#opts.store.putCertificate(this.#opts.hostname, certificate);
     if (!this.#opts.files) this.provider.update(certificate);
+  }
+
+  /** Serves the stored certificate when it is not the served one: another node of the store renewed it. */
+  async #adoptStored(): Promise<boolean> {
+    const stored = await this.#opts.store.getCertificate(this.#opts.hostname);
+    if (!stored || stored.certPem === this.provider.certificate.certPem) return false;
+    this.provider.update(stored);
+    this.#opts.log.info({ notAfter: this.provider.x509().validTo }, 'certificate renewed by another node installed');
+    return true;
   }
 
   /** `cert import`: a checked PEM pair, kept and served. */

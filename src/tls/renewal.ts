@@ -1,12 +1,12 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
-import type { AcmeState, StoredCertificate, Vault } from '../store/types.ts';
+import type { AcmeState, Coordination, StoredCertificate, Vault } from '../store/types.ts';
 import { fetchRenewalInfo, orderCertificate, type AcmeSettings } from './acme.ts';
 import { certId, pickInWindow, type RenewalWindow } from './renewal-info.ts';
 import type { AcmeChallenges } from './challenges.ts';
 
 export interface RenewalOptions {
-  store: Vault;
+  store: Vault & Pick<Coordination, 'tryLease'>;
   log: Logger;
   settings: AcmeSettings;
   challenges: AcmeChallenges;
@@ -16,6 +16,8 @@ export interface RenewalOptions {
   current(): StoredCertificate;
   /** Serves and keeps a new certificate. */
   install(certificate: StoredCertificate): Promise<void>;
+  /** Serves the stored certificate if another node of the store installed one; true then. */
+  adopt(): Promise<boolean>;
 }
 
 /** The served key when it can be certified again (RSA, as every key this server makes); else a new one is made. */
@@ -51,6 +53,10 @@ const HOUR = 60 * MINUTE;
 /** Checked at least this often, so that a new local domain gets its names soon. */
 const CHECK_EVERY_MS = HOUR;
 const MAX_BACKOFF_MS = 24 * HOUR;
+/** How soon a node looks again while another node of the store is ordering. */
+const ORDERING_ELSEWHERE_MS = 5 * MINUTE;
+/** The lease that makes one node of a store order at a time (docs/scale-out.md). */
+const ORDER_LEASE = 'acme-order';
 
 /** A minute after the first failure, doubling up to a day. */
 export const backoffMs = (failures: number): number => Math.min(MAX_BACKOFF_MS, MINUTE * 2 ** Math.max(0, failures - 1));
@@ -77,7 +83,8 @@ function reason(current: StoredCertificate, names: string[], advice: Advice | nu
 /**
  * Keeps an ACME certificate in place: orders one when the served certificate is
  * not ACME's, lacks a name or is due, retries failures with backoff, and records
- * every attempt for `cert status`. One order runs at a time.
+ * every attempt for `cert status`. One order runs at a time, on one node of the store:
+ * the others wait for it and then serve the certificate it stored.
  */
 export class AcmeRenewer {
   readonly #opts: RenewalOptions;
@@ -102,7 +109,9 @@ export class AcmeRenewer {
   /** Orders now, whatever the schedule says; resolves when the attempt is over (and throws its error). */
   async renewNow(): Promise<void> {
     if (this.#running) await this.#running.catch(() => {});
-    this.#running = this.#attempt('requested');
+    this.#running = this.#attempt('requested').then((ordered) => {
+      if (!ordered) throw new Error('another node of this store is ordering a certificate now; try again in a few minutes');
+    });
     try {
       await this.#running;
     } finally {
@@ -133,14 +142,20 @@ export class AcmeRenewer {
   async #check(): Promise<void> {
     const now = Date.now();
     try {
+      await this.#opts.adopt();
       const state = await this.#opts.store.getAcmeState();
       if (state?.nextAttemptAt && now < state.nextAttemptAt) return this.#schedule(state.nextAttemptAt - now);
       await this.#askCa(now);
       const why = reason(this.#opts.current(), await this.#opts.names(), this.#advice, now);
       if (why && !this.#running) {
-        this.#running = this.#attempt(why);
-        await this.#running.catch(() => {});
+        const attempt = this.#attempt(why);
+        this.#running = attempt.then(
+          () => {},
+          () => {},
+        );
+        const ordered = await attempt.catch(() => true);
         this.#running = null;
+        if (!ordered) return this.#schedule(ORDERING_ELSEWHERE_MS);
       }
     } catch (err) {
       this.#opts.log.error({ err }, 'ACME renewal check failed');
@@ -179,8 +194,27 @@ export class AcmeRenewer {
     }
   }
 
-  /** One order; the outcome is kept in the store and logged either way. */
-  async #attempt(why: string): Promise<void> {
+  /**
+   * One order under the store's lease; false when another node holds it. The outcome is
+   * kept in the store and logged either way. A certificate another node installed while
+   * this one waited is served instead of ordering again, unless an order was asked for.
+   */
+  async #attempt(why: string): Promise<boolean> {
+    const lease = await this.#opts.store.tryLease(ORDER_LEASE);
+    if (!lease) {
+      this.#opts.log.info({ reason: why }, 'ACME order left to another node of the store, which is ordering now');
+      return false;
+    }
+    try {
+      if ((await this.#opts.adopt()) && why !== 'requested') return true;
+      await this.#order(why);
+      return true;
+    } finally {
+      await lease.release().catch((err: unknown) => this.#opts.log.error({ err }, 'releasing the ACME order lease failed'));
+    }
+  }
+
+  async #order(why: string): Promise<void> {
     const { store, log } = this.#opts;
     const previous = (await store.getAcmeState()) ?? { failures: 0 };
     const names = await this.#opts.names();

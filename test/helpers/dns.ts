@@ -9,7 +9,7 @@ export type RecordType = keyof typeof TYPES;
 export type Zone = Record<string, { mx?: [number, string][]; a?: string[]; txt?: string[]; tlsa?: string[] }>;
 
 /** An IPv6 address as its 16 bytes ("::" expanded). */
-function ipv6Bytes(value: string): Buffer {
+export function ipv6Bytes(value: string): Buffer {
   const [head = '', tail] = value.split('::');
   const words = (part: string) => (part ? part.split(':').map((w) => parseInt(w, 16)) : []);
   const left = words(head);

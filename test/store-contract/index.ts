@@ -1,5 +1,6 @@
 import { appPasswordContract } from './app-passwords.ts';
 import type { StoreBackend } from './backend.ts';
+import { coordinationContract } from './coordination.ts';
 import { directoryContract } from './directory.ts';
 import { hostileContract } from './hostile.ts';
 import { mailboxContract } from './mailboxes.ts';
@@ -28,4 +29,5 @@ export function storeContract(backend: StoreBackend): void {
   metadataContract(backend);
   sieveContract(backend);
   spamContract(backend);
+  coordinationContract(backend);
 }

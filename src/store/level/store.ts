@@ -1,4 +1,5 @@
 import { joinRoles } from '../join-roles.ts';
+import { LevelCoordination } from './coordination.ts';
 import type { CheckProblem, Store } from '../types.ts';
 import { checkStore } from './check.ts';
 import { LevelCore, locks, openDb, type StoreOptions } from './core.ts';
@@ -30,7 +31,7 @@ export async function openLevelStore(dataDir: string, options: StoreOptions, onM
     throw err;
   }
   const directory = new LevelDirectory(core);
-  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory), new LevelAppPasswords(core, directory), new LevelSieve(core), new LevelSpam(core));
+  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory), new LevelAppPasswords(core, directory), new LevelSieve(core), new LevelSpam(core), new LevelCoordination());
   return Object.assign(roles, {
     core,
     searchIndex: core.searchIndex,

@@ -26,7 +26,8 @@ const int8 = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (
 const RETRY_CODES = new Set(['40001', '40P01']);
 const RETRIES = 5;
 
-export function connect(options: Omit<PostgresOptions, 'chunkSize'>): Sql<{ int8: number }> {
+/** `extra` tunes one pool apart from the others (the lock connection of coordination.ts). */
+export function connect(options: Omit<PostgresOptions, 'chunkSize'>, extra: postgres.Options<Record<string, never>> = {}): Sql<{ int8: number }> {
   const mode = options.tls.mode === 'auto' ? (isLocal(options.url) ? 'off' : 'require') : options.tls.mode;
   const ssl = mode === 'off' ? false : { rejectUnauthorized: true, ...(options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8') } : {}) };
   return postgres(options.url, {
@@ -36,6 +37,7 @@ export function connect(options: Omit<PostgresOptions, 'chunkSize'>): Sql<{ int8
     onnotice: () => {},
     // Rule 1: a commit returns only once it is on disk, whatever the server's default.
     connection: { synchronous_commit: 'on', application_name: 'mailfold' },
+    ...extra,
   }) as unknown as Sql<{ int8: number }>;
 }
 

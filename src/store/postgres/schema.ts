@@ -213,6 +213,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE greylist ADD COLUMN last_seen bigint;
   `,
+  // 7: failed logins counted across the nodes (coordination.ts): per client address or account, until expires_at (epoch ms).
+  `
+  CREATE TABLE login_failures (key text PRIMARY KEY, count bigint NOT NULL, expires_at bigint NOT NULL);
+  CREATE INDEX login_failures_expiry ON login_failures (expires_at);
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */

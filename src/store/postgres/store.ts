@@ -4,6 +4,7 @@ import { initialCounters } from '../rules/mailbox.ts';
 import { StoreError, type Store } from '../types.ts';
 import { ChangeFeed } from './changes.ts';
 import { checkPostgres } from './check.ts';
+import { PgCoordination, PgLocks } from './coordination.ts';
 import { connect, PgCore, type PostgresOptions } from './core.ts';
 import { PgAppPasswords } from './app-passwords.ts';
 import { PgSieve } from './sieve.ts';
@@ -38,7 +39,11 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   const core = new PgCore(sql, options.chunkSize);
   const feed = new ChangeFeed(core);
   await feed.start();
-  const roles = joinRoles(new PgDirectory(core), new PgMail(core), new PgQueue(core), new PgVault(core), new PgAppPasswords(core), new PgSieve(core), new PgSpam(core));
+  const locks = new PgLocks(options);
+  const roles = joinRoles(
+    new PgDirectory(core), new PgMail(core), new PgQueue(core), new PgVault(core), new PgAppPasswords(core), new PgSieve(core), new PgSpam(core),
+    new PgCoordination(core, locks),
+  );
   return Object.assign(roles, {
     core,
     searchIndex: new PgSearchIndex(core),
@@ -47,6 +52,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
       Promise.reject(new StoreError('invalid', 'a PostgreSQL store is backed up by PostgreSQL (pg_dump, or base backups with WAL archiving): see docs/scale-out.md')),
     async close() {
       await feed.stop();
+      await locks.close();
       await core.close();
     },
   });

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { Sql } from 'postgres';
+import { ProcessLeases } from '../process-leases.ts';
+import type { Coordination, FailureCount, Lease } from '../types.ts';
+import { connect, type PgCore, type PostgresOptions } from './core.ts';
+
+/** Expired failure rows are deleted on every this many recordings by a node. */
+const SWEEP_EVERY = 256;
+
+/** The 64-bit advisory lock key of a lease name: a hash, so any name fits, with no collision in practice. */
+function lockKey(name: string): string {
+  return createHash('sha256').update(`mailfold lease ${name}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Leases as session-level advisory locks, all on one connection of this node kept open
+ * for them (no idle or lifetime limit): PostgreSQL ends them with that connection, so
+ * the leases of a node that dies are free as soon as the database sees it gone.
+ */
+export class PgLocks {
+  readonly #sql: Sql<{ int8: number }>;
+
+  constructor(options: Omit<PostgresOptions, 'chunkSize'>) {
+    this.#sql = connect({ ...options, poolSize: 1 }, { idle_timeout: 0, max_lifetime: 0 });
+  }
+
+  async tryLock(key: string): Promise<boolean> {
+    const [row] = await this.#sql<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${key}::bigint) AS ok`;
+    return row?.ok === true;
+  }
+
+  async unlock(key: string): Promise<void> {
+    await this.#sql`SELECT pg_advisory_unlock(${key}::bigint)`;
+  }
+
+  close(): Promise<void> {
+    return this.#sql.end({ timeout: 5 });
+  }
+}
+
+/** Coordination of the nodes sharing one database (issue 19). */
+export class PgCoordination implements Coordination {
+  readonly #core: PgCore;
+  readonly #locks: PgLocks;
+  readonly #leases = new ProcessLeases();
+  #recorded = 0;
+
+  constructor(core: PgCore, locks: PgLocks) {
+    this.#core = core;
+    this.#locks = locks;
+  }
+
+  async tryLease(name: string): Promise<Lease | null> {
+    const key = lockKey(name);
+    // This process first: the connection would grant its own lock a second time.
+    const local = this.#leases.take(name);
+    if (!local) return null;
+    let locked = false;
+    try {
+      locked = await this.#locks.tryLock(key);
+    } finally {
+      if (!locked) await local.release();
+    }
+    if (!locked) return null;
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await this.#locks.unlock(key);
+        } finally {
+          await local.release();
+        }
+      },
+    };
+  }
+
+  async recordLoginFailures(keys: string[], now: number, expiresAt: number): Promise<void> {
+    const { sql } = this.#core;
+    // One order on every node: two upserts of the same keys never wait for each other in a cycle.
+    const sorted = [...new Set(keys)].sort();
+    await sql`INSERT INTO login_failures (key, count, expires_at)
+      SELECT k, 1, ${expiresAt} FROM unnest(${sql.array(sorted)}::text[]) AS k
+      ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN login_failures.expires_at <= ${now} THEN 1 ELSE login_failures.count + 1 END,
+        expires_at = GREATEST(login_failures.expires_at, excluded.expires_at)`;
+    if (++this.#recorded % SWEEP_EVERY === 0) await sql`DELETE FROM login_failures WHERE expires_at <= ${now}`;
+  }
+
+  async loginFailures(keys: string[], now: number): Promise<Map<string, FailureCount>> {
+    const { sql } = this.#core;
+    const rows = await sql<{ key: string; count: number; expires_at: number }[]>`
+      SELECT key, count, expires_at FROM login_failures WHERE key = ANY(${sql.array(keys)}::text[]) AND expires_at > ${now}`;
+    return new Map(rows.map((r) => [r.key, { count: r.count, expiresAt: r.expires_at }]));
+  }
+}

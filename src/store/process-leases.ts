@@ -1,0 +1,27 @@
+import type { Lease } from './types.ts';
+
+/**
+ * The leases this process holds, by name: all of them for LevelDB, and for PostgreSQL the
+ * first check, since an advisory lock taken twice on one connection is simply granted twice.
+ */
+export class ProcessLeases {
+  readonly #held = new Set<string>();
+
+  /** Takes `name` in this process, or null; `onRelease` runs once when the lease ends. */
+  take(name: string, onRelease: () => Promise<void> = async () => {}): Lease | null {
+    if (this.#held.has(name)) return null;
+    this.#held.add(name);
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await onRelease();
+        } finally {
+          this.#held.delete(name);
+        }
+      },
+    };
+  }
+}
