@@ -11,6 +11,7 @@ import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
 import { sieveContract } from './sieve.ts';
 import { spamContract } from './spam.ts';
+import { reportLogContract } from './reports.ts';
 
 export type { StoreBackend } from './backend.ts';
 
@@ -28,4 +29,5 @@ export function storeContract(backend: StoreBackend): void {
   metadataContract(backend);
   sieveContract(backend);
   spamContract(backend);
+  reportLogContract(backend);
 }

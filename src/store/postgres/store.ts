@@ -8,6 +8,7 @@ import { connect, PgCore, type PostgresOptions } from './core.ts';
 import { PgAppPasswords } from './app-passwords.ts';
 import { PgSieve } from './sieve.ts';
 import { PgSpam } from './spam.ts';
+import { PgReports } from './reports.ts';
 import { PgDirectory } from './directory.ts';
 import { PgMail } from './mail.ts';
 import { PgQueue } from './queue.ts';
@@ -38,7 +39,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   const core = new PgCore(sql, options.chunkSize);
   const feed = new ChangeFeed(core);
   await feed.start();
-  const roles = joinRoles(new PgDirectory(core), new PgMail(core), new PgQueue(core), new PgVault(core), new PgAppPasswords(core), new PgSieve(core), new PgSpam(core));
+  const roles = joinRoles(new PgDirectory(core), new PgMail(core), new PgQueue(core), new PgVault(core), new PgAppPasswords(core), new PgSieve(core), new PgSpam(core), new PgReports(core));
   return Object.assign(roles, {
     core,
     searchIndex: new PgSearchIndex(core),
