@@ -16,6 +16,7 @@ import type { CallContext } from './protocol.ts';
 import { importMailbox, importWrite, type ImportedMessage } from '../transfer/import-service.ts';
 import { SpamFilter, type SpamSettings } from '../spam/filter.ts';
 import { SpamAdmin } from './spam-admin.ts';
+import type { ReportOutcome, ReportSender } from '../reports/sender.ts';
 import { pino } from 'pino';
 import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
 import { StoredScripts, type ScriptEntry, type ScriptLimits } from '../sieve/script-service.ts';
@@ -105,6 +106,7 @@ export class AdminService {
 
   /** `spam train`, `status`, `forget` and the sender lists. */
   readonly #spamAdmin: SpamAdmin;
+  readonly #reports: ReportSender | undefined;
 
   /**
    * `status`, `queue` and `certificates` are the running server's. Without them (the CLI on a
@@ -114,7 +116,7 @@ export class AdminService {
   constructor(
     store: Store,
     settings: AdminSettings,
-    opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager; spam?: SpamFilter } = {},
+    opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager; spam?: SpamFilter; reports?: ReportSender } = {},
   ) {
     this.#store = store;
     this.#settings = settings;
@@ -125,6 +127,13 @@ export class AdminService {
     // Without a server (the CLI on the store) the filter runs here, without DNS lookups, its errors on stderr.
     this.#spam = opts.spam ?? (settings.spam.enabled ? new SpamFilter(store, settings.spam, null, pino({ level: 'error' }, pino.destination(2))) : undefined);
     this.#spamAdmin = new SpamAdmin(store);
+    this.#reports = opts.reports;
+  }
+
+  /** `reports send`: the aggregate reports recorded so far, through the running server's queue; with `now`, today's too. */
+  async reportsSend(p: { now?: boolean }): Promise<ReportOutcome[]> {
+    if (!this.#reports) throw new AdminError('invalid', 'reports are sent by the running server (`mailfold serve`), with [reports] enabled');
+    return this.#reports.send(p.now === true);
   }
 
   // Sieve scripts and vacation (admin/sieve.ts), through the script service ManageSieve uses.

@@ -46,6 +46,11 @@ export interface HopResult {
   /** Whether the server offered DSN (RFC 3461), so that it reports success itself. */
   dsn: boolean;
   failure?: { reason: string; reply?: Reply };
+  /**
+   * How TLS went, for STARTTLS hops (TLS-RPT): secured, or why not (STARTTLS missing or
+   * refused, a failed handshake); absent when the session ended before TLS was tried.
+   */
+  tls?: { ok: true } | { ok: false; reason: string };
 }
 
 /** What a transaction did: replies for its recipients, or no answer at all. */
@@ -53,6 +58,8 @@ type TransactionResult = { answered: true; replies: Map<string, Reply> } | { ans
 
 /** What nodemailer's errors carry besides the message. */
 interface SmtpError extends Error {
+  /** nodemailer's kind of error: `ETLS` for a failed STARTTLS. */
+  code?: string;
   responseCode?: number;
   response?: string;
   recipient?: string;
@@ -89,6 +96,7 @@ function step<T>(conn: SMTPConnection, run: (done: (err: SmtpError | null | unde
  */
 export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () => Readable, signal: AbortSignal): Promise<HopResult> {
   const replies = new Map<string, Reply>();
+  const starttls = hop.security === 'starttls' || hop.security === 'opportunistic';
   // Loaded at the first outbound hop: nodemailer adds about 20 MB to an idle server's RSS.
   const { default: Connection } = await import('nodemailer/lib/smtp-connection');
   const conn = new Connection({
@@ -114,17 +122,21 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
     conn.close();
     signal.removeEventListener('abort', abort);
     const e = err as SmtpError;
-    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) } };
+    const tls = starttls && e.code === 'ETLS' ? { tls: { ok: false as const, reason: e.message } } : {};
+    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) }, ...tls };
   }
+  // nodemailer goes on in plaintext when STARTTLS is not offered (or refused) and TLS is only opportunistic.
+  const tls = starttls ? { tls: conn.secure ? { ok: true as const } : { ok: false as const, reason: 'STARTTLS not offered' } } : {};
   // The EHLO reply is the last one heard once connected; AUTH would replace it.
   const dsn = /^\d{3}[ -]DSN\b/im.test(conn.lastServerResponse || '');
+
   try {
     if (hop.auth) {
       try {
         await step<boolean>(conn, (done) => conn.login({ user: hop.auth!.user, pass: hop.auth!.pass }, (err, ok) => done(err, ok)));
       } catch (err) {
         // A refused login is the relay's configuration, not the recipients' fault: try again later.
-        return { replies, dsn, failure: { reason: `${hop.name}: authentication failed: ${(err as Error).message}` } };
+        return { replies, dsn, ...tls, failure: { reason: `${hop.name}: authentication failed: ${(err as Error).message}` } };
       }
     }
     for (const [i, envelope] of envelopes.entries()) {
@@ -132,14 +144,14 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
         try {
           await step<void>(conn, (done) => conn.reset((err) => done(err)));
         } catch (err) {
-          return { replies, dsn, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: RSET: ${(err as Error).message}` } };
+          return { replies, dsn, ...tls, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: RSET: ${(err as Error).message}` } };
         }
       }
       const result = await transaction(conn, envelope, message, hop);
-      if (!result.answered) return { replies, dsn, failure: { reason: result.reason } };
+      if (!result.answered) return { replies, dsn, ...tls, failure: { reason: result.reason } };
       for (const [address, reply] of result.replies) replies.set(address, reply);
     }
-    return { replies, dsn };
+    return { replies, dsn, ...tls };
   } finally {
     signal.removeEventListener('abort', abort);
     conn.quit();

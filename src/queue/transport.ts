@@ -8,6 +8,8 @@ import { statusOf } from './dsn.ts';
 import { stsRule } from './mta-sts.ts';
 import { findRoute, hostAddresses } from './mx.ts';
 import { sendVia, type Hop, type HopEnvelope, type HopResult, type Reply } from './smtp-client.ts';
+import type { ReportRecorder } from '../reports/recorder.ts';
+import { shortReason, tlsResultType } from '../reports/tlsrpt.ts';
 
 /** What one try did for one recipient. */
 export interface Attempt {
@@ -32,6 +34,8 @@ export interface TransportSettings {
   /** Outbound mail goes into this local address instead of out. */
   capture?: string;
   subaddressSeparator: string;
+  /** Records each direct delivery's TLS outcome for TLS-RPT (reports/). */
+  reports?: ReportRecorder;
 }
 
 /** How recipients are grouped into transactions: per domain, or all through the one relay or capture box. */
@@ -75,6 +79,7 @@ export async function attemptDelivery(
   const route = await findRoute(settings.resolve, key);
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
   const sts = await stsRule(settings.store, settings.resolve, key, log);
+  if (sts.failure) await settings.reports?.tls(key, { policy: { type: 'sts' }, result: sts.failure.type, reason: shortReason(sts.failure.reason) });
   const enforce = sts.mode === 'enforce';
   for (const host of route.hosts.filter((h) => !sts.allows(h))) {
     log.warn({ queue: entry.id, domain: key, mx: host, mode: sts.mode, policy: sts.id }, `MTA-STS: MX host not in the policy${enforce ? ', skipped' : ' (testing mode: used anyway)'}`);
@@ -96,6 +101,10 @@ export async function attemptDelivery(
       if (signal.aborted) return [...done, ...everyone(left, 'temporary', 'shutting down', '4.3.2')];
       const hop: Hop = { host: ip, port: settings.mxPort, name: host, security: enforce ? 'starttls' : 'opportunistic', verifyCertificate: enforce, helo: settings.helo };
       const result = await sendVia(hop, envelopes(entry, left), message, signal);
+      if (result.tls) {
+        const tls = result.tls;
+        await settings.reports?.tls(key, tls.ok ? { policy: sts.report, result: 'success' } : { policy: sts.report, result: tlsResultType(tls.reason), mx: host, ip, reason: shortReason(tls.reason) });
+      }
       const answered = left.filter((a) => result.replies.has(a));
       done.push(...outcomes(result, answered, host, ''));
       left = left.filter((a) => !result.replies.has(a));
