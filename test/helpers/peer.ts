@@ -36,13 +36,13 @@ export interface PeerMessage {
  * takes every recipient, except `...later...@` (451 the first time, then 250),
  * `...busy@` (always 451) and `never@` (550 5.1.1). A local part starting with
  * `hold` first waits for `opts.hold()`. With `opts.users`, it wants AUTH, as a smarthost does;
- * with `opts.dsn`, it offers DSN and records the parameters it is given.
+ * with `opts.dsn`, it offers DSN and records the parameters it is given; with `starttls: false`, no STARTTLS.
  */
 export async function startPeer(
   t: TestContext,
   address: string,
   port: number,
-  opts: { users?: Record<string, string>; hold?: () => Promise<void>; tls?: { keyPem: string; certPem: string }; dsn?: boolean } = {},
+  opts: { users?: Record<string, string>; hold?: () => Promise<void>; tls?: { keyPem: string; certPem: string }; dsn?: boolean; starttls?: boolean } = {},
 ): Promise<PeerMessage[]> {
   const { users } = opts;
   const messages: PeerMessage[] = [];
@@ -50,6 +50,7 @@ export async function startPeer(
   const server = new SMTPServer({
     logger: false,
     hideDSN: !opts.dsn,
+    hideSTARTTLS: opts.starttls === false,
     // Without a certificate of the test's, smtp-server offers STARTTLS with its own self-signed one.
     ...(opts.tls ? { key: opts.tls.keyPem, cert: opts.tls.certPem } : {}),
     authOptional: users === undefined,
