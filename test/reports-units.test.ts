@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { dmarcRow, dmarcXml, type DmarcRow } from '../src/reports/dmarc.ts';
@@ -8,6 +9,8 @@ import { tlsReportJson, tlsResultType, type TlsRow } from '../src/reports/tlsrpt
 import { startDns } from './helpers/dns.ts';
 import { createResolver } from '../src/net/dns.ts';
 import { parseDmarcXml, parseTlsJson, reportAttachment } from './helpers/report-parse.ts';
+import { runCli, tempDir } from './helpers/env.ts';
+import { createStoreIn } from './helpers/store.ts';
 
 test('rua: mailto destinations in order with their size limits; other schemes, garbage and a long list are cut', () => {
   assert.deepEqual(ruaAddresses('mailto:dmarc@example.org', true), [{ address: 'dmarc@example.org' }]);
@@ -126,4 +129,13 @@ test('report mail: the subject, TLS-RPT header fields, media types and file name
   assert.equal(dmarc.contentType, 'application/gzip');
   assert.equal(dmarc.headers.get('tls-report-domain'), undefined);
   assert.equal(dmarc.content.toString(), '<feedback/>');
+});
+
+test('reports send: without a running server it says so in one line and exits 1', async (t) => {
+  const cwd = tempDir(t);
+  const data = join(cwd, 'data');
+  await createStoreIn(data);
+  const r = await runCli(['--data-dir', data, 'reports', 'send'], { cwd });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr.trim(), /^mailfold: reports are sent by the running server \(`mailfold serve`\), with \[reports\] enabled$/);
 });

@@ -122,7 +122,9 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
     conn.close();
     signal.removeEventListener('abort', abort);
     const e = err as SmtpError;
-    const tls = starttls && e.code === 'ETLS' ? { tls: { ok: false as const, reason: e.message } } : {};
+    // A refused STARTTLS is ETLS; a handshake that fails (a certificate) is a socket error while upgrading.
+    const failedTls = e.code === 'ETLS' || (conn as unknown as { upgrading?: boolean }).upgrading === true;
+    const tls = starttls && failedTls ? { tls: { ok: false as const, reason: e.message } } : {};
     return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: ${e.message}`, ...(asReply(e) ? { reply: asReply(e)! } : {}) }, ...tls };
   }
   // nodemailer goes on in plaintext when STARTTLS is not offered (or refused) and TLS is only opportunistic.
