@@ -132,7 +132,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         store,
         queue,
         resolve,
-        sign: (raw, author) => dkimSignatures(store, raw, author, reportLog),
+        sign: (raw, author, fields) => dkimSignatures(store, raw, author, reportLog, fields),
         ...(config.reports.org_name ? { orgName: config.reports.org_name } : {}),
         ...(config.reports.from ? { from: config.reports.from } : {}),
         subaddressSeparator: config.delivery.subaddress_separator,

@@ -162,6 +162,7 @@ test('TLS-RPT: outcomes of deliveries with and without STARTTLS go to the rua of
     assert.match(r.subject, /^Report Domain: (tls|plain)\.test Submitter: our\.test Report-ID: <.+>$/);
     assert.match(r.fileName, /^our\.test!(tls|plain)\.test!\d+!\d+!.+\.json\.gz$/);
     assert.deepEqual(await dkimResults(zone, m.raw), ['our.test:pass', 'our.test:pass']);
+    assert.match(m.raw, /^DKIM-Signature:[^]*?h=[^;]*TLS-Report-Domain/im, 'the signature covers the TLS-RPT fields');
   }
   const ok = parseTlsJson(of('tls.test').r.content);
   assert.equal(ok['organization-name'], 'Our Family');

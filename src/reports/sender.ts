@@ -16,12 +16,15 @@ import { tlsReportJson, type TlsRow } from './tlsrpt.ts';
 
 const gzipped = promisify(gzip);
 
+/** Every header field of a report (message.ts), TLS-RPT's own ones included, is signed. */
+const SIGNED_FIELDS = ['From', 'To', 'Subject', 'Date', 'Message-ID', 'TLS-Report-Domain', 'TLS-Report-Submitter', 'Auto-Submitted', 'MIME-Version', 'Content-Type'];
+
 export interface ReportSenderSettings {
   store: ReportLog & Directory;
   queue: OutboundQueue;
   resolve: DnsResolve;
-  /** DKIM-Signature fields for a message from `author` (smtp/dkim-sign.ts). */
-  sign: (raw: Buffer, author: string) => Promise<string>;
+  /** DKIM-Signature fields for a message from `author`, signing `fields` (smtp/dkim-sign.ts). */
+  sign: (raw: Buffer, author: string, fields: string[]) => Promise<string>;
   /** `[reports] org_name`; absent: the submitter's domain. */
   orgName?: string;
   /** `[reports] from`; absent: postmaster of the oldest local domain. */
@@ -171,7 +174,7 @@ export class ReportSender {
       messageId: `${randomBytes(12).toString('hex')}@${this.#s.hostname}`,
       boundary: `=_mailfold_${randomBytes(12).toString('hex')}`,
     });
-    const raw = Buffer.concat([Buffer.from(await this.#s.sign(unsigned, who.from)), unsigned]);
+    const raw = Buffer.concat([Buffer.from(await this.#s.sign(unsigned, who.from, SIGNED_FIELDS)), unsigned]);
     // RFC 7489 section 6.2: a destination whose size limit the report passes is not sent to.
     const fits = destinations.filter((d) => d.maxBytes === undefined || raw.length <= d.maxBytes);
     if (fits.length === 0) return { ...base, to: [], skipped: `larger than the size limit of every rua (${raw.length} bytes)` };
