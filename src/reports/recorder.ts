@@ -9,10 +9,11 @@ export const DAY_MS = 86_400_000;
 export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 /**
- * What one day may hold: a thousand kinds of message per reported domain, ten
- * thousand domains. A spammer varying its addresses fills these, not the disk.
+ * What one day may hold: a thousand kinds of message per reported domain, a thousand
+ * domains (at most a million rows of under 1 KB, and never more than one new row per
+ * message taken). A spammer varying its addresses fills these, not the disk.
  */
-export const REPORT_LIMITS: ReportLimits = { rows: 1000, domains: 10_000 };
+export const REPORT_LIMITS: ReportLimits = { rows: 1000, domains: 1000 };
 
 /**
  * Records outcomes for the aggregate reports: the MX's DMARC results, the queue's TLS
