@@ -35,6 +35,9 @@ import { sandboxedConfig, startSandbox, type Sandbox } from './sandbox/mode.ts';
 import { SpamFilter } from './spam/filter.ts';
 import { Greylist } from './spam/greylist.ts';
 import { greylistSettings, spamSettings } from './spam/settings.ts';
+import { ReportRecorder } from './reports/recorder.ts';
+import { ReportSender } from './reports/sender.ts';
+import { dkimSignatures } from './smtp/dkim-sign.ts';
 
 export interface RunningServer {
   store: Store;
@@ -124,6 +127,22 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
   // Spam (issue 15): one filter for the MX, LMTP and `mailfold deliver`; its DNSBL lookups share the MX's resolver.
   const resolve = createResolver({ servers: config.dns.servers });
   const spam = config.spam.enabled ? new SpamFilter(store, spamSettings(config), resolve, log.child({ proto: 'spam' })) : undefined;
+  // Aggregate reports (DMARC, TLS-RPT): the MX and the queue record, the sender mails them once a day.
+  const reportLog = log.child({ proto: 'reports' });
+  const recorder = config.reports.enabled ? new ReportRecorder(store, reportLog) : undefined;
+  const reports = config.reports.enabled
+    ? new ReportSender({
+        store,
+        queue,
+        resolve,
+        sign: (raw, author, fields) => dkimSignatures(store, raw, author, reportLog, fields),
+        ...(config.reports.org_name ? { orgName: config.reports.org_name } : {}),
+        ...(config.reports.from ? { from: config.reports.from } : {}),
+        subaddressSeparator: config.delivery.subaddress_separator,
+        hostname: config.hostname,
+        log: reportLog,
+      })
+    : undefined;
   let control: Server;
   let certificates: CertificateManager;
   const challenges = new AcmeChallenges();
@@ -135,7 +154,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
     throw err;
   }
   // One AdminService for the CLI's control socket and the web interface: both act the same way.
-  const admin = new AdminService(store, adminSettings(config), { status, queue, certificates, spam });
+  const admin = new AdminService(store, adminSettings(config), { status, queue, certificates, spam, ...(reports ? { reports } : {}) });
   try {
     control = await startControlServer(config.data_dir, admin, log, config.limits.message_size);
   } catch (err) {
@@ -199,6 +218,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
           windowSeconds: config.limits.failed_recipients_window,
         }),
         ...(sandbox ? { sandbox: sandbox.account } : {}),
+        ...(recorder ? { reports: recorder } : {}),
       });
     }
     const { pop3: plain, pop3s } = config.listeners;
@@ -280,7 +300,8 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         connections: new ConnectionLimit(config.limits.connections_per_ip, config.limits.connections_per_listener),
       });
     }
-    runner = startQueueRunner(queue, runnerSettings(config, store, log.child({ proto: 'queue' })), log.child({ proto: 'queue' }));
+    runner = startQueueRunner(queue, { ...runnerSettings(config, store, log.child({ proto: 'queue' })), ...(recorder ? { reports: recorder } : {}) }, log.child({ proto: 'queue' }));
+    reports?.start();
   } catch (err) {
     await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close(), managesieve?.close()]);
     sandbox?.inbox.close();
@@ -307,6 +328,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
       await Promise.all([smtp?.close(), pop3?.close(), imap?.close(), http?.close(), managesieve?.close()]);
       sandbox?.inbox.close();
       certificates.close();
+      await reports?.close();
       await runner?.close();
       await closeControl();
       await store.close();

@@ -11,6 +11,7 @@ import { sharedPort, startPeer } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
 import { addAccount, PASSWORD, startSmtpServer } from './helpers/smtp.ts';
 import { TestCa } from './helpers/test-ca.ts';
+import type { TlsRow } from '../src/reports/tlsrpt.ts';
 
 /** An MX with a certificate from the test's CA for mx.sts.test. */
 const GOOD = '127.0.0.6';
@@ -92,6 +93,16 @@ test('MTA-STS: enforce delivers only to listed MX hosts with a valid certificate
   const warnings = lines.map((l) => JSON.parse(l) as { msg: string; domain?: string; mx?: string });
   assert.ok(warnings.some((w) => w.domain === 'testing.test' && w.mx === 'mx.badcert.test' && /testing mode: used anyway/.test(w.msg)), 'testing mode logs the MX the policy does not list');
   assert.ok(warnings.some((w) => w.domain === 'wrongmx.test' && /MX host not in the policy, skipped/.test(w.msg)));
+
+  // TLS-RPT: each session's outcome under the policy applied.
+  const day = Math.floor(Date.now() / 86_400_000);
+  const tls = async (domain: string) => (await a.store.reportRows('tls', day, domain)).map((r) => ({ ...(JSON.parse(r.row) as TlsRow), count: r.count }));
+  assert.deepEqual(await tls('sts.test'), [{ policy: { type: 'sts', strings: ['version: STSv1', 'mode: enforce', 'mx: mx.sts.test', 'max_age: 86400'], mxHost: ['mx.sts.test'] }, result: 'success', count: 1 }]);
+  const [badcert] = await tls('badcert.test');
+  assert.deepEqual([badcert?.policy.type, badcert?.mx, badcert?.ip], ['sts', 'mx.badcert.test', BAD]);
+  // smtp-server's own certificate is self-signed, and (in the version here) expired as well: Node names the first problem it meets.
+  assert.match(`${badcert?.result} ${badcert?.reason}`, /^certificate-expired .*expired|^certificate-not-trusted .*self[- ]signed/);
+  assert.deepEqual((await tls('plain.test')).map((r) => [r.policy.type, r.result]), [['no-policy-found', 'success']]);
 
   // The policies are kept in the store for max_age; plain.test has none.
   const stored = await a.store.getMtaStsPolicy('sts.test');

@@ -43,6 +43,7 @@ export const ADMIN_METHODS: readonly AdminMethod[] = [
   'importMailbox', 'importSeen', 'importWrite', 'exportMailboxes', 'exportList', 'exportRead',
   'sieveList', 'sieveShow', 'sievePut', 'sieveActivate', 'sieveDelete', 'sieveCheck', 'vacation',
   'spamTrain', 'spamStatus', 'spamForget', 'spamSetList', 'spamLists',
+  'reportsSend',
 ];
 
 export const CONTROL_SOCKET = 'control.sock';

@@ -17,6 +17,7 @@ import { importMailbox, importWrite, type ImportedMessage } from '../transfer/im
 import { SpamFilter, type SpamSettings } from '../spam/filter.ts';
 import { SpamAdmin } from './spam-admin.ts';
 import { dkimSignatures } from '../smtp/dkim-sign.ts';
+import type { ReportOutcome, ReportSender } from '../reports/sender.ts';
 import { pino } from 'pino';
 import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
 import { StoredScripts, type ScriptEntry, type ScriptLimits } from '../sieve/script-service.ts';
@@ -106,6 +107,7 @@ export class AdminService {
 
   /** `spam train`, `status`, `forget` and the sender lists. */
   readonly #spamAdmin: SpamAdmin;
+  readonly #reports: ReportSender | undefined;
 
   /** For what goes wrong beside an answer (a DKIM key that fails to sign): stderr, warnings and up. */
   readonly #log = pino({ level: 'warn' }, pino.destination(2));
@@ -118,7 +120,7 @@ export class AdminService {
   constructor(
     store: Store,
     settings: AdminSettings,
-    opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager; spam?: SpamFilter } = {},
+    opts: { status?: StatusSource; queue?: OutboundQueue; certificates?: CertificateManager; spam?: SpamFilter; reports?: ReportSender } = {},
   ) {
     this.#store = store;
     this.#settings = settings;
@@ -129,6 +131,13 @@ export class AdminService {
     // Without a server (the CLI on the store) the filter runs here, without DNS lookups, its errors on stderr.
     this.#spam = opts.spam ?? (settings.spam.enabled ? new SpamFilter(store, settings.spam, null, pino({ level: 'error' }, pino.destination(2))) : undefined);
     this.#spamAdmin = new SpamAdmin(store);
+    this.#reports = opts.reports;
+  }
+
+  /** `reports send`: the aggregate reports recorded so far, through the running server's queue; with `now`, today's too. */
+  async reportsSend(p: { now?: boolean }): Promise<ReportOutcome[]> {
+    if (!this.#reports) throw new AdminError('invalid', 'reports are sent by the running server (`mailfold serve`), with [reports] enabled');
+    return this.#reports.send(p.now === true);
   }
 
   // Sieve scripts and vacation (admin/sieve.ts), through the script service ManageSieve uses.

@@ -14,6 +14,7 @@ import { domainCommands } from './commands/domain.ts';
 import { initCommand } from './commands/init.ts';
 import { mailboxCommands } from './commands/mailbox.ts';
 import { queueCommands } from './commands/queue.ts';
+import { reportsCommands } from './commands/reports.ts';
 import { serveCommand } from './commands/serve.ts';
 import { sieveCommands, vacationCommand } from './commands/sieve.ts';
 import { spamCommands } from './commands/spam.ts';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   dnsCommand(program);
   certCommands(program);
   queueCommands(program);
+  reportsCommands(program);
   backupCommands(program);
   transferCommands(program);
   sieveCommands(program);

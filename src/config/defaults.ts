@@ -77,6 +77,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     },
     dns: { servers: [] },
     dmarc: { reject: true, quarantine: true },
+    reports: { enabled: true },
     // SpamAssassin's threshold, which the classifier alone reaches at a probability of 0.75 (bench/spam.ts measured the cut).
     spam: { enabled: true, junk_score: 5, bayes_weight: 10, min_learned: 10, dnsbl: [], dnsbl_weight: 3, dnswl: [], dnswl_weight: -3, greylist: false, greylist_delay: 300 },
     // Enough for a person or a family; a stolen password then sends little spam before someone notices.

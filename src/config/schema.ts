@@ -188,6 +188,11 @@ export function fileSchema(d: Config): Field<FileConfig> {
       reject: bool().default(d.dmarc.reject),
       quarantine: bool().default(d.dmarc.quarantine),
     }),
+    reports: table({
+      enabled: bool().default(d.reports.enabled),
+      org_name: text().optional(),
+      from: mailAddress().optional(),
+    }),
     spam: table({
       enabled: bool().default(d.spam.enabled),
       junk_score: decimal(-1000, 1000).default(d.spam.junk_score),

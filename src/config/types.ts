@@ -181,6 +181,14 @@ export interface Config {
     /** p=quarantine: file into Junk (true) or into INBOX like any other (false). */
     quarantine: boolean;
   };
+  /** Aggregate reports: DMARC (RFC 7489) and TLS-RPT (RFC 8460), recorded and sent once a day (docs/deliverability.md). */
+  reports: {
+    enabled: boolean;
+    /** The organization the reports name as their author; absent: the From address's domain. */
+    org_name?: string;
+    /** The address reports come from (a local address with DKIM keys); absent: postmaster of the oldest local domain. */
+    from?: string;
+  };
   /** The spam filter (docs/spam.md): it judges mail from outside (MX, LMTP, `mailfold deliver`). */
   spam: {
     enabled: boolean;

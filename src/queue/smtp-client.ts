@@ -58,6 +58,11 @@ export interface HopResult {
   /** Whether the server offered DSN (RFC 3461), so that it reports success itself. */
   dsn: boolean;
   failure?: HopFailure;
+  /**
+   * How TLS went, for STARTTLS hops (TLS-RPT): secured, or why not (STARTTLS missing or
+   * refused, a failed handshake); absent when the session ended before TLS was tried.
+   */
+  tls?: { ok: true } | { ok: false; reason: string };
 }
 
 export interface HopFailure {
@@ -79,6 +84,7 @@ const HANDSHAKE_ERROR = /CERT|SELF_SIGNED|^UNABLE_TO_|^ERR_SSL_|^ERR_TLS_/;
 
 /** What nodemailer's errors carry besides the message. */
 interface SmtpError extends Error {
+  /** nodemailer's kind of error: `ETLS` for a failed STARTTLS. */
   code?: string;
   originalCode?: string;
   responseCode?: number;
@@ -117,6 +123,7 @@ function step<T>(conn: SMTPConnection, run: (done: (err: SmtpError | null | unde
  */
 export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () => Readable, signal: AbortSignal): Promise<HopResult> {
   const replies = new Map<string, Reply>();
+  const starttls = hop.security === 'starttls' || hop.security === 'opportunistic';
   // Loaded at the first outbound hop: nodemailer adds about 20 MB to an idle server's RSS.
   const { default: Connection } = await import('nodemailer/lib/smtp-connection');
   const conn = new Connection({
@@ -142,23 +149,31 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
   } catch (err) {
     conn.close();
     signal.removeEventListener('abort', abort);
-    return { replies, dsn: false, failure: hopFailure(err as SmtpError, hop) };
+    const e = err as SmtpError;
+    // A refused STARTTLS is ETLS; a handshake that fails (a certificate) is a socket error while upgrading.
+    const failedTls = e.code === 'ETLS' || (conn as unknown as { upgrading?: boolean }).upgrading === true;
+    const tls = starttls && failedTls ? { tls: { ok: false as const, reason: e.message } } : {};
+    return { replies, dsn: false, failure: hopFailure(e, hop), ...tls };
   }
   const daneProblem = hop.dane ? daneCheck(conn, hop, hop.dane) : undefined;
   if (daneProblem) {
     signal.removeEventListener('abort', abort);
     conn.quit();
-    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: DANE: ${daneProblem}`, dane: true, tls: true } };
+    const reason = `DANE: ${daneProblem}`;
+    return { replies, dsn: false, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: ${reason}`, dane: true, tls: true }, tls: { ok: false, reason } };
   }
+  // nodemailer goes on in plaintext when STARTTLS is not offered (or refused) and TLS is only opportunistic.
+  const tls = starttls ? { tls: conn.secure ? { ok: true as const } : { ok: false as const, reason: 'STARTTLS not offered' } } : {};
   // The EHLO reply is the last one heard once connected; AUTH would replace it.
   const dsn = /^\d{3}[ -]DSN\b/im.test(conn.lastServerResponse || '');
+
   try {
     if (hop.auth) {
       try {
         await step<boolean>(conn, (done) => conn.login({ user: hop.auth!.user, pass: hop.auth!.pass }, (err, ok) => done(err, ok)));
       } catch (err) {
         // A refused login is the relay's configuration, not the recipients' fault: try again later.
-        return { replies, dsn, failure: { reason: `${hop.name}: authentication failed: ${(err as Error).message}` } };
+        return { replies, dsn, ...tls, failure: { reason: `${hop.name}: authentication failed: ${(err as Error).message}` } };
       }
     }
     for (const [i, envelope] of envelopes.entries()) {
@@ -166,14 +181,14 @@ export async function sendVia(hop: Hop, envelopes: HopEnvelope[], message: () =>
         try {
           await step<void>(conn, (done) => conn.reset((err) => done(err)));
         } catch (err) {
-          return { replies, dsn, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: RSET: ${(err as Error).message}` } };
+          return { replies, dsn, ...tls, failure: { reason: `${hop.name}[${hop.host}]:${hop.port}: RSET: ${(err as Error).message}` } };
         }
       }
       const result = await transaction(conn, envelope, message, hop);
-      if (!result.answered) return { replies, dsn, failure: result.failure };
+      if (!result.answered) return { replies, dsn, ...tls, failure: result.failure };
       for (const [address, reply] of result.replies) replies.set(address, reply);
     }
-    return { replies, dsn };
+    return { replies, dsn, ...tls };
   } finally {
     signal.removeEventListener('abort', abort);
     conn.quit();

@@ -11,6 +11,9 @@ import { NO_STS, stsRule } from './mta-sts.ts';
 import { findRoute, hostAddresses } from './mx.ts';
 import { mayCarryRequireTls, REQUIRETLS_STATUS } from './require-tls.ts';
 import { sendVia, type Hop, type HopEnvelope, type HopFailure, type HopResult } from './smtp-client.ts';
+import type { ReportRecorder } from '../reports/recorder.ts';
+import { shortReason, tlsResultType, type TlsPolicy } from '../reports/tlsrpt.ts';
+import { presentTlsa } from '../net/dns-wire.ts';
 
 /** What one try did for one recipient. */
 export interface Attempt {
@@ -39,6 +42,8 @@ export interface TransportSettings {
   /** Outbound mail goes into this local address instead of out. */
   capture?: string;
   subaddressSeparator: string;
+  /** Records each direct delivery's TLS outcome for TLS-RPT (reports/). */
+  reports?: ReportRecorder;
 }
 
 /** How recipients are grouped into transactions: per domain, or all through the one relay or capture box. */
@@ -75,6 +80,7 @@ export async function attemptDelivery(
   if (!route.ok) return everyone(addresses, route.permanent ? 'permanent' : 'temporary', route.reason, route.status);
   // RFC 8689 section 4.2.2: `TLS-Required: No` asks that the domain's policy not stop the message.
   const sts = entry.requireTls === false ? NO_STS : await stsRule(settings.store, settings.resolve, key, log);
+  if (sts.failure) await settings.reports?.tls(key, { policy: { type: 'sts' }, result: sts.failure.type, reason: shortReason(sts.failure.reason) });
   const enforce = sts.mode === 'enforce';
   let last = `no MX host of ${key} could be reached`;
   let lastStatus = '4.4.1';
@@ -125,6 +131,12 @@ export async function attemptDelivery(
         ...(requireTls ? { requireTls } : {}),
       };
       const result = await sendVia(hop, envelopes(entry, left), message, signal);
+      if (result.tls) {
+        const outcome = result.tls;
+        // TLS-RPT (RFC 8460 section 4.3): a host with TLSA records is reported under its DANE policy.
+        const policy: TlsPolicy = daneRecords ? { type: 'tlsa', strings: daneRecords.map(presentTlsa) } : sts.report;
+        await settings.reports?.tls(key, outcome.ok ? { policy, result: 'success' } : { policy, result: tlsResultType(outcome.reason), mx: host, ip, reason: shortReason(outcome.reason) });
+      }
       const answered = left.filter((a) => result.replies.has(a));
       done.push(...outcomes(result, answered, host, '').map((a) => ({ ...a, tls })));
       left = left.filter((a) => !result.replies.has(a));

@@ -31,6 +31,7 @@ import { acceptSandboxed, sandboxLogin } from './sandbox.ts';
 import type { SpamFilter } from '../spam/filter.ts';
 import type { Greylist } from '../spam/greylist.ts';
 import { greylistRefusal, spamContext, spamRefusal } from './spam-gate.ts';
+import type { ReportRecorder } from '../reports/recorder.ts';
 
 /** `mx` takes mail for local users from anyone; `submission` from authenticated users; `lmtp` from a local MTA. */
 export type Role = 'mx' | 'submission' | 'lmtp';
@@ -63,6 +64,8 @@ export interface SmtpDeps {
   /** The spam verdict of mail from outside (MX, LMTP), and greylisting on the MX (docs/spam.md). */
   spam?: SpamFilter;
   greylist?: Greylist;
+  /** Records the MX's DMARC results for aggregate reports (reports/). */
+  reports?: ReportRecorder;
 }
 
 const RATE_LIMITED = reply(450, '4.7.1', 'Sending rate limit reached for this account, try again later');
@@ -254,6 +257,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
           : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator, from))
           : { accept: true, prefix: '', message: raw };
+        if (verdict.report) await deps.reports?.dmarc(verdict.report);
         if (!verdict.accept) {
           slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
           return finish(verdict.refusal);

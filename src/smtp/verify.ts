@@ -7,6 +7,7 @@ import { claimingToBeUs, headerBlock, withoutFields } from './headers.ts';
 import { loadMailauth } from './mailauth.ts';
 import type { ArcSealKey } from './arc-seal.ts';
 import { reply, type SmtpReply } from './reply.ts';
+import { dmarcRow, type DmarcRow } from '../reports/dmarc.ts';
 
 export interface VerifyDeps {
   resolve: DnsResolve;
@@ -24,8 +25,8 @@ export type Verdict =
    * `authResults` is the value of our Authentication-Results, written into each account's
    * copy with that account's spam verdict (delivery/deliver.ts).
    */
-  | { accept: true; prefix: string; message: Buffer; mailbox?: 'Junk'; auth?: AuthSummary; authResults?: string }
-  | { accept: false; refusal: SmtpReply; auth?: AuthSummary };
+  | { accept: true; prefix: string; message: Buffer; mailbox?: 'Junk'; auth?: AuthSummary; authResults?: string; report?: DmarcRow }
+  | { accept: false; refusal: SmtpReply; auth?: AuthSummary; report?: DmarcRow };
 
 /** DNS lookups one message may cause (SPF alone may use 10 plus its void lookups). */
 const LOOKUPS_PER_MESSAGE = 50;
@@ -93,10 +94,14 @@ export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession
     policy,
     forged: forged.length,
   };
-  if (policy === 'reject' && deps.dmarc.reject) {
-    return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`), auth };
-  }
+  const refused = policy === 'reject' && deps.dmarc.reject;
   const junk = policy === 'reject' || (policy === 'quarantine' && deps.dmarc.quarantine);
+  // The row of the DMARC aggregate report (RFC 7489 section 7.2), with what was done.
+  const row = dmarcRow(result, session.remoteAddress, sender, options.helo ?? '', refused ? 'reject' : junk ? 'quarantine' : 'none');
+  const report = row ? { report: row } : {};
+  if (refused) {
+    return { accept: false, refusal: reply(550, '5.7.1', `Message rejected by the DMARC policy of ${dmarc!.status.header?.from ?? 'the author domain'}`), auth, ...report };
+  }
   const { prefix, authResults } = ownAuthResults(result.headers);
-  return { accept: true, prefix, message, auth, ...(authResults ? { authResults } : {}), ...(junk ? { mailbox: 'Junk' as const } : {}) };
+  return { accept: true, prefix, message, auth, ...(authResults ? { authResults } : {}), ...(junk ? { mailbox: 'Junk' as const } : {}), ...report };
 }

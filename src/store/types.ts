@@ -584,6 +584,35 @@ export interface SpamStore {
   pruneGreylist(limits: GreylistPruning): Promise<number>;
 }
 
+/** Aggregate reports Mailfold sends: DMARC (RFC 7489 section 7.2) and TLS-RPT (RFC 8460). */
+export type ReportKind = 'dmarc' | 'tls';
+
+/** One aggregated outcome of a reporting period: a row (JSON, made by reports/) and how often it happened. */
+export interface ReportCount {
+  row: string;
+  count: number;
+}
+
+/** How much one reporting period may hold: rows per reported domain, and domains. */
+export interface ReportLimits {
+  rows: number;
+  domains: number;
+}
+
+/**
+ * Outcomes recorded for aggregate reports: counts per (kind, period, domain, row), so
+ * a million messages alike are one row. A period is a UTC day number.
+ */
+export interface ReportLog {
+  /** Adds `count` to a row; false (nothing kept) when a new row or domain would pass `limits`. */
+  countReport(kind: ReportKind, period: number, domain: string, row: string, count: number, limits: ReportLimits): Promise<boolean>;
+  /** The periods before `before` that hold rows, with their domains, oldest first. */
+  reportPeriods(kind: ReportKind, before: number): Promise<{ period: number; domain: string }[]>;
+  reportRows(kind: ReportKind, period: number, domain: string): Promise<ReportCount[]>;
+  /** Forgets a domain's period, once its report is sent (or cannot be). */
+  dropReport(kind: ReportKind, period: number, domain: string): Promise<void>;
+}
+
 /** The store as a whole: what opens it, checks it and closes it. */
 /** A named exclusive hold (issue 19): ended by `release`, or by the death of the process holding it. */
 export interface Lease {
@@ -622,7 +651,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role at once: for the composition root, the admin service and code typed against the whole store. */
-export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore & SieveStore & SpamStore & Coordination;
+export type Store = Directory & MailStore & FullTextIndex & QueueStore & Vault & StoreLifecycle & AppPasswordStore & SieveStore & SpamStore & Coordination & ReportLog;
 
 /** One annotation (RFC 5464): a lower-cased entry name like `/private/comment` and its value. */
 export interface MetadataEntry {

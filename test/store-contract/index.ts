@@ -12,6 +12,7 @@ import { queueVaultContract } from './queue-vault.ts';
 import { rulesContract } from './rules.ts';
 import { sieveContract } from './sieve.ts';
 import { spamContract } from './spam.ts';
+import { reportLogContract } from './reports.ts';
 
 export type { StoreBackend } from './backend.ts';
 
@@ -30,4 +31,5 @@ export function storeContract(backend: StoreBackend): void {
   sieveContract(backend);
   spamContract(backend);
   coordinationContract(backend);
+  reportLogContract(backend);
 }

@@ -96,6 +96,12 @@ export const keys = {
   /** Greylisting triplets, by a hash of (network, sender, recipient). */
   greylist: (triplet: string) => `grl/${triplet}`,
   greylistPrefix: 'grl/',
+  // Aggregate reports (reports/): per kind and period (a UTC day, hex), each domain's rows, its row tally, the period's domain tally.
+  reportRow: (kind: string, period: number, domain: string, rowId: string) => `rpc/${kind}/${hex(period)}/${domain}/${rowId}`,
+  reportRowPrefix: (kind: string, period: number, domain: string) => `rpc/${kind}/${hex(period)}/${domain}/`,
+  reportRows: (kind: string, period: number, domain: string) => `rpn/${kind}/${hex(period)}/${domain}`,
+  reportRowsPrefix: (kind: string) => `rpn/${kind}/`,
+  reportDomains: (kind: string, period: number) => `rpd/${kind}/${hex(period)}`,
 };
 
 /** Splits `ref/<blob>/<mailbox>/<uid>` back into its parts. */

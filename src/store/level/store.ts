@@ -12,6 +12,7 @@ import { migrateStore } from './migrate/runner.ts';
 import { LevelQueue } from './queue.ts';
 import { LevelSieve } from './sieve.ts';
 import { LevelSpam } from './spam.ts';
+import { LevelReports } from './reports.ts';
 import { levelSnapshot } from './records.ts';
 import { LevelVault } from './vault.ts';
 
@@ -31,7 +32,7 @@ export async function openLevelStore(dataDir: string, options: StoreOptions, onM
     throw err;
   }
   const directory = new LevelDirectory(core);
-  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory), new LevelAppPasswords(core, directory), new LevelSieve(core), new LevelSpam(core), new LevelCoordination());
+  const roles = joinRoles(directory, new LevelMail(core, directory), new LevelQueue(core), new LevelVault(core, directory), new LevelAppPasswords(core, directory), new LevelSieve(core), new LevelSpam(core), new LevelCoordination(), new LevelReports(core));
   return Object.assign(roles, {
     core,
     searchIndex: core.searchIndex,

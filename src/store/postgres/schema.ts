@@ -218,6 +218,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE login_failures (key text PRIMARY KEY, count bigint NOT NULL, expires_at bigint NOT NULL);
   CREATE INDEX login_failures_expiry ON login_failures (expires_at);
   `,
+  // 8: outcomes recorded for aggregate reports (DMARC, TLS-RPT): a count per row of a domain's day.
+  `
+  CREATE TABLE report_counts (
+    kind text NOT NULL,
+    period bigint NOT NULL,
+    domain text NOT NULL,
+    row_id text NOT NULL,
+    row text NOT NULL,
+    count bigint NOT NULL,
+    PRIMARY KEY (kind, period, domain, row_id)
+  );
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */

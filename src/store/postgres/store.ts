@@ -9,6 +9,7 @@ import { connect, PgCore, type PostgresOptions } from './core.ts';
 import { PgAppPasswords } from './app-passwords.ts';
 import { PgSieve } from './sieve.ts';
 import { PgSpam } from './spam.ts';
+import { PgReports } from './reports.ts';
 import { PgDirectory } from './directory.ts';
 import { PgMail } from './mail.ts';
 import { PgQueue } from './queue.ts';
@@ -42,7 +43,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
   const locks = new PgLocks(options);
   const roles = joinRoles(
     new PgDirectory(core), new PgMail(core), new PgQueue(core), new PgVault(core), new PgAppPasswords(core), new PgSieve(core), new PgSpam(core),
-    new PgCoordination(core, locks),
+    new PgCoordination(core, locks), new PgReports(core),
   );
   return Object.assign(roles, {
     core,
