@@ -9,13 +9,15 @@ import { startDns, type Zone } from './helpers/dns.ts';
 import { tempDir } from './helpers/env.ts';
 import { sharedPort, startPeer } from './helpers/peer.ts';
 import { untilQueue } from './helpers/queue.ts';
-import { addAccount, PASSWORD, startSmtpServer } from './helpers/smtp.ts';
+import { addAccount, inbox, PASSWORD, startSmtpServer } from './helpers/smtp.ts';
 import { TestCa } from './helpers/test-ca.ts';
 
 /** An MTA with a certificate (leaf and the test CA) for every mx.*.test name below. */
 const TLS_PEER = '127.0.0.31';
 /** An MTA without STARTTLS. */
 const PLAIN_PEER = '127.0.0.32';
+/** An MTA with a certificate that offers REQUIRETLS. */
+const REQUIRETLS_PEER = '127.0.0.33';
 
 const spkiSha256 = (pem: string): string => createHash('sha256').update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
 
@@ -110,4 +112,47 @@ test('DANE: a matching TLSA record delivers, ahead of MTA-STS; a wrong one, a SE
   // The DANE lookups went to the validating resolver with the AD bit asked for.
   assert.ok(dns.queries.includes(`TLSA _${port}._tcp.mx.match.test`));
   assert.ok(!dns.queries.includes(`TLSA _${port}._tcp.mx.unsigned.test`), 'no TLSA lookup under an insecure MX');
+});
+
+test('REQUIRETLS goes to a host DANE authenticates and is passed on; a TLSA mismatch or an unsigned MX returns it with 5.7.30', async (t) => {
+  const ca = await TestCa.create();
+  const cert = await ca.issue(['mx.rtmatch.test', 'mx.rtwrong.test', 'mx.rtunsigned.test']);
+  const port = await sharedPort([REQUIRETLS_PEER]);
+  const peer = await startPeer(t, REQUIRETLS_PEER, port, { tls: { keyPem: cert.keyPem, certPem: cert.certPem + ca.certPem }, requireTls: true });
+  const zone: Zone = {};
+  const domain = (name: string, tlsa: string[]) => {
+    zone[`${name}.test`] = { mx: [[10, `mx.${name}.test`]] };
+    zone[`mx.${name}.test`] = { a: [REQUIRETLS_PEER] };
+    if (tlsa.length > 0) zone[`_${port}._tcp.mx.${name}.test`] = { tlsa };
+  };
+  domain('rtmatch', [`3 1 1 ${spkiSha256(cert.certPem)}`]);
+  domain('rtwrong', [`3 1 1 ${randomBytes(32).toString('hex')}`]);
+  domain('rtunsigned', [`3 1 1 ${spkiSha256(cert.certPem)}`]);
+  const dns = await startDns(t, zone);
+  for (const name of ['rtmatch', 'rtwrong']) dns.signed.add(`${name}.test`);
+  const a = await startSmtpServer(t, (c) => {
+    c.queue.mx_port = port;
+    c.dns.servers = [dns.server];
+    c.smtp.dane = { enabled: true, resolver: dns.server };
+  });
+  await addAccount(a.store, 'alice@a.test');
+  await createTransport({ host: '127.0.0.1', port: a.submission, auth: { user: 'alice@a.test', pass: PASSWORD }, tls: { rejectUnauthorized: false } }).sendMail({
+    from: 'alice@a.test',
+    to: ['one@rtmatch.test', 'two@rtwrong.test', 'three@rtunsigned.test'],
+    subject: 'Over TLS all the way',
+    text: 'Secret.',
+    requireTLSExtensionEnabled: true,
+  });
+  const queue = a.server.queue;
+  const bounce = await untilQueue(queue, async () => {
+    if ((await queue.list()).length > 0) return null;
+    return (await inbox(a.store, 'alice@a.test')).find((m) => m.bytes.includes('Content-Type: message/delivery-status'));
+  });
+  assert.deepEqual(peer.map((m) => [m.to, m.requireTls]), [[['one@rtmatch.test'], true]], 'only the DANE-authenticated host got it, with REQUIRETLS');
+  const report = bounce.bytes.toString();
+  assert.match(report, /Final-Recipient: rfc822; two@rtwrong\.test\r\nAction: failed\r\nStatus: 5\.7\.30\r\n/);
+  assert.match(report, /REQUIRETLS: mx\.rtwrong\.test\[127\.0\.0\.33\]:\d+: DANE: no TLSA record matches/);
+  assert.match(report, /Final-Recipient: rfc822; three@rtunsigned\.test\r\nAction: failed\r\nStatus: 5\.7\.30\r\n/);
+  assert.match(report, /REQUIRETLS: no MX host of rtunsigned\.test is authenticated/);
+  assert.doesNotMatch(report, /one@rtmatch\.test\r\nAction/);
 });

@@ -112,7 +112,7 @@ export async function attemptDelivery(
     // RFC 8689 section 4.2.1: a REQUIRETLS message goes only to a host that DANE or MTA-STS authenticates.
     if (requireTls && !mayCarryRequireTls(tls)) {
       unauthenticated++;
-      last = `${host}: not authenticated by DANE or an MTA-STS policy in enforce mode`;
+      last = `no MX host of ${key} is authenticated (${host}: no usable TLSA records, no MTA-STS policy in enforce mode)`;
       continue;
     }
     if (plan.ips.length === 0) last = `${host}: host has no address`;
