@@ -4,6 +4,7 @@ import type { TestContext } from 'node:test';
 import { runCli, tempDir, type CliResult } from './env.ts';
 import { PASSWORD, RawImap } from './imap.ts';
 import { serveOnFreePorts, type Served } from './serve.ts';
+import { SmtpClient } from './smtp.ts';
 
 export const ALICE = 'alice@example.org';
 
@@ -38,9 +39,22 @@ export async function aliceOn(t: TestContext, port: number): Promise<RawImap> {
   return c;
 }
 
-/** A small message whose Message-ID is `<id>`. */
-export const messageWithId = (id: string): string =>
-  `From: bob@example.net\r\nTo: ${ALICE}\r\nSubject: ${id}\r\nMessage-ID: <${id}>\r\n\r\nBody of ${id}.\r\n`;
+/** A small message to alice whose Message-ID is `<id>`. */
+export const messageWithId = (id: string, subject = id): string =>
+  `From: bob@example.net\r\nTo: ${ALICE}\r\nSubject: ${subject}\r\nMessage-ID: <${id}>\r\n\r\nHello from ${id}.\r\n`;
+
+/** That message from bob@example.net to alice over SMTP on `port`, one connection; the reply to its DATA. */
+export async function sendMail(port: number, messageId: string, subject = messageId): Promise<string> {
+  const smtp = await SmtpClient.connect(port);
+  try {
+    await smtp.hello();
+    assert.match(await smtp.cmd('MAIL FROM:<bob@example.net>'), /^250/);
+    assert.match(await smtp.cmd(`RCPT TO:<${ALICE}>`), /^250/);
+    return await smtp.data(messageWithId(messageId, subject));
+  } finally {
+    smtp.close();
+  }
+}
 
 /** APPENDs `raw` to INBOX (LITERAL+); its UID from APPENDUID, or throws with the answer. */
 export async function appendUid(c: RawImap, tag: string, raw: string): Promise<number> {
