@@ -132,4 +132,16 @@ test('the outbound queue of both nodes sends each message once: submissions on b
   const subjects = received.map((m) => /^Subject: (.*)$/m.exec(m.raw)![1]!.trim()).sort();
   const expected = ['A', 'B'].flatMap((node) => Array.from({ length: PER_NODE }, (_, i) => `queued on ${node} ${i}`)).sort();
   assert.deepEqual(subjects, expected, 'each message arrived, and once');
+  // And the nodes' logs agree: each queue entry was sent by one node, once.
+  const sent = [a, b].flatMap((node) =>
+    node
+      .output()
+      .split('\n')
+      .flatMap((line) => {
+        const entry = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; queue?: string; outcome?: string }) : {};
+        return entry.msg === 'delivery attempt' && entry.outcome === 'sent' ? [entry.queue] : [];
+      }),
+  );
+  assert.equal(sent.length, 2 * PER_NODE, sent.join('\n'));
+  assert.equal(new Set(sent).size, 2 * PER_NODE);
 });

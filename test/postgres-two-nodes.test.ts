@@ -133,7 +133,12 @@ async function converge(c: RawImap, expected: number[]): Promise<void> {
     if (seen.join() === expected.join()) return;
     c.send(`i${round} IDLE\r\n`);
     assert.equal(await c.line(), '+ idling');
-    await c.line();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 120_000)));
+    const next = await Promise.race([c.line(), late]);
+    clearTimeout(timer);
+    // A deadline, not a timing: a session still wrong after two quiet minutes was never told of a change.
+    assert.notEqual(next, 'late', `the session numbers ${seen.join()} and hears nothing more; the mailbox holds ${expected.join()}`);
     c.send('DONE\r\n');
     await c.until(`i${round}`);
   }
