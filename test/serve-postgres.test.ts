@@ -15,11 +15,10 @@ import { exited, runCli, tempDir } from './helpers/env.ts';
 import { imapflow, PASSWORD } from './helpers/imap.ts';
 import { postgresForFile } from './helpers/postgres.ts';
 import { serveOnFreePorts, writeConfig } from './helpers/serve.ts';
-import { SmtpClient } from './helpers/smtp.ts';
+import { ALICE, sendMail } from './helpers/postgres-nodes.ts';
 import { collect } from './helpers/store.ts';
 
 const database = postgresForFile();
-const ALICE = 'alice@example.org';
 
 const storeToml = (url: string) => `[store]\nbackend = "postgres"\nurl = "${url}"\ntls = "off"\npool_size = 8\n`;
 
@@ -32,18 +31,6 @@ async function setup(t: TestContext): Promise<{ url: string; dir: string; cli: (
   writeConfig(config, join(dir, 'data'), { smtp: 1, submission: 2, submissions: 3, imap: 4, imaps: 5, pop3: 6, pop3s: 7, managesieve: 8 }, storeToml(url));
   const cli = (args: string[], input?: string) => runCli(['--config', config, ...args], { cwd: dir, input });
   return { url, dir, cli };
-}
-
-async function sendMail(port: number, messageId: string, subject: string): Promise<string> {
-  const smtp = await SmtpClient.connect(port);
-  try {
-    await smtp.hello();
-    assert.match(await smtp.cmd('MAIL FROM:<bob@example.net>'), /^250/);
-    assert.match(await smtp.cmd(`RCPT TO:<${ALICE}>`), /^250/);
-    return await smtp.data(`From: bob@example.net\r\nTo: ${ALICE}\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\n\r\nHello from ${messageId}.\r\n`);
-  } finally {
-    smtp.close();
-  }
 }
 
 test('serve on PostgreSQL: store migrate, accounts by CLI, SMTP delivery seen in IMAP IDLE and fetched', async (t) => {

@@ -73,6 +73,49 @@ test('a change on one node reaches the other node as an event, after its commit,
   assert.equal(onA.events.length, 8, 'the node that made the changes hears each once too');
 });
 
+test("a node tells the other node's change before its own change that came after it, though its pool was busy with its own", async (t) => {
+  const url = await database(t);
+  if (!url) return;
+  const a = await openPostgresStore({ url, poolSize: 2, tls: { mode: 'off' }, chunkSize: 65536 });
+  t.after(() => a.close());
+  // One connection: B's change holds it while A's notification comes in, so B cannot read the log before its own commit.
+  const b = await openPostgresStore({ url, poolSize: 1, tls: { mode: 'off' }, chunkSize: 65536 });
+  t.after(() => b.close());
+  const account = await addAccount(a, 'alice@example.org');
+  const inbox = (await a.getMailbox(account.id, 'INBOX'))!;
+  const onB = listen(b);
+  const holder = postgres(url, { max: 2, onnotice: () => {} });
+  t.after(() => holder.end());
+  const waiting = async (n: number) => {
+    // No event says a transaction waits for a lock: PostgreSQL's activity view is looked at until it does.
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+      const [row] = await holder<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      if (row!.n >= n) return;
+    }
+    throw new Error(`${n} transactions never waited for the account row`);
+  };
+  // The account row, held while A's append and then B's queue up for it, in that order.
+  let release!: () => void;
+  let locked!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const holding = new Promise<void>((resolve) => (locked = resolve));
+  const held = holder.begin(async (tx) => {
+    await tx`SELECT id FROM accounts WHERE id = ${account.id} FOR UPDATE`;
+    locked();
+    await gate;
+  });
+  await holding;
+  const first = deliverTo(a, inbox, 'first, on A');
+  await waiting(1);
+  const second = deliverTo(b, inbox, 'second, on B');
+  await waiting(2);
+  release();
+  await held;
+  assert.deepEqual([await first, await second], [1, 2]);
+  await onB.until(2);
+  assert.deepEqual(onB.events.map((e) => (e.type === 'append' ? e.uids : [])), [[1], [2]], 'UID 1 before UID 2: an IMAP session never hears of a lower UID after a higher one');
+});
+
 test('a node whose listening connection is cut catches up from the change log when it reconnects', async (t) => {
   const url = await database(t);
   if (!url) return;

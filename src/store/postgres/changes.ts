@@ -28,6 +28,13 @@ const MAX_TRACKED = 100_000;
  * notification is made up by the next one of that mailbox, and when the listening
  * connection is lost and comes back, the rows logged meanwhile are read. Writers of
  * a mailbox hold its row lock, so its rows commit in MODSEQ order.
+ *
+ * This node's own changes go out through the feed too, so that a mailbox's events
+ * keep MODSEQ order on every node: a change committed here just after another
+ * node's can be ready before that one's notification has been read, and an IMAP
+ * session told of UID 12 cannot be told of UID 11 after it. So before its own
+ * events the feed reads the log rows of the mailbox below them that it has not
+ * told yet (the row lock means they are all committed by then).
  */
 export class ChangeFeed {
   readonly #core: PgCore;
@@ -43,6 +50,7 @@ export class ChangeFeed {
   }
 
   async start(): Promise<void> {
+    this.#core.tellThrough((events) => this.#serial(() => this.#own(events)));
     const listening = await this.#core.sql.listen(
       CHANGES_CHANNEL,
       (payload) => {
@@ -65,9 +73,42 @@ export class ChangeFeed {
     await this.#queue;
   }
 
-  /** One notification or catch-up at a time, in arrival order. */
-  #serial(fn: () => Promise<void>): void {
+  /** One notification, catch-up or own change at a time, in arrival order; settles when `fn` is done. */
+  #serial(fn: () => Promise<void>): Promise<void> {
     this.#queue = this.#queue.then(fn).catch(() => {});
+    return this.#queue;
+  }
+
+  /** Events of a change this node committed: told after the other nodes' changes below them, and once. */
+  async #own(events: StoreEvent[]): Promise<void> {
+    try {
+      const below = new Map<number, number>();
+      for (const event of events) {
+        if (event.type !== 'mailboxes') below.set(event.mailboxId, Math.min(event.modSeq, below.get(event.mailboxId) ?? Infinity));
+      }
+      for (const [mailboxId, first] of below) {
+        const last = this.#seen.get(mailboxId);
+        if (last !== undefined && last >= first - 1) continue;
+        // Not followed yet: what is not told can only have been logged since the feed last heard (less the slack).
+        const since = last === undefined && this.#heardAt !== null ? new Date(this.#heardAt.getTime() - CATCH_UP_SLACK_MS) : new Date(0);
+        this.#deliver(await this.#core.sql<LogRow[]>`SELECT * FROM change_log
+          WHERE mailbox_id = ${mailboxId} AND modseq > ${last ?? 0} AND modseq < ${first} AND logged_at >= ${since} ORDER BY modseq`);
+      }
+    } catch {
+      // The change is committed whatever the log could not tell: its own events still go out.
+    }
+    for (const event of events) {
+      if (event.type !== 'mailboxes') {
+        if (event.modSeq <= (this.#seen.get(event.mailboxId) ?? 0)) continue;
+        this.#track(event.mailboxId, event.modSeq);
+      }
+      this.#core.emit(event);
+    }
+  }
+
+  #track(mailboxId: number, modSeq: number): void {
+    if (this.#seen.size >= MAX_TRACKED && !this.#seen.has(mailboxId)) this.#seen.clear();
+    this.#seen.set(mailboxId, modSeq);
   }
 
   async #notified(ids: number[]): Promise<void> {
@@ -99,15 +140,18 @@ export class ChangeFeed {
     this.#deliver(rows.filter((r) => r.mailbox_id === null || r.modseq! > (this.#seen.get(r.mailbox_id) ?? 0)));
   }
 
+  /**
+   * Emits the rows not told yet. A mailbox's rows are told once by their MODSEQ, this
+   * node's own too: one read here before its own change has told it is told now.
+   */
   #deliver(rows: LogRow[]): void {
     for (const row of rows) {
       if (row.mailbox_id !== null) {
         if (row.modseq! <= (this.#seen.get(row.mailbox_id) ?? 0)) continue;
-        if (this.#seen.size >= MAX_TRACKED) this.#seen.clear();
-        this.#seen.set(row.mailbox_id, row.modseq!);
+        this.#track(row.mailbox_id, row.modseq!);
       }
       if (this.#heardAt === null || row.logged_at > this.#heardAt) this.#heardAt = row.logged_at;
-      if (row.origin !== this.#core.origin) this.#core.emit(toEvent(row));
+      if (row.mailbox_id !== null || row.origin !== this.#core.origin) this.#core.emit(toEvent(row));
     }
   }
 

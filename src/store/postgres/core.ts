@@ -53,10 +53,25 @@ export class PgCore extends StoreEvents {
   /** This store instance's name in the change log: its own rows are not replayed to it. */
   readonly origin = randomBytes(8).toString('hex');
 
+  /** Until the change feed takes over (changes.ts): events go out as they come. */
+  #tell: (events: StoreEvent[]) => Promise<void> = async (events) => {
+    for (const event of events) this.emit(event);
+  };
+
   constructor(sql: Sql<{ int8: number }>, chunkSize: number) {
     super();
     this.sql = sql;
     this.chunkSize = chunkSize;
+  }
+
+  /** The events of a change this node committed, emitted before this resolves, in MODSEQ order with the other nodes' changes. */
+  committed(events: StoreEvent[]): Promise<void> {
+    return this.#tell(events);
+  }
+
+  /** The change feed orders this node's events with the other nodes' from now on. */
+  tellThrough(tell: (events: StoreEvent[]) => Promise<void>): void {
+    this.#tell = tell;
   }
 
   /** One transaction; the result is returned only after COMMIT (synchronous_commit on). */

@@ -68,7 +68,7 @@ export class PgMail implements MailStore {
     return this.#core.on(listener);
   }
 
-  /** Runs a change and emits its events once it is committed; they are logged for other nodes in the same transaction. */
+  /** Runs a change and emits its events once it is committed (in MODSEQ order with other nodes' changes); they are logged for other nodes in the same transaction. */
   async #change<T>(fn: (tx: Tx, events: StoreEvent[]) => Promise<T>): Promise<T> {
     let events: StoreEvent[] = [];
     const result = await this.#core.tx(async (tx) => {
@@ -77,7 +77,7 @@ export class PgMail implements MailStore {
       await this.#core.log(tx, events);
       return out;
     });
-    for (const event of events) this.#core.emit(event);
+    await this.#core.committed(events);
     return result;
   }
 
