@@ -4,7 +4,6 @@ import { applyFlags, sameFlags } from '../flags.ts';
 import { importMark } from '../rules/import-marks.ts';
 import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
-import { bodyTrigrams } from '../search-index.ts';
 import {
   StoreError,
   type AccountId,
@@ -35,6 +34,7 @@ import {
 } from '../types.ts';
 import { Coalescer } from '../coalescer.ts';
 import { PgBodyReader } from './body-reader.ts';
+import { insertBlobs } from './blob-rows.ts';
 import { listMetadata, setMetadata } from './metadata.ts';
 import { QuotaCheck } from './quota-check.ts';
 import type { PgCore, Tx } from './core.ts';
@@ -42,18 +42,6 @@ import { freeBlobs, insertMailbox, lockAccounts, lockCounters, lockMailboxes, re
 import { learnInTx } from './spam.ts';
 import { lessonsAbout } from '../rules/spam.ts';
 import { messageRow, toMailbox, toMessage, type MailboxRow, type MessageRow } from './rows.ts';
-
-/** Chunk bytes per INSERT: a large body is never sent as one huge statement. */
-const CHUNK_STATEMENT_BYTES = 4 << 20;
-
-/** One element of a text[] literal, quoted (trigrams may hold quotes, backslashes and commas). */
-const arrayElement = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&')}"`;
-
-/**
- * PostgreSQL text cannot hold U+0000, which a hostile message's text may: it is kept
- * as U+FFFD, which no search asks for either (SEARCH's check reads the same stored text).
- */
-const storableText = (s: string): string => s.replace(/\0/g, '\uFFFD');
 
 /** One message to append, as the write path hands it in. */
 interface AppendItem {
@@ -244,7 +232,7 @@ export class PgMail implements MailStore {
       }
       const failed = outcomes.some((item) => item.some((o) => !o.ok));
       if (messages.length === 0 || (opts.atomic && failed)) return outcomes;
-      await this.#insertBlobs(tx, blobs);
+      await insertBlobs(tx, blobs.map(({ blobId, blob, prefixes }) => ({ id: blobId, raw: blob.raw, chunkSize: this.#core.chunkSize, index: blob.index, summary: blob.summary, prefixes })));
       await insertMessages(tx, messages);
       for (const mailbox of new Set(messages.map((m) => mailboxes.get(m.mailboxId)!))) await saveMailbox(tx, mailbox);
       if (marks.length > 0) {
@@ -254,43 +242,6 @@ export class PgMail implements MailStore {
       events.push(...pending);
       return outcomes;
     });
-  }
-
-  /** The bodies' rows in one statement, their chunks in statements of at most a few MiB. */
-  async #insertBlobs(tx: Tx, blobs: { blobId: BlobId; blob: NewBlob; prefixes: string[] }[]): Promise<void> {
-    if (blobs.length === 0) return;
-    const { chunkSize } = this.#core;
-    const rows = blobs.map(({ blobId, blob, prefixes }) => {
-      const { text, ...index } = blob.index;
-      const trigrams = bodyTrigrams(blob, prefixes);
-      return {
-        id: blobId,
-        size: blob.raw.length,
-        chunk_size: chunkSize,
-        chunks: Math.ceil(blob.raw.length / chunkSize),
-        header_end: index.root.header.end,
-        index: JSON.stringify(index),
-        summary: JSON.stringify(blob.summary),
-        search_text: storableText(text),
-        trigrams: trigrams === null ? null : `{${trigrams.map((t) => arrayElement(storableText(t))).join(',')}}`,
-      };
-    });
-    await tx`INSERT INTO blobs ${tx(rows)}`;
-    let batch: { blob_id: string; seq: number; data: Buffer }[] = [];
-    let bytes = 0;
-    for (const { blobId, blob } of blobs) {
-      for (let i = 0; i * chunkSize < blob.raw.length; i++) {
-        const data = blob.raw.subarray(i * chunkSize, (i + 1) * chunkSize);
-        batch.push({ blob_id: blobId, seq: i, data });
-        bytes += data.length;
-        if (bytes >= CHUNK_STATEMENT_BYTES) {
-          await tx`INSERT INTO blob_chunks ${tx(batch)}`;
-          batch = [];
-          bytes = 0;
-        }
-      }
-    }
-    if (batch.length > 0) await tx`INSERT INTO blob_chunks ${tx(batch)}`;
   }
 
   // Reading
