@@ -15,8 +15,12 @@
  *   --cpu-prof DIR     write a V8 CPU profile of Mailfold's serve process into DIR
  *   --workloads LIST   only these phases, comma-separated: smtp,imap,idle,pop3 (all);
  *                      imap needs smtp (its mailbox), pop3 too
+ *   --store level|postgres  Mailfold's backend (level); postgres starts a throw-away
+ *                      cluster (fsync, synchronous_commit on) as the tests do
+ *   --nodes N          serve processes on the one PostgreSQL store (1); clients are
+ *                      spread over them round-robin
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMailfold } from './mailfold.ts';
 import { referenceMissing, startReference } from './reference.ts';
@@ -32,6 +36,8 @@ const { values } = parseArgs({
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
     workloads: { type: 'string' },
+    store: { type: 'string' },
+    nodes: { type: 'string' },
     ...Object.fromEntries(COUNTS.map((key) => [key, { type: 'string' as const }])),
   },
 });
@@ -56,6 +62,16 @@ if (unknown.length > 0) {
   console.error(`--workloads: unknown ${unknown.join(', ')} (expected some of ${PHASES.join(',')})`);
   process.exit(1);
 }
+const backend = values.store ?? 'level';
+if (backend !== 'level' && backend !== 'postgres') {
+  console.error(`--store: expected level or postgres, got ${backend}`);
+  process.exit(1);
+}
+const nodes = Number(values.nodes ?? 1);
+if (!Number.isInteger(nodes) || nodes < 1 || (nodes > 1 && backend !== 'postgres')) {
+  console.error('--nodes: a positive integer, above 1 only with --store postgres');
+  process.exit(1);
+}
 counts.move = Math.min(counts.move, counts.messages);
 counts.changes = Math.min(counts.changes, counts.messages);
 
@@ -63,6 +79,10 @@ async function measure(start: () => Promise<Target>): Promise<{ name: string; fi
   const target = await start();
   try {
     return { name: target.name, figures: await runWorkloads(target, counts, phases) };
+  } catch (err) {
+    // The log goes with the target's temp dir: its end says why a server closed a session.
+    if (target.logFile) console.error(readFileSync(target.logFile, 'utf8').split('\n').filter((l) => !/"level":30/.test(l)).slice(-20).join('\n'));
+    throw err;
   } finally {
     await target.stop();
   }
@@ -70,7 +90,7 @@ async function measure(start: () => Promise<Target>): Promise<{ name: string; fi
 
 const users = benchUsers(counts);
 const results: { name: string; figures: Figure[] }[] = [];
-if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined })));
+if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined, store: backend, nodes })));
 const missing = referenceMissing();
 if (values.only !== 'mailfold') {
   if (missing) console.error(`reference skipped: ${missing}`);
