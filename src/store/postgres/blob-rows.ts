@@ -45,7 +45,9 @@ export async function insertBlobs(tx: Tx, blobs: readonly BlobInput[]): Promise<
       trigrams: trigrams === null ? null : `{${trigrams.map((t) => arrayElement(storableText(t))).join(',')}}`,
     };
   });
-  await tx`INSERT INTO blobs ${tx(rows)}`;
+  // Issued together, so that postgres.js pipelines them (one round trip), but never more
+  // than one statement of chunks at a time: a large body is not serialised whole at once.
+  let statements = [tx`INSERT INTO blobs ${tx(rows)}`];
   let batch: { blob_id: string; seq: number; data: Buffer }[] = [];
   let bytes = 0;
   for (const { id, raw, chunkSize } of blobs) {
@@ -54,11 +56,14 @@ export async function insertBlobs(tx: Tx, blobs: readonly BlobInput[]): Promise<
       batch.push({ blob_id: id, seq: i, data });
       bytes += data.length;
       if (bytes >= CHUNK_STATEMENT_BYTES) {
-        await tx`INSERT INTO blob_chunks ${tx(batch)}`;
+        statements.push(tx`INSERT INTO blob_chunks ${tx(batch)}`);
+        await Promise.all(statements);
+        statements = [];
         batch = [];
         bytes = 0;
       }
     }
   }
-  if (batch.length > 0) await tx`INSERT INTO blob_chunks ${tx(batch)}`;
+  if (batch.length > 0) statements.push(tx`INSERT INTO blob_chunks ${tx(batch)}`);
+  await Promise.all(statements);
 }

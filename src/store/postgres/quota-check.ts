@@ -9,8 +9,10 @@ export class QuotaCheck {
   readonly #usage = new Map<AccountId, AccountUsage>();
   readonly #accounts = new Map<AccountId, Account | null>();
 
-  constructor(tx: Tx) {
+  /** `locked`: the account rows the transaction locked already (lockAccounts), not read again. */
+  constructor(tx: Tx, locked: readonly AccountRow[] = []) {
     this.#tx = tx;
+    for (const row of locked) this.#accounts.set(row.id, toAccount(row));
   }
 
   async problem(accountId: AccountId, size: number): Promise<string | null> {
