@@ -76,7 +76,10 @@ export interface CopiedBlob {
 }
 
 export interface CopySource {
-  /** Names the installation, the same on every run: a resumed copy must come from it. */
+  /**
+   * Names the installation, the same on every run: a resumed copy must come from it.
+   * Refuses a source holding records this version cannot copy whole.
+   */
   installationId(): Promise<string>;
   directory(): Promise<CopiedDirectory>;
   accountData(accountId: AccountId): Promise<CopiedAccountData>;

@@ -129,7 +129,7 @@ export class LevelCopySource implements CopySource {
       const chunks = await this.#core.db.values(wholeRange(keys.chunkPrefix(id))).all();
       const raw = Buffer.concat(chunks);
       if (raw.length !== meta.size) throw new StoreError('invalid', `body ${id} has ${raw.length} of ${meta.size} bytes in the source: run \`mailfold store check\` on it first`);
-      out.push({ meta: { ...meta, index: meta.index }, raw, searchText: texts[i]!, summary: summaries[i] as FetchSummary | null, prefixes: await this.#prefixes(id) });
+      out.push({ meta, raw, searchText: texts[i]!, summary: summaries[i] as FetchSummary | null, prefixes: await this.#prefixes(id) });
     }
     return out;
   }
