@@ -17,8 +17,12 @@
  *                      without smtp, the mailboxes imap and pop3 read are filled first, untimed
  *   --auth-cache on|off  both servers' login caches (on: Mailfold's auth.cache_ttl of 1 hour,
  *                      Dovecot's auth_cache_size 10M and auth_cache_ttl 1 hour; off: neither)
+ *   --store level|postgres  Mailfold's backend (level); postgres starts a throw-away
+ *                      cluster (fsync, synchronous_commit on) as the tests do
+ *   --nodes N          serve processes on the one PostgreSQL store (1); clients are
+ *                      spread over them round-robin
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMailfold } from './mailfold.ts';
 import { referenceMissing, startReference } from './reference.ts';
@@ -35,6 +39,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     workloads: { type: 'string' },
     'auth-cache': { type: 'string', default: 'on' },
+    store: { type: 'string' },
+    nodes: { type: 'string' },
     ...Object.fromEntries(COUNTS.map((key) => [key, { type: 'string' as const }])),
   },
 });
@@ -64,6 +70,16 @@ if (authCache !== 'on' && authCache !== 'off') {
   console.error(`--auth-cache: expected on or off, got ${authCache}`);
   process.exit(1);
 }
+const backend = values.store ?? 'level';
+if (backend !== 'level' && backend !== 'postgres') {
+  console.error(`--store: expected level or postgres, got ${backend}`);
+  process.exit(1);
+}
+const nodes = Number(values.nodes ?? 1);
+if (!Number.isInteger(nodes) || nodes < 1 || (nodes > 1 && backend !== 'postgres')) {
+  console.error('--nodes: a positive integer, above 1 only with --store postgres');
+  process.exit(1);
+}
 counts.move = Math.min(counts.move, counts.messages);
 counts.changes = Math.min(counts.changes, counts.messages);
 
@@ -71,6 +87,10 @@ async function measure(start: () => Promise<Target>): Promise<{ name: string; fi
   const target = await start();
   try {
     return { name: target.name, figures: await runWorkloads(target, counts, phases) };
+  } catch (err) {
+    // The log goes with the target's temp dir: its end says why a server closed a session.
+    if (target.logFile) console.error(readFileSync(target.logFile, 'utf8').split('\n').filter((l) => !/"level":30/.test(l)).slice(-20).join('\n'));
+    throw err;
   } finally {
     await target.stop();
   }
@@ -78,7 +98,7 @@ async function measure(start: () => Promise<Target>): Promise<{ name: string; fi
 
 const users = benchUsers(counts);
 const results: { name: string; figures: Figure[] }[] = [];
-if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined, authCache: authCache === 'on' })));
+if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined, authCache: authCache === 'on', store: backend, nodes })));
 const missing = referenceMissing();
 if (values.only !== 'mailfold') {
   if (missing) console.error(`reference skipped: ${missing}`);

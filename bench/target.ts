@@ -14,6 +14,8 @@ export interface Ports {
 export interface Target {
   name: string;
   ports: Ports;
+  /** Several nodes serving one store: their ports, `ports` being the first's. Clients are spread over them. */
+  nodes?: Ports[];
   /** Time from launch until every port accepts connections, ms (a restart of an installed server). */
   startupMs: number;
   /** Pids whose process trees make up the server, for memory and fd counts. */
@@ -64,3 +66,9 @@ export async function listening(ports: Ports, timeoutMs = 60000): Promise<void> 
 }
 
 export const address = (user: string) => `${user}@${DOMAIN}`;
+
+/** The ports of the node that client number `i` uses: round-robin over the nodes. */
+export function nodePorts(target: Target, i: number): Ports {
+  const all = target.nodes ?? [target.ports];
+  return all[i % all.length]!;
+}

@@ -4,7 +4,7 @@ import { Pop3Client } from './client/pop3.ts';
 import { SmtpClient } from './client/smtp.ts';
 import { makeMessage, RARE_WORD } from './messages.ts';
 import { peakSampler, treeMemory } from './memory.ts';
-import { address, PASSWORD, type Target } from './target.ts';
+import { address, nodePorts, PASSWORD, type Target } from './target.ts';
 
 export interface Counts {
   /** 4 KB messages per ingest run; also the size of the IMAP and POP3 mailboxes. */
@@ -46,8 +46,9 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 }
 
-async function imapSession(target: Target, user: string): Promise<ImapClient> {
-  const client = await ImapClient.connect(target.ports.imap);
+/** A logged-in session on node `node` (round-robin when several serve the store). */
+async function imapSession(target: Target, user: string, node = 0): Promise<ImapClient> {
+  const client = await ImapClient.connect(nodePorts(target, node).imap);
   await client.login(address(user), PASSWORD);
   return client;
 }
@@ -78,8 +79,8 @@ async function ingest(target: Target, user: string, count: number, size: number,
   const started = performance.now();
   let next = 0;
   await Promise.all(
-    Array.from({ length: sessions }, async () => {
-      const smtp = await SmtpClient.connect(target.ports.smtp);
+    Array.from({ length: sessions }, async (_, session) => {
+      const smtp = await SmtpClient.connect(nodePorts(target, session).smtp);
       while (next < count) {
         const reply = await smtp.sendMail(FROM, to, messages[next++]!);
         if (!reply.startsWith('250')) throw new Error(`${label}: ${reply}`);
@@ -117,7 +118,7 @@ async function imapWorkloads(target: Target, user: string, counts: Counts): Prom
   const latencies: number[] = [];
   for (let i = 0; i < counts.logins; i++) {
     const { ms, result } = await timed(async () => {
-      const client = await imapSession(target, user);
+      const client = await imapSession(target, user, i);
       await client.ok('SELECT INBOX');
       return client;
     });
@@ -162,6 +163,40 @@ async function imapWorkloads(target: Target, user: string, counts: Counts): Prom
   return figures;
 }
 
+/** IMAP commands per round of the mix. */
+const MIX = 4;
+
+/**
+ * `sessions` clients at once on one mailbox, each in a loop of what a mail client does
+ * while the user reads: a page of headers, a body, a flag set, a NOOP. Commands per
+ * second over all of them: the figure that more nodes on one store should raise.
+ */
+async function imapMix(target: Target, user: string, counts: Counts): Promise<Figure[]> {
+  const rounds = Math.max(1, Math.floor(counts.logins * 2));
+  // Logged in one after the other: 16 password checks at once are what the guessing throttle refuses.
+  const clients: ImapClient[] = [];
+  for (let session = 0; session < counts.sessions; session++) {
+    const client = await imapSession(target, user, session);
+    await client.ok('SELECT INBOX');
+    clients.push(client);
+  }
+  const started = performance.now();
+  await Promise.all(
+    clients.map(async (client, session) => {
+      for (let r = 0; r < rounds; r++) {
+        const uid = 1 + (((session * rounds + r) * 7919) % (counts.messages - 10));
+        await client.ok(`UID FETCH ${uid}:${uid + 9} (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)`);
+        await client.ok(`UID FETCH ${uid} BODY.PEEK[]`);
+        await client.ok(`UID STORE ${uid} +FLAGS (\\Flagged)`);
+        await client.ok('NOOP');
+      }
+      client.close();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return [{ key: `IMAP mix, ${counts.sessions} sessions (FETCH 10 headers, FETCH a body, STORE, NOOP)`, unit: 'cmd/s', better: 'higher', value: (counts.sessions * rounds * MIX) / seconds }];
+}
+
 /** A client that was away resyncs with QRESYNC after `changes` flag changes made elsewhere. */
 async function qresync(target: Target, user: string, changes: number): Promise<number> {
   const away = await imapSession(target, user);
@@ -171,7 +206,8 @@ async function qresync(target: Target, user: string, changes: number): Promise<n
   const modSeq = /HIGHESTMODSEQ (\d+)/.exec(state)![1];
   away.close();
 
-  const other = await imapSession(target, user);
+  // With two nodes the changes are made on the other node than the one the client comes back to.
+  const other = await imapSession(target, user, 1);
   await other.ok('SELECT INBOX');
   const { untagged } = await other.ok('UID SEARCH ALL', true);
   const uids = searchUids(untagged);
@@ -196,7 +232,7 @@ async function idleWorkload(target: Target, counts: Counts, onIdle: (figures: Fi
     Array.from({ length: 8 }, async () => {
       while (next < users.length) {
         const i = next++;
-        const client = await imapSession(target, users[i]!);
+        const client = await imapSession(target, users[i]!, i);
         await client.ok('SELECT INBOX');
         await client.idle();
         sessions[i] = client;
@@ -294,7 +330,7 @@ export async function runWorkloads(target: Target, counts: Counts, phases: reado
     ...(await ingest(target, 'big1', counts.big, 100 * 1024, 1)),
     ...(await ingest(target, 'big16', counts.big, 100 * 1024, counts.sessions)),
   ]);
-  await phase('IMAP', () => imapWorkloads(target, 'box1', counts));
+  await phase('IMAP', async () => [...(await imapWorkloads(target, 'box1', counts)), ...(await imapMix(target, 'box16', counts))]);
   await phase('IDLE', () => idleWorkload(target, counts, (memory) => figures.push(...memory)));
   await phase('POP3', () => pop3Workload(target, 'box16', counts.messages));
   return figures;

@@ -101,8 +101,9 @@ export class PgCore extends StoreEvents {
         uids: `{${event.type === 'mailboxes' ? '' : event.uids.join(',')}}`,
         modseq: event.type === 'mailboxes' ? null : event.modSeq,
       }));
-      const ids = await tx<{ id: number }[]>`INSERT INTO change_log ${tx(rows)} RETURNING id`;
-      await tx`SELECT pg_notify(${CHANGES_CHANNEL}, ${`${this.origin}:${ids.map((r) => r.id).join(',')}`})`;
+      // One statement, so that logging costs a change one round trip.
+      await tx`WITH logged AS (INSERT INTO change_log ${tx(rows)} RETURNING id)
+        SELECT pg_notify(${CHANGES_CHANNEL}, ${`${this.origin}:`} || string_agg(id::text, ',' ORDER BY id)) FROM logged`;
     }
   }
 

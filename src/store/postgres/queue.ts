@@ -3,7 +3,7 @@ import type { QueueEntry, QueueId, QueueStore } from '../types.ts';
 import type { PgCore } from './core.ts';
 
 /** Earliest time any pending recipient is due: what a sending node orders and claims by. */
-const dueAt = (entry: QueueEntry): number => Math.min(Number.MAX_SAFE_INTEGER, ...entry.recipients.filter((r) => r.state === 'pending').map((r) => r.nextAttempt));
+export const dueAt = (entry: QueueEntry): number => Math.min(Number.MAX_SAFE_INTEGER, ...entry.recipients.filter((r) => r.state === 'pending').map((r) => r.nextAttempt));
 
 interface QueueRow {
   entry: string;
@@ -17,7 +17,7 @@ function fromRow(row: QueueRow): QueueEntry {
 }
 
 /** The JSON an entry is stored as: without its hold, which only holdQueueEntry writes. */
-function toJson(entry: QueueEntry): string {
+export function toJson(entry: QueueEntry): string {
   const { heldAt: _, ...rest } = entry;
   return JSON.stringify(rest);
 }

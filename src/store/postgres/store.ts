@@ -5,6 +5,7 @@ import { StoreError, type Store } from '../types.ts';
 import { ChangeFeed } from './changes.ts';
 import { checkPostgres } from './check.ts';
 import { PgCoordination, PgLocks } from './coordination.ts';
+import { readMarker } from './copy-target.ts';
 import { connect, PgCore, type PostgresOptions } from './core.ts';
 import { PgAppPasswords } from './app-passwords.ts';
 import { PgSieve } from './sieve.ts';
@@ -29,6 +30,15 @@ export type PostgresStore = Store & { readonly core: PgCore };
  */
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
   const sql = await migrated(options);
+  const copy = await readMarker(sql).catch(async (err: unknown) => {
+    await sql.end({ timeout: 1 });
+    throw cannotOpen(options, err);
+  });
+  if (copy && copy.finishedAt === undefined) {
+    await sql.end({ timeout: 1 });
+    // Rule 1 for a half-copied store: serving it would hand out UIDs the rest of the copy then uses.
+    throw new StoreError('locked', `the PostgreSQL store at ${redacted(options.url)} holds an unfinished \`mailfold store copy\`: run that copy again to finish it`);
+  }
   try {
     const c = initialCounters(Date.now());
     await sql`INSERT INTO counters (id, next_account_id, next_mailbox_id, next_uid_validity)
