@@ -42,6 +42,8 @@ export interface ImapDeps {
   progressMs: number;
   /** The most messages one command processes (`imap.message_limit`, RFC 9738 MESSAGELIMIT, message-limit.ts). */
   messageLimit: number;
+  /** The most keywords a mailbox may hold (`imap.max_keywords`): PERMANENTFLAGS drops `\*` there; the store enforces it. */
+  maxKeywords?: number;
   /** Learn spam and ham from what the user does (COPY, MOVE, STORE: imap/spam-learning.ts). */
   learnSpam?: boolean;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { StoreEvents } from '../events.ts';
+import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
 import { StoreError, type StoreEvent } from '../types.ts';
 
 export interface PostgresOptions {
@@ -15,6 +16,8 @@ export interface PostgresOptions {
   tls: { mode: 'auto' | 'off' | 'require'; caFile?: string };
   /** Bytes per body chunk row. */
   chunkSize: number;
+  /** The most keywords a mailbox may hold (rules/keywords.ts); the rule's default without it. */
+  maxKeywords?: number;
 }
 
 export type Tx = TransactionSql;
@@ -48,13 +51,15 @@ export function connect(options: Omit<PostgresOptions, 'chunkSize'>): Sql<{ int8
 export class PgCore extends StoreEvents {
   readonly sql: Sql<{ int8: number }>;
   readonly chunkSize: number;
+  readonly maxKeywords: number;
   /** This store instance's name in the change log: its own rows are not replayed to it. */
   readonly origin = randomBytes(8).toString('hex');
 
-  constructor(sql: Sql<{ int8: number }>, chunkSize: number) {
+  constructor(sql: Sql<{ int8: number }>, chunkSize: number, maxKeywords = DEFAULT_MAX_KEYWORDS) {
     super();
     this.sql = sql;
     this.chunkSize = chunkSize;
+    this.maxKeywords = maxKeywords;
   }
 
   /** One transaction; the result is returned only after COMMIT (synchronous_commit on). */

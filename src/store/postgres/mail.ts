@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
 import { applyFlags, sameFlags } from '../flags.ts';
+import { admitKeywords } from './keywords.ts';
 import { importMark } from '../rules/import-marks.ts';
 import { admitMessage, nextModSeq, releaseMessage, unseenDelta } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
@@ -209,6 +210,7 @@ export class PgMail implements MailStore {
       const targets = items.flatMap((item) => item.targets);
       await lockAccounts(tx, targets.map((t) => t.accountId));
       const mailboxes = await lockMailboxes(tx, targets.map((t) => t.mailboxId));
+      for (const id of mailboxes.keys()) await admitKeywords(tx, id, targets.filter((t) => t.mailboxId === id).map((t) => t.flags), this.#core.maxKeywords);
       const quota = new QuotaCheck(tx);
       const now = Date.now();
       const outcomes: AppendOutcome[][] = [];
@@ -399,6 +401,7 @@ export class PgMail implements MailStore {
         }
       }
       if (messages.length === 0) return { ok: true, uidValidity: target.uidValidity, copies: [] };
+      await admitKeywords(tx, target.id, messages.map((m) => m.flags), this.#core.maxKeywords);
       const now = Date.now();
       const targetModSeq = nextModSeq(target);
       const copies = messages.map((message) => ({ message, copy: { ...message, mailboxId: target.id, uid: admitMessage(target, message.size, message.flags), modSeq: targetModSeq, savedDate: now } }));
@@ -437,6 +440,7 @@ export class PgMail implements MailStore {
         changed.push({ ...message, flags: next, modSeq });
       }
       if (changed.length === 0) return changed;
+      await admitKeywords(tx, mailboxId, changed.map((c) => c.flags), this.#core.maxKeywords);
       nextModSeq(mailbox);
       const json = tx.json(changed.map((c) => ({ uid: c.uid, flags: c.flags })));
       await tx`UPDATE messages AS m SET flags = ARRAY(SELECT jsonb_array_elements_text(c.value->'flags')), modseq = ${modSeq}
