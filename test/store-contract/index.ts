@@ -2,6 +2,7 @@ import { appPasswordContract } from './app-passwords.ts';
 import type { StoreBackend } from './backend.ts';
 import { directoryContract } from './directory.ts';
 import { hostileContract } from './hostile.ts';
+import { keywordContract } from './keywords.ts';
 import { mailboxContract } from './mailboxes.ts';
 import { queueClaimContract } from './queue-claims.ts';
 import { queueHoldContract } from './queue-holds.ts';
@@ -20,6 +21,7 @@ export function storeContract(backend: StoreBackend): void {
   mailboxContract(backend);
   messageContract(backend);
   rulesContract(backend);
+  keywordContract(backend);
   queueVaultContract(backend);
   appPasswordContract(backend);
   hostileContract(backend);
