@@ -209,7 +209,8 @@ export class ImapSession {
       if (err instanceof ParseError) {
         outcome = bad(err.message);
       } else if (err instanceof StoreError) {
-        // A mailbox another session deleted or renamed meanwhile, and the like.
+        // A mailbox another session deleted or renamed meanwhile, a keyword past the mailbox's limit, and the like.
+        if (err.code === 'limit') this.log.warn({ ip: this.ip, user: this.account?.address, reason: 'store-limit', command: name, detail: err.message }, 'command refused');
         outcome = storeRefusal(err);
       } else {
         this.log.error({ err, command: name }, 'command failed');

@@ -18,7 +18,7 @@ export interface KnownKeywords {
   readonly size: number;
 }
 
-const isKeyword = (flag: string): boolean => !flag.startsWith('\\');
+export const isSystemFlag = (flag: string): boolean => flag.startsWith('\\');
 
 /**
  * The keywords of `flags` the mailbox does not hold yet, in order, each once; throws
@@ -28,7 +28,7 @@ const isKeyword = (flag: string): boolean => !flag.startsWith('\\');
 export function newKeywords(known: KnownKeywords, flags: Iterable<string>, max: number): string[] {
   const fresh = new Set<string>();
   for (const flag of flags) {
-    if (!isKeyword(flag) || known.has(flag) || fresh.has(flag)) continue;
+    if (isSystemFlag(flag) || known.has(flag) || fresh.has(flag)) continue;
     if (Buffer.byteLength(flag) > MAX_KEYWORD_LENGTH) throw new StoreError('limit', `keyword longer than ${MAX_KEYWORD_LENGTH} bytes`);
     fresh.add(flag);
     if (known.size + fresh.size > max) throw new StoreError('limit', `the mailbox holds its maximum of ${max} keywords; no new one can be created`);
