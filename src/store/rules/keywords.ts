@@ -3,7 +3,7 @@ import { StoreError } from '../types.ts';
 /**
  * The keyword rule, for every write that can bring a flag into a mailbox (APPEND,
  * delivery, COPY, MOVE, STORE): a mailbox's keyword list is sent whole in FLAGS and
- * PERMANENTFLAGS at every SELECT, and LevelDB keeps it for the mailbox's life, so
+ * PERMANENTFLAGS at every SELECT, and both stores keep it for the mailbox's life, so
  * both its length and each name are bounded (as Cyrus, 128 user flags, and
  * Dovecot, mail_max_keyword_length = 50).
  */
