@@ -92,11 +92,11 @@ function certificateSource(config: Config, challenges: AcmeChallenges) {
 
 /** The one place a store is opened from the config: the server, the CLI and `init` all come here.
  * A LevelDB store of an older layout is migrated first, its progress told to `onMigration`. */
-export async function openStore({ store, data_dir }: Config, onMigration?: MigrationSink): Promise<Store> {
-  if (store.backend === 'level') return openLevelStore(data_dir, { sync: store.sync, chunkSize: store.chunk_size }, onMigration);
+export async function openStore({ store, data_dir, imap }: Config, onMigration?: MigrationSink): Promise<Store> {
+  if (store.backend === 'level') return openLevelStore(data_dir, { sync: store.sync, chunkSize: store.chunk_size, maxKeywords: imap.max_keywords }, onMigration);
   // No mail here, but the control socket is, and whoever may reach it may administer the server.
   privateDataDir(data_dir);
-  return openPostgresStore(postgresOptions(store));
+  return openPostgresStore({ ...postgresOptions(store), maxKeywords: imap.max_keywords });
 }
 
 export const postgresOptions = (store: Config['store']): PostgresOptions => ({
@@ -254,6 +254,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
           searchCost: config.imap.search_cost,
           progressMs: config.imap.progress_interval * 1000,
           messageLimit: config.imap.message_limit,
+          maxKeywords: config.imap.max_keywords,
         },
         literalMinus: config.imap.literal === 'minus',
         learnSpam: config.spam.enabled,

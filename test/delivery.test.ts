@@ -4,6 +4,7 @@ import { normalizeAddress, normalizeDomain } from '../src/delivery/address.ts';
 import { deliverMessage } from '../src/delivery/deliver.ts';
 import { toCrlf } from '../src/delivery/line-endings.ts';
 import { resolveRecipient } from '../src/delivery/resolve.ts';
+import { DEFAULT_MAX_KEYWORDS } from '../src/store/rules/keywords.ts';
 import { addAccount, collect, message, testStore } from './helpers/store.ts';
 
 test('addresses are normalized and validated', () => {
@@ -74,6 +75,20 @@ test('deliver prepends Return-Path and Delivered-To, stores CRLF, reports each r
   const again = await deliverMessage(store, { from: '', recipients: ['bob@example.org'], raw, subaddressSeparator: '+' });
   assert.equal(again[0]!.outcomes[0]!.status, 'over-quota');
   await assert.rejects(deliverMessage(store, { from: 'a@b.example>\r\nX-Evil: 1', recipients: ['bob@example.org'], raw, subaddressSeparator: '+' }), /invalid envelope sender/);
+});
+
+test('a delivery whose keywords a full mailbox cannot take is stored without them, system flags kept', async (t) => {
+  const { store } = await testStore(t);
+  const alice = await addAccount(store, 'alice@example.org');
+  const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
+  const raw = Buffer.from('Subject: hi\n\nbody\n');
+  const flags = Array.from({ length: DEFAULT_MAX_KEYWORDS }, (_, i) => `k${i}`);
+  const first = await deliverMessage(store, { from: 'x@example.net', recipients: ['alice@example.org'], raw, flags, subaddressSeparator: '+' });
+  assert.equal(first[0]!.outcomes[0]!.status, 'delivered');
+  const next = await deliverMessage(store, { from: 'x@example.net', recipients: ['alice@example.org'], raw, flags: ['k0', 'new', '\\Flagged'], subaddressSeparator: '+' });
+  assert.equal(next[0]!.outcomes[0]!.status, 'delivered');
+  assert.deepEqual((await store.messageStates(inbox.id)).map((m) => m.flags.length), [DEFAULT_MAX_KEYWORDS, 1]);
+  assert.deepEqual((await store.messageStates(inbox.id))[1]!.flags, ['\\Flagged']);
 });
 
 test('a message for the same account twice (alias and direct) is delivered once', async (t) => {

@@ -60,7 +60,7 @@ export function defaultConfig(profile: Profile, cwd = process.cwd()): Config {
     lmtp: { enabled: false, address: profile === 'dev' ? '127.0.0.1' : '::1', port: profile === 'dev' ? 2024 : 24 },
     // About 0.3 s of CPU on a desktop core (so about a second on a Raspberry Pi 4): 50 keys over 100,000 messages.
     // INPROGRESS (RFC 9585) at most once a second while a long SEARCH or FETCH runs.
-    imap: { literal: 'plus', search_cost: 5_000_000, progress_interval: 1, message_limit: 100_000 },
+    imap: { literal: 'plus', search_cost: 5_000_000, progress_interval: 1, message_limit: 100_000, max_keywords: 128 },
     tls: {},
     acme: { enabled: false, directory: 'letsencrypt', challenge: 'http-01' },
     // testing until the admin has seen the TLS reports; a week, as RFC 8461 suggests at least.

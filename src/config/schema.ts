@@ -148,6 +148,7 @@ export function fileSchema(d: Config): Field<FileConfig> {
       search_cost: int(1000, 1e12).default(d.imap.search_cost),
       progress_interval: duration(0, 3600).default(d.imap.progress_interval),
       message_limit: int(1000, 2 ** 31).default(d.imap.message_limit),
+      max_keywords: int(1, 10000).default(d.imap.max_keywords),
     }),
     tls: table({
       cert_file: text().optional(),

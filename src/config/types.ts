@@ -144,6 +144,7 @@ export interface Config {
     progress_interval: number;
     /** The most messages one command may process, advertised as MESSAGELIMIT (RFC 9738). */
     message_limit: number;
+    max_keywords: number;
   };
   /** Manual certificate files (PEM), instead of the self-signed or ACME one; both or neither. */
   tls: {

@@ -1,6 +1,7 @@
 import { indexMessage } from '../mime/index.ts';
 import { fetchSummary } from '../mime/fetch-summary.ts';
-import type { Account, AccountId, AccountLessons, AppendOutcome, Directory, ImportMarks, MailboxId, MailStore, SieveStore, Uid, Vault } from '../store/types.ts';
+import { StoreError, type Account, type AccountId, type AccountLessons, type AppendOutcome, type Directory, type ImportMarks, type MailboxId, type MailStore, type SieveStore, type Uid, type Vault } from '../store/types.ts';
+import { isSystemFlag } from '../store/rules/keywords.ts';
 import type { SieveDelivery } from '../sieve/environment.ts';
 import { decideBySieve, type SieveDecision } from '../sieve/execute.ts';
 import { toCrlf } from './line-endings.ts';
@@ -63,7 +64,12 @@ async function writeCopies(store: MailStore, request: DeliveryRequest, targets: 
   const results: WriteResult[] = [];
   for (const raw of new Set(targets.map((t) => t.raw ?? request.raw))) {
     const mine = targets.flatMap((t, i) => ((t.raw ?? request.raw) === raw ? [i] : []));
-    const written = await writeMessage(store, raw, mine.map((i) => targets[i]!.target), { internalDate: request.internalDate, enforceQuota: true });
+    const opts = { internalDate: request.internalDate, enforceQuota: true };
+    const written = await writeMessage(store, raw, mine.map((i) => targets[i]!.target), opts).catch((err: unknown) => {
+      if (!(err instanceof StoreError && err.code === 'limit')) throw err;
+      // A keyword past a mailbox's limit (store/rules/keywords.ts), from Sieve or the request, costs the keywords, never the mail.
+      return writeMessage(store, raw, mine.map((i) => ({ ...targets[i]!.target, flags: targets[i]!.target.flags.filter(isSystemFlag) })), opts);
+    });
     mine.forEach((i, k) => (results[i] = written[k]!));
   }
   return results;

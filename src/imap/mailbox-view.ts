@@ -4,6 +4,7 @@ import { SYSTEM_FLAGS } from './flags.ts';
 import { ParseError } from './parser.ts';
 import { compactSet, type SequenceSet } from './sequence-set.ts';
 import { flagsHead } from './uid-only.ts';
+import { roomForKeywords } from '../store/rules/keywords.ts';
 
 /**
  * The selected mailbox as this session's client knows it: message numbers
@@ -44,9 +45,12 @@ export class MailboxView {
   #reportedRecent = 0;
   /** The keywords the client was told in FLAGS, lower-cased, with their spelling. */
   readonly #keywords = new Map<string, string>();
+  /** The most keywords a mailbox may hold (`imap.max_keywords`, store/rules/keywords.ts). */
+  readonly #maxKeywords: number;
 
-  private constructor(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode, unsubscribe: () => void) {
+  private constructor(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode, maxKeywords: number, unsubscribe: () => void) {
     this.store = store;
+    this.#maxKeywords = maxKeywords;
     this.mailbox = mailbox;
     this.readOnly = readOnly;
     this.#recentMode = recentMode;
@@ -57,13 +61,13 @@ export class MailboxView {
   }
 
   /** Listens before listing, so no change falls between the listing and the events. */
-  static async open(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode): Promise<{ view: MailboxView; messages: MessageState[] }> {
+  static async open(store: MailStore, mailbox: Mailbox, readOnly: boolean, recentMode: RecentMode, maxKeywords: number): Promise<{ view: MailboxView; messages: MessageState[] }> {
     let view: MailboxView | null = null;
     const early: StoreEvent[] = [];
     const unsubscribe = store.on((event) => (view ? view.#handle(event) : early.push(event)));
     try {
       const messages = await store.messageStates(mailbox.id);
-      view = new MailboxView(store, mailbox, readOnly, recentMode, unsubscribe);
+      view = new MailboxView(store, mailbox, readOnly, recentMode, maxKeywords, unsubscribe);
       for (const m of messages) {
         view.uids.push(m.uid);
         view.#told.set(m.uid, m.modSeq);
@@ -223,9 +227,13 @@ export class MailboxView {
     return [...SYSTEM_FLAGS, ...this.#keywords.values()];
   }
 
-  /** PERMANENTFLAGS: none when read-only, else the flags with `\*`, since any new keyword may be set. */
+  /**
+   * PERMANENTFLAGS: none when read-only, else the flags, with `\*` while a new keyword
+   * may still be created (RFC 3501 7.1): not once the mailbox's keywords reach the limit.
+   */
   get permanentFlags(): string {
-    return this.readOnly ? '()' : `(${[...this.flags, '\\*'].join(' ')})`;
+    if (this.readOnly) return '()';
+    return `(${[...this.flags, ...(roomForKeywords(this.#keywords.size, this.#maxKeywords) ? ['\\*'] : [])].join(' ')})`;
   }
 
   /**

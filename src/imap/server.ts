@@ -33,7 +33,7 @@ export interface ImapOptions {
   /** `imap` speaks plaintext with STARTTLS, `imaps` TLS from the first byte; each only when given. */
   listeners: { imap?: Listener; imaps?: Listener };
   plaintextOnLoopback: boolean;
-  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number; loginTimeoutSeconds: number; searchCost: number; progressMs: number; messageLimit: number };
+  limits: { lineLength: number; messageSize: number; connectionsPerAccount: number; loginTimeoutSeconds: number; searchCost: number; progressMs: number; messageLimit: number; maxKeywords?: number };
   /** `imap.literal = "minus"`: LITERAL- instead of LITERAL+. */
   literalMinus?: boolean;
   autologoutMs?: number;
@@ -59,6 +59,7 @@ export async function startImap(opts: ImapOptions): Promise<ImapService> {
     searchCost: opts.limits.searchCost,
     progressMs: opts.limits.progressMs,
     messageLimit: opts.limits.messageLimit,
+    maxKeywords: opts.limits.maxKeywords,
     learnSpam: opts.learnSpam ?? false,
   };
   return startListenerPair({

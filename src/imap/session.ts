@@ -44,6 +44,8 @@ export interface ImapDeps {
   progressMs: number;
   /** The most messages one command processes (`imap.message_limit`, RFC 9738 MESSAGELIMIT, message-limit.ts). */
   messageLimit: number;
+  /** The most keywords a mailbox may hold (`imap.max_keywords`): PERMANENTFLAGS drops `\*` there; the store enforces it. */
+  maxKeywords?: number;
   /** Learn spam and ham from what the user does (COPY, MOVE, STORE: imap/spam-learning.ts). */
   learnSpam?: boolean;
 }
@@ -209,7 +211,8 @@ export class ImapSession {
       if (err instanceof ParseError) {
         outcome = bad(err.message);
       } else if (err instanceof StoreError) {
-        // A mailbox another session deleted or renamed meanwhile, and the like.
+        // A mailbox another session deleted or renamed meanwhile, a keyword past the mailbox's limit, and the like.
+        if (err.code === 'limit') this.log.warn({ ip: this.ip, user: this.account?.address, reason: 'store-limit', command: name, detail: err.message }, 'command refused');
         outcome = storeRefusal(err);
       } else {
         this.log.error({ err, command: name }, 'command failed');

@@ -7,6 +7,7 @@ const CODES: Record<StoreError['code'], string> = {
   invalid: 'CANNOT',
   locked: 'INUSE',
   conflict: 'HASCHILDREN',
+  limit: 'LIMIT',
 };
 
 /** A store refusal as a tagged NO with the response code of RFC 5530; anything else is rethrown. */

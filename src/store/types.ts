@@ -668,7 +668,7 @@ export interface MetadataLimits {
 export type MetadataOutcome = { ok: true } | { ok: false; reason: 'too-many' | 'too-big' };
 
 export class StoreError extends Error {
-  readonly code: 'exists' | 'not-found' | 'invalid' | 'locked' | 'conflict';
+  readonly code: 'exists' | 'not-found' | 'invalid' | 'locked' | 'conflict' | 'limit';
   constructor(code: StoreError['code'], message: string) {
     super(message);
     this.code = code;

@@ -1,9 +1,9 @@
 import { canonicalFlag } from '../store/flags.ts';
+import { MAX_KEYWORD_LENGTH } from '../store/rules/keywords.ts';
 
 const SYSTEM = new Set(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft']);
 /** An IMAP atom (RFC 3501 9, `flag-keyword`): no specials, no controls, ASCII. */
 const KEYWORD = /^[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;
-const MAX_KEYWORD = 100;
 /** Flags kept per message: more is no mail client's doing, and their list must fit in one request line. */
 const MAX_FLAGS = 100;
 
@@ -17,7 +17,7 @@ export function cleanFlags(flags: Iterable<string>): { flags: string[]; dropped:
   const dropped: string[] = [];
   for (const raw of flags) {
     const flag = canonicalFlag(raw);
-    const ok = flag.startsWith('\\') ? SYSTEM.has(flag) : flag.length <= MAX_KEYWORD && KEYWORD.test(flag);
+    const ok = flag.startsWith('\\') ? SYSTEM.has(flag) : flag.length <= MAX_KEYWORD_LENGTH && KEYWORD.test(flag);
     if (!ok || out.size >= MAX_FLAGS) {
       if (flag !== '\\Recent') dropped.push(raw);
       continue;

@@ -3,6 +3,7 @@ import type { StoreBackend } from './backend.ts';
 import { coordinationContract } from './coordination.ts';
 import { directoryContract } from './directory.ts';
 import { hostileContract } from './hostile.ts';
+import { keywordContract } from './keywords.ts';
 import { mailboxContract } from './mailboxes.ts';
 import { queueClaimContract } from './queue-claims.ts';
 import { queueHoldContract } from './queue-holds.ts';
@@ -22,6 +23,7 @@ export function storeContract(backend: StoreBackend): void {
   mailboxContract(backend);
   messageContract(backend);
   rulesContract(backend);
+  keywordContract(backend);
   queueVaultContract(backend);
   appPasswordContract(backend);
   hostileContract(backend);

@@ -10,6 +10,7 @@ import { flagsHead, isUidOnly } from '../uid-only.ts';
 import { bad, command, no, ok, type Outcome } from '../command.ts';
 import type { ImapSession } from '../session.ts';
 import type { MessageState } from '../../store/types.ts';
+import { DEFAULT_MAX_KEYWORDS } from '../../store/rules/keywords.ts';
 
 interface SelectArgs extends SelectParams {
   name: string;
@@ -38,7 +39,7 @@ export async function selectMailbox(session: ImapSession, args: SelectArgs, read
   const mailbox = await session.deps.store.getMailbox(session.account!.id, args.name);
   if (!mailbox) return no(`No mailbox named ${args.name}`, 'NONEXISTENT');
   const recentMode = session.rev2 ? 'none' : readOnly ? 'peek' : 'claim';
-  const { view, messages } = await MailboxView.open(session.deps.store, mailbox, readOnly, recentMode);
+  const { view, messages } = await MailboxView.open(session.deps.store, mailbox, readOnly, recentMode, session.deps.maxKeywords ?? DEFAULT_MAX_KEYWORDS);
   session.view = view;
   session.state = 'selected';
   const firstUnseen = messages.findIndex((m) => !m.flags.includes('\\Seen'));

@@ -17,6 +17,8 @@ export interface StoreOptions {
   /** fsync every batch; only throw-away test data may turn this off. */
   sync: boolean;
   chunkSize: number;
+  /** The most keywords a mailbox may hold (rules/keywords.ts); the rule's default without it. */
+  maxKeywords?: number;
 }
 
 /**

@@ -35,6 +35,15 @@ export class FlagTable {
     return this.#names.length;
   }
 
+  /** How many keywords the table holds, the system flags left out. */
+  get keywordCount(): number {
+    return this.#names.length - FIXED.length;
+  }
+
+  has(flag: string): boolean {
+    return this.#ids.has(flag);
+  }
+
   /** The record to store. */
   get keywords(): string[] {
     return this.#names.slice(FIXED.length);

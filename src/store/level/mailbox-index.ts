@@ -2,6 +2,7 @@ import { StoreError, type MailboxId, type MessageState, type Uid } from '../type
 import type { BatchOp } from './commit-queue.ts';
 import { del, put, wholeRange, type LevelCore } from './core.ts';
 import { FlagTable } from './flag-table.ts';
+import { DEFAULT_MAX_KEYWORDS, newKeywords } from '../rules/keywords.ts';
 import { decodeSegment, encodeSegment, SegmentError, segmentOf, type IndexEntry } from './index-segment.ts';
 import { keys } from './keys.ts';
 import { decode } from './codec.ts';
@@ -131,7 +132,10 @@ export class IndexEdit {
     return this.#loaded(uid).get(uid);
   }
 
+  /** Throws `limit` (rules/keywords.ts), before anything changes, when the state brings a keyword the table has no room for. */
   set(state: MessageState): void {
+    const table = this.#table!;
+    for (const keyword of newKeywords({ has: (k) => table.has(k), size: table.keywordCount }, state.flags, this.#core.options.maxKeywords ?? DEFAULT_MAX_KEYWORDS)) table.idOf(keyword);
     const n = segmentOf(state.uid);
     this.#loaded(state.uid).set(state.uid, state);
     this.#dirty.add(n);

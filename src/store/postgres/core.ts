@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { StoreEvents } from '../events.ts';
+import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
 import { StoreError, type StoreEvent } from '../types.ts';
 
 export interface PostgresOptions {
@@ -15,6 +16,8 @@ export interface PostgresOptions {
   tls: { mode: 'auto' | 'off' | 'require'; caFile?: string };
   /** Bytes per body chunk row. */
   chunkSize: number;
+  /** The most keywords a mailbox may hold (rules/keywords.ts); the rule's default without it. */
+  maxKeywords?: number;
 }
 
 export type Tx = TransactionSql;
@@ -50,6 +53,7 @@ export function connect(options: Omit<PostgresOptions, 'chunkSize'>, extra: post
 export class PgCore extends StoreEvents {
   readonly sql: Sql<{ int8: number }>;
   readonly chunkSize: number;
+  readonly maxKeywords: number;
   /** This store instance's name in the change log: its own rows are not replayed to it. */
   readonly origin = randomBytes(8).toString('hex');
 
@@ -58,10 +62,11 @@ export class PgCore extends StoreEvents {
     for (const event of events) this.emit(event);
   };
 
-  constructor(sql: Sql<{ int8: number }>, chunkSize: number) {
+  constructor(sql: Sql<{ int8: number }>, chunkSize: number, maxKeywords = DEFAULT_MAX_KEYWORDS) {
     super();
     this.sql = sql;
     this.chunkSize = chunkSize;
+    this.maxKeywords = maxKeywords;
   }
 
   /** The events of a change this node committed, emitted before this resolves, in MODSEQ order with the other nodes' changes. */

@@ -1,6 +1,7 @@
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
 import { applyFlags, sameFlags } from '../flags.ts';
 import { planAppends, type AppendItem } from '../rules/append.ts';
+import { admitKeywords } from './keywords.ts';
 import { importMark } from '../rules/import-marks.ts';
 import { nextModSeq, releaseMessage, transferMessages, unseenDelta } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
@@ -191,6 +192,7 @@ export class PgMail implements MailStore {
       const targets = items.flatMap((item) => item.targets);
       const accounts = await lockAccounts(tx, targets.map((t) => t.accountId));
       const mailboxes = await lockMailboxes(tx, targets.map((t) => t.mailboxId));
+      for (const id of mailboxes.keys()) await admitKeywords(tx, id, targets.filter((t) => t.mailboxId === id).map((t) => t.flags), this.#core.maxKeywords);
       const plan = await planAppends(items, { mailbox: async (id) => mailboxes.get(id), quota: quotaTally(tx, accounts) }, { atomic: opts.atomic, now: Date.now() });
       if (!plan.write) return plan.outcomes;
       const { chunkSize } = this.#core;
@@ -308,6 +310,7 @@ export class PgMail implements MailStore {
       const problem = opts.enforceQuota ? await quotaTally(tx).problemOfAll(target.accountId, messages.map((m) => m.size)) : null;
       if (problem) return { ok: false, reason: 'quota', detail: problem };
       if (messages.length === 0) return { ok: true, uidValidity: target.uidValidity, copies: [] };
+      await admitKeywords(tx, target.id, messages.map((m) => m.flags), this.#core.maxKeywords);
       const moved = transferMessages(source, target, messages, opts.move, Date.now());
       events.push({ type: 'append', accountId: target.accountId, mailboxId: target.id, uids: moved.copies.map((c) => c.uid), modSeq: moved.modSeq });
       if (moved.expungeModSeq !== null) {
@@ -343,6 +346,7 @@ export class PgMail implements MailStore {
         changed.push({ ...message, flags: next, modSeq });
       }
       if (changed.length === 0) return changed;
+      await admitKeywords(tx, mailboxId, changed.map((c) => c.flags), this.#core.maxKeywords);
       nextModSeq(mailbox);
       const json = tx.json(changed.map((c) => ({ uid: c.uid, flags: c.flags })));
       await tx`UPDATE messages AS m SET flags = ARRAY(SELECT jsonb_array_elements_text(c.value->'flags')), modseq = ${modSeq}

@@ -230,6 +230,24 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, period, domain, row_id)
   );
   `,
+  // 9: every keyword a mailbox's messages ever held, for the keyword limit (keywords.ts), kept by the
+  // writes to messages themselves (as LevelDB's flag table) so that the rule reads at most the limit's rows.
+  `
+  CREATE TABLE mailbox_keywords (
+    mailbox_id bigint NOT NULL REFERENCES mailboxes (id) ON DELETE CASCADE,
+    keyword text NOT NULL,
+    PRIMARY KEY (mailbox_id, keyword)
+  );
+  CREATE FUNCTION note_keywords() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO mailbox_keywords SELECT DISTINCT mailbox_id, k FROM written, unnest(flags) AS k WHERE left(k, 1) <> chr(92)
+      ON CONFLICT DO NOTHING;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER messages_keywords_insert AFTER INSERT ON messages REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION note_keywords();
+  CREATE TRIGGER messages_keywords_update AFTER UPDATE ON messages REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION note_keywords();
+  INSERT INTO mailbox_keywords SELECT DISTINCT mailbox_id, k FROM messages, unnest(flags) AS k WHERE left(k, 1) <> chr(92);
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */

@@ -47,7 +47,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Postg
     await sql.end({ timeout: 1 });
     throw cannotOpen(options, err);
   }
-  const core = new PgCore(sql, options.chunkSize);
+  const core = new PgCore(sql, options.chunkSize, options.maxKeywords);
   const feed = new ChangeFeed(core);
   await feed.start();
   const locks = new PgLocks(options);
