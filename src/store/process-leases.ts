@@ -11,17 +11,24 @@ export class ProcessLeases {
   take(name: string, onRelease: () => Promise<void> = async () => {}): Lease | null {
     if (this.#held.has(name)) return null;
     this.#held.add(name);
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        try {
-          await onRelease();
-        } finally {
-          this.#held.delete(name);
-        }
-      },
-    };
+    return onceReleased(async () => {
+      try {
+        await onRelease();
+      } finally {
+        this.#held.delete(name);
+      }
+    });
   }
+}
+
+/** A lease whose `release` runs `end` the first time and does nothing after. */
+export function onceReleased(end: () => Promise<void>): Lease {
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      await end();
+    },
+  };
 }

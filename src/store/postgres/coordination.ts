@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Sql } from 'postgres';
-import { ProcessLeases } from '../process-leases.ts';
+import { onceReleased, ProcessLeases } from '../process-leases.ts';
 import type { Coordination, FailureCount, Lease } from '../types.ts';
 import { connect, type PgCore, type PostgresOptions } from './core.ts';
 
@@ -62,18 +62,13 @@ export class PgCoordination implements Coordination {
       if (!locked) await local.release();
     }
     if (!locked) return null;
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        try {
-          await this.#locks.unlock(key);
-        } finally {
-          await local.release();
-        }
-      },
-    };
+    return onceReleased(async () => {
+      try {
+        await this.#locks.unlock(key);
+      } finally {
+        await local.release();
+      }
+    });
   }
 
   async recordLoginFailures(keys: string[], now: number, expiresAt: number): Promise<void> {
