@@ -6,6 +6,7 @@ import type { SieveDelivery } from '../sieve/environment.ts';
 import { decideBySieve, type SieveDecision } from '../sieve/execute.ts';
 import { toCrlf } from './line-endings.ts';
 import { resolveRecipient } from './resolve.ts';
+import type { Resolver } from './resolutions.ts';
 import { increment } from '../metrics/registry.ts';
 import type { SpamCheck } from '../spam/filter.ts';
 import { authResultsField } from '../spam/verdict.ts';
@@ -115,6 +116,8 @@ export interface DeliveryRequest {
   spam?: SpamCheck;
   /** The value of the MX's Authentication-Results, written into each copy with that account's spam verdict. */
   authResults?: string;
+  /** The recipients' resolutions the SMTP transaction made already (resolutions.ts); absent: looked up here. */
+  resolve?: Resolver;
 }
 
 /**
@@ -131,7 +134,7 @@ export async function deliverMessage(store: Directory & MailStore & Vault & Siev
   for (const recipient of request.recipients) {
     const report: RecipientReport = { recipient, outcomes: [] };
     reports.push(report);
-    const resolution = await resolveRecipient(store, recipient, request.subaddressSeparator, { sender: request.from });
+    const resolution = await (request.resolve ? request.resolve(recipient) : resolveRecipient(store, recipient, request.subaddressSeparator, { sender: request.from }));
     for (const unknown of resolution.unknown) {
       report.outcomes.push({ status: 'unknown', detail: `${unknown.address}: ${unknown.reason.replace(/-/g, ' ')}` });
     }

@@ -1,5 +1,5 @@
 import { parseAddress } from '../delivery/address.ts';
-import { resolveRecipient } from '../delivery/resolve.ts';
+import type { Resolver } from '../delivery/resolutions.ts';
 import { signingKeys } from '../dkim/keys.ts';
 import type { Directory, Vault } from '../store/types.ts';
 
@@ -16,10 +16,10 @@ export interface ArcSealKey {
  * forwarding domain's newest RSA DKIM key (ARC allows only rsa-sha256); null
  * when nothing is forwarded or the domain has no RSA key.
  */
-export async function arcSealKey(store: Directory & Vault, recipients: string[], subaddressSeparator: string, sender: string): Promise<ArcSealKey | null> {
+export async function arcSealKey(store: Directory & Vault, resolve: Resolver, recipients: string[]): Promise<ArcSealKey | null> {
   for (const recipient of recipients) {
-    // With the sender, a bounce that SRS sends back out is sealed like any forward.
-    const resolution = await resolveRecipient(store, recipient, subaddressSeparator, { sender });
+    // Resolved with the sender: a bounce that SRS sends back out is sealed like any forward.
+    const resolution = await resolve(recipient);
     const domain = parseAddress(recipient)?.domain;
     if (resolution.remote.length === 0 || !domain) continue;
     const rsa = signingKeys(await store.listDkimKeys(domain)).find((k) => k.algorithm === 'rsa');

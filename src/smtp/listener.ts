@@ -27,6 +27,7 @@ import type { SendRate } from './send-rate.ts';
 import { prepareSubmission } from './submission.ts';
 import { verifyMessage, type Verdict } from './verify.ts';
 import { arcSealKey } from './arc-seal.ts';
+import { memoResolver, type Resolver } from '../delivery/resolutions.ts';
 import { acceptSandboxed, sandboxLogin } from './sandbox.ts';
 import type { SpamFilter } from '../spam/filter.ts';
 import type { Greylist } from '../spam/greylist.ts';
@@ -104,6 +105,17 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
   const busy = new Set<string>();
   const authCtx = { store: deps.store, throttle: deps.throttle, verified: deps.verified, plaintextOnLoopback: deps.plaintextOnLoopback };
   const sessionLog = (session: SMTPServerSession) => log.child({ conn: session.id });
+  // The recipients' resolutions of a transaction: smtp-server makes a new envelope for each one.
+  const resolvers = new WeakMap<object, Resolver>();
+  const resolverOf = (session: SMTPServerSession): Resolver => {
+    const { envelope } = session;
+    let resolver = resolvers.get(envelope);
+    if (!resolver) {
+      resolver = memoResolver(deps.store, deps.subaddressSeparator, envelope.mailFrom ? envelope.mailFrom.address : '');
+      resolvers.set(envelope, resolver);
+    }
+    return resolver;
+  };
   // LMTP's peer is a trusted local MTA, a logged-in user is known: neither is a guesser.
   const rcptSession = (session: SMTPServerSession): RcptSession => ({
     id: session.id,
@@ -222,7 +234,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
       if (account && !deps.sendRate.mayAddRecipients(account.id, session.envelope.rcptTo.length + 1)) return callback(RATE_LIMITED);
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      const policy = () => checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user), sender }, address.address);
+      const policy = () => checkRecipient({ store: deps.store, resolve: resolverOf(session), authenticated: Boolean(session.user) }, address.address);
       const check = async () => (await policy()) ?? (role === 'mx' ? await greylistRefusal(deps, session.remoteAddress, sender, address.address) : null);
       deps.recipientGuard.answer(rcptSession(session), address.address, check, sessionLog(session)).then(
         (refusal) => callback(refusal),
@@ -255,7 +267,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         }
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
-          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, recipients, deps.subaddressSeparator, from))
+          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, resolverOf(session), recipients))
           : { accept: true, prefix: '', message: raw };
         if (verdict.report) await deps.reports?.dmarc(verdict.report);
         if (!verdict.accept) {
@@ -266,7 +278,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
         // Spam (issue 15): mail from outside is judged per account; at reject_score for all of them, refused here.
         const spam = role === 'submission' ? undefined : deps.spam?.check(message, spamContext(session, from, verdict.auth));
-        const spamRefused = spam && role === 'mx' ? await spamRefusal(deps, spam, from, recipients) : null;
+        const spamRefused = spam && role === 'mx' ? await spamRefusal(deps, spam, resolverOf(session), recipients) : null;
         if (spamRefused) {
           slog.info({ ip: session.remoteAddress, from, recipients, ...verdict.auth, reply: spamRefused.message }, 'message refused');
           return finish(spamRefused);
@@ -280,6 +292,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           raw: message,
           mailbox: verdict.mailbox,
           subaddressSeparator: deps.subaddressSeparator,
+          resolve: resolverOf(session),
           dsn,
           requireTls,
           // Sieve runs while the client waits: a script's reject is this transaction's 550.

@@ -1,17 +1,17 @@
 import { parseAddress, formatAddress } from '../delivery/address.ts';
-import { resolveRecipient, type Resolution } from '../delivery/resolve.ts';
+import type { Resolution } from '../delivery/resolve.ts';
+import type { Resolver } from '../delivery/resolutions.ts';
 import { isBarePostmaster } from '../delivery/role-address.ts';
 import { hasQuota, quotaProblem } from '../store/rules/quota.ts';
-import type { Account, Directory, Vault } from '../store/types.ts';
+import type { Account, Directory } from '../store/types.ts';
 import { reply, type SmtpReply } from './reply.ts';
 
 export interface RecipientContext {
-  store: Directory & Vault;
-  subaddressSeparator: string;
+  store: Directory;
+  /** The transaction's resolver (its envelope sender's: '' is the null sender of a bounce or DSN). */
+  resolve: Resolver;
   /** An authenticated submission client: a remote recipient is then not relaying. */
   authenticated: boolean;
-  /** The envelope sender of the transaction; '' is the null sender (a bounce or DSN). */
-  sender: string;
 }
 
 /** Whether one more message would go over the account's quota: the store's rule, for a message of yet unknown size. */
@@ -44,7 +44,7 @@ export async function checkRecipient(ctx: RecipientContext, address: string): Pr
   const isLocalDomain = !parsed || (await ctx.store.getDomain(parsed.domain)) !== null;
   // An authenticated client's remote recipient goes to the outbound queue; anyone else's is relaying.
   if (!isLocalDomain) return ctx.authenticated ? null : reply(554, '5.7.1', `Relay access denied for <${canonical}>`);
-  const resolution = await resolveRecipient(ctx.store, canonical, ctx.subaddressSeparator, { sender: ctx.sender });
+  const resolution = await ctx.resolve(canonical);
   // An alias may forward outside: its remote targets are queued.
   if (resolution.local.length === 0 && resolution.remote.length === 0) return unknownReply(resolution, canonical);
   for (const account of resolution.local) {

@@ -1,5 +1,5 @@
 import type { SMTPServerSession } from 'smtp-server';
-import { resolveRecipient } from '../delivery/resolve.ts';
+import type { Resolver } from '../delivery/resolutions.ts';
 import { isBarePostmaster, isRoleLocalPart } from '../delivery/role-address.ts';
 import type { Account, Store } from '../store/types.ts';
 import type { SpamCheck, SpamFilter } from '../spam/filter.ts';
@@ -34,13 +34,13 @@ export function spamContext(session: SMTPServerSession, from: string, auth: Auth
  * later) when its verdict reaches it for every local account it would go to, unless
  * it is addressed to a role address.
  */
-export async function spamRefusal(deps: SpamGateDeps, check: SpamCheck, from: string, recipients: string[]): Promise<SmtpReply | null> {
+export async function spamRefusal(deps: SpamGateDeps, check: SpamCheck, resolve: Resolver, recipients: string[]): Promise<SmtpReply | null> {
   if (!deps.spam || deps.spam.settings.rejectScore === null) return null;
   // Postmaster and abuse take what other servers send them (DMARC and TLS reports, complaints), whatever it scores: filed, never refused.
   if (recipients.some((r) => isRoleLocalPart(r.slice(0, r.lastIndexOf('@'))) || isBarePostmaster(r))) return null;
   const accounts = new Map<number, Account>();
   for (const recipient of recipients) {
-    for (const account of (await resolveRecipient(deps.store, recipient, deps.subaddressSeparator, { sender: from })).local) accounts.set(account.id, account);
+    for (const account of (await resolve(recipient)).local) accounts.set(account.id, account);
   }
   if (accounts.size === 0) return null;
   const verdicts = await Promise.all([...accounts.values()].map((a) => check.judge(a)));

@@ -18,7 +18,6 @@ const storableText = (s: string): string => s.replace(/\0/g, '\uFFFD');
 
 /** A body as its rows are written: by the append path, and by `store copy` with the source's chunk size. */
 export interface BlobInput {
-  id: BlobId;
   raw: Buffer;
   chunkSize: number;
   index: MessageIndex;
@@ -27,30 +26,49 @@ export interface BlobInput {
   prefixes: readonly string[];
 }
 
-/** The bodies' rows in one statement, their chunks in statements of at most a few MiB. */
-export async function insertBlobs(tx: Tx, blobs: readonly BlobInput[]): Promise<void> {
-  if (blobs.length === 0) return;
-  const rows = blobs.map((blob) => {
-    const { text, ...index } = blob.index;
-    const trigrams = bodyTrigrams(blob, blob.prefixes);
-    return {
-      id: blob.id,
-      size: blob.raw.length,
-      chunk_size: blob.chunkSize,
-      chunks: Math.ceil(blob.raw.length / blob.chunkSize),
+/** A body's row without its id, and what its chunk rows are cut from. */
+export interface BlobRow {
+  input: BlobInput;
+  columns: Record<string, string | number | null>;
+}
+
+/**
+ * The row of a body: its MIME index, summary, text and trigrams, which cost CPU and
+ * so are made before (the append path: while its locks are on the way) and apart from
+ * the statements.
+ */
+export function blobRow(input: BlobInput): BlobRow {
+  const { text, ...index } = input.index;
+  const trigrams = bodyTrigrams(input, input.prefixes);
+  return {
+    input,
+    columns: {
+      size: input.raw.length,
+      chunk_size: input.chunkSize,
+      chunks: Math.ceil(input.raw.length / input.chunkSize),
       header_end: index.root.header.end,
       index: JSON.stringify(index),
-      summary: blob.summary === null ? null : JSON.stringify(blob.summary),
+      summary: input.summary === null ? null : JSON.stringify(input.summary),
       search_text: storableText(text),
       trigrams: trigrams === null ? null : `{${trigrams.map((t) => arrayElement(storableText(t))).join(',')}}`,
-    };
-  });
-  // Issued together, so that postgres.js pipelines them (one round trip), but never more
+    },
+  };
+}
+
+/**
+ * The bodies' rows in one statement, their chunks in statements of at most a few MiB.
+ * Resolves once the last statement is sent, with `written`, its completion: a caller
+ * may send more statements (or the commit) behind them without waiting a round trip.
+ */
+export async function sendBlobs(tx: Tx, blobs: readonly { id: BlobId; row: BlobRow }[]): Promise<{ written: Promise<unknown> }> {
+  if (blobs.length === 0) return { written: Promise.resolve() };
+  // Sent together, so that postgres.js pipelines them (one round trip), but never more
   // than one statement of chunks at a time: a large body is not serialised whole at once.
-  let statements = [tx`INSERT INTO blobs ${tx(rows)}`];
+  let statements = [tx`INSERT INTO blobs ${tx(blobs.map(({ id, row }) => ({ id, ...row.columns })))}`];
   let batch: { blob_id: string; seq: number; data: Buffer }[] = [];
   let bytes = 0;
-  for (const { id, raw, chunkSize } of blobs) {
+  for (const { id, row } of blobs) {
+    const { raw, chunkSize } = row.input;
     for (let i = 0; i * chunkSize < raw.length; i++) {
       const data = raw.subarray(i * chunkSize, (i + 1) * chunkSize);
       batch.push({ blob_id: id, seq: i, data });
@@ -65,5 +83,5 @@ export async function insertBlobs(tx: Tx, blobs: readonly BlobInput[]): Promise<
     }
   }
   if (batch.length > 0) statements.push(tx`INSERT INTO blob_chunks ${tx(batch)}`);
-  await Promise.all(statements);
+  return { written: Promise.all(statements) };
 }

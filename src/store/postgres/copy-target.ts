@@ -1,6 +1,6 @@
 import type { CopiedAccountData, CopiedBlob, CopiedDirectory, CopiedVaultRecord, CopyMarker, CopyTarget } from '../copy.ts';
 import type { GreylistEntry, Mailbox, MailboxId, MessageMeta, QueueEntry, Uid } from '../types.ts';
-import { insertBlobs } from './blob-rows.ts';
+import { blobRow, sendBlobs } from './blob-rows.ts';
 import { checkPostgres } from './check.ts';
 import { connect, PgCore, type PostgresOptions, type Tx } from './core.ts';
 import { dueAt, toJson } from './queue.ts';
@@ -105,10 +105,11 @@ export class PgCopyTarget implements CopyTarget {
 
   async writeMessages(blobs: CopiedBlob[], messages: MessageMeta[]): Promise<void> {
     await this.#core.tx(async (tx) => {
-      await insertBlobs(
+      const sent = await sendBlobs(
         tx,
-        blobs.map((b) => ({ id: b.meta.id, raw: b.raw, chunkSize: b.meta.chunkSize, index: { ...b.meta.index, text: b.searchText }, summary: b.summary, prefixes: b.prefixes })),
+        blobs.map((b) => ({ id: b.meta.id, row: blobRow({ raw: b.raw, chunkSize: b.meta.chunkSize, index: { ...b.meta.index, text: b.searchText }, summary: b.summary, prefixes: b.prefixes }) })),
       );
+      await sent.written;
       await insertRows(tx, 'messages', messages.map((m) => messageRow(m) as unknown as Record<string, unknown>));
     });
   }

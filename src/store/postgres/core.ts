@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import postgres, { type Sql, type TransactionSql } from 'postgres';
+import postgres, { type ISql, type Sql } from 'postgres';
 import { StoreEvents } from '../events.ts';
 import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
 import { StoreError, type StoreEvent } from '../types.ts';
@@ -20,7 +20,8 @@ export interface PostgresOptions {
   maxKeywords?: number;
 }
 
-export type Tx = TransactionSql;
+/** A connection inside a transaction (PgCore.tx): statements issued together are pipelined. */
+export type Tx = ISql;
 
 /** int8 as a JS number: every id, size and date the store keeps is below 2^53. */
 const int8 = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) };
@@ -80,13 +81,34 @@ export class PgCore extends StoreEvents {
   }
 
   /** One transaction; the result is returned only after COMMIT (synchronous_commit on). */
-  async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.pipelinedTx(async (tx) => ({ result: await fn(tx), last: [] }));
+  }
+
+  /**
+   * One transaction in as few round trips as its statements allow: `begin` goes out
+   * with the first statement of `fn`, and `commit` with the statements `fn` hands back
+   * unawaited in `last` (a connection runs them in order). A failed statement aborts
+   * the transaction, so the commit behind it ends in a rollback, and its error is what
+   * this throws. Deadlocks and serialization failures run `fn` again.
+   */
+  async pipelinedTx<T>(fn: (tx: Tx) => Promise<{ result: T; last: readonly Promise<unknown>[] }>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const tx = await this.sql.reserve();
       try {
-        return (await this.sql.begin((tx) => fn(tx))) as T;
+        const begun = tx`begin`.execute();
+        // Awaited below; a failure of fn before that must not leave it unhandled.
+        begun.catch(() => {});
+        const { result, last } = await fn(tx);
+        await Promise.all([begun, ...last, tx`commit`]);
+        return result;
       } catch (err) {
+        // Behind every statement already sent, so the connection goes back idle.
+        await tx`rollback`.catch(() => {});
         if (attempt < RETRIES && RETRY_CODES.has((err as { code?: string }).code ?? '')) continue;
         throw translate(err);
+      } finally {
+        tx.release();
       }
     }
   }
@@ -96,7 +118,8 @@ export class PgCore extends StoreEvents {
    * NOTIFY `origin:id,id,...` (ids only: a payload stays far below PostgreSQL's
    * 8000-byte limit), which PostgreSQL sends at COMMIT.
    */
-  async log(tx: Tx, events: StoreEvent[]): Promise<void> {
+  log(tx: Tx, events: StoreEvent[]): Promise<unknown> {
+    const statements = [];
     for (let i = 0; i < events.length; i += NOTIFY_IDS) {
       const rows = events.slice(i, i + NOTIFY_IDS).map((event) => ({
         origin: this.origin,
@@ -107,9 +130,11 @@ export class PgCore extends StoreEvents {
         modseq: event.type === 'mailboxes' ? null : event.modSeq,
       }));
       // One statement, so that logging costs a change one round trip.
-      await tx`WITH logged AS (INSERT INTO change_log ${tx(rows)} RETURNING id)
-        SELECT pg_notify(${CHANGES_CHANNEL}, ${`${this.origin}:`} || string_agg(id::text, ',' ORDER BY id)) FROM logged`;
+      statements.push(tx`WITH logged AS (INSERT INTO change_log ${tx(rows)} RETURNING id)
+        SELECT pg_notify(${CHANGES_CHANNEL}, ${`${this.origin}:`} || string_agg(id::text, ',' ORDER BY id)) FROM logged`);
     }
+    // Sent now, all of them, so that a caller may pipeline the commit behind them.
+    return Promise.all(statements);
   }
 
   close(): Promise<void> {

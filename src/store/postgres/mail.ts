@@ -35,7 +35,7 @@ import {
 } from '../types.ts';
 import { Coalescer } from '../coalescer.ts';
 import { PgBodyReader } from './body-reader.ts';
-import { insertBlobs } from './blob-rows.ts';
+import { blobRow, sendBlobs, type BlobRow } from './blob-rows.ts';
 import { listMetadata, setMetadata } from './metadata.ts';
 import { quotaTally } from './quota-check.ts';
 import type { PgCore, Tx } from './core.ts';
@@ -59,13 +59,17 @@ export class PgMail implements MailStore {
   }
 
   /** Runs a change and emits its events once it is committed (in MODSEQ order with other nodes' changes); they are logged for other nodes in the same transaction. */
-  async #change<T>(fn: (tx: Tx, events: StoreEvent[]) => Promise<T>): Promise<T> {
+  #change<T>(fn: (tx: Tx, events: StoreEvent[]) => Promise<T>): Promise<T> {
+    return this.#pipelinedChange(async (tx, events) => ({ result: await fn(tx, events), last: [] }));
+  }
+
+  /** A change whose last statements, `last`, are sent unawaited: the log and the commit follow them in the same round trip (PgCore.pipelinedTx). */
+  async #pipelinedChange<T>(fn: (tx: Tx, events: StoreEvent[]) => Promise<{ result: T; last: readonly Promise<unknown>[] }>): Promise<T> {
     let events: StoreEvent[] = [];
-    const result = await this.#core.tx(async (tx) => {
+    const result = await this.#core.pipelinedTx(async (tx) => {
       events = [];
-      const out = await fn(tx, events);
-      await this.#core.log(tx, events);
-      return out;
+      const { result, last } = await fn(tx, events);
+      return { result, last: [...last, this.#core.log(tx, events)] };
     });
     await this.#core.committed(events);
     return result;
@@ -188,25 +192,41 @@ export class PgMail implements MailStore {
    */
   #appendItems(items: AppendItem[], opts: { atomic: boolean; importMarks?: ImportMarks; learning?: AccountLessons }): Promise<AppendOutcome[][]> {
     const marks = opts.importMarks ? opts.importMarks.marks.map(importMark) : [];
-    return this.#change(async (tx, events) => {
+    return this.#pipelinedChange(async (tx, events) => {
       const targets = items.flatMap((item) => item.targets);
-      const accounts = await lockAccounts(tx, targets.map((t) => t.accountId));
-      const mailboxes = await lockMailboxes(tx, targets.map((t) => t.mailboxId));
+      // Both locks in one round trip, sent in the order every writer takes them; the
+      // bodies' rows are made while they travel, for every target (redone below for a
+      // body that some targets refused).
+      const locking = Promise.all([lockAccounts(tx, targets.map((t) => t.accountId)), lockMailboxes(tx, targets.map((t) => t.mailboxId))]);
+      // Awaited below; should making the rows throw first, its failure is the one reported.
+      locking.catch(() => {});
+      const rowFor = (blob: NewBlob, prefixes: readonly string[]): BlobRow => blobRow({ raw: blob.raw, chunkSize: this.#core.chunkSize, index: blob.index, summary: blob.summary, prefixes });
+      const rows = new Map(items.map((item) => [item.blob, rowFor(item.blob, item.targets.map((t) => t.prefix))]));
+      const [accounts, mailboxes] = await locking;
       for (const id of mailboxes.keys()) await admitKeywords(tx, id, targets.filter((t) => t.mailboxId === id).map((t) => t.flags), this.#core.maxKeywords);
       const plan = await planAppends(items, { mailbox: async (id) => mailboxes.get(id), quota: quotaTally(tx, accounts) }, { atomic: opts.atomic, now: Date.now() });
-      if (!plan.write) return plan.outcomes;
-      const { chunkSize } = this.#core;
-      // The writes depend on nothing they return: sent back to back (postgres.js pipelines
-      // queries issued together on one connection), they cost one round trip, not five.
-      await Promise.all([
-        insertBlobs(tx, plan.bodies.map(({ blobId, blob, messages }) => ({ id: blobId, raw: blob.raw, chunkSize, index: blob.index, summary: blob.summary, prefixes: messages.map((m) => m.prefix) }))),
+      if (!plan.write) return { result: plan.outcomes, last: [] };
+      const blobs = await sendBlobs(
+        tx,
+        plan.bodies.map(({ blobId, blob, messages }) => {
+          const made = rows.get(blob)!;
+          const prefixes = messages.map((m) => m.prefix);
+          return { id: blobId, row: sameStrings(made.input.prefixes, prefixes) ? made : rowFor(blob, prefixes) };
+        }),
+      );
+      // The writes depend on nothing they return: sent back to back behind the bodies,
+      // with the log and the commit after them, they cost one round trip.
+      const writes = [
+        blobs.written,
         insertMessages(tx, plan.bodies.flatMap((b) => b.messages)),
         ...plan.mailboxes.map((mailbox) => saveMailbox(tx, mailbox)),
-        ...(marks.length > 0 ? [tx`INSERT INTO import_marks ${tx(marks.map((mark) => ({ account_id: opts.importMarks!.accountId, mark })))} ON CONFLICT DO NOTHING`] : []),
-      ]);
-      if (opts.learning) await learnInTx(tx, opts.learning.accountId, opts.learning.lessons);
+        ...(marks.length > 0 ? [tx`INSERT INTO import_marks ${tx(marks.map((mark) => ({ account_id: opts.importMarks!.accountId, mark })))} ON CONFLICT DO NOTHING`.execute()] : []),
+      ];
       events.push(...plan.events);
-      return plan.outcomes;
+      if (!opts.learning) return { result: plan.outcomes, last: writes };
+      await Promise.all(writes);
+      await learnInTx(tx, opts.learning.accountId, opts.learning.lessons);
+      return { result: plan.outcomes, last: [] };
     });
   }
 
@@ -397,6 +417,8 @@ export class PgMail implements MailStore {
     return setMetadata(this.#core, accountId, mailboxId, changes, limits);
   }
 }
+
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
 
 async function insertMessages(tx: Tx, messages: MessageMeta[]): Promise<void> {
   // Bounded statements: PostgreSQL takes at most 65,535 parameters in one. Issued together, so pipelined.

@@ -49,7 +49,8 @@ export async function saveMailbox(tx: Tx, m: Mailbox): Promise<void> {
 export async function lockAccounts(tx: Tx, ids: readonly number[]): Promise<AccountRow[]> {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   // The whole rows: the quota rule reads them next, and this saves it a round trip.
-  return tx<AccountRow[]>`SELECT * FROM accounts WHERE id = ANY(${sorted}::bigint[]) ORDER BY id FOR NO KEY UPDATE`;
+  // Awaited here, so that the statement is sent when this is called (lock order).
+  return await tx<AccountRow[]>`SELECT * FROM accounts WHERE id = ANY(${sorted}::bigint[]) ORDER BY id FOR NO KEY UPDATE`;
 }
 
 /** The reference name of a message row, for the reference-counting rule. */
