@@ -207,9 +207,13 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       }
       const account = session.user as Account | undefined;
       if (!account) return callback(reply(530, '5.7.0', 'Authentication required'));
-      if (!deps.sendRate.mayStartMessage(account.id)) return callback(RATE_LIMITED);
-      mayUseSender(deps.store, account, address.address, deps.subaddressSeparator).then(
-        (ok) => callback(ok ? null : reply(553, '5.7.1', `Sender address <${address.address}> not owned by ${account.address}`)),
+      const check = async () => {
+        if (!(await deps.sendRate.mayStartMessage(account.id))) return RATE_LIMITED;
+        const ok = await mayUseSender(deps.store, account, address.address, deps.subaddressSeparator);
+        return ok ? null : reply(553, '5.7.1', `Sender address <${address.address}> not owned by ${account.address}`);
+      };
+      check().then(
+        (refusal) => callback(refusal),
         (err: unknown) => {
           sessionLog(session).error({ err }, 'sender check failed');
           callback(reply(451, '4.3.0', 'Local error in processing'));
@@ -220,11 +224,14 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onRcptTo(address, session, callback) {
       if (role === 'submission' && deps.sandbox) return callback();
       const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
-      if (account && !deps.sendRate.mayAddRecipients(account.id, session.envelope.rcptTo.length + 1)) return callback(RATE_LIMITED);
+      const recipients = session.envelope.rcptTo.length + 1;
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
       const policy = () => checkRecipient({ store: deps.store, subaddressSeparator: deps.subaddressSeparator, authenticated: Boolean(session.user), sender }, address.address);
       const check = async () => (await policy()) ?? (role === 'mx' ? await greylistRefusal(deps, session.remoteAddress, sender, address.address) : null);
-      deps.recipientGuard.answer(rcptSession(session), address.address, check, sessionLog(session)).then(
+      // Past the rate limit the recipient is not looked at, nor counted as a failed one.
+      const answer = async () =>
+        account && !(await deps.sendRate.mayAddRecipients(account.id, recipients)) ? RATE_LIMITED : deps.recipientGuard.answer(rcptSession(session), address.address, check, sessionLog(session));
+      answer().then(
         (refusal) => callback(refusal),
         (err: unknown) => {
           sessionLog(session).error({ err }, 'recipient check failed');
@@ -262,6 +269,14 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
           return finish(verdict.refusal);
         }
+        // Counted before the commit, in one step with the check: sessions racing for the last
+        // slot (on any nodes) get it once. Taken back below if the message is not accepted.
+        const counted = role === 'submission' && account ? await deps.sendRate.count(account.id, recipients.length) : undefined;
+        if (counted === null) {
+          slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, reply: RATE_LIMITED.message }, 'message refused');
+          return finish(RATE_LIMITED);
+        }
+        const takeBack = () => counted?.takeBack().catch((err: unknown) => slog.error({ err }, 'taking back a submission count failed'));
         // One copy of the message with every header field we add in front.
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
         // Spam (issue 15): mail from outside is judged per account; at reject_score for all of them, refused here.
@@ -292,6 +307,10 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           },
           ...(spam ? { spam } : {}),
           ...(verdict.authResults ? { authResults: verdict.authResults } : {}),
+        }).catch(async (err: unknown) => {
+          // Answered 451 below: as a refused message, it counts for nothing.
+          await takeBack();
+          throw err;
         });
         // Whom a user writes to is a known correspondent: their mail is never junked by the classifier alone.
         if (role === 'submission' && account) await deps.store.addCorrespondents(account.id, recipients).catch((err: unknown) => slog.error({ err }, 'recording correspondents failed'));
@@ -316,7 +335,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           return finish(null, replies);
         }
         const refusal = transactionReply(reports);
-        if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
+        if (refusal) await takeBack();
         slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...detailLog, reply: refusal?.message ?? 'ok' }, 'delivered');
         finish(refusal, 'Message delivered');
       };
