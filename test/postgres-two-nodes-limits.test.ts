@@ -1,7 +1,8 @@
 /**
  * [submission_limits] on two `mailfold serve` nodes sharing one PostgreSQL database: the
  * count is the store's, so a sender spread over both nodes gets the limit in total, and
- * senders racing for the last slots on both nodes at once get exactly the limit.
+ * senders racing for the last slots on both nodes at once get exactly the limit; the
+ * table of counts is swept of old windows.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -9,10 +10,33 @@ import { createTransport } from 'nodemailer';
 import { imapflow, PASSWORD } from './helpers/imap.ts';
 import { postgresForFile } from './helpers/postgres.ts';
 import { ALICE, twoNodes } from './helpers/postgres-nodes.ts';
+import { openPostgresStore } from '../src/store/postgres/store.ts';
 
 const database = postgresForFile();
 const LIMITS = '[submission_limits]\nmessages_per_hour = 3\nrecipients_per_hour = 100\n';
 const BOB = 'bob@example.org';
+
+test('two store instances counting one account at once: exactly the limit pass; old windows are swept', async (t) => {
+  const url = await database(t);
+  if (!url) return;
+  const open = async () => {
+    const store = await openPostgresStore({ url, poolSize: 3, tls: { mode: 'off' }, chunkSize: 65536 });
+    t.after(() => store.close().catch(() => {}));
+    return store;
+  };
+  const [a, b] = [await open(), await open()];
+  const HOUR = 3_600_000;
+  const at = 5 * HOUR;
+  const limits = { messages: 5, recipients: 0 };
+  const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).countSubmission(1, at, 1, at - HOUR, limits)));
+  assert.equal(ids.filter((id) => id !== null).length, 5);
+  assert.deepEqual(await b.submissionsSince(1, 0), { messages: 5, recipients: 5 });
+  // Every 256th count of a node first deletes what is past its window: account 1's, an hour old.
+  const later = at + HOUR;
+  for (let i = 0; i < 256; i++) assert.ok(await a.countSubmission(2, later, 1, later - HOUR, { messages: 0, recipients: 0 }));
+  assert.deepEqual(await b.submissionsSince(1, 0), { messages: 0, recipients: 0 });
+  assert.deepEqual(await b.submissionsSince(2, 0), { messages: 256, recipients: 256 });
+});
 
 /** nodemailer logged in as `user` on a node's submission port (plain on loopback, as the config allows). */
 function submitter(t: TestContext, port: number, user: string) {

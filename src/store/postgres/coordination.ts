@@ -99,7 +99,9 @@ export class PgCoordination implements Coordination {
   }
 
   async countSubmission(account: AccountId, at: number, recipients: number, since: number, limits: SubmissionCount): Promise<number | null> {
-    const id = await this.#core.tx(async (tx) => {
+    // Before the count: a failing sweep then fails a call that counted nothing.
+    if (++this.#counted % SWEEP_EVERY === 0) await this.#core.sql`DELETE FROM submissions WHERE sent_at <= ${since}`;
+    return this.#core.tx(async (tx) => {
       // The account's counts are read and added to under one lock: the INSERT's own snapshot
       // is taken once the lock is held, so it sees every count committed before (READ COMMITTED).
       await tx`SELECT pg_advisory_xact_lock(${lockKey(`submissions:${account}`)}::bigint)`;
@@ -112,8 +114,6 @@ export class PgCoordination implements Coordination {
         RETURNING id`;
       return row?.id ?? null;
     });
-    if (++this.#counted % SWEEP_EVERY === 0) await this.#core.sql`DELETE FROM submissions WHERE sent_at <= ${since}`;
-    return id;
   }
 
   async uncountSubmission(account: AccountId, id: number): Promise<void> {
