@@ -154,6 +154,27 @@ test('per-account rate limits: messages and recipients per hour, 450 4.7.1 past 
   assert.match(await again.cmd(`MAIL FROM:<${BOB}>`), /^450 4\.7\.1 /);
 });
 
+test('two sessions of one account past MAIL FROM for the last slot: the first DATA takes it, the second gets 450 4.7.1 there', async (t) => {
+  const { submission, store } = await startSmtpServer(t, (c) => {
+    c.submission_limits.messages_per_hour = 1;
+  });
+  for (const user of [ALICE, BOB]) await addAccount(store, user);
+  const session = async () => {
+    const client = await SmtpClient.connect(submission);
+    t.after(() => client.close());
+    await client.hello();
+    assert.match(await client.authPlain(ALICE), /^235/);
+    assert.match(await client.cmd(`MAIL FROM:<${ALICE}>`), /^250/);
+    assert.match(await client.cmd(`RCPT TO:<${BOB}>`), /^250/);
+    return client;
+  };
+  const [first, second] = [await session(), await session()];
+  assert.match(await first.data(messageFrom(ALICE, 'first')), /^250/);
+  assert.match(await second.data(messageFrom(ALICE, 'second')), /^450 4\.7\.1 Sending rate limit reached for this account, try again later/);
+  assert.deepEqual((await inbox(store, BOB)).length, 1);
+  assert.match(await second.cmd(`MAIL FROM:<${ALICE}>`), /^450 4\.7\.1 /);
+});
+
 test('the send rate window slides: what was sent an hour ago no longer counts; a message taken back counts for nothing', async () => {
   let now = 1_000_000;
   const rate = new SendRate({ messagesPerHour: 2, recipientsPerHour: 3 }, new LevelCoordination(), () => now);
