@@ -269,14 +269,6 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
           return finish(verdict.refusal);
         }
-        // Counted before the commit, in one step with the check: sessions racing for the last
-        // slot (on any nodes) get it once. Taken back below if the message is not accepted.
-        const counted = role === 'submission' && account ? await deps.sendRate.count(account.id, recipients.length) : undefined;
-        if (counted === null) {
-          slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, reply: RATE_LIMITED.message }, 'message refused');
-          return finish(RATE_LIMITED);
-        }
-        const takeBack = () => counted?.takeBack().catch((err: unknown) => slog.error({ err }, 'taking back a submission count failed'));
         // One copy of the message with every header field we add in front.
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
         // Spam (issue 15): mail from outside is judged per account; at reject_score for all of them, refused here.
@@ -288,6 +280,14 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         }
         const dsn = role === 'mx' ? worldDsnRequest(dsnRequest(session), verdict.auth) : dsnRequest(session);
         const requireTls = session.envelope.requireTLS === true;
+        // Counted before the commit, in one step with the check: sessions racing for the last
+        // slot (on any nodes) get it once. Taken back below if the message is not accepted.
+        const counted = role === 'submission' && account ? await deps.sendRate.count(account.id, recipients.length) : undefined;
+        if (counted === null) {
+          slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, reply: RATE_LIMITED.message }, 'message refused');
+          return finish(RATE_LIMITED);
+        }
+        const takeBack = () => counted?.takeBack().catch((err: unknown) => slog.error({ err }, 'taking back a submission count failed'));
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
           from,
