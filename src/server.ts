@@ -211,7 +211,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
         sendRate: new SendRate({
           messagesPerHour: config.submission_limits.messages_per_hour,
           recipientsPerHour: config.submission_limits.recipients_per_hour,
-        }),
+        }, store),
         recipientGuard: new RecipientGuard({
           perSession: config.limits.failed_recipients_per_session,
           perIp: config.limits.failed_recipients_per_ip,

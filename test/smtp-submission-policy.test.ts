@@ -4,6 +4,7 @@ import { createTransport } from 'nodemailer';
 import { splitHeader } from '../src/mime/header.ts';
 import { readAuthors } from '../src/smtp/author.ts';
 import { SendRate } from '../src/smtp/send-rate.ts';
+import { LevelCoordination } from '../src/store/level/coordination.ts';
 import { addAccount, inbox, messageFrom, PASSWORD, SmtpClient, startSmtpServer } from './helpers/smtp.ts';
 
 const ALICE = 'alice@example.org';
@@ -153,22 +154,48 @@ test('per-account rate limits: messages and recipients per hour, 450 4.7.1 past 
   assert.match(await again.cmd(`MAIL FROM:<${BOB}>`), /^450 4\.7\.1 /);
 });
 
-test('the send rate window slides: what was sent an hour ago no longer counts', () => {
+test('two sessions of one account past MAIL FROM for the last slot: the first DATA takes it, the second gets 450 4.7.1 there', async (t) => {
+  const { submission, store } = await startSmtpServer(t, (c) => {
+    c.submission_limits.messages_per_hour = 1;
+  });
+  for (const user of [ALICE, BOB]) await addAccount(store, user);
+  const session = async () => {
+    const client = await SmtpClient.connect(submission);
+    t.after(() => client.close());
+    await client.hello();
+    assert.match(await client.authPlain(ALICE), /^235/);
+    assert.match(await client.cmd(`MAIL FROM:<${ALICE}>`), /^250/);
+    assert.match(await client.cmd(`RCPT TO:<${BOB}>`), /^250/);
+    return client;
+  };
+  const [first, second] = [await session(), await session()];
+  assert.match(await first.data(messageFrom(ALICE, 'first')), /^250/);
+  assert.match(await second.data(messageFrom(ALICE, 'second')), /^450 4\.7\.1 Sending rate limit reached for this account, try again later/);
+  assert.deepEqual((await inbox(store, BOB)).length, 1);
+  assert.match(await second.cmd(`MAIL FROM:<${ALICE}>`), /^450 4\.7\.1 /);
+});
+
+test('the send rate window slides: what was sent an hour ago no longer counts; a message taken back counts for nothing', async () => {
   let now = 1_000_000;
-  const rate = new SendRate({ messagesPerHour: 2, recipientsPerHour: 3 }, () => now);
-  assert.ok(rate.mayStartMessage(1));
-  rate.record(1, 2);
+  const rate = new SendRate({ messagesPerHour: 2, recipientsPerHour: 3 }, new LevelCoordination(), () => now);
+  assert.ok(await rate.mayStartMessage(1));
+  assert.ok(await rate.count(1, 2));
   now += 30 * 60 * 1000;
-  assert.ok(rate.mayAddRecipients(1, 1));
-  assert.ok(!rate.mayAddRecipients(1, 2));
-  rate.record(1, 1);
-  assert.ok(!rate.mayStartMessage(1));
-  assert.ok(rate.mayStartMessage(2), 'per account');
+  assert.ok(await rate.mayAddRecipients(1, 1));
+  assert.ok(!(await rate.mayAddRecipients(1, 2)));
+  const refused = await rate.count(1, 1);
+  assert.ok(refused);
+  await refused.takeBack();
+  assert.ok(await rate.mayAddRecipients(1, 1), 'taken back');
+  assert.ok(await rate.count(1, 1));
+  assert.ok(!(await rate.mayStartMessage(1)));
+  assert.equal(await rate.count(1, 1), null, 'no third message');
+  assert.ok(await rate.mayStartMessage(2), 'per account');
   now += 30 * 60 * 1000 + 1;
-  assert.ok(rate.mayStartMessage(1), 'the first message left the window');
-  assert.ok(rate.mayAddRecipients(1, 2));
-  assert.ok(!rate.mayAddRecipients(1, 3));
-  const unlimited = new SendRate({ messagesPerHour: 0, recipientsPerHour: 0 }, () => now);
-  for (let i = 0; i < 1000; i++) unlimited.record(1, 1000);
-  assert.ok(unlimited.mayStartMessage(1) && unlimited.mayAddRecipients(1, 10 ** 6));
+  assert.ok(await rate.mayStartMessage(1), 'the first message left the window');
+  assert.ok(await rate.mayAddRecipients(1, 2));
+  assert.ok(!(await rate.mayAddRecipients(1, 3)));
+  const unlimited = new SendRate({ messagesPerHour: 0, recipientsPerHour: 0 }, new LevelCoordination(), () => now);
+  for (let i = 0; i < 1000; i++) assert.ok(await unlimited.count(1, 1000));
+  assert.ok((await unlimited.mayStartMessage(1)) && (await unlimited.mayAddRecipients(1, 10 ** 6)));
 });

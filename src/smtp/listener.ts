@@ -219,9 +219,13 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       }
       const account = session.user as Account | undefined;
       if (!account) return callback(reply(530, '5.7.0', 'Authentication required'));
-      if (!deps.sendRate.mayStartMessage(account.id)) return callback(RATE_LIMITED);
-      mayUseSender(deps.store, account, address.address, deps.subaddressSeparator).then(
-        (ok) => callback(ok ? null : reply(553, '5.7.1', `Sender address <${address.address}> not owned by ${account.address}`)),
+      const check = async () => {
+        if (!(await deps.sendRate.mayStartMessage(account.id))) return RATE_LIMITED;
+        const ok = await mayUseSender(deps.store, account, address.address, deps.subaddressSeparator);
+        return ok ? null : reply(553, '5.7.1', `Sender address <${address.address}> not owned by ${account.address}`);
+      };
+      check().then(
+        (refusal) => callback(refusal),
         (err: unknown) => {
           sessionLog(session).error({ err }, 'sender check failed');
           callback(reply(451, '4.3.0', 'Local error in processing'));
@@ -232,11 +236,14 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
     onRcptTo(address, session, callback) {
       if (role === 'submission' && deps.sandbox) return callback();
       const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
-      if (account && !deps.sendRate.mayAddRecipients(account.id, session.envelope.rcptTo.length + 1)) return callback(RATE_LIMITED);
+      const recipients = session.envelope.rcptTo.length + 1;
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
       const policy = () => checkRecipient({ store: deps.store, resolve: resolverOf(session), authenticated: Boolean(session.user) }, address.address);
       const check = async () => (await policy()) ?? (role === 'mx' ? await greylistRefusal(deps, session.remoteAddress, sender, address.address) : null);
-      deps.recipientGuard.answer(rcptSession(session), address.address, check, sessionLog(session)).then(
+      // Past the rate limit the recipient is not looked at, nor counted as a failed one.
+      const answer = async () =>
+        account && !(await deps.sendRate.mayAddRecipients(account.id, recipients)) ? RATE_LIMITED : deps.recipientGuard.answer(rcptSession(session), address.address, check, sessionLog(session));
+      answer().then(
         (refusal) => callback(refusal),
         (err: unknown) => {
           sessionLog(session).error({ err }, 'recipient check failed');
@@ -285,6 +292,14 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         }
         const dsn = role === 'mx' ? worldDsnRequest(dsnRequest(session), verdict.auth) : dsnRequest(session);
         const requireTls = session.envelope.requireTLS === true;
+        // Counted before the commit, in one step with the check: sessions racing for the last
+        // slot (on any nodes) get it once. Taken back below if the message is not accepted.
+        const counted = role === 'submission' && account ? await deps.sendRate.count(account.id, recipients.length) : undefined;
+        if (counted === null) {
+          slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, reply: RATE_LIMITED.message }, 'message refused');
+          return finish(RATE_LIMITED);
+        }
+        const takeBack = () => counted?.takeBack().catch((err: unknown) => slog.error({ err }, 'taking back a submission count failed'));
         // Design rule 1: the reply waits for the synced commits of the local copies and the queue entry.
         const reports = await acceptMessage(deps.queue, {
           from,
@@ -305,6 +320,10 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           },
           ...(spam ? { spam } : {}),
           ...(verdict.authResults ? { authResults: verdict.authResults } : {}),
+        }).catch(async (err: unknown) => {
+          // Answered 451 below: as a refused message, it counts for nothing.
+          await takeBack();
+          throw err;
         });
         // Whom a user writes to is a known correspondent: their mail is never junked by the classifier alone.
         if (role === 'submission' && account) await deps.store.addCorrespondents(account.id, recipients).catch((err: unknown) => slog.error({ err }, 'recording correspondents failed'));
@@ -329,7 +348,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           return finish(null, replies);
         }
         const refusal = transactionReply(reports);
-        if (!refusal && account) deps.sendRate.record(account.id, recipients.length);
+        if (refusal) await takeBack();
         slog.info({ from, recipients, size: raw.length, ...verdict.auth, ...detailLog, reply: refusal?.message ?? 'ok' }, 'delivered');
         finish(refusal, 'Message delivered');
       };

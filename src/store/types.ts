@@ -640,6 +640,23 @@ export interface Coordination {
   recordLoginFailures(keys: string[], now: number, expiresAt: number): Promise<void>;
   /** The counts of these keys still live at `now` as every node recorded them; LevelDB: none. */
   loginFailures(keys: string[], now: number): Promise<Map<string, FailureCount>>;
+  /** What `account` sent on submission after `since` (epoch ms), as every node counted it. */
+  submissionsSince(account: AccountId, since: number): Promise<SubmissionCount>;
+  /**
+   * Counts one message of `recipients` sent at `at` unless, with what was counted after
+   * `since`, it would pass `limits` (submissionWithin): null then, and nothing is counted.
+   * Two counts at once, on any nodes, never both take the last slot. The id is for
+   * `uncountSubmission`.
+   */
+  countSubmission(account: AccountId, at: number, recipients: number, since: number, limits: SubmissionCount): Promise<number | null>;
+  /** Takes back a count whose message was then refused or failed; an id not counted does nothing. */
+  uncountSubmission(account: AccountId, id: number): Promise<void>;
+}
+
+/** Messages sent on submission and their recipients; as limits, 0 is none. */
+export interface SubmissionCount {
+  messages: number;
+  recipients: number;
 }
 
 export interface StoreLifecycle {

@@ -35,3 +35,54 @@ export function coordinationContract(backend: StoreBackend): void {
     await lease.release();
   });
 }
+
+/** Submission limits (docs/scale-out.md): messages and recipients counted in a sliding window. */
+export function submissionCountContract(backend: StoreBackend): void {
+  const limits = { messages: 3, recipients: 5 };
+  const HOUR = 3_600_000;
+
+  test(`${backend.name}: submissions are counted per account within the window, up to the limits`, async (t) => {
+    const { store } = await backend.open(t);
+    const t0 = 10 * HOUR;
+    assert.deepEqual(await store.submissionsSince(1, t0 - HOUR), { messages: 0, recipients: 0 });
+    assert.ok(await store.countSubmission(1, t0, 2, t0 - HOUR, limits));
+    assert.equal(await store.countSubmission(1, t0 + 1, 4, t0 + 1 - HOUR, limits), null, '2 + 4 recipients pass 5');
+    assert.ok(await store.countSubmission(1, t0 + 2, 3, t0 + 2 - HOUR, limits), 'exactly 5');
+    assert.equal(await store.countSubmission(1, t0 + 3, 1, t0 + 3 - HOUR, limits), null);
+    assert.ok(await store.countSubmission(2, t0 + 3, 1, t0 + 3 - HOUR, limits), 'another account');
+    assert.deepEqual(await store.submissionsSince(1, t0 + 3 - HOUR), { messages: 2, recipients: 5 });
+    assert.deepEqual(await store.submissionsSince(1, t0), { messages: 1, recipients: 3 }, 'only those after since');
+    // The first message leaves the window an hour after it was sent.
+    assert.ok(await store.countSubmission(1, t0 + HOUR, 2, t0, limits));
+    assert.equal(await store.countSubmission(1, t0 + HOUR + 1, 1, t0 + 1, limits), null, '3 + 2 recipients');
+    assert.ok(await store.countSubmission(1, t0 + HOUR + 2, 0, t0 + 2, limits), 'no recipient left, but a message');
+    assert.equal(await store.countSubmission(1, t0 + HOUR + 3, 4, t0 + 3, { messages: 0, recipients: 5 }), null, 'recipients alone: 2 + 4');
+    assert.ok(await store.countSubmission(1, t0 + HOUR + 3, 0, t0 + 3, { messages: 0, recipients: 0 }), 'no limit');
+    assert.deepEqual(await store.submissionsSince(1, t0 + 3), { messages: 3, recipients: 2 });
+  });
+
+  test(`${backend.name}: a count taken back frees its slot; an unknown id or another account's does nothing`, async (t) => {
+    const { store } = await backend.open(t);
+    const at = 20 * HOUR;
+    const one = { messages: 1, recipients: 0 };
+    const id = await store.countSubmission(7, at, 3, at - HOUR, one);
+    assert.ok(id);
+    assert.equal(await store.countSubmission(7, at, 1, at - HOUR, one), null);
+    await store.uncountSubmission(8, id);
+    await store.uncountSubmission(7, id + 1000);
+    assert.deepEqual(await store.submissionsSince(7, at - HOUR), { messages: 1, recipients: 3 });
+    await store.uncountSubmission(7, id);
+    await store.uncountSubmission(7, id);
+    assert.deepEqual(await store.submissionsSince(7, at - HOUR), { messages: 0, recipients: 0 });
+    assert.ok(await store.countSubmission(7, at, 1, at - HOUR, one));
+  });
+
+  test(`${backend.name}: of many counts at once for the last slots, exactly the limit pass`, async (t) => {
+    const { store } = await backend.open(t);
+    const at = 30 * HOUR;
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => store.countSubmission(9, at + i, 1, at - HOUR, limits)));
+    assert.equal(ids.filter((id) => id !== null).length, 3);
+    assert.equal(new Set(ids.filter((id) => id !== null)).size, 3, 'distinct ids');
+    assert.deepEqual(await store.submissionsSince(9, at - HOUR), { messages: 3, recipients: 3 });
+  });
+}

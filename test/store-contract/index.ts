@@ -1,6 +1,6 @@
 import { appPasswordContract } from './app-passwords.ts';
 import type { StoreBackend } from './backend.ts';
-import { coordinationContract } from './coordination.ts';
+import { coordinationContract, submissionCountContract } from './coordination.ts';
 import { directoryContract } from './directory.ts';
 import { hostileContract } from './hostile.ts';
 import { keywordContract } from './keywords.ts';
@@ -33,5 +33,6 @@ export function storeContract(backend: StoreBackend): void {
   sieveContract(backend);
   spamContract(backend);
   coordinationContract(backend);
+  submissionCountContract(backend);
   reportLogContract(backend);
 }

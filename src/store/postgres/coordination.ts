@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Sql } from 'postgres';
 import { onceReleased, ProcessLeases } from '../process-leases.ts';
-import type { Coordination, FailureCount, Lease } from '../types.ts';
+import type { AccountId, Coordination, FailureCount, Lease, SubmissionCount } from '../types.ts';
 import { connect, type PgCore, type PostgresOptions } from './core.ts';
 
-/** Expired failure rows are deleted on every this many recordings by a node. */
+/** Expired failure rows (and submissions past their window) are deleted on every this many recordings by a node. */
 const SWEEP_EVERY = 256;
 
-/** The 64-bit advisory lock key of a lease name: a hash, so any name fits, with no collision in practice. */
+/** The 64-bit advisory lock key of a lease (or lock) name: a hash, so any name fits, with no collision in practice. */
 function lockKey(name: string): string {
   return createHash('sha256').update(`mailfold lease ${name}`).digest().readBigInt64BE(0).toString();
 }
@@ -44,6 +44,7 @@ export class PgCoordination implements Coordination {
   readonly #locks: PgLocks;
   readonly #leases = new ProcessLeases();
   #recorded = 0;
+  #counted = 0;
 
   constructor(core: PgCore, locks: PgLocks) {
     this.#core = core;
@@ -88,5 +89,34 @@ export class PgCoordination implements Coordination {
     const rows = await sql<{ key: string; count: number; expires_at: number }[]>`
       SELECT key, count, expires_at FROM login_failures WHERE key = ANY(${sql.array(keys)}::text[]) AND expires_at > ${now}`;
     return new Map(rows.map((r) => [r.key, { count: r.count, expiresAt: r.expires_at }]));
+  }
+
+  async submissionsSince(account: AccountId, since: number): Promise<SubmissionCount> {
+    const [row] = await this.#core.sql<SubmissionCount[]>`
+      SELECT count(*)::bigint AS messages, coalesce(sum(recipients), 0)::bigint AS recipients
+      FROM submissions WHERE account_id = ${account} AND sent_at > ${since}`;
+    return { messages: row?.messages ?? 0, recipients: row?.recipients ?? 0 };
+  }
+
+  async countSubmission(account: AccountId, at: number, recipients: number, since: number, limits: SubmissionCount): Promise<number | null> {
+    // Before the count: a failing sweep then fails a call that counted nothing.
+    if (++this.#counted % SWEEP_EVERY === 0) await this.#core.sql`DELETE FROM submissions WHERE sent_at <= ${since}`;
+    return this.#core.tx(async (tx) => {
+      // The account's counts are read and added to under one lock: the INSERT's own snapshot
+      // is taken once the lock is held, so it sees every count committed before (READ COMMITTED).
+      await tx`SELECT pg_advisory_xact_lock(${lockKey(`submissions:${account}`)}::bigint)`;
+      // The rule of submissionWithin, in SQL: no GROUP BY, so one row to insert, or none when over.
+      const [row] = await tx<{ id: number }[]>`
+        INSERT INTO submissions (account_id, sent_at, recipients)
+        SELECT ${account}, ${at}, ${recipients} FROM submissions WHERE account_id = ${account} AND sent_at > ${since}
+        HAVING (${limits.messages}::bigint = 0 OR count(*) < ${limits.messages})
+          AND (${limits.recipients}::bigint = 0 OR coalesce(sum(recipients), 0) + ${recipients} <= ${limits.recipients})
+        RETURNING id`;
+      return row?.id ?? null;
+    });
+  }
+
+  async uncountSubmission(account: AccountId, id: number): Promise<void> {
+    await this.#core.sql`DELETE FROM submissions WHERE id = ${id} AND account_id = ${account}`;
   }
 }

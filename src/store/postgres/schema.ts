@@ -248,6 +248,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER messages_keywords_update AFTER UPDATE ON messages REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION note_keywords();
   INSERT INTO mailbox_keywords SELECT DISTINCT mailbox_id, k FROM messages, unnest(flags) AS k WHERE left(k, 1) <> chr(92);
   `,
+  // 10: messages sent on submission, one row each, counted across the nodes for [submission_limits]
+  // (coordination.ts); rows past the window are swept, so the table holds about an hour of submissions.
+  `
+  CREATE TABLE submissions (id bigserial PRIMARY KEY, account_id bigint NOT NULL, sent_at bigint NOT NULL, recipients bigint NOT NULL);
+  CREATE INDEX submissions_account ON submissions (account_id, sent_at);
+  CREATE INDEX submissions_sent ON submissions (sent_at);
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */
