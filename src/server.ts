@@ -145,7 +145,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
     : undefined;
   let control: Server;
   let certificates: CertificateManager;
-  const challenges = new AcmeChallenges();
+  const challenges = new AcmeChallenges(store);
   try {
     // One certificate for every listener, made at the first start.
     certificates = await CertificateManager.start({ store, log, hostname: config.hostname, autodiscover: config.listeners.https.enabled, ...certificateSource(config, challenges) });

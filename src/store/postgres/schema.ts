@@ -248,6 +248,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER messages_keywords_update AFTER UPDATE ON messages REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION note_keywords();
   INSERT INTO mailbox_keywords SELECT DISTINCT mailbox_id, k FROM messages, unnest(flags) AS k WHERE left(k, 1) <> chr(92);
   `,
+  // 10: the answers to the ACME challenges of the order running on one node (coordination.ts), which
+  // every node serves to the CA: by key (`http-01:<token>`, `tls-alpn-01:<name>`), until expires_at (epoch ms).
+  `
+  CREATE TABLE acme_challenges (key text PRIMARY KEY, value text NOT NULL, expires_at bigint NOT NULL);
+  CREATE INDEX acme_challenges_expiry ON acme_challenges (expires_at);
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */
