@@ -48,7 +48,7 @@ export interface RunningServer {
   /** The LMTP port, or its unix socket path, when LMTP is enabled. */
   lmtp?: AddressInfo | string;
   certificates: CertificateManager;
-  /** SIGHUP: re-reads what can change without a restart (the certificate files). */
+  /** SIGHUP: re-reads what can change without a restart (the certificate files, or the stored certificate another node renewed). */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
