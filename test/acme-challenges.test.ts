@@ -59,6 +59,11 @@ test('TLS 1.3: node B serves the challenge certificate node A published to a val
   assert.deepEqual(await handshake(portB, NAME, ['acme-tls/1'], 'TLSv1.3'), { protocol: 'acme-tls/1', fingerprint: fingerprint(challenge.certPem) });
   assert.deepEqual(await handshake(portB, NAME, ['http/1.1'], 'TLSv1.3'), { protocol: 'http/1.1', fingerprint: fingerprint(served.certPem) }, 'an ordinary client gets the served certificate');
   assert.deepEqual(await handshake(portB, 'other.example.org', ['acme-tls/1'], 'TLSv1.3'), null, 'another name: refused');
+  assert.deepEqual(
+    await handshake(portB, 'other.example.org', ['acme-tls/1', 'http/1.1'], 'TLSv1.3'),
+    { protocol: 'http/1.1', fingerprint: fingerprint(served.certPem) },
+    'a client offering more than acme-tls/1 is an ordinary one',
+  );
 
   await a.removeAlpn(NAME);
   assert.equal(await handshake(portB, NAME, ['acme-tls/1'], 'TLSv1.3'), null, 'withdrawn: refused');

@@ -127,19 +127,19 @@ test('a stranger hammering the challenge path with random and oversized tokens g
   assert.deepEqual(new Set(random.map((r) => r.status)), new Set([404]));
   assert.match(random[0]!.body, /no such challenge/);
 
-  // Longer than a token may be, not a token's characters, or past what a request line may carry: refused before the store.
-  const odd = [
-    'a'.repeat(257),
-    'a'.repeat(8000),
-    '%00'.repeat(50),
-    '..%2F..%2Fetc%2Fpasswd',
-    `${'A'.repeat(100)}/extra`,
-    'tok;en',
-    'x'.repeat(20_000),
+  // Longer than a token may be or not a token's characters: no route, so no read; past what a request header may carry: 431.
+  const odd: [string, number][] = [
+    ['a'.repeat(257), 404],
+    ['a'.repeat(8000), 404],
+    ['%00'.repeat(50), 404],
+    ['..%2F..%2Fetc%2Fpasswd', 404],
+    [`${'A'.repeat(100)}/extra`, 404],
+    ['tok;en', 404],
+    ['x'.repeat(20_000), 431],
   ];
-  for (const token of odd) {
-    const reply = await fetchText(web.http, `/.well-known/acme-challenge/${token}`).catch((err: Error) => ({ status: 0, body: err.message }));
-    assert.ok([400, 404, 414, 431].includes(reply.status), `${token.slice(0, 30)}…: ${reply.status} ${reply.body.slice(0, 80)}`);
+  for (const [token, status] of odd) {
+    const reply = await fetchText(web.http, `/.well-known/acme-challenge/${token}`);
+    assert.equal(reply.status, status, `${token.slice(0, 30)}…: ${reply.body.slice(0, 80)}`);
   }
   for (const method of ['POST', 'PUT', 'DELETE']) {
     assert.equal((await fetchText(web.http, `/.well-known/acme-challenge/${randomBytes(8).toString('hex')}`, { method })).status, 405);

@@ -17,7 +17,7 @@ export interface AlpnChallengeCallbacks {
  * 1.2; the certificate callback may wait for the store, the protocol callback may not.
  * Node calls both as methods of the handshake's TLSSocket, which carries what the first
  * learnt to the second:
- * - TLS 1.3 (what CAs speak): a handshake offering acme-tls/1 gets it, and then the
+ * - TLS 1.3 (what CAs speak): a handshake offering acme-tls/1 (alone) gets it, and then the
  *   certificate its name has in the store (one read), or a refused handshake when there
  *   is none. A handshake not offering it never gets a challenge certificate.
  * - TLS 1.2, or no ALPN: the certificate is chosen first, without knowing the offer, so
@@ -45,7 +45,8 @@ export function alpnChallengeCallbacks(challenges: AcmeChallenges, protocol: str
       );
     },
     ALPNCallback({ protocols }) {
-      const validation = protocols.includes(ACME_TLS_ALPN);
+      // RFC 8737 section 3: a validation offers acme-tls/1 alone; a client offering more is an ordinary one.
+      const validation = protocols.length === 1 && protocols[0] === ACME_TLS_ALPN;
       const challenge = chosen.get(this);
       if (challenge !== undefined) return challenge && validation ? ACME_TLS_ALPN : other(protocols);
       offered.set(this, validation);

@@ -51,9 +51,10 @@ export class AcmeChallenges {
   async setAlpn(name: string, keyPem: string, certPem: string): Promise<void> {
     const key = name.toLowerCase();
     const now = Date.now();
-    // This node answers without asking the store, whatever TLS version the CA speaks (see ownAlpn).
-    this.#own.set(key, { context: createSecureContext({ key: keyPem, cert: certPem }), until: now + ANSWER_TTL_MS });
+    const context = createSecureContext({ key: keyPem, cert: certPem });
     await this.#store.putAcmeChallenge(alpnKey(key), JSON.stringify({ keyPem, certPem }), now, now + ANSWER_TTL_MS);
+    // This node answers without asking the store, whatever TLS version the CA speaks (see ownAlpn).
+    this.#own.set(key, { context, until: now + ANSWER_TTL_MS });
   }
 
   async removeAlpn(name: string): Promise<void> {
