@@ -6,18 +6,18 @@
  * path with random and oversized tokens gets 404s and 4xx, while the node goes on serving.
  */
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { connect as tlsConnect } from 'node:tls';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import postgres from 'postgres';
 import type { AcmeChallenge } from '../src/config/index.ts';
 import { runCli, tempDir } from './helpers/env.ts';
 import { fetchText } from './helpers/http.ts';
 import { freePort, startPebble } from './helpers/pebble.ts';
 import { postgresForFile } from './helpers/postgres.ts';
+import { storeToml } from './helpers/postgres-nodes.ts';
 import { outputMatching, serveOnFreePorts, type Served } from './helpers/serve.ts';
 import { requireTool } from './helpers/smtp.ts';
 
@@ -61,7 +61,6 @@ async function inParallel<T>(count: number, width: number, fn: () => Promise<T>)
 }
 
 const webListeners = async () => ({ hostname: HOST, http: await freePort(), https: await freePort() });
-const storeToml = (url: string) => `[store]\nbackend = "postgres"\nurl = "${url}"\ntls = "off"\n`;
 
 /**
  * Node B (no ACME of its own) on the ports pebble validates at, then node A ordering
