@@ -48,7 +48,7 @@ export interface RunningServer {
   /** The LMTP port, or its unix socket path, when LMTP is enabled. */
   lmtp?: AddressInfo | string;
   certificates: CertificateManager;
-  /** SIGHUP: re-reads what can change without a restart (the certificate files). */
+  /** SIGHUP: re-reads what can change without a restart (the certificate files, or the stored certificate another node renewed). */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
@@ -145,7 +145,7 @@ export async function startServer(given: Config, log: Logger): Promise<RunningSe
     : undefined;
   let control: Server;
   let certificates: CertificateManager;
-  const challenges = new AcmeChallenges();
+  const challenges = new AcmeChallenges(store);
   try {
     // One certificate for every listener, made at the first start.
     certificates = await CertificateManager.start({ store, log, hostname: config.hostname, autodiscover: config.listeners.https.enabled, ...certificateSource(config, challenges) });

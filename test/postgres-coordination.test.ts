@@ -76,7 +76,7 @@ test('ACME: while another node holds the order lease this one does not order; th
   // A directory nobody answers at: an order that is attempted fails, which the state records.
   const directoryUrl = `http://127.0.0.1:${await freePort()}/dir`;
   const manager = await CertificateManager.start({
-    store: b, log: pino({ level: 'silent' }), hostname, acme: { settings: { directoryUrl, challenge: 'http-01' }, challenges: new AcmeChallenges() },
+    store: b, log: pino({ level: 'silent' }), hostname, acme: { settings: { directoryUrl, challenge: 'http-01' }, challenges: new AcmeChallenges(b) },
   });
   t.after(() => manager.close());
   const ordering = await a.tryLease('acme-order');

@@ -7,6 +7,7 @@ import { increment } from '../metrics/registry.ts';
 import { listenerGate, type ConnectionLimit, type ConnectionRefusal } from '../net/connection-limit.ts';
 import { expectProxyHeader } from '../net/proxy-front.ts';
 import type { TlsProvider } from '../tls/context.ts';
+import { alpnChallengeCallbacks } from '../tls/alpn-challenge.ts';
 import { ACME_TLS_ALPN } from '../tls/challenges.ts';
 import { route, type HttpContext } from './routes.ts';
 
@@ -80,7 +81,8 @@ function handler(ctx: HttpContext) {
 /**
  * Ports 80 and 443: ACME HTTP-01 and TLS-ALPN-01 challenges, client autoconfiguration,
  * MTA-STS, health and metrics. The HTTPS listener serves the current certificate, and
- * to a validation handshake asking for acme-tls/1 the challenge certificate of that name.
+ * to a validation handshake asking for acme-tls/1 the challenge certificate of that name,
+ * which any node of the store may have published.
  */
 export async function startHttp(opts: HttpOptions): Promise<HttpService> {
   const servers: Server[] = [];
@@ -134,11 +136,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpService> {
         {
           ...TIMEOUTS,
           ...opts.tls.serverOptions(),
-          SNICallback: (name, done) => done(null, opts.challenges.alpn(name)),
-          ALPNCallback: ({ servername, protocols }) => {
-            if (protocols.includes(ACME_TLS_ALPN) && opts.challenges.alpn(servername)) return ACME_TLS_ALPN;
-            return protocols.includes('http/1.1') ? 'http/1.1' : undefined;
-          },
+          ...alpnChallengeCallbacks(opts.challenges, 'http/1.1'),
         },
         handler(ctx),
       );

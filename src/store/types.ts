@@ -629,9 +629,10 @@ export interface FailureCount {
 
 /**
  * What the nodes of one store do once between them (issue 19, docs/scale-out.md): a POP3
- * maildrop is held by one session, one ACME order runs at a time, and failed logins count
- * against a client whichever node it reaches. LevelDB is opened by one process, which is
- * then the only holder and counter; PostgreSQL shares them through the database.
+ * maildrop is held by one session, one ACME order runs at a time, its challenges are
+ * answered by whichever node the CA reaches, and failed logins count against a client
+ * whichever node it reaches. LevelDB is opened by one process, which is then the only
+ * holder, counter and answerer; PostgreSQL shares them through the database.
  */
 export interface Coordination {
   /** Takes the lease `name` (`pop3:<account id>`, `acme-order`) unless a session of this or another node holds it: null then. */
@@ -640,6 +641,15 @@ export interface Coordination {
   recordLoginFailures(keys: string[], now: number, expiresAt: number): Promise<void>;
   /** The counts of these keys still live at `now` as every node recorded them; LevelDB: none. */
   loginFailures(keys: string[], now: number): Promise<Map<string, FailureCount>>;
+  /**
+   * Publishes the answer to an ACME challenge (`http-01:<token>`, `tls-alpn-01:<name>`) until
+   * `expiresAt`, replacing one under that key; answers expired at `now` may go meanwhile.
+   */
+  putAcmeChallenge(key: string, value: string, now: number, expiresAt: number): Promise<void>;
+  /** The answer under `key` while it is live at `now`, else null. */
+  getAcmeChallenge(key: string, now: number): Promise<string | null>;
+  /** Withdraws the answer (its validation is over); nothing when there is none. */
+  removeAcmeChallenge(key: string): Promise<void>;
   /** What `account` sent on submission after `since` (epoch ms), as every node counted it. */
   submissionsSince(account: AccountId, since: number): Promise<SubmissionCount>;
   /**

@@ -82,18 +82,21 @@ async function authorize(acme: AcmeModule, client: Acme.Client, authz: Acme.Auth
   const challenge = authz.challenges.find((c) => c.type === opts.settings.challenge);
   if (!challenge) throw new Error(`the CA offers no ${opts.settings.challenge} challenge for ${name}`);
   const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
-  if (challenge.type === 'http-01') opts.challenges.setHttp(challenge.token, keyAuthorization);
+  // Published through the store before the CA is told, so that every node of it answers.
+  if (challenge.type === 'http-01') await opts.challenges.setHttp(challenge.token, keyAuthorization);
   else {
     const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
-    opts.challenges.setAlpn(name, key.toString(), cert.toString());
+    await opts.challenges.setAlpn(name, key.toString(), cert.toString());
   }
   try {
     await client.completeChallenge(challenge);
     await client.waitForValidStatus(challenge);
     opts.log.info({ name, challenge: challenge.type }, 'ACME authorization valid');
   } finally {
-    if (challenge.type === 'http-01') opts.challenges.removeHttp(challenge.token);
-    else opts.challenges.removeAlpn(name);
+    // An answer left behind expires by itself; the order's outcome is what matters here.
+    await (challenge.type === 'http-01' ? opts.challenges.removeHttp(challenge.token) : opts.challenges.removeAlpn(name)).catch((err: unknown) =>
+      opts.log.warn({ err, name }, 'withdrawing an ACME challenge answer failed'),
+    );
   }
 }
 

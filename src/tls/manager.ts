@@ -98,10 +98,17 @@ export class CertificateManager {
     this.#renewer?.start();
   }
 
-  /** Re-reads the configured PEM files (on change and SIGHUP); a bad pair is logged and the served one kept. */
+  /**
+   * Re-reads the configured PEM files (on change and SIGHUP); a bad pair is logged and the
+   * served one kept. Without files (SIGHUP), serves the stored certificate if another node
+   * of the store renewed it, rather than at this node's next check.
+   */
   async reload(): Promise<void> {
     const { files, log } = this.#opts;
-    if (!files) return;
+    if (!files) {
+      await this.#adoptStored().catch((err: unknown) => log.error({ err }, 'reading the stored certificate failed; the served one stays'));
+      return;
+    }
     try {
       const next = await readPemFiles(files.cert, files.key);
       if (next.certPem === this.provider.certificate.certPem && next.keyPem === this.provider.certificate.keyPem) return;

@@ -16,12 +16,15 @@ export interface TwoNodes {
   cli: (args: string[], input?: string) => Promise<CliResult>;
 }
 
+/** The `[store]` table of a node on the database at `url`. */
+export const storeToml = (url: string): string => `[store]\nbackend = "postgres"\nurl = "${url}"\ntls = "off"\n`;
+
 /**
  * Two `mailfold serve` processes on free ports sharing the database at `url`, with
  * example.org and alice@example.org added through node A; `extra` is more TOML for both.
  */
 export async function twoNodes(t: TestContext, url: string, extra = ''): Promise<TwoNodes> {
-  const store = `[store]\nbackend = "postgres"\nurl = "${url}"\ntls = "off"\n${extra}`;
+  const store = storeToml(url) + extra;
   // One after the other: the second finds the schema the first migrated.
   const a = await serveOnFreePorts(t, tempDir(t), { extra: store });
   const b = await serveOnFreePorts(t, tempDir(t), { extra: store });

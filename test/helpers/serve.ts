@@ -7,7 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { ListenerName } from '../../src/config/index.ts';
 import { exited, startServe } from './env.ts';
 
-/** The listeners a `serve` subprocess runs in these tests; HTTP is not served yet. */
+/** The listeners a `serve` subprocess runs in these tests; HTTP and HTTPS only when asked for. */
 export const SERVED = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'managesieve'] as const;
 export type Ports = Record<(typeof SERVED)[number], number>;
 
@@ -21,12 +21,20 @@ async function freePorts(): Promise<Ports> {
   return Object.fromEntries(SERVED.map((name, i) => [name, ports[i]])) as Ports;
 }
 
-/** A config file for a subprocess: loopback listeners on the given ports, HTTP off, `extra` TOML appended. */
-export function writeConfig(file: string, dataDir: string, ports: Ports, extra = ''): void {
-  const off: ListenerName[] = ['http', 'https'];
-  const lines = [`hostname = "localhost"`, `data_dir = ${JSON.stringify(dataDir)}`];
+/** HTTP and HTTPS listeners on given ports (a CA must know them before the server starts), and the host name they answer as. */
+export interface WebListeners {
+  hostname: string;
+  http: number;
+  https: number;
+}
+
+/** A config file for a subprocess: loopback listeners on the given ports, HTTP off unless `web` says, `extra` TOML appended. */
+export function writeConfig(file: string, dataDir: string, ports: Ports, extra = '', web?: WebListeners): void {
+  const lines = [`hostname = "${web?.hostname ?? 'localhost'}"`, `data_dir = ${JSON.stringify(dataDir)}`];
   for (const name of SERVED) lines.push(`[listeners.${name}]`, `address = "127.0.0.1"`, `port = ${ports[name]}`);
-  for (const name of off) lines.push(`[listeners.${name}]`, `enabled = false`);
+  for (const name of ['http', 'https'] as const satisfies ListenerName[]) {
+    lines.push(`[listeners.${name}]`, ...(web ? [`address = "127.0.0.1"`, `port = ${web[name]}`] : [`enabled = false`]));
+  }
   writeFileSync(file, lines.join('\n') + '\n' + extra);
 }
 
@@ -45,12 +53,12 @@ export interface Served {
 export async function serveOnFreePorts(
   t: TestContext,
   dir: string,
-  opts: { exe?: string | string[]; env?: Record<string, string>; extra?: string } = {},
+  opts: { exe?: string | string[]; env?: Record<string, string>; extra?: string; web?: WebListeners } = {},
 ): Promise<Served> {
   const config = join(dir, 'mailfold.toml');
   for (let attempt = 1; ; attempt++) {
     const ports = await freePorts();
-    writeConfig(config, join(dir, 'data'), ports, opts.extra);
+    writeConfig(config, join(dir, 'data'), ports, opts.extra, opts.web);
     try {
       const child = await startServe({ cwd: dir, args: ['--config', config], env: opts.env, exe: opts.exe });
       t.after(async () => {

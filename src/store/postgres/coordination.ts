@@ -119,4 +119,23 @@ export class PgCoordination implements Coordination {
   async uncountSubmission(account: AccountId, id: number): Promise<void> {
     await this.#core.sql`DELETE FROM submissions WHERE id = ${id} AND account_id = ${account}`;
   }
+
+  async putAcmeChallenge(key: string, value: string, now: number, expiresAt: number): Promise<void> {
+    const { sql } = this.#core;
+    // Answers an order left behind (its node died before withdrawing them) go when the next is published.
+    await sql`DELETE FROM acme_challenges WHERE expires_at <= ${now}`;
+    await sql`INSERT INTO acme_challenges (key, value, expires_at) VALUES (${key}, ${value}, ${expiresAt})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`;
+  }
+
+  async getAcmeChallenge(key: string, now: number): Promise<string | null> {
+    const { sql } = this.#core;
+    // One primary-key lookup, whatever a stranger asks for.
+    const [row] = await sql<{ value: string }[]>`SELECT value FROM acme_challenges WHERE key = ${key} AND expires_at > ${now}`;
+    return row?.value ?? null;
+  }
+
+  async removeAcmeChallenge(key: string): Promise<void> {
+    await this.#core.sql`DELETE FROM acme_challenges WHERE key = ${key}`;
+  }
 }

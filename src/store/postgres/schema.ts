@@ -255,6 +255,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX submissions_account ON submissions (account_id, sent_at);
   CREATE INDEX submissions_sent ON submissions (sent_at);
   `,
+  // 11: the answers to the ACME challenges of the order running on one node (coordination.ts), which
+  // every node serves to the CA: by key (`http-01:<token>`, `tls-alpn-01:<name>`), until expires_at (epoch ms).
+  `
+  CREATE TABLE acme_challenges (key text PRIMARY KEY, value text NOT NULL, expires_at bigint NOT NULL);
+  CREATE INDEX acme_challenges_expiry ON acme_challenges (expires_at);
+  `,
 ];
 
 /** The advisory lock key of migrations: any constant shared by every node. */
