@@ -13,6 +13,10 @@ export async function admitKeywords(tx: Tx, mailboxId: MailboxId, flagLists: Ite
   const wanted = new Set<string>();
   for (const flags of flagLists) for (const flag of flags) if (!isSystemFlag(flag)) wanted.add(flag);
   if (wanted.size === 0) return;
-  const rows = await tx<{ keyword: string }[]>`SELECT keyword FROM mailbox_keywords WHERE mailbox_id = ${mailboxId}`;
-  newKeywords(new Set(rows.map((r) => r.keyword)), wanted, max);
+  newKeywords(await knownKeywords(tx, mailboxId), wanted, max);
+}
+
+/** The keywords the mailbox holds, as the keyword rule reads them. */
+export async function knownKeywords(tx: Tx, mailboxId: MailboxId): Promise<Set<string>> {
+  return new Set((await tx<{ keyword: string }[]>`SELECT keyword FROM mailbox_keywords WHERE mailbox_id = ${mailboxId}`).map((r) => r.keyword));
 }

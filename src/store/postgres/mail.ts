@@ -1,7 +1,8 @@
 import type { FetchSummary } from '../../mime/fetch-summary.ts';
 import { applyFlags, sameFlags } from '../flags.ts';
 import { planAppends, type AppendItem } from '../rules/append.ts';
-import { admitKeywords } from './keywords.ts';
+import { admitKeywords, knownKeywords } from './keywords.ts';
+import { isSystemFlag, newKeywords } from '../rules/keywords.ts';
 import { importMark } from '../rules/import-marks.ts';
 import { nextModSeq, releaseMessage, transferMessages, unseenDelta } from '../rules/mailbox.ts';
 import { checkDeletable, normalizeMailboxName, renamePlan, validateMailboxName } from '../rules/names.ts';
@@ -49,6 +50,7 @@ import { messageRow, toMailbox, toMessage, type MailboxRow, type MessageRow } fr
 export class PgMail implements MailStore {
   readonly #core: PgCore;
   readonly #appends = new Coalescer<AppendItem, AppendOutcome[]>((items) => this.#appendItems(items, { atomic: false }));
+  readonly #flagChanges = new Coalescer<FlagChange, FlagOutcome>((changes) => this.#storeFlagGroup(changes));
 
   constructor(core: PgCore) {
     this.#core = core;
@@ -348,33 +350,82 @@ export class PgMail implements MailStore {
   }
 
   async storeFlags(mailboxId: MailboxId, uids: Uid[], op: FlagOperation, flags: string[], unchangedSince?: ModSeq, lessons: MessageLesson[] = []): Promise<MessageMeta[]> {
-    const owner = await this.getMailboxById(mailboxId);
-    if (!owner) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
-    return this.#change(async (tx, events) => {
-      const mailbox = (await lockMailboxes(tx, [mailboxId])).get(mailboxId);
-      if (!mailbox) throw new StoreError('not-found', `no such mailbox id ${mailboxId}`);
-      const rows = await tx<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ANY(${uids}::bigint[])`;
-      const byUid = new Map(rows.map((r) => [r.uid, toMessage(r)]));
-      const modSeq = mailbox.highestModSeq + 1;
-      const changed: MessageMeta[] = [];
-      // In the order asked, each UID once: the answer every backend gives.
-      for (const message of [...new Set(uids)].flatMap((uid) => byUid.get(uid) ?? [])) {
-        if (unchangedSince !== undefined && message.modSeq > unchangedSince) continue;
-        const next = applyFlags(message.flags, op, flags);
-        if (sameFlags(next, message.flags)) continue;
-        mailbox.unseen += unseenDelta(message.flags, next);
-        changed.push({ ...message, flags: next, modSeq });
+    const outcome = await this.#flagChanges.submit({ mailboxId, uids, op, flags, unchangedSince, lessons });
+    if ('error' in outcome) throw outcome.error;
+    return outcome.changed;
+  }
+
+  /**
+   * Flag changes arriving while a group of them is being written go together in the
+   * next group, as appends do: a change holds its mailbox row until its commit, so one
+   * at a time they would commit one WAL flush each. In two round trips and the commit:
+   * the locks go with BEGIN and the read of the messages (which runs once the locks are
+   * held, so it sees every change before them), the writes with the log and COMMIT.
+   * Each change is still judged on the state the ones before it left, gets its own
+   * MODSEQ and events, in the order they came; one that fails (no such mailbox, the
+   * keyword limit) fails alone.
+   */
+  #storeFlagGroup(changes: FlagChange[]): Promise<FlagOutcome[]> {
+    return this.#pipelinedChange(async (tx, events) => {
+      const ids = [...new Set(changes.map((c) => c.mailboxId))];
+      const locking = lockMailboxes(tx, ids);
+      const reading = tx<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ANY(${ids}::bigint[]) AND uid = ANY(${[...new Set(changes.flatMap((c) => c.uids))]}::bigint[])`.execute();
+      const [mailboxes, rows] = await Promise.all([locking, reading]);
+      const current = new Map<string, MessageMeta>(rows.map((r) => [refOf(r.mailbox_id, r.uid), toMessage(r)]));
+      const keywords = new Map<MailboxId, Set<string>>();
+      const written = new Map<MailboxId, Map<Uid, MessageMeta>>();
+      const outcomes: FlagOutcome[] = [];
+      const lessons: { accountId: AccountId; lessons: MessageLesson[] }[] = [];
+      for (const change of changes) {
+        const mailbox = mailboxes.get(change.mailboxId);
+        if (!mailbox) {
+          outcomes.push({ error: new StoreError('not-found', `no such mailbox id ${change.mailboxId}`) });
+          continue;
+        }
+        const modSeq = mailbox.highestModSeq + 1;
+        const changed: MessageMeta[] = [];
+        // In the order asked, each UID once: the answer every backend gives.
+        for (const message of [...new Set(change.uids)].flatMap((uid) => current.get(refOf(mailbox.id, uid)) ?? [])) {
+          if (change.unchangedSince !== undefined && message.modSeq > change.unchangedSince) continue;
+          const next = applyFlags(message.flags, change.op, change.flags);
+          if (!sameFlags(next, message.flags)) changed.push({ ...message, flags: next, modSeq });
+        }
+        if (changed.length > 0 && changed.some((c) => c.flags.some((f) => !isSystemFlag(f)))) {
+          try {
+            const known = keywords.get(mailbox.id) ?? (await knownKeywords(tx, mailbox.id));
+            keywords.set(mailbox.id, known);
+            for (const keyword of newKeywords(known, changed.flatMap((c) => c.flags), this.#core.maxKeywords)) known.add(keyword);
+          } catch (err) {
+            outcomes.push({ error: err as Error });
+            continue;
+          }
+        }
+        outcomes.push({ changed });
+        if (changed.length === 0) continue;
+        nextModSeq(mailbox);
+        const rowsOf = written.get(mailbox.id) ?? new Map<Uid, MessageMeta>();
+        written.set(mailbox.id, rowsOf);
+        for (const message of changed) {
+          mailbox.unseen += unseenDelta(current.get(refOf(mailbox.id, message.uid))!.flags, message.flags);
+          current.set(refOf(mailbox.id, message.uid), message);
+          rowsOf.set(message.uid, message);
+        }
+        events.push({ type: 'flags', accountId: mailbox.accountId, mailboxId: mailbox.id, uids: changed.map((m) => m.uid), modSeq });
+        const learned = lessonsAbout(change.lessons, changed.map((m) => m.uid));
+        if (learned.length > 0) lessons.push({ accountId: mailbox.accountId, lessons: learned });
       }
-      if (changed.length === 0) return changed;
-      await admitKeywords(tx, mailboxId, changed.map((c) => c.flags), this.#core.maxKeywords);
-      nextModSeq(mailbox);
-      const json = tx.json(changed.map((c) => ({ uid: c.uid, flags: c.flags })));
-      await tx`UPDATE messages AS m SET flags = ARRAY(SELECT jsonb_array_elements_text(c.value->'flags')), modseq = ${modSeq}
-        FROM jsonb_array_elements(${json}) AS c WHERE m.mailbox_id = ${mailboxId} AND m.uid = (c.value->>'uid')::bigint`;
-      await saveMailbox(tx, mailbox);
-      await learnInTx(tx, mailbox.accountId, lessonsAbout(lessons, changed.map((m) => m.uid)));
-      events.push({ type: 'flags', accountId: mailbox.accountId, mailboxId, uids: changed.map((m) => m.uid), modSeq });
-      return changed;
+      const writes = [...written].flatMap(([id, messages]) => {
+        const json = tx.json([...messages.values()].map((m) => ({ uid: m.uid, flags: m.flags, modseq: m.modSeq })));
+        return [
+          tx`UPDATE messages AS m SET flags = ARRAY(SELECT jsonb_array_elements_text(c.value->'flags')), modseq = (c.value->>'modseq')::bigint
+            FROM jsonb_array_elements(${json}) AS c WHERE m.mailbox_id = ${id} AND m.uid = (c.value->>'uid')::bigint`.execute(),
+          saveMailbox(tx, mailboxes.get(id)!),
+        ];
+      });
+      if (lessons.length === 0) return { result: outcomes, last: writes };
+      await Promise.all(writes);
+      for (const { accountId, lessons: learned } of lessons) await learnInTx(tx, accountId, learned);
+      return { result: outcomes, last: [] };
     });
   }
 
@@ -417,6 +468,18 @@ export class PgMail implements MailStore {
     return setMetadata(this.#core, accountId, mailboxId, changes, limits);
   }
 }
+
+/** One STORE's change of flags, as storeFlags takes it. */
+interface FlagChange {
+  mailboxId: MailboxId;
+  uids: Uid[];
+  op: FlagOperation;
+  flags: string[];
+  unchangedSince: ModSeq | undefined;
+  lessons: MessageLesson[];
+}
+
+type FlagOutcome = { changed: MessageMeta[] } | { error: Error };
 
 const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
 
