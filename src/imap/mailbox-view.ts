@@ -208,9 +208,10 @@ export class MailboxView {
       const messages = await this.store.messageStates(this.mailbox.id, uids);
       for (const message of messages) {
         if (!this.isStale(message.uid, message.modSeq)) continue;
-        // Changed again since: shown when that change's event is in, so no MODSEQ shown is above the one reported.
+        // Changed again since: shown by the next report, once that change's event is in (its arrival asks for that
+        // report), so that no MODSEQ shown is above the HIGHESTMODSEQ reported.
         if (message.modSeq > horizon) {
-          this.#flagged.add(message.uid);
+          if (this.highestModSeq >= message.modSeq) this.#flagged.add(message.uid);
           continue;
         }
         this.#told.set(message.uid, message.modSeq);
