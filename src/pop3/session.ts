@@ -195,11 +195,14 @@ export class Pop3Session {
 
   #hold(lease: Lease): void {
     this.#lease = lease;
-    lease.lost.addEventListener('abort', () => {
+    const lost = () => {
       this.#leaseLost = true;
       this.log.warn({ user: this.account?.address, reason: 'lease-lost' }, 'maildrop lease lost');
       if (!this.#busy && !this.ending) void this.#endLost();
-    }, { once: true });
+    };
+    // Lost while the maildrop was read: the login's command is still running, and the session ends after it.
+    if (lease.lost.aborted) lost();
+    else lease.lost.addEventListener('abort', lost, { once: true });
   }
 
   /**
