@@ -69,7 +69,9 @@ test('a QRESYNC session on B never hears a HIGHESTMODSEQ below a MODSEQ it was t
       // Each command ends with a report of the changes seen, then its tagged response.
       await run(c, witness, `n${r}`, 'NOOP');
       await run(c, witness, `x${r}`, 'UID EXPUNGE 1:*');
-      await run(c, witness, `f${r}`, `FETCH 1:${MESSAGES} (FLAGS)`);
+      // MODSEQs read from the database, then a HIGHESTMODSEQ at once.
+      await run(c, witness, `f${r}`, `FETCH 1:${MESSAGES} (FLAGS MODSEQ)`);
+      await run(c, witness, `y${r}`, 'UID EXPUNGE 1:*');
       await run(c, witness, `t${r}`, 'STATUS INBOX (HIGHESTMODSEQ MESSAGES)');
       await run(c, witness, `u${r}`, `UID STORE ${1 + ((r + k) % MESSAGES)} FLAGS (\\Seen)`);
       await run(c, witness, `v${r}`, 'EXPUNGE');
