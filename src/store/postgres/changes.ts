@@ -35,6 +35,11 @@ const MAX_TRACKED = 100_000;
  * session told of UID 12 cannot be told of UID 11 after it. So before its own
  * events the feed reads the log rows of the mailbox below them that it has not
  * told yet (the row lock means they are all committed by then).
+ *
+ * A read can be ahead of the feed too: a row shows MODSEQ 35 before the notification
+ * of 35 was read. So a read that shows a MODSEQ above the last told for its mailbox
+ * has the rows up to it told first (`through`), and a session never shows a MODSEQ
+ * above the HIGHESTMODSEQ its events give it.
  */
 export class ChangeFeed {
   readonly #core: PgCore;
@@ -52,7 +57,8 @@ export class ChangeFeed {
   async start(): Promise<void> {
     this.#core.follow({
       own: (events) => this.#serial(() => this.#own(events)),
-      through: (marks) => this.#serial(() => this.#through(marks)),
+      // Most reads show nothing new: they wait for no other work of the feed.
+      through: (marks) => ([...marks].some(([mailboxId, modSeq]) => this.#untold(mailboxId, modSeq)) ? this.#serial(() => this.#through(marks)) : Promise.resolve()),
     });
     const listening = await this.#core.sql.listen(
       CHANGES_CHANNEL,
@@ -112,15 +118,20 @@ export class ChangeFeed {
     try {
       await this.#tellUpTo(marks);
       // A read that showed a MODSEQ saw it committed, and every lower one of its mailbox (the row lock): all are told now.
-      for (const [mailboxId, upTo] of marks) if (upTo > (this.#seen.get(mailboxId) ?? 0)) this.#track(mailboxId, upTo);
+      for (const [mailboxId, upTo] of marks) if (this.#untold(mailboxId, upTo)) this.#track(mailboxId, upTo);
     } catch {
       // The read stands; its sessions hear of the changes when their notification comes.
     }
   }
 
+  /** Whether a mailbox's MODSEQ is above the last this node told. */
+  #untold(mailboxId: number, modSeq: number): boolean {
+    return modSeq > (this.#seen.get(mailboxId) ?? 0);
+  }
+
   /** Tells the log rows of each mailbox up to its MODSEQ that were not told yet, in one query. */
   async #tellUpTo(marks: ReadonlyMap<number, number>): Promise<void> {
-    const wanted = [...marks].filter(([mailboxId, upTo]) => upTo > (this.#seen.get(mailboxId) ?? 0));
+    const wanted = [...marks].filter(([mailboxId, upTo]) => this.#untold(mailboxId, upTo));
     if (wanted.length === 0) return;
     // A mailbox not followed yet: what is not told can only have been logged since the feed last heard (less the slack).
     const lately = this.#heardAt === null ? 0 : this.#heardAt.getTime() - CATCH_UP_SLACK_MS;
