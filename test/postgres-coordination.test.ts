@@ -5,9 +5,12 @@
  * POP3 maildrop open on one is IN-USE on the other, and guessing on one is throttled on both.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
+import postgres from 'postgres';
+import { lockConnectionName } from '../src/store/postgres/coordination.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { AcmeChallenges } from '../src/tls/challenges.ts';
 import { CertificateManager } from '../src/tls/manager.ts';
@@ -21,7 +24,7 @@ import { serveOnFreePorts } from './helpers/serve.ts';
 const database = postgresForFile();
 const ALICE = 'alice@example.org';
 
-/** Two store instances on one new database, as two nodes have them. */
+/** Two store instances on one new database, as two nodes have them, and its URL. */
 async function twoStores(t: TestContext) {
   const url = await database(t);
   if (!url) return null;
@@ -30,7 +33,7 @@ async function twoStores(t: TestContext) {
     t.after(() => store.close().catch(() => {}));
     return store;
   };
-  return [await open(), await open()] as const;
+  return [await open(), await open(), url] as const;
 }
 
 test('a lease held by one node is refused to the other until released, and freed when its holder closes', async (t) => {
@@ -49,6 +52,35 @@ test('a lease held by one node is refused to the other until released, and freed
   const onA = await a.tryLease('pop3:1');
   assert.ok(onA);
   await onA.release();
+});
+
+test('a lease whose lock connection is terminated is lost (its signal aborts), the other node takes it, and the next lease is taken on a new connection', async (t) => {
+  const stores = await twoStores(t);
+  if (!stores) return;
+  const [a, b, url] = stores;
+  const held = await a.tryLease('pop3:7');
+  const other = await a.tryLease('acme-order');
+  assert.ok(held && other);
+  assert.equal(held.lost.aborted, false);
+  const lost = Promise.all([once(held.lost, 'abort'), once(other.lost, 'abort')]);
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  t.after(() => admin.end({ timeout: 1 }));
+  // Only node A has taken a lease, so the lock connection of this process's name is A's.
+  const killed = await admin`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = ${lockConnectionName()}`;
+  assert.deepEqual(killed.map((r) => r.ok), [true]);
+  await lost;
+  // The backend has ended by then (PostgreSQL frees its locks before it closes the socket): B gets the lease at once.
+  const onB = await b.tryLease('pop3:7');
+  assert.ok(onB, 'a lost lease is free for the other node');
+  assert.equal(await a.tryLease('pop3:7'), null, 'the name stays held in node A until its session lets the lost lease go');
+  await held.release();
+  assert.equal(await a.tryLease('pop3:7'), null, 'then node B has it');
+  await onB.release();
+  const again = await a.tryLease('pop3:7');
+  assert.ok(again, 'node A locks again, on a new lock connection');
+  assert.equal(again.lost.aborted, false);
+  assert.equal(await b.tryLease('pop3:7'), null);
+  await Promise.all([again.release(), other.release()]);
 });
 
 test('failed logins recorded by one node are counted by the other; an expired count starts again', async (t) => {

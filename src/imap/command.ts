@@ -7,6 +7,8 @@ export interface Outcome {
   status: Status;
   text: string;
   code?: string;
+  /** The code is `HIGHESTMODSEQ n`, n as of the report of changes sent just before (expunged-code.ts). */
+  highestModSeq?: boolean;
   after?: () => Promise<void>;
 }
 

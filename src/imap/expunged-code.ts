@@ -1,10 +1,12 @@
+import { ok, type Outcome } from './command.ts';
 import type { ImapSession } from './session.ts';
 
 /**
  * With QRESYNC the tagged OK of EXPUNGE and UID EXPUNGE carries the new
- * HIGHESTMODSEQ (RFC 7162 3.2.7). The view's value counts only changes it has
- * received, and all of them are reported before the tagged OK.
+ * HIGHESTMODSEQ (RFC 7162 3.2.7): the session fills it in after its last report
+ * before that OK, from what that report covered, so that it is never below a
+ * MODSEQ the client was told, nor above a change it was not.
  */
-export function expungedCode(session: ImapSession): string | undefined {
-  return session.qresync ? `HIGHESTMODSEQ ${session.view!.highestModSeq}` : undefined;
+export function expunged(session: ImapSession, text: string): Outcome {
+  return { ...ok(text), highestModSeq: session.qresync };
 }

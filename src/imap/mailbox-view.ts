@@ -177,8 +177,9 @@ export class MailboxView {
       for (const uid of this.#expunged) this.#appended.delete(uid);
       this.#expunged.clear();
     }
-    // Whatever is read below is reported in this flush, so a full flush leaves the client up to date.
-    const reportedModSeq = opts.expunge ? this.highestModSeq : this.reportedModSeq;
+    // Every change up to here was received: a full flush reports them all, and nothing above (RFC 7162 HIGHESTMODSEQ).
+    const horizon = this.highestModSeq;
+    const reportedModSeq = opts.expunge ? horizon : this.reportedModSeq;
     if (this.#appended.size > 0) {
       const last = this.uids[this.uids.length - 1] ?? 0;
       const fresh = [...this.#appended].filter(([uid]) => uid > last).sort((a, b) => a[0] - b[0]);
@@ -207,6 +208,12 @@ export class MailboxView {
       const messages = await this.store.messageStates(this.mailbox.id, uids);
       for (const message of messages) {
         if (!this.isStale(message.uid, message.modSeq)) continue;
+        // Changed again since: shown by the next report, once that change's event is in (its arrival asks for that
+        // report), so that no MODSEQ shown is above the HIGHESTMODSEQ reported.
+        if (message.modSeq > horizon) {
+          if (this.highestModSeq >= message.modSeq) this.#flagged.add(message.uid);
+          continue;
+        }
         this.#told.set(message.uid, message.modSeq);
         lines.push(...this.announceKeywords(message.flags));
         const modseq = opts.condstore ? ` MODSEQ (${message.modSeq})` : '';

@@ -49,7 +49,7 @@ export async function withCut(session: ImapSession, outcome: Outcome, cut: Limit
   if (!cut) return outcome;
   const code = limitCode(cut.limit, cut.lowest);
   const text = `Only the last ${cut.limit} of ${cut.named} messages were processed`;
-  if (outcome.status === 'OK' && !outcome.code) return { ...outcome, code, text };
+  if (outcome.status === 'OK' && !outcome.code && !outcome.highestModSeq) return { ...outcome, code, text };
   await session.untagged(`NO [${code}] ${text}`);
   return outcome;
 }

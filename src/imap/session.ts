@@ -224,7 +224,8 @@ export class ImapSession {
       for (const line of lines) await this.write(line);
       if (spec?.expunges !== false) for (const line of await contextUpdates(this)) await this.write(line);
     }
-    await this.write(statusLine(tag, outcome.status, safeText(outcome.text), outcome.code));
+    const code = outcome.highestModSeq && this.view ? `HIGHESTMODSEQ ${this.view.reportedModSeq}` : outcome.code;
+    await this.write(statusLine(tag, outcome.status, safeText(outcome.text), code));
     // AUTHENTICATE and LOGIN carry secrets: only the name is logged.
     this.log.debug({ tag, command: name || undefined, status: outcome.status, ms: Date.now() - started }, 'command');
     await outcome.after?.();

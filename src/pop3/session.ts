@@ -54,6 +54,8 @@ export class Pop3Session {
   #busy = false;
   /** The maildrop's lease while logged in. */
   #lease: Lease | null = null;
+  /** The lease ended under the session (lease-lost): it ends too, its deletions not applied. */
+  #leaseLost = false;
   #loginDeadline: NodeJS.Timeout | null;
 
   constructor(deps: Pop3Deps, channel: LineChannel, log: Logger, peer: { ip: string; loopback: boolean; secure: boolean }) {
@@ -96,6 +98,7 @@ export class Pop3Session {
         await this.#dispatch(incoming.text);
       }
       this.#busy = false;
+      if (this.#leaseLost && !this.ending) await this.#endLost();
       if (this.#shuttingDown && !this.ending) await this.#sayGoodbye();
     }
     await this.#finish();
@@ -160,7 +163,7 @@ export class Pop3Session {
     try {
       this.maildrop = await Maildrop.open(this.deps.store, account.id);
     } finally {
-      if (this.maildrop) this.#lease = lease;
+      if (this.maildrop) this.#hold(lease);
       else await lease.release();
     }
     if (!this.maildrop) {
@@ -183,6 +186,37 @@ export class Pop3Session {
     if (incoming.type === 'line' && (incoming.text === '' || incoming.text === '=')) return true;
     await this.err('Authentication cancelled');
     return false;
+  }
+
+  /** Whether the maildrop's lease was lost: QUIT then applies nothing. */
+  get leaseLost(): boolean {
+    return this.#leaseLost;
+  }
+
+  #hold(lease: Lease): void {
+    this.#lease = lease;
+    const lost = () => {
+      this.#leaseLost = true;
+      this.log.warn({ user: this.account?.address, reason: 'lease-lost' }, 'maildrop lease lost');
+      if (!this.#busy && !this.ending) void this.#endLost();
+    };
+    // Lost while the maildrop was read: the login's command is still running, and the session ends after it.
+    if (lease.lost.aborted) lost();
+    else lease.lost.addEventListener('abort', lost, { once: true });
+  }
+
+  /**
+   * Another session, on any node, may hold the maildrop now, so this one can promise
+   * nothing more: it ends at once (after the command in progress), its DELEs and \Seen
+   * not applied. As Dovecot does when its view of a maildrop can no longer be trusted
+   * ("-ERR [SYS/TEMP] Mailbox is in inconsistent state, please relogin." and disconnect):
+   * a temporary error, so the client logs in again and gets a fresh, locked listing,
+   * rather than -ERR [IN-USE] answers to each command that would leave it waiting on a
+   * session that can never be made safe again.
+   */
+  async #endLost(): Promise<void> {
+    this.ending = true;
+    await this.channel.end('-ERR [SYS/TEMP] The maildrop lock was lost, please log in again\r\n');
   }
 
   /** Server shutdown: the session ends after the command in progress, or now if there is none. */
@@ -214,7 +248,7 @@ export class Pop3Session {
     this.#clearLoginDeadline();
     const drop = this.maildrop;
     drop?.close();
-    if (drop && this.account) {
+    if (drop && this.account && !this.#leaseLost) {
       if (this.state !== 'update') {
         try {
           await drop.saveSeen();
@@ -225,6 +259,6 @@ export class Pop3Session {
     }
     await this.#lease?.release().catch((err: unknown) => this.log.error({ err }, 'releasing the maildrop failed'));
     if (!this.channel.closed) await this.channel.end();
-    this.log.info({ state: this.state, deletedPending: this.state === 'update' ? 0 : (drop?.deletedCount ?? 0) }, 'disconnect');
+    this.log.info({ state: this.state, deletedPending: this.state === 'update' ? 0 : (drop?.deletedCount ?? 0), leaseLost: this.#leaseLost || undefined }, 'disconnect');
   }
 }

@@ -21,10 +21,11 @@ export class ProcessLeases {
   }
 }
 
-/** A lease whose `release` runs `end` the first time and does nothing after. */
-export function onceReleased(end: () => Promise<void>): Lease {
+/** A lease whose `release` runs `end` the first time and does nothing after; `lost`: never, unless given. */
+export function onceReleased(end: () => Promise<void>, lost: AbortSignal = new AbortController().signal): Lease {
   let released = false;
   return {
+    lost,
     release: async () => {
       if (released) return;
       released = true;

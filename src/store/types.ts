@@ -618,6 +618,11 @@ export interface ReportLog {
 export interface Lease {
   /** Ends the hold; a second call does nothing. */
   release(): Promise<void>;
+  /**
+   * Aborted when the hold ends without `release` (PostgreSQL: the node's lock connection
+   * broke): another holder may have it now, so what it guarded must stop.
+   */
+  readonly lost: AbortSignal;
 }
 
 /** One failure count of the login throttle: an address's or an account's. */

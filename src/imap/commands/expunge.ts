@@ -1,5 +1,5 @@
-import { command, no, ok } from '../command.ts';
-import { expungedCode } from '../expunged-code.ts';
+import { command, no } from '../command.ts';
+import { expunged } from '../expunged-code.ts';
 
 /** RFC 3501 6.4.3. The EXPUNGE responses come from the session's report of the change. */
 export default command({
@@ -11,6 +11,6 @@ export default command({
     const messages = await session.deps.store.messageStates(view.mailbox.id);
     const deleted = messages.filter((m) => m.flags.includes('\\Deleted')).map((m) => m.uid);
     if (deleted.length > 0) await session.deps.store.expunge(view.mailbox.id, deleted);
-    return ok('EXPUNGE completed', expungedCode(session));
+    return expunged(session, 'EXPUNGE completed');
   },
 });

@@ -1,6 +1,6 @@
 import { parseMessageSet, resolve } from '../message-set.ts';
-import { command, no, ok } from '../command.ts';
-import { expungedCode } from '../expunged-code.ts';
+import { command, no } from '../command.ts';
+import { expunged } from '../expunged-code.ts';
 import { limitUids, withCut } from '../message-limit.ts';
 
 /**
@@ -21,6 +21,6 @@ export default command({
     const messages = await session.deps.store.getMessages(view.mailbox.id, resolve(view, set));
     const { uids: deleted, cut } = limitUids(session, messages.filter((m) => m?.flags.includes('\\Deleted')).map((m) => m!.uid), 'UID EXPUNGE');
     if (deleted.length > 0) await session.deps.store.expunge(view.mailbox.id, deleted);
-    return withCut(session, ok('UID EXPUNGE completed', expungedCode(session)), cut);
+    return withCut(session, expunged(session, 'UID EXPUNGE completed'), cut);
   },
 });

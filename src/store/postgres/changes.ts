@@ -35,6 +35,11 @@ const MAX_TRACKED = 100_000;
  * session told of UID 12 cannot be told of UID 11 after it. So before its own
  * events the feed reads the log rows of the mailbox below them that it has not
  * told yet (the row lock means they are all committed by then).
+ *
+ * A read can be ahead of the feed too: a row shows MODSEQ 35 before the notification
+ * of 35 was read. So a read that shows a MODSEQ above the last told for its mailbox
+ * has the rows up to it told first (`through`), and a session never shows a MODSEQ
+ * above the HIGHESTMODSEQ its events give it.
  */
 export class ChangeFeed {
   readonly #core: PgCore;
@@ -50,7 +55,11 @@ export class ChangeFeed {
   }
 
   async start(): Promise<void> {
-    this.#core.tellThrough((events) => this.#serial(() => this.#own(events)));
+    this.#core.follow({
+      own: (events) => this.#serial(() => this.#own(events)),
+      // Most reads show nothing new: they wait for no other work of the feed.
+      through: (marks) => ([...marks].some(([mailboxId, modSeq]) => this.#untold(mailboxId, modSeq)) ? this.#serial(() => this.#through(marks)) : Promise.resolve()),
+    });
     const listening = await this.#core.sql.listen(
       CHANGES_CHANNEL,
       (payload) => {
@@ -86,14 +95,7 @@ export class ChangeFeed {
       for (const event of events) {
         if (event.type !== 'mailboxes') below.set(event.mailboxId, Math.min(event.modSeq, below.get(event.mailboxId) ?? Infinity));
       }
-      for (const [mailboxId, first] of below) {
-        const last = this.#seen.get(mailboxId);
-        if (last !== undefined && last >= first - 1) continue;
-        // Not followed yet: what is not told can only have been logged since the feed last heard (less the slack).
-        const since = last === undefined && this.#heardAt !== null ? new Date(this.#heardAt.getTime() - CATCH_UP_SLACK_MS) : new Date(0);
-        this.#deliver(await this.#core.sql<LogRow[]>`SELECT * FROM change_log
-          WHERE mailbox_id = ${mailboxId} AND modseq > ${last ?? 0} AND modseq < ${first} AND logged_at >= ${since} ORDER BY modseq`);
-      }
+      await this.#tellUpTo(new Map([...below].map(([mailboxId, first]) => [mailboxId, first - 1])));
     } catch {
       // The change is committed whatever the log could not tell: its own events still go out.
     }
@@ -104,6 +106,41 @@ export class ChangeFeed {
       }
       this.#core.emit(event);
     }
+  }
+
+  /**
+   * A read of this node showed these MODSEQs (by mailbox): the changes up to them are
+   * told first, so that no session is shown a MODSEQ whose change it has not received
+   * (RFC 7162: its HIGHESTMODSEQ would then be below a MODSEQ the client was told).
+   */
+  async #through(marks: ReadonlyMap<number, number>): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.#tellUpTo(marks);
+      // A read that showed a MODSEQ saw it committed, and every lower one of its mailbox (the row lock): all are told now.
+      for (const [mailboxId, upTo] of marks) if (this.#untold(mailboxId, upTo)) this.#track(mailboxId, upTo);
+    } catch {
+      // The read stands; its sessions hear of the changes when their notification comes.
+    }
+  }
+
+  /** Whether a mailbox's MODSEQ is above the last this node told. */
+  #untold(mailboxId: number, modSeq: number): boolean {
+    return modSeq > (this.#seen.get(mailboxId) ?? 0);
+  }
+
+  /** Tells the log rows of each mailbox up to its MODSEQ that were not told yet, in one query. */
+  async #tellUpTo(marks: ReadonlyMap<number, number>): Promise<void> {
+    const wanted = [...marks].filter(([mailboxId, upTo]) => this.#untold(mailboxId, upTo));
+    if (wanted.length === 0) return;
+    // A mailbox not followed yet: what is not told can only have been logged since the feed last heard (less the slack).
+    const lately = this.#heardAt === null ? 0 : this.#heardAt.getTime() - CATCH_UP_SLACK_MS;
+    const since = wanted.map(([mailboxId]) => (this.#seen.has(mailboxId) ? 0 : lately));
+    const after = wanted.map(([mailboxId]) => this.#seen.get(mailboxId) ?? 0);
+    this.#deliver(await this.#core.sql<LogRow[]>`SELECT c.* FROM change_log AS c
+      JOIN unnest(${wanted.map(([id]) => id)}::bigint[], ${after}::bigint[], ${wanted.map(([, upTo]) => upTo)}::bigint[], ${since}::float8[]) AS w(mailbox_id, after, up_to, since)
+        ON c.mailbox_id = w.mailbox_id AND c.modseq > w.after AND c.modseq <= w.up_to AND c.logged_at >= to_timestamp(w.since / 1000)
+      ORDER BY c.mailbox_id, c.modseq`);
   }
 
   #track(mailboxId: number, modSeq: number): void {

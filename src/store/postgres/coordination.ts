@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Sql } from 'postgres';
 import { onceReleased, ProcessLeases } from '../process-leases.ts';
 import type { AccountId, Coordination, FailureCount, Lease, SubmissionCount } from '../types.ts';
@@ -13,24 +14,52 @@ function lockKey(name: string): string {
 }
 
 /**
+ * How the lock connection names itself (`application_name`, as pg_stat_activity shows it):
+ * by its node's host and process, so that an admin can tell it from the pool's.
+ */
+export const lockConnectionName = (pid = process.pid): string => `mailfold locks ${hostname()} ${pid}`.slice(0, 63);
+
+/**
  * Leases as session-level advisory locks, all on one connection of this node kept open
  * for them (no idle or lifetime limit): PostgreSQL ends them with that connection, so
- * the leases of a node that dies are free as soon as the database sees it gone.
+ * the leases of a node that dies are free as soon as the database sees it gone. When
+ * that connection closes under a running node (a restarted database, a cut network, a
+ * terminated backend), its locks are gone with it: each held one is aborted, so that
+ * what it guarded stops, and the next lock is taken on a new connection.
  */
 export class PgLocks {
   readonly #sql: Sql<{ int8: number }>;
+  /** The locks held on the current connection, each aborted if that connection closes. */
+  readonly #held = new Set<AbortController>();
 
   constructor(options: Omit<PostgresOptions, 'chunkSize'>) {
-    this.#sql = connect({ ...options, poolSize: 1 }, { idle_timeout: 0, max_lifetime: 0 });
+    this.#sql = connect(
+      { ...options, poolSize: 1 },
+      { idle_timeout: 0, max_lifetime: 0, onclose: () => this.#connectionClosed(), connection: { application_name: lockConnectionName() } },
+    );
   }
 
-  async tryLock(key: string): Promise<boolean> {
+  /**
+   * The lock, or null when another session holds it. A grant answered on a connection
+   * that is open at that point: if it closes later, `#connectionClosed` aborts the lock.
+   */
+  async tryLock(key: string): Promise<AbortController | null> {
     const [row] = await this.#sql<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${key}::bigint) AS ok`;
-    return row?.ok === true;
+    if (row?.ok !== true) return null;
+    const held = new AbortController();
+    this.#held.add(held);
+    return held;
   }
 
-  async unlock(key: string): Promise<void> {
-    await this.#sql`SELECT pg_advisory_unlock(${key}::bigint)`;
+  /** Gives the lock back; one lost with its connection has nothing to give back. */
+  async unlock(key: string, held: AbortController): Promise<void> {
+    this.#held.delete(held);
+    if (!held.signal.aborted) await this.#sql`SELECT pg_advisory_unlock(${key}::bigint)`;
+  }
+
+  #connectionClosed(): void {
+    for (const held of this.#held) held.abort(new Error('the lock connection to the database closed'));
+    this.#held.clear();
   }
 
   close(): Promise<void> {
@@ -56,20 +85,21 @@ export class PgCoordination implements Coordination {
     // This process first: the connection would grant its own lock a second time.
     const local = this.#leases.take(name);
     if (!local) return null;
-    let locked = false;
+    let held: AbortController | null = null;
     try {
-      locked = await this.#locks.tryLock(key);
+      held = await this.#locks.tryLock(key);
     } finally {
-      if (!locked) await local.release();
+      if (!held) await local.release();
     }
-    if (!locked) return null;
+    if (!held) return null;
+    const lock = held;
     return onceReleased(async () => {
       try {
-        await this.#locks.unlock(key);
+        await this.#locks.unlock(key, lock);
       } finally {
         await local.release();
       }
-    });
+    }, lock.signal);
   }
 
   async recordLoginFailures(keys: string[], now: number, expiresAt: number): Promise<void> {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import postgres, { type ISql, type Sql } from 'postgres';
 import { StoreEvents } from '../events.ts';
 import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
-import { StoreError, type StoreEvent } from '../types.ts';
+import { StoreError, type MailboxId, type ModSeq, type StoreEvent } from '../types.ts';
 
 export interface PostgresOptions {
   url: string;
@@ -23,6 +23,12 @@ export interface PostgresOptions {
 /** A connection inside a transaction (PgCore.tx): statements issued together are pipelined. */
 export type Tx = ISql;
 
+/** How the change feed (changes.ts) tells this node's events: its own changes, and the changes a read has shown. */
+export interface Feed {
+  own(events: StoreEvent[]): Promise<void>;
+  through(marks: ReadonlyMap<MailboxId, ModSeq>): Promise<void>;
+}
+
 /** int8 as a JS number: every id, size and date the store keeps is below 2^53. */
 const int8 = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) };
 
@@ -34,14 +40,15 @@ const RETRIES = 5;
 export function connect(options: Omit<PostgresOptions, 'chunkSize'>, extra: postgres.Options<Record<string, never>> = {}): Sql<{ int8: number }> {
   const mode = options.tls.mode === 'auto' ? (isLocal(options.url) ? 'off' : 'require') : options.tls.mode;
   const ssl = mode === 'off' ? false : { rejectUnauthorized: true, ...(options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8') } : {}) };
+  const { connection, ...rest } = extra;
   return postgres(options.url, {
     max: options.poolSize,
     ssl,
     types: { int8 },
     onnotice: () => {},
+    ...rest,
     // Rule 1: a commit returns only once it is on disk, whatever the server's default.
-    connection: { synchronous_commit: 'on', application_name: 'mailfold' },
-    ...extra,
+    connection: { synchronous_commit: 'on', application_name: 'mailfold', ...connection },
   }) as unknown as Sql<{ int8: number }>;
 }
 
@@ -58,9 +65,15 @@ export class PgCore extends StoreEvents {
   /** This store instance's name in the change log: its own rows are not replayed to it. */
   readonly origin = randomBytes(8).toString('hex');
 
-  /** Until the change feed takes over (changes.ts): events go out as they come. */
-  #tell: (events: StoreEvent[]) => Promise<void> = async (events) => {
-    for (const event of events) this.emit(event);
+  /**
+   * Until the change feed takes over (changes.ts): events go out as they come, and a
+   * read waits for nothing.
+   */
+  #feed: Feed = {
+    own: async (events) => {
+      for (const event of events) this.emit(event);
+    },
+    through: async () => {},
   };
 
   constructor(sql: Sql<{ int8: number }>, chunkSize: number, maxKeywords = DEFAULT_MAX_KEYWORDS) {
@@ -72,12 +85,21 @@ export class PgCore extends StoreEvents {
 
   /** The events of a change this node committed, emitted before this resolves, in MODSEQ order with the other nodes' changes. */
   committed(events: StoreEvent[]): Promise<void> {
-    return this.#tell(events);
+    return this.#feed.own(events);
+  }
+
+  /**
+   * A read showed these MODSEQs (the highest by mailbox): resolves once this node's
+   * sessions have been told every change up to them, so that a session never shows
+   * a MODSEQ above the HIGHESTMODSEQ its events gave it (RFC 7162).
+   */
+  async shown(marks: ReadonlyMap<MailboxId, ModSeq>): Promise<void> {
+    if (marks.size > 0) await this.#feed.through(marks);
   }
 
   /** The change feed orders this node's events with the other nodes' from now on. */
-  tellThrough(tell: (events: StoreEvent[]) => Promise<void>): void {
-    this.#tell = tell;
+  follow(feed: Feed): void {
+    this.#feed = feed;
   }
 
   /** One transaction; the result is returned only after COMMIT (synchronous_commit on). */

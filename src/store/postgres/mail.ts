@@ -77,20 +77,35 @@ export class PgMail implements MailStore {
     return result;
   }
 
+  /**
+   * Read rows returned once this node's sessions were told the changes up to their
+   * MODSEQs: the database can be ahead of the change feed (core.ts `shown`).
+   */
+  async #shownMessages<M extends { modSeq: ModSeq }>(mailboxId: MailboxId, messages: M[]): Promise<M[]> {
+    const highest = messages.reduce((max, m) => Math.max(max, m.modSeq), 0);
+    if (highest > 0) await this.#core.shown(new Map([[mailboxId, highest]]));
+    return messages;
+  }
+
+  async #shownMailboxes(mailboxes: Mailbox[]): Promise<Mailbox[]> {
+    await this.#core.shown(new Map(mailboxes.map((m) => [m.id, m.highestModSeq])));
+    return mailboxes;
+  }
+
   // Mailboxes
 
   async listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
-    return (await this.#core.sql<MailboxRow[]>`SELECT * FROM mailboxes WHERE account_id = ${accountId} ORDER BY name COLLATE "C"`).map(toMailbox);
+    return this.#shownMailboxes((await this.#core.sql<MailboxRow[]>`SELECT * FROM mailboxes WHERE account_id = ${accountId} ORDER BY name COLLATE "C"`).map(toMailbox));
   }
 
   async getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null> {
     const [row] = await this.#core.sql<MailboxRow[]>`SELECT * FROM mailboxes WHERE account_id = ${accountId} AND name = ${normalizeMailboxName(name)}`;
-    return row ? toMailbox(row) : null;
+    return row ? (await this.#shownMailboxes([toMailbox(row)]))[0]! : null;
   }
 
   async getMailboxById(id: MailboxId): Promise<Mailbox | null> {
     const [row] = await this.#core.sql<MailboxRow[]>`SELECT * FROM mailboxes WHERE id = ${id}`;
-    return row ? toMailbox(row) : null;
+    return row ? (await this.#shownMailboxes([toMailbox(row)]))[0]! : null;
   }
 
   async createMailbox(accountId: AccountId, rawName: string, opts: { specialUse?: SpecialUse | null; subscribed?: boolean } = {}): Promise<Mailbox> {
@@ -235,7 +250,7 @@ export class PgMail implements MailStore {
   // Reading
 
   async listMessages(mailboxId: MailboxId): Promise<MessageMeta[]> {
-    return (await this.#core.sql<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} ORDER BY uid`).map(toMessage);
+    return this.#shownMessages(mailboxId, (await this.#core.sql<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} ORDER BY uid`).map(toMessage));
   }
 
   async messageStates(mailboxId: MailboxId, uids?: Uid[]): Promise<MessageState[]> {
@@ -244,18 +259,18 @@ export class PgMail implements MailStore {
       uids === undefined
         ? await this.#core.sql<MessageRow[]>`SELECT uid, modseq, flags, size FROM messages WHERE mailbox_id = ${mailboxId} ORDER BY uid`
         : await this.#core.sql<MessageRow[]>`SELECT uid, modseq, flags, size FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ANY(${uids}::bigint[]) ORDER BY uid`;
-    return rows.map((r) => ({ uid: r.uid, modSeq: r.modseq, flags: r.flags, size: r.size }));
+    return this.#shownMessages(mailboxId, rows.map((r) => ({ uid: r.uid, modSeq: r.modseq, flags: r.flags, size: r.size })));
   }
 
   async getMessage(mailboxId: MailboxId, uid: Uid): Promise<MessageMeta | null> {
     const [row] = await this.#core.sql<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ${uid}`;
-    return row ? toMessage(row) : null;
+    return row ? (await this.#shownMessages(mailboxId, [toMessage(row)]))[0]! : null;
   }
 
   async getMessages(mailboxId: MailboxId, uids: Uid[]): Promise<(MessageMeta | null)[]> {
     if (uids.length === 0) return [];
     const rows = await this.#core.sql<MessageRow[]>`SELECT * FROM messages WHERE mailbox_id = ${mailboxId} AND uid = ANY(${uids}::bigint[])`;
-    const byUid = new Map(rows.map((r) => [r.uid, toMessage(r)]));
+    const byUid = new Map((await this.#shownMessages(mailboxId, rows.map(toMessage))).map((m) => [m.uid, m]));
     return uids.map((uid) => byUid.get(uid) ?? null);
   }
 
