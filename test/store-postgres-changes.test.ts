@@ -144,3 +144,27 @@ test('a node whose listening connection is cut catches up from the change log wh
   assert.deepEqual(onB.events.map((e) => e.type), ['append', 'append', 'append', 'append', 'flags']);
   assert.deepEqual(onB.events.flatMap((e) => (e.type === 'append' ? e.uids : [])), [1, 2, 3, 4]);
 });
+
+test('a change whose notification was lost reaches the other node with the next change of its mailbox, in MODSEQ order', async (t) => {
+  const nodes = await twoNodes(t);
+  if (!nodes) return;
+  const [a, b] = nodes;
+  const account = await addAccount(a, 'alice@example.org');
+  const inbox = (await b.getMailbox(account.id, 'INBOX'))!;
+  const onB = listen(b);
+  await deliverTo(a, inbox, 'first');
+  await onB.until(1);
+  // A change logged without its NOTIFY, as when a notification is lost: MODSEQ taken, row written, nobody told.
+  const [{ lost }] = await a.core.sql<{ lost: number }[]>`UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ${inbox.id} RETURNING highest_modseq AS lost`;
+  await a.core.sql`INSERT INTO change_log (origin, account_id, mailbox_id, kind, uids, modseq) VALUES ('elsewhere', ${account.id}, ${inbox.id}, 'flags', '{1}', ${lost})`;
+  await a.storeFlags(inbox.id, [1], 'add', ['\\Flagged']);
+  await onB.until(3);
+  assert.deepEqual(
+    onB.events.map((e) => (e.type === 'mailboxes' ? e.type : `${e.type} ${e.modSeq}`)),
+    [`append ${lost - 1}`, `flags ${lost}`, `flags ${lost + 1}`],
+  );
+  // Notifications that carry on from what the node told need no other read, and still tell each change once.
+  for (let i = 0; i < 3; i++) await a.storeFlags(inbox.id, [1], i % 2 === 0 ? 'remove' : 'add', ['\\Flagged']);
+  await onB.until(6);
+  assert.deepEqual(onB.events.slice(3).map((e) => (e.type === 'mailboxes' ? 0 : e.modSeq)), [lost + 2, lost + 3, lost + 4]);
+});

@@ -155,9 +155,12 @@ export class ChangeFeed {
     const rows: LogRow[] = [];
     for (const mailboxId of new Set(told.map((r) => r.mailbox_id))) {
       const last = mailboxId === null ? undefined : this.#seen.get(mailboxId);
+      const mine = told.filter((r) => r.mailbox_id === mailboxId);
+      // Rows that carry on from the last MODSEQ told need nothing more; a gap (a lost or
+      // late notification) is filled by reading every row of the mailbox above it.
       rows.push(
-        ...(last === undefined
-          ? told.filter((r) => r.mailbox_id === mailboxId)
+        ...(last === undefined || carriesOn(last, mine)
+          ? mine
           : await this.#core.sql<LogRow[]>`SELECT * FROM change_log WHERE mailbox_id = ${mailboxId} AND modseq > ${last} ORDER BY modseq`),
       );
     }
@@ -195,6 +198,17 @@ export class ChangeFeed {
   async #pruneLog(): Promise<void> {
     await this.#core.sql`DELETE FROM change_log WHERE logged_at < clock_timestamp() - ${`${KEEP_MS} milliseconds`}::interval`;
   }
+}
+
+/** Whether a mailbox's rows above `last` run on from it without a gap (a change's MODSEQ is its mailbox's last plus one). */
+function carriesOn(last: number, rows: readonly LogRow[]): boolean {
+  let expected = last + 1;
+  for (const modSeq of rows.map((r) => r.modseq!).filter((m) => m > last).sort((a, b) => a - b)) {
+    if (modSeq === expected - 1) continue;
+    if (modSeq !== expected) return false;
+    expected++;
+  }
+  return true;
 }
 
 function toEvent(row: LogRow): StoreEvent {
