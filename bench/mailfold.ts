@@ -24,6 +24,8 @@ export interface MailfoldOptions {
   store?: 'level' | 'postgres';
   /** `serve` processes on the one PostgreSQL database, each on its own ports. */
   nodes?: number;
+  /** How the nodes reach PostgreSQL: loopback TCP (default) or the cluster's unix socket. */
+  pgVia?: 'tcp' | 'socket';
 }
 
 /** Connections per node to PostgreSQL: enough for 16 sessions' transactions to overlap. */
@@ -51,7 +53,7 @@ export async function startMailfold(users: string[], opts: MailfoldOptions = {})
   if (backend === 'postgres') {
     cluster = await launchPostgres();
     const url = await cluster.createDatabase();
-    storeToml = `[store]\nbackend = "postgres"\nurl = "${url}"\ntls = "off"\npool_size = ${POOL_SIZE}\n`;
+    storeToml = `[store]\nbackend = "postgres"\nurl = "${opts.pgVia === 'socket' ? cluster.socketUrl(url) : url}"\ntls = "off"\npool_size = ${POOL_SIZE}\n`;
     store = await openPostgresStore({ url, poolSize: 4, tls: { mode: 'off' }, chunkSize: 65536 });
     if (opts.fill) throw new Error('fill works on LevelDB only');
   } else {

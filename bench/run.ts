@@ -21,6 +21,8 @@
  *                      cluster (fsync, synchronous_commit on) as the tests do
  *   --nodes N          serve processes on the one PostgreSQL store (1); clients are
  *                      spread over them round-robin
+ *   --pg-via tcp|socket  how the nodes reach PostgreSQL: loopback TCP (tcp, as a node on
+ *                      another machine would) or its unix socket (as a node on the database's)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     'auth-cache': { type: 'string', default: 'on' },
     store: { type: 'string' },
     nodes: { type: 'string' },
+    'pg-via': { type: 'string', default: 'tcp' },
     ...Object.fromEntries(COUNTS.map((key) => [key, { type: 'string' as const }])),
   },
 });
@@ -75,6 +78,11 @@ if (backend !== 'level' && backend !== 'postgres') {
   console.error(`--store: expected level or postgres, got ${backend}`);
   process.exit(1);
 }
+const pgVia = values['pg-via'];
+if (pgVia !== 'tcp' && pgVia !== 'socket') {
+  console.error(`--pg-via: expected tcp or socket, got ${pgVia}`);
+  process.exit(1);
+}
 const nodes = Number(values.nodes ?? 1);
 if (!Number.isInteger(nodes) || nodes < 1 || (nodes > 1 && backend !== 'postgres')) {
   console.error('--nodes: a positive integer, above 1 only with --store postgres');
@@ -98,7 +106,7 @@ async function measure(start: () => Promise<Target>): Promise<{ name: string; fi
 
 const users = benchUsers(counts);
 const results: { name: string; figures: Figure[] }[] = [];
-if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined, authCache: authCache === 'on', store: backend, nodes })));
+if (values.only !== 'reference') results.push(await measure(() => startMailfold(users, { cpuProfDir: values['cpu-prof'] as string | undefined, authCache: authCache === 'on', store: backend, nodes, pgVia })));
 const missing = referenceMissing();
 if (values.only !== 'mailfold') {
   if (missing) console.error(`reference skipped: ${missing}`);

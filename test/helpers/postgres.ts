@@ -18,6 +18,8 @@ export interface PostgresCluster {
   url(database?: string): string;
   /** A new, empty database; its URL. */
   createDatabase(): Promise<string>;
+  /** The same database through the cluster's unix socket, in libpq's form (`?host=DIR`), as a node on the database's machine connects. */
+  socketUrl(tcpUrl: string): string;
   /** The server log so far, for failure messages. */
   log(): Promise<string>;
   stop(): Promise<void>;
@@ -64,6 +66,7 @@ export async function launchPostgres(): Promise<PostgresCluster> {
       await pgTool('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-q', '-c', `CREATE DATABASE ${name}`]);
       return url(name);
     },
+    socketUrl: (tcpUrl) => `postgres://postgres@/${new URL(tcpUrl).pathname.slice(1)}?host=${dir}&port=${port}`,
     log: async () => (await run('cat', [logFile]).catch(() => ({ stdout: '' }))).stdout,
     async stop() {
       if (stopped) return;

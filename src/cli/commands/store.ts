@@ -7,6 +7,7 @@ import { openLevelStore } from '../../store/level/store.ts';
 import { PgCopyTarget } from '../../store/postgres/copy-target.ts';
 import { migratePostgres, redacted } from '../../store/postgres/store.ts';
 import { SCHEMA_VERSION } from '../../store/postgres/schema.ts';
+import { pgTarget } from '../../store/postgres/url.ts';
 import { openStore, postgresOptions } from '../../server.ts';
 import { StoreError } from '../../store/types.ts';
 import { CliError, configFor, globals, output, withAdmin } from '../context.ts';
@@ -120,6 +121,6 @@ function sourceDir(from: string | undefined, config: ReturnType<typeof configFor
 }
 
 function targetUrl(to: string): string {
-  if (!/^postgres(ql)?:\/\/./.test(to) || URL.parse(to) === null) throw new CliError(`--to: expected a postgres://user:pass@host/db URL, got ${JSON.stringify(redacted(to))}`);
+  if (!/^postgres(ql)?:\/\/./.test(to) || (URL.parse(to) === null && pgTarget(to).path === undefined)) throw new CliError(`--to: expected a postgres://user:pass@host/db URL, got ${JSON.stringify(redacted(to))}`);
   return to;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import postgres, { type ISql, type Sql } from 'postgres';
 import { StoreEvents } from '../events.ts';
+import { pgTarget } from './url.ts';
 import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
 import { StoreError, type MailboxId, type ModSeq, type StoreEvent } from '../types.ts';
 
@@ -38,10 +39,12 @@ const RETRIES = 5;
 
 /** `extra` tunes one pool apart from the others (the lock connection of coordination.ts). */
 export function connect(options: Omit<PostgresOptions, 'chunkSize'>, extra: postgres.Options<Record<string, never>> = {}): Sql<{ int8: number }> {
-  const mode = options.tls.mode === 'auto' ? (isLocal(options.url) ? 'off' : 'require') : options.tls.mode;
+  const target = pgTarget(options.url);
+  const mode = options.tls.mode === 'auto' ? (target.local ? 'off' : 'require') : options.tls.mode;
   const ssl = mode === 'off' ? false : { rejectUnauthorized: true, ...(options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8') } : {}) };
   const { connection, ...rest } = extra;
-  return postgres(options.url, {
+  return postgres(target.url, {
+    ...(target.path ? { path: target.path } : {}),
     max: options.poolSize,
     ssl,
     types: { int8 },
@@ -164,13 +167,6 @@ export class PgCore extends StoreEvents {
   }
 }
 
-/** A database on this machine: a loopback address, or a unix socket (`?host=/run/postgresql`). */
-function isLocal(url: string): boolean {
-  const parsed = URL.parse(url);
-  if (!parsed) return false;
-  const host = parsed.searchParams.get('host') ?? parsed.hostname;
-  return host === '' || host.startsWith('/') || host === 'localhost' || host === '[::1]' || /^127\./.test(host);
-}
 
 export const CHANGES_CHANNEL = 'mailfold_changes';
 /** Log ids per notification: the origin and 400 ids of up to 19 digits fit the payload limit. */
