@@ -28,8 +28,14 @@ export interface MailfoldOptions {
   pgVia?: 'tcp' | 'socket';
 }
 
-/** Connections per node to PostgreSQL: enough for 16 sessions' transactions to overlap. */
-const POOL_SIZE = 16;
+/**
+ * Connections per node to PostgreSQL. The database shares this machine's two cores with
+ * the nodes: about twice its cores in backends (PostgreSQL's own rule of thumb) did best,
+ * 4 against 16 with 16 SMTP sessions (docs/scale-out.md, pool size): appends and flag
+ * changes go in groups, so sessions need not each hold a connection, and fewer
+ * connections carry more statements per socket write.
+ */
+const POOL_SIZE = 4;
 
 /**
  * Mailfold as separate `mailfold serve` processes (so /proc shows their memory alone), run
