@@ -1,8 +1,8 @@
 /**
- * PgCore.pipelinedTx: BEGIN goes with the first statements and COMMIT with the last
- * ones, unawaited. A statement that fails aborts the transaction, so the COMMIT behind
- * it rolls back: nothing of it is kept, its error is what the caller gets, and the
- * connection goes back to the pool clean.
+ * PgCore.pipelinedTx: COMMIT goes with the last statements, unawaited. A statement that
+ * fails aborts the transaction, so the COMMIT behind it rolls back: nothing of it is
+ * kept, its error is what the caller gets, and the connection goes back to the pool
+ * clean. A transaction gets its connection while reads keep every connection busy.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -41,12 +41,29 @@ test('a pipelined transaction keeps all of its statements or none, and the pool 
   );
   assert.equal(await count(), 2);
 
-  // A failure of the first statement, sent with BEGIN.
+  // A failure of the first statement.
   await assert.rejects(core.tx((tx) => tx`INSERT INTO probe VALUES (1)`), (err: unknown) => err instanceof StoreError && err.code === 'exists');
+
+  // Reads pipelined onto both connections without pause (each reader keeps two in flight,
+  // so no connection ever runs out of work): a transaction still gets its turn.
+  let reading = true;
+  const readers = Array.from({ length: 8 }, async () => {
+    let pending = core.sql`SELECT pg_sleep(0.001)`.execute();
+    while (reading) {
+      const next = core.sql`SELECT pg_sleep(0.001)`.execute();
+      await pending;
+      pending = next;
+    }
+    await pending;
+  });
+  await core.pipelinedTx(async (tx) => ({ result: null, last: [tx`INSERT INTO probe VALUES (3)`.execute()] }));
+  reading = false;
+  await Promise.all(readers);
+  assert.equal(await count(), 3);
 
   // Every connection of the pool came back outside a transaction: many at once all commit.
   await Promise.all(Array.from({ length: 20 }, (_, i) => core.tx((tx) => tx`INSERT INTO probe VALUES (${10 + i})`)));
-  assert.equal(await count(), 22);
+  assert.equal(await count(), 23);
   const [open] = await core.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'mailfold' AND state LIKE 'idle in transaction%'`;
   assert.equal(open!.n, 0, 'no connection left inside a transaction');
 });

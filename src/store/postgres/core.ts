@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import postgres, { type ISql, type Sql } from 'postgres';
+import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { StoreEvents } from '../events.ts';
 import { pgTarget } from './url.ts';
 import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
@@ -22,7 +22,7 @@ export interface PostgresOptions {
 }
 
 /** A connection inside a transaction (PgCore.tx): statements issued together are pipelined. */
-export type Tx = ISql;
+export type Tx = TransactionSql;
 
 /** How the change feed (changes.ts) tells this node's events: its own changes, and the changes a read has shown. */
 export interface Feed {
@@ -111,29 +111,24 @@ export class PgCore extends StoreEvents {
   }
 
   /**
-   * One transaction in as few round trips as its statements allow: `begin` goes out
-   * with the first statement of `fn`, and `commit` with the statements `fn` hands back
-   * unawaited in `last` (a connection runs them in order). A failed statement aborts
-   * the transaction, so the commit behind it ends in a rollback, and its error is what
-   * this throws. Deadlocks and serialization failures run `fn` again.
+   * One transaction in as few round trips as its statements allow: the statements `fn`
+   * hands back unawaited in `last` go out with the COMMIT (a connection runs them in
+   * order). A failed statement aborts the transaction, so the COMMIT behind it ends in
+   * a rollback, and its error is what this throws. Deadlocks and serialization failures
+   * run `fn` again. BEGIN is postgres.js's own: it waits its turn on a busy connection
+   * like any statement, where a connection reserved for the transaction would wait for
+   * an idle one, which reads pipelined onto every connection can keep from coming.
    */
   async pipelinedTx<T>(fn: (tx: Tx) => Promise<{ result: T; last: readonly Promise<unknown>[] }>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const tx = await this.sql.reserve();
       try {
-        const begun = tx`begin`.execute();
-        // Awaited below; a failure of fn before that must not leave it unhandled.
-        begun.catch(() => {});
-        const { result, last } = await fn(tx);
-        await Promise.all([begun, ...last, tx`commit`]);
-        return result;
+        // Returned as an object: postgres.js would wait on an array itself, before its COMMIT.
+        const done = await this.sql.begin(async (tx) => ({ run: await fn(tx) }));
+        await Promise.all(done.run.last);
+        return done.run.result;
       } catch (err) {
-        // Behind every statement already sent, so the connection goes back idle.
-        await tx`rollback`.catch(() => {});
         if (attempt < RETRIES && RETRY_CODES.has((err as { code?: string }).code ?? '')) continue;
         throw translate(err);
-      } finally {
-        tx.release();
       }
     }
   }
