@@ -72,6 +72,7 @@ test('a lease whose lock connection is terminated is lost (its signal aborts), t
   // The backend has ended by then (PostgreSQL frees its locks before it closes the socket): B gets the lease at once.
   const onB = await b.tryLease('pop3:7');
   assert.ok(onB, 'a lost lease is free for the other node');
+  assert.equal(await held.held(), false, 'asked, node A knows it no longer holds it');
   assert.equal(await a.tryLease('pop3:7'), null, 'the name stays held in node A until its session lets the lost lease go');
   await held.release();
   assert.equal(await a.tryLease('pop3:7'), null, 'then node B has it');

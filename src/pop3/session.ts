@@ -188,6 +188,11 @@ export class Pop3Session {
     return false;
   }
 
+  /** Whether the maildrop's lease still stands where it is kept (Lease.held). */
+  async leaseHeld(): Promise<boolean> {
+    return this.#lease === null || (await this.#lease.held());
+  }
+
   /** Whether the maildrop's lease was lost: QUIT then applies nothing. */
   get leaseLost(): boolean {
     return this.#leaseLost;

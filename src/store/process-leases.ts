@@ -21,11 +21,15 @@ export class ProcessLeases {
   }
 }
 
-/** A lease whose `release` runs `end` the first time and does nothing after; `lost`: never, unless given. */
-export function onceReleased(end: () => Promise<void>, lost: AbortSignal = new AbortController().signal): Lease {
+/**
+ * A lease whose `release` runs `end` the first time and does nothing after; `lost`:
+ * never, unless given; `confirm` asks where the hold is kept whether it still stands.
+ */
+export function onceReleased(end: () => Promise<void>, lost: AbortSignal = new AbortController().signal, confirm: () => Promise<boolean> = async () => true): Lease {
   let released = false;
   return {
     lost,
+    held: async () => !released && !lost.aborted && (await confirm()),
     release: async () => {
       if (released) return;
       released = true;

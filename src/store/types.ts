@@ -623,6 +623,11 @@ export interface Lease {
    * broke): another holder may have it now, so what it guarded must stop.
    */
   readonly lost: AbortSignal;
+  /**
+   * Whether the hold still stands, asked where it is kept (PostgreSQL: of the database,
+   * which may have ended it before this node heard of it), before acting on it.
+   */
+  held(): Promise<boolean>;
 }
 
 /** One failure count of the login throttle: an address's or an account's. */

@@ -11,7 +11,10 @@ export function coordinationContract(backend: StoreBackend): void {
     assert.equal(await store.tryLease('pop3:1'), null);
     const other = await store.tryLease('pop3:2');
     assert.ok(other);
+    assert.equal(await first.held(), true, 'the hold stands where it is kept');
     await first.release();
+    assert.equal(await first.held(), false);
+    assert.equal(await other.held(), true, 'releasing one lease leaves the other');
     await first.release();
     const again = await store.tryLease('pop3:1');
     assert.ok(again, 'free again once released');

@@ -11,7 +11,8 @@ export const quit: Pop3Command = {
     const drop = session.maildrop;
     if (session.state === 'authorization' || !drop) return session.channel.end('+OK Bye\r\n');
     // The lease no longer keeps other sessions out of the maildrop: its deletions are not applied (session.ts #endLost).
-    if (session.leaseLost) return session.channel.end('-ERR [SYS/TEMP] The maildrop lock was lost, nothing was deleted; please log in again\r\n');
+    // Asked of the store too: the database may have ended it before this node heard.
+    if (session.leaseLost || !(await session.leaseHeld())) return session.channel.end('-ERR [SYS/TEMP] The maildrop lock was lost, nothing was deleted; please log in again\r\n');
     session.state = 'update';
     try {
       const expunged = await drop.commit();

@@ -57,6 +57,21 @@ export class PgLocks {
     if (!held.signal.aborted) await this.#sql`SELECT pg_advisory_unlock(${key}::bigint)`;
   }
 
+  /**
+   * Whether the lock connection's backend holds the lock now: after a closed connection
+   * the question goes to a new backend, which holds none. A failed question is a no.
+   */
+  async holds(key: string): Promise<boolean> {
+    try {
+      // An advisory lock on a bigint is kept as its high and low 32 bits (classid, objid; objsubid 1).
+      const [row] = await this.#sql<{ held: boolean }[]>`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+        AND classid = ((${key}::bigint >> 32) & 4294967295)::oid AND objid = (${key}::bigint & 4294967295)::oid AND objsubid = 1) AS held`;
+      return row?.held === true;
+    } catch {
+      return false;
+    }
+  }
+
   #connectionClosed(): void {
     for (const held of this.#held) held.abort(new Error('the lock connection to the database closed'));
     this.#held.clear();
@@ -99,7 +114,7 @@ export class PgCoordination implements Coordination {
       } finally {
         await local.release();
       }
-    }, lock.signal);
+    }, lock.signal, () => this.#locks.holds(key));
   }
 
   async recordLoginFailures(keys: string[], now: number, expiresAt: number): Promise<void> {
