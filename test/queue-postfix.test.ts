@@ -140,6 +140,6 @@ test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its dom
   await relay.sendMail({ from: 'carol@p.test', to: 'alice@a.test', subject: 'Via Postfix', text: 'Relayed.' });
   await arrived;
   const [, relayed] = (await inbox(a.store, 'alice@a.test')).map((m) => m.bytes.toString());
-  assert.match(relayed!, /^Return-Path: <carol@p\.test>\r\nDelivered-To: alice@a\.test\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from mx\.p\.test /);
+  assert.match(relayed!, /^Return-Path: <carol@p\.test>\r\nDelivered-To: alice@a\.test\r\nX-Spam-Flag: NO\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from mx\.p\.test /);
   assert.match(relayed!, /Subject: Via Postfix/);
 });
