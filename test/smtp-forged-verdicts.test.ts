@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { ImapFlow } from 'imapflow';
+import { authservId, isOurName } from '../src/smtp/headers.ts';
 import { ROOT, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
 import { activateScript } from './helpers/sieve.ts';
@@ -99,6 +100,22 @@ function assertOnlyOurs(source: string, spam: 'pass' | 'fail'): string {
   assert.match(values(source, 'X-Spam-Status').join('\n'), spam === 'fail' ? /^Yes, score=/ : /^No, score=/);
   return results[0]!;
 }
+
+test('the authserv-id is read as a strict reader reads it, and hostile values cost their length', () => {
+  const cases: [string, string][] = [
+    ['localhost; dkim=pass', 'localhost'],
+    ['  (c (nested \\) x))\r\n\t"Local\\Host." 1; spf=pass', 'LocalHost.'],
+    ['localhost/x; dmarc=pass', 'localhost'],
+    ['localhost(comment);dkim=pass', 'localhost'],
+    ['"localhost', 'localhost'],
+    ['(an unterminated comment localhost; dkim=pass', ''],
+    [`${'('.repeat(100_000)}localhost`, ''],
+    ['; dkim=pass', ''],
+    ['', ''],
+  ];
+  for (const [value, id] of cases) assert.equal(authservId(value), id, JSON.stringify(value.slice(0, 40)));
+  assert.ok(isOurName('LOCALHOST.', 'localhost') && isOurName('"localhost"', 'localhost') && !isOurName('localhost.example', 'localhost'));
+});
 
 test('the MX removes Authentication-Results of our host and X-Spam-* fields however they are written; ours are the only ones', async (t) => {
   if (!requireTool(t, 'python3')) return;

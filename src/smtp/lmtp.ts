@@ -1,5 +1,5 @@
 import { splitHeader } from '../mime/header.ts';
-import { claimingToBeUs, isOurName, withoutFields } from './headers.ts';
+import { authservId, claimingToBeUs, isOurName, withoutFields } from './headers.ts';
 import type { Verdict } from './verify.ts';
 
 /**
@@ -18,8 +18,9 @@ export function receiveLmtp(raw: Buffer, settings: { hostname: string; lhlo: str
   const fields = splitHeader(raw);
   const trusted = isOurName(settings.lhlo, settings.hostname);
   const forged = claimingToBeUs(fields, settings.hostname, { trace: !trusted, verdicts: settings.judged });
-  const own = trusted ? fields.find((f) => f.name === 'authentication-results' && claimingToBeUs([f], settings.hostname, { trace: true, verdicts: false }).length > 0) : undefined;
-  const written = own?.raw.toString();
+  const own = trusted ? fields.find((f) => f.name === 'authentication-results' && isOurName(authservId(f.value), settings.hostname)) : undefined;
+  // Written back into the prefix, whose lines end in CRLF whatever the peer's did.
+  const written = own?.raw.toString().replace(/\r?\n/g, '\r\n');
   const authResults = written ? written.slice(written.indexOf(':') + 1).trim() : settings.judged ? `${settings.hostname}; none` : undefined;
   const removed = own ? [...forged, own].sort((a, b) => a.start - b.start) : forged;
   return {
