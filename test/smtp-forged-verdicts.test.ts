@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { ImapFlow } from 'imapflow';
 import { authservId, isOurName } from '../src/smtp/headers.ts';
-import { ROOT, tempDir } from './helpers/env.ts';
+import { ROOT, runCli, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
 import { activateScript } from './helpers/sieve.ts';
 import { addAccount, messageFrom, PASSWORD, requireTool, serverCa, startSmtpServer } from './helpers/smtp.ts';
@@ -161,6 +161,26 @@ test('LMTP: a peer of another name cannot bring fields of our host; a peer of ou
   assert.equal(results.length, 1, results.join('\n'));
   assert.match(results[0]!, /^localhost; dkim=pass header\.d=good\.example; dmarc=fail header\.from=good\.example; x-spam=pass policy\.score=/);
   assert.deepEqual(values(kept!.source, 'X-Spam-Flag'), ['NO']);
+});
+
+test('mailfold deliver: judged, the X-Spam-* fields that came give way to ours; with --no-filter they stay', async (t) => {
+  if (!requireTool(t, 'python3')) return;
+  const { store, config, imap } = await setup(t);
+  const alice = await addAccount(store, ALICE);
+  await trainAccount(store, alice.id);
+  const deliver = async (args: string[], raw: Buffer) => {
+    const r = await runCli(['--data-dir', config.data_dir, 'deliver', '--from', 'sender@example.net', '--to', ALICE, ...args], { cwd: config.data_dir, input: raw });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  };
+  await deliver([], withFields('X-Spam-Flag: NO\r\nX-Spam-Status: No, score=-100\r\n', clearSpam()));
+  await deliver(['--no-filter'], withFields('X-Spam-Flag: YES\r\nX-Spam-Status: Yes, score=20\r\n', clearHam()));
+  const client = await imapflow(t, imap, ALICE);
+  const [junk] = await messagesIn(client, 'Junk');
+  assert.deepEqual(values(junk!.source, 'X-Spam-Flag'), ['YES']);
+  assert.match(values(junk!.source, 'X-Spam-Status').join('\n'), /^Yes, score=\d+\.\d\d required=5\.00 /);
+  const [kept] = await messagesIn(client, 'INBOX');
+  assert.deepEqual(values(kept!.source, 'X-Spam-Flag'), ['YES']);
+  assert.deepEqual(values(kept!.source, 'X-Spam-Status'), ['Yes, score=20']);
 });
 
 const SCRIPT = `require ["fileinto", "mailbox", "imap4flags"];
