@@ -8,6 +8,8 @@ import type { ImapFlow } from 'imapflow';
 import { authservId, isOurName } from '../src/smtp/headers.ts';
 import { ROOT, runCli, tempDir } from './helpers/env.ts';
 import { imapflow } from './helpers/imap.ts';
+import { sharedPort } from './helpers/peer.ts';
+import { startPostfix } from './helpers/postfix.ts';
 import { activateScript } from './helpers/sieve.ts';
 import { addAccount, messageFrom, PASSWORD, requireTool, serverCa, startSmtpServer } from './helpers/smtp.ts';
 import { clearHam, clearSpam, trainAccount } from './helpers/spam.ts';
@@ -161,6 +163,34 @@ test('LMTP: a peer of another name cannot bring fields of our host; a peer of ou
   assert.equal(results.length, 1, results.join('\n'));
   assert.match(results[0]!, /^localhost; dkim=pass header\.d=good\.example; dmarc=fail header\.from=good\.example; x-spam=pass policy\.score=/);
   assert.deepEqual(values(kept!.source, 'X-Spam-Flag'), ['NO']);
+});
+
+test('Postfix in front over LMTP (it greets with its own name): forged fields of our host that it passes on are removed', async (t) => {
+  if (!requireTool(t, 'postfix') || !requireTool(t, 'python3')) return;
+  const { store, lmtp, imap, send } = await setup(t);
+  const alice = await addAccount(store, ALICE);
+  await trainAccount(store, alice.id);
+  const address = '127.0.0.1';
+  const port = await sharedPort([address]);
+  await startPostfix(t, {
+    hostname: 'mx.p.test',
+    address,
+    port,
+    main: () => ['relay_domains = example.org', `transport_maps = inline:{ example.org=lmtp:inet:127.0.0.1:${lmtp} }`, 'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination'],
+  });
+  const arrived = new Promise<void>((resolve) => {
+    const off = store.on((event) => {
+      if (event.type === 'append') {
+        off();
+        resolve();
+      }
+    });
+  });
+  await send(port, 'mx', '-', 'sender@example.net', ALICE, withFields(FORGED, clearSpam()));
+  await arrived;
+  const [junk] = await messagesIn(await imapflow(t, imap, ALICE), 'Junk');
+  assert.match(assertOnlyOurs(junk!.source, 'fail'), /^localhost; x-spam=fail /);
+  assert.match(junk!.source, /^Received: from \S+ \(\S+ \[127\.0\.0\.1\]\)\r\n\tby mx\.p\.test \(Postfix\)/m);
 });
 
 test('mailfold deliver: judged, the X-Spam-* fields that came give way to ours; with --no-filter they stay', async (t) => {
