@@ -1,61 +1,37 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
 import { createTransport } from 'nodemailer';
 import { createSelfSigned } from '../src/tls/self-signed.ts';
 import { mxZone, startDns } from './helpers/dns.ts';
 import { sharedPort } from './helpers/peer.ts';
+import { startPostfix } from './helpers/postfix.ts';
 import { untilEmpty, untilQueue } from './helpers/queue.ts';
 import { addAccount, inbox, PASSWORD, requireTool, startSmtpServer } from './helpers/smtp.ts';
 
-const run = promisify(execFile);
 const A = '127.0.0.2';
 const POSTFIX = '127.0.0.6';
 /** The unprivileged user Postfix's virtual agent writes maildirs as (nobody). */
 const MAIL_UID = 65534;
 
-/**
- * A private Postfix instance (its own config, queue and maildirs under `dir`):
- * the MX of p.test, where bob@p.test has a maildir, and relaying a.test to Mailfold.
- */
-async function startPostfix(t: TestContext, port: number): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'mf-postfix-'));
-  const etc = join(dir, 'etc');
-  // Stopped before its directory goes: without its config, `postfix stop` could not find the instance.
-  t.after(async () => {
-    await run('postfix', ['-c', etc, 'stop']).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const maildir = join(dir, 'mail', 'bob');
-  // The data directory is left for Postfix to make: it must belong to its own user.
-  for (const d of [etc, join(dir, 'queue')]) mkdirSync(d, { recursive: true });
-  for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
-  chmodSync(dir, 0o755);
-  for (const d of [join(dir, 'mail'), maildir, ...['new', 'cur', 'tmp'].map((s) => join(maildir, s))]) chownSync(d, MAIL_UID, MAIL_UID);
-  const cert = await createSelfSigned('mx.p.test');
-  writeFileSync(join(etc, 'tls.pem'), cert.keyPem + cert.certPem, { mode: 0o600 });
-  writeFileSync(
-    join(etc, 'main.cf'),
-    [
-      'compatibility_level = 3.6',
-      'myhostname = mx.p.test',
+/** Postfix as the MX of p.test, where bob@p.test has a maildir, relaying a.test to Mailfold. Returns the maildir. */
+async function startPeer(t: TestContext, port: number): Promise<string> {
+  let maildir = '';
+  await startPostfix(t, {
+    hostname: 'mx.p.test',
+    address: POSTFIX,
+    port,
+    prepare: async (dir) => {
+      maildir = join(dir, 'mail', 'bob');
+      for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+      for (const d of [join(dir, 'mail'), maildir, ...['new', 'cur', 'tmp'].map((s) => join(maildir, s))]) chownSync(d, MAIL_UID, MAIL_UID);
+      const cert = await createSelfSigned('mx.p.test');
+      writeFileSync(join(dir, 'etc', 'tls.pem'), cert.keyPem + cert.certPem, { mode: 0o600 });
+    },
+    main: (dir) => [
       'mydomain = p.test',
       'myorigin = p.test',
-      'mydestination =',
-      // Postfix only knows 127.0.0.1 as an interface address; smtpd binds the test's own address from master.cf.
-      'inet_interfaces = all',
-      'inet_protocols = ipv4',
-      'mynetworks = 127.0.0.0/8',
-      `queue_directory = ${join(dir, 'queue')}`,
-      `data_directory = ${join(dir, 'data')}`,
-      `maillog_file = ${join(dir, 'maillog')}`,
-      `maillog_file_prefixes = ${dir}`,
-      'alias_maps =',
-      'alias_database =',
       'virtual_mailbox_domains = p.test',
       `virtual_mailbox_base = ${join(dir, 'mail')}`,
       'virtual_mailbox_maps = inline:{ bob@p.test=bob/ }',
@@ -64,23 +40,12 @@ async function startPostfix(t: TestContext, port: number): Promise<string> {
       // Mail for a.test goes straight to Mailfold's MX: Postfix reads only the system's DNS.
       `transport_maps = inline:{ a.test=smtp:[${A}]:${port} }`,
       'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
-      `smtpd_tls_chain_files = ${join(etc, 'tls.pem')}`,
+      `smtpd_tls_chain_files = ${join(dir, 'etc', 'tls.pem')}`,
       'smtpd_tls_security_level = may',
       'smtp_tls_security_level = may',
       'smtp_helo_name = mx.p.test',
-      'biff = no',
-    ].join('\n') + '\n',
-  );
-  // Debian's services, without chroot (the instance lives in a temp dir) and with smtpd on the test's address.
-  const master = readFileSync('/etc/postfix/master.cf', 'utf8')
-    .split('\n')
-    .map((line) => {
-      if (/^smtp\s+inet\s/.test(line)) return line.replace(/^smtp/, `${POSTFIX}:${port}`).replace(/^(\S+\s+\S+\s+\S+\s+\S+\s+)y/, '$1n');
-      return line.replace(/^(\S+\s+(?:unix|unix-dgram|fifo|pass)\s+\S+\s+\S+\s+)y(\s)/, '$1n$2');
-    })
-    .join('\n');
-  writeFileSync(join(etc, 'master.cf'), master);
-  await run('postfix', ['-c', etc, 'start']);
+    ],
+  });
   return maildir;
 }
 
@@ -109,7 +74,7 @@ test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its dom
     c.dns.servers = [dns.server];
   });
   await addAccount(a.store, 'alice@a.test');
-  const maildir = await startPostfix(t, port);
+  const maildir = await startPeer(t, port);
 
   const submit = createTransport({ host: '127.0.0.1', port: a.submission, secure: false, auth: { user: 'alice@a.test', pass: PASSWORD }, tls: { rejectUnauthorized: false } });
   await submit.sendMail({ from: 'alice@a.test', to: 'bob@p.test', subject: 'To Postfix', text: 'Hello Bob.' });
@@ -140,6 +105,6 @@ test('Postfix as a peer: it takes Mailfold\'s outbound mail as the MX of its dom
   await relay.sendMail({ from: 'carol@p.test', to: 'alice@a.test', subject: 'Via Postfix', text: 'Relayed.' });
   await arrived;
   const [, relayed] = (await inbox(a.store, 'alice@a.test')).map((m) => m.bytes.toString());
-  assert.match(relayed!, /^Return-Path: <carol@p\.test>\r\nDelivered-To: alice@a\.test\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from mx\.p\.test /);
+  assert.match(relayed!, /^Return-Path: <carol@p\.test>\r\nDelivered-To: alice@a\.test\r\nX-Spam-Flag: NO\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from mx\.p\.test /);
   assert.match(relayed!, /Subject: Via Postfix/);
 });

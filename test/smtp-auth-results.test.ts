@@ -63,7 +63,7 @@ test('a message signed by a test key passes SPF, DKIM and DMARC; the verdict, wi
   assert.match(info.response, /^250/);
   const [stored] = await inbox(store, ALICE);
   const text = stored!.bytes.toString();
-  assert.match(text, /^Return-Path: <news@good\.example>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;[^]*?\r\nReceived: from client\.example\.net \(\[127\.0\.0\.1\]\)[^]*?\r\nReceived-SPF: pass /);
+  assert.match(text, /^Return-Path: <news@good\.example>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Flag: NO\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;[^]*?\r\nReceived: from client\.example\.net \(\[127\.0\.0\.1\]\)[^]*?\r\nReceived-SPF: pass /);
   const results = authResults(text);
   assert.match(results, /^localhost; /);
   assert.match(results, /dkim=pass header\.i=@good\.example header\.s=test/);

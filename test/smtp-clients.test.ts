@@ -40,7 +40,7 @@ test('Python smtplib: MX delivery, relay refusal, STARTTLS and implicit TLS subm
   const inbound = message('smtplib mx', 'Hello Alice.\r\n.dot line\r\n');
   assert.equal(await send(mx, 'mx', '-', 'sender@example.net', ALICE, inbound), 'ok');
   const stored = await assertStoredExactly(store, ALICE, inbound);
-  assert.match(stored.toString(), /^Return-Path: <sender@example\.net>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from client\.example\.net /);
+  assert.match(stored.toString(), /^Return-Path: <sender@example\.net>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Flag: NO\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from client\.example\.net /);
 
   assert.match(await send(mx, 'mx', '-', 'sender@example.net', 'victim@remote.example', inbound), /^refused 554 5\.7\.1 Relay access denied/);
   assert.match(await send(mx, 'mx', '-', 'sender@example.net', 'nobody@example.org', inbound), /^refused 550 5\.1\.1/);

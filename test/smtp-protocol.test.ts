@@ -37,7 +37,7 @@ test('a message to a local user is stored byte-exact behind Return-Path, Deliver
   assert.ok(stored);
   const text = stored.bytes.toString('latin1');
   // The spam verdict and our Authentication-Results (with x-spam) of the account's copy (docs/spam.md) sit between Delivered-To and Received.
-  assert.match(text, /^Return-Path: <bob@example\.net>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from client\.example\.net \(\[127\.0\.0\.1\]\)\r\n/, text.slice(0, 300));
+  assert.match(text, /^Return-Path: <bob@example\.net>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Flag: NO\r\nX-Spam-Score: \S+\r\nX-Spam-Status: [^\r]*\r\nAuthentication-Results: localhost;(?:\r\n [^\r]*)*\r\nReceived: from client\.example\.net \(\[127\.0\.0\.1\]\)\r\n/, text.slice(0, 300));
   assert.match(text, /\tby localhost \(Mailfold\) with ESMTP id \S+\r\n\tfor <Alice@EXAMPLE\.org>; \w{3}, \d\d \w{3} \d{4} [\d:]{8} \+0000\r\n/);
   assert.deepEqual(stored.bytes.subarray(stored.bytes.length - body.length), toCrlf(body));
   assert.equal(stored.meta.size, stored.bytes.length);

@@ -37,7 +37,7 @@ test('a trained account junks a spam delivered by SMTP and keeps a ham, each wit
   const [junked] = await mailbox(store, ALICE, 'Junk');
   const [kept] = await mailbox(store, ALICE, 'INBOX');
   assert.ok(junked && kept);
-  assert.match(junked, /^Return-Path: <sender@example\.net>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Score: \d+\.\d\d\r\n/);
+  assert.match(junked, /^Return-Path: <sender@example\.net>\r\nDelivered-To: alice@example\.org\r\nX-Spam-Flag: YES\r\nX-Spam-Score: \d+\.\d\d\r\n/);
   assert.match(status(junked), /^Yes, score=\d+\.\d\d required=5\.00 tests=.*BAYES=10\.00/);
   assert.match(status(kept), /^No, score=-\d+\.\d\d required=5\.00 tests=.*BAYES=-(?:9\.9\d|10\.00)/);
 });

@@ -17,6 +17,8 @@ import { importMailbox, importWrite, type ImportedMessage } from '../transfer/im
 import { SpamFilter, type SpamSettings } from '../spam/filter.ts';
 import { SpamAdmin } from './spam-admin.ts';
 import { dkimSignatures } from '../smtp/dkim-sign.ts';
+import { claimingToBeUs, withoutFields } from '../smtp/headers.ts';
+import { splitHeader } from '../mime/header.ts';
 import type { ReportOutcome, ReportSender } from '../reports/sender.ts';
 import { pino } from 'pino';
 import { exportList, exportMailboxes, exportRead, type ExportedMailbox, type ExportedMessage } from '../transfer/export-service.ts';
@@ -329,15 +331,18 @@ export class AdminService {
     if (raw.length > this.#settings.messageSizeLimit) {
       throw new AdminError('too-large', `the message is ${raw.length} bytes; the limit (limits.message_size) is ${this.#settings.messageSizeLimit}`);
     }
+    const spam = this.#spam && p.filter !== false ? this.#spam : undefined;
+    // Judged here, the X-Spam-* fields that came with the message give way to ours (as on LMTP).
+    const message = spam ? withoutFields(raw, claimingToBeUs(splitHeader(raw), this.#settings.hostname, { trace: false, verdicts: true })) : raw;
     return acceptMessage(this.#queue, {
       from,
       recipients: p.to,
-      raw,
+      raw: message,
       mailbox: p.mailbox,
       subaddressSeparator: this.#settings.subaddressSeparator,
       // Replies a script makes (vacation, reject as MDN) are signed as the SMTP path signs them.
       sieve: { atData: false, hostname: this.#settings.hostname, sign: (unsigned, author) => dkimSignatures(this.#store, unsigned, author, this.#log) },
-      ...(this.#spam && p.filter !== false ? { spam: this.#spam.check(raw, { from }) } : {}),
+      ...(spam ? { spam: spam.check(message, { from }) } : {}),
     });
   }
 

@@ -146,16 +146,17 @@ export async function deliverMessage(store: Directory & MailStore & Vault & Siev
       const verdict = request.spam ? await request.spam.judge(account) : null;
       const wanted = verdict?.spam ? 'Junk' : request.mailbox;
       const prefix = `Return-Path: <${request.from}>\r\nDelivered-To: ${account.address}\r\n${verdict ? request.spam!.headers(verdict, request.authResults) : authResultsField(request.authResults)}`;
-      // Sieve, after the spam verdict: the account's active script files the copy, or refuses it, or sends it on.
+      // Sieve, after the spam verdict: the account's active script, seeing the copy as it will be stored
+      // (with the fields above), files it, or refuses it, or sends it on.
       const decision = request.sieve
-        ? await decideBySieve(store, request.sieve, { account, from: request.from, recipient, raw: request.raw, defaultMailbox: wanted, spam: verdict, flags: request.flags ?? [], subaddressSeparator: request.subaddressSeparator })
+        ? await decideBySieve(store, request.sieve, { account, from: request.from, recipient, raw: request.raw, prefix, defaultMailbox: wanted, spam: verdict, flags: request.flags ?? [], subaddressSeparator: request.subaddressSeparator })
         : null;
       if (decision) {
         decisions.push({ decision, accountId: account.id });
         if (decision.rejected !== null) report.outcomes.push({ status: 'rejected', account: account.address, reason: decision.rejected });
         else if (decision.copies.length === 0) report.outcomes.push({ status: 'filtered', account: account.address, detail: decision.summary });
         for (const { mailbox, flags } of decision.copies) {
-          targets.push({ recipient, account, mailboxName: mailbox.name, raw: decision.raw, target: { accountId: account.id, mailboxId: mailbox.id, prefix, flags } });
+          targets.push({ recipient, account, mailboxName: mailbox.name, raw: decision.raw, target: { accountId: account.id, mailboxId: mailbox.id, prefix: decision.prefix, flags } });
         }
         continue;
       }

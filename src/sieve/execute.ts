@@ -20,6 +20,8 @@ export interface SieveDecision {
   copies: SieveCopy[];
   /** The message with the script's header edits. */
   raw: Buffer;
+  /** The fields in front of this account's copy (SieveInput.prefix), less those the script deleted. */
+  prefix: string;
   /** Set when the message is to be refused at DATA (reject/ereject while the client waits). */
   rejected: string | null;
   /** What the script did, for the delivery report when no copy is written. */
@@ -34,6 +36,8 @@ export interface SieveInput {
   from: string;
   recipient: string;
   raw: Buffer;
+  /** The fields delivery writes in front of this account's copy: the script's header tests see them. */
+  prefix: string;
   /** Where a keep files: the delivery's mailbox (Junk for a spam verdict) or INBOX. */
   defaultMailbox: string | undefined;
   flags: string[];
@@ -58,7 +62,7 @@ export async function decideBySieve(store: SieveDeliveryStore, delivery: SieveDe
   if (!active) return null;
   const log = delivery.log?.child({ account: input.account.address, script: active.name });
   const limits = delivery.limits ?? defaultSieveLimits;
-  const message = new SieveMessage(input.raw);
+  const message = new SieveMessage(input.raw, input.prefix);
   const env = environment(store, delivery, input);
   let result: SieveResult;
   try {
@@ -67,19 +71,20 @@ export async function decideBySieve(store: SieveDeliveryStore, delivery: SieveDe
     result = await interpret(script, message, env, limits);
   } catch (err) {
     log?.warn({ err: (err as Error).message }, 'sieve script failed: kept in the default mailbox');
-    return { copies: [await defaultCopy(store, input, input.flags)], raw: input.raw, rejected: null, summary: 'kept (script error)', finish: async () => {} };
+    return { copies: [await defaultCopy(store, input, input.flags)], raw: input.raw, prefix: input.prefix, rejected: null, summary: 'kept (script error)', finish: async () => {} };
   }
   log?.info({ from: input.from, actions: result.actions.map(describe) }, 'sieve');
   const reject = result.actions.find((a) => a.type === 'reject');
   if (reject && delivery.atData) {
     log?.info({ from: input.from, reason: reject.reason }, 'sieve refuses the message at DATA');
-    return { copies: [], raw: input.raw, rejected: reject.reason, summary: 'rejected', finish: async () => {} };
+    return { copies: [], raw: input.raw, prefix: input.prefix, rejected: reject.reason, summary: 'rejected', finish: async () => {} };
   }
   const raw = message.raw();
   const copies = await copiesOf(store, input, result.actions, log);
   return {
     copies,
     raw,
+    prefix: message.prefix(),
     rejected: null,
     summary: result.actions.map(describe).join(', ') || 'discarded',
     finish: () => sendActions(store, delivery, { env, message, raw, actions: result.actions, marks: result.marks }, log),

@@ -119,7 +119,8 @@ function refusal(hostname: string, env: SieveRunEnvironment, message: SieveMessa
 /** The refusal as an MDN (RFC 8098) with the reason and the original header. */
 function refusalReport(hostname: string, env: SieveRunEnvironment, message: SieveMessage, reason: string): Buffer {
   const boundary = `sieve-${messageId(hostname).slice(1, 13)}`;
-  const original = message.fields.map((f) => f.raw.toString('latin1')).join('');
+  // The sender gets back what it sent: not our per-copy fields (its spam score among them).
+  const original = message.fields.filter((f) => !f.perCopy).map((f) => f.raw.toString('latin1')).join('');
   const text = textBody(`Your message to ${env.account.address} was refused:\n\n${reason}`);
   const head = headerLines([
     ['From', env.account.address],

@@ -1,4 +1,5 @@
 import { isBlankLine, type BlockField } from '../mime/header.ts';
+import { VERDICT_FIELDS } from '../spam/verdict.ts';
 
 /**
  * The header block of `message` with its blank line, given where its last field ends;
@@ -22,27 +23,44 @@ export function withoutFields(raw: Buffer, drop: BlockField[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A field value with its comments (RFC 5322 3.2.2: nested, with quoted pairs) turned into spaces. */
-function withoutComments(value: string): string {
-  let out = '';
+/** Skips folding white space and comments (RFC 5322 3.2.2: nested, with quoted pairs) from `i`. */
+function skipCfws(value: string, i: number): number {
   let depth = 0;
-  for (let i = 0; i < value.length; i++) {
+  for (; i < value.length; i++) {
     const c = value[i]!;
-    if (depth === 0) {
-      if (c === '(') depth = 1;
-      else out += c;
-    } else if (c === '\\') i++;
+    if (depth > 0 && c === '\\') i++;
     else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) out += ' ';
+    else if (depth > 0 && c === ')') depth--;
+    else if (depth === 0 && !/\s/.test(c)) break;
   }
-  return out;
+  return i;
 }
 
-/** A host name as written in a trace field, for comparing: no quotes, lower case, no root dot. */
-const hostKey = (name: string): string => name.replace(/^"|"$/g, '').toLowerCase().replace(/\.$/, '');
+/** A byte that ends an RFC 2045 token: white space, a control or a tspecial. */
+const TOKEN_END = /[\s\x00-\x1f\x7f()<>@,;:\\"/[\]?=]/;
 
-/** The authserv-id an Authentication-Results field names: its first token (RFC 8601 2.2). */
-const authservId = (value: string): string => withoutComments(value).trim().split(/[\s;]+/)[0] ?? '';
+/**
+ * The authserv-id an Authentication-Results field names (RFC 8601 2.2: a token or a
+ * quoted-string, after optional comments), read as a strict reader would: quoted pairs
+ * undone, a token cut at its first tspecial (so `host/x;` counts as `host`).
+ */
+export function authservId(value: string): string {
+  let i = skipCfws(value, 0);
+  if (value[i] !== '"') {
+    const start = i;
+    while (i < value.length && !TOKEN_END.test(value[i]!)) i++;
+    return value.slice(start, i);
+  }
+  let id = '';
+  for (i++; i < value.length && value[i] !== '"'; i++) id += value[i] === '\\' ? (value[++i] ?? '') : value[i];
+  return id;
+}
+
+/** A host name as written in a trace field, for comparing: no quotes, no white space, lower case, no root dot. */
+const hostKey = (name: string): string => name.replace(/^"|"$/g, '').replace(/\s+/g, '').toLowerCase().replace(/\.$/, '');
+
+/** Whether a host name (a trace field's, a client's LHLO) is `hostname`, however it is written. */
+export const isOurName = (name: string, hostname: string): boolean => hostKey(name) === hostKey(hostname);
 
 /**
  * The hosts a Received-SPF field names as the one that checked: the `receiver=` key
@@ -54,16 +72,21 @@ function spfReceivers(value: string): string[] {
   return comment ? [...hosts, comment[1]!] : hosts;
 }
 
+/** Whether a field is one of our trace fields: Authentication-Results or Received-SPF naming `hostname`. */
+function namesUs(field: BlockField, own: string): boolean {
+  if (field.name === 'authentication-results') return hostKey(authservId(field.value)) === own;
+  if (field.name === 'received-spf') return spfReceivers(field.value).some((host) => hostKey(host) === own);
+  return false;
+}
+
 /**
- * The Authentication-Results and Received-SPF fields that claim to come from `hostname`
- * (RFC 8601 5: a sender must not be able to forge our verdict), however the name is
- * written: any case, quoted, with the root's trailing dot, behind nested comments.
+ * The fields of a message that claim to be ours (RFC 8601 5: a sender must not be able
+ * to forge our verdict): with `trace`, the Authentication-Results and Received-SPF fields
+ * that name `hostname`, however it is written (any case, quoted, with the root's trailing
+ * dot, behind nested comments); with `verdicts`, the spam filter's X-Spam-* fields
+ * (VERDICT_FIELDS), in any case.
  */
-export function claimingToBeUs(fields: BlockField[], hostname: string): BlockField[] {
+export function claimingToBeUs(fields: BlockField[], hostname: string, kinds: { trace: boolean; verdicts: boolean }): BlockField[] {
   const own = hostKey(hostname);
-  return fields.filter((f) =>
-    f.name === 'authentication-results' ? hostKey(authservId(f.value)) === own
-    : f.name === 'received-spf' ? spfReceivers(f.value).some((host) => hostKey(host) === own)
-    : false,
-  );
+  return fields.filter((f) => (kinds.trace && namesUs(f, own)) || (kinds.verdicts && VERDICT_FIELDS.has(f.name)));
 }

@@ -26,6 +26,7 @@ import { mayUseSender } from './sender-policy.ts';
 import type { SendRate } from './send-rate.ts';
 import { prepareSubmission } from './submission.ts';
 import { verifyMessage, type Verdict } from './verify.ts';
+import { receiveLmtp } from './lmtp.ts';
 import { arcSealKey } from './arc-seal.ts';
 import { memoResolver, type Resolver } from '../delivery/resolutions.ts';
 import { acceptSandboxed, sandboxLogin } from './sandbox.ts';
@@ -273,9 +274,9 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           return finish(null, 'Message captured by the sandbox');
         }
         const verdict: Verdict =
-          role === 'submission' ? await prepareSubmission(deps.store, account!, raw, deps.subaddressSeparator, slog)
+          role === 'submission' ? await prepareSubmission(deps.store, account!, raw, { separator: deps.subaddressSeparator, hostname: deps.hostname }, slog)
           : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, resolverOf(session), recipients))
-          : { accept: true, prefix: '', message: raw };
+          : receiveLmtp(raw, { hostname: deps.hostname, lhlo: String(session.hostNameAppearsAs ?? ''), judged: Boolean(deps.spam) });
         if (verdict.report) await deps.reports?.dmarc(verdict.report);
         if (!verdict.accept) {
           slog.info({ ip: session.remoteAddress, user: account?.address, from, recipients, ...verdict.auth, reply: verdict.refusal.message }, 'message refused');
@@ -284,7 +285,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         // One copy of the message with every header field we add in front.
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
         // Spam (issue 15): mail from outside is judged per account; at reject_score for all of them, refused here.
-        const spam = role === 'submission' ? undefined : deps.spam?.check(message, spamContext(session, from, verdict.auth));
+        const spam = role === 'submission' ? undefined : deps.spam?.check(message, spamContext(session, from, role === 'mx' ? verdict.auth : undefined));
         const spamRefused = spam && role === 'mx' ? await spamRefusal(deps, spam, resolverOf(session), recipients) : null;
         if (spamRefused) {
           slog.info({ ip: session.remoteAddress, from, recipients, ...verdict.auth, reply: spamRefused.message }, 'message refused');

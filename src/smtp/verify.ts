@@ -58,13 +58,14 @@ function ownAuthResults(headers: string): { prefix: string; authResults?: string
 /**
  * SPF, DKIM, DMARC and ARC for a message from the world, through mailauth. The
  * message comes back with Received-SPF and Authentication-Results to put in front, and
- * without any of those fields that claimed to be ours (see claimingToBeUs). A
+ * without any of those fields or of the spam filter's that claimed to be ours (see
+ * claimingToBeUs), so neither the checks nor the filter nor Sieve read a forged one. A
  * DMARC failure of a domain that asks for reject is refused, or filed into Junk
  * like quarantine, as configured.
  */
 export async function verifyMessage(deps: VerifyDeps, session: SMTPServerSession, raw: Buffer, log: Logger, seal: ArcSealKey | null = null): Promise<Verdict> {
   const fields = splitHeader(raw);
-  const forged = claimingToBeUs(fields, deps.hostname);
+  const forged = claimingToBeUs(fields, deps.hostname, { trace: true, verdicts: true });
   const message = withoutFields(raw, forged);
   const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   // mailauth passes maxElapsedTime on to its SPF check; its types do not list it.

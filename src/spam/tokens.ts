@@ -4,6 +4,7 @@ import { htmlToText } from '../mime/html.ts';
 import { indexParts } from '../mime/index.ts';
 import type { PartIndex } from '../mime/types.ts';
 import { splitHeader } from '../mime/header.ts';
+import { VERDICT_FIELDS } from './verdict.ts';
 import { MAX_TOKEN_LENGTH, MAX_TOKENS_PER_LESSON } from '../store/rules/spam.ts';
 
 /** Only the start of a message is read: a spammer's 20 MB attachment costs no more than a letter. */
@@ -24,7 +25,7 @@ const IPV4 = /\[?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}\]?/g;
 /** Header fields the classifier reads, each with the prefix of its tokens. */
 const WORD_FIELDS: Record<string, string> = { subject: 's', 'x-mailer': 'xm', 'user-agent': 'xm' };
 /** Fields this server or a delivery adds, and fields that repeat per copy: learning them would only learn where a message was filed. */
-const IGNORED = new Set(['return-path', 'delivered-to', 'x-spam-score', 'x-spam-status', 'authentication-results', 'received-spf', 'arc-seal', 'arc-message-signature', 'arc-authentication-results']);
+const IGNORED = new Set(['return-path', 'delivered-to', ...VERDICT_FIELDS, 'authentication-results', 'received-spf', 'arc-seal', 'arc-message-signature', 'arc-authentication-results']);
 
 /** The mark of a message for learning: a hash of the bytes the tokenizer reads, the same for every copy of it. */
 export function messageMark(raw: Buffer): string {

@@ -53,7 +53,15 @@ export function authResultsField(mx: string | undefined, verdict?: { verdict: Sp
 }
 
 /**
- * The header fields that carry the verdict into the account's copy: X-Spam-Score and
+ * The fields verdictHeaders writes, by lower-cased name: a message that arrives with
+ * any of them has them removed before ours are added (smtp/headers.ts claimingToBeUs),
+ * so a Sieve script or a client that reads them reads our verdict only.
+ */
+export const VERDICT_FIELDS: ReadonlySet<string> = new Set(['x-spam-flag', 'x-spam-score', 'x-spam-status']);
+
+/**
+ * The header fields that carry the verdict into the account's copy: X-Spam-Flag (YES or
+ * NO, as SpamAssassin and amavis write it, what most Sieve scripts test), X-Spam-Score and
  * X-Spam-Status (yes or no, the score, the threshold and each signal with its weight),
  * then our Authentication-Results with the verdict as `x-spam` (see authResultsField).
  */
@@ -64,6 +72,7 @@ export function verdictHeaders(verdict: SpamVerdict, junkScore: number, authResu
   }
   const signals = verdict.signals.map((s) => `${s.name}=${round(s.weight)}`).join(',\r\n\t');
   return (
+    `X-Spam-Flag: ${verdict.spam ? 'YES' : 'NO'}\r\n` +
     `X-Spam-Score: ${round(verdict.score)}\r\n` +
     `X-Spam-Status: ${verdict.spam ? 'Yes' : 'No'}, score=${round(verdict.score)} required=${round(junkScore)}${signals ? ` tests=${signals}` : ''}\r\n` +
     results
