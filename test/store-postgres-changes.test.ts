@@ -28,6 +28,15 @@ async function twoNodes(t: TestContext): Promise<[PostgresStore, PostgresStore] 
   return [await open(), await open()];
 }
 
+/** Two nodes, alice's account made through A and her INBOX as B reads it. */
+async function aliceOnTwoNodes(t: TestContext) {
+  const nodes = await twoNodes(t);
+  if (!nodes) return null;
+  const [a, b] = nodes;
+  const account = await addAccount(a, 'alice@example.org');
+  return { a, b, account, inbox: (await b.getMailbox(account.id, 'INBOX'))! };
+}
+
 /** Every event a node hears, and a way to wait for the next ones. */
 function listen(store: PostgresStore): { events: StoreEvent[]; until(n: number): Promise<void> } {
   const events: StoreEvent[] = [];
@@ -51,11 +60,9 @@ const deliverTo = async (store: PostgresStore, box: Mailbox, subject: string) =>
 };
 
 test('a change on one node reaches the other node as an event, after its commit, in MODSEQ order, once', async (t) => {
-  const nodes = await twoNodes(t);
-  if (!nodes) return;
-  const [a, b] = nodes;
-  const account = await addAccount(a, 'alice@example.org');
-  const inbox = (await b.getMailbox(account.id, 'INBOX'))!;
+  const alice = await aliceOnTwoNodes(t);
+  if (!alice) return;
+  const { a, b, account, inbox } = alice;
   const onB = listen(b);
   const onA = listen(a);
   for (let i = 0; i < 5; i++) await deliverTo(a, inbox, `m${i}`);
@@ -146,11 +153,9 @@ test('a node whose listening connection is cut catches up from the change log wh
 });
 
 test('a change whose notification was lost reaches the other node with the next change of its mailbox, in MODSEQ order', async (t) => {
-  const nodes = await twoNodes(t);
-  if (!nodes) return;
-  const [a, b] = nodes;
-  const account = await addAccount(a, 'alice@example.org');
-  const inbox = (await b.getMailbox(account.id, 'INBOX'))!;
+  const alice = await aliceOnTwoNodes(t);
+  if (!alice) return;
+  const { a, b, account, inbox } = alice;
   const onB = listen(b);
   await deliverTo(a, inbox, 'first');
   await onB.until(1);
