@@ -28,12 +28,14 @@ function seaAddons(root: string): Plugin {
 }
 
 /**
- * Packages that ship both builds and are loaded through their CommonJS one. Their ES builds
- * import Node's builtins (http, http2) as ES modules, and Node's ES facade of a builtin reads
- * every export, which loads its bundled fetch client: smtp-server 5 MB and smol-toml 2.7 MB
- * of resident memory more than through require().
+ * Every package and every Node builtin is loaded through require(), never as an ES module.
+ * Node's ES facade of a builtin reads every export: node:http's loads its bundled fetch
+ * client, node:tls's turns the root certificates into strings. And a package's ES build
+ * imports builtins that way: smtp-server's cost 5 MB and smol-toml's 2.7 MB of resident
+ * memory more than their CommonJS builds. Builtins alone through require(): about 1 MB of
+ * the idle RSS (docs/performance.md). Node 24 require()s the ES-only packages too.
  */
-const REQUIRED = /^(smtp-server|smol-toml|nodemailer|libmime)(\/.*)?$/;
+const REQUIRED = /^[^./]/;
 
 function requireCommonJs(): Plugin {
   return {
