@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import postgres, { type ISql, type Sql } from 'postgres';
+import type postgres from 'postgres';
+import type { ISql, Sql } from 'postgres';
 import { StoreEvents } from '../events.ts';
 import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
 import { StoreError, type MailboxId, type ModSeq, type StoreEvent } from '../types.ts';
@@ -36,12 +37,20 @@ const int8 = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (
 const RETRY_CODES = new Set(['40001', '40P01']);
 const RETRIES = 5;
 
-/** `extra` tunes one pool apart from the others (the lock connection of coordination.ts). */
+/** The driver, loaded by the first PostgreSQL store or copy opened: a server on LevelDB never loads it. */
+let driver: typeof postgres | null = null;
+
+export async function loadDriver(): Promise<void> {
+  driver ??= (await import('postgres')).default;
+}
+
+/** `extra` tunes one pool apart from the others (the lock connection of coordination.ts). Needs `loadDriver` first. */
 export function connect(options: Omit<PostgresOptions, 'chunkSize'>, extra: postgres.Options<Record<string, never>> = {}): Sql<{ int8: number }> {
   const mode = options.tls.mode === 'auto' ? (isLocal(options.url) ? 'off' : 'require') : options.tls.mode;
   const ssl = mode === 'off' ? false : { rejectUnauthorized: true, ...(options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8') } : {}) };
   const { connection, ...rest } = extra;
-  return postgres(options.url, {
+  if (!driver) throw new Error('the PostgreSQL driver is not loaded');
+  return driver(options.url, {
     max: options.poolSize,
     ssl,
     types: { int8 },
