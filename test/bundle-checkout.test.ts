@@ -51,7 +51,9 @@ test('the checkout bundle is ASCII and serves: a message from the world over SMT
   assert.match((await imap.line())!, /^\* OK/);
   assert.match((await imapCommand(imap, 'a1', `LOGIN ${ALICE} "${PASSWORD}"`)).at(-1)!, /^a1 OK/);
   assert.ok((await imapCommand(imap, 'a2', 'SELECT INBOX')).includes('* 1 EXISTS'));
-  const fetched = await imapCommand(imap, 'a3', 'FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]');
+  const fetched = await imapCommand(imap, 'a3', 'FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT AUTHENTICATION-RESULTS)]');
   assert.ok(fetched.includes('Subject: from the bundle'), fetched.join('\n'));
+  // mailauth, loaded by the first message, checked this one.
+  assert.match(fetched.join('\n'), /^Authentication-Results: localhost;(\n\s.*)*\bspf=/im);
   assert.match(fetched.at(-1)!, /^a3 OK/);
 });
