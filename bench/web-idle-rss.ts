@@ -46,7 +46,7 @@ async function measure(web: boolean): Promise<{ idle: number; served?: number }>
   const listeners = LISTENERS.map((n) => `[listeners.${n}]\naddress = "127.0.0.1"\nport = ${ports[n]}\n`).join('');
   writeFileSync(config, `hostname = "localhost"\ndata_dir = "${join(dir, 'data')}"\n${listeners}[web]\nenabled = ${web}\n`);
   const start = () => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, bin, '--config', config, 'serve'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, bin, '--config', config, 'serve', '--create'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
     return new Promise<ChildProcess>((ready, fail) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {

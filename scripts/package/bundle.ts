@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { ADDONS } from './targets.ts';
@@ -27,22 +28,60 @@ function seaAddons(root: string): Plugin {
 }
 
 /**
- * Packages that ship both builds and are loaded through their CommonJS one. Their ES builds
- * import Node's builtins (http, http2) as ES modules, and Node's ES facade of a builtin reads
- * every export, which loads its bundled fetch client: smtp-server 5 MB and smol-toml 2.7 MB
- * of resident memory more than through require().
+ * Every package and every Node builtin is loaded through require(), never as an ES module.
+ * Node's ES facade of a builtin reads every export: node:http's loads its bundled fetch
+ * client, node:tls's turns the root certificates into strings. And a package's ES build
+ * imports builtins that way: smtp-server's cost 5 MB and smol-toml's 2.7 MB of resident
+ * memory more than their CommonJS builds. Builtins alone through require(): about 1 MB of
+ * the idle RSS (docs/performance.md). Node 24 require()s the ES-only packages too.
  */
-const REQUIRED = /^(smtp-server|smol-toml|nodemailer|libmime)(\/.*)?$/;
+const REQUIRED = /^[^./]/;
 
 function requireCommonJs(): Plugin {
   return {
     name: 'require-commonjs',
     setup(b) {
-      b.onResolve({ filter: REQUIRED }, (args) => (args.namespace === 'required' ? { path: args.path, external: true } : { path: args.path, namespace: 'required' }));
-      b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      // Two modules per package: the CommonJS one require()s it; the ES one in front re-exports
+      // that once, so the many modules importing node:crypto share one set of export getters
+      // instead of each making its own (esbuild's interop), about 1 MB of heap.
+      b.onResolve({ filter: REQUIRED }, (args) => {
+        if (args.namespace === 'required-cjs') return { path: args.path, external: true };
+        if (args.namespace === 'required') return { path: args.path, namespace: 'required-cjs' };
+        // Named .mjs so that esbuild gives it Node's rule: `default` is module.exports.
+        return { path: `${args.path}.mjs`, namespace: 'required', pluginData: args.path };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => {
+        const name = JSON.stringify(args.pluginData);
+        return { contents: `export * from ${name}; export { default } from ${name};`, loader: 'js' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'required-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
     },
   };
 }
+
+/**
+ * Node decodes a script that is not pure ASCII to a two-byte string, and V8 keeps a
+ * script's source for as long as the script lives: one non-ASCII character doubles the
+ * bundle's resident source (1.2 MB more for the checkout's, 5 MB for the executable's).
+ * esbuild escapes strings, but copies regular expressions, tagged templates and comments
+ * as they are.
+ */
+function assertAscii(outfile: string): void {
+  const text = readFileSync(outfile, 'utf8');
+  const at = text.search(/[^\x00-\x7f]/u);
+  if (at >= 0) {
+    const line = text.slice(0, at).split('\n').length;
+    throw new Error(`${outfile}:${line}: ${JSON.stringify(text[at])} is not ASCII; escape it in the source (\\u${text.codePointAt(at)!.toString(16).padStart(4, '0')} or an HTML entity)`);
+  }
+}
+
+/** esbuild's licence notices (plain text) as line comments, a non-ASCII character (a name) as \\u{...}. */
+const legalComments = (text: string): string =>
+  text
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)
+    .split('\n')
+    .map((line) => (line ? `// ${line}` : '//'))
+    .join('\n');
 
 /**
  * What `npm start` runs: Mailfold's own modules as one plain-JavaScript ES module, the packages
@@ -63,11 +102,12 @@ export async function bundleCheckout(root: string, outfile: string): Promise<voi
     banner: { js: "import { createRequire as createRequireForPackages } from 'node:module'; const require = createRequireForPackages(import.meta.url);" },
     plugins: [requireCommonJs()],
   });
+  assertAscii(outfile);
 }
 
 /** The whole program in one CommonJS file, the form a SEA main script takes. */
 export async function bundle(root: string, outfile: string): Promise<void> {
-  await build({
+  const { outputFiles } = await build({
     absWorkingDir: root,
     entryPoints: ['src/sea/main.ts'],
     outfile,
@@ -77,8 +117,15 @@ export async function bundle(root: string, outfile: string): Promise<void> {
     target: 'node24',
     minifyWhitespace: true,
     minifySyntax: true,
-    legalComments: 'eof',
+    // Kept apart, then appended as 'eof' would put them, with their names made ASCII.
+    legalComments: 'external',
+    write: false,
     logLevel: 'warning',
     plugins: [seaAddons(root)],
   });
+  const code = outputFiles.find((f) => f.path === resolve(root, outfile));
+  const legal = outputFiles.find((f) => f.path.endsWith('.LEGAL.txt'));
+  if (!code) throw new Error(`esbuild wrote no ${outfile}`);
+  writeFileSync(outfile, legal ? `${code.text}\n${legalComments(legal.text)}\n` : code.text);
+  assertAscii(outfile);
 }

@@ -1,4 +1,4 @@
-import { MultiBar, type SingleBar } from 'cli-progress';
+import type { MultiBar, SingleBar } from 'cli-progress';
 import { migrationLines, type MigrationProgress, type MigrationSink } from '../store/migration-progress.ts';
 
 /** How `store migrate` shows a migration: a bar per step on a terminal, JSON lines with --json, else the log's lines. */
@@ -9,18 +9,20 @@ export interface MigrationDisplay {
   stop(): void;
 }
 
-export function migrationDisplay(opts: { json: boolean; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream }): MigrationDisplay {
+export async function migrationDisplay(opts: { json: boolean; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream }): Promise<MigrationDisplay> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   let ran: MigrationDisplay['ran'] = null;
+  // cli-progress only for a terminal: the server never draws a bar.
+  const Bars = !opts.json && stderr.isTTY ? (await import('cli-progress')).MultiBar : null;
   let bars: MultiBar | undefined;
   let bar: SingleBar | undefined;
   let barStep = '';
   const show: MigrationSink =
     opts.json ? migrationLines((_line, p) => void stdout.write(JSON.stringify({ event: 'progress', ...p }) + '\n'))
-    : stderr.isTTY ? (p) => {
+    : Bars ? (p) => {
         // The title last: a terminal too narrow for the line cuts it, not the figures.
-        bars ??= new MultiBar({ stream: stderr, format: 'migrating store: step {step}/{steps} [{bar}] {done}/{all} {unit}, {title}', barsize: 24, hideCursor: false });
+        bars ??= new Bars({ stream: stderr, format: 'migrating store: step {step}/{steps} [{bar}] {done}/{all} {unit}, {title}', barsize: 24, hideCursor: false });
         // A step with nothing to do shows a full bar.
         const total = Math.max(p.total, p.done);
         if (p.id !== barStep) {

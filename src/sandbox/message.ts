@@ -1,4 +1,4 @@
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import type { MessageMeta } from '../store/types.ts';
 import { checkHtml, type HtmlReport } from './html-check.ts';
 
@@ -46,7 +46,16 @@ const addresses = (field: AddressObject | AddressObject[] | undefined): string[]
 /** The value of a raw header line, unfolded. */
 const lineValue = (line: string): string => line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
 
-export const parseRaw = (raw: Buffer): Promise<ParsedMail> => simpleParser(raw, { skipTextToHtml: true });
+/**
+ * mailparser, with the HTML and link libraries it pulls in, is about 10 MB of RSS; only
+ * the sandbox uses it, so it is loaded at the first captured message shown.
+ */
+let mailparser: Promise<typeof import('mailparser')> | null = null;
+
+export async function parseRaw(raw: Buffer): Promise<ParsedMail> {
+  const { simpleParser } = await (mailparser ??= import('mailparser'));
+  return simpleParser(raw, { skipTextToHtml: true });
+}
 
 export function summarize(meta: MessageMeta, mail: ParsedMail): SandboxSummary {
   const received = new Date(meta.internalDate).toISOString();

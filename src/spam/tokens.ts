@@ -17,7 +17,9 @@ const TEXT_LIMIT = 64 * 1024;
 /** Shorter words say little; longer ones are mostly encoded junk and are cut to their start. */
 const WORD_MIN = 3;
 const WORD_MAX = 24;
-const WORD = /[\p{L}\p{N}$€£][\p{L}\p{N}$€£%'’-]*/gu;
+// Escaped, not literal: esbuild copies a regular expression's characters as they are, and
+// one character above U+00FF makes V8 keep the whole bundle's source two bytes a character.
+const WORD = /[\p{L}\p{N}$\u20ac\u00a3][\p{L}\p{N}$\u20ac\u00a3%'\u2019-]*/gu;
 const HOST = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b/gi;
 const URL_HOST = /(?:https?:\/\/|www\.)([a-z0-9.-]+)/gi;
 const IPV4 = /\[?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}\]?/g;

@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { formatBytes } from '../cli/format.ts';
 import type { ProgressSink, ProgressUpdate } from './progress-update.ts';
 
@@ -34,14 +34,15 @@ const JSON_EVERY_MS = 1_000;
  * in a log, or with --json one JSON object per line on stdout, the result last.
  * Without a total (an import does not know its size) there is no bar and no time left.
  */
-export function progressReporter(opts: ProgressOptions): ProgressReporter {
+export async function progressReporter(opts: ProgressOptions): Promise<ProgressReporter> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const started = Date.now();
   const seconds = () => Math.max((Date.now() - started) / 1000, 0.001);
   const rate = (bytes: number) => bytes / seconds();
   if (opts.json) return jsonReporter(stdout, rate);
-  if (stderr.isTTY) return barReporter(opts, stdout, stderr, rate);
+  // cli-progress (with its terminal-width helpers) only for a terminal: the server never draws a bar.
+  if (stderr.isTTY) return barReporter(opts, stdout, stderr, rate, (await import('cli-progress')).SingleBar);
   let lastLine = started;
   let lastItems = 0;
   const every = opts.lineEveryItems ?? Infinity;
@@ -79,7 +80,7 @@ function measure(u: ProgressUpdate): { value: number; total: number } | undefine
   return undefined;
 }
 
-function barReporter(opts: ProgressOptions, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream, rate: (bytes: number) => number): ProgressReporter {
+function barReporter(opts: ProgressOptions, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream, rate: (bytes: number) => number, Bar: typeof SingleBar): ProgressReporter {
   const figures = `{items} ${opts.unit} | {done} | {rate}/s`;
   let bar: SingleBar | undefined;
   const stop = () => {
@@ -92,7 +93,7 @@ function barReporter(opts: ProgressOptions, stdout: NodeJS.WriteStream, stderr: 
       const payload = { items: u.items.toLocaleString('en'), done: formatBytes(u.bytes) + (u.totalBytes ? ` of ${formatBytes(Math.max(u.totalBytes, u.bytes))}` : ''), rate: formatBytes(Math.round(rate(u.bytes))) };
       if (!bar) {
         const format = of ? `${opts.label} [{bar}] {percentage}% | ${figures} | {eta_formatted} left` : `${opts.label} | ${figures}`;
-        bar = new SingleBar({ stream: stderr, format, hideCursor: true, barsize: 24 });
+        bar = new Bar({ stream: stderr, format, hideCursor: true, barsize: 24 });
         bar.start(of?.total ?? 1, of?.value ?? 0, payload);
         return;
       }

@@ -30,7 +30,7 @@ const ADMIN_NAV: [string, string][] = [
 export function document(title: string, body: Html, nav: Html = html``): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Mailfold</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${assetUrl('web.css')}"><script src="${assetUrl('web.js')}" defer></script></head>
+<title>${title} &middot; Mailfold</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${assetUrl('web.css')}"><script src="${assetUrl('web.js')}" defer></script></head>
 <body>${nav}<main id="main"><h1>${title}</h1>${body}</main></body></html>`;
 }
 

@@ -30,7 +30,7 @@ async function longJob<T>(
   human: (result: T) => string,
   interrupted: string,
 ): Promise<void> {
-  const reporter = progressReporter({ label, unit: 'records', json: globals(cmd).json === true });
+  const reporter = await progressReporter({ label, unit: 'records', json: globals(cmd).json === true });
   const interrupt = interruptible();
   try {
     const result = await job(reporter, interrupt.signal);

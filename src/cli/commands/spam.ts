@@ -27,7 +27,7 @@ function describeLists(entries: SenderListEntry[]): string {
 
 /** Sends the messages of every path to `spamTrain` in batches, reporting progress. */
 async function train(admin: AdminApi, address: string, paths: { path: string; verdict: SpamClass }[], maxMessage: number, json: boolean): Promise<LearnOutcome & { messages: number }> {
-  const reporter = progressReporter({ label: 'spam train', unit: 'messages', json, lineEveryItems: 1000 });
+  const reporter = await progressReporter({ label: 'spam train', unit: 'messages', json, lineEveryItems: 1000 });
   const total = await countMessages(paths.map((p) => p.path)).catch(() => undefined);
   const result = { learned: 0, unchanged: 0, messages: 0 };
   let bytes = 0;

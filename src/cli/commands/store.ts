@@ -40,7 +40,7 @@ export function storeCommands(program: Command): void {
       const config = configFor(cmd);
       const from = sourceDir(opts.from, config);
       const to = targetUrl(opts.to);
-      const display = migrationDisplay({ json: globals(cmd).json === true });
+      const display = await migrationDisplay({ json: globals(cmd).json === true });
       let level;
       try {
         level = await openLevelStore(from, { sync: true, chunkSize: config.store.chunk_size }, display.sink);
@@ -88,7 +88,7 @@ export function storeCommands(program: Command): void {
         );
         return;
       }
-      const display = migrationDisplay({ json: globals(cmd).json === true });
+      const display = await migrationDisplay({ json: globals(cmd).json === true });
       const started = Date.now();
       try {
         await (await openStore(config, display.sink)).close();

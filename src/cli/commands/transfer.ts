@@ -49,7 +49,7 @@ function stopOnInterrupt(endDisplay: () => void): { stopped: () => boolean; rele
  * the result (as the last JSON line with --json).
  */
 async function reported<T>(cmd: Command, label: string, human: (result: T) => string, job: (progress: ProgressSink, stopped: () => boolean) => Promise<T>): Promise<T> {
-  const reporter = progressReporter({ label, unit: 'messages', json: globals(cmd).json === true, lineEveryItems: LINE_EVERY_MESSAGES });
+  const reporter = await progressReporter({ label, unit: 'messages', json: globals(cmd).json === true, lineEveryItems: LINE_EVERY_MESSAGES });
   const interrupt = stopOnInterrupt(reporter.stop);
   try {
     const result = await job(reporter.update, interrupt.stopped);

@@ -2,7 +2,7 @@ import type { CopiedAccountData, CopiedBlob, CopiedDirectory, CopiedVaultRecord,
 import type { GreylistEntry, Mailbox, MailboxId, MessageMeta, QueueEntry, Uid } from '../types.ts';
 import { blobRow, sendBlobs } from './blob-rows.ts';
 import { checkPostgres } from './check.ts';
-import { connect, PgCore, type PostgresOptions, type Tx } from './core.ts';
+import { connect, loadDriver, PgCore, type PostgresOptions, type Tx } from './core.ts';
 import { dueAt, toJson } from './queue.ts';
 import { mailboxRow, messageRow } from './rows.ts';
 import { migrate } from './schema.ts';
@@ -34,6 +34,7 @@ export class PgCopyTarget implements CopyTarget {
   }
 
   static async open(options: PostgresOptions, name: string): Promise<PgCopyTarget> {
+    await loadDriver();
     const sql = connect(options);
     try {
       await migrate(sql);

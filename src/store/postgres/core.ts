@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import postgres, { type Sql, type TransactionSql } from 'postgres';
+import type postgres from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { StoreEvents } from '../events.ts';
 import { pgTarget } from './url.ts';
 import { DEFAULT_MAX_KEYWORDS } from '../rules/keywords.ts';
@@ -37,13 +38,21 @@ const int8 = { to: 20, from: [20], serialize: (n: number) => String(n), parse: (
 const RETRY_CODES = new Set(['40001', '40P01']);
 const RETRIES = 5;
 
-/** `extra` tunes one pool apart from the others (the lock connection of coordination.ts). */
+/** The driver, loaded by the first PostgreSQL store or copy opened: a server on LevelDB never loads it. */
+let driver: typeof postgres | null = null;
+
+export async function loadDriver(): Promise<void> {
+  driver ??= (await import('postgres')).default;
+}
+
+/** `extra` tunes one pool apart from the others (the lock connection of coordination.ts). Needs `loadDriver` first. */
 export function connect(options: Omit<PostgresOptions, 'chunkSize'>, extra: postgres.Options<Record<string, never>> = {}): Sql<{ int8: number }> {
   const target = pgTarget(options.url);
   const mode = options.tls.mode === 'auto' ? (target.local ? 'off' : 'require') : options.tls.mode;
   const ssl = mode === 'off' ? false : { rejectUnauthorized: true, ...(options.tls.caFile ? { ca: readFileSync(options.tls.caFile, 'utf8') } : {}) };
   const { connection, ...rest } = extra;
-  return postgres(target.url, {
+  if (!driver) throw new Error('the PostgreSQL driver is not loaded');
+  return driver(target.url, {
     ...(target.path ? { path: target.path } : {}),
     max: options.poolSize,
     ssl,

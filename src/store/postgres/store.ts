@@ -6,7 +6,7 @@ import { ChangeFeed } from './changes.ts';
 import { checkPostgres } from './check.ts';
 import { PgCoordination, PgLocks } from './coordination.ts';
 import { readMarker } from './copy-target.ts';
-import { connect, PgCore, type PostgresOptions } from './core.ts';
+import { connect, loadDriver, PgCore, type PostgresOptions } from './core.ts';
 import { PgAppPasswords } from './app-passwords.ts';
 import { PgSieve } from './sieve.ts';
 import { PgSpam } from './spam.ts';
@@ -81,6 +81,7 @@ export async function migratePostgres(options: Omit<PostgresOptions, 'chunkSize'
 async function migrated(options: Omit<PostgresOptions, 'chunkSize'>, applied: (versions: number[]) => void = () => {}): Promise<ReturnType<typeof connect>> {
   let sql: ReturnType<typeof connect> | null = null;
   try {
+    await loadDriver();
     sql = connect(options);
     applied(await migrate(sql));
     return sql;

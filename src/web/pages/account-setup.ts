@@ -1,8 +1,10 @@
-import QRCode from 'qrcode';
 import { dataTable } from '../components.ts';
 import type { WebRoute } from '../context.ts';
 import { html, raw } from '../html.ts';
 import { page } from '../layout.ts';
+
+/** The QR code encoder (with its PNG writer, about 110 modules) is loaded at the first setup page. */
+let qrcode: Promise<typeof import('qrcode')> | null = null;
 
 const PROTOCOL_NAMES = { imap: 'IMAP (incoming)', pop3: 'POP3 (incoming)', smtp: 'SMTP (outgoing)' } as const;
 
@@ -22,6 +24,7 @@ export const accountSetupRoutes: WebRoute[] = [
       const address = encodeURIComponent(account.address);
       const profile = `${base}/mail.mobileconfig?emailaddress=${address}`;
       // Drawn here as SVG markup: no script, no image request, nothing the CSP must allow.
+      const QRCode = await (qrcode ??= import('qrcode'));
       const qr = await QRCode.toString(profile, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
       const rows = ctx.services.map((s) => [PROTOCOL_NAMES[s.protocol], ctx.hostname, s.port, s.security === 'tls' ? 'SSL/TLS' : 'STARTTLS']);
       const body = html`<p>Most mail programs set themselves up from your address and password alone. If yours asks, use these settings;
