@@ -28,7 +28,7 @@ import { prepareSubmission } from './submission.ts';
 import { verifyMessage, type Verdict } from './verify.ts';
 import { receiveLmtp } from './lmtp.ts';
 import { arcSealKey } from './arc-seal.ts';
-import { memoResolver, type Resolver } from '../delivery/resolutions.ts';
+import { transactionResolutions, type Resolutions } from '../delivery/resolutions.ts';
 import { acceptSandboxed, sandboxLogin } from './sandbox.ts';
 import type { SpamFilter } from '../spam/filter.ts';
 import type { Greylist } from '../spam/greylist.ts';
@@ -107,15 +107,15 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
   const authCtx = { store: deps.store, throttle: deps.throttle, verified: deps.verified, plaintextOnLoopback: deps.plaintextOnLoopback };
   const sessionLog = (session: SMTPServerSession) => log.child({ conn: session.id });
   // The recipients' resolutions of a transaction: smtp-server makes a new envelope for each one.
-  const resolvers = new WeakMap<object, Resolver>();
-  const resolverOf = (session: SMTPServerSession): Resolver => {
+  const resolutions = new WeakMap<object, Resolutions>();
+  const resolutionsOf = (session: SMTPServerSession): Resolutions => {
     const { envelope } = session;
-    let resolver = resolvers.get(envelope);
-    if (!resolver) {
-      resolver = memoResolver(deps.store, deps.subaddressSeparator, envelope.mailFrom ? envelope.mailFrom.address : '');
-      resolvers.set(envelope, resolver);
+    let kept = resolutions.get(envelope);
+    if (!kept) {
+      kept = transactionResolutions(deps.store, deps.subaddressSeparator, envelope.mailFrom ? envelope.mailFrom.address : '');
+      resolutions.set(envelope, kept);
     }
-    return resolver;
+    return kept;
   };
   // LMTP's peer is a trusted local MTA, a logged-in user is known: neither is a guesser.
   const rcptSession = (session: SMTPServerSession): RcptSession => ({
@@ -239,7 +239,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
       const account = role === 'submission' ? (session.user as Account | undefined) : undefined;
       const recipients = session.envelope.rcptTo.length + 1;
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      const policy = () => checkRecipient({ store: deps.store, resolve: resolverOf(session), authenticated: Boolean(session.user) }, address.address);
+      const policy = () => checkRecipient({ store: deps.store, resolve: resolutionsOf(session).fresh, authenticated: Boolean(session.user) }, address.address);
       const check = async () => (await policy()) ?? (role === 'mx' ? await greylistRefusal(deps, session.remoteAddress, sender, address.address) : null);
       // Past the rate limit the recipient is not looked at, nor counted as a failed one.
       const answer = async () =>
@@ -275,7 +275,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         }
         const verdict: Verdict =
           role === 'submission' ? await prepareSubmission(deps.store, account!, raw, { separator: deps.subaddressSeparator, hostname: deps.hostname }, slog)
-          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, resolverOf(session), recipients))
+          : role === 'mx' ? await verifyMessage(deps, session, raw, slog, await arcSealKey(deps.store, resolutionsOf(session).kept, recipients))
           : receiveLmtp(raw, { hostname: deps.hostname, lhlo: String(session.hostNameAppearsAs ?? ''), judged: Boolean(deps.spam) });
         if (verdict.report) await deps.reports?.dmarc(verdict.report);
         if (!verdict.accept) {
@@ -286,7 +286,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
         const message = Buffer.concat([Buffer.from(receivedHeader(session, deps.hostname) + verdict.prefix), verdict.message]);
         // Spam (issue 15): mail from outside is judged per account; at reject_score for all of them, refused here.
         const spam = role === 'submission' ? undefined : deps.spam?.check(message, spamContext(session, from, role === 'mx' ? verdict.auth : undefined));
-        const spamRefused = spam && role === 'mx' ? await spamRefusal(deps, spam, resolverOf(session), recipients) : null;
+        const spamRefused = spam && role === 'mx' ? await spamRefusal(deps, spam, resolutionsOf(session).kept, recipients) : null;
         if (spamRefused) {
           slog.info({ ip: session.remoteAddress, from, recipients, ...verdict.auth, reply: spamRefused.message }, 'message refused');
           return finish(spamRefused);
@@ -308,7 +308,7 @@ export function createListener(deps: SmtpDeps, role: Role, implicitTls: boolean)
           raw: message,
           mailbox: verdict.mailbox,
           subaddressSeparator: deps.subaddressSeparator,
-          resolve: resolverOf(session),
+          resolve: resolutionsOf(session).kept,
           dsn,
           requireTls,
           // Sieve runs while the client waits: a script's reject is this transaction's 550.
